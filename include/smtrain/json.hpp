@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// JSON read and written exactly as Python's `json` module does it.
+
+#include <smtrain/value.hpp>
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace smtrain {
+
+/// A text that `json.loads` would reject. `what()` is
+/// "<reason>: line L column C (char N)", Python's own wording.
+class JsonSyntaxError : public std::runtime_error {
+public:
+    JsonSyntaxError(std::string reason, std::size_t line, std::size_t column, std::size_t offset);
+    const std::string& reason() const { return reason_; }
+    std::size_t line() const { return line_; }
+    std::size_t column() const { return column_; }
+    std::size_t offset() const { return offset_; }
+
+private:
+    std::string reason_;
+    std::size_t line_, column_, offset_;
+};
+
+/// Python's `json.loads(text)`: NaN/Infinity/-Infinity accepted as floats,
+/// integers kept exact at any size, later duplicate keys win, strict control
+/// characters, surrounding whitespace allowed. Input is UTF-8 (a leading BOM is
+/// refused as Python does for str input). Nesting deeper than `max_depth`
+/// throws instead of exhausting the stack.
+Value parse_json(std::string_view text, std::size_t max_depth = 10000);
+
+struct JsonDumpOptions {
+    bool sort_keys = true;
+    /// -1: compact `separators=(",", ":")`; >= 0: `indent=N` with `(",", ": ")`.
+    int indent = -1;
+};
+
+/// Python's `json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`
+/// by default: keys sorted by code point, non-ASCII as \uXXXX (surrogate pairs
+/// above U+FFFF), floats as `repr`, NaN/Infinity/-Infinity spelled as Python does.
+std::string dump_json(const Value& v, const JsonDumpOptions& options = {});
+
+}  // namespace smtrain

@@ -1,0 +1,1 @@
+set(SMTRAIN_LIB_SOURCES)
