@@ -1,1 +1,3 @@
-set(SMTRAIN_LIB_SOURCES)
+# libsmtrain sources, one list per area so parallel work does not collide.
+include(${CMAKE_CURRENT_LIST_DIR}/core.cmake OPTIONAL)  # Value, JSON, Python renderings, Unicode
+include(${CMAKE_CURRENT_LIST_DIR}/env.cmake OPTIONAL)   # paths, config files, TrainingEnv, machine
