@@ -135,3 +135,19 @@ TEST(JsonDump, RoundTripsAParsedDocument) {
 
 }  // namespace
 }  // namespace smtrain
+
+namespace smtrain {
+namespace {
+
+TEST(JsonDump, DeepestParsableValueRenders) {
+    // Whatever parse_json accepts (10,000 levels by default) must also render.
+    std::string deep = std::string(10000, '[') + std::string(10000, ']');
+    Value v = parse_json(deep);
+    EXPECT_EQ(dump_json(v), deep);
+    JsonDumpOptions options;
+    options.indent = 0;
+    EXPECT_EQ(dump_json(v, options).size(), deep.size() + 9999 * 2);  // "[\n" ... "\n]" around each inner level
+}
+
+}  // namespace
+}  // namespace smtrain

@@ -140,3 +140,15 @@ TEST(PythonUpper, InvalidBytesAndSurrogatesUnchanged) {
 
 }  // namespace
 }  // namespace smtrain
+
+namespace smtrain {
+namespace {
+
+TEST(PythonRepr, DeepestParsableValueRenders) {
+    std::string deep = std::string(10000, '[') + std::string(10000, ']');
+    Value v = parse_json(deep);
+    EXPECT_EQ(python_repr(v), deep);
+}
+
+}  // namespace
+}  // namespace smtrain
