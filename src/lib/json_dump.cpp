@@ -37,14 +37,29 @@ void append_json_string(std::string& out, std::string_view s) {
         }
         if (c < 0x80) {
             switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                case '\b': out += "\\b"; break;
-                case '\f': out += "\\f"; break;
-                default: append_u_escape(out, c);  // other controls and DEL
+                case '"':
+                    out += "\\\"";
+                    break;
+                case '\\':
+                    out += "\\\\";
+                    break;
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                case '\b':
+                    out += "\\b";
+                    break;
+                case '\f':
+                    out += "\\f";
+                    break;
+                default:
+                    append_u_escape(out, c);  // other controls and DEL
             }
             ++i;
             continue;
@@ -109,11 +124,21 @@ private:
     // Writes a scalar or an empty container whole; opens any other container.
     void begin(const Value& v) {
         switch (v.kind()) {
-            case Value::Kind::Null: out_ += "null"; break;
-            case Value::Kind::Bool: out_ += v.as_bool() ? "true" : "false"; break;
-            case Value::Kind::Int: out_ += v.int_digits(); break;
-            case Value::Kind::Float: dump_float(v.as_double()); break;
-            case Value::Kind::String: append_json_string(out_, v.as_string()); break;
+            case Value::Kind::Null:
+                out_ += "null";
+                break;
+            case Value::Kind::Bool:
+                out_ += v.as_bool() ? "true" : "false";
+                break;
+            case Value::Kind::Int:
+                out_ += v.int_digits();
+                break;
+            case Value::Kind::Float:
+                dump_float(v.as_double());
+                break;
+            case Value::Kind::String:
+                append_json_string(out_, v.as_string());
+                break;
             case Value::Kind::List:
                 if (v.as_list().empty()) {
                     out_ += "[]";

@@ -4,8 +4,8 @@
 #include <smtrain/json.hpp>
 
 #include <charconv>
-#include <deque>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <unordered_set>
 
@@ -205,7 +205,8 @@ private:
 
     Value parse_scalar() {
         switch (text_[pos_]) {
-            case '"': return Value(parse_string());
+            case '"':
+                return Value(parse_string());
             case 'n':
                 if (starts_with("null")) return pos_ += 4, Value();
                 break;
@@ -222,9 +223,11 @@ private:
                 if (starts_with("Infinity")) return pos_ += 8, Value(std::numeric_limits<double>::infinity());
                 break;
             case '-':
-                if (starts_with("-Infinity")) return pos_ += 9, Value(-std::numeric_limits<double>::infinity());
+                if (starts_with("-Infinity"))
+                    return pos_ += 9, Value(-std::numeric_limits<double>::infinity());
                 break;
-            default: break;
+            default:
+                break;
         }
         return parse_number();
     }
@@ -265,16 +268,35 @@ private:
             if (p + 1 >= n) fail("Unterminated string starting at", begin);
             char e = text_[p + 1];
             switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
-                case 'u': p = parse_unicode_escape(p, out); continue;
-                default: fail("Invalid \\escape", p);
+                case '"':
+                    out += '"';
+                    break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '/':
+                    out += '/';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
+                case 'u':
+                    p = parse_unicode_escape(p, out);
+                    continue;
+                default:
+                    fail("Invalid \\escape", p);
             }
             p += 2;
         }
@@ -360,13 +382,15 @@ private:
 
     // The power of ten of the leading nonzero digit, saturated; only its sign
     // matters (out of range and above 1 means overflow).
-    static long long decimal_magnitude(std::string_view number, std::size_t int_end, std::size_t mantissa_end) {
+    static long long decimal_magnitude(std::string_view number, std::size_t int_end,
+                                       std::size_t mantissa_end) {
         long long exponent = 0;
         if (mantissa_end < number.size()) {
             std::size_t q = mantissa_end + 1;
             bool neg = number[q] == '-';
             if (number[q] == '+' || number[q] == '-') ++q;
-            for (; q < number.size() && exponent < 1'000'000'000'000LL; ++q) exponent = exponent * 10 + (number[q] - '0');
+            for (; q < number.size() && exponent < 1'000'000'000'000LL; ++q)
+                exponent = exponent * 10 + (number[q] - '0');
             if (neg) exponent = -exponent;
         }
         std::size_t int_start = number.front() == '-' ? 1 : 0;
@@ -403,7 +427,8 @@ Value parse_json(std::string_view text, const JsonParseOptions& options) {
     Parser parser(text, options.max_depth);
     // Python decodes the whole text before parsing, so a bad byte anywhere is
     // reported first, whatever JSON error may come before it.
-    if (auto bad = unicode::validate_utf8(text, options.allow_surrogates)) parser.fail(bad->message, bad->position);
+    if (auto bad = unicode::validate_utf8(text, options.allow_surrogates))
+        parser.fail(bad->message, bad->position);
     if (text.starts_with("\xEF\xBB\xBF")) parser.fail("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0);
     return parser.parse_document();
 }

@@ -75,11 +75,21 @@ void append_repr(std::string& out, const Value& root) {
     std::vector<Open> open;
     auto begin = [&](const Value& v) {
         switch (v.kind()) {
-            case Value::Kind::Null: out += "None"; break;
-            case Value::Kind::Bool: out += v.as_bool() ? "True" : "False"; break;
-            case Value::Kind::Int: out += v.int_digits(); break;
-            case Value::Kind::Float: out += python_float_repr(v.as_double()); break;
-            case Value::Kind::String: append_string_repr(out, v.as_string()); break;
+            case Value::Kind::Null:
+                out += "None";
+                break;
+            case Value::Kind::Bool:
+                out += v.as_bool() ? "True" : "False";
+                break;
+            case Value::Kind::Int:
+                out += v.int_digits();
+                break;
+            case Value::Kind::Float:
+                out += python_float_repr(v.as_double());
+                break;
+            case Value::Kind::String:
+                append_string_repr(out, v.as_string());
+                break;
             case Value::Kind::List:
                 out += '[';
                 open.push_back(Open{&v});
@@ -94,7 +104,8 @@ void append_repr(std::string& out, const Value& root) {
     while (!open.empty()) {
         Open& top = open.back();
         const Value& container = *top.value;
-        const std::size_t count = container.is_dict() ? container.as_dict().size() : container.as_list().size();
+        const std::size_t count =
+            container.is_dict() ? container.as_dict().size() : container.as_list().size();
         if (top.next == count) {
             out += container.is_dict() ? '}' : ']';
             open.pop_back();
