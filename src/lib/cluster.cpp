@@ -39,12 +39,12 @@ ResourceConfig parse_resource_config(const Value& root_value, const Checker& che
     std::unordered_set<std::string_view> seen;
     for (std::size_t i = 0; i < rc.hosts.size(); ++i) {
         if (!seen.insert(rc.hosts[i]).second) {
-            check.fail(json_path_index("$.hosts", i), "duplicate host " + quoted(rc.hosts[i]));
+            check.fail(json_path_index("$.hosts", i), "duplicate host " + quote_name(rc.hosts[i]));
         }
     }
 
     rc.current_host = check.string(check.required(root, "current_host", "$"), "$.current_host");
-    if (!seen.contains(rc.current_host)) check.fail("$.current_host", quoted(rc.current_host) + " is not in $.hosts");
+    if (!seen.contains(rc.current_host)) check.fail("$.current_host", quote_name(rc.current_host) + " is not in $.hosts");
 
     if (auto* type = optional_string(root, "current_instance_type", check)) rc.current_instance_type = *type;
     // SageMaker writes current_group_name; the toolkit's own local-mode writer wrote

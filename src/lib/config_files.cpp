@@ -48,7 +48,7 @@ bool only_whitespace(std::string_view text) {
 
 }  // namespace
 
-std::string quoted(std::string_view text) { return dump_json(Value(text)); }
+std::string quote_name(std::string_view text) { return dump_json(Value(text)); }
 
 std::string json_path_key(std::string_view parent, std::string_view key) {
     std::string path(parent);
@@ -57,7 +57,7 @@ std::string json_path_key(std::string_view parent, std::string_view key) {
         path += key;
     } else {
         path += '[';
-        path += quoted(key);
+        path += quote_name(key);
         path += ']';
     }
     return path;

@@ -49,6 +49,6 @@ private:
 
 /// A quoted rendering of a name for messages: JSON string syntax, so that control
 /// characters and quotes cannot garble the one-line message.
-std::string quoted(std::string_view text);
+std::string quote_name(std::string_view text);
 
 }  // namespace smtrain::detail

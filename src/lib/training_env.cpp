@@ -76,7 +76,7 @@ std::vector<std::pair<std::string, std::filesystem::path>> read_channels(const V
     for (const auto& [name, config] : root) {
         const std::string path = json_path_key("$", name);
         if (name.empty()) check.fail(path, "channel name is empty");
-        if (name == "." || name == "..") check.fail(path, "channel name " + detail::quoted(name) + " is not a directory name");
+        if (name == "." || name == "..") check.fail(path, "channel name " + detail::quote_name(name) + " is not a directory name");
         if (name.find('/') != std::string::npos) check.fail(path, "channel name contains '/'");
         if (name.find('\0') != std::string::npos) check.fail(path, "channel name contains NUL");
         if (name.find('=') != std::string::npos) {

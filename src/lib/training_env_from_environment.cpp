@@ -122,7 +122,7 @@ TrainingEnv TrainingEnv::from_environment(const Environ& env) {
     if (te.hosts_.empty()) check.fail("$.hosts", "expected a non-empty array of host names");
     te.current_host_ = check.string(check.required(root_value.as_dict(), "current_host", "$"), "$.current_host");
     if (std::find(te.hosts_.begin(), te.hosts_.end(), te.current_host_) == te.hosts_.end()) {
-        check.fail("$.current_host", detail::quoted(te.current_host_) + " is not in $.hosts");
+        check.fail("$.current_host", detail::quote_name(te.current_host_) + " is not in $.hosts");
     }
     te.current_instance_type_ = f.string("current_instance_type", "local");
     te.current_instance_group_ = f.string("current_instance_group", "homogeneousCluster");
