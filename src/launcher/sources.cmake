@@ -12,6 +12,6 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/program_env.cpp
   ${CMAKE_CURRENT_LIST_DIR}/invocation_log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/logging.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/shell_quote.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/env_format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli.cpp)
