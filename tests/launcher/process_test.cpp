@@ -22,8 +22,8 @@ const std::string kHostileHyperparameters =
 
 /// The argv those hyperparameters must produce, written out by hand, one per line in [brackets].
 const std::string kHostileArgv =
-    "[--a][$(touch /tmp/smtrain-launcher-test-pwned)][--b][`touch /tmp/smtrain-launcher-test-pwned`]"
-    "[--c][it's \"quoted\"][--d][x; touch /tmp/smtrain-launcher-test-pwned][--e][two\nlines]"
+    "[-a][$(touch /tmp/smtrain-launcher-test-pwned)][-b][`touch /tmp/smtrain-launcher-test-pwned`]"
+    "[-c][it's \"quoted\"][-d][x; touch /tmp/smtrain-launcher-test-pwned][-e][two\nlines]"
     "[-f][  spaced  out ][-g][$HOME]";
 
 class SmTrain : public ::testing::Test {
@@ -97,7 +97,7 @@ TEST_F(SmTrain, PythonPackageIsInstalledThenRunAsModule) {
     EXPECT_EQ(read_file(tree.base() / "model.pip"), "[-m][pip][install][.][-r][requirements.txt]");
     EXPECT_EQ(read_file(tree.model() / "argv"), kHostileArgv);
     EXPECT_NE(last->err().find("Invoking script with the following command:\n\n" + fake_python.string() +
-                               " -m train --a $(touch"),
+                               " -m train -a $(touch"),
               std::string::npos);
 }
 
@@ -305,7 +305,8 @@ TEST_F(SmTrainSignals, SignalBeforeTheProgramStartsStopsTheHostWait) {
 }
 
 TEST_F(SmTrainSignals, HostThatNeverResolvesGivesUp) {
-    tree.write("input/config/resourceconfig.json", R"({"current_host":"algo-1","hosts":["no-such-host.invalid"]})");
+    tree.write("input/config/resourceconfig.json",
+               R"({"current_host":"no-such-host.invalid","hosts":["no-such-host.invalid"]})");
     tree.write("code/train.sh", "#!/bin/sh\n");
     EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}, {"SM_STUDIO_LOCAL_MODE", "false"},
                               {"SMTRAIN_DNS_WAIT_TIMEOUT_S", "0.5"}}),
