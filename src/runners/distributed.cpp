@@ -18,11 +18,6 @@ namespace smtrain::runners {
 
 namespace {
 
-bool enabled(const TrainingEnv& env, std::string_view name) {
-    const Value* value = env.additional_framework_parameters().find(name);
-    return value != nullptr && value->truthy();
-}
-
 // A framework parameter that must be a positive integer ("2" is accepted, as
 // hyperparameters often arrive as strings).
 std::optional<std::int64_t> integer_parameter(const TrainingEnv& env, std::string_view name) {
@@ -79,15 +74,6 @@ constexpr std::array<std::string_view, 32> kToolkitOrder = {
 };
 
 }  // namespace
-
-RunnerKind choose_runner(const TrainingEnv& env) {
-    if (!env.distribution_enabled()) return RunnerKind::Process;
-    if (enabled(env, "sagemaker_torch_distributed_enabled")) return RunnerKind::TorchDistributed;
-    if (enabled(env, "sagemaker_distributed_dataparallel_enabled")) return RunnerKind::SmDataParallel;
-    if (enabled(env, "sagemaker_pytorch_xla_multi_worker_enabled")) return RunnerKind::PyTorchXla;
-    if (enabled(env, "sagemaker_mpi_enabled")) return RunnerKind::Mpi;
-    return RunnerKind::Process;
-}
 
 int processes_per_host(const TrainingEnv& env) {
     // As the toolkit's `or`: an explicit 0 falls back to the default too.

@@ -16,13 +16,6 @@
 
 namespace smtrain::runners {
 
-/// The runner of this host, from the `sagemaker_*_enabled` hyperparameters,
-/// checked in this order: torch_distributed, distributed_dataparallel,
-/// pytorch_xla_multi_worker, mpi. Distribution applies only when the current
-/// instance group is a distribution instance group; otherwise, and when none
-/// is enabled, a plain process.
-RunnerKind choose_runner(const TrainingEnv& env);
-
 /// `sagemaker_mpi_num_of_processes_per_host`, else the GPU count, else the
 /// Neuron core count, else 1. Throws ConfigError for a value that is not a
 /// positive integer.

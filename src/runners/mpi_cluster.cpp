@@ -47,6 +47,19 @@ private:
     pid_t pid_;
 };
 
+// Ends a wait when SageMaker stops the job: exit as a program killed by that signal would.
+void check_stop(System& system) {
+    if (const int signo = system.take_stop_signal()) {
+        throw Error("stopped by signal " + std::to_string(signo) + " while waiting for the other hosts",
+                    static_cast<ExitCode>(128 + signo));
+    }
+}
+
+void pause(System& system, std::chrono::milliseconds interval) {
+    check_stop(system);
+    system.sleep_for(interval);
+}
+
 // Polls `ready` every interval until it holds; false when `timeout` passes first.
 template <class Ready>
 bool wait_for(System& system, std::chrono::milliseconds timeout, std::chrono::milliseconds interval, Ready ready) {
@@ -54,7 +67,7 @@ bool wait_for(System& system, std::chrono::milliseconds timeout, std::chrono::mi
     for (;;) {
         if (ready()) return true;
         if (system.now() >= deadline) return false;
-        system.sleep_for(interval);
+        pause(system, interval);
     }
 }
 
@@ -193,7 +206,7 @@ int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
     // It lives as long as training does, so there is no limit here: it ends
     // when mpirun on the master ends, or when the master's ssh connection drops.
     for (pid_t pid : daemons) {
-        while (system.process_alive(pid)) system.sleep_for(settings.poll_interval);
+        while (system.process_alive(pid)) pause(system, settings.poll_interval);
     }
     spdlog::info("Orted process exited");
 
@@ -217,7 +230,7 @@ int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
             }
             next_check = system.now() + settings.master_check_interval;
         }
-        system.sleep_for(settings.poll_interval);
+        pause(system, settings.poll_interval);
     }
     spdlog::info("MPI process finished.");
     return 0;

@@ -142,7 +142,10 @@ public:
         hints.ai_socktype = SOCK_STREAM;
         addrinfo* found = nullptr;
         if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return false;
-        std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, freeaddrinfo);
+        struct FreeAddresses {
+            void operator()(addrinfo* a) const { freeaddrinfo(a); }
+        };
+        std::unique_ptr<addrinfo, FreeAddresses> addresses(found);
         for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
             const int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
             if (fd < 0) continue;
@@ -163,7 +166,10 @@ public:
 
     std::vector<pid_t> find_processes(const std::vector<std::string>& names) override {
         std::vector<pid_t> pids;
-        std::unique_ptr<DIR, decltype(&closedir)> proc(opendir("/proc"), closedir);
+        struct CloseDir {
+            void operator()(DIR* d) const { closedir(d); }
+        };
+        std::unique_ptr<DIR, CloseDir> proc(opendir("/proc"));
         if (!proc) return pids;
         while (const dirent* entry = readdir(proc.get())) {
             char* end = nullptr;
@@ -205,6 +211,15 @@ public:
             written += static_cast<std::size_t>(n);
         }
         close(fd);
+    }
+
+    int take_stop_signal() override {
+        sigset_t stop;
+        sigemptyset(&stop);
+        for (int signo : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&stop, signo);
+        const timespec zero{0, 0};
+        const int signo = sigtimedwait(&stop, nullptr, &zero);
+        return signo > 0 ? signo : 0;
     }
 
     std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }

@@ -40,6 +40,10 @@ public:
     virtual bool file_exists(const std::filesystem::path& path) = 0;
     /// Appends `text` to `path`, creating it when absent.
     virtual void append_file(const std::filesystem::path& path, std::string_view text) = 0;
+    /// A stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) that arrived while
+    /// sm-train holds them blocked, taken from the pending set; 0 when none.
+    /// Long waits call it so that SageMaker's SIGTERM ends them.
+    virtual int take_stop_signal() = 0;
     virtual std::chrono::steady_clock::time_point now() = 0;
     virtual void sleep_for(std::chrono::milliseconds duration) = 0;
 };
