@@ -156,12 +156,33 @@ TEST_F(SmTrain, LocalTarballIsExtractedIntoAnEmptyCodeDir) {
     EXPECT_EQ(read_file(tree.model() / "argv"), "[-x][1]");
 }
 
-TEST_F(SmTrain, S3SubmitDirectoryFailsClearlyWhenUnsupported) {
-    tree.hyperparameters(R"({"sagemaker_submit_directory":"s3://bucket/src/sourcedir.tar.gz","sagemaker_program":"train.py"})");
+TEST_F(SmTrain, S3SubmitDirectoryIsDownloadedAndExtracted) {
+    // A real S3 endpoint on loopback (moto), holding the code tarball.
+    tree.write("../src/train.sh", "#!/bin/sh\n" + kPrintArgvSh, true);
+    Process tar({"/bin/tar", "czf", (tree.root() / "sourcedir.tar.gz").string(), "-C", (tree.root() / "src").string(),
+                 "train.sh"},
+                {}, tree.root());
+    ASSERT_EQ(tar.exit_code(), 0);
+    Process server({"/usr/bin/env", "python3", SMTRAIN_S3_SERVER, (tree.root() / "port").string(), "code-bucket",
+                    "job/source/sourcedir.tar.gz", (tree.root() / "sourcedir.tar.gz").string()},
+                   {}, tree.root());
+    if (!wait_for_file(tree.root() / "port", std::chrono::seconds(30))) GTEST_SKIP() << "moto not available: " << server.err();
+    std::string endpoint = "http://127.0.0.1:" + read_file(tree.root() / "port");
     std::filesystem::remove_all(tree.code());
-    int code = run();
-    EXPECT_NE(code, 0);
-    EXPECT_TRUE(tree.has_failure());
+    tree.hyperparameters(R"({"sagemaker_submit_directory":"s3://code-bucket/job/source/sourcedir.tar.gz",)"
+                         R"("sagemaker_program":"train.sh","x":"1"})");
+    ASSERT_EQ(run({"train"}, {{"S3_ENDPOINT_URL", endpoint}, {"AWS_ACCESS_KEY_ID", "test"},
+                              {"AWS_SECRET_ACCESS_KEY", "test"}, {"AWS_REGION", "us-east-1"}}),
+              0)
+        << last->err();
+    EXPECT_EQ(read_file(tree.model() / "argv"), "[-x][1]");
+}
+
+TEST_F(SmTrain, SubmitDirectoryThatDoesNotExist) {
+    std::filesystem::remove_all(tree.code());
+    tree.hyperparameters(R"({"sagemaker_submit_directory":"/nonexistent/src","sagemaker_program":"train.py"})");
+    EXPECT_EQ(run(), 66);
+    EXPECT_EQ(tree.failure(), "sm-train: sagemaker_submit_directory: /nonexistent/src: no such file or directory");
 }
 
 TEST_F(SmTrain, EnvironmentHasSmVariablesAndCodeDirFirstOnPythonPath) {
