@@ -195,6 +195,20 @@ TEST_F(SmTrain, EnvironmentHasSmVariablesAndCodeDirFirstOnPythonPath) {
                                                    tree.code().string() + ":/inherited|algo-1|" + tree.code().string());
 }
 
+TEST_F(SmTrain, SeedExampleRunsFromTheRepositoryRoot) {
+    // The README's main command: sm-train on a copy of examples/opt_ml, from the repository root.
+    std::filesystem::remove_all(tree.base());
+    std::filesystem::copy(std::string(SMTRAIN_SOURCE_DIR) + "/examples/opt_ml", tree.base(),
+                          std::filesystem::copy_options::recursive);
+    last = std::make_unique<Process>(std::vector<std::string>{kSmTrain, "train"}, env(), tree.root(), SMTRAIN_SOURCE_DIR);
+    ASSERT_EQ(last->exit_code(), 0) << last->err();
+    EXPECT_EQ(last->out(), "hp1=3 hp2=0.25 hp3='hello world'\ndataset=" + (tree.base() / "input/data/dataset").string() +
+                               "\nfiles=['train.csv'] rows=5\nmodel written to " + (tree.model() / "model.json").string() +
+                               "\n");
+    EXPECT_EQ(read_file(tree.model() / "model.json"), R"({"hp1": 3, "hp2": 0.25, "hp3": "hello world", "rows": 5})");
+    EXPECT_TRUE(tree.has_success());
+}
+
 // ---- failure reports ----------------------------------------------------------
 
 TEST_F(SmTrain, PythonTracebackReport) {
