@@ -3,7 +3,10 @@
 //
 // Measures, on a fake /opt/ml tree in a temp dir:
 //  1. start overhead: `sm-train train` running a no-op program versus starting
-//     that program directly (median of RUNS runs each, ms and ratio);
+//     that program directly (median of RUNS runs each, ms and ratio). This is
+//     wall time, so it includes sm-train's file-system work (mkdir of output/
+//     and model/, creating output/success); on a loaded machine that dominates.
+//     For CPU cost alone: perf stat -r 50 sm-train train (with the same tree).
 //  2. peak RSS of sm-train (VmHWM) while the program runs, idle and after
 //     passing 512 MiB of stderr through;
 //  3. stderr throughput through sm-train versus the program writing to the
@@ -163,8 +166,8 @@ int main(int argc, char** argv) {
         through.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
     }
     double d = median(direct), s = median(through);
-    std::printf("start overhead: direct %.3f ms, sm-train %.3f ms, overhead %.3f ms, ratio %.2f (median of %d)\n", d, s,
-                s - d, s / d, runs);
+    std::printf("start overhead (wall): direct %.3f ms, sm-train %.3f ms, overhead %.3f ms, ratio %.2f (median of %d)\n", d,
+                s, s - d, s / d, runs);
 
     // 2. Peak RSS while the program runs.
     hyperparameters(R"({"sagemaker_container_log_level":"40","sleep-ms":"1000"})");

@@ -197,6 +197,10 @@ int report_program_result(const RunOutcome& outcome, const fs::path& output_dir)
 
 void report_own_failure(const std::string& what, const Environ& environ) {
     std::string line = "sm-train: " + what;
+    // One line, whatever a lower layer put in its message.
+    for (char& c : line) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
     std::fputs((line + "\n").c_str(), stderr);
     std::fflush(stderr);
     std::optional<fs::path> output = output_dir_without_env(environ);
