@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: Apache-2.0
+# Libraries of the S3 area, as SMTRAIN_S3_LIBS. Included by sources.cmake and by
+# tests/s3/tests.cmake (which may build the S3 sources on its own).
+
+set(SMTRAIN_S3_LIBS)
+foreach(lib archive zstd lz4 lzma bz2 z)
+  find_library(SMTRAIN_STATIC_${lib} NAMES lib${lib}.a)
+  if(NOT SMTRAIN_STATIC_${lib})
+    message(FATAL_ERROR "lib${lib}.a not found: install libarchive-dev, libzstd-dev, liblz4-dev, liblzma-dev, libbz2-dev, zlib1g-dev")
+  endif()
+  list(APPEND SMTRAIN_S3_LIBS ${SMTRAIN_STATIC_${lib}})
+endforeach()
+if(NOT TARGET smtrain_s3_headers)
+  # A global INTERFACE target, so the imported targets below resolve wherever it is used.
+  find_package(nlohmann_json 3 REQUIRED)  # header-only: credential responses
+  find_package(CURL REQUIRED)  # headers only; libcurl itself is loaded at run time
+  add_library(smtrain_s3_headers INTERFACE)
+  target_include_directories(smtrain_s3_headers INTERFACE ${CURL_INCLUDE_DIRS})
+  target_link_libraries(smtrain_s3_headers INTERFACE nlohmann_json::nlohmann_json)
+endif()
+list(APPEND SMTRAIN_S3_LIBS smtrain_s3_headers ${CMAKE_DL_LIBS} Threads::Threads)
