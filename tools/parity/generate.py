@@ -214,7 +214,9 @@ def random_env(rng):
     if rng.random() < 0.3:
         env["AWS_DEFAULT_REGION"] = rng.choice(["us-west-1", "eu-north-1", ""])
     if rng.random() < 0.15:
-        env["AWS_PROFILE"] = "dev"
+        env["AWS_PROFILE"] = rng.choice(["dev", "default"])
+    if rng.random() < 0.1:
+        env["AWS_DEFAULT_PROFILE"] = rng.choice(["dev", "default"])
     if rng.random() < 0.1:
         env["SAGEMAKER_SUBMIT_DIRECTORY"] = "/tmp/submit-from-env"
     if rng.random() < 0.1:
@@ -235,7 +237,8 @@ def random_case(rng):
         hps[key] = rng.choice(SAGEMAKER_KEYS[key])
     env = random_env(rng)
     aws_config = rng.choice(AWS_CONFIGS) if rng.random() < 0.3 else None
-    if env.get("AWS_PROFILE") == "dev" and (aws_config is None or "profile dev" not in aws_config):
+    if "dev" in (env.get("AWS_PROFILE"), env.get("AWS_DEFAULT_PROFILE")) and (
+            aws_config is None or "profile dev" not in aws_config):
         aws_config = AWS_CONFIGS[1]  # botocore refuses a profile it cannot find
     code_files = []
     if rng.random() < 0.25:
