@@ -240,6 +240,9 @@ def random_case(rng):
     if "dev" in (env.get("AWS_PROFILE"), env.get("AWS_DEFAULT_PROFILE")) and (
             aws_config is None or "profile dev" not in aws_config):
         aws_config = AWS_CONFIGS[1]  # botocore refuses a profile it cannot find
+    if "default" in (env.get("AWS_PROFILE"), env.get("AWS_DEFAULT_PROFILE")) and (
+            aws_config is None or "[default]" not in aws_config):
+        aws_config = AWS_CONFIGS[1]  # an explicit profile must exist, "default" too
     code_files = []
     if rng.random() < 0.25:
         code_files.append("setup.py")
