@@ -3,7 +3,10 @@
 //
 // Measures, on a fake /opt/ml tree in a temp dir:
 //  1. start overhead: `sm-train train` running a no-op program versus starting
-//     that program directly (median of RUNS runs each, ms and ratio);
+//     that program directly (median of RUNS runs each, ms and ratio). This is
+//     wall time, so it includes sm-train's file-system work (mkdir of output/
+//     and model/, creating output/success); on a loaded machine that dominates.
+//     For CPU cost alone: perf stat -r 50 sm-train train (with the same tree).
 //  2. peak RSS of sm-train (VmHWM) while the program runs, idle and after
 //     passing 512 MiB of stderr through;
 //  3. stderr throughput through sm-train versus the program writing to the
@@ -34,7 +37,8 @@ extern char** environ;
 namespace {
 
 int write_stderr(long mib) {
-    std::string line = "2026-01-01 00:00:00 epoch=12 step=3456 loss=0.123456 lr=0.001 throughput=1234.5 samples/s ok\n";
+    std::string line =
+        "2026-01-01 00:00:00 epoch=12 step=3456 loss=0.123456 lr=0.001 throughput=1234.5 samples/s ok\n";
     std::string block;
     while (block.size() + line.size() <= 64 * 1024) block += line;
     long total = mib * 1024 * 1024, written = 0;
@@ -144,7 +148,9 @@ int main(int argc, char** argv) {
     fs::copy_file(fs::canonical("/proc/self/exe"), base / "code/prog");
     std::vector<std::string> env = {"SAGEMAKER_BASE_DIR=" + base.string(), "SM_STUDIO_LOCAL_MODE=true",
                                     "SMTRAIN_PYTHON=/bin/true"};
-    auto hyperparameters = [&](const std::string& json) { write_file(base / "input/config/hyperparameters.json", json); };
+    auto hyperparameters = [&](const std::string& json) {
+        write_file(base / "input/config/hyperparameters.json", json);
+    };
 
     // 1. Start overhead.
     hyperparameters(R"({"sagemaker_container_log_level":"40"})");
@@ -153,7 +159,8 @@ int main(int argc, char** argv) {
         auto t0 = Clock::now();
         finish(start({(base / "code/noop").string()}, {}, false, base / "code"));
         auto t1 = Clock::now();
-        int status = finish(start({sm_train, "train"}, {env[0], env[1], env[2], "SAGEMAKER_PROGRAM=noop"}, false));
+        int status =
+            finish(start({sm_train, "train"}, {env[0], env[1], env[2], "SAGEMAKER_PROGRAM=noop"}, false));
         auto t2 = Clock::now();
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             std::fprintf(stderr, "sm-train failed (status %d)\n", status);
@@ -163,8 +170,10 @@ int main(int argc, char** argv) {
         through.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
     }
     double d = median(direct), s = median(through);
-    std::printf("start overhead: direct %.3f ms, sm-train %.3f ms, overhead %.3f ms, ratio %.2f (median of %d)\n", d, s,
-                s - d, s / d, runs);
+    std::printf(
+        "start overhead (wall): direct %.3f ms, sm-train %.3f ms, overhead %.3f ms, ratio %.2f (median of "
+        "%d)\n",
+        d, s, s - d, s / d, runs);
 
     // 2. Peak RSS while the program runs.
     hyperparameters(R"({"sagemaker_container_log_level":"40","sleep-ms":"1000"})");
@@ -172,7 +181,8 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
     long idle_kib = vm_hwm_kib(idle.pid);
     finish(idle);
-    std::printf("peak RSS of sm-train while the program runs: %.2f MiB\n", static_cast<double>(idle_kib) / 1024);
+    std::printf("peak RSS of sm-train while the program runs: %.2f MiB\n",
+                static_cast<double>(idle_kib) / 1024);
 
     // 3. stderr throughput, 512 MiB of log lines.
     const long mib = 512;
@@ -196,7 +206,8 @@ int main(int argc, char** argv) {
     double direct_s = std::chrono::duration<double>(t1 - t0).count();
     double through_s = std::chrono::duration<double>(t2 - t1).count();
     std::printf("stderr throughput: direct %.0f MiB/s, through sm-train %.0f MiB/s, %.0f%% of direct\n",
-                static_cast<double>(mib) / direct_s, static_cast<double>(mib) / through_s, 100.0 * direct_s / through_s);
+                static_cast<double>(mib) / direct_s, static_cast<double>(mib) / through_s,
+                100.0 * direct_s / through_s);
     std::printf("peak RSS of sm-train after passing %ld MiB of stderr: %.2f MiB\n", mib,
                 static_cast<double>(busy_kib) / 1024);
     fs::remove_all(base);

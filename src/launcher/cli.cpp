@@ -6,8 +6,8 @@
 
 #include <smtrain/error.hpp>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <map>
@@ -19,12 +19,14 @@
 namespace smtrain::launcher {
 
 int run_cli(int argc, char** argv, const SignalBlock& signals) {
-    CLI::App app{"sm-train: runs a SageMaker training job's program as the SageMaker training toolkit does, "
-                 "and supervises it as PID 1.\nSageMaker starts training containers as `docker run IMAGE train`.",
-                 "sm-train"};
+    CLI::App app{
+        "sm-train: runs a SageMaker training job's program as the SageMaker training toolkit does, "
+        "and supervises it as PID 1.\nSageMaker starts training containers as `docker run IMAGE train`.",
+        "sm-train"};
     app.set_version_flag("--version", std::string("sm-train ") + SMTRAIN_VERSION);
     TrainOptions train;
-    app.add_flag("--dry-run", train.dry_run, "Print the command, working directory and SM_* environment; run nothing");
+    app.add_flag("--dry-run", train.dry_run,
+                 "Print the command, working directory and SM_* environment; run nothing");
     app.add_flag("--json", train.json, "With --dry-run: print JSON");
     app.require_subcommand(0, 1);
 
@@ -52,9 +54,10 @@ int run_cli(int argc, char** argv, const SignalBlock& signals) {
 
     Environ environ = current_environ();
     if (*serve_cmd) {
-        std::fputs("sm-train: serve is not supported: sm-train runs training jobs only (SageMaker passes `serve` "
-                   "to inference containers)\n",
-                   stderr);
+        std::fputs(
+            "sm-train: serve is not supported: sm-train runs training jobs only (SageMaker passes `serve` "
+            "to inference containers)\n",
+            stderr);
         return static_cast<int>(ExitCode::Usage);
     }
     if (*env_cmd) {
@@ -68,9 +71,10 @@ int run_cli(int argc, char** argv, const SignalBlock& signals) {
 
     try {
         if (!train.dry_run && !become_subreaper()) {
-            std::fputs("sm-train: warning: cannot become a child subreaper; orphans of the program will not be "
-                       "reaped by sm-train\n",
-                       stderr);
+            std::fputs(
+                "sm-train: warning: cannot become a child subreaper; orphans of the program will not be "
+                "reaped by sm-train\n",
+                stderr);
         }
         return run_train(train, signals, environ);
     } catch (const Error& e) {

@@ -27,8 +27,11 @@ bool looks_like_tarball(const fs::path& file) {
     in.read(head, sizeof head);
     std::string_view h(head, static_cast<std::size_t>(in.gcount()));
     auto starts = [&](std::string_view magic) { return h.substr(0, magic.size()) == magic; };
-    return starts("\x1f\x8b") || starts("BZh") || starts("\xfd" "7zXZ") || starts("\x28\xb5\x2f\xfd") ||
-           (h.size() >= 262 && h.substr(257, 5) == "ustar");
+    return starts("\x1f\x8b") || starts("BZh") ||
+           starts(
+               "\xfd"
+               "7zXZ") ||
+           starts("\x28\xb5\x2f\xfd") || (h.size() >= 262 && h.substr(257, 5) == "ustar");
 }
 
 }  // namespace
@@ -55,7 +58,8 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     fs::path source(module_dir);
     auto status = fs::status(source, ec);
     if (!fs::exists(status)) {
-        throw Error("sagemaker_submit_directory: " + module_dir + ": no such file or directory", ExitCode::NoProgram);
+        throw Error("sagemaker_submit_directory: " + module_dir + ": no such file or directory",
+                    ExitCode::NoProgram);
     }
     if (fs::is_directory(status)) {
         if (fs::equivalent(source, code_dir, ec)) return;

@@ -19,7 +19,8 @@ namespace smtrain::launcher {
 /// - another local file: copied into the code dir;
 /// - `s3://bucket/key`: downloaded, then extracted.
 /// Throws Error(NoProgram) when the source does not exist, Error for the rest.
-void prepare_code_dir(const std::string& module_dir, const std::filesystem::path& code_dir, const Environ& env);
+void prepare_code_dir(const std::string& module_dir, const std::filesystem::path& code_dir,
+                      const Environ& env);
 
 /// Whether a directory is missing or has no entries.
 bool is_empty_dir(const std::filesystem::path& dir);

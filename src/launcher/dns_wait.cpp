@@ -37,15 +37,17 @@ void sleep_or_stop(std::chrono::milliseconds delay, const std::string& host) {
     while (true) {
         auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
         if (left.count() <= 0) return;
-        timespec ts{static_cast<time_t>(left.count() / 1'000'000'000), static_cast<long>(left.count() % 1'000'000'000)};
+        timespec ts{static_cast<time_t>(left.count() / 1'000'000'000),
+                    static_cast<long>(left.count() % 1'000'000'000)};
         int signo = sigtimedwait(&stop, nullptr, &ts);
         if (signo < 0) {
             if (errno == EAGAIN) return;
             continue;  // EINTR
         }
         if (is_stop_signal(signo)) {
-            throw Error("stopped by " + signal_name(signo) + " while waiting for host " + host + " to resolve",
-                        static_cast<ExitCode>(128 + signo));
+            throw Error(
+                "stopped by " + signal_name(signo) + " while waiting for host " + host + " to resolve",
+                static_cast<ExitCode>(128 + signo));
         }
         spdlog::info("Ignoring {} received before the program started", signal_name(signo));
     }
@@ -53,7 +55,8 @@ void sleep_or_stop(std::chrono::milliseconds delay, const std::string& host) {
 
 }  // namespace
 
-std::chrono::milliseconds seconds_variable(const Environ& env, const char* name, std::chrono::milliseconds fallback) {
+std::chrono::milliseconds seconds_variable(const Environ& env, const char* name,
+                                           std::chrono::milliseconds fallback) {
     auto it = env.find(std::string_view(name));
     if (it == env.end() || it->second.empty()) return fallback;
     const std::string& text = it->second;
@@ -74,7 +77,8 @@ DnsWaitOptions dns_wait_options(const Environ& env) {
     return options;
 }
 
-void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options, const SignalBlock&) {
+void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
+                    const SignalBlock&) {
     for (const auto& host : hosts) {
         auto start = Clock::now();
         auto delay = options.first_delay;
@@ -83,10 +87,11 @@ void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions&
             ++attempts;
             auto waited = Clock::now() - start;
             if (waited >= options.give_up_after) {
-                throw Error("host " + host + " did not resolve after " + std::to_string(attempts) + " attempts in " +
-                                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
-                                " s; check the cluster's network configuration",
-                            ExitCode::Unavailable);
+                throw Error(
+                    "host " + host + " did not resolve after " + std::to_string(attempts) + " attempts in " +
+                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+                        " s; check the cluster's network configuration",
+                    ExitCode::Unavailable);
             }
             if (attempts == 1) spdlog::info("Waiting for host {} to resolve", host);
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.give_up_after - waited);

@@ -27,10 +27,12 @@ DnsWaitOptions dns_wait_options(const Environ& env);
 /// Resolves each host in turn, retrying with exponential back-off. Throws
 /// Error(Unavailable) naming the host when one never resolves, and Error with
 /// exit code 128+N when a stop signal (TERM/INT/HUP/QUIT) arrives meanwhile.
-void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options, const SignalBlock& signals);
+void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
+                    const SignalBlock& signals);
 
 /// Reads a duration in seconds (e.g. "110", "0.5") from `env[name]`, else `fallback`.
 /// Throws ConfigError when it is not a non-negative number.
-std::chrono::milliseconds seconds_variable(const Environ& env, const char* name, std::chrono::milliseconds fallback);
+std::chrono::milliseconds seconds_variable(const Environ& env, const char* name,
+                                           std::chrono::milliseconds fallback);
 
 }  // namespace smtrain::launcher

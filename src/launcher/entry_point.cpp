@@ -31,9 +31,12 @@ std::string without_py(std::string name) {
 
 std::string_view to_string(EntryPointKind kind) {
     switch (kind) {
-        case EntryPointKind::PythonPackage: return "python package";
-        case EntryPointKind::PythonProgram: return "python program";
-        case EntryPointKind::Command: return "command";
+        case EntryPointKind::PythonPackage:
+            return "python package";
+        case EntryPointKind::PythonProgram:
+            return "python program";
+        case EntryPointKind::Command:
+            return "command";
     }
     return "command";
 }
@@ -54,7 +57,8 @@ std::filesystem::path find_python(const Environ& env) {
     if (!forced.empty()) {
         std::filesystem::path found = find_in_path(forced, path);
         if (found.empty() || access(found.c_str(), X_OK) != 0) {
-            throw Error(std::string(kPythonVariable) + "=" + forced + ": not an executable file", ExitCode::NotFound);
+            throw Error(std::string(kPythonVariable) + "=" + forced + ": not an executable file",
+                        ExitCode::NotFound);
         }
         return found;
     }
@@ -136,7 +140,8 @@ Command framework_command(const std::string& training_module, const std::filesys
         "getattr(importlib.import_module(module), function)()";
     Command command;
     command.program = python;
-    command.argv = {python.string(), "-c", kCode, training_module.substr(0, colon), training_module.substr(colon + 1)};
+    command.argv = {python.string(), "-c", kCode, training_module.substr(0, colon),
+                    training_module.substr(colon + 1)};
     return command;
 }
 

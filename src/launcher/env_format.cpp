@@ -65,11 +65,20 @@ std::string format_variables(const EnvVars& variables, EnvFormat format) {
                 out += name + "=\"";
                 for (char c : value) {
                     switch (c) {
-                        case '\\': out += "\\\\"; break;
-                        case '"': out += "\\\""; break;
-                        case '$': out += "\\$"; break;
-                        case '\n': out += "\\n"; break;
-                        default: out += c;
+                        case '\\':
+                            out += "\\\\";
+                            break;
+                        case '"':
+                            out += "\\\"";
+                            break;
+                        case '$':
+                            out += "\\$";
+                            break;
+                        case '\n':
+                            out += "\\n";
+                            break;
+                        default:
+                            out += c;
                     }
                 }
                 out += "\"\n";

@@ -40,13 +40,16 @@ void replace_all(std::string& text, const std::string& needle, std::string_view 
 
 bool is_secret_name(std::string_view name) {
     std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
     static constexpr std::array<std::string_view, 5> words = {"SECRET", "TOKEN", "PASSWORD", "CREDENTIAL",
                                                               "ACCESS_KEY"};
-    return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return upper.find(w) != std::string::npos; });
+    return std::any_of(words.begin(), words.end(),
+                       [&](std::string_view w) { return upper.find(w) != std::string::npos; });
 }
 
-std::string invocation_message(const Value& training_env, const EnvVars& variables, const std::string& command) {
+std::string invocation_message(const Value& training_env, const EnvVars& variables,
+                               const std::string& command) {
     std::set<std::string> secrets;
     Value masked_env = training_env;
     collect_and_mask(masked_env, secrets);

@@ -23,6 +23,7 @@ bool is_secret_name(std::string_view name);
 /// NAME=value lines, and the command. Values of secret-looking names are
 /// replaced by kMask, and so is every other occurrence of those values in the
 /// text (SM_HPS, SM_TRAINING_ENV, the command line).
-std::string invocation_message(const Value& training_env, const EnvVars& variables, const std::string& command);
+std::string invocation_message(const Value& training_env, const EnvVars& variables,
+                               const std::string& command);
 
 }  // namespace smtrain::launcher

@@ -3,7 +3,8 @@
 
 namespace smtrain::launcher {
 
-EnvVars exported_variables(const TrainingEnv& env, const Environ& parent, const std::filesystem::path& code_dir) {
+EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
+                           const std::filesystem::path& code_dir) {
     EnvVars vars = env.to_env_vars();
     for (auto& var : env.toolkit_process_env_vars()) vars.push_back(std::move(var));
     // The toolkit puts the code dir first on sys.path and exports sys.path;
@@ -16,7 +17,8 @@ EnvVars exported_variables(const TrainingEnv& env, const Environ& parent, const 
     return vars;
 }
 
-Environ program_environment(const TrainingEnv& env, const Environ& parent, const std::filesystem::path& code_dir) {
+Environ program_environment(const TrainingEnv& env, const Environ& parent,
+                            const std::filesystem::path& code_dir) {
     Environ result = parent;
     for (auto& [name, value] : exported_variables(env, parent, code_dir)) result[name] = value;
     return result;

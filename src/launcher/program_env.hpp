@@ -14,9 +14,11 @@ namespace smtrain::launcher {
 /// every SM_* variable (TrainingEnv::to_env_vars()), SAGEMAKER_JOB_NAME /
 /// CURRENT_HOST / SAGEMAKER_REGION (toolkit_process_env_vars()), and
 /// PYTHONPATH with the code dir in front of the inherited value.
-EnvVars exported_variables(const TrainingEnv& env, const Environ& parent, const std::filesystem::path& code_dir);
+EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
+                           const std::filesystem::path& code_dir);
 
 /// The parent environment with exported_variables() laid over it.
-Environ program_environment(const TrainingEnv& env, const Environ& parent, const std::filesystem::path& code_dir);
+Environ program_environment(const TrainingEnv& env, const Environ& parent,
+                            const std::filesystem::path& code_dir);
 
 }  // namespace smtrain::launcher

@@ -15,7 +15,8 @@ namespace smtrain::launcher {
 namespace {
 
 [[noreturn]] void cannot_write(const std::filesystem::path& path, const char* step, int error_number) {
-    throw Error("cannot write " + path.string() + ": " + step + ": " + strerror(error_number), ExitCode::CannotWrite);
+    throw Error("cannot write " + path.string() + ": " + step + ": " + strerror(error_number),
+                ExitCode::CannotWrite);
 }
 
 /// Python's str.strip(): the toolkit strips the whole message.
@@ -37,8 +38,8 @@ void fsync_directory(const std::filesystem::path& dir) {
 }  // namespace
 
 std::string ProcessFailure::to_string() const {
-    std::string text = error_class + ":\nExitCode " + std::to_string(exit_code) + "\nErrorMessage \"" + error_message +
-                       "\"\n";
+    std::string text = error_class + ":\nExitCode " + std::to_string(exit_code) + "\nErrorMessage \"" +
+                       error_message + "\"\n";
     if (extra_info) text += "ExtraInfo \"" + *extra_info + "\"\n";
     text += "Command \"" + command + "\"";
     return strip(std::move(text));

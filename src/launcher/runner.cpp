@@ -32,11 +32,16 @@ bool enabled(const TrainingEnv& env, std::string_view key) {
 
 std::string_view to_string(RunnerKind kind) {
     switch (kind) {
-        case RunnerKind::Process: return "process";
-        case RunnerKind::Mpi: return "mpi";
-        case RunnerKind::TorchDistributed: return "torchrun";
-        case RunnerKind::SMDataParallel: return "smddprun";
-        case RunnerKind::PyTorchXla: return "xla";
+        case RunnerKind::Process:
+            return "process";
+        case RunnerKind::Mpi:
+            return "mpi";
+        case RunnerKind::TorchDistributed:
+            return "torchrun";
+        case RunnerKind::SMDataParallel:
+            return "smddprun";
+        case RunnerKind::PyTorchXla:
+            return "xla";
     }
     return "process";
 }

@@ -39,13 +39,13 @@ struct RunContext {
     const TrainingEnv& env;
     const SignalBlock& signals;
     EntryPointKind kind;
-    std::string entry_point;                   ///< user_entry_point (e.g. "train.py")
-    std::vector<std::string> args;             ///< to_cmd_args()
-    std::filesystem::path code_dir;            ///< working directory of the program
-    std::filesystem::path python;              ///< interpreter (empty for a command entry point)
-    Command program;                           ///< the plain-process command (program_command())
-    Environ program_env;                       ///< the program's whole environment
-    SupervisorOptions supervisor;              ///< grace period, sinks
+    std::string entry_point;         ///< user_entry_point (e.g. "train.py")
+    std::vector<std::string> args;   ///< to_cmd_args()
+    std::filesystem::path code_dir;  ///< working directory of the program
+    std::filesystem::path python;    ///< interpreter (empty for a command entry point)
+    Command program;                 ///< the plain-process command (program_command())
+    Environ program_env;             ///< the program's whole environment
+    SupervisorOptions supervisor;    ///< grace period, sinks
 };
 
 /// What a runner did, for the report.

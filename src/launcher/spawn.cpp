@@ -148,7 +148,8 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
-        throw SpawnError(spec.program, kSteps.at(static_cast<std::size_t>(failure.step)), failure.error_number);
+        throw SpawnError(spec.program, kSteps.at(static_cast<std::size_t>(failure.step)),
+                         failure.error_number);
     }
 
     SpawnedProcess child;
@@ -168,9 +169,11 @@ std::filesystem::path find_in_path(const std::string& name, const std::string& p
     while (true) {
         std::size_t end = path_list.find(':', start);
         std::string dir = path_list.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        std::filesystem::path candidate = (dir.empty() ? std::filesystem::path(".") : std::filesystem::path(dir)) / name;
+        std::filesystem::path candidate =
+            (dir.empty() ? std::filesystem::path(".") : std::filesystem::path(dir)) / name;
         struct stat st {};
-        if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0) {
+        if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            access(candidate.c_str(), X_OK) == 0) {
             return candidate;
         }
         if (end == std::string::npos) break;

@@ -9,19 +9,63 @@ namespace smtrain::launcher {
 
 const std::vector<std::string_view>& toolkit_error_markers() {
     // The toolkit's _PYTHON_ERRORS_ + _MPI_ERRORS_ + its default error class.
-    static const std::vector<std::string_view> markers = {
-        "BaseException", "Exception", "ArithmeticError", "AssertionError", "AttributeError",
-        "BlockingIOError", "BrokenPipeError", "BufferError", "ChildProcessError", "ConnectionAbortedError",
-        "ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "EOFError", "EnvironmentError",
-        "FileExistsError", "FileNotFoundError", "FloatingPointError", "IOError", "ImportError",
-        "IndentationError", "IndexError", "InterruptedError", "IsADirectoryError", "KeyError", "LookupError",
-        "MemoryError", "ModuleNotFoundError", "NameError", "NotADirectoryError", "NotImplementedError",
-        "OSError", "OverflowError", "PermissionError", "ProcessLookupError", "RecursionError",
-        "ReferenceError", "RuntimeError", "SyntaxError", "SystemError", "TabError", "TimeoutError",
-        "TypeError", "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError",
-        "UnicodeTranslateError", "ValueError", "ZeroDivisionError", "Invalid requirement",
-        "ResourceExhaustedError", "OutOfRangeError", "InvalidArgumentError", "mpirun.real", "ORTE",
-        "ExecuteUserScriptError"};
+    static const std::vector<std::string_view> markers = {"BaseException",
+                                                          "Exception",
+                                                          "ArithmeticError",
+                                                          "AssertionError",
+                                                          "AttributeError",
+                                                          "BlockingIOError",
+                                                          "BrokenPipeError",
+                                                          "BufferError",
+                                                          "ChildProcessError",
+                                                          "ConnectionAbortedError",
+                                                          "ConnectionError",
+                                                          "ConnectionRefusedError",
+                                                          "ConnectionResetError",
+                                                          "EOFError",
+                                                          "EnvironmentError",
+                                                          "FileExistsError",
+                                                          "FileNotFoundError",
+                                                          "FloatingPointError",
+                                                          "IOError",
+                                                          "ImportError",
+                                                          "IndentationError",
+                                                          "IndexError",
+                                                          "InterruptedError",
+                                                          "IsADirectoryError",
+                                                          "KeyError",
+                                                          "LookupError",
+                                                          "MemoryError",
+                                                          "ModuleNotFoundError",
+                                                          "NameError",
+                                                          "NotADirectoryError",
+                                                          "NotImplementedError",
+                                                          "OSError",
+                                                          "OverflowError",
+                                                          "PermissionError",
+                                                          "ProcessLookupError",
+                                                          "RecursionError",
+                                                          "ReferenceError",
+                                                          "RuntimeError",
+                                                          "SyntaxError",
+                                                          "SystemError",
+                                                          "TabError",
+                                                          "TimeoutError",
+                                                          "TypeError",
+                                                          "UnboundLocalError",
+                                                          "UnicodeDecodeError",
+                                                          "UnicodeEncodeError",
+                                                          "UnicodeError",
+                                                          "UnicodeTranslateError",
+                                                          "ValueError",
+                                                          "ZeroDivisionError",
+                                                          "Invalid requirement",
+                                                          "ResourceExhaustedError",
+                                                          "OutOfRangeError",
+                                                          "InvalidArgumentError",
+                                                          "mpirun.real",
+                                                          "ORTE",
+                                                          "ExecuteUserScriptError"};
     return markers;
 }
 
@@ -34,8 +78,9 @@ bool contains(std::string_view haystack, std::string_view needle) {
 bool names_error_class(std::string_view line) {
     // Every marker but three contains "Error" or "Exception": test those two
     // first so ordinary log lines cost two searches, not fifty-seven.
-    bool maybe = contains(line, "Error") || contains(line, "Exception") || contains(line, "Invalid requirement") ||
-                 contains(line, "mpirun.real") || contains(line, "ORTE");
+    bool maybe = contains(line, "Error") || contains(line, "Exception") ||
+                 contains(line, "Invalid requirement") || contains(line, "mpirun.real") ||
+                 contains(line, "ORTE");
     if (!maybe) return false;
     const auto& markers = toolkit_error_markers();
     return std::any_of(markers.begin(), markers.end(), [&](std::string_view m) { return contains(line, m); });
@@ -55,7 +100,8 @@ std::string strip_mpi_tags(std::string_view line) {
                 while (j < line.size() && std::isdigit(static_cast<unsigned char>(line[j]))) ++j;
                 return j > s;
             };
-            if (digits() && j < line.size() && line[j] == ',' && (++j, digits()) && j < line.size() && line[j] == ']') {
+            if (digits() && j < line.size() && line[j] == ',' && (++j, digits()) && j < line.size() &&
+                line[j] == ']') {
                 std::string_view rest = line.substr(j + 1);
                 for (std::string_view tag : {"<stderr>", "<stdout>"}) {
                     if (rest.substr(0, tag.size()) == tag) {
@@ -140,11 +186,13 @@ void StderrCapture::feed(std::string_view bytes) {
         // splitting at all; only its unfinished last line is kept.
         const void* last_nl_ptr = memrchr(bytes.data(), '\n', bytes.size());
         if (last_nl_ptr) {
-            std::size_t last_nl = static_cast<std::size_t>(static_cast<const char*>(last_nl_ptr) - bytes.data());
+            std::size_t last_nl =
+                static_cast<std::size_t>(static_cast<const char*>(last_nl_ptr) - bytes.data());
             std::size_t first_nl = bytes.find('\n');
             std::string first_line = partial_;
             first_line.append(bytes.substr(0, first_nl));
-            if (!names_error_class(first_line) && !names_error_class(bytes.substr(first_nl, last_nl - first_nl))) {
+            if (!names_error_class(first_line) &&
+                !names_error_class(bytes.substr(first_nl, last_nl - first_nl))) {
                 partial_.assign(bytes.substr(last_nl + 1, kMaxLine));
                 partial_cut_ = bytes.size() - last_nl - 1 > kMaxLine;
                 return;
@@ -153,7 +201,8 @@ void StderrCapture::feed(std::string_view bytes) {
     }
     while (!bytes.empty()) {
         const void* nl = std::memchr(bytes.data(), '\n', bytes.size());
-        std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : bytes.size();
+        std::size_t len =
+            nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : bytes.size();
         std::string_view piece = bytes.substr(0, len);
         if (partial_.empty() && nl && !partial_cut_) {
             on_line(piece);  // the common case: a whole line in this chunk, no copy

@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <array>
-#include <optional>
-#include <vector>
 #include <cstring>
+#include <memory>
+#include <optional>
 
 namespace smtrain::launcher {
 namespace {
@@ -88,18 +88,18 @@ struct Stream {
     bool open() const { return fd >= 0; }
 
     /// Reads what is available; false at EOF (the stream is closed then).
-    bool pump_available(std::vector<char>& buffer) {
+    bool pump_available(char* buffer, std::size_t size) {
         while (fd >= 0) {
-            ssize_t n = read(fd, buffer.data(), buffer.size());
+            ssize_t n = read(fd, buffer, size);
             if (n > 0) {
-                std::string_view data(buffer.data(), static_cast<std::size_t>(n));
+                std::string_view data(buffer, static_cast<std::size_t>(n));
                 if (rewrite) {
                     pump.feed(data, rewrite, sink);
                 } else {
                     write_all(sink, data);
                 }
                 if (capture) capture->feed(data);
-                if (static_cast<std::size_t>(n) < buffer.size()) return true;  // drained for now
+                if (static_cast<std::size_t>(n) < size) return true;  // drained for now
                 continue;
             }
             if (n < 0 && errno == EINTR) continue;
@@ -154,7 +154,9 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     bool main_exited = false;
     std::optional<Clock::time_point> kill_deadline;
     // Larger pipes and reads mean fewer wake-ups for a program that logs a lot.
-    std::vector<char> buffer(kReadBuffer);
+    // Not zero-filled: a page is only touched when a read fills it, so a
+    // program that writes little costs little.
+    std::unique_ptr<char[]> buffer(new char[kReadBuffer]);
     for (int fd : {child.stderr_fd, child.stdout_fd}) {
         if (fd >= 0) fcntl(fd, F_SETPIPE_SZ, static_cast<int>(kReadBuffer));  // best effort
     }
@@ -218,11 +220,14 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
             timeout = static_cast<int>(std::clamp<long long>(left, 0, 60'000));
         }
         int ready = poll(fds.data(), count, timeout);
-        if (ready < 0 && errno != EINTR) throw Error(std::string("poll: ") + strerror(errno), ExitCode::Internal);
+        if (ready < 0 && errno != EINTR)
+            throw Error(std::string("poll: ") + strerror(errno), ExitCode::Internal);
         if (ready > 0) {
             if (fds[0].revents) handle_signals();
-            if (err_index >= 0 && fds[static_cast<std::size_t>(err_index)].revents) err.pump_available(buffer);
-            if (out_index >= 0 && fds[static_cast<std::size_t>(out_index)].revents) out.pump_available(buffer);
+            if (err_index >= 0 && fds[static_cast<std::size_t>(err_index)].revents)
+                err.pump_available(buffer.get(), kReadBuffer);
+            if (out_index >= 0 && fds[static_cast<std::size_t>(out_index)].revents)
+                out.pump_available(buffer.get(), kReadBuffer);
         }
         if (!main_exited && kill_deadline && !result.killed_after_grace && Clock::now() >= *kill_deadline) {
             // The program ignored the stop request: leave the reason on disk
@@ -235,8 +240,8 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
 
     // What the program wrote before it exited is already in the pipes: take
     // it, but do not wait for EOF, which a leftover daemon could hold off forever.
-    err.pump_available(buffer);
-    out.pump_available(buffer);
+    err.pump_available(buffer.get(), kReadBuffer);
+    out.pump_available(buffer.get(), kReadBuffer);
     err.close_stream();
     out.close_stream();
     reap();

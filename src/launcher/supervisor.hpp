@@ -42,9 +42,9 @@ struct SupervisorOptions {
 };
 
 struct RunResult {
-    int wait_status = 0;       ///< raw waitpid status of the program
-    int exit_code = 0;         ///< its exit code, or 128+N when killed by signal N
-    int term_signal = 0;       ///< N when killed by a signal, else 0
+    int wait_status = 0;              ///< raw waitpid status of the program
+    int exit_code = 0;                ///< its exit code, or 128+N when killed by signal N
+    int term_signal = 0;              ///< N when killed by a signal, else 0
     bool killed_after_grace = false;  ///< sm-train sent SIGKILL after the grace period
     int forwarded_stop_signal = 0;    ///< the first stop signal forwarded, if any
     StderrCapture stderr_capture;     ///< tail and error lines of the program's stderr

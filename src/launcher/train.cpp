@@ -89,7 +89,8 @@ Program resolve_program(const TrainingEnv& env, const Environ& environ, bool dry
         auto status = fs::status(file, ec);
         if (!(dry_run && is_empty_dir(dir))) {
             if (!fs::exists(status)) {
-                throw Error("program " + program.entry_point + " not found in " + dir.string(), ExitCode::NoProgram);
+                throw Error("program " + program.entry_point + " not found in " + dir.string(),
+                            ExitCode::NoProgram);
             }
             if (fs::is_directory(status)) {
                 throw Error("program " + program.entry_point + " in " + dir.string() + " is a directory",
@@ -98,7 +99,8 @@ Program resolve_program(const TrainingEnv& env, const Environ& environ, bool dry
         }
     }
     if (program.kind != EntryPointKind::Command) program.python = find_python(environ);
-    program.command = program_command(program.kind, code, program.entry_point, env.to_cmd_args(), program.python);
+    program.command =
+        program_command(program.kind, code, program.entry_point, env.to_cmd_args(), program.python);
     program.install = install_step(program.kind, dir, program.python);
     return program;
 }
@@ -137,7 +139,8 @@ int print_dry_run(const Program& program, RunnerKind runner_kind, const Command&
         out.emplace_back("argv", argv(command));
         out.emplace_back("cwd", Value(cwd.string()));
         out.emplace_back("env", Value(std::move(env)));
-        std::cout << dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2}) << "\n";
+        std::cout << dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2})
+                  << "\n";
         return 0;
     }
     std::cout << "runner: " << to_string(runner_kind) << "\n"
@@ -197,6 +200,10 @@ int report_program_result(const RunOutcome& outcome, const fs::path& output_dir)
 
 void report_own_failure(const std::string& what, const Environ& environ) {
     std::string line = "sm-train: " + what;
+    // One line, whatever a lower layer put in its message.
+    for (char& c : line) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
     std::fputs((line + "\n").c_str(), stderr);
     std::fflush(stderr);
     std::optional<fs::path> output = output_dir_without_env(environ);
@@ -241,9 +248,15 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
     RunnerKind runner_kind = env.framework_module() ? RunnerKind::Process : choose_runner(env);
     std::unique_ptr<Runner> runner = make_runner(runner_kind, env);
     EnvVars vars = exported_variables(env, environ, code_dir);
-    RunContext context{env,          signals,          program.kind,
-                       program.entry_point, env.to_cmd_args(), code_dir,
-                       program.python, program.command, program_environment(env, environ, code_dir),
+    RunContext context{env,
+                       signals,
+                       program.kind,
+                       program.entry_point,
+                       env.to_cmd_args(),
+                       code_dir,
+                       program.python,
+                       program.command,
+                       program_environment(env, environ, code_dir),
                        supervisor};
     for (auto& [name, value] : runner->extra_env(context)) context.program_env[name] = value;
     Command command = runner->command(context);
@@ -255,14 +268,16 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
         failure.exit_code = 137;
         failure.error_message = capture.error_message();
         failure.extra_info = fmt::format(
-            "Stopped: the program was still running {:g} s after {}; sm-train killed its process group with SIGKILL",
+            "Stopped: the program was still running {:g} s after {}; sm-train killed its process group with "
+            "SIGKILL",
             static_cast<double>(context.supervisor.grace_period.count()) / 1000.0, signal_name(SIGTERM));
         failure.command = command.to_string();
         write_failure_file(output_dir, failure.to_string());
         spdlog::error("Grace period over: killing the program's process group");
     };
 
-    if (program.kind == EntryPointKind::Command && !env.framework_module()) make_executable(code_dir / program.entry_point);
+    if (program.kind == EntryPointKind::Command && !env.framework_module())
+        make_executable(code_dir / program.entry_point);
     if (program.install) {
         if (int code = run_install(*program.install, context, output_dir); code != 0) return code;
     }

@@ -82,8 +82,8 @@ class Process {
 public:
     /// Starts argv[0] (a path) with the environment plus `env_overrides`, its
     /// output in `dir`; in `cwd` when given.
-    Process(std::vector<std::string> argv, const std::map<std::string, std::string>& env_overrides, const fs::path& dir,
-            const fs::path& cwd = {})
+    Process(std::vector<std::string> argv, const std::map<std::string, std::string>& env_overrides,
+            const fs::path& dir, const fs::path& cwd = {})
         : out_(dir / "sm-train.stdout"), err_(dir / "sm-train.stderr") {
         std::map<std::string, std::string> env;
         for (char** e = environ; *e; ++e) {
@@ -164,7 +164,8 @@ private:
 };
 
 /// Waits until `path` exists and is non-empty (up to `timeout`).
-inline bool wait_for_file(const fs::path& path, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+inline bool wait_for_file(const fs::path& path,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         std::error_code ec;

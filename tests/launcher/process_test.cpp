@@ -29,7 +29,9 @@ const std::string kHostileArgv =
 class SmTrain : public ::testing::Test {
 protected:
     void SetUp() override { std::filesystem::remove(kMarker); }
-    void TearDown() override { EXPECT_FALSE(std::filesystem::exists(kMarker)) << "a hyperparameter was executed"; }
+    void TearDown() override {
+        EXPECT_FALSE(std::filesystem::exists(kMarker)) << "a hyperparameter was executed";
+    }
 
     std::map<std::string, std::string> env(std::map<std::string, std::string> extra = {}) const {
         std::map<std::string, std::string> e = {{"SAGEMAKER_BASE_DIR", tree.base().string()},
@@ -38,7 +40,8 @@ protected:
         for (auto& [k, v] : extra) e[k] = v;
         return e;
     }
-    std::unique_ptr<Process> start(std::vector<std::string> args = {"train"}, std::map<std::string, std::string> extra = {}) {
+    std::unique_ptr<Process> start(std::vector<std::string> args = {"train"},
+                                   std::map<std::string, std::string> extra = {}) {
         args.insert(args.begin(), kSmTrain);
         return std::make_unique<Process>(args, env(std::move(extra)), tree.root());
     }
@@ -55,8 +58,10 @@ protected:
 const std::string kPrintArgvPy =
     "import os, sys\n"
     "os.makedirs(os.environ['SM_MODEL_DIR'], exist_ok=True)\n"
-    "open(os.path.join(os.environ['SM_MODEL_DIR'], 'argv'), 'w').write(''.join('[%s]' % a for a in sys.argv[1:]))\n";
-const std::string kPrintArgvSh = "mkdir -p \"$SM_MODEL_DIR\"\nprintf '[%s]' \"$@\" > \"$SM_MODEL_DIR/argv\"\n";
+    "open(os.path.join(os.environ['SM_MODEL_DIR'], 'argv'), 'w').write(''.join('[%s]' % a for a in "
+    "sys.argv[1:]))\n";
+const std::string kPrintArgvSh =
+    "mkdir -p \"$SM_MODEL_DIR\"\nprintf '[%s]' \"$@\" > \"$SM_MODEL_DIR/argv\"\n";
 
 // ---- entry-point kinds, hostile values --------------------------------------
 
@@ -86,8 +91,9 @@ TEST_F(SmTrain, ScriptWithoutShebangGetsHostileValuesByteForByte) {
 TEST_F(SmTrain, PythonPackageIsInstalledThenRunAsModule) {
     // A stand-in interpreter records pip's argv and runs everything else with the real one.
     auto fake_python = tree.write(
-        "bin/python", "#!/bin/sh\nif [ \"$2\" = pip ]; then printf '[%s]' \"$@\" > \"$SM_MODEL_DIR.pip\"; exit 0; fi\n"
-                      "exec /usr/bin/python3 \"$@\"\n",
+        "bin/python",
+        "#!/bin/sh\nif [ \"$2\" = pip ]; then printf '[%s]' \"$@\" > \"$SM_MODEL_DIR.pip\"; exit 0; fi\n"
+        "exec /usr/bin/python3 \"$@\"\n",
         true);
     tree.hyperparameters(R"({"sagemaker_program":"\"train.py\"",)" + kHostileHyperparameters.substr(1));
     tree.write("code/setup.py", "raise SystemExit('setup.py must not run: pip is faked')\n");
@@ -103,12 +109,14 @@ TEST_F(SmTrain, PythonPackageIsInstalledThenRunAsModule) {
 
 TEST_F(SmTrain, RequirementsAreInstalledForAPythonProgram) {
     auto fake_python = tree.write(
-        "bin/python", "#!/bin/sh\nif [ \"$2\" = pip ]; then printf '[%s]' \"$@\" > \"$SM_MODEL_DIR.pip\"; exit 0; fi\n"
-                      "exec /usr/bin/python3 \"$@\"\n",
+        "bin/python",
+        "#!/bin/sh\nif [ \"$2\" = pip ]; then printf '[%s]' \"$@\" > \"$SM_MODEL_DIR.pip\"; exit 0; fi\n"
+        "exec /usr/bin/python3 \"$@\"\n",
         true);
     tree.write("code/requirements.txt", "numpy\n");
     tree.write("code/train.py", kPrintArgvPy);
-    ASSERT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.py"}, {"SMTRAIN_PYTHON", fake_python.string()}}), 0)
+    ASSERT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.py"}, {"SMTRAIN_PYTHON", fake_python.string()}}),
+              0)
         << last->err();
     EXPECT_EQ(read_file(tree.base() / "model.pip"), "[-m][pip][install][-r][requirements.txt]");
 }
@@ -118,10 +126,12 @@ TEST_F(SmTrain, FailedInstallIsReportedAsTheToolkitDoes) {
         "bin/python", "#!/bin/sh\necho 'ERROR: Invalid requirement: \"numpy==\"' >&2\nexit 1\n", true);
     tree.write("code/requirements.txt", "numpy==\n");
     tree.write("code/train.py", kPrintArgvPy);
-    EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.py"}, {"SMTRAIN_PYTHON", fake_python.string()}}), 1);
-    EXPECT_EQ(tree.failure(), "InstallRequirementsError:\nExitCode 1\nErrorMessage \"ERROR: Invalid requirement: "
-                              "\"numpy==\"\"\nCommand \"" +
-                                  fake_python.string() + " -m pip install -r requirements.txt\"");
+    EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.py"}, {"SMTRAIN_PYTHON", fake_python.string()}}),
+              1);
+    EXPECT_EQ(tree.failure(),
+              "InstallRequirementsError:\nExitCode 1\nErrorMessage \"ERROR: Invalid requirement: "
+              "\"numpy==\"\"\nCommand \"" +
+                  fake_python.string() + " -m pip install -r requirements.txt\"");
     EXPECT_FALSE(std::filesystem::exists(tree.model() / "argv"));
 }
 
@@ -146,9 +156,9 @@ TEST_F(SmTrain, LocalSubmitDirectoryIsCopiedIntoAnEmptyCodeDir) {
 
 TEST_F(SmTrain, LocalTarballIsExtractedIntoAnEmptyCodeDir) {
     tree.write("../src/train.sh", "#!/bin/sh\n" + kPrintArgvSh, true);
-    Process tar({"/bin/tar", "czf", (tree.root() / "sourcedir.tar.gz").string(), "-C", (tree.root() / "src").string(),
-             "train.sh"},
-            {}, tree.root());
+    Process tar({"/bin/tar", "czf", (tree.root() / "sourcedir.tar.gz").string(), "-C",
+                 (tree.root() / "src").string(), "train.sh"},
+                {}, tree.root());
     ASSERT_EQ(tar.exit_code(), 0);
     tree.hyperparameters(R"({"sagemaker_submit_directory":")" + (tree.root() / "sourcedir.tar.gz").string() +
                          R"(","sagemaker_program":"train.sh","x":"1"})");
@@ -159,20 +169,24 @@ TEST_F(SmTrain, LocalTarballIsExtractedIntoAnEmptyCodeDir) {
 TEST_F(SmTrain, S3SubmitDirectoryIsDownloadedAndExtracted) {
     // A real S3 endpoint on loopback (moto), holding the code tarball.
     tree.write("../src/train.sh", "#!/bin/sh\n" + kPrintArgvSh, true);
-    Process tar({"/bin/tar", "czf", (tree.root() / "sourcedir.tar.gz").string(), "-C", (tree.root() / "src").string(),
-                 "train.sh"},
+    Process tar({"/bin/tar", "czf", (tree.root() / "sourcedir.tar.gz").string(), "-C",
+                 (tree.root() / "src").string(), "train.sh"},
                 {}, tree.root());
     ASSERT_EQ(tar.exit_code(), 0);
-    Process server({"/usr/bin/env", "python3", SMTRAIN_S3_SERVER, (tree.root() / "port").string(), "code-bucket",
-                    "job/source/sourcedir.tar.gz", (tree.root() / "sourcedir.tar.gz").string()},
-                   {}, tree.root());
-    if (!wait_for_file(tree.root() / "port", std::chrono::seconds(30))) GTEST_SKIP() << "moto not available: " << server.err();
+    Process server(
+        {"/usr/bin/env", "python3", SMTRAIN_S3_SERVER, (tree.root() / "port").string(), "code-bucket",
+         "job/source/sourcedir.tar.gz", (tree.root() / "sourcedir.tar.gz").string()},
+        {}, tree.root());
+    if (!wait_for_file(tree.root() / "port", std::chrono::seconds(30)))
+        GTEST_SKIP() << "moto not available: " << server.err();
     std::string endpoint = "http://127.0.0.1:" + read_file(tree.root() / "port");
     std::filesystem::remove_all(tree.code());
     tree.hyperparameters(R"({"sagemaker_submit_directory":"s3://code-bucket/job/source/sourcedir.tar.gz",)"
                          R"("sagemaker_program":"train.sh","x":"1"})");
-    ASSERT_EQ(run({"train"}, {{"S3_ENDPOINT_URL", endpoint}, {"AWS_ACCESS_KEY_ID", "test"},
-                              {"AWS_SECRET_ACCESS_KEY", "test"}, {"AWS_REGION", "us-east-1"}}),
+    ASSERT_EQ(run({"train"}, {{"S3_ENDPOINT_URL", endpoint},
+                              {"AWS_ACCESS_KEY_ID", "test"},
+                              {"AWS_SECRET_ACCESS_KEY", "test"},
+                              {"AWS_REGION", "us-east-1"}}),
               0)
         << last->err();
     EXPECT_EQ(read_file(tree.model() / "argv"), "[-x][1]");
@@ -180,9 +194,11 @@ TEST_F(SmTrain, S3SubmitDirectoryIsDownloadedAndExtracted) {
 
 TEST_F(SmTrain, SubmitDirectoryThatDoesNotExist) {
     std::filesystem::remove_all(tree.code());
-    tree.hyperparameters(R"({"sagemaker_submit_directory":"/nonexistent/src","sagemaker_program":"train.py"})");
+    tree.hyperparameters(
+        R"({"sagemaker_submit_directory":"/nonexistent/src","sagemaker_program":"train.py"})");
     EXPECT_EQ(run(), 66);
-    EXPECT_EQ(tree.failure(), "sm-train: sagemaker_submit_directory: /nonexistent/src: no such file or directory");
+    EXPECT_EQ(tree.failure(),
+              "sm-train: sagemaker_submit_directory: /nonexistent/src: no such file or directory");
 }
 
 TEST_F(SmTrain, EnvironmentHasSmVariablesAndCodeDirFirstOnPythonPath) {
@@ -190,9 +206,11 @@ TEST_F(SmTrain, EnvironmentHasSmVariablesAndCodeDirFirstOnPythonPath) {
                "#!/bin/sh\nmkdir -p \"$SM_MODEL_DIR\"\n"
                "printf '%s|%s|%s|%s' \"$SM_CHANNEL_DATASET\" \"$PYTHONPATH\" \"$SM_CURRENT_HOST\" \"$PWD\" > "
                "\"$SM_MODEL_DIR/env\"\n");
-    ASSERT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}, {"PYTHONPATH", "/inherited"}}), 0) << last->err();
+    ASSERT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}, {"PYTHONPATH", "/inherited"}}), 0)
+        << last->err();
     EXPECT_EQ(read_file(tree.model() / "env"), (tree.base() / "input/data/dataset").string() + "|" +
-                                                   tree.code().string() + ":/inherited|algo-1|" + tree.code().string());
+                                                   tree.code().string() + ":/inherited|algo-1|" +
+                                                   tree.code().string());
 }
 
 TEST_F(SmTrain, SeedExampleRunsFromTheRepositoryRoot) {
@@ -200,19 +218,23 @@ TEST_F(SmTrain, SeedExampleRunsFromTheRepositoryRoot) {
     std::filesystem::remove_all(tree.base());
     std::filesystem::copy(std::string(SMTRAIN_SOURCE_DIR) + "/examples/opt_ml", tree.base(),
                           std::filesystem::copy_options::recursive);
-    last = std::make_unique<Process>(std::vector<std::string>{kSmTrain, "train"}, env(), tree.root(), SMTRAIN_SOURCE_DIR);
+    last = std::make_unique<Process>(std::vector<std::string>{kSmTrain, "train"}, env(), tree.root(),
+                                     SMTRAIN_SOURCE_DIR);
     ASSERT_EQ(last->exit_code(), 0) << last->err();
-    EXPECT_EQ(last->out(), "hp1=3 hp2=0.25 hp3='hello world'\ndataset=" + (tree.base() / "input/data/dataset").string() +
-                               "\nfiles=['train.csv'] rows=5\nmodel written to " + (tree.model() / "model.json").string() +
-                               "\n");
-    EXPECT_EQ(read_file(tree.model() / "model.json"), R"({"hp1": 3, "hp2": 0.25, "hp3": "hello world", "rows": 5})");
+    EXPECT_EQ(last->out(),
+              "hp1=3 hp2=0.25 hp3='hello world'\ndataset=" + (tree.base() / "input/data/dataset").string() +
+                  "\nfiles=['train.csv'] rows=5\nmodel written to " + (tree.model() / "model.json").string() +
+                  "\n");
+    EXPECT_EQ(read_file(tree.model() / "model.json"),
+              R"({"hp1": 3, "hp2": 0.25, "hp3": "hello world", "rows": 5})");
     EXPECT_TRUE(tree.has_success());
 }
 
 // ---- failure reports ----------------------------------------------------------
 
 TEST_F(SmTrain, PythonTracebackReport) {
-    tree.write("code/train.py", "import sys\nprint('loading data', file=sys.stderr)\nraise ValueError('bad learning rate')\n");
+    tree.write("code/train.py",
+               "import sys\nprint('loading data', file=sys.stderr)\nraise ValueError('bad learning rate')\n");
     EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.py"}}), 1);
     EXPECT_EQ(tree.failure(),
               "ExecuteUserScriptError:\nExitCode 1\nErrorMessage \"raise ValueError('bad learning rate')\n"
@@ -227,15 +249,17 @@ TEST_F(SmTrain, ShellExitCodeReportWithLastLines) {
     tree.hyperparameters(R"({"epochs":"2"})");
     EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}}), 3);
     EXPECT_EQ(tree.failure(),
-              "ExecuteUserScriptError:\nExitCode 3\nErrorMessage \"disk quota exceeded\"\nCommand \"./train.sh --epochs 2\"");
+              "ExecuteUserScriptError:\nExitCode 3\nErrorMessage \"disk quota exceeded\"\nCommand "
+              "\"./train.sh --epochs 2\"");
     EXPECT_EQ(last->out(), "working\n");  // stdout untouched
 }
 
 TEST_F(SmTrain, SigkillReportHasTheToolkitExtraInfo) {
     tree.write("code/train.sh", "#!/bin/sh\nkill -9 $$\n");
     EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}}), 137);
-    EXPECT_EQ(tree.failure(), "ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\n"
-                              "ExtraInfo \"OutOfMemory: Process killed by SIGKILL (signal 9)\"\nCommand \"./train.sh\"");
+    EXPECT_EQ(tree.failure(),
+              "ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\n"
+              "ExtraInfo \"OutOfMemory: Process killed by SIGKILL (signal 9)\"\nCommand \"./train.sh\"");
 }
 
 TEST_F(SmTrain, MissingProgram) {
@@ -247,7 +271,8 @@ TEST_F(SmTrain, MissingProgram) {
 
 TEST_F(SmTrain, NoProgramSet) {
     EXPECT_EQ(run(), 66);
-    EXPECT_EQ(tree.failure(), "sm-train: no program to run: set SAGEMAKER_PROGRAM or the sagemaker_program hyperparameter");
+    EXPECT_EQ(tree.failure(),
+              "sm-train: no program to run: set SAGEMAKER_PROGRAM or the sagemaker_program hyperparameter");
 }
 
 TEST_F(SmTrain, ProgramThatCannotBeExecuted) {
@@ -287,11 +312,12 @@ TEST_F(SmTrain, ExitCodeIsTheProgramsAndNeverZeroAfterFailure) {
 class SmTrainSignals : public SmTrain {
 protected:
     std::unique_ptr<Process> start_print_signals(std::vector<std::string> extra_args = {},
-                                             std::map<std::string, std::string> extra_env = {}) {
+                                                 std::map<std::string, std::string> extra_env = {}) {
         std::filesystem::copy_file(SMTRAIN_PRINT_SIGNALS, tree.code() / "print_signals");
         if (!extra_args.empty()) {
             std::string hps = "{";
-            for (std::size_t i = 0; i < extra_args.size(); ++i) hps += (i ? "," : "") + ("\"" + extra_args[i] + "\":\"\"");
+            for (std::size_t i = 0; i < extra_args.size(); ++i)
+                hps += (i ? "," : "") + ("\"" + extra_args[i] + "\":\"\"");
             tree.hyperparameters(hps + "}");
         }
         extra_env["SAGEMAKER_PROGRAM"] = "print_signals";
@@ -304,7 +330,8 @@ protected:
 
 TEST_F(SmTrainSignals, SigtermReachesTheProgram) {
     auto r = start_print_signals();
-    EXPECT_EQ(read_file(tree.root() / "ready").substr(read_file(tree.root() / "ready").find(' ', 6)), " mask-empty\n");
+    EXPECT_EQ(read_file(tree.root() / "ready").substr(read_file(tree.root() / "ready").find(' ', 6)),
+              " mask-empty\n");
     kill(r->pid(), SIGUSR1);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     kill(r->pid(), SIGHUP);
@@ -312,7 +339,8 @@ TEST_F(SmTrainSignals, SigtermReachesTheProgram) {
     kill(r->pid(), SIGTERM);
     EXPECT_EQ(r->exit_code(), 143);
     EXPECT_EQ(r->out(), "USR1\nHUP\nTERM\n");
-    EXPECT_EQ(tree.failure(), "ExecuteUserScriptError:\nExitCode 143\nErrorMessage \"\"\nCommand \"./print_signals\"");
+    EXPECT_EQ(tree.failure(),
+              "ExecuteUserScriptError:\nExitCode 143\nErrorMessage \"\"\nCommand \"./print_signals\"");
 }
 
 TEST_F(SmTrainSignals, SignalAtStartIsNotLost) {
@@ -329,13 +357,15 @@ TEST_F(SmTrainSignals, SignalAtStartIsNotLost) {
 }
 
 TEST_F(SmTrainSignals, SignalBeforeTheProgramStartsStopsTheHostWait) {
-    tree.write("input/config/resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","no-such-host.invalid"]})");
+    tree.write("input/config/resourceconfig.json",
+               R"({"current_host":"algo-1","hosts":["algo-1","no-such-host.invalid"]})");
     tree.write("code/train.sh", "#!/bin/sh\ntouch \"$SM_MODEL_DIR.ran\"\n");
     auto r = start({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}, {"SM_STUDIO_LOCAL_MODE", "false"}});
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     kill(r->pid(), SIGTERM);
     EXPECT_EQ(r->exit_code(std::chrono::seconds(20)), 143);
-    EXPECT_EQ(tree.failure().rfind("sm-train: stopped by SIGTERM while waiting for host ", 0), 0u) << tree.failure();
+    EXPECT_EQ(tree.failure().rfind("sm-train: stopped by SIGTERM while waiting for host ", 0), 0u)
+        << tree.failure();
     EXPECT_FALSE(std::filesystem::exists(tree.base() / "model.ran"));
 }
 
@@ -343,7 +373,8 @@ TEST_F(SmTrainSignals, HostThatNeverResolvesGivesUp) {
     tree.write("input/config/resourceconfig.json",
                R"({"current_host":"no-such-host.invalid","hosts":["no-such-host.invalid"]})");
     tree.write("code/train.sh", "#!/bin/sh\n");
-    EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}, {"SM_STUDIO_LOCAL_MODE", "false"},
+    EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"},
+                              {"SM_STUDIO_LOCAL_MODE", "false"},
                               {"SMTRAIN_DNS_WAIT_TIMEOUT_S", "0.5"}}),
               69);
     EXPECT_EQ(tree.failure().rfind("sm-train: host no-such-host.invalid did not resolve after ", 0), 0u)
@@ -356,13 +387,15 @@ TEST_F(SmTrainSignals, GracePeriodEndsWithReportAndKill) {
     EXPECT_EQ(r->exit_code(std::chrono::seconds(20)), 137);
     EXPECT_EQ(r->out(), "TERM\n");
     EXPECT_EQ(tree.failure(),
-              "ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\nExtraInfo \"Stopped: the program was still "
+              "ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\nExtraInfo \"Stopped: the program "
+              "was still "
               "running 0.5 s after SIGTERM; sm-train killed its process group with SIGKILL\"\n"
               "Command \"./print_signals --ignore-term \"");
 }
 
 bool can_unshare_pid() {
-    Process probe({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/true"}, {}, std::filesystem::temp_directory_path());
+    Process probe({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/true"}, {},
+                  std::filesystem::temp_directory_path());
     return probe.exit_code() == 0;
 }
 
@@ -377,9 +410,9 @@ TEST_F(SmTrainSignals, OrphansAreReapedAsPid1) {
     if (!can_unshare_pid()) GTEST_SKIP() << "no PID namespaces here (unshare --pid refused)";
     std::filesystem::copy_file(SMTRAIN_MAKE_ORPHANS, tree.code() / "make_orphans");
     tree.hyperparameters(R"({"n":"500"})");
-    last = std::make_unique<Process>(std::vector<std::string>{"/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
-                                                          kSmTrain, "train"},
-                                 env({{"SAGEMAKER_PROGRAM", "make_orphans"}}), tree.root());
+    last = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", kSmTrain, "train"},
+        env({{"SAGEMAKER_PROGRAM", "make_orphans"}}), tree.root());
     ASSERT_EQ(last->exit_code(), 0) << last->out() << last->err();
     EXPECT_EQ(last->out(), "children 0 zombies 0 misparented 0\n");
 }
@@ -412,8 +445,8 @@ TEST_F(SmTrain, DryRunPrintsAndRunsNothing) {
     tree.write("code/train.sh", "#!/bin/sh\ntouch /tmp/smtrain-launcher-test-pwned\n");
     ASSERT_EQ(run({"--dry-run"}, {{"SAGEMAKER_PROGRAM", "train.sh"}}), 0) << last->err();
     std::string out = last->out();
-    EXPECT_EQ(out.rfind("runner: process\nentry point: train.sh (command)\nworking directory: " + tree.code().string() +
-                            "\ncommand: './train.sh' '-x' 'it'\\''s'\nenvironment:\n",
+    EXPECT_EQ(out.rfind("runner: process\nentry point: train.sh (command)\nworking directory: " +
+                            tree.code().string() + "\ncommand: './train.sh' '-x' 'it'\\''s'\nenvironment:\n",
                         0),
               0u)
         << out;
@@ -425,11 +458,14 @@ TEST_F(SmTrain, DryRunJson) {
     tree.write("code/train.py", "");
     ASSERT_EQ(run({"train", "--dry-run", "--json"}, {{"SAGEMAKER_PROGRAM", "train.py"}}), 0) << last->err();
     std::string out = last->out();
-    EXPECT_EQ(out.rfind("{\n  \"runner\": \"process\",\n  \"entry_point\": \"train.py\",\n  \"kind\": \"python "
-                        "program\",\n  \"install\": null,\n  \"argv\": [\n    \"/usr/bin/python3\",\n    \"train.py\"\n  ],\n"
-                        "  \"cwd\": \"" + tree.code().string() + "\",\n  \"env\": {\n",
-                        0),
-              0u)
+    EXPECT_EQ(
+        out.rfind("{\n  \"runner\": \"process\",\n  \"entry_point\": \"train.py\",\n  \"kind\": \"python "
+                  "program\",\n  \"install\": null,\n  \"argv\": [\n    \"/usr/bin/python3\",\n    "
+                  "\"train.py\"\n  ],\n"
+                  "  \"cwd\": \"" +
+                      tree.code().string() + "\",\n  \"env\": {\n",
+                  0),
+        0u)
         << out;
 }
 
@@ -454,8 +490,9 @@ TEST_F(SmTrain, EnvFormats) {
 
 TEST_F(SmTrain, ServeIsRefused) {
     EXPECT_EQ(run({"serve"}), 64);
-    EXPECT_EQ(last->err(), "sm-train: serve is not supported: sm-train runs training jobs only (SageMaker passes "
-                           "`serve` to inference containers)\n");
+    EXPECT_EQ(last->err(),
+              "sm-train: serve is not supported: sm-train runs training jobs only (SageMaker passes "
+              "`serve` to inference containers)\n");
 }
 
 TEST_F(SmTrain, VersionAndUsage) {

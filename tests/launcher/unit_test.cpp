@@ -24,7 +24,9 @@ using smtrain::testing::read_file;
 
 TEST(StderrCapture, StartsAtTheFirstLineNamingAnErrorClass) {
     StderrCapture c;
-    c.feed("epoch 1 loss 0.5\nTraceback (most recent call last):\n  File \"/opt/ml/code/train.py\", line 3, in <module>\n");
+    c.feed(
+        "epoch 1 loss 0.5\nTraceback (most recent call last):\n  File \"/opt/ml/code/train.py\", line 3, in "
+        "<module>\n");
     c.feed("    raise ValueError(\"bad rate\")\nValueError: bad rate\n");
     c.finish();
     EXPECT_TRUE(c.found_error_class());
@@ -44,7 +46,9 @@ TEST(StderrCapture, LinesSpanningChunksAreWhole) {
 TEST(StderrCapture, DropsDuplicatesAndMpiTags) {
     StderrCapture c;
     c.feed("[1,0]<stderr>:RuntimeError: NCCL failure\n[1,1]<stderr>:RuntimeError: NCCL failure\n");
-    c.feed("[1,12]<stdout>:RuntimeError: NCCL failure\n  \nmpirun.real detected that one or more processes exited\n");
+    c.feed(
+        "[1,12]<stdout>:RuntimeError: NCCL failure\n  \nmpirun.real detected that one or more processes "
+        "exited\n");
     c.finish();
     EXPECT_EQ(c.error_message(),
               "RuntimeError: NCCL failure\n \n mpirun.real detected that one or more processes exited");
@@ -150,7 +154,8 @@ TEST(EntryPoint, Commands) {
     auto program = program_command(EntryPointKind::PythonProgram, "/c", "train.py", args, "/usr/bin/python3");
     EXPECT_EQ(program.program, "/usr/bin/python3");
     EXPECT_EQ(program.argv, (std::vector<std::string>{"/usr/bin/python3", "train.py", "--lr", "0.1"}));
-    auto package = program_command(EntryPointKind::PythonPackage, "/c", "my.pyth.py", args, "/usr/bin/python3");
+    auto package =
+        program_command(EntryPointKind::PythonPackage, "/c", "my.pyth.py", args, "/usr/bin/python3");
     EXPECT_EQ(package.argv, (std::vector<std::string>{"/usr/bin/python3", "-m", "myth", "--lr", "0.1"}));
     auto command = program_command(EntryPointKind::Command, "/c", "train.sh", args, "");
     EXPECT_EQ(command.program, "/c/train.sh");
@@ -229,7 +234,8 @@ TEST(EnvFormat, Formats) {
               "# skipped SM_HP_B-C: not a valid shell variable name\n"
               "SM_D=\"line1\\n\\$HOME \\\"q\\\" \\\\\"\n");
     EXPECT_EQ(format_variables(vars, EnvFormat::Json),
-              "{\n  \"SM_A\": \"x'y\",\n  \"SM_HP_B-C\": \"1\",\n  \"SM_D\": \"line1\\n$HOME \\\"q\\\" \\\\\"\n}\n");
+              "{\n  \"SM_A\": \"x'y\",\n  \"SM_HP_B-C\": \"1\",\n  \"SM_D\": \"line1\\n$HOME \\\"q\\\" "
+              "\\\\\"\n}\n");
     EXPECT_EQ(format_variables({{"SM_X\nrm -rf /", "v"}}, EnvFormat::Export),
               "# skipped SM_X?rm -rf /: not a valid shell variable name\n");
 }
@@ -299,7 +305,8 @@ TEST(Supervisor, LineRewriterSeesWholeLines) {
     SupervisorOptions options;
     options.stdout_sink = sink;
     options.stdout_rewriter = [](std::string_view line) { return "<" + std::string(line) + ">"; };
-    RunResult r = supervise(shell("printf 'a'; sleep 0.05; printf 'b\\nc\\n'; printf 'tail'"), signals, options);
+    RunResult r =
+        supervise(shell("printf 'a'; sleep 0.05; printf 'b\\nc\\n'; printf 'tail'"), signals, options);
     close(sink);
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(read_file(tree.root() / "out"), "<ab>\n<c>\n<tail>");
@@ -314,7 +321,8 @@ TEST(Supervisor, MissingProgramIsASpawnError) {
         FAIL();
     } catch (const SpawnError& e) {
         EXPECT_EQ(e.exit_code(), ExitCode::NotFound);
-        EXPECT_EQ(std::string(e.what()), "cannot run /nonexistent/program: execve: No such file or directory");
+        EXPECT_EQ(std::string(e.what()),
+                  "cannot run /nonexistent/program: execve: No such file or directory");
     }
 }
 

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     bool mask_empty = true;
     for (int s = 1; s < 32; ++s) mask_empty = mask_empty && !sigismember(&current, s);
     if (const char* ready = getenv("READY_FILE")) {
-        std::ofstream(ready) << "ready " << getpid() << (mask_empty ? " mask-empty" : " mask-NOT-empty") << "\n";
+        std::ofstream(ready) << "ready " << getpid() << (mask_empty ? " mask-empty" : " mask-NOT-empty")
+                             << "\n";
     }
     while (true) {
         pause();
