@@ -37,7 +37,7 @@ Value decode_hyperparameter(const Value& v) {
         return v;
     }
     try {
-        return parse_json(text);
+        return parse_json(text, detail::max_json_depth);
     } catch (const JsonSyntaxError&) {
         return v;
     }
