@@ -117,13 +117,46 @@ std::string strip_mpi_tags(std::string_view line) {
     return out;
 }
 
-/// Python's str.strip(" :\n"), plus '\r' so CRLF and progress-bar lines compare equal.
+/// Python's str.strip(" :\n"), as the toolkit cleans each captured line ('\r' stays,
+/// so a CRLF line keeps its '\r' as in the toolkit's ErrorMessage).
 std::string_view strip_line(std::string_view s) {
-    constexpr std::string_view chars = " :\n\r";
+    constexpr std::string_view chars = " :\n";
     std::size_t b = s.find_first_not_of(chars);
     if (b == std::string_view::npos) return {};
     std::size_t e = s.find_last_not_of(chars);
     return s.substr(b, e - b + 1);
+}
+
+/// The length of the whitespace character (Python's str.isspace()) that `s` starts
+/// with, 0 when it does not start with one. `s` is valid UTF-8.
+std::size_t leading_space(std::string_view s) {
+    if (s.empty()) return 0;
+    unsigned char c = static_cast<unsigned char>(s[0]);
+    if (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) return 1;
+    // U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 in UTF-8.
+    static constexpr std::string_view wide[] = {
+        "\xC2\x85", "\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81", "\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86",
+        "\xE2\x80\x87", "\xE2\x80\x88", "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
+    for (std::string_view w : wide) {
+        if (s.substr(0, w.size()) == w) return w.size();
+    }
+    return 0;
+}
+
+/// The length of the whitespace character `s` ends with, 0 when none.
+std::size_t trailing_space(std::string_view s) {
+    for (std::size_t n = 1; n <= 3 && n <= s.size(); ++n) {
+        std::string_view last = s.substr(s.size() - n);
+        if (leading_space(last) == n) return n;
+    }
+    return 0;
+}
+
+/// Python's str.strip() of a UTF-8 text: the toolkit strips the whole ErrorMessage.
+std::string python_strip(std::string_view s) {
+    while (std::size_t n = leading_space(s)) s.remove_prefix(n);
+    while (std::size_t n = trailing_space(s)) s.remove_suffix(n);
+    return std::string(s);
 }
 
 }  // namespace
@@ -203,8 +236,9 @@ void StderrCapture::on_line(std::string_view raw) {
     }
     std::string cleaned = strip_mpi_tags(raw);
     std::string line(strip_line(cleaned));
-    if (line.empty() || seen_.count(line)) return;
-    captured_bytes_ += line.size() + 1;
+    // Empty lines count as lines (the toolkit keeps one of them), and repeats go.
+    if (seen_.count(line)) return;
+    captured_bytes_ += line.size() + 2;  // with the "\n " that joins it
     seen_.insert(line);
     captured_.push_back(std::move(line));
 }
@@ -217,11 +251,13 @@ std::string StderrCapture::tail() const {
 std::string StderrCapture::error_message() const {
     std::string message;
     if (started_) {
+        // The toolkit joins the captured lines with " " after each line's '\n' (so
+        // every line but the first starts with a space) and strips the whole text.
         for (const auto& line : captured_) {
-            if (!message.empty()) message += '\n';
+            message += message.empty() ? " " : "\n ";
             message += line;
         }
-        return replace_invalid_utf8(message);
+        return python_strip(replace_invalid_utf8(message));
     }
     // No error class named: the last lines, which usually say what went wrong.
     std::string text = tail();

@@ -5,7 +5,8 @@
 ///
 /// The toolkit's ErrorMessage is the stderr from the first line that names one
 /// of its Python error classes onwards, each line stripped of " :" at both ends
-/// and duplicates dropped. It keeps all of it; we keep at most kCaptureLimit
+/// and duplicates dropped, joined as the toolkit joins them (every line after the
+/// first starts with a space) and stripped of whitespace. It keeps all of it; we keep at most kCaptureLimit
 /// bytes of it, and the last kTailLimit bytes of the raw stream so that a
 /// program that names no error class still leaves its last words.
 

@@ -74,12 +74,13 @@ std::optional<std::string> region_from_config_text(std::string_view text, std::s
     return region;
 }
 
-std::optional<std::string> default_region(const Environ& env) {
-    // botocore itself ignores AWS_REGION; the other AWS SDKs read it first, and so do we.
-    if (auto region = lookup(env, "AWS_REGION")) return region;
+namespace {
+
+/// What botocore's Session().region_name finds.
+std::optional<std::string> botocore_region(const Environ& env) {
     if (auto region = lookup(env, "AWS_DEFAULT_REGION")) return region;
 
-    // botocore looks at AWS_DEFAULT_PROFILE before AWS_PROFILE.
+    // botocore's profile variables, in its order.
     std::string profile = "default";
     if (auto dp = lookup(env, "AWS_DEFAULT_PROFILE"); dp && !dp->empty()) {
         profile = *dp;
@@ -92,6 +93,17 @@ std::optional<std::string> default_region(const Environ& env) {
     std::ostringstream text;
     text << in.rdbuf();
     return region_from_config_text(text.str(), profile);
+}
+
+}  // namespace
+
+std::optional<std::string> default_region(const Environ& env) {
+    std::optional<std::string> region = botocore_region(env);
+    if (region && !region->empty()) return region;
+    // SageMaker sets AWS_REGION; botocore ignores it, so the toolkit exports "" where
+    // it is the only source. Using it then changes no value the toolkit would give.
+    if (auto fallback = lookup(env, "AWS_REGION"); fallback && !fallback->empty()) return fallback;
+    return region;
 }
 
 }  // namespace smtrain::detail

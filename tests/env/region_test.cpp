@@ -19,7 +19,8 @@ TEST(Region, HyperparameterFirst) {
 
 TEST(Region, EnvironmentVariablesInOrder) {
     TrainingTree tree;
-    EXPECT_EQ(region_with(tree, {{"AWS_REGION", "us-east-1"}, {"AWS_DEFAULT_REGION", "us-west-2"}}), "us-east-1");
+    // botocore reads AWS_DEFAULT_REGION, never AWS_REGION (our last resort only).
+    EXPECT_EQ(region_with(tree, {{"AWS_REGION", "us-east-1"}, {"AWS_DEFAULT_REGION", "us-west-2"}}), "us-west-2");
     EXPECT_EQ(region_with(tree, {{"AWS_DEFAULT_REGION", "us-west-2"}}), "us-west-2");
     // Set but empty stops the search, as in botocore.
     tree.write(".aws/config", "[default]\nregion = sa-east-1\n");

@@ -238,7 +238,7 @@ TEST_F(SmTrain, PythonTracebackReport) {
     EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.py"}}), 1);
     EXPECT_EQ(tree.failure(),
               "ExecuteUserScriptError:\nExitCode 1\nErrorMessage \"raise ValueError('bad learning rate')\n"
-              "ValueError: bad learning rate\"\nCommand \"/usr/bin/python3 train.py\"");
+              " ValueError: bad learning rate\"\nCommand \"/usr/bin/python3 train.py\"");
     EXPECT_FALSE(tree.has_success());
     // stderr passed through as it came.
     EXPECT_NE(last->err().find("loading data\nTraceback (most recent call last):\n"), std::string::npos);
