@@ -34,6 +34,18 @@ private:
 /// throws instead of exhausting the stack.
 Value parse_json(std::string_view text, std::size_t max_depth = 10000);
 
+struct JsonParseOptions {
+    std::size_t max_depth = 10000;
+    /// Accept surrogate code points encoded in the text (ED A0 80 for U+D800).
+    /// Off for file contents (Python's UTF-8 codec refuses them before
+    /// `json.loads` runs); on for re-parsing a string that came out of a Value,
+    /// which may hold a lone surrogate from a "\ud800" escape, as a Python str can.
+    bool allow_surrogates = false;
+};
+
+/// `parse_json` with every option spelled out.
+Value parse_json(std::string_view text, const JsonParseOptions& options);
+
 struct JsonDumpOptions {
     bool sort_keys = true;
     /// -1: compact `separators=(",", ":")`; >= 0: `indent=N` with `(",", ": ")`.

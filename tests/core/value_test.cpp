@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <smtrain/value.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace smtrain {
+namespace {
+
+TEST(Value, KindsAndConstructors) {
+    EXPECT_TRUE(Value().is_null());
+    EXPECT_TRUE(Value(nullptr).is_null());
+    EXPECT_TRUE(Value(true).is_bool());
+    EXPECT_TRUE(Value(3).is_int());
+    EXPECT_EQ(Value(-12).int_digits(), "-12");
+    EXPECT_EQ(Value(std::int64_t{-9223372036854775807 - 1}).int_digits(), "-9223372036854775808");
+    EXPECT_TRUE(Value(1.5).is_float());
+    EXPECT_TRUE(Value("s").is_string());
+    EXPECT_TRUE(Value::list().is_list());
+    EXPECT_TRUE(Value::dict().is_dict());
+    EXPECT_STREQ(Value(1.5).json_type_name(), "number");
+    EXPECT_STREQ(Value(1).json_type_name(), "number");
+    EXPECT_STREQ(Value().json_type_name(), "null");
+    EXPECT_STREQ(Value(false).json_type_name(), "boolean");
+    EXPECT_STREQ(Value("x").json_type_name(), "string");
+    EXPECT_STREQ(Value::list().json_type_name(), "array");
+    EXPECT_STREQ(Value::dict().json_type_name(), "object");
+}
+
+TEST(Value, AsInt64ChecksRange) {
+    EXPECT_EQ(Value::integer("9223372036854775807").as_int64(), std::optional<std::int64_t>(INT64_MAX));
+    EXPECT_EQ(Value::integer("-9223372036854775808").as_int64(), std::optional<std::int64_t>(INT64_MIN));
+    EXPECT_EQ(Value::integer("9223372036854775808").as_int64(), std::nullopt);
+    EXPECT_EQ(Value::integer("-9223372036854775809").as_int64(), std::nullopt);
+    EXPECT_EQ(Value::integer("123456789012345678901234567890").as_int64(), std::nullopt);
+    EXPECT_EQ(Value(42).as_int64(), std::optional<std::int64_t>(42));
+    EXPECT_THROW((void)Value("42").as_int64(), std::bad_variant_access);
+}
+
+TEST(Value, AsDoubleRoundsBigIntsLikePythonFloat) {
+    EXPECT_EQ(Value(0.5).as_double(), 0.5);
+    EXPECT_EQ(Value(7).as_double(), 7.0);
+    // float(2**53 + 1) == 9007199254740992.0 (ties to even)
+    EXPECT_EQ(Value::integer("9007199254740993").as_double(), 9007199254740992.0);
+    // float(2**53 + 3) == 9007199254740996.0 (ties to even, upward)
+    EXPECT_EQ(Value::integer("9007199254740995").as_double(), 9007199254740996.0);
+    EXPECT_EQ(Value::integer("123456789012345678901234567890").as_double(), 1.2345678901234568e+29);
+    EXPECT_EQ(Value::integer("-5").as_double(), -5.0);
+    // float(10**400) raises OverflowError in Python.
+    EXPECT_THROW((void)Value::integer("1" + std::string(400, '0')).as_double(), std::overflow_error);
+}
+
+TEST(Value, FindAndSetKeepInsertionOrder) {
+    Value d = Value::dict();
+    d.set("b", 1);
+    d.set("a", 2);
+    d.set("b", 3);  // replaced where it stands, as a Python dict does
+    ASSERT_EQ(d.as_dict().size(), 2u);
+    EXPECT_EQ(d.as_dict()[0].first, "b");
+    EXPECT_EQ(d.as_dict()[0].second, Value(3));
+    EXPECT_EQ(d.as_dict()[1].first, "a");
+    ASSERT_NE(d.find("a"), nullptr);
+    EXPECT_EQ(*d.find("a"), Value(2));
+    EXPECT_EQ(d.find("c"), nullptr);
+    EXPECT_EQ(Value(1).find("a"), nullptr);
+    EXPECT_THROW(Value(1).set("a", 1), std::bad_variant_access);
+}
+
+TEST(Value, TruthyFollowsPython) {
+    EXPECT_FALSE(Value().truthy());
+    EXPECT_FALSE(Value(false).truthy());
+    EXPECT_FALSE(Value(0).truthy());
+    EXPECT_FALSE(Value(0.0).truthy());
+    EXPECT_FALSE(Value(-0.0).truthy());
+    EXPECT_FALSE(Value("").truthy());
+    EXPECT_FALSE(Value::list().truthy());
+    EXPECT_FALSE(Value::dict().truthy());
+    EXPECT_TRUE(Value(true).truthy());
+    EXPECT_TRUE(Value(-1).truthy());
+    EXPECT_TRUE(Value(std::nan("")).truthy());  // bool(float('nan')) is True
+    EXPECT_TRUE(Value("0").truthy());
+    EXPECT_TRUE(Value("False").truthy());
+    EXPECT_TRUE(Value(Value::List{Value()}).truthy());
+}
+
+}  // namespace
+}  // namespace smtrain
