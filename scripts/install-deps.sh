@@ -13,7 +13,10 @@ set -euo pipefail
 build_packages=(
     build-essential cmake ninja-build pkg-config
     nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-    libcurl4-openssl-dev libarchive-dev zlib1g-dev
+    libcurl4-openssl-dev
+    # libarchive and the compression libraries it reads tarballs with, linked
+    # statically into sm-train
+    libarchive-dev libzstd-dev liblz4-dev liblzma-dev libbz2-dev zlib1g-dev
 )
 test_packages=(
     libgtest-dev libgmock-dev
