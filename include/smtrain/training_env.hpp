@@ -26,6 +26,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +40,9 @@ namespace smtrain {
 /// Hyperparameter keys that belong to SageMaker, not to the user program
 /// (the toolkit's params.SAGEMAKER_HYPERPARAMETERS).
 const std::vector<std::string_view>& sagemaker_hyperparameter_keys();
+
+/// The port SM_MASTER_PORT advertises: the toolkit's torchrun rendezvous port.
+inline constexpr int master_port = 7777;
 
 /// An ordered list of NAME=value pairs (sorted by name).
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
@@ -91,7 +96,13 @@ public:
     bool is_master() const { return is_master_; }
     bool is_hetero() const { return is_hetero_; }
     /// Whether the current instance group takes part in distributed training.
-    bool distribution_enabled() const;
+    bool distribution_enabled() const { return distribution_enabled_; }
+    /// The hosts that ranks are counted over: distribution_hosts(), or hosts() when that
+    /// is empty (the same list master_hostname() is the first of).
+    const std::vector<std::string>& rank_hosts() const;
+    /// Index of current_host() in rank_hosts(); nullopt when this host is not in it
+    /// (a heterogeneous job's group that does not take part in distribution).
+    std::optional<std::size_t> current_host_rank() const;
     const std::string& network_interface_name() const { return network_interface_name_; }
     const Value& topology() const { return topology_; }
 
@@ -106,10 +117,11 @@ public:
     const Value& input_data_config() const { return input_data_config_; }
 
     // ---- the program ---------------------------------------------------
-    /// SAGEMAKER_PROGRAM, else the `sagemaker_program` hyperparameter; nullopt when neither.
+    /// SAGEMAKER_PROGRAM when set and not empty, else the `sagemaker_program`
+    /// hyperparameter (a non-string value as Python's str() prints it); nullopt when neither.
     const std::optional<std::string>& user_entry_point() const { return user_entry_point_; }
     /// The entry point without ".py" ("None" when unset, as the toolkit renders it).
-    std::string module_name() const;
+    const std::string& module_name() const { return module_name_; }
     /// `sagemaker_submit_directory`, else the code dir.
     const std::string& module_dir() const { return module_dir_; }
     /// SAGEMAKER_TRAINING_MODULE ("pkg.mod:func"), framework images only.
@@ -117,8 +129,10 @@ public:
     /// `sagemaker_container_log_level` as given (Python logging level), default 20.
     const Value& log_level() const { return log_level_; }
     const std::optional<std::string>& job_name() const { return job_name_; }
-    /// `sagemaker_s3_output`, when set.
+    /// `sagemaker_s3_output`, when set to a string.
     std::optional<std::string> sagemaker_s3_output() const;
+    /// Whether the local tree ~/sagemaker_local/jobs/<time>/opt/ml was created by load().
+    bool created_local_tree() const { return created_local_tree_; }
     /// `sagemaker_region`, else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config; "" when none.
     const std::string& region() const { return region_; }
 
@@ -132,14 +146,26 @@ public:
     const Value& is_modelparallel_enabled() const { return is_modelparallel_enabled_; }
 
     // ---- typed hyperparameters -----------------------------------------
-    /// The hyperparameter converted to T (bool, integral, floating point,
-    /// std::string, smtrain::Value). Throws LookupError when absent and
-    /// ConfigError ("hyperparameters.json: $.epochs: expected integer, got string") on a type mismatch.
+    /// The hyperparameter converted to T:
+    ///  - bool: a JSON boolean, or one of the strings "true", "false", "True", "False"
+    ///    (what the SDK leaves undecoded when a user passes Python's str(bool));
+    ///  - integral types: a JSON integer that fits T (never a float, bool or string);
+    ///  - floating point: a JSON integer or float;
+    ///  - std::string: a JSON string only (numbers are not converted: `"1.10"` was
+    ///    already decoded to the float 1.1, so a conversion could not give the text back);
+    ///  - smtrain::Value: the decoded value as it is.
+    /// Throws LookupError ("Hyperparameter epochs is not set") when absent and ConfigError
+    /// ("hyperparameters.json: $.epochs: expected integer, got string") on a type mismatch.
     template <class T>
-    T hyperparameter(std::string_view name) const;
-    /// As above, `fallback` when absent.
+    T hyperparameter(std::string_view name) const {
+        return convert_hyperparameter<T>(required_hyperparameter(name), name);
+    }
+    /// As above, `fallback` when absent (a present value of the wrong type still throws).
     template <class T>
-    T hyperparameter(std::string_view name, T fallback) const;
+    T hyperparameter(std::string_view name, T fallback) const {
+        const Value* v = hyperparameters_.find(name);
+        return v ? convert_hyperparameter<T>(*v, name) : fallback;
+    }
     bool has_hyperparameter(std::string_view name) const { return hyperparameters_.find(name) != nullptr; }
 
     // ---- renderings (byte-identical to the toolkit) ---------------------
@@ -148,15 +174,69 @@ public:
     /// The SM_* variables (`Environment.to_env_vars()`) plus our documented
     /// additions SM_HOST_COUNT, SM_CURRENT_HOST_RANK, SM_MASTER_ADDR, SM_MASTER_PORT.
     EnvVars to_env_vars() const;
-    /// SAGEMAKER_JOB_NAME, CURRENT_HOST, SAGEMAKER_REGION, as the toolkit sets them.
+    /// SAGEMAKER_JOB_NAME, CURRENT_HOST, SAGEMAKER_REGION, as the toolkit sets them, plus
+    /// SAGEMAKER_BASE_DIR when load() created the local tree (the toolkit sets it then too).
     EnvVars toolkit_process_env_vars() const;
     /// `--key value` pairs sorted by key (`-k` for one-character keys), values as Python's str().
     std::vector<std::string> to_cmd_args() const;
 
 private:
+    struct MachineProbe;  // probes once, on first use, shared by copies
+
     TrainingEnv() = default;
     const MachineFacts& machine() const;
-    static Value convert_error_value(std::string_view name);
+    const Value& required_hyperparameter(std::string_view name) const;
+    [[noreturn]] void hyperparameter_type_error(std::string_view name, std::string_view expected,
+                                                const Value& got) const;
+    [[noreturn]] void hyperparameter_range_error(std::string_view name, const Value& got,
+                                                 std::string_view type) const;
+    bool hyperparameter_as_bool(const Value& v, std::string_view name) const;
+    std::int64_t hyperparameter_as_signed(const Value& v, std::string_view name, std::int64_t min,
+                                          std::int64_t max, std::string_view type) const;
+    std::uint64_t hyperparameter_as_unsigned(const Value& v, std::string_view name, std::uint64_t max,
+                                             std::string_view type) const;
+    double hyperparameter_as_double(const Value& v, std::string_view name) const;
+    const std::string& hyperparameter_as_string(const Value& v, std::string_view name) const;
+
+    template <class T>
+    T convert_hyperparameter(const Value& v, std::string_view name) const {
+        if constexpr (std::is_same_v<T, Value>) {
+            return v;
+        } else if constexpr (std::is_same_v<T, bool>) {
+            return hyperparameter_as_bool(v, name);
+        } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+            return static_cast<T>(hyperparameter_as_signed(v, name, std::numeric_limits<T>::min(),
+                                                           std::numeric_limits<T>::max(), integer_type_name<T>()));
+        } else if constexpr (std::is_integral_v<T>) {
+            return static_cast<T>(
+                hyperparameter_as_unsigned(v, name, std::numeric_limits<T>::max(), integer_type_name<T>()));
+        } else if constexpr (std::is_floating_point_v<T>) {
+            return static_cast<T>(hyperparameter_as_double(v, name));
+        } else if constexpr (std::is_same_v<T, std::string>) {
+            return hyperparameter_as_string(v, name);
+        } else {
+            static_assert(std::is_same_v<T, Value>, "hyperparameter<T>: T must be bool, an integer type, "
+                                                    "a floating point type, std::string or smtrain::Value");
+        }
+    }
+    template <class T>
+    static constexpr std::string_view integer_type_name() {
+        if constexpr (std::is_signed_v<T>) {
+            switch (sizeof(T)) {
+                case 1: return "int8";
+                case 2: return "int16";
+                case 4: return "int32";
+                default: return "int64";
+            }
+        } else {
+            switch (sizeof(T)) {
+                case 1: return "uint8";
+                case 2: return "uint16";
+                case 4: return "uint32";
+                default: return "uint64";
+            }
+        }
+    }
 
     Paths paths_;
     std::vector<std::pair<std::string, std::filesystem::path>> channel_input_dirs_;
@@ -164,24 +244,30 @@ private:
     std::string current_host_, current_instance_type_, current_instance_group_;
     std::vector<std::string> instance_groups_;
     Value instance_groups_dict_ = Value::dict();
+    Value current_instance_group_hosts_value_ = Value::list();  // rendered as given
     std::vector<std::string> current_instance_group_hosts_, distribution_instance_groups_, distribution_hosts_;
     std::string master_hostname_;
-    bool is_master_ = false, is_hetero_ = false;
+    bool is_master_ = false, is_hetero_ = false, distribution_enabled_ = false;
     std::string network_interface_name_ = "eth0";
     Value topology_ = Value::list();
     Value hyperparameters_ = Value::dict(), additional_framework_parameters_ = Value::dict(),
           sagemaker_hyperparameters_ = Value::dict(), resource_config_ = Value::dict(),
           input_data_config_ = Value::dict();
+    /// Where hyperparameters came from, for error messages ("hyperparameters.json" or "SM_TRAINING_ENV").
+    std::string hyperparameters_source_ = "hyperparameters.json";
+    std::string hyperparameters_path_prefix_ = "$";
+    Value user_entry_point_value_;  // None, or whatever sagemaker_program decoded to
     std::optional<std::string> user_entry_point_;
-    std::string module_name_raw_ = "None";
+    std::string module_name_ = "None";
     std::string module_dir_;
     std::optional<std::string> framework_module_, job_name_;
     Value log_level_ = Value(20);
+    Value sagemaker_s3_output_;
     std::string region_;
+    std::string sagemaker_job_name_;  // SAGEMAKER_JOB_NAME as the toolkit exports it
     Value is_modelparallel_enabled_;
-    // Probed on first use; `mutable` because probing is an implementation detail of a const query.
-    mutable std::optional<MachineFacts> machine_;
-    std::optional<Environ> probe_env_;
+    bool created_local_tree_ = false;
+    std::shared_ptr<MachineProbe> machine_probe_;
 };
 
 }  // namespace smtrain

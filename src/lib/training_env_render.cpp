@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: Apache-2.0
+// The toolkit's renderings: dict(Environment) (SM_TRAINING_ENV), to_env_vars, to_cmd_args.
+#include <smtrain/training_env.hpp>
+
+#include "config_files.hpp"
+#include "training_env_internal.hpp"
+
+#include <smtrain/json.hpp>
+#include <smtrain/python_format.hpp>
+
+#include <algorithm>
+#include <numeric>
+
+namespace smtrain {
+
+namespace {
+
+Value string_list(const std::vector<std::string>& items) {
+    Value::List list;
+    list.reserve(items.size());
+    for (const auto& item : items) list.emplace_back(item);
+    return Value(std::move(list));
+}
+
+Value optional_string(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
+
+// Python's len(str): code points, so "é" is a one-character key and gets one dash.
+std::size_t code_points(std::string_view utf8) {
+    return static_cast<std::size_t>(
+        std::count_if(utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// `%s` of a hyperparameter value in argv: a dict as "k=v,k2=v2" sorted by key.
+std::string cmd_arg_value(const Value& v) {
+    if (v.is_null()) return {};
+    if (!v.is_dict()) return python_str(v);
+    std::vector<const std::pair<std::string, Value>*> items;
+    for (const auto& item : v.as_dict()) items.push_back(&item);
+    std::sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) out += ',';
+        out += items[i]->first;
+        out += '=';
+        out += python_str(items[i]->second);
+    }
+    return out;
+}
+
+}  // namespace
+
+Value TrainingEnv::training_env() const {
+    Value channels = Value::dict();
+    for (const auto& [name, dir] : channel_input_dirs_) channels.set(name, dir.string());
+
+    // Every public property of the toolkit's Environment, in dir() (sorted) order.
+    Value env = Value::dict();
+    Value::Dict& d = env.as_dict();
+    d.reserve(37);
+    d.emplace_back("additional_framework_parameters", additional_framework_parameters_);
+    d.emplace_back("channel_input_dirs", std::move(channels));
+    d.emplace_back("current_host", current_host_);
+    d.emplace_back("current_instance_group", current_instance_group_);
+    d.emplace_back("current_instance_group_hosts", current_instance_group_hosts_value_);
+    d.emplace_back("current_instance_type", current_instance_type_);
+    d.emplace_back("distribution_hosts", string_list(distribution_hosts_));
+    d.emplace_back("distribution_instance_groups", string_list(distribution_instance_groups_));
+    d.emplace_back("framework_module", optional_string(framework_module_));
+    d.emplace_back("hosts", string_list(hosts_));
+    d.emplace_back("hyperparameters", hyperparameters_);
+    d.emplace_back("input_config_dir", paths_.input_config.string());
+    d.emplace_back("input_data_config", input_data_config_);
+    d.emplace_back("input_dir", paths_.input.string());
+    d.emplace_back("instance_groups", string_list(instance_groups_));
+    d.emplace_back("instance_groups_dict", instance_groups_dict_);
+    d.emplace_back("is_hetero", is_hetero_);
+    d.emplace_back("is_master", is_master_);
+    d.emplace_back("is_modelparallel_enabled", is_modelparallel_enabled_);
+    d.emplace_back("is_smddpmprun_installed", is_smddpmprun_installed());
+    d.emplace_back("is_smddprun_installed", is_smddprun_installed());
+    d.emplace_back("job_name", optional_string(job_name_));
+    d.emplace_back("log_level", log_level_);
+    d.emplace_back("master_hostname", master_hostname_);
+    d.emplace_back("model_dir", paths_.model.string());
+    d.emplace_back("module_dir", module_dir_);
+    d.emplace_back("module_name", module_name_);
+    d.emplace_back("network_interface_name", network_interface_name_);
+    d.emplace_back("num_cpus", num_cpus());
+    d.emplace_back("num_gpus", num_gpus());
+    d.emplace_back("num_neurons", num_neurons());
+    d.emplace_back("output_data_dir", paths_.output_data.string());
+    d.emplace_back("output_dir", paths_.output.string());
+    d.emplace_back("output_intermediate_dir", paths_.output_intermediate.string());
+    d.emplace_back("resource_config", resource_config_);
+    d.emplace_back("topology", topology_);
+    d.emplace_back("user_entry_point", user_entry_point_value_);
+    return env;
+}
+
+std::vector<std::string> TrainingEnv::to_cmd_args() const {
+    const Value::Dict& hps = hyperparameters_.as_dict();
+    std::vector<const std::pair<std::string, Value>*> sorted;
+    sorted.reserve(hps.size());
+    for (const auto& item : hps) sorted.push_back(&item);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+
+    std::vector<std::string> args;
+    args.reserve(2 * sorted.size());
+    for (const auto* item : sorted) {
+        const std::string& key = item->first;
+        if (key.empty()) {
+            args.emplace_back();
+        } else {
+            args.push_back((code_points(key) > 1 ? "--" : "-") + key);
+        }
+        args.push_back(cmd_arg_value(item->second));
+        // A NUL cannot cross execve; the toolkit fails there with "embedded null byte".
+        if (args.back().find('\0') != std::string::npos) {
+            throw ConfigError(hyperparameters_source_, detail::json_path_key(hyperparameters_path_prefix_, key),
+                              "the value holds a NUL character, which cannot be passed in argv");
+        }
+    }
+    return args;
+}
+
+EnvVars TrainingEnv::to_env_vars() const {
+    // (key, value) in the toolkit's dict order; names are derived below.
+    std::vector<std::pair<std::string, std::string>> entries;
+    entries.reserve(40 + channel_input_dirs_.size() + hyperparameters_.as_dict().size());
+    auto add = [&entries](std::string key, const Value& v) { entries.emplace_back(std::move(key), detail::env_value(v)); };
+
+    std::vector<std::string> channel_names;
+    for (const auto& channel : channel_input_dirs_) channel_names.push_back(channel.first);
+    std::sort(channel_names.begin(), channel_names.end());
+
+    const std::vector<std::string> args = to_cmd_args();
+    add("hosts", string_list(hosts_));
+    add("network_interface_name", network_interface_name_);
+    add("hps", hyperparameters_);
+    add("user_entry_point", user_entry_point_value_);
+    add("framework_params", additional_framework_parameters_);
+    add("resource_config", resource_config_);
+    add("input_data_config", input_data_config_);
+    add("output_data_dir", paths_.output_data.string());
+    add("channels", string_list(channel_names));
+    add("current_host", current_host_);
+    add("current_instance_type", current_instance_type_);
+    add("current_instance_group", current_instance_group_);
+    add("current_instance_group_hosts", current_instance_group_hosts_value_);
+    add("instance_groups", string_list(instance_groups_));
+    add("instance_groups_dict", instance_groups_dict_);
+    add("distribution_instance_groups", string_list(distribution_instance_groups_));
+    add("is_hetero", is_hetero_);
+    add("module_name", module_name_);
+    add("log_level", log_level_);
+    add("framework_module", optional_string(framework_module_));
+    add("input_dir", paths_.input.string());
+    add("input_config_dir", paths_.input_config.string());
+    add("output_dir", paths_.output.string());
+    add("num_cpus", num_cpus());
+    add("num_gpus", num_gpus());
+    add("num_neurons", num_neurons());
+    add("model_dir", paths_.model.string());
+    add("module_dir", module_dir_);
+    add("training_env", training_env());
+    add("user_args", string_list(args));
+    add("output_intermediate_dir", paths_.output_intermediate.string());
+    if (topology_.truthy()) add("topology", topology_);  // only GB200 UltraServers have one
+    for (const auto& [name, dir] : channel_input_dirs_) add("channel_" + name, dir.string());
+    for (const auto& [key, value] : hyperparameters_.as_dict()) add("hp_" + key, value);
+
+    EnvVars vars;
+    vars.reserve(entries.size() + 4);
+    for (auto& [key, value] : entries) vars.emplace_back("SM_" + python_upper(key), std::move(value));
+
+    // Our additions, for programs written for the newer SageMaker drivers and other
+    // platforms (docs/compatibility.md); none can collide with the toolkit's names.
+    vars.emplace_back("SM_HOST_COUNT", std::to_string(rank_hosts().size()));
+    if (auto rank = current_host_rank()) vars.emplace_back("SM_CURRENT_HOST_RANK", std::to_string(*rank));
+    vars.emplace_back("SM_MASTER_ADDR", master_hostname_);
+    vars.emplace_back("SM_MASTER_PORT", std::to_string(master_port));
+
+    // Names that upper-case alike ("lr" and "LR") collide as dict keys do: the later
+    // value wins. Sort stably, then keep the last of each run of equal names.
+    std::vector<std::size_t> order(vars.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return vars[a].first < vars[b].first; });
+    EnvVars sorted;
+    sorted.reserve(vars.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (i + 1 < order.size() && vars[order[i]].first == vars[order[i + 1]].first) continue;
+        sorted.push_back(std::move(vars[order[i]]));
+    }
+    for (const auto& [name, value] : sorted) {
+        if (value.find('\0') != std::string::npos) {
+            throw ConfigError(name, "", "the value holds a NUL character, which an environment variable cannot");
+        }
+    }
+    return sorted;
+}
+
+EnvVars TrainingEnv::toolkit_process_env_vars() const {
+    EnvVars vars;
+    if (created_local_tree_) vars.emplace_back("SAGEMAKER_BASE_DIR", paths_.base.string());
+    vars.emplace_back("CURRENT_HOST", current_host_);
+    vars.emplace_back("SAGEMAKER_JOB_NAME", sagemaker_job_name_);
+    vars.emplace_back("SAGEMAKER_REGION", region_);
+    std::sort(vars.begin(), vars.end());
+    return vars;
+}
+
+}  // namespace smtrain
