@@ -4,6 +4,7 @@
 # on a fake /opt/ml tree:
 #   consumer_test.sh cmake      <source dir> <prefix> <work dir>   find_package(smtrain 0.1)
 #   consumer_test.sh pkg-config <source dir> <prefix> <work dir>   c++ $(pkg-config --cflags --libs smtrain)
+#   consumer_test.sh subproject <source dir> -        <work dir>   add_subdirectory(<source dir>)
 # CXX is the compiler; SMTRAIN_CONSUMER_FLAGS are extra compile+link flags
 # (the sanitizer flags, when the library was built with them).
 source "$(dirname "$0")/lib.sh"
@@ -33,10 +34,30 @@ case $mode in
             -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags"
         cmake --build "$work/build"
         program=$work/build/consumer_train
+        # SameMajorVersion: a request for another major version must be refused.
+        mkdir -p "$work/wrong-major"
+        printf 'cmake_minimum_required(VERSION 3.25)\nproject(wrong_major LANGUAGES CXX)\nfind_package(smtrain 1.0 REQUIRED)\n' \
+            >"$work/wrong-major/CMakeLists.txt"
+        if cmake -S "$work/wrong-major" -B "$work/wrong-major/build" -DCMAKE_PREFIX_PATH="$prefix" \
+            >"$work/wrong-major.log" 2>&1; then
+            fail "find_package(smtrain 1.0) accepted version 0.x"
+        fi
+        expect_match "$work/wrong-major.log" 'requested version "1\.0"'
         # The exported launcher points into the prefix, not back into the build tree.
         if [[ -f $work/build/sm-train-location.txt ]]; then
             expect_line "$work/build/sm-train-location.txt" "$prefix/bin/sm-train"
         fi
+        ;;
+    subproject)
+        # shellcheck disable=SC2086
+        cmake -S "$source/tests/packaging/consumer" -B "$work/build" -G Ninja \
+            -DSMTRAIN_SOURCE_DIR="$source" -DCMAKE_BUILD_TYPE=Debug \
+            -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags"
+        for option in SMTRAIN_BUILD_TESTS SMTRAIN_BUILD_EXAMPLES SMTRAIN_BUILD_BENCH SMTRAIN_INSTALL; do
+            expect_line "$work/build/CMakeCache.txt" "$option:BOOL=OFF"
+        done
+        cmake --build "$work/build" --target consumer_train
+        program=$work/build/consumer_train
         ;;
     pkg-config)
         export PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name smtrain.pc)")

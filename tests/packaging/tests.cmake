@@ -43,6 +43,12 @@ if(SMTRAIN_INSTALL)
     PROPERTIES FIXTURES_REQUIRED smtrain_installed)
 endif()
 
+# Builds the library once more, so only in the plain build (packaging is the same under ASan).
+if(NOT SMTRAIN_SANITIZE)
+  smtrain_packaging_test(subproject ${_pkg_dir}/consumer_test.sh
+    subproject ${PROJECT_SOURCE_DIR} - ${_pkg_work}/subproject)
+endif()
+
 if(TARGET sm-train)
   set(_pkg_sm_train_env "SM_TRAIN=$<TARGET_FILE:sm-train>")
   smtrain_packaging_test(example_shell ${_pkg_dir}/example_test.sh
