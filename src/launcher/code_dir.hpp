@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// Putting the user's code in the code dir, as the toolkit's download_and_extract.
+
+#include <smtrain/environ.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace smtrain::launcher {
+
+/// Fills `code_dir` (created if missing) from `module_dir`
+/// (`sagemaker_submit_directory`), only when `code_dir` is empty:
+/// - the code dir itself: nothing to do;
+/// - a local directory: copied (the code dir is replaced by the copy);
+/// - a local tar archive (.tar.gz and the like): extracted, refusing entries
+///   that would land outside the code dir;
+/// - another local file: copied into the code dir;
+/// - `s3://bucket/key`: downloaded, then extracted.
+/// Throws Error(NoProgram) when the source does not exist, Error for the rest.
+void prepare_code_dir(const std::string& module_dir, const std::filesystem::path& code_dir, const Environ& env);
+
+/// Whether a directory is missing or has no entries.
+bool is_empty_dir(const std::filesystem::path& dir);
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// Waiting until every host of the cluster resolves, as the toolkit does
+/// before starting the program (SageMaker's DNS entries appear late).
+
+#include <smtrain/environ.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace smtrain::launcher {
+
+class SignalBlock;
+
+struct DnsWaitOptions {
+    std::chrono::milliseconds first_delay{100};
+    std::chrono::milliseconds max_delay{30'000};
+    std::chrono::milliseconds give_up_after{15 * 60 * 1000};  ///< per host, as the toolkit's @retry
+};
+
+/// Defaults, overridden by SMTRAIN_DNS_WAIT_TIMEOUT_S (seconds, fractions
+/// allowed) and SMTRAIN_DNS_WAIT_MAX_DELAY_S. Throws ConfigError on a bad value.
+DnsWaitOptions dns_wait_options(const Environ& env);
+
+/// Resolves each host in turn, retrying with exponential back-off. Throws
+/// Error(Unavailable) naming the host when one never resolves, and Error with
+/// exit code 128+N when a stop signal (TERM/INT/HUP/QUIT) arrives meanwhile.
+void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options, const SignalBlock& signals);
+
+/// Reads a duration in seconds (e.g. "110", "0.5") from `env[name]`, else `fallback`.
+/// Throws ConfigError when it is not a non-negative number.
+std::chrono::milliseconds seconds_variable(const Environ& env, const char* name, std::chrono::milliseconds fallback);
+
+}  // namespace smtrain::launcher

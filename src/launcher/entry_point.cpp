@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "entry_point.hpp"
+
+#include "spawn.hpp"
+
+#include <smtrain/error.hpp>
+
+#include <unistd.h>
+
+#include <system_error>
+
+namespace smtrain::launcher {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string env_value(const Environ& env, std::string_view name) {
+    auto it = env.find(name);
+    return it == env.end() ? std::string() : it->second;
+}
+
+/// Python's str.replace(".py", ""): every occurrence, as the toolkit names the module.
+std::string without_py(std::string name) {
+    for (std::size_t at; (at = name.find(".py")) != std::string::npos;) name.erase(at, 3);
+    return name;
+}
+
+}  // namespace
+
+std::string_view to_string(EntryPointKind kind) {
+    switch (kind) {
+        case EntryPointKind::PythonPackage: return "python package";
+        case EntryPointKind::PythonProgram: return "python program";
+        case EntryPointKind::Command: return "command";
+    }
+    return "command";
+}
+
+EntryPointKind entry_point_kind(const std::filesystem::path& code_dir, std::string_view name) {
+    // The extension of a shell script decides before setup.py: an old toolkit
+    // checked setup.py first and ran `train.sh` as `python -m train.sh`.
+    if (ends_with(name, ".sh")) return EntryPointKind::Command;
+    std::error_code ec;
+    if (std::filesystem::exists(code_dir / "setup.py", ec)) return EntryPointKind::PythonPackage;
+    if (ends_with(name, ".py")) return EntryPointKind::PythonProgram;
+    return EntryPointKind::Command;
+}
+
+std::filesystem::path find_python(const Environ& env) {
+    std::string path = env.count("PATH") ? env_value(env, "PATH") : "/usr/local/bin:/usr/bin:/bin";
+    std::string forced = env_value(env, kPythonVariable);
+    if (!forced.empty()) {
+        std::filesystem::path found = find_in_path(forced, path);
+        if (found.empty() || access(found.c_str(), X_OK) != 0) {
+            throw Error(std::string(kPythonVariable) + "=" + forced + ": not an executable file", ExitCode::NotFound);
+        }
+        return found;
+    }
+    for (const char* name : {"python3", "python"}) {
+        std::filesystem::path found = find_in_path(name, path);
+        if (!found.empty()) return found;
+    }
+    throw Error("no Python interpreter: neither python3 nor python is on PATH (" + path + "); set " +
+                    std::string(kPythonVariable) + " to choose one",
+                ExitCode::NotFound);
+}
+
+std::string Command::to_string() const {
+    std::string text;
+    for (const auto& arg : argv) {
+        if (!text.empty()) text += ' ';
+        text += arg;
+    }
+    return text;
+}
+
+Command program_command(EntryPointKind kind, const std::filesystem::path& code_dir, const std::string& name,
+                        const std::vector<std::string>& args, const std::filesystem::path& python) {
+    Command command;
+    switch (kind) {
+        case EntryPointKind::PythonPackage:
+            command.program = python;
+            command.argv = {python.string(), "-m", without_py(name)};
+            break;
+        case EntryPointKind::PythonProgram:
+            command.program = python;
+            command.argv = {python.string(), name};
+            break;
+        case EntryPointKind::Command:
+            // The toolkit runs "./name" from the code dir; execve gets the
+            // full path so the working directory cannot change what runs.
+            command.program = code_dir / name;
+            command.argv = {"./" + name};
+            command.sh_fallback_on_enoexec = true;
+            break;
+    }
+    command.argv.insert(command.argv.end(), args.begin(), args.end());
+    return command;
+}
+
+std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesystem::path& code_dir,
+                                        const std::filesystem::path& python) {
+    std::error_code ec;
+    bool has_requirements = std::filesystem::exists(code_dir / "requirements.txt", ec);
+    InstallStep step;
+    step.command.program = python;
+    if (kind == EntryPointKind::PythonPackage) {
+        step.command.argv = {python.string(), "-m", "pip", "install", "."};
+        if (has_requirements) {
+            step.command.argv.insert(step.command.argv.end(), {"-r", "requirements.txt"});
+        }
+        step.error_class = "InstallModuleError";
+        return step;
+    }
+    if (kind == EntryPointKind::PythonProgram && has_requirements) {
+        step.command.argv = {python.string(), "-m", "pip", "install", "-r", "requirements.txt"};
+        step.error_class = "InstallRequirementsError";
+        return step;
+    }
+    return std::nullopt;
+}
+
+Command framework_command(const std::string& training_module, const std::filesystem::path& python) {
+    std::size_t colon = training_module.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == training_module.size() ||
+        training_module.find(':', colon + 1) != std::string::npos) {
+        throw ConfigError("SAGEMAKER_TRAINING_MODULE", "",
+                          "expected 'package.module:function', got '" + training_module + "'");
+    }
+    // Fixed code; the names arrive as argv and are removed before the function
+    // runs, so it sees sys.argv as if started on its own.
+    static constexpr const char* kCode =
+        "import importlib, sys; module, function = sys.argv[1], sys.argv[2]; del sys.argv[1:]; "
+        "getattr(importlib.import_module(module), function)()";
+    Command command;
+    command.program = python;
+    command.argv = {python.string(), "-c", kCode, training_module.substr(0, colon), training_module.substr(colon + 1)};
+    return command;
+}
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// What kind of program the entry point is, and the argv that runs it.
+
+#include <smtrain/environ.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smtrain::launcher {
+
+enum class EntryPointKind { PythonPackage, PythonProgram, Command };
+
+std::string_view to_string(EntryPointKind kind);  ///< "python package", "python program", "command"
+
+/// The toolkit's decision (_entry_point_type.get): a `.sh` name is a command;
+/// else a `setup.py` in the code dir makes a Python package; else `.py` is a
+/// Python program; anything else is a command.
+EntryPointKind entry_point_kind(const std::filesystem::path& code_dir, std::string_view name);
+
+/// The variable that overrides the interpreter (a path, or a name looked up on PATH).
+inline constexpr std::string_view kPythonVariable = "SMTRAIN_PYTHON";
+
+/// $SMTRAIN_PYTHON, else the first of `python3`, `python` on PATH.
+/// Throws Error(NotFound) naming what was searched.
+std::filesystem::path find_python(const Environ& env);
+
+/// One process to run before or as the program.
+struct Command {
+    std::filesystem::path program;  ///< what execve gets
+    std::vector<std::string> argv;  ///< argv[0] included
+    bool sh_fallback_on_enoexec = false;
+
+    /// argv joined with spaces, as the toolkit logs and reports it.
+    std::string to_string() const;
+};
+
+/// The program with its arguments, as the toolkit's ProcessRunner builds it:
+/// - Python package: `python -m <name without .py> args...`
+/// - Python program: `python <name> args...`
+/// - command: `./<name> args...` (a script without a shebang runs with /bin/sh)
+/// `python` is only used (and only needs to be non-empty) for the Python kinds.
+Command program_command(EntryPointKind kind, const std::filesystem::path& code_dir, const std::string& name,
+                        const std::vector<std::string>& args, const std::filesystem::path& python);
+
+/// The install step the toolkit runs first, if any:
+/// - Python package: `python -m pip install .` plus `-r requirements.txt` when present
+/// - Python program with requirements.txt: `python -m pip install -r requirements.txt`
+struct InstallStep {
+    Command command;
+    std::string error_class;  ///< InstallModuleError / InstallRequirementsError
+};
+std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesystem::path& code_dir,
+                                        const std::filesystem::path& python);
+
+/// SAGEMAKER_TRAINING_MODULE ("pkg.mod:func") as a command that imports the
+/// module and calls the function in the interpreter. The names travel in argv
+/// (`python -c <fixed code> pkg.mod func`), never spliced into the code.
+/// Throws ConfigError when the value is not `module:function`.
+Command framework_command(const std::string& training_module, const std::filesystem::path& python);
+
+}  // namespace smtrain::launcher

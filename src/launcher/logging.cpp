@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "logging.hpp"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+namespace smtrain::launcher {
+namespace {
+
+/// `%(levelname)-8s`: Python's level names, padded to 8.
+class PythonLevelName final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+        std::string_view name = "INFO    ";
+        switch (msg.level) {
+            case spdlog::level::trace:
+            case spdlog::level::debug: name = "DEBUG   "; break;
+            case spdlog::level::info: name = "INFO    "; break;
+            case spdlog::level::warn: name = "WARNING "; break;
+            case spdlog::level::err: name = "ERROR   "; break;
+            case spdlog::level::critical: name = "CRITICAL"; break;
+            default: break;
+        }
+        dest.append(name.data(), name.data() + name.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<PythonLevelName>(); }
+};
+
+spdlog::level::level_enum to_spdlog(int python_level) {
+    if (python_level <= 10) return spdlog::level::debug;
+    if (python_level <= 20) return spdlog::level::info;
+    if (python_level <= 30) return spdlog::level::warn;
+    if (python_level <= 40) return spdlog::level::err;
+    return spdlog::level::critical;
+}
+
+}  // namespace
+
+int python_log_level(const Value& level) {
+    if (auto n = level.is_int() ? level.as_int64() : std::nullopt) return static_cast<int>(std::clamp<std::int64_t>(*n, 0, 100));
+    if (level.is_string()) {
+        const std::string& s = level.as_string();
+        for (auto [name, value] : {std::pair{"DEBUG", 10}, {"INFO", 20}, {"WARNING", 30}, {"WARN", 30}, {"ERROR", 40},
+                                   {"CRITICAL", 50}, {"FATAL", 50}}) {
+            if (s == name) return value;
+        }
+    }
+    return 20;
+}
+
+void configure_logging(int python_level) {
+    // Single-threaded sink, no async queue: sm-train forks, and a logger
+    // thread must not exist then.
+    auto logger = spdlog::get("sm-train");
+    if (!logger) {
+        logger = std::make_shared<spdlog::logger>("sm-train", std::make_shared<spdlog::sinks::stderr_sink_st>());
+        auto formatter = std::make_unique<spdlog::pattern_formatter>();
+        formatter->add_flag<PythonLevelName>('*').set_pattern("%Y-%m-%d %H:%M:%S,%e sm-train     %* %v");
+        logger->set_formatter(std::move(formatter));
+        logger->flush_on(spdlog::level::trace);
+        spdlog::set_default_logger(logger);
+    }
+    logger->set_level(to_spdlog(python_level));
+}
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "program_env.hpp"
+
+namespace smtrain::launcher {
+
+EnvVars exported_variables(const TrainingEnv& env, const Environ& parent, const std::filesystem::path& code_dir) {
+    EnvVars vars = env.to_env_vars();
+    for (auto& var : env.toolkit_process_env_vars()) vars.push_back(std::move(var));
+    // The toolkit puts the code dir first on sys.path and exports sys.path;
+    // we have no interpreter's sys.path, so keep whatever PYTHONPATH was given.
+    std::string pythonpath = code_dir.string();
+    if (auto it = parent.find("PYTHONPATH"); it != parent.end() && !it->second.empty()) {
+        pythonpath += ":" + it->second;
+    }
+    vars.emplace_back("PYTHONPATH", std::move(pythonpath));
+    return vars;
+}
+
+Environ program_environment(const TrainingEnv& env, const Environ& parent, const std::filesystem::path& code_dir) {
+    Environ result = parent;
+    for (auto& [name, value] : exported_variables(env, parent, code_dir)) result[name] = value;
+    return result;
+}
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The environment the user program runs with.
+
+#include <smtrain/environ.hpp>
+#include <smtrain/training_env.hpp>
+
+#include <filesystem>
+
+namespace smtrain::launcher {
+
+/// What sm-train adds to its own environment for the program, in order:
+/// every SM_* variable (TrainingEnv::to_env_vars()), SAGEMAKER_JOB_NAME /
+/// CURRENT_HOST / SAGEMAKER_REGION (toolkit_process_env_vars()), and
+/// PYTHONPATH with the code dir in front of the inherited value.
+EnvVars exported_variables(const TrainingEnv& env, const Environ& parent, const std::filesystem::path& code_dir);
+
+/// The parent environment with exported_variables() laid over it.
+Environ program_environment(const TrainingEnv& env, const Environ& parent, const std::filesystem::path& code_dir);
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "report.hpp"
+
+#include <smtrain/error.hpp>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <system_error>
+
+namespace smtrain::launcher {
+namespace {
+
+[[noreturn]] void cannot_write(const std::filesystem::path& path, const char* step, int error_number) {
+    throw Error("cannot write " + path.string() + ": " + step + ": " + strerror(error_number), ExitCode::CannotWrite);
+}
+
+/// Python's str.strip(): the toolkit strips the whole message.
+std::string strip(std::string s) {
+    constexpr std::string_view ws = " \t\n\r\v\f";
+    std::size_t b = s.find_first_not_of(ws);
+    if (b == std::string::npos) return {};
+    std::size_t e = s.find_last_not_of(ws);
+    return s.substr(b, e - b + 1);
+}
+
+void fsync_directory(const std::filesystem::path& dir) {
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;  // best effort: the file itself is already synced
+    fsync(fd);
+    close(fd);
+}
+
+}  // namespace
+
+std::string ProcessFailure::to_string() const {
+    std::string text = error_class + ":\nExitCode " + std::to_string(exit_code) + "\nErrorMessage \"" + error_message +
+                       "\"\n";
+    if (extra_info) text += "ExtraInfo \"" + *extra_info + "\"\n";
+    text += "Command \"" + command + "\"";
+    return strip(std::move(text));
+}
+
+bool write_file_atomically(const std::filesystem::path& path, std::string_view content, bool replace) {
+    std::filesystem::path dir = path.parent_path();
+    std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+    int fd = mkostemp(temp.data(), O_CLOEXEC);
+    if (fd < 0) cannot_write(path, "create temp file", errno);
+    auto fail = [&](const char* step) {
+        int saved = errno;
+        close(fd);
+        unlink(temp.c_str());
+        cannot_write(path, step, saved);
+    };
+    while (!content.empty()) {
+        ssize_t n = write(fd, content.data(), content.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail("write");
+        content.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (fchmod(fd, 0644) != 0) fail("chmod");
+    if (fsync(fd) != 0) fail("fsync");
+    close(fd);
+    bool written = true;
+    if (replace) {
+        if (rename(temp.c_str(), path.c_str()) != 0) {
+            int saved = errno;
+            unlink(temp.c_str());
+            cannot_write(path, "rename", saved);
+        }
+    } else {
+        // link() fails with EEXIST instead of replacing: an existing report
+        // (perhaps the program's own) wins, with no check-then-write race.
+        if (link(temp.c_str(), path.c_str()) != 0) {
+            int saved = errno;
+            unlink(temp.c_str());
+            if (saved != EEXIST) cannot_write(path, "link", saved);
+            written = false;
+        } else {
+            unlink(temp.c_str());
+        }
+    }
+    fsync_directory(dir);
+    return written;
+}
+
+void write_success_file(const std::filesystem::path& output_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(output_dir, ec);
+    write_file_atomically(output_dir / "success", "", true);
+}
+
+bool write_failure_file(const std::filesystem::path& output_dir, std::string_view text) {
+    std::error_code ec;
+    std::filesystem::create_directories(output_dir, ec);
+    return write_file_atomically(output_dir / "failure", text, false);
+}
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// output/success and output/failure, as the toolkit writes them.
+///
+/// SageMaker shows the first 1024 characters of output/failure as the job's
+/// FailureReason. Files are written atomically (temp file, fsync, link) and an
+/// existing failure file is never replaced: a program may write its own reason.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace smtrain::launcher {
+
+/// The toolkit's _CalledProcessError text:
+/// `<error_class>:\nExitCode N\nErrorMessage "..."\n[ExtraInfo "..."\n]Command "..."`,
+/// with surrounding whitespace stripped as the toolkit's str() does.
+struct ProcessFailure {
+    std::string error_class = "ExecuteUserScriptError";  ///< InstallRequirementsError, InstallModuleError
+    int exit_code = 1;
+    std::string error_message;
+    std::optional<std::string> extra_info;
+    std::string command;  ///< argv joined with spaces
+
+    std::string to_string() const;
+};
+
+/// The ExtraInfo the toolkit gives exit code 137.
+inline constexpr std::string_view kSigkillExtraInfo = "OutOfMemory: Process killed by SIGKILL (signal 9)";
+
+/// Writes an empty output/success (creating output/ if needed). Throws Error(CannotWrite).
+void write_success_file(const std::filesystem::path& output_dir);
+
+/// Writes output/failure unless it exists. Returns false when it existed.
+/// Throws Error(CannotWrite) when it cannot be written.
+bool write_failure_file(const std::filesystem::path& output_dir, std::string_view text);
+
+/// Writes `path` atomically: a temp file beside it, fsync, then link() (so an
+/// existing file is kept when `replace` is false) or rename(), then fsync of
+/// the directory. Returns false when `path` existed and `replace` is false.
+bool write_file_atomically(const std::filesystem::path& path, std::string_view content, bool replace);
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// Starting a program: fork + execve with everything prepared before fork.
+///
+/// The child runs only async-signal-safe calls (setpgid, tcsetpgrp, sigaction,
+/// sigprocmask, dup2, chdir, execve, write, _exit). An exec failure is reported
+/// to the parent through a close-on-exec pipe, so spawn() returns the errno
+/// instead of a child that exits 127 for an unknown reason.
+
+#include <smtrain/error.hpp>
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace smtrain::launcher {
+
+struct SpawnSpec {
+    /// Path handed to execve (no PATH search: resolve it first, see find_in_path).
+    std::filesystem::path program;
+    /// argv, argv[0] included.
+    std::vector<std::string> argv;
+    /// The whole environment, as "NAME=value" strings.
+    std::vector<std::string> env;
+    /// Working directory; empty keeps the parent's.
+    std::filesystem::path cwd;
+    /// Put the child in a new process group (pgid = pid), so signals can reach
+    /// everything it starts with one kill(-pgid).
+    bool new_process_group = true;
+    /// When execve fails with ENOEXEC (a script without a shebang), run
+    /// `/bin/sh program argv[1..]` as execvp and the toolkit's shell did. No `-c`.
+    bool sh_fallback_on_enoexec = false;
+    /// Give the child a pipe as stdout / stderr (read ends in SpawnedProcess).
+    bool capture_stdout = false;
+    bool capture_stderr = false;
+    /// Signal mask the program starts with (usually SignalBlock::original_mask()).
+    /// nullptr: an empty mask.
+    const sigset_t* child_mask = nullptr;
+};
+
+struct SpawnedProcess {
+    pid_t pid = -1;
+    int stdout_fd = -1;  ///< read end, non-blocking, close-on-exec; -1 when not captured
+    int stderr_fd = -1;  ///< read end, non-blocking, close-on-exec; -1 when not captured
+};
+
+/// The program could not be started; the child (if any) has been reaped.
+/// `what()` is "cannot run <program>: <step>: <strerror>"; exit_code() is
+/// NotFound (127) for ENOENT/ENOTDIR and NotExecutable (126) otherwise, as a shell.
+class SpawnError : public Error {
+public:
+    SpawnError(const std::filesystem::path& program, std::string step, int error_number);
+    int error_number() const { return error_number_; }
+    const std::string& step() const { return step_; }  ///< "execve", "chdir", "fork", "pipe"
+
+private:
+    std::string step_;
+    int error_number_;
+};
+
+/// Starts the program. Signals should already be blocked by a SignalBlock (so
+/// none is delivered between fork and execve); the child restores
+/// `child_mask` and default dispositions. Throws SpawnError.
+SpawnedProcess spawn(const SpawnSpec& spec);
+
+/// The first executable `name` on `path_list` (":"-separated; an empty entry
+/// is the current directory). A name containing '/' is returned as is.
+/// Empty path when not found.
+std::filesystem::path find_in_path(const std::string& name, const std::string& path_list);
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// Running a program to completion as its supervisor (PID 1 or subreaper).
+///
+/// One thread, one loop: signalfd + poll over the captured pipes. Signals in
+/// kForwardedSignals go to the program's process group; every child that
+/// exits is reaped (orphans included); stderr is passed through as it comes
+/// while its tail and error lines are kept for the failure report.
+
+#include "spawn.hpp"
+#include "stderr_capture.hpp"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace smtrain::launcher {
+
+class SignalBlock;
+
+/// Rewrites one line of output (without its '\n'); the result is written
+/// followed by '\n'. MPI uses it to turn `[1,3]<stdout>` into `[1,mpirank:3,algo-2]<stdout>`.
+using LineRewriter = std::function<std::string(std::string_view line)>;
+
+struct SupervisorOptions {
+    /// After a forwarded SIGTERM (or INT/HUP/QUIT), how long the program may take
+    /// to exit before its process group is killed with SIGKILL.
+    std::chrono::milliseconds grace_period = std::chrono::seconds(110);
+    /// Called once the grace period has run out, before the SIGKILL, with what
+    /// is known so far, so the failure report is on disk before the platform's
+    /// own SIGKILL (SageMaker sends it 120 s after SIGTERM).
+    std::function<void(const StderrCapture&)> on_grace_expired;
+    /// Optional per-line rewriting; setting one captures that stream.
+    LineRewriter stdout_rewriter;
+    LineRewriter stderr_rewriter;
+    /// Where passed-through output goes (tests point these at files).
+    int stdout_sink = 1;
+    int stderr_sink = 2;
+};
+
+struct RunResult {
+    int wait_status = 0;       ///< raw waitpid status of the program
+    int exit_code = 0;         ///< its exit code, or 128+N when killed by signal N
+    int term_signal = 0;       ///< N when killed by a signal, else 0
+    bool killed_after_grace = false;  ///< sm-train sent SIGKILL after the grace period
+    int forwarded_stop_signal = 0;    ///< the first stop signal forwarded, if any
+    StderrCapture stderr_capture;     ///< tail and error lines of the program's stderr
+};
+
+/// Starts `spec` (stderr captured unless stderr_sink is -1) and supervises it
+/// until it exits. Throws SpawnError when it cannot start.
+/// `signals` must be the block installed at the start of main().
+RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const SupervisorOptions& options = {});
+
+/// Makes this process the reaper of its descendants' orphans
+/// (PR_SET_CHILD_SUBREAPER); a no-op as PID 1. Returns false when refused.
+bool become_subreaper();
+
+}  // namespace smtrain::launcher

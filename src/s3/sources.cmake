@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
+# S3 (issue 4): safe tarball extraction, the S3 client, code download and the
+# intermediate output sync. Appends to SMTRAIN_LAUNCHER_SOURCES / _LIBS.
+list(APPEND SMTRAIN_LAUNCHER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/extract.cpp)
+
+# libarchive is linked statically (sm-train is static but for the C library).
+# Only the tar reader and the decompression filters are used, so only the
+# compression libraries are needed; libacl, libxml2 and nettle serve formats
+# and disk writers sm-train never calls, and the linker never pulls them in.
+include(${CMAKE_CURRENT_LIST_DIR}/libs.cmake)
+list(APPEND SMTRAIN_LAUNCHER_LIBS ${SMTRAIN_S3_LIBS})
