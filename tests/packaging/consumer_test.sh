@@ -4,7 +4,7 @@
 # on a fake /opt/ml tree:
 #   consumer_test.sh cmake      <source dir> <prefix> <work dir>   find_package(smtrain 0.1)
 #   consumer_test.sh pkg-config <source dir> <prefix> <work dir>   c++ $(pkg-config --cflags --libs smtrain)
-#   consumer_test.sh subproject <source dir> -        <work dir>   add_subdirectory(<source dir>)
+#   consumer_test.sh subproject <source dir> -        <work dir>   add_subdirectory(<source dir>): configure only
 # CXX is the compiler; SMTRAIN_CONSUMER_FLAGS are extra compile+link flags
 # (the sanitizer flags, when the library was built with them).
 source "$(dirname "$0")/lib.sh"
@@ -49,15 +49,23 @@ case $mode in
         fi
         ;;
     subproject)
-        # shellcheck disable=SC2086
-        cmake -S "$source/tests/packaging/consumer" -B "$work/build" -G Ninja \
-            -DSMTRAIN_SOURCE_DIR="$source" -DCMAKE_BUILD_TYPE=Debug \
-            -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags"
+        # Configure only: linking smtrain::smtrain in-tree is what examples/cpp
+        # does already; what is new here is the subproject's defaults.
+        cmake -S "$source/tests/packaging/consumer" -B "$work/build" -G Ninja -DSMTRAIN_SOURCE_DIR="$source"
         for option in SMTRAIN_BUILD_TESTS SMTRAIN_BUILD_EXAMPLES SMTRAIN_BUILD_BENCH SMTRAIN_INSTALL; do
             expect_line "$work/build/CMakeCache.txt" "$option:BOOL=OFF"
         done
-        cmake --build "$work/build" --target consumer_train
-        program=$work/build/consumer_train
+        # What gets built (linked artifacts) and whether an install target exists.
+        ninja -C "$work/build" -t targets all >"$work/targets"
+        grep LINKER "$work/targets" | sed 's/:.*//' >"$work/artifacts"
+        cat "$work/artifacts"
+        expect_line "$work/artifacts" consumer_train
+        expect_line "$work/artifacts" smtrain/src/libsmtrain.a
+        if grep -qE 'test|example|bench' "$work/artifacts"; then
+            fail "the subproject builds what it should not: $(grep -E 'test|example|bench' "$work/artifacts")"
+        fi
+        if grep -qx 'install: phony' "$work/targets"; then fail "the subproject generates install rules"; fi
+        exit 0
         ;;
     pkg-config)
         export PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name smtrain.pc)")

@@ -43,11 +43,8 @@ if(SMTRAIN_INSTALL)
     PROPERTIES FIXTURES_REQUIRED smtrain_installed)
 endif()
 
-# Builds the library once more, so only in the plain build (packaging is the same under ASan).
-if(NOT SMTRAIN_SANITIZE)
-  smtrain_packaging_test(subproject ${_pkg_dir}/consumer_test.sh
-    subproject ${PROJECT_SOURCE_DIR} - ${_pkg_work}/subproject)
-endif()
+smtrain_packaging_test(subproject ${_pkg_dir}/consumer_test.sh
+  subproject ${PROJECT_SOURCE_DIR} - ${_pkg_work}/subproject)
 
 if(TARGET sm-train)
   set(_pkg_sm_train_env "SM_TRAIN=$<TARGET_FILE:sm-train>")
