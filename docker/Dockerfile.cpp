@@ -13,7 +13,7 @@ WORKDIR /src
 COPY . .
 RUN scripts/install-deps.sh --build \
  && scripts/build.sh release \
- && cmake --install build/release --prefix /opt/smtrain \
+ && cmake --install build/release --prefix /opt/smtrain --strip \
  && scripts/build-standalone.sh examples/cpp build/example-cpp /opt/smtrain
 
 FROM debian:bookworm-slim
