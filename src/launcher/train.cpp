@@ -226,7 +226,15 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
         program.python = find_python(environ);
         program.command = framework_command(*env.framework_module(), program.python);
     } else {
-        if (!options.dry_run) prepare_code_dir(env.module_dir(), code_dir, environ);
+        if (!options.dry_run) {
+            // SageMaker creates these; a local tree may not have them, and a
+            // program writing its own output/failure must find the directory.
+            for (const fs::path& dir : {output_dir, env.paths().model}) {
+                std::error_code ec;
+                fs::create_directories(dir, ec);
+            }
+            prepare_code_dir(env.module_dir(), code_dir, environ);
+        }
         program = resolve_program(env, environ, options.dry_run);
     }
 
