@@ -14,7 +14,7 @@ set -uo pipefail
 
 SM_TRAIN=$(realpath "$1")
 PROGRAM=$(realpath "$2")
-WORK=$(mktemp -d "$3/mpi-two-hosts.XXXXXX")
+WORK=$(realpath "$(mktemp -d "$3/mpi-two-hosts.XXXXXX")")
 ID=$$
 NS1=smtrain-a1-$ID
 NS2=smtrain-a2-$ID
