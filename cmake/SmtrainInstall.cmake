@@ -31,11 +31,11 @@ if(TARGET sm-train)
 endif()
 
 # The LD_PRELOAD shim that makes gethostname() return the SageMaker host name
-# for MPI; it is loaded by path, so it is installed but not exported.
+# for MPI. The MPI runner loads it by path from sm-train's own directory, so it
+# goes beside sm-train, and is not exported.
 if(TARGET smtrain-gethostname)
   install(TARGETS smtrain-gethostname
-          LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT Runtime
-          RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT Runtime)
+          LIBRARY DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT Runtime)
 endif()
 
 install(EXPORT smtrainTargets

@@ -24,6 +24,9 @@ mkdir -p "$tree/model" "$tree/output"
 
 echo "==> SAGEMAKER_BASE_DIR=$tree sm-train train"
 status=0
+# From the repository root: the example's sagemaker_submit_directory is the
+# relative path examples/python, copied into the empty code dir as SageMaker would.
+cd "$root"
 # The example tree names its host algo-1, as SageMaker does; that name does
 # not resolve here, so skip the wait for DNS as SageMaker Studio's local mode does.
 SAGEMAKER_BASE_DIR=$tree SM_STUDIO_LOCAL_MODE=true "$sm_train" train || status=$?

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Fixture for the consumer tests: `cmake --install` the build tree into a
 # fresh prefix, then check that the installed layout is the documented one.
-#   install_test.sh <build dir> <prefix> <libdir> <includedir> <bindir> <expect sm-train: ON/OFF>
+#   install_test.sh <build dir> <prefix> <libdir> <includedir> <bindir> <expect sm-train: ON/OFF> <expect shim: ON/OFF>
 source "$(dirname "$0")/lib.sh"
-build=$1 prefix=$2 libdir=$3 includedir=$4 bindir=$5 launcher=$6
+build=$1 prefix=$2 libdir=$3 includedir=$4 bindir=$5 launcher=$6 shim=$7
 
 fresh_dir "$prefix"
 cmake --install "$build" --prefix "$prefix"
@@ -20,6 +20,8 @@ expected=(
     "$libdir/pkgconfig/smtrain.pc"
 )
 [[ $launcher == ON ]] && expected+=("$bindir/sm-train")
+# The MPI runner looks for the gethostname shim beside sm-train.
+[[ $shim == ON ]] && expected+=("$bindir/libsmtrain-gethostname.so")
 for file in "${expected[@]}"; do
     [[ -f $prefix/$file ]] || fail "not installed: $file"
 done

@@ -28,9 +28,13 @@ if(SMTRAIN_INSTALL)
   if(TARGET sm-train)
     set(_pkg_launcher ON)
   endif()
+  set(_pkg_shim OFF)
+  if(TARGET smtrain-gethostname)
+    set(_pkg_shim ON)
+  endif()
   smtrain_packaging_test(install ${_pkg_dir}/install_test.sh
     ${PROJECT_BINARY_DIR} ${_pkg_prefix} ${CMAKE_INSTALL_LIBDIR} ${CMAKE_INSTALL_INCLUDEDIR}
-    ${CMAKE_INSTALL_BINDIR} ${_pkg_launcher})
+    ${CMAKE_INSTALL_BINDIR} ${_pkg_launcher} ${_pkg_shim})
   set_tests_properties(packaging.install PROPERTIES FIXTURES_SETUP smtrain_installed)
 
   smtrain_packaging_test(find_package ${_pkg_dir}/consumer_test.sh
