@@ -14,8 +14,5 @@ if(NOT TARGET smtrain-gethostname)
     OUTPUT_NAME smtrain-gethostname
     C_VISIBILITY_PRESET default
     LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/src/launcher)
-  if(SMTRAIN_INSTALL)
-    include(GNUInstallDirs)
-    install(TARGETS smtrain-gethostname LIBRARY DESTINATION ${CMAKE_INSTALL_BINDIR})
-  endif()
+  # Installed beside sm-train by cmake/SmtrainInstall.cmake (component Runtime).
 endif()

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs the Debian (bookworm) packages smtrain needs to build and test.
+#
+#   scripts/install-deps.sh            everything: build, tests, sanitizers, MPI tests
+#   scripts/install-deps.sh --build    only what building sm-train and libsmtrain needs
+#                                      (the Dockerfiles' builder stage)
+#
+# apt is skipped entirely when every package is already installed, so calling
+# this at the start of every script costs a fraction of a second.
+set -euo pipefail
+
+build_packages=(
+    build-essential cmake ninja-build pkg-config
+    nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+    libcurl4-openssl-dev
+    # libarchive and the compression libraries it reads tarballs with, linked
+    # statically into sm-train
+    libarchive-dev libzstd-dev liblz4-dev liblzma-dev libbz2-dev zlib1g-dev
+)
+test_packages=(
+    libgtest-dev libgmock-dev
+    busybox-static                      # /bin/sh of the minimal-root test
+    openmpi-bin libopenmpi-dev openssh-server iproute2  # MPI runner tests
+    clang python3                       # fuzz targets; the Python examples
+)
+
+packages=("${build_packages[@]}")
+case "${1:-}" in
+    --build) ;;
+    "") packages+=("${test_packages[@]}") ;;
+    *) echo "usage: $0 [--build]" >&2; exit 64 ;;
+esac
+
+missing=()
+for package in "${packages[@]}"; do
+    # dpkg-query prints "install ok installed" only for a fully installed package.
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    [[ $status == "install ok installed" ]] || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+    command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# README command 2 (and all that .ci/run does): install the dependencies, build
+# with warnings as errors and run every test, then do it again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+#
+#   scripts/test.sh [dev|asan ...]     default: dev asan
+#
+# Extra ctest arguments go in SMTRAIN_CTEST_ARGS (e.g. "-L packaging").
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+presets=("$@")
+((${#presets[@]})) || presets=(dev asan)
+
+"$root/scripts/install-deps.sh"
+for preset in "${presets[@]}"; do
+    echo "==> $preset: build"
+    "$root/scripts/build.sh" "$preset"
+    echo "==> $preset: test"
+    # shellcheck disable=SC2086  # SMTRAIN_CTEST_ARGS is a word list on purpose
+    (cd "$root" && ctest --preset "$preset" -j "${SMTRAIN_JOBS:-$(nproc)}" ${SMTRAIN_CTEST_ARGS:-})
+done
+echo "==> all tests passed (${presets[*]})"

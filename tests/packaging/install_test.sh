@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Fixture for the consumer tests: `cmake --install` the build tree into a
+# fresh prefix, then check that the installed layout is the documented one.
+#   install_test.sh <build dir> <prefix> <libdir> <includedir> <bindir> <expect sm-train: ON/OFF> <expect shim: ON/OFF>
+source "$(dirname "$0")/lib.sh"
+build=$1 prefix=$2 libdir=$3 includedir=$4 bindir=$5 launcher=$6 shim=$7
+
+fresh_dir "$prefix"
+cmake --install "$build" --prefix "$prefix"
+
+expected=(
+    "$includedir/smtrain/training_env.hpp"
+    "$includedir/smtrain/value.hpp"
+    "$includedir/smtrain/error.hpp"
+    "$libdir/libsmtrain.a"
+    "$libdir/cmake/smtrain/smtrainConfig.cmake"
+    "$libdir/cmake/smtrain/smtrainConfigVersion.cmake"
+    "$libdir/cmake/smtrain/smtrainTargets.cmake"
+    "$libdir/pkgconfig/smtrain.pc"
+)
+[[ $launcher == ON ]] && expected+=("$bindir/sm-train")
+# The MPI runner looks for the gethostname shim beside sm-train.
+[[ $shim == ON ]] && expected+=("$bindir/libsmtrain-gethostname.so")
+for file in "${expected[@]}"; do
+    [[ -f $prefix/$file ]] || fail "not installed: $file"
+done
+if [[ $launcher == ON ]]; then
+    [[ -x $prefix/$bindir/sm-train ]] || fail "$bindir/sm-train is not executable"
+fi
+# Every public header is installed, and nothing but headers lands in include/.
+for header in "$(dirname "$0")"/../../include/smtrain/*.hpp; do
+    [[ -f $prefix/$includedir/smtrain/$(basename "$header") ]] || fail "header not installed: $(basename "$header")"
+done
+others=$(find "$prefix/$includedir" -type f ! -name '*.hpp')
+[[ -z $others ]] || fail "unexpected files in $includedir: $others"
+echo "installed into $prefix:"
+(cd "$prefix" && find . -type f | sort)

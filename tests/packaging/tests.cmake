@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: Apache-2.0
+# Packaging tests (label `packaging`): the installed package works for a
+# consumer (find_package and pkg-config), sm-train is a drop-in static binary
+# that runs in a root holding nothing else, and the examples build and run.
+# They are scripts, because what they check is the built artifacts from outside.
+include(GNUInstallDirs)
+set(_pkg_dir ${CMAKE_CURRENT_SOURCE_DIR}/packaging)
+set(_pkg_work ${CMAKE_CURRENT_BINARY_DIR}/packaging)
+set(_pkg_prefix ${_pkg_work}/prefix)
+# A library built with sanitizers needs them at link time in every consumer too.
+set(_pkg_flags "")
+if(SMTRAIN_SANITIZE)
+  set(_pkg_flags "-fsanitize=address,undefined")
+endif()
+set(_pkg_env "CXX=${CMAKE_CXX_COMPILER}" "SMTRAIN_CONSUMER_FLAGS=${_pkg_flags}")
+
+function(smtrain_packaging_test name)
+  add_test(NAME packaging.${name} COMMAND bash ${ARGN})
+  set_tests_properties(packaging.${name} PROPERTIES
+    LABELS packaging
+    SKIP_RETURN_CODE 77
+    TIMEOUT 300
+    ENVIRONMENT "${_pkg_env}")
+endfunction()
+
+if(SMTRAIN_INSTALL)
+  set(_pkg_launcher OFF)
+  if(TARGET sm-train)
+    set(_pkg_launcher ON)
+  endif()
+  set(_pkg_shim OFF)
+  if(TARGET smtrain-gethostname)
+    set(_pkg_shim ON)
+  endif()
+  smtrain_packaging_test(install ${_pkg_dir}/install_test.sh
+    ${PROJECT_BINARY_DIR} ${_pkg_prefix} ${CMAKE_INSTALL_LIBDIR} ${CMAKE_INSTALL_INCLUDEDIR}
+    ${CMAKE_INSTALL_BINDIR} ${_pkg_launcher} ${_pkg_shim})
+  set_tests_properties(packaging.install PROPERTIES FIXTURES_SETUP smtrain_installed)
+
+  smtrain_packaging_test(find_package ${_pkg_dir}/consumer_test.sh
+    cmake ${PROJECT_SOURCE_DIR} ${_pkg_prefix} ${_pkg_work}/find_package)
+  smtrain_packaging_test(pkg_config ${_pkg_dir}/consumer_test.sh
+    pkg-config ${PROJECT_SOURCE_DIR} ${_pkg_prefix} ${_pkg_work}/pkg_config)
+  smtrain_packaging_test(example_cpp_standalone ${_pkg_dir}/example_test.sh
+    cpp-standalone ${PROJECT_SOURCE_DIR} ${_pkg_work}/example_cpp_standalone ${_pkg_prefix})
+  set_tests_properties(packaging.find_package packaging.pkg_config packaging.example_cpp_standalone
+    PROPERTIES FIXTURES_REQUIRED smtrain_installed)
+endif()
+
+smtrain_packaging_test(subproject ${_pkg_dir}/consumer_test.sh
+  subproject ${PROJECT_SOURCE_DIR} - ${_pkg_work}/subproject)
+
+if(TARGET sm-train)
+  set(_pkg_sm_train_env "SM_TRAIN=$<TARGET_FILE:sm-train>")
+  smtrain_packaging_test(example_shell ${_pkg_dir}/example_test.sh
+    shell ${PROJECT_SOURCE_DIR} ${_pkg_work}/example_shell)
+  set_property(TEST packaging.example_shell APPEND PROPERTY ENVIRONMENT "${_pkg_sm_train_env}")
+
+  # The examples directory is added after tests/, so its target is named, not tested for.
+  if(SMTRAIN_BUILD_EXAMPLES)
+    foreach(mode cpp cpp-bad-hp)
+      smtrain_packaging_test(example_${mode} ${_pkg_dir}/example_test.sh
+        ${mode} ${PROJECT_SOURCE_DIR} ${_pkg_work}/example_${mode} $<TARGET_FILE:smtrain_example_cpp>)
+      set_property(TEST packaging.example_${mode} APPEND PROPERTY ENVIRONMENT "${_pkg_sm_train_env}")
+    endforeach()
+  endif()
+
+  # Static linking and sanitizers exclude each other: these two check the shipped build.
+  if(SMTRAIN_STATIC_LAUNCHER AND NOT SMTRAIN_SANITIZE)
+    smtrain_packaging_test(static_launcher ${_pkg_dir}/static_launcher_test.sh $<TARGET_FILE:sm-train>)
+    # Without busybox the test is still added, and fails saying what to install.
+    find_program(SMTRAIN_BUSYBOX busybox PATHS /bin /usr/bin)
+    smtrain_packaging_test(minimal_root ${_pkg_dir}/minimal_root_test.sh
+      $<TARGET_FILE:sm-train> ${SMTRAIN_BUSYBOX} ${PROJECT_SOURCE_DIR} ${_pkg_work}/minimal_root)
+  endif()
+endif()
