@@ -124,8 +124,18 @@ start_host() {
         mount --bind "$w/sshd_config" /etc/ssh/sshd_config
         mount --bind "$w/ssh_config" /etc/ssh/ssh_config
         mount --bind "$w/pam_sshd" /etc/pam.d/sshd
-        mount -t tmpfs -o mode=1777 tmpfs /tmp
+        # Private /run and /tmp. A build tree or work dir under /tmp (a CI clone
+        # there, say) would vanish under the new /tmp: keep the old /tmp in
+        # reach under the private /run and bind those paths back.
         mount -t tmpfs -o mode=755 tmpfs /run
+        mkdir /run/old-tmp
+        mount --rbind /tmp /run/old-tmp
+        mount -t tmpfs -o mode=1777 tmpfs /tmp
+        for keep in "$w" "$(dirname "$3")"; do
+            case $keep in
+                /tmp/*) mkdir -p "$keep"; mount --rbind "/run/old-tmp/${keep#/tmp/}" "$keep" ;;
+            esac
+        done
         mkdir -m 755 /run/sshd
         export SAGEMAKER_BASE_DIR="$w/$h/opt/ml"
         exec timeout 100 "$3" train' sh "$WORK" "$host" "$SM_TRAIN" > "$WORK/$host.log" 2>&1 &
