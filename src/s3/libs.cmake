@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Libraries of the S3 area, as SMTRAIN_S3_LIBS. Included by sources.cmake and by
 # tests/s3/tests.cmake (which may build the S3 sources on its own).
-include_guard(GLOBAL)
 
 set(SMTRAIN_S3_LIBS)
 foreach(lib archive zstd lz4 lzma bz2 z)
@@ -11,4 +10,12 @@ foreach(lib archive zstd lz4 lzma bz2 z)
   endif()
   list(APPEND SMTRAIN_S3_LIBS ${SMTRAIN_STATIC_${lib}})
 endforeach()
-list(APPEND SMTRAIN_S3_LIBS ${CMAKE_DL_LIBS} Threads::Threads)
+if(NOT TARGET smtrain_s3_headers)
+  # A global INTERFACE target, so the imported targets below resolve wherever it is used.
+  find_package(nlohmann_json 3 REQUIRED)  # header-only: credential responses
+  find_package(CURL REQUIRED)  # headers only; libcurl itself is loaded at run time
+  add_library(smtrain_s3_headers INTERFACE)
+  target_include_directories(smtrain_s3_headers INTERFACE ${CURL_INCLUDE_DIRS})
+  target_link_libraries(smtrain_s3_headers INTERFACE nlohmann_json::nlohmann_json)
+endif()
+list(APPEND SMTRAIN_S3_LIBS smtrain_s3_headers ${CMAKE_DL_LIBS} Threads::Threads)

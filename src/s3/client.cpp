@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "client.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "smtrain/error.hpp"
+#include "unique_fd.hpp"
+
+namespace smtrain::s3 {
+namespace {
+
+constexpr std::uint64_t kMaxParts = 10'000;
+
+/// One curl handle per thread, so connections are reused across requests.
+HttpClient& thread_http() {
+    thread_local std::unique_ptr<HttpClient> http;
+    if (!http) http = std::make_unique<HttpClient>();
+    return *http;
+}
+
+std::string xml_element(const std::string& xml, const std::string& name) {
+    const std::string open = "<" + name + ">", close = "</" + name + ">";
+    const auto start = xml.find(open);
+    if (start == std::string::npos) return "";
+    const auto end = xml.find(close, start);
+    if (end == std::string::npos) return "";
+    return xml.substr(start + open.size(), end - start - open.size());
+}
+
+bool is_retryable(const HttpResponse& r, const std::string& code) {
+    if (!r.transport_ok()) {
+        // A full local disk is not the network's fault.
+        return r.curl_code != CURLE_WRITE_ERROR && r.curl_code != CURLE_READ_ERROR &&
+               r.curl_code != CURLE_ABORTED_BY_CALLBACK && r.curl_code != CURLE_URL_MALFORMAT &&
+               r.curl_code != CURLE_UNSUPPORTED_PROTOCOL;
+    }
+    if (r.status >= 500 || r.status == 429) return true;
+    return code == "SlowDown" || code == "Throttling" || code == "ThrottlingException" ||
+           code == "RequestTimeout" || code == "RequestTimeTooSkewed" || code == "InternalError" ||
+           code == "ExpiredToken" || code == "TokenRefreshRequired";
+}
+
+std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    const auto cap = std::min<std::int64_t>(policy.max_delay.count(),
+                                            policy.base_delay.count() << std::min(retry, 20));
+    std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(cap, 0));
+    return std::chrono::milliseconds(pick(rng));
+}
+
+std::string describe_failure(const HttpResponse& r, const std::string& code) {
+    if (!r.transport_ok()) return r.curl_error;
+    std::string text = "HTTP " + std::to_string(r.status);
+    if (!code.empty()) text += " " + code;
+    const std::string message = xml_element(r.body, "Message");
+    if (!message.empty()) text += ": " + message;
+    return text;
+}
+
+UniqueFd open_or_throw(const std::filesystem::path& path, int flags, const std::string& what) {
+    UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
+    if (!fd.valid()) throw Error(path.string() + ": cannot " + what + ": " + std::strerror(errno));
+    return fd;
+}
+
+}  // namespace
+
+ClientConfig ClientConfig::from_environment(const EnvLookup& env, const std::string& sagemaker_region_hyperparameter) {
+    ClientConfig config;
+    config.region = resolve_region(env, sagemaker_region_hyperparameter);
+    if (auto endpoint = env("S3_ENDPOINT_URL")) config.endpoint_url = *endpoint;
+    config.credentials = std::make_shared<CredentialProvider>(env);
+    return config;
+}
+
+S3Client::S3Client(ClientConfig config) : config_(std::move(config)) {
+    if (!config_.credentials) config_.credentials = std::make_shared<CredentialProvider>();
+    while (!config_.endpoint_url.empty() && config_.endpoint_url.back() == '/') config_.endpoint_url.pop_back();
+    config_.part_size = std::max<std::uint64_t>(config_.part_size, 5ull << 20);  // S3's minimum part
+    config_.part_concurrency = std::max(1u, config_.part_concurrency);
+    config_.retry.max_attempts = std::max(1, config_.retry.max_attempts);
+}
+
+std::string S3Client::object_url(const S3Url& target) const {
+    const std::string path = target.key.empty() ? "" : encode_key(target.key);
+    if (!config_.endpoint_url.empty()) return config_.endpoint_url + "/" + target.bucket + "/" + path;
+    const std::string domain = config_.region.rfind("cn-", 0) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
+    const std::string host = "s3." + config_.region + "." + domain;
+    // A dotted bucket name would not match the wildcard certificate: path-style then.
+    if (target.bucket.find('.') != std::string::npos) return "https://" + host + "/" + target.bucket + "/" + path;
+    return "https://" + target.bucket + "." + host + "/" + path;
+}
+
+HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std::string& action) const {
+    request.region = config_.region;
+    HttpResponse response;
+    std::string code;
+    for (int attempt = 1;; ++attempt) {
+        if (request.response_fd >= 0) {
+            if (::ftruncate(request.response_fd, 0) != 0 || ::lseek(request.response_fd, 0, SEEK_SET) != 0) {
+                throw Error(target.str() + ": " + action + ": cannot reset the local file: " + std::strerror(errno));
+            }
+        }
+        const Credentials creds = config_.credentials->get();
+        request.credentials = &creds;
+        response = thread_http().perform(request);
+        code = xml_element(response.body, "Code");
+        // CompleteMultipartUpload may answer 200 with an error document.
+        if (response.ok() && response.body.find("<Error>") == std::string::npos) return response;
+        if (response.ok()) code = code.empty() ? "InternalError" : code;
+        if (code == "ExpiredToken" || code == "TokenRefreshRequired") config_.credentials->invalidate();
+        if (!is_retryable(response, code) || attempt >= config_.retry.max_attempts) break;
+        std::this_thread::sleep_for(backoff(config_.retry, attempt - 1));
+    }
+    const int attempts = config_.retry.max_attempts;
+    std::string text = target.str() + ": " + action + " failed: " + describe_failure(response, code);
+    if (is_retryable(response, code)) text += " (gave up after " + std::to_string(attempts) + " attempts)";
+    throw Error(text);
+}
+
+void S3Client::download(const S3Url& src, const std::filesystem::path& dest) const {
+    UniqueFd fd = open_or_throw(dest, O_WRONLY | O_CREAT | O_TRUNC, "create the download file");
+    HttpRequest request;
+    request.url = object_url(src);
+    request.response_fd = fd.get();
+    send(std::move(request), src, "GET");
+    if (::fsync(fd.get()) != 0 && errno != EINVAL) {
+        throw Error(dest.string() + ": cannot write the download: " + std::strerror(errno));
+    }
+}
+
+void S3Client::upload(const std::filesystem::path& src, const S3Url& dest) const {
+    UniqueFd fd = open_or_throw(src, O_RDONLY, "open for upload");
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw Error(src.string() + ": cannot stat: " + std::strerror(errno));
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size > config_.multipart_threshold) {
+        upload_multipart(fd.get(), size, dest);
+    } else {
+        upload_single(fd.get(), size, dest);
+    }
+}
+
+void S3Client::upload_single(int fd, std::uint64_t size, const S3Url& dest) const {
+    HttpRequest request;
+    request.method = "PUT";
+    request.url = object_url(dest);
+    request.body_fd = fd;
+    request.body_size = size;
+    send(std::move(request), dest, "PUT");
+}
+
+void S3Client::upload_multipart(int fd, std::uint64_t size, const S3Url& dest) const {
+    const std::string url = object_url(dest);
+    HttpRequest create;
+    create.method = "POST";
+    create.url = url + "?uploads=";  // "uploads=" is S3's canonical form of the bare "?uploads"
+    const std::string upload_id = xml_element(send(std::move(create), dest, "CreateMultipartUpload").body, "UploadId");
+    if (upload_id.empty()) throw Error(dest.str() + ": CreateMultipartUpload answered without an UploadId");
+    const std::string id_query = "uploadId=" + encode_query_value(upload_id);
+
+    const std::uint64_t part_size = std::max(config_.part_size, (size + kMaxParts - 1) / kMaxParts);
+    const std::uint64_t parts = (size + part_size - 1) / part_size;
+    std::vector<std::string> etags(parts);
+    std::atomic<std::uint64_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex error_mutex;
+    std::string first_error;
+
+    auto worker = [&] {
+        for (std::uint64_t i = next++; i < parts && !failed; i = next++) {
+            HttpRequest put;
+            put.method = "PUT";
+            put.url = url + "?partNumber=" + std::to_string(i + 1) + "&" + id_query;
+            put.body_fd = fd;
+            put.body_offset = static_cast<off_t>(i * part_size);
+            put.body_size = std::min(part_size, size - i * part_size);
+            try {
+                HttpResponse r = send(std::move(put), dest, "PUT part " + std::to_string(i + 1));
+                etags[i] = r.headers["etag"];
+                if (etags[i].empty()) throw Error(dest.str() + ": part " + std::to_string(i + 1) + ": no ETag");
+            } catch (const std::exception& e) {
+                std::lock_guard lock(error_mutex);
+                if (!failed.exchange(true)) first_error = e.what();
+            }
+        }
+    };
+    const unsigned threads = static_cast<unsigned>(std::min<std::uint64_t>(config_.part_concurrency, parts));
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (std::thread& t : pool) t.join();
+
+    auto abort_upload = [&] {
+        HttpRequest abort;
+        abort.method = "DELETE";
+        abort.url = url + "?" + id_query;
+        try {
+            send(std::move(abort), dest, "AbortMultipartUpload");
+        } catch (const Error&) {
+            // The parts stay billed until a lifecycle rule removes them; the
+            // upload error below is what the user needs to see.
+        }
+    };
+    if (failed) {
+        abort_upload();
+        throw Error(first_error);
+    }
+
+    std::string body = "<CompleteMultipartUpload>";
+    for (std::uint64_t i = 0; i < parts; ++i) {
+        body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] + "</ETag></Part>";
+    }
+    body += "</CompleteMultipartUpload>";
+    HttpRequest complete;
+    complete.method = "POST";
+    complete.url = url + "?" + id_query;
+    complete.body = std::move(body);
+    complete.headers = {"Content-Type: application/xml"};
+    try {
+        send(std::move(complete), dest, "CompleteMultipartUpload");
+    } catch (const Error&) {
+        abort_upload();
+        throw;
+    }
+}
+
+void S3Client::create_bucket(const std::string& bucket) const {
+    HttpRequest request;
+    request.method = "PUT";
+    request.url = object_url(S3Url{bucket, ""});
+    if (config_.region != "us-east-1") {
+        request.body =
+            "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" +
+            config_.region + "</LocationConstraint></CreateBucketConfiguration>";
+    }
+    send(std::move(request), S3Url{bucket, ""}, "CreateBucket");
+}
+
+}  // namespace smtrain::s3

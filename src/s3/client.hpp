@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// A small S3 client: download an object to a file, upload a file (multipart
+/// above a threshold), create a bucket. Requests are signed by libcurl's own
+/// SigV4; failures that S3 or the network may recover from are retried with
+/// jittered exponential back-off, and everything else is an smtrain::Error
+/// naming the bucket, the key and the HTTP status.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "credentials.hpp"
+#include "http.hpp"
+#include "s3_url.hpp"
+
+namespace smtrain::s3 {
+
+struct RetryPolicy {
+    int max_attempts = 8;
+    /// The n-th retry waits a uniformly random time in [0, min(max_delay, base_delay * 2^n)]
+    /// ("full jitter"), so many clients do not retry in lock-step.
+    std::chrono::milliseconds base_delay{200};
+    std::chrono::milliseconds max_delay{10'000};
+};
+
+struct ClientConfig {
+    std::string region = "us-east-1";
+    /// S3_ENDPOINT_URL: when set, requests go to <endpoint>/<bucket>/<key>
+    /// (path-style), as boto3 does with endpoint_url; otherwise to AWS.
+    std::string endpoint_url;
+    std::shared_ptr<CredentialProvider> credentials;
+    RetryPolicy retry;
+    std::uint64_t multipart_threshold = 8ull << 20;  ///< files larger than this go multipart
+    std::uint64_t part_size = 8ull << 20;            ///< grown when a file would need > 10,000 parts
+    unsigned part_concurrency = 4;                   ///< parts of one file uploaded in parallel
+
+    /// Region (see resolve_region), S3_ENDPOINT_URL and credentials from `env`.
+    static ClientConfig from_environment(const EnvLookup& env = process_env(),
+                                         const std::string& sagemaker_region_hyperparameter = "");
+};
+
+class S3Client {
+public:
+    explicit S3Client(ClientConfig config);
+
+    /// Writes the object to `dest` (replaced). Throws smtrain::Error.
+    void download(const S3Url& src, const std::filesystem::path& dest) const;
+
+    /// Uploads `src` to the object `dest`; multipart above the threshold.
+    void upload(const std::filesystem::path& src, const S3Url& dest) const;
+
+    /// Creates a bucket in the configured region (tests, benchmarks).
+    void create_bucket(const std::string& bucket) const;
+
+    const ClientConfig& config() const { return config_; }
+
+private:
+    std::string object_url(const S3Url& target) const;
+    /// Performs `request` for `target`, retrying per the policy; `action` names
+    /// it in errors ("GET", "PUT part 3"...). A download's `response_fd` is
+    /// truncated before each attempt.
+    HttpResponse send(HttpRequest request, const S3Url& target, const std::string& action) const;
+    void upload_single(int fd, std::uint64_t size, const S3Url& dest) const;
+    void upload_multipart(int fd, std::uint64_t size, const S3Url& dest) const;
+
+    ClientConfig config_;
+};
+
+}  // namespace smtrain::s3

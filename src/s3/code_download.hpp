@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The user's code from S3 (sagemaker_submit_directory = s3://.../sourcedir.tar.gz).
+///
+/// Whether to fetch at all (the toolkit only does when the code dir is empty)
+/// is the launcher's decision; this is the fetching and unpacking.
+
+#include <filesystem>
+#include <string>
+
+#include "client.hpp"
+
+namespace smtrain::s3 {
+
+/// Downloads `s3_url` to a temporary file (under $TMPDIR, removed afterwards)
+/// and extracts it into `code_dir` with extract_tarball. Throws smtrain::Error.
+void prepare_code_from_s3(const std::string& s3_url, const std::filesystem::path& code_dir,
+                          const S3Client& client);
+
+/// The same with a client configured from the process environment
+/// (AWS_REGION/SAGEMAKER_REGION, S3_ENDPOINT_URL, the credential chain).
+void prepare_code_from_s3(const std::string& s3_url, const std::filesystem::path& code_dir);
+
+}  // namespace smtrain::s3

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include "credentials.hpp"
+#include "smtrain/error.hpp"
+
+namespace smtrain::s3 {
+namespace {
+
+struct Exchange {
+    const CurlApi* api;
+    CURL* handle;
+    const HttpRequest* request;
+    HttpResponse* response;
+    std::uint64_t sent = 0;   ///< body bytes handed to curl so far
+    int write_errno = 0;      ///< set when writing the response to response_fd failed
+};
+
+size_t read_body(char* buffer, size_t size, size_t count, void* userdata) {
+    auto* ex = static_cast<Exchange*>(userdata);
+    const HttpRequest& req = *ex->request;
+    const std::uint64_t left = req.body_size - ex->sent;
+    const size_t want = static_cast<size_t>(std::min<std::uint64_t>(left, size * count));
+    if (want == 0) return 0;
+    ssize_t got;
+    do {
+        got = ::pread(req.body_fd, buffer, want, req.body_offset + static_cast<off_t>(ex->sent));
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) return CURL_READFUNC_ABORT;  // the file shrank or failed under us
+    ex->sent += static_cast<std::uint64_t>(got);
+    return static_cast<size_t>(got);
+}
+
+size_t read_memory_body(char* buffer, size_t size, size_t count, void* userdata) {
+    auto* ex = static_cast<Exchange*>(userdata);
+    const std::string& body = ex->request->body;
+    const size_t want = std::min<size_t>(body.size() - ex->sent, size * count);
+    std::memcpy(buffer, body.data() + ex->sent, want);
+    ex->sent += want;
+    return want;
+}
+
+// curl rewinds the body when it must resend it (a redirect, a reused
+// connection that turned out closed).
+int seek_body(void* userdata, curl_off_t offset, int origin) {
+    auto* ex = static_cast<Exchange*>(userdata);
+    if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
+    ex->sent = static_cast<std::uint64_t>(offset);
+    return CURL_SEEKFUNC_OK;
+}
+
+size_t write_body(char* data, size_t size, size_t count, void* userdata) {
+    auto* ex = static_cast<Exchange*>(userdata);
+    const size_t n = size * count;
+    long status = 0;
+    ex->api->easy_getinfo(ex->handle, CURLINFO_RESPONSE_CODE, &status);
+    if (ex->request->response_fd < 0 || status < 200 || status >= 300) {
+        ex->response->body.append(data, n);
+        return n;
+    }
+    size_t done = 0;
+    while (done < n) {
+        const ssize_t w = ::write(ex->request->response_fd, data + done, n - done);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            ex->write_errno = errno;
+            return 0;  // makes curl fail with CURLE_WRITE_ERROR
+        }
+        done += static_cast<size_t>(w);
+    }
+    return n;
+}
+
+size_t collect_header(char* data, size_t size, size_t count, void* userdata) {
+    auto* ex = static_cast<Exchange*>(userdata);
+    const size_t n = size * count;
+    std::string line(data, n);
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) {
+        // A status line starts a new header block (after a 100 Continue, a redirect).
+        if (line.rfind("HTTP/", 0) == 0) ex->response->headers.clear();
+        return n;
+    }
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    const auto first = value.find_first_not_of(" \t");
+    const auto last = value.find_last_not_of(" \t\r\n");
+    value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+    ex->response->headers[name] = value;
+    return n;
+}
+
+}  // namespace
+
+HttpClient::HttpClient() : api_(CurlApi::get()), handle_(api_.easy_init()) {
+    if (!handle_) throw Error("libcurl: curl_easy_init failed");
+}
+
+HttpClient::~HttpClient() { api_.easy_cleanup(handle_); }
+
+HttpResponse HttpClient::perform(const HttpRequest& request) {
+    HttpResponse response;
+    Exchange ex{&api_, handle_, &request, &response};
+    CurlHeaders headers(api_);
+    // No "Expect: 100-continue": one round trip less per upload; S3 copes.
+    headers.add("Expect:");
+    for (const std::string& h : request.headers) headers.add(h);
+
+    CURL* h = handle_;
+    api_.easy_reset(h);  // keeps the connection cache, forgets the last request
+    auto set = [&](CURLoption option, auto value) {
+        const CURLcode rc = api_.easy_setopt(h, option, value);
+        if (rc != CURLE_OK) throw Error(std::string("libcurl: setopt failed: ") + api_.easy_strerror(rc));
+    };
+    set(CURLOPT_URL, request.url.c_str());
+    set(CURLOPT_NOSIGNAL, 1L);
+    set(CURLOPT_CONNECTTIMEOUT_MS, request.connect_timeout_ms);
+    set(CURLOPT_TIMEOUT_MS, request.total_timeout_ms);
+    set(CURLOPT_LOW_SPEED_LIMIT, 1L);
+    set(CURLOPT_LOW_SPEED_TIME, request.low_speed_time_s);
+    set(CURLOPT_WRITEFUNCTION, &write_body);
+    set(CURLOPT_WRITEDATA, static_cast<void*>(&ex));
+    set(CURLOPT_HEADERFUNCTION, &collect_header);
+    set(CURLOPT_HEADERDATA, static_cast<void*>(&ex));
+
+    const bool file_body = request.body_fd >= 0;
+    const curl_off_t body_size =
+        static_cast<curl_off_t>(file_body ? request.body_size : request.body.size());
+    if (request.method == "PUT" || request.method == "POST") {
+        if (request.method == "PUT") {
+            set(CURLOPT_UPLOAD, 1L);
+            set(CURLOPT_INFILESIZE_LARGE, body_size);
+        } else {
+            set(CURLOPT_POST, 1L);
+            set(CURLOPT_POSTFIELDSIZE_LARGE, body_size);
+        }
+        set(CURLOPT_READFUNCTION, file_body ? &read_body : &read_memory_body);
+        set(CURLOPT_READDATA, static_cast<void*>(&ex));
+        set(CURLOPT_SEEKFUNCTION, &seek_body);
+        set(CURLOPT_SEEKDATA, static_cast<void*>(&ex));
+    } else if (request.method == "DELETE") {
+        set(CURLOPT_CUSTOMREQUEST, "DELETE");
+    } else if (request.method != "GET") {
+        throw Error("internal: unsupported HTTP method " + request.method);
+    }
+
+    std::string sigv4;
+    if (request.credentials) {
+        sigv4 = "aws:amz:" + request.region + ":s3";
+        set(CURLOPT_AWS_SIGV4, sigv4.c_str());
+        set(CURLOPT_USERNAME, request.credentials->access_key_id.c_str());
+        set(CURLOPT_PASSWORD, request.credentials->secret_access_key.c_str());
+        // curl signs the payload hash it finds in this header instead of hashing the body.
+        headers.add("x-amz-content-sha256: UNSIGNED-PAYLOAD");
+        if (!request.credentials->session_token.empty()) {
+            headers.add("x-amz-security-token: " + request.credentials->session_token);
+        }
+    }
+    set(CURLOPT_HTTPHEADER, headers.get());
+
+    char error_buffer[CURL_ERROR_SIZE] = {};
+    set(CURLOPT_ERRORBUFFER, static_cast<char*>(error_buffer));
+    response.curl_code = api_.easy_perform(h);
+    api_.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+    if (response.curl_code != CURLE_OK) {
+        response.curl_error = error_buffer[0] ? error_buffer : api_.easy_strerror(response.curl_code);
+        if (ex.write_errno) response.curl_error += std::string(": ") + std::strerror(ex.write_errno);
+    }
+    // The handle must not keep pointers into this frame.
+    api_.easy_reset(h);
+    return response;
+}
+
+}  // namespace smtrain::s3

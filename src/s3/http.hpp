@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// One HTTP exchange over a reusable curl handle: enough for S3 and the
+/// credential endpoints, nothing more. Retries are the caller's business.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "curl_api.hpp"
+
+namespace smtrain::s3 {
+
+struct Credentials;
+
+struct HttpRequest {
+    std::string method = "GET";  ///< GET, PUT, POST or DELETE
+    std::string url;
+    std::vector<std::string> headers;  ///< "Name: value"
+
+    /// The body: `body` in memory, or `body_size` bytes of `body_fd` from `body_offset`.
+    std::string body;
+    int body_fd = -1;
+    off_t body_offset = 0;
+    std::uint64_t body_size = 0;
+
+    /// When set, a 2xx response body goes to this descriptor (from its current
+    /// offset) instead of HttpResponse::body.
+    int response_fd = -1;
+
+    /// SigV4-sign for S3 in this region with these credentials.
+    const Credentials* credentials = nullptr;
+    std::string region;
+
+    long connect_timeout_ms = 10'000;
+    long total_timeout_ms = 0;  ///< 0: none; stalls are caught by the speed limit below
+    long low_speed_time_s = 60;  ///< abort when under 1 byte/s for this long
+};
+
+struct HttpResponse {
+    long status = 0;           ///< 0 when no HTTP response arrived
+    CURLcode curl_code = CURLE_OK;
+    std::string curl_error;    ///< set when curl_code != CURLE_OK
+    std::string body;          ///< error bodies always land here
+    std::map<std::string, std::string> headers;  ///< names lower-cased; last one wins
+
+    bool transport_ok() const { return curl_code == CURLE_OK; }
+    bool ok() const { return transport_ok() && status >= 200 && status < 300; }
+};
+
+/// A curl easy handle kept for connection reuse. One per thread.
+class HttpClient {
+public:
+    HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+    ~HttpClient();
+
+    HttpResponse perform(const HttpRequest& request);
+
+private:
+    const CurlApi& api_;
+    CURL* handle_;
+};
+
+}  // namespace smtrain::s3

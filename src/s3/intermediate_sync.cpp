@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "intermediate_sync.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "smtrain/error.hpp"
+#include "unique_fd.hpp"
+
+namespace smtrain::s3 {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint32_t kWatchMask =
+    IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+
+std::string join_rel(const std::string& rel, const std::string& name) {
+    return rel.empty() ? name : rel + "/" + name;
+}
+
+/// UTC "YYYY-MM-DD-HH-MM-SS-<microseconds>", the toolkit's copy prefix
+/// (always six digits here; see docs/s3.md).
+std::string timestamp() {
+    timeval tv{};
+    ::gettimeofday(&tv, nullptr);
+    std::tm tm{};
+    ::gmtime_r(&tv.tv_sec, &tm);
+    char buffer[64];
+    const size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%d-%H-%M-%S", &tm);
+    std::snprintf(buffer + n, sizeof buffer - n, "-%06ld", static_cast<long>(tv.tv_usec));
+    return buffer;
+}
+
+/// Copies all of `in` to `out` (copy_file_range, which may share extents,
+/// falling back to read/write across file systems that refuse it).
+bool copy_contents(int in, int out) {
+    for (;;) {
+        const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+        if (n == 0) return true;
+        if (n > 0) continue;
+        if (errno == EINTR) continue;
+        if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return false;
+        break;
+    }
+    char buffer[1 << 16];
+    for (;;) {
+        const ssize_t n = ::read(in, buffer, sizeof buffer);
+        if (n == 0) return true;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        for (ssize_t done = 0; done < n;) {
+            const ssize_t w = ::write(out, buffer + done, static_cast<size_t>(n - done));
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                return false;
+            }
+            done += w;
+        }
+    }
+}
+
+}  // namespace
+
+std::string intermediate_key_prefix(const S3Url& output, const std::string& job_name) {
+    return join_key(join_key(join_key(output.key, job_name), "output"), "intermediate");
+}
+
+std::string SyncSummary::describe() const {
+    if (failures.empty()) return "intermediate output sync: " + std::to_string(uploaded) + " file(s) uploaded";
+    std::string text = "intermediate output sync: " + std::to_string(failures.size()) + " file(s) not uploaded: ";
+    for (size_t i = 0; i < failures.size(); ++i) {
+        if (i) text += "; ";
+        text += failures[i].file + ": " + failures[i].error;
+    }
+    return text;
+}
+
+struct IntermediateSync::State {
+    fs::path root;
+    fs::path tmp_root;
+    S3Url target;  ///< bucket, and the key prefix
+    S3Client client;
+    UniqueFd inotify;
+    UniqueFd stop_event;
+    std::unordered_map<int, std::string> watches;  ///< wd -> path relative to root (watcher thread only)
+
+    struct Upload {
+        std::string rel_file;  ///< <rel>/<name>, for keys and messages
+        fs::path copy;
+    };
+    std::mutex mutex;
+    std::condition_variable queue_changed;
+    std::deque<Upload> queue;
+    bool no_more_uploads = false;
+    SyncSummary summary;
+
+    std::thread watcher;
+    std::thread uploader;
+
+    State(fs::path dir, S3Url url, ClientConfig config)
+        : root(std::move(dir)), tmp_root(root / kTmpDirName), target(std::move(url)), client(std::move(config)) {}
+
+    void record_failure(const std::string& file, const std::string& error) {
+        std::lock_guard lock(mutex);
+        summary.failures.push_back({file, error});
+    }
+
+    // ---- watcher thread -------------------------------------------------
+
+    /// Watches `rel` and everything below it, and takes the files already
+    /// there: they may have been written before the watch existed.
+    void add_tree(const std::string& rel) {
+        const fs::path dir = rel.empty() ? root : root / rel;
+        const int wd = ::inotify_add_watch(inotify.get(), dir.c_str(), kWatchMask);
+        if (wd < 0) {
+            if (errno == ENOENT || errno == ENOTDIR) return;  // gone again
+            record_failure(rel.empty() ? "." : rel,
+                           std::string("cannot watch the directory: ") + std::strerror(errno) +
+                               (errno == ENOSPC ? " (raise fs.inotify.max_user_watches)" : ""));
+            return;
+        }
+        watches[wd] = rel;  // also renames the watch when a watched directory moved
+
+        DIR* listing = ::opendir(dir.c_str());
+        if (!listing) return;
+        std::vector<std::pair<std::string, bool>> entries;
+        while (const dirent* entry = ::readdir(listing)) {
+            const std::string name = entry->d_name;
+            if (name == "." || name == "..") continue;
+            if (rel.empty() && name == kTmpDirName) continue;
+            struct stat st {};
+            if (::fstatat(dirfd(listing), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+            if (S_ISDIR(st.st_mode)) entries.emplace_back(name, true);
+            if (S_ISREG(st.st_mode)) entries.emplace_back(name, false);
+        }
+        ::closedir(listing);
+        for (const auto& [name, is_dir] : entries) {
+            if (is_dir) {
+                add_tree(join_rel(rel, name));
+            } else {
+                take_file(rel, name);
+            }
+        }
+    }
+
+    /// Copies root/rel/name into the temporary tree and queues the copy.
+    void take_file(const std::string& rel, const std::string& name) {
+        const std::string rel_file = join_rel(rel, name);
+        UniqueFd in(::open((root / rel_file).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+        if (!in.valid()) {
+            // Deleted (or replaced by a symlink) before we got to it: nothing to upload,
+            // as in the toolkit.
+            if (errno == ENOENT || errno == ELOOP) return;
+            record_failure(rel_file, std::string("cannot open: ") + std::strerror(errno));
+            return;
+        }
+        struct stat st {};
+        if (::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+
+        const fs::path copy_dir = rel.empty() ? tmp_root : tmp_root / rel;
+        std::error_code ec;
+        fs::create_directories(copy_dir, ec);
+        UniqueFd out;
+        fs::path copy;
+        // Two takes of the same file in one microsecond would collide: try the next stamp.
+        for (int tries = 0; tries < 100 && !out.valid(); ++tries) {
+            copy = copy_dir / (timestamp() + "." + name);
+            out.reset(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+            if (!out.valid() && errno != EEXIST) break;
+        }
+        if (!out.valid() || !copy_contents(in.get(), out.get())) {
+            const std::string error = std::string("cannot copy to ") + copy.string() + ": " + std::strerror(errno);
+            if (out.valid()) ::unlink(copy.c_str());
+            record_failure(rel_file, error);
+            return;
+        }
+        std::lock_guard lock(mutex);
+        queue.push_back({rel_file, std::move(copy)});
+        queue_changed.notify_one();
+    }
+
+    void handle(const inotify_event& event) {
+        if (event.mask & IN_Q_OVERFLOW) {
+            // Events were lost: look at everything again (some files go twice).
+            add_tree("");
+            return;
+        }
+        if (event.mask & IN_IGNORED) {
+            watches.erase(event.wd);
+            return;
+        }
+        const auto it = watches.find(event.wd);
+        if (it == watches.end() || event.len == 0) return;
+        const std::string rel = it->second;
+        const std::string name = event.name;
+        if (event.mask & IN_ISDIR) {
+            if (event.mask & (IN_CREATE | IN_MOVED_TO)) {
+                if (rel.empty() && name == kTmpDirName) return;
+                add_tree(join_rel(rel, name));
+            }
+        } else if (event.mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+            take_file(rel, name);
+        }
+    }
+
+    /// Handles every queued event; false when none was queued.
+    bool drain_events() {
+        alignas(inotify_event) char buffer[64 * 1024];
+        bool any = false;
+        for (;;) {
+            const ssize_t n = ::read(inotify.get(), buffer, sizeof buffer);
+            if (n <= 0) {
+                if (n < 0 && errno == EINTR) continue;
+                return any;
+            }
+            any = true;
+            for (ssize_t offset = 0; offset < n;) {
+                // The buffer is aligned for inotify_event and the kernel pads each record to keep it so.
+                const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
+                handle(*event);
+                offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+            }
+        }
+    }
+
+    void watch_loop() {
+        pollfd fds[2] = {{inotify.get(), POLLIN, 0}, {stop_event.get(), POLLIN, 0}};
+        for (;;) {
+            if (::poll(fds, 2, -1) < 0) {
+                if (errno == EINTR) continue;
+                record_failure(".", std::string("poll failed: ") + std::strerror(errno));
+                break;
+            }
+            if (fds[0].revents & POLLIN) drain_events();
+            if (fds[1].revents & POLLIN) break;
+        }
+        // The last pass: the program has exited, so every close it made is
+        // already an event in the queue.
+        while (drain_events()) {
+        }
+    }
+
+    // ---- uploader thread ------------------------------------------------
+
+    void upload_loop() {
+        const std::string prefix = target.key;
+        for (;;) {
+            Upload next;
+            {
+                std::unique_lock lock(mutex);
+                queue_changed.wait(lock, [&] { return !queue.empty() || no_more_uploads; });
+                if (queue.empty()) return;
+                next = std::move(queue.front());
+                queue.pop_front();
+            }
+            try {
+                client.upload(next.copy, S3Url{target.bucket, join_key(prefix, next.rel_file)});
+                ::unlink(next.copy.c_str());
+                std::lock_guard lock(mutex);
+                ++summary.uploaded;
+            } catch (const std::exception& e) {
+                // Kept on disk for a person to find; reported by finish().
+                record_failure(next.rel_file, e.what());
+            }
+        }
+    }
+};
+
+IntermediateSync::IntermediateSync() = default;
+
+IntermediateSync::~IntermediateSync() {
+    try {
+        finish();
+    } catch (...) {
+        // A destructor must not throw; finish() reports, it does not throw, but be safe.
+    }
+}
+
+bool IntermediateSync::start(const IntermediateSyncOptions& options) {
+    if (state_) throw Error("intermediate output sync: already started");
+    if (options.s3_output_url.empty() || fs::exists(options.intermediate_dir)) return false;
+    fs::create_directories(options.intermediate_dir / kTmpDirName);
+
+    const std::string& url = options.s3_output_url;
+    if (url.rfind("file://", 0) == 0) return false;
+    if (url.rfind("s3://", 0) != 0) {
+        throw Error("sagemaker_s3_output: expected an s3:// or file:// URL, got '" + url + "'");
+    }
+    S3Url target = S3Url::parse(url);
+    target.key = intermediate_key_prefix(target, options.job_name);
+
+    auto state = std::make_unique<State>(options.intermediate_dir, std::move(target), options.client);
+    state->inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!state->inotify.valid()) throw Error(std::string("intermediate output sync: inotify: ") + std::strerror(errno));
+    state->stop_event.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!state->stop_event.valid()) throw Error(std::string("intermediate output sync: eventfd: ") + std::strerror(errno));
+    // Watched before the thread starts, so nothing the program writes from now on is missed.
+    state->add_tree("");
+
+    State* s = state.get();
+    s->uploader = std::thread([s] { s->upload_loop(); });
+    s->watcher = std::thread([s] { s->watch_loop(); });
+    state_ = std::move(state);
+    return true;
+}
+
+SyncSummary IntermediateSync::finish() {
+    if (!state_) return {};
+    State& s = *state_;
+    const uint64_t one = 1;
+    if (::write(s.stop_event.get(), &one, sizeof one) != sizeof one) {
+        s.record_failure(".", std::string("cannot stop the watcher: ") + std::strerror(errno));
+    }
+    s.watcher.join();
+    {
+        std::lock_guard lock(s.mutex);
+        s.no_more_uploads = true;
+    }
+    s.queue_changed.notify_all();
+    s.uploader.join();
+    SyncSummary summary = std::move(s.summary);
+    state_.reset();
+    return summary;
+}
+
+}  // namespace smtrain::s3

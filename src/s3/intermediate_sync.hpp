@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// Uploads what the training program writes under output/intermediate while it
+/// runs (the `sagemaker_s3_output` hyperparameter).
+///
+/// A watcher thread follows the tree with inotify: new sub-directories are
+/// watched as they appear (and files already in them are taken), and a file is
+/// taken when it is closed after writing or moved into the tree (an atomic
+/// save, which the toolkit misses). Taking a file copies it at once to
+/// `.tmp.sagemaker_s3_sync/<rel>/<timestamp>.<name>`, so later writes cannot
+/// change what is uploaded, and queues it. An uploader thread sends the queue
+/// in order to `s3://<bucket>/<prefix>/<job name>/output/intermediate/<rel>/<name>`
+/// (multipart above 8 MiB), and removes each copy once it is uploaded.
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client.hpp"
+
+namespace smtrain::s3 {
+
+struct SyncFailure {
+    std::string file;   ///< the path under output/intermediate
+    std::string error;  ///< one line
+};
+
+struct SyncSummary {
+    std::size_t uploaded = 0;
+    std::vector<SyncFailure> failures;
+
+    bool ok() const { return failures.empty(); }
+    /// "intermediate output sync: 2 file(s) not uploaded: a/b.txt: <error>; c: <error>"
+    std::string describe() const;
+};
+
+struct IntermediateSyncOptions {
+    std::filesystem::path intermediate_dir;  ///< /opt/ml/output/intermediate
+    std::string s3_output_url;               ///< the sagemaker_s3_output hyperparameter
+    std::string job_name;                    ///< TRAINING_JOB_NAME ("" if unset, as the toolkit)
+    ClientConfig client;                     ///< usually ClientConfig::from_environment()
+};
+
+class IntermediateSync {
+public:
+    IntermediateSync();
+    IntermediateSync(const IntermediateSync&) = delete;
+    IntermediateSync& operator=(const IntermediateSync&) = delete;
+    /// Stops the threads (as finish() does) when finish() was not called.
+    ~IntermediateSync();
+
+    /// Starts syncing, following the toolkit's rules: nothing happens (false)
+    /// when the URL is empty or the intermediate directory already exists (the
+    /// platform syncs it then); otherwise the directory and its
+    /// .tmp.sagemaker_s3_sync are created, and a file:// URL means no sync
+    /// (false). Any scheme but s3 and file throws smtrain::Error, as does a
+    /// failure to set up inotify. True when the threads run.
+    bool start(const IntermediateSyncOptions& options);
+
+    /// The last pass: takes every event the program's writes left, waits for
+    /// all uploads (each already retried by the client), stops the threads,
+    /// and says what did not make it. Uploads that failed keep their copy under
+    /// .tmp.sagemaker_s3_sync. Returns an empty summary when not started.
+    SyncSummary finish();
+
+    /// The temporary directory name inside output/intermediate, as in the toolkit.
+    static constexpr const char* kTmpDirName = ".tmp.sagemaker_s3_sync";
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+/// The key prefix the toolkit builds: os.path.join(<url path without leading
+/// '/'>, <job name>, "output", "intermediate").
+std::string intermediate_key_prefix(const S3Url& output, const std::string& job_name);
+
+}  // namespace smtrain::s3
