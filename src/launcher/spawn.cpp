@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <utility>
 
 namespace smtrain::launcher {
 namespace {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "unicode.hpp"
 
@@ -35,14 +37,29 @@ void append_json_string(std::string& out, std::string_view s) {
         }
         if (c < 0x80) {
             switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                case '\b': out += "\\b"; break;
-                case '\f': out += "\\f"; break;
-                default: append_u_escape(out, c);  // other controls and DEL
+                case '"':
+                    out += "\\\"";
+                    break;
+                case '\\':
+                    out += "\\\\";
+                    break;
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                case '\b':
+                    out += "\\b";
+                    break;
+                case '\f':
+                    out += "\\f";
+                    break;
+                default:
+                    append_u_escape(out, c);  // other controls and DEL
             }
             ++i;
             continue;
@@ -61,23 +78,97 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
+// Writes a value with an explicit stack of open containers instead of a
+// recursion, so any depth parse_json accepts renders without exhausting the
+// C++ stack.
 class Dumper {
 public:
     Dumper(std::string& out, const JsonDumpOptions& options) : out_(out), options_(options) {}
 
-    void dump(const Value& v, int level) {
-        switch (v.kind()) {
-            case Value::Kind::Null: out_ += "null"; break;
-            case Value::Kind::Bool: out_ += v.as_bool() ? "true" : "false"; break;
-            case Value::Kind::Int: out_ += v.int_digits(); break;
-            case Value::Kind::Float: dump_float(v.as_double()); break;
-            case Value::Kind::String: append_json_string(out_, v.as_string()); break;
-            case Value::Kind::List: dump_list(v.as_list(), level); break;
-            case Value::Kind::Dict: dump_dict(v.as_dict(), level); break;
+    void dump(const Value& root) {
+        begin(root);
+        while (!open_.empty()) {
+            Open& top = open_.back();
+            const std::size_t count = top.order.empty() ? top.value->as_list().size() : top.order.size();
+            if (top.next == count) {
+                bool is_dict = !top.order.empty();
+                open_.pop_back();
+                newline(open_.size());
+                out_ += is_dict ? '}' : ']';
+                continue;
+            }
+            if (top.next) out_ += ',';
+            newline(open_.size());
+            const Value* child;
+            if (!top.order.empty()) {
+                const auto* entry = top.order[top.next];
+                append_json_string(out_, entry->first);
+                out_ += pretty() ? ": " : ":";
+                child = &entry->second;
+            } else {
+                child = &top.value->as_list()[top.next];
+            }
+            ++top.next;
+            begin(*child);  // may grow open_; `top` is not used after this
         }
     }
 
 private:
+    using Entry = std::pair<std::string, Value>;
+    struct Open {
+        const Value* value;
+        std::vector<const Entry*> order;  // dict entries in output order; empty for a list
+        std::size_t next = 0;
+    };
+
+    // Writes a scalar or an empty container whole; opens any other container.
+    void begin(const Value& v) {
+        switch (v.kind()) {
+            case Value::Kind::Null:
+                out_ += "null";
+                break;
+            case Value::Kind::Bool:
+                out_ += v.as_bool() ? "true" : "false";
+                break;
+            case Value::Kind::Int:
+                out_ += v.int_digits();
+                break;
+            case Value::Kind::Float:
+                dump_float(v.as_double());
+                break;
+            case Value::Kind::String:
+                append_json_string(out_, v.as_string());
+                break;
+            case Value::Kind::List:
+                if (v.as_list().empty()) {
+                    out_ += "[]";
+                } else {
+                    out_ += '[';
+                    open_.push_back(Open{&v, {}});
+                }
+                break;
+            case Value::Kind::Dict:
+                if (v.as_dict().empty()) {
+                    out_ += "{}";
+                } else {
+                    out_ += '{';
+                    open_.push_back(Open{&v, sorted_entries(v.as_dict())});
+                }
+                break;
+        }
+    }
+
+    std::vector<const Entry*> sorted_entries(const Value::Dict& entries) const {
+        std::vector<const Entry*> order;
+        order.reserve(entries.size());
+        for (const auto& e : entries) order.push_back(&e);
+        // Byte order of UTF-8 is code point order, which is how Python sorts str.
+        if (options_.sort_keys) {
+            std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->first < b->first; });
+        }
+        return order;
+    }
+
     void dump_float(double d) {
         if (std::isnan(d)) {
             out_ += "NaN";
@@ -90,61 +181,23 @@ private:
 
     bool pretty() const { return options_.indent >= 0; }
 
-    // Between items: "," compact, or ",\n" plus the indent of `level`.
-    void newline(int level) {
+    // In indent mode, a line break and the indent of `level`; nothing in compact mode.
+    void newline(std::size_t level) {
         if (!pretty()) return;
         out_ += '\n';
-        out_.append(static_cast<std::size_t>(options_.indent) * static_cast<std::size_t>(level), ' ');
-    }
-
-    void dump_list(const Value::List& items, int level) {
-        if (items.empty()) {
-            out_ += "[]";
-            return;
-        }
-        out_ += '[';
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i) out_ += ',';
-            newline(level + 1);
-            dump(items[i], level + 1);
-        }
-        newline(level);
-        out_ += ']';
-    }
-
-    void dump_dict(const Value::Dict& entries, int level) {
-        if (entries.empty()) {
-            out_ += "{}";
-            return;
-        }
-        std::vector<const std::pair<std::string, Value>*> order;
-        order.reserve(entries.size());
-        for (const auto& e : entries) order.push_back(&e);
-        // Byte order of UTF-8 is code point order, which is how Python sorts str.
-        if (options_.sort_keys) {
-            std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->first < b->first; });
-        }
-        out_ += '{';
-        for (std::size_t i = 0; i < order.size(); ++i) {
-            if (i) out_ += ',';
-            newline(level + 1);
-            append_json_string(out_, order[i]->first);
-            out_ += pretty() ? ": " : ":";
-            dump(order[i]->second, level + 1);
-        }
-        newline(level);
-        out_ += '}';
+        out_.append(static_cast<std::size_t>(options_.indent) * level, ' ');
     }
 
     std::string& out_;
     const JsonDumpOptions& options_;
+    std::vector<Open> open_;
 };
 
 }  // namespace
 
 std::string dump_json(const Value& v, const JsonDumpOptions& options) {
     std::string out;
-    Dumper(out, options).dump(v, 0);
+    Dumper(out, options).dump(v);
     return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <unordered_set>
 
@@ -35,13 +36,79 @@ bool is_low_surrogate(char32_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
 // below it a linear scan is cheaper.
 constexpr std::size_t kLinearKeyScan = 16;
 
+// Adds entries with Python dict semantics: a repeated key replaces the
+// earlier value where it stands. Hash-indexed once the dict is large, so a
+// 100,000-key object stays linear.
+class KeyIndex {
+public:
+    explicit KeyIndex(Value::Dict& entries) : entries_(entries), index_(0, Hash{&entries}, Equal{&entries}) {}
+
+    void add(std::string key, Value v) {
+        if (index_.empty() && entries_.size() < kLinearKeyScan) {
+            for (auto& [k, existing] : entries_) {
+                if (k == key) {
+                    existing = std::move(v);
+                    return;
+                }
+            }
+            entries_.emplace_back(std::move(key), std::move(v));
+            if (entries_.size() == kLinearKeyScan) {
+                for (std::size_t i = 0; i < entries_.size(); ++i) index_.insert(i);
+            }
+            return;
+        }
+        entries_.emplace_back(std::move(key), std::move(v));
+        auto [it, inserted] = index_.insert(entries_.size() - 1);
+        if (!inserted) {
+            entries_[*it].second = std::move(entries_.back().second);
+            entries_.pop_back();
+        }
+    }
+
+private:
+    // Indices into the dict, hashed by the key they point at, so no key is copied.
+    struct Hash {
+        const Value::Dict* d;
+        std::size_t operator()(std::size_t i) const { return std::hash<std::string>{}((*d)[i].first); }
+    };
+    struct Equal {
+        const Value::Dict* d;
+        bool operator()(std::size_t a, std::size_t b) const { return (*d)[a].first == (*d)[b].first; }
+    };
+    Value::Dict& entries_;
+    std::unordered_set<std::size_t, Hash, Equal> index_;
+};
+
+// A container being filled. It refers to itself (the index to its dict), so it
+// never moves: frames live in a std::deque, which keeps them in place.
+struct Frame {
+    explicit Frame(bool object) : is_dict(object) {}
+    Frame(const Frame&) = delete;
+    Frame& operator=(const Frame&) = delete;
+
+    void add(Value v) {
+        if (is_dict) {
+            index.add(std::move(key), std::move(v));
+        } else {
+            list.push_back(std::move(v));
+        }
+    }
+    Value take() { return is_dict ? Value(std::move(dict)) : Value(std::move(list)); }
+
+    bool is_dict;
+    Value::List list;
+    Value::Dict dict;
+    KeyIndex index{dict};
+    std::string key;  // of the value being parsed, in a dict
+};
+
 class Parser {
 public:
     Parser(std::string_view text, std::size_t max_depth) : text_(text), max_depth_(max_depth) {}
 
     Value parse_document() {
         skip_whitespace();
-        Value v = parse_value(0);
+        Value v = parse_value();
         skip_whitespace();
         if (pos_ != text_.size()) fail("Extra data", pos_);
         return v;
@@ -77,12 +144,69 @@ private:
         }
     }
 
-    Value parse_value(std::size_t depth) {
-        if (pos_ >= text_.size()) fail("Expecting value", pos_);
+    // The parse is a loop over an explicit stack of open containers, not a
+    // recursion, so nesting depth costs heap, never the C++ stack (a deep
+    // document must fail cleanly, also under sanitizers' big frames).
+    Value parse_value() {
+        std::deque<Frame> open;
+        Value done;  // the value just completed
+        while (true) {
+            if (pos_ >= text_.size()) fail("Expecting value", pos_);
+            const char c = text_[pos_];
+            if (c == '[' || c == '{') {
+                // Python would raise RecursionError; we refuse before memory runs out.
+                if (open.size() >= max_depth_) {
+                    fail("nesting too deep (more than " + std::to_string(max_depth_) + " levels)", pos_);
+                }
+                ++pos_;
+                skip_whitespace();
+                Frame& frame = open.emplace_back(c == '{');
+                if (!(c == '[' ? at(']') : at('}'))) {
+                    if (frame.is_dict) read_key(frame);
+                    continue;  // now parse the first item
+                }
+                ++pos_;  // empty container
+                done = frame.take();
+                open.pop_back();
+            } else {
+                done = parse_scalar();
+            }
+            // Hand the finished value to its container; close every container
+            // that ends here; stop when the next item is due.
+            while (true) {
+                if (open.empty()) return done;
+                Frame& frame = open.back();
+                frame.add(std::move(done));
+                skip_whitespace();
+                if (at(frame.is_dict ? '}' : ']')) {
+                    ++pos_;
+                    done = frame.take();
+                    open.pop_back();
+                    continue;
+                }
+                if (!at(',')) fail("Expecting ',' delimiter", pos_);
+                ++pos_;
+                skip_whitespace();
+                if (frame.is_dict) read_key(frame);
+                break;
+            }
+        }
+    }
+
+    // `"key"` then `:`; leaves pos_ at the value.
+    void read_key(Frame& frame) {
+        if (!at('"')) fail("Expecting property name enclosed in double quotes", pos_);
+        frame.key = parse_string();
+        skip_whitespace();
+        if (!at(':')) fail("Expecting ':' delimiter", pos_);
+        ++pos_;
+        skip_whitespace();
+    }
+
+    Value parse_scalar() {
         switch (text_[pos_]) {
-            case '"': return Value(parse_string());
-            case '[': return parse_array(depth + 1);
-            case '{': return parse_object(depth + 1);
+            case '"':
+                return Value(parse_string());
             case 'n':
                 if (starts_with("null")) return pos_ += 4, Value();
                 break;
@@ -99,116 +223,14 @@ private:
                 if (starts_with("Infinity")) return pos_ += 8, Value(std::numeric_limits<double>::infinity());
                 break;
             case '-':
-                if (starts_with("-Infinity")) return pos_ += 9, Value(-std::numeric_limits<double>::infinity());
+                if (starts_with("-Infinity"))
+                    return pos_ += 9, Value(-std::numeric_limits<double>::infinity());
                 break;
-            default: break;
+            default:
+                break;
         }
         return parse_number();
     }
-
-    void enter(std::size_t depth) const {
-        // Python would raise RecursionError; we refuse before the stack runs out.
-        if (depth > max_depth_) {
-            fail("nesting too deep (more than " + std::to_string(max_depth_) + " levels)", pos_);
-        }
-    }
-
-    Value parse_array(std::size_t depth) {
-        enter(depth);
-        ++pos_;  // '['
-        Value::List items;
-        skip_whitespace();
-        if (at(']')) {
-            ++pos_;
-            return Value(std::move(items));
-        }
-        while (true) {
-            items.push_back(parse_value(depth));
-            skip_whitespace();
-            if (at(']')) {
-                ++pos_;
-                return Value(std::move(items));
-            }
-            if (!at(',')) fail("Expecting ',' delimiter", pos_);
-            ++pos_;
-            skip_whitespace();
-        }
-    }
-
-    Value parse_object(std::size_t depth) {
-        enter(depth);
-        ++pos_;  // '{'
-        Value::Dict entries;
-        KeyIndex index(entries);
-        skip_whitespace();
-        if (at('}')) {
-            ++pos_;
-            return Value(std::move(entries));
-        }
-        while (true) {
-            if (!at('"')) fail("Expecting property name enclosed in double quotes", pos_);
-            std::string key = parse_string();
-            skip_whitespace();
-            if (!at(':')) fail("Expecting ':' delimiter", pos_);
-            ++pos_;
-            skip_whitespace();
-            Value v = parse_value(depth);
-            index.add(std::move(key), std::move(v));
-            skip_whitespace();
-            if (at('}')) {
-                ++pos_;
-                return Value(std::move(entries));
-            }
-            if (!at(',')) fail("Expecting ',' delimiter", pos_);
-            ++pos_;
-            skip_whitespace();
-        }
-    }
-
-    // Adds entries with Python dict semantics: a repeated key replaces the
-    // earlier value where it stands. Hash-indexed once the dict is large, so a
-    // 100,000-key object stays linear.
-    class KeyIndex {
-    public:
-        explicit KeyIndex(Value::Dict& entries)
-            : entries_(entries), index_(0, Hash{&entries}, Equal{&entries}) {}
-
-        void add(std::string key, Value v) {
-            if (index_.empty() && entries_.size() < kLinearKeyScan) {
-                for (auto& [k, existing] : entries_) {
-                    if (k == key) {
-                        existing = std::move(v);
-                        return;
-                    }
-                }
-                entries_.emplace_back(std::move(key), std::move(v));
-                if (entries_.size() == kLinearKeyScan) {
-                    for (std::size_t i = 0; i < entries_.size(); ++i) index_.insert(i);
-                }
-                return;
-            }
-            entries_.emplace_back(std::move(key), std::move(v));
-            auto [it, inserted] = index_.insert(entries_.size() - 1);
-            if (!inserted) {
-                entries_[*it].second = std::move(entries_.back().second);
-                entries_.pop_back();
-            }
-        }
-
-    private:
-        // Indices into the dict, hashed by the key they point at, so no key is copied.
-        struct Hash {
-            const Value::Dict* d;
-            std::size_t operator()(std::size_t i) const { return std::hash<std::string>{}((*d)[i].first); }
-        };
-        struct Equal {
-            const Value::Dict* d;
-            bool operator()(std::size_t a, std::size_t b) const { return (*d)[a].first == (*d)[b].first; }
-        };
-        Value::Dict& entries_;
-        std::unordered_set<std::size_t, Hash, Equal> index_;
-    };
-
     // Four hex digits at `p`; -1 when any is not hex.
     long hex4(std::size_t p) const {
         long v = 0;
@@ -246,16 +268,35 @@ private:
             if (p + 1 >= n) fail("Unterminated string starting at", begin);
             char e = text_[p + 1];
             switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
-                case 'u': p = parse_unicode_escape(p, out); continue;
-                default: fail("Invalid \\escape", p);
+                case '"':
+                    out += '"';
+                    break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '/':
+                    out += '/';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
+                case 'u':
+                    p = parse_unicode_escape(p, out);
+                    continue;
+                default:
+                    fail("Invalid \\escape", p);
             }
             p += 2;
         }
@@ -341,13 +382,15 @@ private:
 
     // The power of ten of the leading nonzero digit, saturated; only its sign
     // matters (out of range and above 1 means overflow).
-    static long long decimal_magnitude(std::string_view number, std::size_t int_end, std::size_t mantissa_end) {
+    static long long decimal_magnitude(std::string_view number, std::size_t int_end,
+                                       std::size_t mantissa_end) {
         long long exponent = 0;
         if (mantissa_end < number.size()) {
             std::size_t q = mantissa_end + 1;
             bool neg = number[q] == '-';
             if (number[q] == '+' || number[q] == '-') ++q;
-            for (; q < number.size() && exponent < 1'000'000'000'000LL; ++q) exponent = exponent * 10 + (number[q] - '0');
+            for (; q < number.size() && exponent < 1'000'000'000'000LL; ++q)
+                exponent = exponent * 10 + (number[q] - '0');
             if (neg) exponent = -exponent;
         }
         std::size_t int_start = number.front() == '-' ? 1 : 0;
@@ -384,7 +427,8 @@ Value parse_json(std::string_view text, const JsonParseOptions& options) {
     Parser parser(text, options.max_depth);
     // Python decodes the whole text before parsing, so a bad byte anywhere is
     // reported first, whatever JSON error may come before it.
-    if (auto bad = unicode::validate_utf8(text, options.allow_surrogates)) parser.fail(bad->message, bad->position);
+    if (auto bad = unicode::validate_utf8(text, options.allow_surrogates))
+        parser.fail(bad->message, bad->position);
     if (text.starts_with("\xEF\xBB\xBF")) parser.fail("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0);
     return parser.parse_document();
 }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 #include "unicode.hpp"
 
@@ -64,36 +65,60 @@ void append_string_repr(std::string& out, std::string_view s) {
     out += quote;
 }
 
-void append_repr(std::string& out, const Value& v) {
-    switch (v.kind()) {
-        case Value::Kind::Null: out += "None"; break;
-        case Value::Kind::Bool: out += v.as_bool() ? "True" : "False"; break;
-        case Value::Kind::Int: out += v.int_digits(); break;
-        case Value::Kind::Float: out += python_float_repr(v.as_double()); break;
-        case Value::Kind::String: append_string_repr(out, v.as_string()); break;
-        case Value::Kind::List: {
-            out += '[';
-            bool first = true;
-            for (const Value& item : v.as_list()) {
-                if (!first) out += ", ";
-                first = false;
-                append_repr(out, item);
-            }
-            out += ']';
-            break;
+// repr of a value, walking containers with an explicit stack (no recursion,
+// so any depth parse_json accepts is safe). Dicts keep insertion order.
+void append_repr(std::string& out, const Value& root) {
+    struct Open {
+        const Value* value;
+        std::size_t next = 0;
+    };
+    std::vector<Open> open;
+    auto begin = [&](const Value& v) {
+        switch (v.kind()) {
+            case Value::Kind::Null:
+                out += "None";
+                break;
+            case Value::Kind::Bool:
+                out += v.as_bool() ? "True" : "False";
+                break;
+            case Value::Kind::Int:
+                out += v.int_digits();
+                break;
+            case Value::Kind::Float:
+                out += python_float_repr(v.as_double());
+                break;
+            case Value::Kind::String:
+                append_string_repr(out, v.as_string());
+                break;
+            case Value::Kind::List:
+                out += '[';
+                open.push_back(Open{&v});
+                break;
+            case Value::Kind::Dict:
+                out += '{';
+                open.push_back(Open{&v});
+                break;
         }
-        case Value::Kind::Dict: {
-            out += '{';
-            bool first = true;
-            for (const auto& [key, item] : v.as_dict()) {
-                if (!first) out += ", ";
-                first = false;
-                append_string_repr(out, key);
-                out += ": ";
-                append_repr(out, item);
-            }
-            out += '}';
-            break;
+    };
+    begin(root);
+    while (!open.empty()) {
+        Open& top = open.back();
+        const Value& container = *top.value;
+        const std::size_t count =
+            container.is_dict() ? container.as_dict().size() : container.as_list().size();
+        if (top.next == count) {
+            out += container.is_dict() ? '}' : ']';
+            open.pop_back();
+            continue;
+        }
+        if (top.next) out += ", ";
+        const std::size_t i = top.next++;
+        if (container.is_dict()) {
+            append_string_repr(out, container.as_dict()[i].first);
+            out += ": ";
+            begin(container.as_dict()[i].second);  // may grow `open`; `top` is not used after
+        } else {
+            begin(container.as_list()[i]);
         }
     }
 }

@@ -45,11 +45,16 @@ std::size_t sequence_length(unsigned char lead) {
 // `surrogates` is false) the surrogates ED A0..ED BF.
 bool second_byte_ok(unsigned char lead, unsigned char b, bool surrogates) {
     switch (lead) {
-        case 0xE0: return b >= 0xA0 && b <= 0xBF;
-        case 0xED: return surrogates ? is_continuation(b) : (b >= 0x80 && b <= 0x9F);
-        case 0xF0: return b >= 0x90 && b <= 0xBF;
-        case 0xF4: return b >= 0x80 && b <= 0x8F;
-        default: return is_continuation(b);
+        case 0xE0:
+            return b >= 0xA0 && b <= 0xBF;
+        case 0xED:
+            return surrogates ? is_continuation(b) : (b >= 0x80 && b <= 0x9F);
+        case 0xF0:
+            return b >= 0x90 && b <= 0xBF;
+        case 0xF4:
+            return b >= 0x80 && b <= 0x8F;
+        default:
+            return is_continuation(b);
     }
 }
 
@@ -134,8 +139,9 @@ std::optional<Utf8Error> validate_utf8(std::string_view s, bool allow_surrogates
             i += need;
             continue;
         }
-        std::string what = got == 1 ? "byte " + hex_byte(lead) + " in position " + std::to_string(i)
-                                    : "bytes in position " + std::to_string(i) + "-" + std::to_string(i + got - 1);
+        std::string what = got == 1
+                               ? "byte " + hex_byte(lead) + " in position " + std::to_string(i)
+                               : "bytes in position " + std::to_string(i) + "-" + std::to_string(i + got - 1);
         const char* reason = i + got == n ? "unexpected end of data" : "invalid continuation byte";
         return Utf8Error{i, "'utf-8' codec can't decode " + what + ": " + reason};
     }

@@ -54,26 +54,39 @@ void Value::set(std::string key, Value v) {
 
 bool Value::truthy() const {
     switch (kind()) {
-        case Kind::Null: return false;
-        case Kind::Bool: return as_bool();
-        case Kind::Int: return int_digits() != "0";
-        case Kind::Float: return std::get<double>(data_) != 0.0;  // NaN is true in Python too
-        case Kind::String: return !as_string().empty();
-        case Kind::List: return !as_list().empty();
-        case Kind::Dict: return !as_dict().empty();
+        case Kind::Null:
+            return false;
+        case Kind::Bool:
+            return as_bool();
+        case Kind::Int:
+            return int_digits() != "0";
+        case Kind::Float:
+            return std::get<double>(data_) != 0.0;  // NaN is true in Python too
+        case Kind::String:
+            return !as_string().empty();
+        case Kind::List:
+            return !as_list().empty();
+        case Kind::Dict:
+            return !as_dict().empty();
     }
     return false;
 }
 
 const char* Value::json_type_name() const {
     switch (kind()) {
-        case Kind::Null: return "null";
-        case Kind::Bool: return "boolean";
+        case Kind::Null:
+            return "null";
+        case Kind::Bool:
+            return "boolean";
         case Kind::Int:
-        case Kind::Float: return "number";
-        case Kind::String: return "string";
-        case Kind::List: return "array";
-        case Kind::Dict: return "object";
+        case Kind::Float:
+            return "number";
+        case Kind::String:
+            return "string";
+        case Kind::List:
+            return "array";
+        case Kind::Dict:
+            return "object";
     }
     return "unknown";
 }

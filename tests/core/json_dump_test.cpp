@@ -41,12 +41,16 @@ TEST(JsonDump, NonAsciiAsLowercaseEscapes) {
     // 'é€😀' + '\ud800\udfff' (lone surrogates) + '\uffff'
     EXPECT_EQ(dump_json(Value("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xED\xA0\x80\xED\xBF\xBF\xEF\xBF\xBF")),
               R"("\u00e9\u20ac\ud83d\ude00\ud800\udfff\uffff")");
-    EXPECT_EQ(dump_json(Value("stra\xC3\x9F" "e")), R"("stra\u00dfe")");
+    EXPECT_EQ(dump_json(Value("stra\xC3\x9F"
+                              "e")),
+              R"("stra\u00dfe")");
 }
 
 TEST(JsonDump, InvalidBytesShowAsSurrogateEscapes) {
     // What Python holds for undecodable bytes (surrogateescape, e.g. in os.environ).
-    EXPECT_EQ(dump_json(Value("a\xFF" "b\xC3")), R"("a\udcffb\udcc3")");
+    EXPECT_EQ(dump_json(Value("a\xFF"
+                              "b\xC3")),
+              R"("a\udcffb\udcc3")");
 }
 
 TEST(JsonDump, ParsedSurrogatesRoundTrip) {
@@ -76,7 +80,7 @@ TEST(JsonDump, KeysSortedByCodePoint) {
     Value::Dict d;
     d.emplace_back("b", 1);
     d.emplace_back("a", 2);
-    d.emplace_back("\xC3\xA9", 3);          // é U+00E9
+    d.emplace_back("\xC3\xA9", 3);  // é U+00E9
     d.emplace_back("z", 4);
     d.emplace_back("\xF0\x9F\x98\x80", 5);  // 😀 U+1F600
     d.emplace_back("\xEF\xBF\xBF", 6);      // U+FFFF
@@ -84,8 +88,9 @@ TEST(JsonDump, KeysSortedByCodePoint) {
     d.emplace_back("", 8);
     d.emplace_back("lr-rate", 9);
     d.emplace_back("lr_rate", 10);
-    EXPECT_EQ(dump_json(Value(d)),
-              R"({"":8,"A":7,"a":2,"b":1,"lr-rate":9,"lr_rate":10,"z":4,"\u00e9":3,"\uffff":6,"\ud83d\ude00":5})");
+    EXPECT_EQ(
+        dump_json(Value(d)),
+        R"({"":8,"A":7,"a":2,"b":1,"lr-rate":9,"lr_rate":10,"z":4,"\u00e9":3,"\uffff":6,"\ud83d\ude00":5})");
 }
 
 TEST(JsonDump, LoneSurrogateKeysSortBetweenBmpAndAstral) {
@@ -97,7 +102,8 @@ TEST(JsonDump, LoneSurrogateKeysSortBetweenBmpAndAstral) {
 TEST(JsonDump, UnsortedKeepsInsertionOrder) {
     JsonDumpOptions options;
     options.sort_keys = false;
-    EXPECT_EQ(dump_json(parse_json(R"({"b":1,"a":[2,{"d":3,"c":4}]})"), options), R"({"b":1,"a":[2,{"d":3,"c":4}]})");
+    EXPECT_EQ(dump_json(parse_json(R"({"b":1,"a":[2,{"d":3,"c":4}]})"), options),
+              R"({"b":1,"a":[2,{"d":3,"c":4}]})");
     EXPECT_EQ(dump_json(parse_json(R"({"b":1,"a":[2,{"d":3,"c":4}]})")), R"({"a":[2,{"c":4,"d":3}],"b":1})");
 }
 
@@ -131,6 +137,23 @@ TEST(JsonDump, RoundTripsAParsedDocument) {
     const std::string text =
         R"({"a":[1,-2,0.5,1e-07,true,false,null,"x\"y"],"b":{"c":123456789012345678901234567890,"d":NaN}})";
     EXPECT_EQ(dump_json(parse_json(text)), text);
+}
+
+}  // namespace
+}  // namespace smtrain
+
+namespace smtrain {
+namespace {
+
+TEST(JsonDump, DeepestParsableValueRenders) {
+    // Whatever parse_json accepts (10,000 levels by default) must also render.
+    std::string deep = std::string(10000, '[') + std::string(10000, ']');
+    Value v = parse_json(deep);
+    EXPECT_EQ(dump_json(v), deep);
+    JsonDumpOptions options;
+    options.indent = 0;
+    EXPECT_EQ(dump_json(v, options).size(),
+              deep.size() + 9999 * 2);  // "[\n" ... "\n]" around each inner level
 }
 
 }  // namespace

@@ -107,7 +107,8 @@ TEST(JsonParse, LoneSurrogatesSurviveAsWtf8) {
     EXPECT_EQ(parse_json(R"("\ud800")"), Value("\xED\xA0\x80"));
     EXPECT_EQ(parse_json(R"("\udc00\ud800")"), Value("\xED\xB0\x80\xED\xA0\x80"));
     // A high surrogate followed by a non-surrogate escape: both kept ('\ud83dA').
-    EXPECT_EQ(parse_json(R"("\ud83d\u0041")"), Value("\xED\xA0\xBD" "A"));
+    EXPECT_EQ(parse_json(R"("\ud83d\u0041")"), Value("\xED\xA0\xBD"
+                                                     "A"));
     // '\ud800\ud800' stays two lone surrogates; '\ud800\uD800\uDC00' joins the second pair.
     EXPECT_EQ(parse_json(R"("\ud800\ud800")"), Value("\xED\xA0\x80\xED\xA0\x80"));
     EXPECT_EQ(parse_json(R"("\ud800\uD800\uDC00")"), Value("\xED\xA0\x80\xF0\x90\x80\x80"));
@@ -186,10 +187,12 @@ TEST(JsonParse, ErrorsDelimiters) {
     EXPECT_EQ(error_of("{\"a\""), "Expecting ':' delimiter: line 1 column 5 (char 4)");
     EXPECT_EQ(error_of("{\"a\" 1}"), "Expecting ':' delimiter: line 1 column 6 (char 5)");
     EXPECT_EQ(error_of("{"), "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)");
-    EXPECT_EQ(error_of("{1:2}"), "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)");
+    EXPECT_EQ(error_of("{1:2}"),
+              "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)");
     EXPECT_EQ(error_of("{\"a\":1,}"),
               "Expecting property name enclosed in double quotes: line 1 column 8 (char 7)");
-    EXPECT_EQ(error_of("{'a':1}"), "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)");
+    EXPECT_EQ(error_of("{'a':1}"),
+              "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)");
 }
 
 TEST(JsonParse, ErrorsExtraData) {
@@ -238,26 +241,31 @@ TEST(JsonParse, ErrorsInUnicodeEscapes) {
 }
 
 TEST(JsonParse, ByteOrderMarkIsRefused) {
-    EXPECT_EQ(error_of("\xEF\xBB\xBF{}"), "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)");
+    EXPECT_EQ(error_of("\xEF\xBB\xBF{}"),
+              "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)");
 }
 
 TEST(JsonParse, InvalidUtf8IsRefusedFirst) {
     // Python fails to decode the text before json sees it, so the codec error
     // wins even over a JSON error earlier in the text.
-    EXPECT_EQ(error_of("[,\"\xFF\"]"),
-              "'utf-8' codec can't decode byte 0xff in position 3: invalid start byte: line 1 column 4 (char 3)");
-    EXPECT_EQ(error_of("\"\xC0\xAF\""),
-              "'utf-8' codec can't decode byte 0xc0 in position 1: invalid start byte: line 1 column 2 (char 1)");
+    EXPECT_EQ(
+        error_of("[,\"\xFF\"]"),
+        "'utf-8' codec can't decode byte 0xff in position 3: invalid start byte: line 1 column 4 (char 3)");
+    EXPECT_EQ(
+        error_of("\"\xC0\xAF\""),
+        "'utf-8' codec can't decode byte 0xc0 in position 1: invalid start byte: line 1 column 2 (char 1)");
     EXPECT_EQ(error_of("\"\xE2\x82x\""),
               "'utf-8' codec can't decode bytes in position 1-2: invalid continuation byte: "
               "line 1 column 2 (char 1)");
     EXPECT_EQ(error_of("\"\xF4\x90\x80\x80\""),
               "'utf-8' codec can't decode byte 0xf4 in position 1: invalid continuation byte: "
               "line 1 column 2 (char 1)");
-    EXPECT_EQ(error_of("a\xE2\x82"),
-              "'utf-8' codec can't decode bytes in position 1-2: unexpected end of data: line 1 column 2 (char 1)");
+    EXPECT_EQ(
+        error_of("a\xE2\x82"),
+        "'utf-8' codec can't decode bytes in position 1-2: unexpected end of data: line 1 column 2 (char 1)");
     EXPECT_EQ(error_of("\xC3"),
-              "'utf-8' codec can't decode byte 0xc3 in position 0: unexpected end of data: line 1 column 1 (char 0)");
+              "'utf-8' codec can't decode byte 0xc3 in position 0: unexpected end of data: line 1 column 1 "
+              "(char 0)");
 }
 
 TEST(JsonParse, ErrorCarriesItsParts) {

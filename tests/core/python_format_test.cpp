@@ -67,28 +67,31 @@ TEST(PythonRepr, NonAsciiPrintableKeptOthersEscaped) {
     // 'é😀' printable; U+00A0 (Zs) and U+00AD (Cf) as \xNN; U+2028/2029/200B/3000
     // as \uNNNN; private use U+E000, tag U+E0001, unassigned U+0378, U+10FFFF and a
     // lone surrogate escaped; 'ñ' kept.
-    EXPECT_EQ(repr_of("\xC3\xA9\xF0\x9F\x98\x80\xC2\xA0\xC2\xAD\xE2\x80\xA8\xE2\x80\xA9\xE2\x80\x8B\xE3\x80\x80"
-                      "\xEE\x80\x80\xF3\xA0\x80\x81\xCD\xB8\xF4\x8F\xBF\xBF\xED\xA0\x80 \xC3\xB1"),
-              "'\xC3\xA9\xF0\x9F\x98\x80\\xa0\\xad\\u2028\\u2029\\u200b\\u3000\\ue000\\U000e0001\\u0378"
-              "\\U0010ffff\\ud800 \xC3\xB1'");
+    EXPECT_EQ(
+        repr_of("\xC3\xA9\xF0\x9F\x98\x80\xC2\xA0\xC2\xAD\xE2\x80\xA8\xE2\x80\xA9\xE2\x80\x8B\xE3\x80\x80"
+                "\xEE\x80\x80\xF3\xA0\x80\x81\xCD\xB8\xF4\x8F\xBF\xBF\xED\xA0\x80 \xC3\xB1"),
+        "'\xC3\xA9\xF0\x9F\x98\x80\\xa0\\xad\\u2028\\u2029\\u200b\\u3000\\ue000\\U000e0001\\u0378"
+        "\\U0010ffff\\ud800 \xC3\xB1'");
 }
 
-TEST(PythonRepr, InvalidBytesShowAsSurrogateEscapes) {
-    EXPECT_EQ(repr_of("a\xFF"), "'a\\udcff'");
-}
+TEST(PythonRepr, InvalidBytesShowAsSurrogateEscapes) { EXPECT_EQ(repr_of("a\xFF"), "'a\\udcff'"); }
 
 TEST(PythonRepr, ScalarsAndContainers) {
     EXPECT_EQ(python_repr(Value()), "None");
     EXPECT_EQ(python_repr(Value(true)), "True");
     EXPECT_EQ(python_repr(Value(false)), "False");
-    EXPECT_EQ(python_repr(Value::integer("123456789012345678901234567890")), "123456789012345678901234567890");
-    Value v = parse_json(R"([1,"a",true,null,1.5,1e16,1e15,NaN,Infinity,-Infinity,[],{},{"k":"v","n":[null]}])");
+    EXPECT_EQ(python_repr(Value::integer("123456789012345678901234567890")),
+              "123456789012345678901234567890");
+    Value v =
+        parse_json(R"([1,"a",true,null,1.5,1e16,1e15,NaN,Infinity,-Infinity,[],{},{"k":"v","n":[null]}])");
     EXPECT_EQ(python_repr(v),
-              "[1, 'a', True, None, 1.5, 1e+16, 1000000000000000.0, nan, inf, -inf, [], {}, {'k': 'v', 'n': [None]}]");
+              "[1, 'a', True, None, 1.5, 1e+16, 1000000000000000.0, nan, inf, -inf, [], {}, {'k': 'v', 'n': "
+              "[None]}]");
 }
 
 TEST(PythonRepr, DictsKeepInsertionOrder) {
-    EXPECT_EQ(python_repr(parse_json(R"({"b":"it's","a":{"x":1e-05}})")), "{'b': \"it's\", 'a': {'x': 1e-05}}");
+    EXPECT_EQ(python_repr(parse_json(R"({"b":"it's","a":{"x":1e-05}})")),
+              "{'b': \"it's\", 'a': {'x': 1e-05}}");
 }
 
 TEST(PythonStr, StringsAsTheyAreOthersAsRepr) {
@@ -111,14 +114,18 @@ TEST(PythonUpper, Ascii) {
 }
 
 TEST(PythonUpper, SpecialCasing) {
-    EXPECT_EQ(python_upper("stra\xC3\x9F" "e"), "STRASSE");                  // straße
-    EXPECT_EQ(python_upper("\xEF\xAC\x81"), "FI");                             // ﬁ
-    EXPECT_EQ(python_upper("\xEF\xAC\x83"), "FFI");                            // ﬃ
-    EXPECT_EQ(python_upper("\xC5\x89"), "\xCA\xBC" "N");                       // ŉ -> ʼN
-    EXPECT_EQ(python_upper("\xCE\x90"), "\xCE\x99\xCC\x88\xCC\x81");           // ΐ -> Ϊ́ (3 code points)
-    EXPECT_EQ(python_upper("\xC7\xB0"), "J\xCC\x8C");                          // ǰ -> J̌
-    EXPECT_EQ(python_upper("\xEF\xAC\x93"), "\xD5\x84\xD5\x86");               // ﬓ -> ՄՆ
-    EXPECT_EQ(python_upper("\xE1\xBE\xB3"), "\xCE\x91\xCE\x99");               // ᾳ -> ΑΙ
+    EXPECT_EQ(python_upper("stra\xC3\x9F"
+                           "e"),
+              "STRASSE");                            // straße
+    EXPECT_EQ(python_upper("\xEF\xAC\x81"), "FI");   // ﬁ
+    EXPECT_EQ(python_upper("\xEF\xAC\x83"), "FFI");  // ﬃ
+    EXPECT_EQ(python_upper("\xC5\x89"),
+              "\xCA\xBC"
+              "N");                                                   // ŉ -> ʼN
+    EXPECT_EQ(python_upper("\xCE\x90"), "\xCE\x99\xCC\x88\xCC\x81");  // ΐ -> Ϊ́ (3 code points)
+    EXPECT_EQ(python_upper("\xC7\xB0"), "J\xCC\x8C");                 // ǰ -> J̌
+    EXPECT_EQ(python_upper("\xEF\xAC\x93"), "\xD5\x84\xD5\x86");      // ﬓ -> ՄՆ
+    EXPECT_EQ(python_upper("\xE1\xBE\xB3"), "\xCE\x91\xCE\x99");      // ᾳ -> ΑΙ
 }
 
 TEST(PythonUpper, SimpleMappings) {
@@ -127,15 +134,30 @@ TEST(PythonUpper, SimpleMappings) {
     EXPECT_EQ(python_upper("\xC7\x85 \xC7\x86"), "\xC7\x84 \xC7\x84");  // ǅ ǆ -> Ǆ (titlecase too)
     EXPECT_EQ(python_upper("\xC2\xB5"), "\xCE\x9C");                    // micro sign -> Μ
     EXPECT_EQ(python_upper("\xC3\xBF"), "\xC5\xB8");                    // ÿ -> Ÿ
-    EXPECT_EQ(python_upper("\xC4\x81\xC4\x83"), "\xC4\x80\xC4\x82");    // āă -> ĀĂ (every other code point)
-    EXPECT_EQ(python_upper("\xF0\x90\x90\xA8"), "\xF0\x90\x90\x80");    // Deseret 𐐨 -> 𐐀
+    EXPECT_EQ(python_upper("\xC4\x81\xC4\x83"), "\xC4\x80\xC4\x82");  // āă -> ĀĂ (every other code point)
+    EXPECT_EQ(python_upper("\xF0\x90\x90\xA8"), "\xF0\x90\x90\x80");  // Deseret 𐐨 -> 𐐀
     EXPECT_EQ(python_upper("\xE2\x82\xAC\xE4\xB8\xAD"), "\xE2\x82\xAC\xE4\xB8\xAD");  // no case: unchanged
 }
 
 TEST(PythonUpper, InvalidBytesAndSurrogatesUnchanged) {
-    EXPECT_EQ(python_upper("a\xFF" "b"), "A\xFF" "B");
+    EXPECT_EQ(python_upper("a\xFF"
+                           "b"),
+              "A\xFF"
+              "B");
     EXPECT_EQ(python_upper("\xED\xA0\x80x"), "\xED\xA0\x80X");
     EXPECT_EQ(python_upper("\xC3"), "\xC3");
+}
+
+}  // namespace
+}  // namespace smtrain
+
+namespace smtrain {
+namespace {
+
+TEST(PythonRepr, DeepestParsableValueRenders) {
+    std::string deep = std::string(10000, '[') + std::string(10000, ']');
+    Value v = parse_json(deep);
+    EXPECT_EQ(python_repr(v), deep);
 }
 
 }  // namespace

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// Test program: leaves N orphans behind (double fork). Each orphan checks that
+// it was reparented to sm-train (this program's parent), then exits. The
+// program waits until sm-train has no other child left, dead or alive, and
+// prints "zombies <z> misparented <m>"; it exits 0 when both are 0.
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+/// Processes (zombies included) whose parent is `parent`, other than us,
+/// from /proc/<pid>/stat; `zombies` gets those in state Z.
+int children_of(pid_t parent, int& zombies) {
+    int count = 0;
+    zombies = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        char state;
+        pid_t ppid;
+        rest >> state >> ppid;
+        if (ppid != parent || entry.path().filename() == std::to_string(getpid())) continue;
+        ++count;
+        if (state == 'Z') ++zombies;
+    }
+    return count;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 500;
+    pid_t supervisor = getppid();
+    int report[2];
+    if (pipe(report) != 0) return 2;
+    for (int i = 0; i < n; ++i) {
+        pid_t child = fork();
+        if (child == 0) {
+            pid_t middle = getpid();
+            if (fork() == 0) {  // the orphan
+                for (int t = 0; t < 1000 && getppid() == middle; ++t) usleep(1000);
+                if (getppid() != supervisor) {
+                    [[maybe_unused]] ssize_t w = write(report[1], "x", 1);
+                }
+                _exit(0);
+            }
+            _exit(0);
+        }
+        waitpid(child, nullptr, 0);
+    }
+    close(report[1]);
+    int zombies = 0, children = 0;
+    for (int tries = 0; tries < 100; ++tries) {  // up to 10 s for every orphan to exit and be reaped
+        children = children_of(supervisor, zombies);
+        if (children == 0) break;
+        usleep(100 * 1000);
+    }
+    // Every orphan has exited (and closed its end) once none is left.
+    char buf[1024];
+    int misparented = 0;
+    ssize_t r;
+    while ((r = read(report[0], buf, sizeof buf)) > 0) misparented += static_cast<int>(r);
+    printf("children %d zombies %d misparented %d\n", children, zombies, misparented);
+    return children == 0 && misparented == 0 ? 0 : 1;
+}

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: Apache-2.0
+// Unit tests of sm-train's pieces: stderr capture, reports, entry points,
+// env formats, masking, and the supervisor on small shell programs.
+#include "entry_point.hpp"
+#include "env_format.hpp"
+#include "invocation_log.hpp"
+#include "launcher_fixture.hpp"
+#include "report.hpp"
+#include "signals.hpp"
+#include "stderr_capture.hpp"
+#include "supervisor.hpp"
+
+#include <smtrain/error.hpp>
+
+#include <gtest/gtest.h>
+
+namespace smtrain::launcher {
+namespace {
+
+using smtrain::testing::FakeTree;
+using smtrain::testing::read_file;
+
+// ---- stderr capture ---------------------------------------------------------
+
+TEST(StderrCapture, StartsAtTheFirstLineNamingAnErrorClass) {
+    StderrCapture c;
+    c.feed("epoch 1 loss 0.5\nTraceback (most recent call last):\n  File \"/opt/ml/code/train.py\", line 3, in <module>\n");
+    c.feed("    raise ValueError(\"bad rate\")\nValueError: bad rate\n");
+    c.finish();
+    EXPECT_TRUE(c.found_error_class());
+    EXPECT_EQ(c.error_message(), "raise ValueError(\"bad rate\")\nValueError: bad rate");
+}
+
+TEST(StderrCapture, LinesSpanningChunksAreWhole) {
+    StderrCapture c;
+    c.feed("Key");
+    c.feed("Error: 'lr'");
+    c.feed("\nnext line :\n");
+    c.finish();
+    EXPECT_EQ(c.error_message(), "KeyError: 'lr'\nnext line");
+}
+
+TEST(StderrCapture, DropsDuplicatesAndMpiTags) {
+    StderrCapture c;
+    c.feed("[1,0]<stderr>:RuntimeError: NCCL failure\n[1,1]<stderr>:RuntimeError: NCCL failure\n");
+    c.feed("[1,12]<stdout>:RuntimeError: NCCL failure\n  \nmpirun.real detected that one or more processes exited\n");
+    c.finish();
+    EXPECT_EQ(c.error_message(),
+              "RuntimeError: NCCL failure\nmpirun.real detected that one or more processes exited");
+}
+
+TEST(StderrCapture, FallsBackToTheLastLines) {
+    StderrCapture c;
+    for (int i = 1; i <= 30; ++i) c.feed("line " + std::to_string(i) + "\n");
+    c.feed("\n   \nlast words");
+    c.finish();
+    EXPECT_FALSE(c.found_error_class());
+    std::string expected;
+    for (int i = 12; i <= 30; ++i) expected += "line " + std::to_string(i) + "\n";
+    expected += "last words";
+    EXPECT_EQ(c.error_message(), expected);
+}
+
+TEST(StderrCapture, MemoryStaysBounded) {
+    StderrCapture c;
+    std::string block;
+    for (int i = 0; i < 1000; ++i) block += "ValueError number " + std::to_string(i) + " of a long run\n";
+    for (int round = 0; round < 200; ++round) c.feed(block);  // ~7 MB, 200,000 distinct lines
+    c.finish();
+    EXPECT_EQ(c.tail().size(), StderrCapture::kTailLimit);
+    EXPECT_LE(c.error_message().size(), StderrCapture::kCaptureLimit);
+    EXPECT_EQ(c.error_message().substr(0, 40), "ValueError number 0 of a long run\nValueE");
+    EXPECT_EQ(c.tail().substr(c.tail().size() - 35), "ValueError number 999 of a long run\n");
+}
+
+TEST(StderrCapture, HugeLineIsCutNotHeld) {
+    StderrCapture c;
+    c.feed("OSError: " + std::string(1'000'000, 'x') + "\n");
+    c.finish();
+    EXPECT_EQ(c.error_message().size(), StderrCapture::kMaxLine);
+}
+
+TEST(StderrCapture, InvalidUtf8IsReplaced) {
+    EXPECT_EQ(replace_invalid_utf8("ok \xff end"), "ok \xEF\xBF\xBD end");
+    EXPECT_EQ(replace_invalid_utf8("caf\xC3\xA9"), "caf\xC3\xA9");
+    EXPECT_EQ(replace_invalid_utf8("cut \xE2\x82"), "cut \xEF\xBF\xBD");
+    EXPECT_EQ(replace_invalid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+}
+
+// ---- reports ----------------------------------------------------------------
+
+TEST(Report, ToolkitFormat) {
+    ProcessFailure f;
+    f.exit_code = 1;
+    f.error_message = "ValueError: bad";
+    f.command = "/usr/bin/python3 train.py --lr 0.1";
+    EXPECT_EQ(f.to_string(),
+              "ExecuteUserScriptError:\nExitCode 1\nErrorMessage \"ValueError: bad\"\n"
+              "Command \"/usr/bin/python3 train.py --lr 0.1\"");
+}
+
+TEST(Report, ToolkitFormatWithExtraInfo) {
+    ProcessFailure f;
+    f.exit_code = 137;
+    f.extra_info = std::string(kSigkillExtraInfo);
+    f.command = "./train.sh";
+    EXPECT_EQ(f.to_string(),
+              "ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\n"
+              "ExtraInfo \"OutOfMemory: Process killed by SIGKILL (signal 9)\"\nCommand \"./train.sh\"");
+}
+
+TEST(Report, FailureFileIsNeverReplaced) {
+    FakeTree tree;
+    EXPECT_TRUE(write_failure_file(tree.output(), "first"));
+    EXPECT_FALSE(write_failure_file(tree.output(), "second"));
+    EXPECT_EQ(read_file(tree.output() / "failure"), "first");
+    write_success_file(tree.output());
+    EXPECT_EQ(read_file(tree.output() / "success"), "");
+    // No temp files left behind.
+    int entries = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(tree.output())) ++entries;
+    EXPECT_EQ(entries, 2);
+}
+
+TEST(Report, UnwritableDirectoryThrowsCannotWrite) {
+    try {
+        write_failure_file("/proc/self/no-such-dir", "x");
+        FAIL() << "expected an Error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.exit_code(), ExitCode::CannotWrite);
+    }
+}
+
+// ---- entry points -----------------------------------------------------------
+
+TEST(EntryPoint, KindAsTheToolkitDecides) {
+    FakeTree tree;
+    EXPECT_EQ(entry_point_kind(tree.code(), "train.py"), EntryPointKind::PythonProgram);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train.sh"), EntryPointKind::Command);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train"), EntryPointKind::Command);
+    tree.write("code/setup.py", "");
+    EXPECT_EQ(entry_point_kind(tree.code(), "train.py"), EntryPointKind::PythonPackage);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train"), EntryPointKind::PythonPackage);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train.sh"), EntryPointKind::Command);  // extension first
+}
+
+TEST(EntryPoint, Commands) {
+    std::vector<std::string> args = {"--lr", "0.1"};
+    auto program = program_command(EntryPointKind::PythonProgram, "/c", "train.py", args, "/usr/bin/python3");
+    EXPECT_EQ(program.program, "/usr/bin/python3");
+    EXPECT_EQ(program.argv, (std::vector<std::string>{"/usr/bin/python3", "train.py", "--lr", "0.1"}));
+    auto package = program_command(EntryPointKind::PythonPackage, "/c", "my.pyth.py", args, "/usr/bin/python3");
+    EXPECT_EQ(package.argv, (std::vector<std::string>{"/usr/bin/python3", "-m", "myth", "--lr", "0.1"}));
+    auto command = program_command(EntryPointKind::Command, "/c", "train.sh", args, "");
+    EXPECT_EQ(command.program, "/c/train.sh");
+    EXPECT_EQ(command.argv, (std::vector<std::string>{"./train.sh", "--lr", "0.1"}));
+    EXPECT_TRUE(command.sh_fallback_on_enoexec);
+    EXPECT_EQ(command.to_string(), "./train.sh --lr 0.1");
+}
+
+TEST(EntryPoint, InstallSteps) {
+    FakeTree tree;
+    EXPECT_FALSE(install_step(EntryPointKind::PythonProgram, tree.code(), "/py"));
+    auto package = install_step(EntryPointKind::PythonPackage, tree.code(), "/py");
+    ASSERT_TRUE(package);
+    EXPECT_EQ(package->command.to_string(), "/py -m pip install .");
+    EXPECT_EQ(package->error_class, "InstallModuleError");
+    tree.write("code/requirements.txt", "numpy\n");
+    EXPECT_EQ(install_step(EntryPointKind::PythonPackage, tree.code(), "/py")->command.to_string(),
+              "/py -m pip install . -r requirements.txt");
+    auto program = install_step(EntryPointKind::PythonProgram, tree.code(), "/py");
+    ASSERT_TRUE(program);
+    EXPECT_EQ(program->command.to_string(), "/py -m pip install -r requirements.txt");
+    EXPECT_EQ(program->error_class, "InstallRequirementsError");
+    EXPECT_FALSE(install_step(EntryPointKind::Command, tree.code(), "/py"));
+}
+
+TEST(EntryPoint, FrameworkModuleNamesTravelAsArguments) {
+    auto c = framework_command("sagemaker_pytorch_container.training:main", "/py");
+    ASSERT_EQ(c.argv.size(), 5u);
+    EXPECT_EQ(c.argv[1], "-c");
+    EXPECT_EQ(c.argv[3], "sagemaker_pytorch_container.training");
+    EXPECT_EQ(c.argv[4], "main");
+    EXPECT_EQ(c.argv[2].find("sagemaker_pytorch_container"), std::string::npos);
+    EXPECT_THROW(framework_command("no_function", "/py"), ConfigError);
+    EXPECT_THROW(framework_command("a:b:c", "/py"), ConfigError);
+    EXPECT_THROW(framework_command(":main", "/py"), ConfigError);
+}
+
+TEST(EntryPoint, FindPython) {
+    FakeTree tree;
+    tree.write("bin/python", "#!/bin/sh\n", true);
+    Environ env{{"PATH", (tree.base() / "bin").string()}};
+    EXPECT_EQ(find_python(env), tree.base() / "bin/python");
+    tree.write("bin/python3", "#!/bin/sh\n", true);
+    EXPECT_EQ(find_python(env), tree.base() / "bin/python3");
+    env["SMTRAIN_PYTHON"] = "python";
+    EXPECT_EQ(find_python(env), tree.base() / "bin/python");
+    env["SMTRAIN_PYTHON"] = "/nonexistent/python";
+    EXPECT_THROW(find_python(env), Error);
+    Environ none{{"PATH", (tree.base() / "nothing").string()}};
+    try {
+        find_python(none);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.exit_code(), ExitCode::NotFound);
+    }
+}
+
+// ---- env formats and masking --------------------------------------------------
+
+TEST(EnvFormat, ShellQuoting) {
+    EXPECT_EQ(shell_quote("plain"), "'plain'");
+    EXPECT_EQ(shell_quote("it's $(x) `y`"), "'it'\\''s $(x) `y`'");
+    EXPECT_TRUE(is_shell_name("SM_HP_LR"));
+    EXPECT_FALSE(is_shell_name("SM_HP_LEARNING-RATE"));
+    EXPECT_FALSE(is_shell_name("1X"));
+}
+
+TEST(EnvFormat, Formats) {
+    EnvVars vars = {{"SM_A", "x'y"}, {"SM_HP_B-C", "1"}, {"SM_D", "line1\n$HOME \"q\" \\"}};
+    EXPECT_EQ(format_variables(vars, EnvFormat::Export),
+              "export SM_A='x'\\''y'\n"
+              "# skipped SM_HP_B-C: not a valid shell variable name\n"
+              "export SM_D='line1\n$HOME \"q\" \\'\n");
+    EXPECT_EQ(format_variables(vars, EnvFormat::Dotenv),
+              "SM_A=\"x'y\"\n"
+              "# skipped SM_HP_B-C: not a valid shell variable name\n"
+              "SM_D=\"line1\\n\\$HOME \\\"q\\\" \\\\\"\n");
+    EXPECT_EQ(format_variables(vars, EnvFormat::Json),
+              "{\n  \"SM_A\": \"x'y\",\n  \"SM_HP_B-C\": \"1\",\n  \"SM_D\": \"line1\\n$HOME \\\"q\\\" \\\\\"\n}\n");
+    EXPECT_EQ(format_variables({{"SM_X\nrm -rf /", "v"}}, EnvFormat::Export),
+              "# skipped SM_X?rm -rf /: not a valid shell variable name\n");
+}
+
+TEST(Masking, SecretNames) {
+    EXPECT_TRUE(is_secret_name("AWS_SECRET_ACCESS_KEY"));
+    EXPECT_TRUE(is_secret_name("AWS_ACCESS_KEY_ID"));
+    EXPECT_TRUE(is_secret_name("SM_HP_API_TOKEN"));
+    EXPECT_TRUE(is_secret_name("db_password"));
+    EXPECT_TRUE(is_secret_name("GOOGLE_APPLICATION_CREDENTIALS"));
+    EXPECT_FALSE(is_secret_name("SM_HP_LEARNING_RATE"));
+}
+
+TEST(Masking, InvocationMessage) {
+    Value env = Value::dict();
+    Value hps = Value::dict();
+    hps.set("api_token", Value("tok-123456"));
+    hps.set("lr", Value(0.1));
+    env.set("hyperparameters", hps);
+    EnvVars vars = {{"SM_HP_API_TOKEN", "tok-123456"}, {"SM_HPS", R"({"api_token":"tok-123456","lr":0.1})"}};
+    std::string message = invocation_message(env, vars, "/py train.py --api_token tok-123456 --lr 0.1");
+    EXPECT_EQ(message,
+              "Invoking user script\n\nTraining Env:\n\n"
+              "{\n    \"hyperparameters\": {\n        \"api_token\": \"****\",\n        \"lr\": 0.1\n    }\n}"
+              "\n\nEnvironment variables:\n\n"
+              "SM_HP_API_TOKEN=****\nSM_HPS={\"api_token\":\"****\",\"lr\":0.1}"
+              "\n\nInvoking script with the following command:\n\n"
+              "/py train.py --api_token **** --lr 0.1\n\n");
+}
+
+// ---- supervisor -------------------------------------------------------------
+
+SpawnSpec shell(const std::string& script) {
+    SpawnSpec spec;
+    spec.program = "/bin/sh";
+    spec.argv = {"sh", "-c", script};
+    spec.env = {"PATH=/usr/bin:/bin"};
+    return spec;
+}
+
+TEST(Supervisor, ExitCodeAndStderrTail) {
+    SignalBlock signals;
+    FakeTree tree;
+    int sink = open((tree.root() / "err").c_str(), O_WRONLY | O_CREAT, 0644);
+    SupervisorOptions options;
+    options.stderr_sink = sink;
+    RunResult r = supervise(shell("echo one >&2; echo two >&2; exit 7"), signals, options);
+    close(sink);
+    EXPECT_EQ(r.exit_code, 7);
+    EXPECT_EQ(r.stderr_capture.tail(), "one\ntwo\n");
+    EXPECT_EQ(read_file(tree.root() / "err"), "one\ntwo\n");  // passed through as it came
+}
+
+TEST(Supervisor, KilledBySignal) {
+    SignalBlock signals;
+    SupervisorOptions options;
+    options.stderr_sink = -1;
+    RunResult r = supervise(shell("kill -USR1 $$"), signals, options);
+    EXPECT_EQ(r.exit_code, 128 + SIGUSR1);
+    EXPECT_EQ(r.term_signal, SIGUSR1);
+}
+
+TEST(Supervisor, LineRewriterSeesWholeLines) {
+    SignalBlock signals;
+    FakeTree tree;
+    int sink = open((tree.root() / "out").c_str(), O_WRONLY | O_CREAT, 0644);
+    SupervisorOptions options;
+    options.stdout_sink = sink;
+    options.stdout_rewriter = [](std::string_view line) { return "<" + std::string(line) + ">"; };
+    RunResult r = supervise(shell("printf 'a'; sleep 0.05; printf 'b\\nc\\n'; printf 'tail'"), signals, options);
+    close(sink);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(read_file(tree.root() / "out"), "<ab>\n<c>\n<tail>");
+}
+
+TEST(Supervisor, MissingProgramIsASpawnError) {
+    SignalBlock signals;
+    SpawnSpec spec;
+    spec.program = "/nonexistent/program";
+    try {
+        supervise(spec, signals);
+        FAIL();
+    } catch (const SpawnError& e) {
+        EXPECT_EQ(e.exit_code(), ExitCode::NotFound);
+        EXPECT_EQ(std::string(e.what()), "cannot run /nonexistent/program: execve: No such file or directory");
+    }
+}
+
+TEST(Supervisor, ScriptWithoutShebangFallsBackToSh) {
+    SignalBlock signals;
+    FakeTree tree;
+    auto script = tree.write("code/noshebang", "echo \"from sh: $1\" >&2\n", true);
+    SpawnSpec spec;
+    spec.program = script;
+    spec.argv = {"./noshebang", "a b"};
+    spec.sh_fallback_on_enoexec = true;
+    SupervisorOptions options;
+    options.stderr_sink = -1;
+    RunResult r = supervise(spec, signals, options);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.stderr_capture.tail(), "from sh: a b\n");
+}
+
+}  // namespace
+}  // namespace smtrain::launcher

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Test support: temporary directories and fake SageMaker trees that clean up
+// after themselves. Tests never touch a real /opt/ml: they point
+// SAGEMAKER_BASE_DIR (and LoadOptions::default_base) at one of these.
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace smtrain::testing {
+
+/// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        const char* tmp = std::getenv("TMPDIR");
+        std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/smtrain-test-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        root_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(root_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const std::filesystem::path& path() const { return root_; }
+
+    /// Writes `text` to `relative` (parents created) and returns the full path.
+    std::filesystem::path write(const std::filesystem::path& relative, std::string_view text) const {
+        const auto full = root_ / relative;
+        std::filesystem::create_directories(full.parent_path());
+        std::ofstream out(full, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out) throw std::runtime_error("cannot write " + full.string());
+        return full;
+    }
+
+    /// As write(), then chmod 0755: a fake program for PATH.
+    std::filesystem::path write_executable(const std::filesystem::path& relative, std::string_view text) const {
+        const auto full = write(relative, text);
+        ::chmod(full.c_str(), 0755);
+        return full;
+    }
+
+    std::filesystem::path mkdir(const std::filesystem::path& relative) const {
+        const auto full = root_ / relative;
+        std::filesystem::create_directories(full);
+        return full;
+    }
+
+private:
+    std::filesystem::path root_;
+};
+
+/// A SageMaker tree at <temp>/opt/ml with the three config files.
+class TrainingTree : public TempDir {
+public:
+    /// Starts as a one-host job: algo-1, no channels, no hyperparameters.
+    TrainingTree() {
+        mkdir("opt/ml/code");
+        mkdir("opt/ml/model");
+        mkdir("opt/ml/output/data");
+        hyperparameters("{}");
+        input_data_config("{}");
+        resource_config(R"({"current_host": "algo-1", "hosts": ["algo-1"]})");
+    }
+
+    std::filesystem::path base() const { return path() / "opt" / "ml"; }
+    std::string base_string() const { return base().string(); }
+
+    void hyperparameters(std::string_view json) const { write("opt/ml/input/config/hyperparameters.json", json); }
+    void resource_config(std::string_view json) const { write("opt/ml/input/config/resourceconfig.json", json); }
+    void input_data_config(std::string_view json) const { write("opt/ml/input/config/inputdataconfig.json", json); }
+};
+
+}  // namespace smtrain::testing
