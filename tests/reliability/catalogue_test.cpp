@@ -182,7 +182,7 @@ TEST_P(Catalogue, OneClearLineTheDocumentedExitAndBoundedCost) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Bad, Catalogue, ::testing::ValuesIn(case_names()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
 
 // The base tree itself trains: each case fails because of its one broken piece.
 TEST(CatalogueBase, ValidTreeTrains) {

@@ -194,7 +194,7 @@ TEST_F(KernelLimits, TenThousandHyperparametersStillStartTheProgram) {
     const std::string vars = seen("vars");
     EXPECT_NE(vars.find("SM_HPS unset file\n"), std::string::npos) << vars;
     EXPECT_NE(vars.find("SM_USER_ARGS unset file\n"), std::string::npos) << vars;
-    EXPECT_EQ(seen("SM_HPS").substr(0, 40), R"({"hp_0":"value-0","hp_1":"value-1","hp_10)");
+    EXPECT_EQ(seen("SM_HPS").substr(0, 41), R"({"hp_0":"value-0","hp_1":"value-1","hp_10)");
 }
 
 // Nothing over 128 KiB, but more than ARG_MAX together: with a 512 KiB stack

@@ -70,7 +70,7 @@ std::function<bool()> tmpfs_on(const fs::path& dir, bool read_only, bool fill) {
     return [target, filler, read_only, fill] {
         if (unshare(CLONE_NEWNS) != 0) return false;
         if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
-        if (mount("tmpfs", target->c_str(), "tmpfs", read_only ? MS_RDONLY : 0UL, "size=64k") != 0) return false;
+        if (mount("tmpfs", target->c_str(), "tmpfs", read_only ? static_cast<unsigned long>(MS_RDONLY) : 0UL, "size=64k") != 0) return false;
         if (fill) {
             const int fd = open(filler->c_str(), O_WRONLY | O_CREAT, 0644);
             if (fd < 0) return false;
