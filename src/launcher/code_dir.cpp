@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "code_dir.hpp"
 
+#include "../s3/code_download.hpp"
 #include "../s3/extract.hpp"
 
 #include <smtrain/error.hpp>
@@ -30,12 +31,6 @@ bool looks_like_tarball(const fs::path& file) {
            (h.size() >= 262 && h.substr(257, 5) == "ustar");
 }
 
-void download_from_s3(const std::string& uri, const fs::path& code_dir, const Environ&) {
-    (void)code_dir;
-    throw Error("sagemaker_submit_directory: " + uri + ": s3:// code is not supported by this build of sm-train yet",
-                ExitCode::Unavailable);
-}
-
 }  // namespace
 
 bool is_empty_dir(const fs::path& dir) {
@@ -44,7 +39,7 @@ bool is_empty_dir(const fs::path& dir) {
     return fs::is_empty(dir, ec);
 }
 
-void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, const Environ& env) {
+void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, const Environ&) {
     std::error_code ec;
     fs::create_directories(code_dir, ec);
     if (ec) fail("cannot create " + code_dir.string(), ec);
@@ -53,7 +48,8 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         return;
     }
     if (module_dir.rfind("s3://", 0) == 0) {
-        download_from_s3(module_dir, code_dir, env);
+        spdlog::info("Downloading {} into the code directory {}", module_dir, code_dir.string());
+        s3::prepare_code_from_s3(module_dir, code_dir);
         return;
     }
     fs::path source(module_dir);

@@ -4,8 +4,9 @@
 /// output/success and output/failure, as the toolkit writes them.
 ///
 /// SageMaker shows the first 1024 characters of output/failure as the job's
-/// FailureReason. Files are written atomically (temp file, fsync, link) and an
-/// existing failure file is never replaced: a program may write its own reason.
+/// FailureReason. The failure file is written atomically (temp file, fsync,
+/// link, directory fsync) and an existing one is never replaced: a program may
+/// write its own reason. The success file is empty, so creating it is atomic.
 
 #include <filesystem>
 #include <optional>

@@ -101,6 +101,23 @@ void StderrCapture::feed(std::string_view bytes) {
 
     // Lines: only needed until the capture is full.
     if (captured_bytes_ >= kCaptureLimit) return;
+    if (!started_ && !partial_cut_) {
+        // Fast path while no error has been seen: markers hold no '\n', so
+        // a chunk whose complete lines name no error class needs no line
+        // splitting at all; only its unfinished last line is kept.
+        const void* last_nl_ptr = memrchr(bytes.data(), '\n', bytes.size());
+        if (last_nl_ptr) {
+            std::size_t last_nl = static_cast<std::size_t>(static_cast<const char*>(last_nl_ptr) - bytes.data());
+            std::size_t first_nl = bytes.find('\n');
+            std::string first_line = partial_;
+            first_line.append(bytes.substr(0, first_nl));
+            if (!names_error_class(first_line) && !names_error_class(bytes.substr(first_nl, last_nl - first_nl))) {
+                partial_.assign(bytes.substr(last_nl + 1, kMaxLine));
+                partial_cut_ = bytes.size() - last_nl - 1 > kMaxLine;
+                return;
+            }
+        }
+    }
     while (!bytes.empty()) {
         const void* nl = std::memchr(bytes.data(), '\n', bytes.size());
         std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : bytes.size();

@@ -4,6 +4,7 @@
 #include "signals.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -13,12 +14,15 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <vector>
 #include <cstring>
 
 namespace smtrain::launcher {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kReadBuffer = 1 << 20;
 
 /// Writes all of `data` to `fd`; on a broken or failing sink, disables it
 /// (sets fd to -1) so the program keeps running and the capture keeps working.
@@ -84,7 +88,7 @@ struct Stream {
     bool open() const { return fd >= 0; }
 
     /// Reads what is available; false at EOF (the stream is closed then).
-    bool pump_available(std::array<char, 65536>& buffer) {
+    bool pump_available(std::vector<char>& buffer) {
         while (fd >= 0) {
             ssize_t n = read(fd, buffer.data(), buffer.size());
             if (n > 0) {
@@ -149,7 +153,11 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
 
     bool main_exited = false;
     std::optional<Clock::time_point> kill_deadline;
-    std::array<char, 65536> buffer;
+    // Larger pipes and reads mean fewer wake-ups for a program that logs a lot.
+    std::vector<char> buffer(kReadBuffer);
+    for (int fd : {child.stderr_fd, child.stdout_fd}) {
+        if (fd >= 0) fcntl(fd, F_SETPIPE_SZ, static_cast<int>(kReadBuffer));  // best effort
+    }
 
     auto send = [&](int signo) {
         // The whole group, so helpers the program started hear it too; fall

@@ -227,6 +227,10 @@ int report_program_result(const RunOutcome& outcome, const fs::path& output_dir)
 
 void report_own_failure(const std::string& what, const Environ& environ) {
     std::string line = "sm-train: " + what;
+    // One line, whatever a lower layer put in its message.
+    for (char& c : line) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
     std::fputs((line + "\n").c_str(), stderr);
     std::fflush(stderr);
     std::optional<fs::path> output = output_dir_without_env(environ);
@@ -256,7 +260,15 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
         program.python = find_python(environ);
         program.command = framework_command(*env.framework_module(), program.python);
     } else {
-        if (!options.dry_run) prepare_code_dir(env.module_dir(), code_dir, environ);
+        if (!options.dry_run) {
+            // SageMaker creates these; a local tree may not have them, and a
+            // program writing its own output/failure must find the directory.
+            for (const fs::path& dir : {output_dir, env.paths().model}) {
+                std::error_code ec;
+                fs::create_directories(dir, ec);
+            }
+            prepare_code_dir(env.module_dir(), code_dir, environ);
+        }
         program = resolve_program(env, environ, options.dry_run);
     }
 

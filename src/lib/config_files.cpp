@@ -111,7 +111,7 @@ Value read_json_file(const std::filesystem::path& path) {
     std::string text = universal_newlines(read_regular_file(path, file));
     if (only_whitespace(text)) throw ConfigError(file, "", "file is empty: " + path.string());
     try {
-        return parse_json(text);
+        return parse_json(text, max_json_depth);
     } catch (const JsonSyntaxError& e) {
         throw ConfigError(file, "", std::string("invalid JSON: ") + e.what());
     }

@@ -14,6 +14,10 @@
 
 namespace smtrain::detail {
 
+/// How deeply nested SageMaker's JSON may be. Python's json module gives up near its
+/// recursion limit of 1000 (RecursionError); real configs are a few levels deep.
+inline constexpr std::size_t max_json_depth = 1000;
+
 /// `parent` extended by a dict key: `$.hosts`, or `$["key with space"]` when the
 /// key is not an identifier.
 std::string json_path_key(std::string_view parent, std::string_view key);

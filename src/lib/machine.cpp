@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <smtrain/machine.hpp>
 
+#include "config_files.hpp"
+
 #include <smtrain/json.hpp>
 #include <smtrain/value.hpp>
 
@@ -199,7 +201,7 @@ int count_gpus(const std::string& output) {
 // not such a list (the toolkit would crash on it instead).
 int count_neuron_cores(const std::string& output) {
     try {
-        const Value devices = parse_json(output);
+        const Value devices = parse_json(output, detail::max_json_depth);
         if (!devices.is_list()) return 0;
         long long cores = 0;
         for (const Value& device : devices.as_list()) {

@@ -75,14 +75,16 @@ std::optional<std::string> region_from_config_text(std::string_view text, std::s
 }
 
 std::optional<std::string> default_region(const Environ& env) {
+    // botocore itself ignores AWS_REGION; the other AWS SDKs read it first, and so do we.
     if (auto region = lookup(env, "AWS_REGION")) return region;
     if (auto region = lookup(env, "AWS_DEFAULT_REGION")) return region;
 
+    // botocore looks at AWS_DEFAULT_PROFILE before AWS_PROFILE.
     std::string profile = "default";
-    if (auto p = lookup(env, "AWS_PROFILE"); p && !p->empty()) {
-        profile = *p;
-    } else if (auto dp = lookup(env, "AWS_DEFAULT_PROFILE"); dp && !dp->empty()) {
+    if (auto dp = lookup(env, "AWS_DEFAULT_PROFILE"); dp && !dp->empty()) {
         profile = *dp;
+    } else if (auto p = lookup(env, "AWS_PROFILE"); p && !p->empty()) {
+        profile = *p;
     }
     const std::string config_file = lookup(env, "AWS_CONFIG_FILE").value_or("~/.aws/config");
     std::ifstream in(expand_user(config_file, env));

@@ -10,8 +10,8 @@
 namespace smtrain::detail {
 
 /// AWS_REGION, else AWS_DEFAULT_REGION (a set variable wins even when empty, as in
-/// botocore), else `region` of the profile (AWS_PROFILE, else AWS_DEFAULT_PROFILE,
-/// else "default") in AWS_CONFIG_FILE or ~/.aws/config. nullopt when none.
+/// botocore), else `region` of the profile (AWS_DEFAULT_PROFILE, else AWS_PROFILE,
+/// else "default", botocore's order) in AWS_CONFIG_FILE or ~/.aws/config. nullopt when none.
 std::optional<std::string> default_region(const Environ& env);
 
 /// `region` of `profile` in an AWS config file's text (INI as configparser reads it:

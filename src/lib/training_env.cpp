@@ -29,8 +29,15 @@ bool is_fixed_sagemaker_key(std::string_view key) {
 // value is not a string: json.loads raises TypeError and the toolkit keeps it).
 Value decode_hyperparameter(const Value& v) {
     if (!v.is_string()) return v;
+    const std::string& text = v.as_string();
+    // Plain words ("resnet", "plain text") cannot start a JSON value; skipping them
+    // here gives the same result as the failed parse without the cost of a throw.
+    const auto first = text.find_first_not_of(" \t\n\r");
+    if (first == std::string::npos || std::string_view("{[\"-0123456789tfnNI").find(text[first]) == std::string_view::npos) {
+        return v;
+    }
     try {
-        return parse_json(v.as_string());
+        return parse_json(text, detail::max_json_depth);
     } catch (const JsonSyntaxError&) {
         return v;
     }
@@ -127,26 +134,26 @@ TrainingEnv TrainingEnv::load(const LoadOptions& options) {
 
     // The toolkit's order: resource config, input data config, hyperparameters.
     Value resource_config = detail::read_json_file(te.paths_.resource_config_file());
-    const detail::ResourceConfig rc = detail::parse_resource_config(resource_config, Checker("resourceconfig.json"));
+    detail::ResourceConfig rc = detail::parse_resource_config(resource_config, Checker("resourceconfig.json"));
     Value input_data_config = detail::read_json_file(te.paths_.input_data_config_file());
     te.channel_input_dirs_ = read_channels(input_data_config, te.paths_);
     Hyperparameters hp = read_hyperparameters(detail::read_json_file(te.paths_.hyperparameters_file()));
 
-    const detail::Cluster cluster =
+    detail::Cluster cluster =
         detail::derive_cluster(rc, hp.additional, Checker("hyperparameters.json"), "$");
-    te.hosts_ = rc.hosts;
-    te.current_host_ = rc.current_host;
-    te.current_instance_type_ = rc.current_instance_type;
-    te.current_instance_group_ = rc.current_instance_group;
-    te.network_interface_name_ = rc.network_interface_name;
-    te.topology_ = rc.topology;
-    te.instance_groups_ = cluster.instance_groups;
-    te.instance_groups_dict_ = cluster.instance_groups_dict;
-    te.current_instance_group_hosts_value_ = cluster.current_instance_group_hosts_value;
-    te.current_instance_group_hosts_ = cluster.current_instance_group_hosts;
-    te.distribution_instance_groups_ = cluster.distribution_instance_groups;
-    te.distribution_hosts_ = cluster.distribution_hosts;
-    te.master_hostname_ = cluster.master_hostname;
+    te.hosts_ = std::move(rc.hosts);
+    te.current_host_ = std::move(rc.current_host);
+    te.current_instance_type_ = std::move(rc.current_instance_type);
+    te.current_instance_group_ = std::move(rc.current_instance_group);
+    te.network_interface_name_ = std::move(rc.network_interface_name);
+    te.topology_ = std::move(rc.topology);
+    te.instance_groups_ = std::move(cluster.instance_groups);
+    te.instance_groups_dict_ = std::move(cluster.instance_groups_dict);
+    te.current_instance_group_hosts_value_ = std::move(cluster.current_instance_group_hosts_value);
+    te.current_instance_group_hosts_ = std::move(cluster.current_instance_group_hosts);
+    te.distribution_instance_groups_ = std::move(cluster.distribution_instance_groups);
+    te.distribution_hosts_ = std::move(cluster.distribution_hosts);
+    te.master_hostname_ = std::move(cluster.master_hostname);
     te.is_master_ = cluster.is_master;
     te.is_hetero_ = cluster.is_hetero;
     te.distribution_enabled_ = cluster.distribution_enabled;

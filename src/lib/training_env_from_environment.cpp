@@ -92,7 +92,7 @@ Value parse_training_env(const Environ& env, const Checker& check) {
     const auto text = lookup(env, source);
     if (!text) check.fail("", "not set (the program was not started by a SageMaker training launcher)");
     try {
-        return parse_json(*text);
+        return parse_json(*text, detail::max_json_depth);
     } catch (const JsonSyntaxError& e) {
         check.fail("", std::string("invalid JSON: ") + e.what());
     }

@@ -21,6 +21,9 @@ TEST(Region, EnvironmentVariablesInOrder) {
     TrainingTree tree;
     EXPECT_EQ(region_with(tree, {{"AWS_REGION", "us-east-1"}, {"AWS_DEFAULT_REGION", "us-west-2"}}), "us-east-1");
     EXPECT_EQ(region_with(tree, {{"AWS_DEFAULT_REGION", "us-west-2"}}), "us-west-2");
+    // Set but empty stops the search, as in botocore.
+    tree.write(".aws/config", "[default]\nregion = sa-east-1\n");
+    EXPECT_EQ(region_with(tree, {{"AWS_DEFAULT_REGION", ""}}), "");
 }
 
 TEST(Region, ConfigFileDefaultProfile) {
@@ -36,6 +39,10 @@ TEST(Region, ConfigFileNamedProfileAndFileVariable) {
     EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()}, {"AWS_PROFILE", "dev"}}), "eu-north-1");
     EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()}}), "us-east-2");
     EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()}, {"AWS_PROFILE", "missing"}}), "");
+    // botocore's order: AWS_DEFAULT_PROFILE before AWS_PROFILE.
+    EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()}, {"AWS_PROFILE", "dev"},
+                                 {"AWS_DEFAULT_PROFILE", "default"}}),
+              "us-east-2");
 }
 
 TEST(Region, NoneAnywhereIsEmpty) {

@@ -94,8 +94,15 @@ TEST(ConfigFiles, TopLevelMustBeAnObject) {
 }
 
 TEST(ConfigFiles, DeepNestingIsAnErrorNotACrash) {
-    EXPECT_NE(hyperparameter_error(std::string(100000, '[')).find("hyperparameters.json: invalid JSON: "),
-              std::string::npos);
+    EXPECT_EQ(hyperparameter_error(std::string(100000, '[')),
+              "hyperparameters.json: invalid JSON: nesting too deep (more than 1000 levels): line 1 column 1001 (char 1000)");
+}
+
+TEST(Hyperparameters, DeeplyNestedValueStaysAString) {
+    TrainingTree tree;
+    tree.hyperparameters("{\"deep\": \"" + std::string(5000, '[') + "\"}");
+    const TrainingEnv env = load_tree(tree);
+    EXPECT_EQ(env.hyperparameter<std::string>("deep"), std::string(5000, '['));
 }
 
 TEST(ResourceConfig, Hosts) {

@@ -80,7 +80,10 @@ private:
 /// A started sm-train (or any command): stdout and stderr go to files.
 class Process {
 public:
-    Process(std::vector<std::string> argv, const std::map<std::string, std::string>& env_overrides, const fs::path& dir)
+    /// Starts argv[0] (a path) with the environment plus `env_overrides`, its
+    /// output in `dir`; in `cwd` when given.
+    Process(std::vector<std::string> argv, const std::map<std::string, std::string>& env_overrides, const fs::path& dir,
+            const fs::path& cwd = {})
         : out_(dir / "sm-train.stdout"), err_(dir / "sm-train.stderr") {
         std::map<std::string, std::string> env;
         for (char** e = environ; *e; ++e) {
@@ -106,6 +109,7 @@ public:
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
         posix_spawnattr_t attr;
         posix_spawnattr_init(&attr);
         sigset_t empty;

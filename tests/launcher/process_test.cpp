@@ -22,8 +22,8 @@ const std::string kHostileHyperparameters =
 
 /// The argv those hyperparameters must produce, written out by hand, one per line in [brackets].
 const std::string kHostileArgv =
-    "[--a][$(touch /tmp/smtrain-launcher-test-pwned)][--b][`touch /tmp/smtrain-launcher-test-pwned`]"
-    "[--c][it's \"quoted\"][--d][x; touch /tmp/smtrain-launcher-test-pwned][--e][two\nlines]"
+    "[-a][$(touch /tmp/smtrain-launcher-test-pwned)][-b][`touch /tmp/smtrain-launcher-test-pwned`]"
+    "[-c][it's \"quoted\"][-d][x; touch /tmp/smtrain-launcher-test-pwned][-e][two\nlines]"
     "[-f][  spaced  out ][-g][$HOME]";
 
 class SmTrain : public ::testing::Test {
@@ -97,7 +97,7 @@ TEST_F(SmTrain, PythonPackageIsInstalledThenRunAsModule) {
     EXPECT_EQ(read_file(tree.base() / "model.pip"), "[-m][pip][install][.][-r][requirements.txt]");
     EXPECT_EQ(read_file(tree.model() / "argv"), kHostileArgv);
     EXPECT_NE(last->err().find("Invoking script with the following command:\n\n" + fake_python.string() +
-                               " -m train --a $(touch"),
+                               " -m train -a $(touch"),
               std::string::npos);
 }
 
@@ -156,12 +156,33 @@ TEST_F(SmTrain, LocalTarballIsExtractedIntoAnEmptyCodeDir) {
     EXPECT_EQ(read_file(tree.model() / "argv"), "[-x][1]");
 }
 
-TEST_F(SmTrain, S3SubmitDirectoryFailsClearlyWhenUnsupported) {
-    tree.hyperparameters(R"({"sagemaker_submit_directory":"s3://bucket/src/sourcedir.tar.gz","sagemaker_program":"train.py"})");
+TEST_F(SmTrain, S3SubmitDirectoryIsDownloadedAndExtracted) {
+    // A real S3 endpoint on loopback (moto), holding the code tarball.
+    tree.write("../src/train.sh", "#!/bin/sh\n" + kPrintArgvSh, true);
+    Process tar({"/bin/tar", "czf", (tree.root() / "sourcedir.tar.gz").string(), "-C", (tree.root() / "src").string(),
+                 "train.sh"},
+                {}, tree.root());
+    ASSERT_EQ(tar.exit_code(), 0);
+    Process server({"/usr/bin/env", "python3", SMTRAIN_S3_SERVER, (tree.root() / "port").string(), "code-bucket",
+                    "job/source/sourcedir.tar.gz", (tree.root() / "sourcedir.tar.gz").string()},
+                   {}, tree.root());
+    if (!wait_for_file(tree.root() / "port", std::chrono::seconds(30))) GTEST_SKIP() << "moto not available: " << server.err();
+    std::string endpoint = "http://127.0.0.1:" + read_file(tree.root() / "port");
     std::filesystem::remove_all(tree.code());
-    int code = run();
-    EXPECT_NE(code, 0);
-    EXPECT_TRUE(tree.has_failure());
+    tree.hyperparameters(R"({"sagemaker_submit_directory":"s3://code-bucket/job/source/sourcedir.tar.gz",)"
+                         R"("sagemaker_program":"train.sh","x":"1"})");
+    ASSERT_EQ(run({"train"}, {{"S3_ENDPOINT_URL", endpoint}, {"AWS_ACCESS_KEY_ID", "test"},
+                              {"AWS_SECRET_ACCESS_KEY", "test"}, {"AWS_REGION", "us-east-1"}}),
+              0)
+        << last->err();
+    EXPECT_EQ(read_file(tree.model() / "argv"), "[-x][1]");
+}
+
+TEST_F(SmTrain, SubmitDirectoryThatDoesNotExist) {
+    std::filesystem::remove_all(tree.code());
+    tree.hyperparameters(R"({"sagemaker_submit_directory":"/nonexistent/src","sagemaker_program":"train.py"})");
+    EXPECT_EQ(run(), 66);
+    EXPECT_EQ(tree.failure(), "sm-train: sagemaker_submit_directory: /nonexistent/src: no such file or directory");
 }
 
 TEST_F(SmTrain, EnvironmentHasSmVariablesAndCodeDirFirstOnPythonPath) {
@@ -172,6 +193,20 @@ TEST_F(SmTrain, EnvironmentHasSmVariablesAndCodeDirFirstOnPythonPath) {
     ASSERT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}, {"PYTHONPATH", "/inherited"}}), 0) << last->err();
     EXPECT_EQ(read_file(tree.model() / "env"), (tree.base() / "input/data/dataset").string() + "|" +
                                                    tree.code().string() + ":/inherited|algo-1|" + tree.code().string());
+}
+
+TEST_F(SmTrain, SeedExampleRunsFromTheRepositoryRoot) {
+    // The README's main command: sm-train on a copy of examples/opt_ml, from the repository root.
+    std::filesystem::remove_all(tree.base());
+    std::filesystem::copy(std::string(SMTRAIN_SOURCE_DIR) + "/examples/opt_ml", tree.base(),
+                          std::filesystem::copy_options::recursive);
+    last = std::make_unique<Process>(std::vector<std::string>{kSmTrain, "train"}, env(), tree.root(), SMTRAIN_SOURCE_DIR);
+    ASSERT_EQ(last->exit_code(), 0) << last->err();
+    EXPECT_EQ(last->out(), "hp1=3 hp2=0.25 hp3='hello world'\ndataset=" + (tree.base() / "input/data/dataset").string() +
+                               "\nfiles=['train.csv'] rows=5\nmodel written to " + (tree.model() / "model.json").string() +
+                               "\n");
+    EXPECT_EQ(read_file(tree.model() / "model.json"), R"({"hp1": 3, "hp2": 0.25, "hp3": "hello world", "rows": 5})");
+    EXPECT_TRUE(tree.has_success());
 }
 
 // ---- failure reports ----------------------------------------------------------
@@ -305,7 +340,8 @@ TEST_F(SmTrainSignals, SignalBeforeTheProgramStartsStopsTheHostWait) {
 }
 
 TEST_F(SmTrainSignals, HostThatNeverResolvesGivesUp) {
-    tree.write("input/config/resourceconfig.json", R"({"current_host":"algo-1","hosts":["no-such-host.invalid"]})");
+    tree.write("input/config/resourceconfig.json",
+               R"({"current_host":"no-such-host.invalid","hosts":["no-such-host.invalid"]})");
     tree.write("code/train.sh", "#!/bin/sh\n");
     EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}, {"SM_STUDIO_LOCAL_MODE", "false"},
                               {"SMTRAIN_DNS_WAIT_TIMEOUT_S", "0.5"}}),

@@ -18,5 +18,6 @@ if(TARGET smtrain_launcher)
   target_compile_definitions(launcher_process_test PRIVATE
     SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
     SMTRAIN_PRINT_SIGNALS="$<TARGET_FILE:smtrain_test_print_signals>"
-    SMTRAIN_MAKE_ORPHANS="$<TARGET_FILE:smtrain_test_make_orphans>")
+    SMTRAIN_MAKE_ORPHANS="$<TARGET_FILE:smtrain_test_make_orphans>"
+    SMTRAIN_S3_SERVER="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_server.py")
 endif()

@@ -70,7 +70,7 @@ TEST(StderrCapture, MemoryStaysBounded) {
     EXPECT_EQ(c.tail().size(), StderrCapture::kTailLimit);
     EXPECT_LE(c.error_message().size(), StderrCapture::kCaptureLimit);
     EXPECT_EQ(c.error_message().substr(0, 40), "ValueError number 0 of a long run\nValueE");
-    EXPECT_EQ(c.tail().substr(c.tail().size() - 35), "ValueError number 999 of a long run\n");
+    EXPECT_EQ(c.tail().substr(c.tail().size() - 36), "ValueError number 999 of a long run\n");
 }
 
 TEST(StderrCapture, HugeLineIsCutNotHeld) {

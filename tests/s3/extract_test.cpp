@@ -167,6 +167,9 @@ struct Hostile {
     const char* message_part;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const Hostile& h, std::ostream* os) { *os << h.name; }
+
 class ExtractHostile : public testing::TestWithParam<Hostile> {};
 
 TEST_P(ExtractHostile, RefusesAndWritesNothingOutside) {

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# S3 tests (issue 4). Label: s3.
+# S3 tests (issue 4). Label: s3. They talk to real servers on loopback: one
+# moto S3 server for the whole run (a CTest fixture; a test binary run by hand
+# starts its own), plus per-test python3 helpers in this directory.
 if(TARGET smtrain_launcher)
   set(SMTRAIN_S3_TEST_LIBS smtrain_launcher)
 else()
@@ -13,12 +15,24 @@ else()
   set(SMTRAIN_S3_TEST_LIBS smtrain_s3_for_tests)
 endif()
 
-smtrain_add_gtest(smtrain_s3_tests
-  SOURCES
-    ${CMAKE_CURRENT_LIST_DIR}/extract_test.cpp
-  LIBS ${SMTRAIN_S3_TEST_LIBS}
-  LABELS s3)
+# Not smtrain_add_gtest: the discovered tests need the moto fixture and a longer timeout.
+add_executable(smtrain_s3_tests
+  ${CMAKE_CURRENT_LIST_DIR}/extract_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/client_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/servers.cpp)
 # The tests write tarballs with libarchive's pax writer, which drags in the
 # table of every writer (xar needs libxml2, the digests need nettle): only the
 # tests link those, after the static libarchive.
-target_link_libraries(smtrain_s3_tests PRIVATE ${SMTRAIN_STATIC_archive} xml2 nettle)
+target_link_libraries(smtrain_s3_tests PRIVATE smtrain::smtrain ${SMTRAIN_S3_TEST_LIBS}
+  ${SMTRAIN_STATIC_archive} xml2 nettle GTest::gtest GTest::gtest_main smtrain_warnings)
+target_compile_definitions(smtrain_s3_tests PRIVATE SMTRAIN_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+
+set(SMTRAIN_S3_MOTO_STATE ${CMAKE_CURRENT_BINARY_DIR}/s3-moto.state)
+add_test(NAME s3.moto.start COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/moto_ctl.py start ${SMTRAIN_S3_MOTO_STATE})
+add_test(NAME s3.moto.stop COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/moto_ctl.py stop ${SMTRAIN_S3_MOTO_STATE})
+set_tests_properties(s3.moto.start PROPERTIES FIXTURES_SETUP s3_moto LABELS s3 TIMEOUT 120)
+set_tests_properties(s3.moto.stop PROPERTIES FIXTURES_CLEANUP s3_moto LABELS s3)
+gtest_discover_tests(smtrain_s3_tests DISCOVERY_TIMEOUT 60
+  PROPERTIES LABELS s3 FIXTURES_REQUIRED s3_moto TIMEOUT 300
+             ENVIRONMENT SMTRAIN_TEST_MOTO_STATE=${SMTRAIN_S3_MOTO_STATE})

@@ -22,6 +22,8 @@ int children_of(pid_t parent, int& zombies) {
     int count = 0;
     zombies = 0;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;  // self, thread-self, ...
         std::ifstream stat(entry.path() / "stat");
         std::string line;
         if (!std::getline(stat, line)) continue;

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "commands.hpp"
+
+#include "instance_types.hpp"
+#include "mpi_options.hpp"
+
+#include <smtrain/error.hpp>
+#include <smtrain/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace smtrain::runners {
+
+namespace {
+
+// Python's str.replace(".py", ""): every occurrence goes.
+std::string without_py(std::string name) {
+    for (auto at = name.find(".py"); at != std::string::npos; at = name.find(".py", at)) name.erase(at, 3);
+    return name;
+}
+
+void append(std::vector<std::string>& to, const std::vector<std::string>& from) {
+    to.insert(to.end(), from.begin(), from.end());
+}
+
+std::vector<std::string> python_entry(const Program& program) {
+    std::vector<std::string> argv;
+    if (program.kind == EntryKind::PythonPackage) {
+        argv = {"-m", without_py(program.entry_point)};
+    } else {
+        argv = {program.entry_point};
+    }
+    append(argv, program.args);
+    return argv;
+}
+
+std::string join_hosts(const std::vector<std::string>& hosts, int processes_per_host, bool always_count) {
+    std::string joined;
+    for (const auto& host : hosts) {
+        if (!joined.empty()) joined += ',';
+        joined += host;
+        if (always_count || processes_per_host != 1) joined += ':' + std::to_string(processes_per_host);
+    }
+    return joined;
+}
+
+std::optional<std::string> find_var(const EnvList& list, std::string_view name) {
+    for (const auto& [key, value] : list) {
+        if (key == name) return value;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::string> program_argv(const Program& program) {
+    if (program.kind == EntryKind::Command) {
+        std::vector<std::string> argv = {"./" + program.entry_point};
+        append(argv, program.args);
+        return argv;
+    }
+    std::vector<std::string> argv = {program.python};
+    append(argv, python_entry(program));
+    return argv;
+}
+
+std::vector<std::string> mpi_program_argv(const Program& program) {
+    if (program.kind == EntryKind::Command) return program_argv(program);
+    std::vector<std::string> argv = {program.python, "-m", "mpi4py"};
+    append(argv, python_entry(program));
+    return argv;
+}
+
+std::size_t host_rank(const Cluster& cluster) {
+    const auto it = std::find(cluster.hosts.begin(), cluster.hosts.end(), cluster.current_host);
+    if (it == cluster.hosts.end()) {
+        throw Error("current host " + cluster.current_host + " is not one of the distribution hosts",
+                    ExitCode::BadConfig);
+    }
+    return static_cast<std::size_t>(it - cluster.hosts.begin());
+}
+
+std::vector<std::string> modelparallel_args(const Plan& plan) {
+    // The toolkit reads SM_HP_MP_PARAMETERS from its own environment after
+    // exporting the SM_* variables, so an exported value wins over the parent's.
+    auto mp = find_var(plan.exported, "SM_HP_MP_PARAMETERS");
+    if (!mp) mp = lookup(plan.parent, "SM_HP_MP_PARAMETERS");
+    if (!mp || mp->empty() || *mp == "{}") return {};
+
+    std::vector<std::string> args;
+    const auto torch_version = lookup(plan.parent, "SM_DLC_TORCH_VERSION");
+    if (torch_version && !torch_version->empty()) {
+        args.insert(args.end(), {"-x", "NCCL_PROTO=simple"});
+        const std::string major = torch_version->substr(0, torch_version->find('.'));
+        int value = 0;
+        const auto [end, ec] = std::from_chars(major.data(), major.data() + major.size(), value);
+        if (ec != std::errc() || end != major.data() + major.size()) {
+            throw Error("SM_DLC_TORCH_VERSION: expected a version such as 2.0.0, got " + *torch_version,
+                        ExitCode::BadConfig);
+        }
+        // NCCL_ALGO=ring avoids a hang seen from PyTorch 2 on.
+        if (value > 1) args.insert(args.end(), {"-x", "NCCL_ALGO=ring"});
+    }
+
+    Value parameters;
+    try {
+        parameters = parse_json(*mp);
+    } catch (const JsonSyntaxError& e) {
+        throw ConfigError("SM_HP_MP_PARAMETERS", "$", e.what());
+    }
+    if (!parameters.is_dict()) {
+        throw ConfigError("SM_HP_MP_PARAMETERS", "$", std::string("expected object, got ") + parameters.json_type_name());
+    }
+    const Value* backend = parameters.find("ddp_dist_backend");
+    const bool automatic = backend == nullptr || (backend->is_string() && backend->as_string() == "auto");
+    if (automatic && plan.smddpmprun_installed) {
+        args.insert(args.end(), {"smddpmprun", "-i", plan.cluster.instance_type, "--allow-bypass"});
+    }
+    return args;
+}
+
+Launch mpi_master_command(const Plan& plan) {
+    const Cluster& cluster = plan.cluster;
+    const auto& nic = cluster.network_interface;
+    const std::int64_t num_processes = plan.num_processes.value_or(0) != 0
+                                           ? *plan.num_processes
+                                           : std::int64_t{plan.processes_per_host} *
+                                                 static_cast<std::int64_t>(cluster.hosts.size());
+    const auto options = parse_custom_mpi_options(plan.custom_mpi_options, "sagemaker_mpi_custom_mpi_options");
+
+    Launch launch;
+    launch.argv = {
+        "mpirun",
+        "--host", join_hosts(cluster.hosts, plan.processes_per_host, false),
+        "-np", std::to_string(num_processes),
+        "--allow-run-as-root",
+        "--display-map",
+        "--tag-output",
+        "-mca", "btl_tcp_if_include", nic,
+        "-mca", "oob_tcp_if_include", nic,
+        "-mca", "plm_rsh_no_tree_spawn", "1",
+        "-bind-to", "none",
+        "-map-by", "slot",
+        "-mca", "pml", "ob1",
+        "-mca", "btl", "^openib",
+        "-mca", "orte_abort_on_non_zero_status", "1",
+        "-mca", "btl_vader_single_copy_mechanism", "none",
+        "-x", "NCCL_MIN_NRINGS=4",
+        "-x", "NCCL_SOCKET_IFNAME=" + nic,
+        "-x", "NCCL_DEBUG=" + options.nccl_debug,
+        "-x", "LD_LIBRARY_PATH",
+        "-x", "PATH",
+    };
+    if (!plan.gethostname_shim.empty()) append(launch.argv, {"-x", "LD_PRELOAD=" + plan.gethostname_shim});
+    append(launch.argv, options.additional);
+
+    if (is_efa_nccl_instance(cluster.instance_type)) {
+        // EFA delivers out of order: NCCL's simple protocol copes with that.
+        append(launch.argv, {"-x", "FI_PROVIDER=efa", "-x", "NCCL_PROTO=simple"});
+    }
+    if (is_efa_rdma_instance(cluster.instance_type)) append(launch.argv, {"-x", "FI_EFA_USE_DEVICE_RDMA=1"});
+
+    for (const char* credential : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
+        if (plan.parent.contains(credential)) append(launch.argv, {"-x", credential});
+    }
+    for (const auto& [name, value] : plan.exported) append(launch.argv, {"-x", name});
+
+    append(launch.argv, modelparallel_args(plan));
+    append(launch.argv, mpi_program_argv(plan.program));
+    return launch;
+}
+
+Launch smddp_master_command(const Plan& plan) {
+    const Cluster& cluster = plan.cluster;
+    const auto& nic = cluster.network_interface;
+    const bool multi_node = cluster.hosts.size() > 1;
+    const auto num_processes = std::int64_t{plan.processes_per_host} * static_cast<std::int64_t>(cluster.hosts.size());
+    const auto options =
+        parse_custom_mpi_options(plan.custom_mpi_options, "sagemaker_distributed_dataparallel_custom_mpi_options");
+    const std::string& instance_type = plan.smddp_instance_type;
+
+    Launch launch;
+    launch.argv = {
+        "mpirun",
+        // One node: the bare host name even with several processes, as the toolkit does.
+        "--host", multi_node ? join_hosts(cluster.hosts, plan.processes_per_host, true) : join_hosts(cluster.hosts, 1, false),
+        "-np", std::to_string(num_processes),
+        "--allow-run-as-root",
+        "--tag-output",
+        "--oversubscribe",
+        "-mca", "btl_tcp_if_include", nic,
+        "-mca", "oob_tcp_if_include", nic,
+        "-mca", "plm_rsh_no_tree_spawn", "1",
+        "-mca", "pml", "ob1",
+        "-mca", "btl", "^openib",
+        "-mca", "orte_abort_on_non_zero_status", "1",
+        "-mca", "btl_vader_single_copy_mechanism", "none",
+        "-mca", "plm_rsh_num_concurrent", std::to_string(cluster.hosts.size()),
+        "-x", "NCCL_SOCKET_IFNAME=" + nic,
+        "-x", "NCCL_DEBUG=" + options.nccl_debug,
+        "-x", "LD_LIBRARY_PATH",
+        "-x", "PATH",
+        "-x", multi_node ? "SMDATAPARALLEL_USE_HOMOGENEOUS=1" : "SMDATAPARALLEL_USE_SINGLENODE=1",
+    };
+    // The toolkit passes FI_PROVIDER=efa on every instance type; libfabric then
+    // fails where there is no EFA device, so we pass it only where there is one.
+    if (is_efa_nccl_instance(instance_type)) append(launch.argv, {"-x", "FI_PROVIDER=efa"});
+    append(launch.argv, {"-x", "RDMAV_FORK_SAFE=1"});
+    if (!plan.gethostname_shim.empty()) append(launch.argv, {"-x", "LD_PRELOAD=" + plan.gethostname_shim});
+    append(launch.argv, options.additional);
+
+    if (is_efa_nccl_instance(instance_type)) append(launch.argv, {"-x", "NCCL_PROTO=simple"});
+    if (is_efa_rdma_instance(instance_type)) append(launch.argv, {"-x", "FI_EFA_USE_DEVICE_RDMA=1"});
+    if (multi_node) {
+        append(launch.argv, {"-x", "SMDATAPARALLEL_SERVER_ADDR=" + cluster.master, "-x",
+                             "SMDATAPARALLEL_SERVER_PORT=7592", "-x", "SAGEMAKER_INSTANCE_TYPE=" + instance_type});
+    }
+    if (plan.smddprun_installed) launch.argv.push_back("smddprun");
+    append(launch.argv, mpi_program_argv(plan.program));
+    return launch;
+}
+
+Launch torchrun_command(const Plan& plan) {
+    const Cluster& cluster = plan.cluster;
+    if (plan.program.kind == EntryKind::PythonPackage) {
+        throw Error(
+            "Python packages are not supported for torch_distributed. Please use a python script as the "
+            "entry-point",
+            ExitCode::NoProgram);
+    }
+    if (plan.program.kind != EntryKind::PythonProgram) {
+        throw Error("Unsupported entry point type for torch_distributed", ExitCode::NoProgram);
+    }
+    Launch launch;
+    if (is_efa_nccl_instance(cluster.instance_type)) launch.env.emplace_back("FI_PROVIDER", "efa");
+    if (is_efa_rdma_instance(cluster.instance_type)) {
+        launch.env.emplace_back("FI_EFA_USE_DEVICE_RDMA", "1");
+        launch.env.emplace_back("RDMAV_FORK_SAFE", "1");
+    }
+    launch.env.emplace_back("NCCL_SOCKET_IFNAME", cluster.network_interface);
+    launch.env.emplace_back("NCCL_PROTO", "simple");
+
+    // neuron_parallel_compile precompiles the XLA graphs of a Trainium job.
+    if (lookup(plan.parent, "RUN_NEURON_PARALLEL_COMPILE") == "1") launch.argv.push_back("neuron_parallel_compile");
+    append(launch.argv, {"torchrun", "--nnodes", std::to_string(cluster.hosts.size()), "--nproc_per_node",
+                         std::to_string(plan.processes_per_host)});
+    if (cluster.hosts.size() > 1) {
+        append(launch.argv, {"--master_addr", cluster.master, "--master_port", "7777", "--node_rank",
+                             std::to_string(host_rank(cluster))});
+    }
+    launch.argv.push_back(plan.program.entry_point);
+    append(launch.argv, plan.program.args);
+    return launch;
+}
+
+void check_xla_gpus(const Plan& plan) {
+    if (plan.num_gpus <= 0) {
+        throw Error("Distributed training through PT-XLA is only supported for GPUs.", ExitCode::BadConfig);
+    }
+}
+
+Launch xla_command(const Plan& plan) {
+    const Cluster& cluster = plan.cluster;
+    check_xla_gpus(plan);
+    if (plan.program.kind == EntryKind::PythonPackage) {
+        throw Error(
+            "Distributed Training through PT-XLA is not supported for Python packages. Please use a python "
+            "script as the entry-point",
+            ExitCode::NoProgram);
+    }
+    if (plan.program.kind != EntryKind::PythonProgram) {
+        throw Error(
+            "Distributed Training through PT-XLA is only supported for Python scripts. Please use a python "
+            "script as the entry-point",
+            ExitCode::NoProgram);
+    }
+    constexpr int kWorkerPort = 43857;
+    constexpr int kMeshServicePort = 53957;
+    const std::string gpus = std::to_string(plan.num_gpus);
+
+    Launch launch;
+    launch.env = {
+        {"NCCL_DEBUG", "info"},
+        {"NCCL_PROTO", "simple"},
+        {"FI_EFA_USE_DEVICE_RDMA", "1"},
+        {"OFI_NCCL_NIC_DUP_CONNS", gpus},
+        {"XRT_HOST_ORDINAL", std::to_string(host_rank(cluster))},
+        {"XRT_SHARD_WORLD_SIZE", std::to_string(cluster.hosts.size())},
+    };
+    std::string workers;
+    for (std::size_t i = 0; i < cluster.hosts.size(); ++i) {
+        if (i > 0) workers += '|';
+        workers += "localservice:" + std::to_string(i) + ";" + cluster.hosts[i] + ":" + std::to_string(kWorkerPort);
+    }
+    launch.env.emplace_back("XRT_WORKERS", workers);
+    launch.env.emplace_back("GPU_NUM_DEVICES", gpus);
+    if (cluster.hosts.size() > 1) {
+        launch.env.emplace_back("XRT_MESH_SERVICE_ADDRESS", cluster.master + ":" + std::to_string(kMeshServicePort));
+    }
+
+    launch.argv = {plan.program.python, "-m", "torch_xla.distributed.xla_spawn", "--num_gpus", gpus,
+                   plan.program.entry_point};
+    append(launch.argv, plan.program.args);
+    return launch;
+}
+
+}  // namespace smtrain::runners

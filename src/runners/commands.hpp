@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The command lines of the distributed runners, built exactly as the toolkit
+/// builds them (mpi.py, smdataparallel.py, torch_distributed.py,
+/// pytorch_xla.py). Pure functions of a Plan: nothing here touches the system.
+
+#include "plan.hpp"
+
+#include <string>
+#include <vector>
+
+namespace smtrain::runners {
+
+/// The program as a plain process runs it: `python train.py args`,
+/// `python -m pkg args`, or `./train.sh args` (no shell).
+std::vector<std::string> program_argv(const Program& program);
+
+/// The program as an MPI rank runs it: Python gets `-m mpi4py` first, so an
+/// uncaught exception aborts every rank instead of hanging the others.
+std::vector<std::string> mpi_program_argv(const Program& program);
+
+/// `mpirun ...` on the MPI master (mpi.MasterRunner._create_command).
+Launch mpi_master_command(const Plan& plan);
+
+/// `mpirun ... smddprun program` on the smddprun master
+/// (smdataparallel.SMDataParallelRunner). Unlike the toolkit,
+/// `-x FI_PROVIDER=efa` is passed only on EFA instance types.
+Launch smddp_master_command(const Plan& plan);
+
+/// The model-parallel additions to mpirun (mpi._modelparallel_environment_command):
+/// NCCL_PROTO/NCCL_ALGO for PyTorch DLCs and `smddpmprun -i TYPE --allow-bypass`.
+std::vector<std::string> modelparallel_args(const Plan& plan);
+
+/// `torchrun --nnodes N --nproc_per_node P [...] train.py args` and the NCCL/EFA
+/// variables (torch_distributed.TorchDistributedRunner). Throws smtrain::Error
+/// (the toolkit's ClientError text) for a Python package or a command.
+Launch torchrun_command(const Plan& plan);
+
+/// `python -m torch_xla.distributed.xla_spawn --num_gpus N train.py args` and
+/// the XRT_* variables (pytorch_xla.PyTorchXLARunner). Throws smtrain::Error
+/// (the toolkit's SMTrainingCompilerConfigurationError text) for a package, a
+/// command, or a host without GPUs.
+Launch xla_command(const Plan& plan);
+
+/// The first precondition of PT-XLA, checked before the imports: GPUs on this host.
+void check_xla_gpus(const Plan& plan);
+
+/// `hosts.index(current_host)`; throws smtrain::Error when the host is not a distribution host.
+std::size_t host_rank(const Cluster& cluster);
+
+}  // namespace smtrain::runners

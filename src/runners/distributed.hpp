@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The one entry point the launcher calls: which runner this host uses, the
+/// plan it follows, and running it (runner.py's `_get_by_runner_type` and each
+/// runner's `run`).
+
+#include "mpi_cluster.hpp"
+#include "plan.hpp"
+#include "system.hpp"
+
+#include <smtrain/training_env.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace smtrain::runners {
+
+/// `sagemaker_mpi_num_of_processes_per_host`, else the GPU count, else the
+/// Neuron core count, else 1. Throws ConfigError for a value that is not a
+/// positive integer.
+int processes_per_host(const TrainingEnv& env);
+
+/// The SM_* variables in the toolkit's order (Environment.to_env_vars builds
+/// a dict; mpirun gets `-x NAME` in that order): the fixed names, then
+/// SM_CHANNEL_* in channel order, then SM_HP_* in hyperparameter order, then
+/// anything the toolkit does not have.
+EnvList toolkit_order(const TrainingEnv& env, const EnvVars& vars);
+
+/// libsmtrain-gethostname.so beside the running executable (or in ../lib);
+/// "" when it is in neither place.
+std::string find_gethostname_shim();
+
+/// Gathers the plan for `kind`. `parent` is sm-train's environment.
+Plan make_plan(const TrainingEnv& env, RunnerKind kind, Program program, const Environ& parent,
+               std::string gethostname_shim);
+
+struct RunContext {
+    System& system;
+    /// Runs the program under the launcher's supervision.
+    ProgramExecutor execute;
+    MpiClusterSettings mpi;
+    /// The environment the program sees (sm-train's plus SM_* and the
+    /// toolkit's variables): what an MPI worker appends to /etc/environment.
+    EnvList program_environment;
+};
+
+/// Runs the plan on this host and returns the exit status sm-train reports.
+/// Throws smtrain::Error with the toolkit's message when a precondition fails.
+int run_distributed(const Plan& plan, RunContext& context);
+
+}  // namespace smtrain::runners

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "mpi_cluster.hpp"
+
+#include <smtrain/error.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+namespace smtrain::runners {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long long seconds(std::chrono::milliseconds d) {
+    return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
+
+constexpr const char* kSshdMissing =
+    "SSH daemon not found at {}: MPI needs it to start processes on the other hosts. Install it in the "
+    "image:\n"
+    "  apt-get update && apt-get install -y --no-install-recommends openssh-server && mkdir -p /var/run/sshd\n"
+    "  sed 's@session\\s*required\\s*pam_loginuid.so@session optional pam_loginuid.so@g' -i /etc/pam.d/sshd\n"
+    "  mkdir -p /root/.ssh/ && ssh-keygen -q -t rsa -N '' -f /root/.ssh/id_rsa && "
+    "cp /root/.ssh/id_rsa.pub /root/.ssh/authorized_keys && "
+    "printf 'Host *\\n  StrictHostKeyChecking no\\n' >> /root/.ssh/config";
+
+pid_t start_sshd(System& system, const MpiClusterSettings& settings) {
+    if (!system.file_exists(settings.sshd)) {
+        throw Error(fmt::format(kSshdMissing, settings.sshd), ExitCode::Unavailable);
+    }
+    spdlog::info("Starting the SSH daemon: {} -D", settings.sshd);
+    return system.start_daemon({settings.sshd, "-D"});
+}
+
+// Stops our sshd however the scope is left.
+class SshdGuard {
+public:
+    SshdGuard(System& system, pid_t pid) : system_(system), pid_(pid) {}
+    ~SshdGuard() { system_.stop_daemon(pid_); }
+    SshdGuard(const SshdGuard&) = delete;
+    SshdGuard& operator=(const SshdGuard&) = delete;
+
+private:
+    System& system_;
+    pid_t pid_;
+};
+
+// Ends a wait when SageMaker stops the job: exit as a program killed by that signal would.
+void check_stop(System& system) {
+    if (const int signo = system.take_stop_signal()) {
+        throw Error("stopped by signal " + std::to_string(signo) + " while waiting for the other hosts",
+                    static_cast<ExitCode>(128 + signo));
+    }
+}
+
+void pause(System& system, std::chrono::milliseconds interval) {
+    check_stop(system);
+    system.sleep_for(interval);
+}
+
+// Polls `ready` every interval until it holds; false when `timeout` passes first.
+template <class Ready>
+bool wait_for(System& system, std::chrono::milliseconds timeout, std::chrono::milliseconds interval, Ready ready) {
+    const auto deadline = system.now() + timeout;
+    for (;;) {
+        if (ready()) return true;
+        if (system.now() >= deadline) return false;
+        pause(system, interval);
+    }
+}
+
+std::vector<std::string> workers_of(const Plan& plan) {
+    std::vector<std::string> workers;
+    for (const auto& host : plan.cluster.hosts) {
+        if (host != plan.cluster.master) workers.push_back(host);
+    }
+    return workers;
+}
+
+std::string status_file(const Plan& plan, const MpiClusterSettings& settings) {
+    return settings.status_file_prefix + "." + plan.cluster.master;
+}
+
+void notify_workers(const Plan& plan, System& system, const MpiClusterSettings& settings) {
+    const std::string file = status_file(plan, settings);
+    for (const auto& host : workers_of(plan)) {
+        bool done = false;
+        for (int attempt = 0; attempt <= settings.notify_retries && !done; ++attempt) {
+            if (attempt > 0) {
+                spdlog::info("Retry creating status file onto {}", host);
+                system.sleep_for(std::chrono::seconds(1));
+            }
+            done = system.run_short({"ssh", host, "touch", file}, settings.notify_timeout) == 0;
+        }
+        if (!done) spdlog::warn("Failed to create status file onto {}", host);
+    }
+}
+
+void wait_for_workers_to_finish(const Plan& plan, System& system, const MpiClusterSettings& settings) {
+    const auto deadline = system.now() + settings.linger_timeout;
+    for (const auto& host : workers_of(plan)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - system.now());
+        wait_for(system, std::max(left, std::chrono::milliseconds(0)), settings.poll_interval,
+                 [&] { return !system.can_connect(host, settings.ssh_port, settings.connect_timeout); });
+    }
+}
+
+bool needs_no_quotes_check(char c) { return c == '\n' || c == '#' || c == '\r' || c == '\0'; }
+
+}  // namespace
+
+MpiClusterSettings mpi_cluster_settings(const Environ& environ) {
+    MpiClusterSettings settings;
+    if (auto sshd = lookup(environ, "SMTRAIN_SSHD"); sshd && !sshd->empty()) settings.sshd = *sshd;
+    return settings;
+}
+
+std::string environment_file_text(const EnvList& variables, std::vector<std::string>* skipped) {
+    std::string text;
+    for (const auto& [name, value] : variables) {
+        bool representable = true;
+        for (char c : value) representable = representable && !needs_no_quotes_check(c);
+        if (!representable) {
+            if (skipped) skipped->push_back(name);
+            continue;
+        }
+        text += name + "=\"" + value + "\"\n";
+    }
+    return text;
+}
+
+int run_mpi_master(const Plan& plan, const Launch& launch, const LineFilter& filter, System& system,
+                   const ProgramExecutor& execute, const MpiClusterSettings& settings) {
+    spdlog::info("Starting MPI run as master node.");
+    SshdGuard sshd(system, start_sshd(system, settings));
+
+    spdlog::info("Waiting for MPI workers to establish their SSH connections");
+    const auto deadline = system.now() + settings.workers_timeout;
+    for (const auto& host : workers_of(plan)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - system.now());
+        const bool up = wait_for(system, std::max(left, std::chrono::milliseconds(0)), settings.poll_interval,
+                                 [&] { return system.can_connect(host, settings.ssh_port, settings.connect_timeout); });
+        if (!up) {
+            throw Error(fmt::format("MPI worker {} did not accept connections on port {} within {} s", host,
+                                    settings.ssh_port, seconds(settings.workers_timeout)),
+                        ExitCode::Unavailable);
+        }
+        spdlog::info("Worker {} available for communication", host);
+    }
+
+    // The workers wait for the status file whatever happens here: notify them
+    // even when mpirun fails or cannot start (the toolkit only does on success).
+    int status = 1;
+    std::exception_ptr failure;
+    try {
+        status = execute(launch, filter);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    spdlog::info("Begin writing status file from leader node to worker nodes (if any)");
+    notify_workers(plan, system, settings);
+    wait_for_workers_to_finish(plan, system, settings);
+    spdlog::info("Finished writing status file from leader node to worker nodes (if any)");
+    if (failure) std::rethrow_exception(failure);
+    return status;
+}
+
+int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
+                   const MpiClusterSettings& settings) {
+    const std::string& master = plan.cluster.master;
+    spdlog::info("Starting MPI run as worker node.");
+    spdlog::info("Waiting for MPI Master to create SSH daemon.");
+    if (!wait_for(system, settings.master_timeout, settings.poll_interval,
+                  [&] { return system.can_connect(master, settings.ssh_port, settings.connect_timeout); })) {
+        throw Error(fmt::format("MPI master {} did not accept connections on port {} within {} s", master,
+                                settings.ssh_port, seconds(settings.master_timeout)),
+                    ExitCode::Unavailable);
+    }
+    spdlog::info("MPI Master online, creating SSH daemon.");
+
+    spdlog::info("Writing environment variables to {} for the MPI process.", settings.environment_file.string());
+    std::vector<std::string> skipped;
+    system.append_file(settings.environment_file, environment_file_text(environment, &skipped));
+    for (const auto& name : skipped) {
+        spdlog::warn("{} is not written to {}: its value has a newline or '#'", name,
+                     settings.environment_file.string());
+    }
+
+    SshdGuard sshd(system, start_sshd(system, settings));
+
+    spdlog::info("Waiting for MPI process to finish.");
+    std::vector<pid_t> daemons;
+    if (!wait_for(system, settings.daemon_start_timeout, settings.poll_interval, [&] {
+            daemons = system.find_processes(settings.mpi_daemon_names);
+            return !daemons.empty();
+        })) {
+        throw Error(fmt::format("no MPI daemon ({}) started on this host within {} s: the master {} never "
+                                "reached it over ssh",
+                                fmt::join(settings.mpi_daemon_names, "/"), seconds(settings.daemon_start_timeout),
+                                master),
+                    ExitCode::Unavailable);
+    }
+    spdlog::info("MPI daemon found: pid {}", fmt::join(daemons, ", "));
+    // It lives as long as training does, so there is no limit here: it ends
+    // when mpirun on the master ends, or when the master's ssh connection drops.
+    for (pid_t pid : daemons) {
+        while (system.process_alive(pid)) pause(system, settings.poll_interval);
+    }
+    spdlog::info("Orted process exited");
+
+    const std::string file = status_file(plan, settings);
+    spdlog::info("Begin looking for status file on {}", plan.cluster.current_host);
+    const auto deadline = system.now() + settings.status_file_timeout;
+    auto next_check = system.now() + settings.master_check_interval;
+    for (;;) {
+        if (system.file_exists(file)) {
+            spdlog::info("MPI training job status file found. Exit gracefully");
+            break;
+        }
+        if (system.now() >= deadline) {
+            spdlog::warn("Status file {} not found within {} s. Exiting...", file, seconds(settings.status_file_timeout));
+            break;
+        }
+        if (system.now() >= next_check) {
+            if (!system.can_connect(master, settings.ssh_port, settings.connect_timeout)) {
+                spdlog::info("Status file not found and master {} is gone. Exiting...", master);
+                break;
+            }
+            next_check = system.now() + settings.master_check_interval;
+        }
+        pause(system, settings.poll_interval);
+    }
+    spdlog::info("MPI process finished.");
+    return 0;
+}
+
+}  // namespace smtrain::runners

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The choreography of an MPI job across hosts (mpi.MasterRunner.run and
+/// mpi.WorkerRunner.run): sshd on every host, the master waits for the
+/// workers, runs mpirun and tells the workers it is done; each worker waits
+/// for the master, exports its environment for the ranks, and waits for the
+/// MPI daemon that the master starts on it over ssh to come and go.
+
+#include "plan.hpp"
+#include "system.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace smtrain::runners {
+
+struct MpiClusterSettings {
+    /// SMTRAIN_SSHD overrides it, for images that keep sshd elsewhere.
+    std::string sshd = "/usr/sbin/sshd";
+    int ssh_port = 22;
+    /// The worker appends its environment here, where pam_env gives it to the
+    /// ssh sessions that start the ranks.
+    std::filesystem::path environment_file = "/etc/environment";
+    /// `<prefix>.<master>` is touched on each worker when mpirun has ended.
+    std::string status_file_prefix = "/tmp/done";
+    /// Names of the Open MPI daemon the master starts on a worker: `orted` up to
+    /// Open MPI 4, `prted` from Open MPI 5 on.
+    std::vector<std::string> mpi_daemon_names = {"orted", "prted"};
+
+    std::chrono::milliseconds poll_interval = std::chrono::seconds(1);
+    std::chrono::milliseconds connect_timeout = std::chrono::seconds(2);
+    /// The master waits this long for every worker's sshd (the toolkit's hour).
+    std::chrono::milliseconds workers_timeout = std::chrono::hours(1);
+    /// A worker waits this long for the master's sshd (the toolkit waits forever).
+    std::chrono::milliseconds master_timeout = std::chrono::hours(1);
+    /// A worker waits this long for the MPI daemon to appear (the toolkit's 20 minutes).
+    std::chrono::milliseconds daemon_start_timeout = std::chrono::minutes(20);
+    /// After the daemon exits, a worker waits this long for the status file
+    /// (the toolkit waits as long as the master answers).
+    std::chrono::milliseconds status_file_timeout = std::chrono::minutes(10);
+    /// How often a worker waiting for the status file checks that the master still answers.
+    std::chrono::milliseconds master_check_interval = std::chrono::seconds(10);
+    /// Each `ssh HOST touch FILE` is killed after this long.
+    std::chrono::milliseconds notify_timeout = std::chrono::seconds(60);
+    int notify_retries = 5;
+    /// After notifying, the master waits at most this long for the workers to
+    /// finish (their sshd closes). The toolkit sleeps 30 s unconditionally.
+    std::chrono::milliseconds linger_timeout = std::chrono::seconds(30);
+};
+
+/// Reads SMTRAIN_SSHD from `environ` into the defaults.
+MpiClusterSettings mpi_cluster_settings(const Environ& environ);
+
+/// The lines the worker appends to /etc/environment: `NAME="value"` for each
+/// variable, in order. pam_env removes the outer quotes and keeps the rest, so
+/// blanks and quotes survive; a value pam_env cannot carry (a newline or a `#`,
+/// where pam_env cuts the line) is left out, and its name returned in `skipped`.
+std::string environment_file_text(const EnvList& variables, std::vector<std::string>* skipped);
+
+/// The master's run: sshd, wait for workers, `launch` through `execute`, then
+/// (whatever mpirun did, even if it could not start) notify the workers, wait
+/// for them to finish, stop sshd. Returns mpirun's exit status.
+int run_mpi_master(const Plan& plan, const Launch& launch, const LineFilter& filter, System& system,
+                   const ProgramExecutor& execute, const MpiClusterSettings& settings);
+
+/// A worker's run. `environment` is what the ranks on this host should see
+/// (sm-train's environment plus the exported SM_* variables). Returns 0 once
+/// the master's work is over; throws smtrain::Error when a wait times out.
+int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
+                   const MpiClusterSettings& settings);
+
+}  // namespace smtrain::runners

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+// The MPI choreography with the real system calls, against fake sshd/ssh/mpirun
+// executables that record their argv, a real TCP listener standing in for the
+// other hosts' sshd, and short time-outs.
+#include "fake_tools.hpp"
+#include "mpi_cluster.hpp"
+
+#include <smtrain/error.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+using namespace smtrain::runners;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using Argv = std::vector<std::string>;
+
+namespace {
+
+// Accepts TCP connections on every loopback address (127.0.0.2 too) on a free port.
+class Listener {
+public:
+    Listener() {
+        fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_ANY);
+        address.sin_port = 0;
+        if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd_, 1024) != 0) {
+            throw std::runtime_error("cannot listen");
+        }
+        socklen_t length = sizeof address;
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+        port_ = ntohs(address.sin_port);
+    }
+    ~Listener() { close(fd_); }
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+    int port() const { return port_; }
+
+private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+// A port where nothing listens: bound, then released.
+int closed_port() {
+    Listener listener;
+    return listener.port();
+}
+
+class MpiClusterTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("smtrain-mpi-cluster-" + std::to_string(getpid()) + "-" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        records_ = dir_ / "records";
+        fs::create_directories(records_);
+        bin_ = dir_ / "bin";
+        // sshd stays up until it is stopped; ssh does what the real one would ask the other host to do.
+        fake::write_tool(bin_, "sshd", records_, "exec sleep 600");
+        fake::write_tool(bin_, "ssh", records_,
+                         "if [ -e '" + (dir_ / "ssh-fails").string() +
+                             "' ] && [ $n -lt $(cat '" + (dir_ / "ssh-fails").string() + "') ]; then exit 255; fi\n"
+                             "shift; \"$@\"");
+        old_path_ = std::getenv("PATH");
+        setenv("PATH", (bin_.string() + ":" + old_path_).c_str(), 1);
+
+        settings_.sshd = (bin_ / "sshd").string();
+        settings_.environment_file = dir_ / "environment";
+        settings_.status_file_prefix = (dir_ / "done").string();
+        settings_.poll_interval = 20ms;
+        settings_.connect_timeout = 200ms;
+        settings_.workers_timeout = 2s;
+        settings_.master_timeout = 2s;
+        settings_.daemon_start_timeout = 2s;
+        settings_.status_file_timeout = 2s;
+        settings_.master_check_interval = 100ms;
+        settings_.notify_timeout = 5s;
+        settings_.linger_timeout = 100ms;
+        // A name no real MPI daemon has, so a concurrent real run cannot interfere.
+        daemon_name_ = "orted-" + std::to_string(getpid());
+        settings_.mpi_daemon_names = {daemon_name_};
+    }
+    void TearDown() override {
+        setenv("PATH", old_path_.c_str(), 1);
+        fs::remove_all(dir_);
+    }
+
+    Plan plan(std::vector<std::string> hosts, std::string current) {
+        Plan p;
+        p.kind = RunnerKind::Mpi;
+        p.cluster.hosts = std::move(hosts);
+        p.cluster.master = p.cluster.hosts.front();
+        p.cluster.current_host = std::move(current);
+        return p;
+    }
+
+    fs::path dir_, records_, bin_;
+    std::string old_path_, daemon_name_;
+    MpiClusterSettings settings_;
+};
+
+}  // namespace
+
+TEST_F(MpiClusterTest, MasterOfThreeHostsRunsMpirunAndNotifiesEachWorker) {
+    Listener workers_sshd;
+    settings_.ssh_port = workers_sshd.port();
+    fake::write_tool(bin_, "mpirun", records_, "exit 0");
+    const Launch launch{{"mpirun", "--host", "127.0.0.1,127.0.0.2,127.0.0.3", "python3", "train.py"}, {}};
+    const auto p = plan({"127.0.0.1", "127.0.0.2", "127.0.0.3"}, "127.0.0.1");
+
+    const int status = run_mpi_master(
+        p, launch, nullptr, posix_system(),
+        [&](const Launch& l, const LineFilter& f) { return run_program(l, f, smtrain::current_environ(), dir_); },
+        settings_);
+
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(fake::recorded(records_, "sshd"), (Argv{settings_.sshd, "-D"}));
+    EXPECT_EQ(fake::recorded(records_, "mpirun"),
+              (Argv{(bin_ / "mpirun").string(), "--host", "127.0.0.1,127.0.0.2,127.0.0.3", "python3", "train.py"}));
+    const std::string done = (dir_ / "done.127.0.0.1").string();
+    EXPECT_EQ(fake::calls(records_, "ssh"), 2);
+    EXPECT_EQ(fake::recorded(records_, "ssh", 0), (Argv{(bin_ / "ssh").string(), "127.0.0.2", "touch", done}));
+    EXPECT_EQ(fake::recorded(records_, "ssh", 1), (Argv{(bin_ / "ssh").string(), "127.0.0.3", "touch", done}));
+    EXPECT_TRUE(fs::exists(done));
+}
+
+TEST_F(MpiClusterTest, MasterNotifiesWorkersEvenWhenMpirunFailsAndRetries) {
+    Listener workers_sshd;
+    settings_.ssh_port = workers_sshd.port();
+    std::ofstream(dir_ / "ssh-fails") << 2;  // the first two ssh calls fail
+    fake::write_tool(bin_, "mpirun", records_, "exit 3");
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
+
+    const int status = run_mpi_master(
+        p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
+        [&](const Launch& l, const LineFilter& f) { return run_program(l, f, smtrain::current_environ(), dir_); },
+        settings_);
+
+    EXPECT_EQ(status, 3);  // mpirun's code decides the job
+    EXPECT_EQ(fake::calls(records_, "ssh"), 3);
+    EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1"));
+}
+
+TEST_F(MpiClusterTest, MasterNotifiesWorkersWhenMpirunCannotStart) {
+    Listener workers_sshd;
+    settings_.ssh_port = workers_sshd.port();
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
+    EXPECT_THROW(run_mpi_master(
+                     p, Launch{{"no-such-mpirun-here"}, {}}, nullptr, posix_system(),
+                     [&](const Launch& l, const LineFilter& f) {
+                         return run_program(l, f, smtrain::current_environ(), dir_);
+                     },
+                     settings_),
+                 smtrain::Error);
+    EXPECT_EQ(fake::calls(records_, "ssh"), 1);
+    EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1"));
+}
+
+TEST_F(MpiClusterTest, MasterGivesUpOnAnAbsentWorkerWithAClearError) {
+    settings_.ssh_port = closed_port();
+    settings_.workers_timeout = 300ms;
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
+    try {
+        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
+                       [](const Launch&, const LineFilter&) { return 0; }, settings_);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "MPI worker 127.0.0.2 did not accept connections on port " + std::to_string(settings_.ssh_port) +
+                      " within 0 s");
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
+    }
+    EXPECT_EQ(fake::calls(records_, "mpirun"), 0);
+}
+
+TEST_F(MpiClusterTest, MissingSshdNamesTheInstallSteps) {
+    settings_.sshd = (dir_ / "no-sshd").string();
+    const auto p = plan({"127.0.0.1"}, "127.0.0.1");
+    try {
+        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
+                       [](const Launch&, const LineFilter&) { return 0; }, settings_);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        const std::string what = e.what();
+        EXPECT_EQ(what.rfind("SSH daemon not found at " + settings_.sshd, 0), 0u) << what;
+        EXPECT_NE(what.find("apt-get install -y --no-install-recommends openssh-server"), std::string::npos);
+    }
+}
+
+TEST_F(MpiClusterTest, WorkerWaitsForTheDaemonToComeAndGoThenForTheStatusFile) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
+    // A stand-in for orted: `sleep` under the daemon's name, started a little later.
+    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
+    std::thread master([&] {
+        std::this_thread::sleep_for(200ms);
+        posix_system().run_short({(dir_ / daemon_name_).string(), "0.3"}, 5s);
+        std::ofstream(dir_ / "done.127.0.0.1");
+    });
+    const EnvList environment = {{"PATH", "/usr/bin:/bin"}, {"SM_HPS", R"({"a": "b c"})"}, {"BAD", "x\ny"}};
+
+    const int status = run_mpi_worker(p, environment, posix_system(), settings_);
+    master.join();
+
+    EXPECT_EQ(status, 0);
+    std::ifstream file(settings_.environment_file);
+    std::stringstream text;
+    text << file.rdbuf();
+    EXPECT_EQ(text.str(), "PATH=\"/usr/bin:/bin\"\nSM_HPS=\"{\"a\": \"b c\"}\"\n");
+    EXPECT_EQ(fake::recorded(records_, "sshd"), (Argv{settings_.sshd, "-D"}));
+}
+
+TEST_F(MpiClusterTest, WorkerGivesUpOnAnAbsentMasterWithAClearError) {
+    settings_.ssh_port = closed_port();
+    settings_.master_timeout = 200ms;
+    try {
+        run_mpi_worker(plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2"), {}, posix_system(), settings_);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(std::string(e.what()), "MPI master 127.0.0.1 did not accept connections on port " +
+                                             std::to_string(settings_.ssh_port) + " within 0 s");
+    }
+    EXPECT_FALSE(fs::exists(settings_.environment_file));  // nothing done before the master is there
+}
+
+TEST_F(MpiClusterTest, WorkerWithoutDaemonFailsClearlyInsteadOfTheToolkitsTypeError) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    settings_.daemon_start_timeout = 200ms;
+    try {
+        run_mpi_worker(plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2"), {}, posix_system(), settings_);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(std::string(e.what()), "no MPI daemon (" + daemon_name_ +
+                                             ") started on this host within 0 s: the master 127.0.0.1 never "
+                                             "reached it over ssh");
+    }
+}
+
+TEST_F(MpiClusterTest, WorkerStopsWaitingForTheStatusFileWhenTheMasterIsGone) {
+    auto listener = std::make_unique<Listener>();
+    settings_.ssh_port = listener->port();
+    settings_.status_file_timeout = 60s;  // must not be what ends the wait
+    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
+    std::thread master([&] {
+        std::this_thread::sleep_for(100ms);
+        posix_system().run_short({(dir_ / daemon_name_).string(), "0.2"}, 5s);
+        listener.reset();  // the master's container is gone
+    });
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(run_mpi_worker(plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2"), {}, posix_system(), settings_), 0);
+    master.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
+}

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# A real two-host MPI job on one machine: hosts algo-1 and algo-2 are two
+# network namespaces joined by a veth pair (192.168.77.0/24, inside the
+# namespaces only), each with its own mount namespace where /etc/hosts,
+# /etc/environment, the ssh/sshd configs, /tmp and /run are private. Each host
+# runs sm-train with its own fake /opt/ml tree and `sagemaker_mpi_enabled`; the
+# program is examples/mpi (allreduce). Checks the allreduce result, the host
+# names the ranks saw through libsmtrain-gethostname.so, and that both
+# sm-train processes exit 0. Nothing outside the namespaces is touched.
+#
+# usage: mpi_two_hosts.sh SM_TRAIN ALLREDUCE_PROGRAM WORK_PARENT
+set -uo pipefail
+
+SM_TRAIN=$(realpath "$1")
+PROGRAM=$(realpath "$2")
+WORK=$(mktemp -d "$3/mpi-two-hosts.XXXXXX")
+ID=$$
+NS1=smtrain-a1-$ID
+NS2=smtrain-a2-$ID
+PIDS=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for ns in "$NS1" "$NS2"; do
+        if ip netns list 2>/dev/null | grep -qw "$ns"; then
+            # Everything still running in our namespaces was started by this test.
+            for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+            ip netns del "$ns" 2>/dev/null
+        fi
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; for f in "$WORK"/algo-*.log; do echo "--- $f"; tail -40 "$f"; done >&2; exit 1; }
+
+# A fake /opt/ml tree for one host.
+make_tree() {
+    local host=$1 hosts_json=$2 base=$WORK/$host/opt/ml
+    mkdir -p "$base/input/config" "$base/code" "$base/model" "$base/output"
+    cat > "$base/input/config/resourceconfig.json" <<JSON
+{"current_host": "$host", "hosts": $hosts_json, "network_interface_name": "eth0",
+ "current_instance_type": "ml.c5.xlarge", "current_group_name": "homogeneousCluster",
+ "instance_groups": [{"instance_group_name": "homogeneousCluster", "instance_type": "ml.c5.xlarge", "hosts": $hosts_json}]}
+JSON
+    echo '{"sagemaker_mpi_enabled": "true", "sagemaker_program": "\"allreduce\"", "note": "\"a b\""}' \
+        > "$base/input/config/hyperparameters.json"
+    echo '{}' > "$base/input/config/inputdataconfig.json"
+    cp "$PROGRAM" "$base/code/allreduce"
+}
+
+check_result() {
+    local expected=$1 model=$WORK/algo-1/opt/ml/model/allreduce.txt
+    [ -f "$model" ] || fail "no $model"
+    local got
+    got=$(cat "$model")
+    [ "$got" = "$expected" ] || fail "allreduce.txt is <$got>, expected <$expected>"
+    echo "allreduce.txt: $(tr '\n' ' ' < "$model")"
+}
+
+one_host() {
+    echo "SKIP-NOTE: network namespaces are not allowed here; running the 1-host real case instead"
+    make_tree algo-1 '["algo-1"]'
+    # One host: mpirun starts the rank itself; the real sshd is not needed, so a
+    # harmless stand-in keeps the machine's own sshd configuration out of it.
+    SAGEMAKER_BASE_DIR=$WORK/algo-1/opt/ml SMTRAIN_SSHD=/bin/true SM_STUDIO_LOCAL_MODE=true \
+        timeout 100 "$SM_TRAIN" train > "$WORK/algo-1.log" 2>&1 || fail "sm-train exited $?"
+    check_result $'sum=1\nsize=1\nhosts=algo-1'
+    exit 0
+}
+
+if ! ip netns add "$NS1" 2>/dev/null; then one_host; fi
+ip netns add "$NS2" || fail "ip netns add"
+ip link add "sma$ID" type veth peer name "smb$ID" || fail "veth"
+ip link set "sma$ID" netns "$NS1" && ip link set "smb$ID" netns "$NS2" || fail "veth into namespaces"
+ip -n "$NS1" link set "sma$ID" name eth0 && ip -n "$NS2" link set "smb$ID" name eth0 || fail "rename"
+ip -n "$NS1" addr add 192.168.77.1/24 dev eth0 && ip -n "$NS2" addr add 192.168.77.2/24 dev eth0 || fail "addr"
+for ns in "$NS1" "$NS2"; do ip -n "$ns" link set lo up; ip -n "$ns" link set eth0 up; done
+
+# Keys and configs, all in the work dir.
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/id" -C smtrain-test || fail "ssh-keygen"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key" -C smtrain-host || fail "ssh-keygen"
+cp "$WORK/id.pub" "$WORK/authorized_keys"
+printf '127.0.0.1 localhost\n192.168.77.1 algo-1\n192.168.77.2 algo-2\n' > "$WORK/hosts"
+cat > "$WORK/sshd_config" <<CONF
+Port 22
+ListenAddress 0.0.0.0
+HostKey $WORK/host_key
+PidFile none
+AuthorizedKeysFile $WORK/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM yes
+StrictModes no
+PrintMotd no
+CONF
+cat > "$WORK/ssh_config" <<CONF
+Host *
+  IdentityFile $WORK/id
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  BatchMode yes
+  LogLevel ERROR
+CONF
+# PAM for sshd: no login accounting (it fails in containers), and pam_env so
+# the ssh sessions that start the ranks get what the worker wrote to /etc/environment.
+cat > "$WORK/pam_sshd" <<CONF
+auth required pam_permit.so
+account required pam_permit.so
+session required pam_env.so readenv=1 envfile=/etc/environment
+CONF
+
+start_host() {
+    local host=$1 ns=$2
+    make_tree "$host" '["algo-1", "algo-2"]'
+    : > "$WORK/$host/environment"
+    ip netns exec "$ns" unshare -m --propagation private sh -c '
+        set -e
+        w=$1; h=$2
+        mount --bind "$w/hosts" /etc/hosts
+        mount --bind "$w/$h/environment" /etc/environment
+        mount --bind "$w/sshd_config" /etc/ssh/sshd_config
+        mount --bind "$w/ssh_config" /etc/ssh/ssh_config
+        mount --bind "$w/pam_sshd" /etc/pam.d/sshd
+        mount -t tmpfs -o mode=1777 tmpfs /tmp
+        mount -t tmpfs -o mode=755 tmpfs /run
+        mkdir -m 755 /run/sshd
+        export SAGEMAKER_BASE_DIR="$w/$h/opt/ml"
+        exec timeout 100 "$3" train' sh "$WORK" "$host" "$SM_TRAIN" > "$WORK/$host.log" 2>&1 &
+    PIDS+=($!)
+}
+
+start_host algo-2 "$NS2"
+start_host algo-1 "$NS1"
+
+status=0
+for i in 0 1; do
+    wait "${PIDS[$i]}"
+    code=$?
+    echo "sm-train on algo-$((2 - i)) exited $code"
+    [ "$code" = 0 ] || status=1
+done
+PIDS=()
+[ "$status" = 0 ] || fail "an sm-train did not exit 0"
+[ -f "$WORK/algo-1/opt/ml/output/success" ] || fail "no success file on algo-1"
+[ -f "$WORK/algo-2/opt/ml/output/success" ] || fail "no success file on algo-2"
+grep -qxF 'SM_HPS="{"note":"a b"}"' "$WORK/algo-2/environment" ||
+    fail "algo-2's /etc/environment lacks a quoted SM_HPS"
+grep -q 'mpirank:1,algo-2\]<stdout>' "$WORK/algo-1.log" || fail "no rewritten MPI tag in the master's output"
+check_result $'sum=3\nsize=2\nhosts=algo-1,algo-2'
+echo "two-host MPI run: OK"

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: Apache-2.0
+// The S3 client, the credential chain and the code download, against real
+// servers on loopback: moto for S3, a python3 credentials endpoint, a python3
+// fault proxy. Object contents are checked with boto3 (s3_checksums.py).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "s3/client.hpp"
+#include "s3/code_download.hpp"
+#include "s3/credentials.hpp"
+#include "s3/curl_api.hpp"
+#include "s3/intermediate_sync.hpp"
+#include "s3/s3_url.hpp"
+#include "servers.hpp"
+#include "smtrain/error.hpp"
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace smtrain::s3;
+using namespace smtrain::s3::test;
+
+namespace {
+
+std::string error_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const smtrain::Error& e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+/// A client for moto (or a proxy in front of it) with static test keys.
+ClientConfig test_config(const std::string& endpoint) {
+    return ClientConfig::from_environment(
+        map_env({{"AWS_ACCESS_KEY_ID", "testing"},
+                 {"AWS_SECRET_ACCESS_KEY", "testing"},
+                 {"AWS_REGION", "us-east-1"},
+                 {"S3_ENDPOINT_URL", endpoint}}));
+}
+
+void write_random(const fs::path& path, size_t size, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::string data(size, '\0');
+    for (char& c : data) c = static_cast<char>(rng());
+    std::ofstream(path, std::ios::binary) << data;
+}
+
+/// "<sha256> <name>" lines into a map name -> sha256.
+std::map<std::string, std::string> checksums(const std::string& listing) {
+    std::map<std::string, std::string> out;
+    std::istringstream in(listing);
+    std::string sha, name;
+    while (in >> sha >> name) out[name] = sha;
+    return out;
+}
+
+std::map<std::string, std::string> local_checksums(const fs::path& dir) {
+    return checksums(run_and_capture({"python3", script("s3_checksums.py"), "--local", dir.string()}));
+}
+
+std::map<std::string, std::string> remote_checksums(const std::string& endpoint, const std::string& bucket,
+                                                    const std::string& prefix) {
+    return checksums(run_and_capture({"python3", script("s3_checksums.py"), endpoint, bucket, prefix}));
+}
+
+// ---- URLs and keys (expected values written from the toolkit's urlparse/os.path.join) ----
+
+TEST(S3Url, ParsesBucketAndKeyLikeTheToolkit) {
+    const S3Url a = S3Url::parse("s3://my-bucket/prefix/source/sourcedir.tar.gz");
+    EXPECT_EQ(a.bucket, "my-bucket");
+    EXPECT_EQ(a.key, "prefix/source/sourcedir.tar.gz");
+    EXPECT_EQ(S3Url::parse("s3://b").key, "");
+    EXPECT_EQ(S3Url::parse("s3://b//double/lead").key, "double/lead");
+    EXPECT_EQ(error_of([] { S3Url::parse("https://b/k"); }), "expected an s3:// URL, got 'https://b/k'");
+    EXPECT_EQ(error_of([] { S3Url::parse("s3:///k"); }), "s3 URL without a bucket: 's3:///k'");
+}
+
+TEST(S3Url, IntermediateKeyPrefixMatchesOsPathJoin) {
+    EXPECT_EQ(intermediate_key_prefix(S3Url::parse("s3://b/out"), "job-1"), "out/job-1/output/intermediate");
+    EXPECT_EQ(intermediate_key_prefix(S3Url::parse("s3://b/out/"), "job-1"), "out/job-1/output/intermediate");
+    EXPECT_EQ(intermediate_key_prefix(S3Url::parse("s3://b"), "job-1"), "job-1/output/intermediate");
+    EXPECT_EQ(intermediate_key_prefix(S3Url::parse("s3://b/out"), ""), "out/output/intermediate");
+    EXPECT_EQ(join_key("out/job/output/intermediate", ""), "out/job/output/intermediate/");
+    EXPECT_EQ(join_key(join_key("p", ""), "f.txt"), "p/f.txt");
+}
+
+TEST(S3Url, EncodesKeysForThePath) {
+    EXPECT_EQ(encode_key("a b/c+d/~x_y-z.txt"), "a%20b/c%2Bd/~x_y-z.txt");
+    EXPECT_EQ(encode_query_value("a/b=c"), "a%2Fb%3Dc");
+}
+
+// ---- configuration ------------------------------------------------------
+
+TEST(Region, ToolkitOrder) {
+    EXPECT_EQ(resolve_region(map_env({{"AWS_REGION", "eu-west-1"}, {"SAGEMAKER_REGION", "us-west-2"}}), "ap-1"),
+              "eu-west-1");
+    EXPECT_EQ(resolve_region(map_env({{"SAGEMAKER_REGION", "us-west-2"}}), "ap-south-1"), "us-west-2");
+    EXPECT_EQ(resolve_region(map_env({}), "ap-south-1"), "ap-south-1");
+    EXPECT_EQ(resolve_region(map_env({{"AWS_DEFAULT_REGION", "sa-east-1"}})), "sa-east-1");
+    EXPECT_EQ(resolve_region(map_env({})), "us-east-1");
+}
+
+TEST(Iso8601, ParsesCredentialExpirations) {
+    using namespace std::chrono;
+    EXPECT_EQ(parse_iso8601_utc("2024-01-02T03:04:05Z")->time_since_epoch(), seconds(1704164645));
+    EXPECT_EQ(parse_iso8601_utc("2024-01-02T03:04:05.123Z")->time_since_epoch(), seconds(1704164645));
+    EXPECT_EQ(parse_iso8601_utc("2024-01-02T03:04:05+00:00")->time_since_epoch(), seconds(1704164645));
+    EXPECT_FALSE(parse_iso8601_utc("yesterday"));
+    EXPECT_FALSE(parse_iso8601_utc("2024-01-02T03:04:05+02:00"));
+}
+
+TEST(Curl, MissingLibraryIsOneClearLine) {
+    EXPECT_EQ(error_of([] { CurlApi::load("libcurl-not-installed.so.4"); }),
+              "s3:// needs libcurl: install libcurl4 in the image");
+}
+
+// ---- credentials ----------------------------------------------------------
+
+/// The test credentials endpoint (cred_server.py) on a loopback port.
+struct CredServer {
+    TempDir dir;
+    std::unique_ptr<ChildProcess> process;
+    int port = 0;
+    CredServer(const std::string& token, int lifetime_seconds) {
+        process = std::make_unique<ChildProcess>(std::vector<std::string>{
+            "python3", script("cred_server.py"), port_file().string(), token, std::to_string(lifetime_seconds)});
+        port = wait_for_port_file(port_file());
+    }
+    fs::path port_file() const { return dir.path() / "port"; }
+    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+    std::string log() const { return read_text(dir.path() / "port.log"); }
+};
+
+std::map<std::string, std::string> no_imds(std::map<std::string, std::string> vars) {
+    // Only loopback in tests: IMDS goes to a closed local port.
+    vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:9";
+    return vars;
+}
+
+TEST(Credentials, EnvironmentKeysComeFirst) {
+    CredentialProvider provider(map_env(no_imds({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+                                                  {"AWS_SECRET_ACCESS_KEY", "s"},
+                                                  {"AWS_SESSION_TOKEN", "t"},
+                                                  {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/x"}})));
+    const Credentials c = provider.get();
+    EXPECT_EQ(c.access_key_id, "AKIDENV");
+    EXPECT_EQ(c.session_token, "t");
+    EXPECT_FALSE(c.expiration);
+    EXPECT_EQ(provider.source(), "environment");
+}
+
+TEST(Credentials, ContainerFullUriWithTokenAndRefreshBeforeExpiry) {
+    // 60 s lifetime is inside the 5-minute refresh margin: every get() fetches again.
+    CredServer server("Bearer sekrit", 60);
+    CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
+                                                  {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer sekrit"}})));
+    const Credentials first = provider.get();
+    EXPECT_EQ(first.access_key_id, "AKIDTEST1");
+    EXPECT_EQ(first.secret_access_key, "secret1");
+    EXPECT_EQ(first.session_token, "session1");
+    ASSERT_TRUE(first.expiration);
+    EXPECT_EQ(provider.source(), "container");
+    EXPECT_EQ(provider.get().access_key_id, "AKIDTEST2");
+    EXPECT_EQ(server.log(), "/creds auth=Bearer sekrit\n/creds auth=Bearer sekrit\n");
+}
+
+TEST(Credentials, LongLivedContainerCredentialsAreCached) {
+    CredServer server("", 3600);
+    CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/c")}})));
+    EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
+    EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
+    provider.invalidate();  // as after an ExpiredToken answer
+    EXPECT_EQ(provider.get().access_key_id, "AKIDTEST2");
+}
+
+TEST(Credentials, ContainerRelativeUriAgainstTheTestEndpoint) {
+    CredServer server("", 3600);
+    CredentialProvider provider(
+        map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc-123"},
+                         {"SMTRAIN_TEST_CONTAINER_CREDENTIALS_ENDPOINT", server.url("")}})));
+    EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
+    EXPECT_EQ(server.log(), "/v2/credentials/abc-123 auth=\n");
+}
+
+TEST(Credentials, WrongTokenIsAClearError) {
+    CredServer server("Bearer right", 3600);
+    const std::string url = server.url("/creds");
+    CredentialProvider provider(map_env(no_imds(
+        {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url}, {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer wrong"}})));
+    EXPECT_EQ(error_of([&] { provider.get(); }),
+              "container credentials endpoint " + url + ": HTTP 401: {\"message\": \"bad token\"}");
+}
+
+TEST(Credentials, PlainHttpFullUriMustBeLocal) {
+    CredentialProvider provider(
+        map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds"}})));
+    EXPECT_EQ(error_of([&] { provider.get(); }),
+              "AWS_CONTAINER_CREDENTIALS_FULL_URI: http://example.com/creds: plain http is only allowed to "
+              "loopback or 169.254.170.2/.23");
+}
+
+TEST(Credentials, NothingConfiguredSaysWhatWasTried) {
+    CredentialProvider provider(map_env(no_imds({})));
+    EXPECT_EQ(error_of([&] { provider.get(); }),
+              "no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set, no container credentials "
+              "endpoint is configured, and EC2 instance metadata did not answer");
+}
+
+TEST(Credentials, UploadWithContainerCredentials) {
+    CredServer server("Bearer t", 60);
+    ClientConfig config = ClientConfig::from_environment(
+        map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
+                         {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer t"},
+                         {"S3_ENDPOINT_URL", moto_endpoint()}})));
+    S3Client client(config);
+    const std::string bucket = unique_bucket("creds");
+    client.create_bucket(bucket);
+    TempDir tmp;
+    write_random(tmp.path() / "f", 1000, 1);
+    client.upload(tmp.path() / "f", S3Url{bucket, "x/f"});
+    EXPECT_EQ(remote_checksums(moto_endpoint(), bucket, "x/"), local_checksums(tmp.path()));
+    // One fetch per request at least: the short expiry forced refreshes.
+    const std::string log = server.log();
+    EXPECT_GE(std::count(log.begin(), log.end(), '\n'), 2);
+}
+
+// ---- S3 against moto --------------------------------------------------------
+
+TEST(S3Client, UploadAndDownloadSmallAndMultipart) {
+    const std::string endpoint = moto_endpoint();
+    ClientConfig config = test_config(endpoint);
+    config.part_size = 5 << 20;  // S3's minimum, so 21 MiB makes 5 parts
+    S3Client client(config);
+    const std::string bucket = unique_bucket("roundtrip");
+    client.create_bucket(bucket);
+
+    TempDir tmp;
+    fs::create_directories(tmp.path() / "up/dir with space");
+    write_random(tmp.path() / "up/empty", 0, 1);
+    write_random(tmp.path() / "up/small.bin", 12345, 2);
+    write_random(tmp.path() / "up/exactly-8MiB", 8 << 20, 3);  // at the threshold: one PUT
+    write_random(tmp.path() / "up/dir with space/big+1.bin", (21 << 20) + 7, 4);
+    for (const char* name : {"empty", "small.bin", "exactly-8MiB", "dir with space/big+1.bin"}) {
+        client.upload(tmp.path() / "up" / name, S3Url{bucket, std::string("data/") + name});
+    }
+    EXPECT_EQ(remote_checksums(endpoint, bucket, "data/"), local_checksums(tmp.path() / "up"));
+
+    fs::create_directories(tmp.path() / "down/dir with space");
+    for (const char* name : {"empty", "small.bin", "dir with space/big+1.bin"}) {
+        client.download(S3Url{bucket, std::string("data/") + name}, tmp.path() / "down" / name);
+        EXPECT_EQ(read_text(tmp.path() / "down" / name), read_text(tmp.path() / "up" / name)) << name;
+    }
+}
+
+TEST(S3Client, MissingObjectNamesBucketKeyAndStatus) {
+    S3Client client(test_config(moto_endpoint()));
+    const std::string bucket = unique_bucket("missing");
+    client.create_bucket(bucket);
+    TempDir tmp;
+    EXPECT_EQ(error_of([&] { client.download(S3Url{bucket, "no/such.tar.gz"}, tmp.path() / "x"); }),
+              "s3://" + bucket + "/no/such.tar.gz: GET failed: HTTP 404 NoSuchKey: The specified key does not exist.");
+    write_random(tmp.path() / "f", 10, 1);
+    EXPECT_EQ(error_of([&] { client.upload(tmp.path() / "f", S3Url{"no-such-bucket-s3test", "k"}); }),
+              "s3://no-such-bucket-s3test/k: PUT failed: HTTP 404 NoSuchBucket: The specified bucket does not exist");
+}
+
+TEST(S3Client, UnreachableEndpointGivesUpAfterRetries) {
+    ClientConfig config = test_config("http://127.0.0.1:9");
+    config.retry = {3, std::chrono::milliseconds(1), std::chrono::milliseconds(5)};
+    S3Client client(config);
+    TempDir tmp;
+    const std::string error = error_of([&] { client.download(S3Url{"b", "k"}, tmp.path() / "x"); });
+    EXPECT_EQ(error.rfind("s3://b/k: GET failed: ", 0), 0u) << error;
+    EXPECT_NE(error.find("(gave up after 3 attempts)"), std::string::npos) << error;
+}
+
+/// The fault proxy (fault_proxy.py) in front of moto.
+struct FaultProxy {
+    TempDir dir;
+    std::unique_ptr<ChildProcess> process;
+    int port = 0;
+    FaultProxy(const std::string& moto, double fault_seconds) {
+        const std::string upstream_port = moto.substr(moto.rfind(':') + 1);
+        process = std::make_unique<ChildProcess>(std::vector<std::string>{
+            "python3", script("fault_proxy.py"), (dir.path() / "port").string(), upstream_port,
+            std::to_string(fault_seconds)});
+        port = wait_for_port_file(dir.path() / "port");
+    }
+    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
+    int faults() const {
+        std::istringstream in(read_text(dir.path() / "port.log"));
+        std::string word;
+        int n = 0;
+        in >> word >> n;
+        return n;
+    }
+};
+
+RetryPolicy patient_retries() { return {40, std::chrono::milliseconds(50), std::chrono::milliseconds(500)}; }
+
+TEST(S3Client, RetriesThrough503sAndDroppedConnections) {
+    const std::string moto = moto_endpoint();
+    S3Client direct(test_config(moto));
+    const std::string bucket = unique_bucket("faults");
+    direct.create_bucket(bucket);
+
+    FaultProxy proxy(moto, 3.0);
+    ClientConfig config = test_config(proxy.endpoint());
+    config.retry = patient_retries();
+    config.part_size = 5 << 20;
+    S3Client client(config);
+    TempDir tmp;
+    fs::create_directories(tmp.path() / "up");
+    for (int i = 0; i < 12; ++i) {
+        write_random(tmp.path() / "up" / ("f" + std::to_string(i)), 200 * 1024 + i, static_cast<unsigned>(i));
+    }
+    write_random(tmp.path() / "up/big", 12 << 20, 99);
+    for (const auto& entry : fs::directory_iterator(tmp.path() / "up")) {
+        client.upload(entry.path(), S3Url{bucket, "r/" + entry.path().filename().string()});
+    }
+    client.download(S3Url{bucket, "r/big"}, tmp.path() / "big.down");
+    EXPECT_EQ(read_text(tmp.path() / "big.down"), read_text(tmp.path() / "up/big"));
+    EXPECT_EQ(remote_checksums(moto, bucket, "r/"), local_checksums(tmp.path() / "up"));
+    EXPECT_GE(proxy.faults(), 3);
+}
+
+// ---- code download --------------------------------------------------------
+
+/// A tarball written with Python's tarfile, from (name, type, data-or-target, mode) lines.
+void python_tarball(const fs::path& out, const std::string& entries_py) {
+    const std::string program =
+        "import io, sys, tarfile\n"
+        "with tarfile.open(sys.argv[1], 'w:gz') as t:\n"
+        "    for name, kind, data, mode in " + entries_py + ":\n"
+        "        i = tarfile.TarInfo(name); i.mode = mode\n"
+        "        if kind == 'sym': i.type = tarfile.SYMTYPE; i.linkname = data; t.addfile(i)\n"
+        "        else: i.size = len(data); t.addfile(i, io.BytesIO(data.encode()))\n";
+    run_and_capture({"python3", "-c", program, out.string()});
+}
+
+TEST(CodeDownload, DownloadsAndExtractsSourcedir) {
+    S3Client client(test_config(moto_endpoint()));
+    const std::string bucket = unique_bucket("code");
+    client.create_bucket(bucket);
+    TempDir tmp;
+    python_tarball(tmp.path() / "sourcedir.tar.gz",
+                   "[('train.py', 'f', 'print(1)\\n', 0o755), ('lib/util.py', 'f', 'X = 1\\n', 0o644),"
+                   " ('requirements.txt', 'f', 'numpy\\n', 0o644), ('run', 'sym', 'train.py', 0o777)]");
+    client.upload(tmp.path() / "sourcedir.tar.gz", S3Url{bucket, "job/source/sourcedir.tar.gz"});
+
+    const fs::path code = tmp.path() / "code";
+    prepare_code_from_s3("s3://" + bucket + "/job/source/sourcedir.tar.gz", code, client);
+    EXPECT_EQ(read_text(code / "train.py"), "print(1)\n");
+    EXPECT_EQ(read_text(code / "lib/util.py"), "X = 1\n");
+    EXPECT_EQ(read_text(code / "requirements.txt"), "numpy\n");
+    EXPECT_EQ(fs::read_symlink(code / "run"), "train.py");
+    struct stat st {};
+    ASSERT_EQ(::stat((code / "train.py").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0755u);
+}
+
+TEST(CodeDownload, HostileTarballFromS3WritesNothingOutside) {
+    S3Client client(test_config(moto_endpoint()));
+    const std::string bucket = unique_bucket("evil");
+    client.create_bucket(bucket);
+    TempDir tmp;
+    python_tarball(tmp.path() / "evil.tar.gz", "[('ok.py', 'f', '', 0o644), ('../../etc/x', 'f', 'pwned', 0o644)]");
+    client.upload(tmp.path() / "evil.tar.gz", S3Url{bucket, "evil.tar.gz"});
+    fs::create_directories(tmp.path() / "opt/ml/code");
+    const std::string url = "s3://" + bucket + "/evil.tar.gz";
+    EXPECT_EQ(error_of([&] { prepare_code_from_s3(url, tmp.path() / "opt/ml/code", client); }),
+              url + ": entry '../../etc/x': refused: '..' in the path");
+    EXPECT_FALSE(fs::exists(tmp.path() / "opt/etc"));
+    EXPECT_FALSE(fs::exists(tmp.path() / "etc"));
+}
+
+}  // namespace

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// The intermediate output sync against moto: a child process (writer.py) plays
+// the training program; afterwards every file must be in S3 with the same bytes
+// (checked with boto3 through s3_checksums.py).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "s3/intermediate_sync.hpp"
+#include "servers.hpp"
+#include "smtrain/error.hpp"
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace smtrain::s3;
+using namespace smtrain::s3::test;
+
+namespace {
+
+ClientConfig test_config(const std::string& endpoint) {
+    ClientConfig config = ClientConfig::from_environment(
+        map_env({{"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"},
+                 {"AWS_REGION", "us-east-1"}, {"S3_ENDPOINT_URL", endpoint}}));
+    config.retry = {40, std::chrono::milliseconds(50), std::chrono::milliseconds(500)};
+    return config;
+}
+
+std::map<std::string, std::string> checksums(const std::vector<std::string>& argv) {
+    std::map<std::string, std::string> out;
+    std::istringstream in(run_and_capture(argv));
+    std::string sha, name;
+    while (in >> sha >> name) out[name] = sha;
+    return out;
+}
+
+/// Files under `dir` (the .tmp.sagemaker_s3_sync copies excluded).
+std::map<std::string, std::string> local_files(const fs::path& dir) {
+    return checksums({"python3", script("s3_checksums.py"), "--local", dir.string(), IntermediateSync::kTmpDirName});
+}
+
+std::map<std::string, std::string> remote_files(const std::string& endpoint, const std::string& bucket,
+                                                const std::string& prefix) {
+    return checksums({"python3", script("s3_checksums.py"), endpoint, bucket, prefix});
+}
+
+size_t files_under(const fs::path& dir) {
+    size_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) n += e.is_regular_file();
+    return n;
+}
+
+TEST(IntermediateSync, ToolkitStartRules) {
+    TempDir tmp;
+    IntermediateSync sync;
+    const fs::path dir = tmp.path() / "output/intermediate";
+    // No URL: nothing happens, nothing is created.
+    EXPECT_FALSE(sync.start({dir, "", "job", test_config("http://127.0.0.1:9")}));
+    EXPECT_FALSE(fs::exists(dir));
+    // file://: the directories are made (as the toolkit does), but nothing syncs.
+    EXPECT_FALSE(sync.start({dir, "file:///tmp/out", "job", test_config("http://127.0.0.1:9")}));
+    EXPECT_TRUE(fs::is_directory(dir / ".tmp.sagemaker_s3_sync"));
+    // The directory exists now: the platform is syncing it, so we do not.
+    EXPECT_FALSE(sync.start({dir, "s3://b/p", "job", test_config("http://127.0.0.1:9")}));
+    EXPECT_TRUE(sync.finish().ok());
+
+    IntermediateSync other;
+    try {
+        other.start({tmp.path() / "other", "gs://b/p", "job", test_config("http://127.0.0.1:9")});
+        FAIL() << "gs:// accepted";
+    } catch (const smtrain::Error& e) {
+        EXPECT_STREQ(e.what(), "sagemaker_s3_output: expected an s3:// or file:// URL, got 'gs://b/p'");
+    }
+}
+
+/// Runs writer.py into a fresh output/intermediate while the sync runs, then
+/// checks that every file arrived under the toolkit's key layout.
+void sync_run(const std::string& endpoint, const std::string& moto, int small_files, int big_mib) {
+    TempDir tmp;
+    const fs::path dir = tmp.path() / "output/intermediate";
+    const std::string bucket = unique_bucket("sync");
+    S3Client(test_config(moto)).create_bucket(bucket);
+
+    IntermediateSync sync;
+    ASSERT_TRUE(sync.start({dir, "s3://" + bucket + "/prefix", "my-job-7", test_config(endpoint)}));
+    ChildProcess writer({"python3", script("writer.py"), dir.string(), std::to_string(small_files),
+                         std::to_string(big_mib)});
+    ASSERT_EQ(writer.wait(), 0);
+    const SyncSummary summary = sync.finish();
+    EXPECT_TRUE(summary.ok()) << summary.describe();
+
+    const auto local = local_files(dir);
+    ASSERT_EQ(local.size(), static_cast<size_t>(small_files) + 4);  // + moved-dir/{a,inner/b}, metrics, checkpoint
+    EXPECT_EQ(read_text(dir / "metrics.json"), "{\"loss\": 0.25}");
+    const auto remote = remote_files(moto, bucket, "prefix/my-job-7/output/intermediate/");
+    EXPECT_EQ(remote.size(), local.size());
+    EXPECT_TRUE(remote == local) << "objects differ from the files";
+    EXPECT_EQ(files_under(dir / IntermediateSync::kTmpDirName), 0u) << "uploaded copies are removed";
+    EXPECT_GE(summary.uploaded, local.size());
+}
+
+TEST(IntermediateSync, ThousandSmallFilesAndA200MiBFileArriveIntact) {
+    const std::string moto = moto_endpoint();
+    sync_run(moto, moto, 1000, 200);
+}
+
+TEST(IntermediateSync, NothingLostThroughFaultyNetwork) {
+    const std::string moto = moto_endpoint();
+    TempDir proxy_dir;
+    ChildProcess proxy({"python3", script("fault_proxy.py"), (proxy_dir.path() / "port").string(),
+                        moto.substr(moto.rfind(':') + 1), "3"});
+    const int port = wait_for_port_file(proxy_dir.path() / "port");
+    sync_run("http://127.0.0.1:" + std::to_string(port), moto, 150, 20);
+    EXPECT_NE(read_text(proxy_dir.path() / "port.log"), "faults 0\n");
+}
+
+TEST(IntermediateSync, FailedUploadsAreReportedAndKept) {
+    TempDir tmp;
+    const fs::path dir = tmp.path() / "output/intermediate";
+    ClientConfig config = test_config("http://127.0.0.1:9");  // nothing listens there
+    config.retry = {2, std::chrono::milliseconds(1), std::chrono::milliseconds(2)};
+    IntermediateSync sync;
+    ASSERT_TRUE(sync.start({dir, "s3://bucket/p", "job", config}));
+    // Moved in whole, so exactly one event announces it.
+    std::ofstream(tmp.path() / "lost.txt") << "data";
+    fs::rename(tmp.path() / "lost.txt", dir / "lost.txt");
+    const SyncSummary summary = sync.finish();
+    ASSERT_EQ(summary.failures.size(), 1u) << summary.describe();
+    EXPECT_EQ(summary.failures[0].file, "lost.txt");
+    EXPECT_EQ(summary.failures[0].error.rfind("s3://bucket/p/job/output/intermediate/lost.txt: PUT failed: ", 0), 0u)
+        << summary.failures[0].error;
+    EXPECT_EQ(files_under(dir / IntermediateSync::kTmpDirName), 1u) << "the copy stays for a person";
+    EXPECT_EQ(summary.describe().rfind("intermediate output sync: 1 file(s) not uploaded: lost.txt: ", 0), 0u);
+}
+
+}  // namespace
