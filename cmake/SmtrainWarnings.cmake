@@ -11,3 +11,13 @@ if(SMTRAIN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+# ThreadSanitizer, for the threaded parts (S3 intermediate sync, machine probes):
+# scripts/tsan.sh builds and runs them. Exclusive with SMTRAIN_SANITIZE.
+option(SMTRAIN_SANITIZE_THREAD "Build with ThreadSanitizer" OFF)
+if(SMTRAIN_SANITIZE_THREAD)
+  if(SMTRAIN_SANITIZE)
+    message(FATAL_ERROR "SMTRAIN_SANITIZE_THREAD and SMTRAIN_SANITIZE cannot be combined")
+  endif()
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()

@@ -10,6 +10,7 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/code_dir.cpp
   ${CMAKE_CURRENT_LIST_DIR}/dns_wait.cpp
   ${CMAKE_CURRENT_LIST_DIR}/program_env.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/env_limits.cpp
   ${CMAKE_CURRENT_LIST_DIR}/invocation_log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/logging.cpp
   ${CMAKE_CURRENT_LIST_DIR}/env_format.cpp

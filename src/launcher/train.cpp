@@ -4,6 +4,7 @@
 #include "code_dir.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
+#include "env_limits.hpp"
 #include "invocation_log.hpp"
 #include "logging.hpp"
 #include "program_env.hpp"
@@ -20,6 +21,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <set>
 
 namespace smtrain::launcher {
 namespace fs = std::filesystem;
@@ -88,6 +90,12 @@ Program resolve_program(const TrainingEnv& env, const Environ& environ, bool dry
         std::error_code ec;
         auto status = fs::status(file, ec);
         if (!(dry_run && is_empty_dir(dir))) {
+            // EACCES on the code dir is not "not found": say what is wrong.
+            if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+                throw Error("cannot access program " + program.entry_point + " in " + dir.string() + ": " +
+                                ec.message(),
+                            ExitCode::NoProgram);
+            }
             if (!fs::exists(status)) {
                 throw Error("program " + program.entry_point + " not found in " + dir.string(),
                             ExitCode::NoProgram);
@@ -176,6 +184,28 @@ int run_install(const InstallStep& step, const RunContext& context, const fs::pa
     return result.exit_code;
 }
 
+/// Linux refuses one environment string over 128 KiB and argv + envp over ARG_MAX;
+/// a large cluster or hyperparameter set gets there. Values sm-train exported go to
+/// files instead (see env_limits.hpp); an argv that cannot fit throws here, before
+/// anything runs.
+void move_oversized_variables_to_files(const Command& command, const EnvVars& exported, Environ& program_env,
+                                       const Environ& environ) {
+    std::set<std::string, std::less<>> movable;
+    for (const auto& [name, value] : exported) {
+        if (name != "PYTHONPATH") movable.insert(name);
+    }
+    std::string tmp = env_value(environ, "TMPDIR");
+    for (const auto& moved : fit_exec_limits(command.program, command.argv, program_env, movable,
+                                             tmp.empty() ? fs::path("/tmp") : fs::path(tmp))) {
+        spdlog::warn("{} is {} bytes, over Linux's limit for {}: the program gets {}{}={} instead, a file holding "
+                     "the value",
+                     moved.name, moved.bytes,
+                     moved.over_string_limit ? "one environment string (MAX_ARG_STRLEN, 128 KiB)"
+                                             : "the whole environment (ARG_MAX)",
+                     moved.name, kFileSuffix, moved.file.string());
+    }
+}
+
 int report_program_result(const RunOutcome& outcome, const fs::path& output_dir) {
     const RunResult& result = outcome.result;
     if (result.exit_code == 0) {
@@ -262,6 +292,7 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
     Command command = runner->command(context);
 
     if (options.dry_run) return print_dry_run(program, runner_kind, command, code_dir, vars, options.json);
+    move_oversized_variables_to_files(command, vars, context.program_env, environ);
 
     context.supervisor.on_grace_expired = [&](const StderrCapture& capture) {
         ProcessFailure failure;

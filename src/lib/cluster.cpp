@@ -66,7 +66,15 @@ ResourceConfig parse_resource_config(const Value& root_value, const Checker& che
             InstanceGroup g;
             g.name = check.string(check.required(group, "instance_group_name", path),
                                   json_path_key(path, "instance_group_name"));
-            g.hosts = check.string_list(check.required(group, "hosts", path), json_path_key(path, "hosts"));
+            const std::string hosts_path = json_path_key(path, "hosts");
+            g.hosts = check.string_list(check.required(group, "hosts", path), hosts_path);
+            // A group naming a host outside the cluster would make it master or a rank
+            // that never starts: refuse it here rather than hang in the first collective.
+            for (std::size_t h = 0; h < g.hosts.size(); ++h) {
+                if (!seen.contains(g.hosts[h])) {
+                    check.fail(json_path_index(hosts_path, h), quote_name(g.hosts[h]) + " is not in $.hosts");
+                }
+            }
             g.raw = &items[i];
             rc.instance_groups.push_back(std::move(g));
         }

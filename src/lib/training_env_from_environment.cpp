@@ -79,6 +79,15 @@ private:
     const Checker& check_;
 };
 
+// Channel and hyperparameter names become part of SM_CHANNEL_<NAME> / SM_HP_<NAME>:
+// refuse what cannot be in an environment variable name, as load() does (found by
+// fuzz_from_environment: to_env_vars() rendered "SM_HP_A=B=...").
+void refuse_unexportable_name(const Checker& check, const std::string& path, std::string_view name) {
+    if (name.find('=') != std::string_view::npos || name.find('\0') != std::string_view::npos) {
+        check.fail(path, "a name with '=' or NUL cannot become an environment variable");
+    }
+}
+
 Value parse_training_env(const Environ& env, const Checker& check) {
     const auto text = lookup(env, source);
     if (!text) check.fail("", "not set (the program was not started by a SageMaker training launcher)");
@@ -115,7 +124,9 @@ TrainingEnv TrainingEnv::from_environment(const Environ& env) {
 
     const Value channels = f.object("channel_input_dirs");
     for (const auto& [name, dir] : channels.as_dict()) {
-        te.channel_input_dirs_.emplace_back(name, check.string(dir, json_path_key("$.channel_input_dirs", name)));
+        const std::string path = json_path_key("$.channel_input_dirs", name);
+        refuse_unexportable_name(check, path, name);
+        te.channel_input_dirs_.emplace_back(name, check.string(dir, path));
     }
 
     te.hosts_ = check.string_list(check.required(root_value.as_dict(), "hosts", "$"), "$.hosts");
@@ -142,6 +153,9 @@ TrainingEnv TrainingEnv::from_environment(const Environ& env) {
                                          te.current_instance_group_) != te.distribution_instance_groups_.end();
 
     te.hyperparameters_ = f.object("hyperparameters");
+    for (const auto& [key, value] : te.hyperparameters_.as_dict()) {
+        refuse_unexportable_name(check, json_path_key("$.hyperparameters", key), key);
+    }
     te.hyperparameters_source_ = std::string(source);
     te.hyperparameters_path_prefix_ = "$.hyperparameters";
     te.additional_framework_parameters_ = f.object("additional_framework_parameters");

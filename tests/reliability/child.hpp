@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Test support for the reliability tests: runs a command (usually sm-train) with
+// a given environment, its output in files, and measures it with wait4(): wall
+// time, peak RSS and the exit status. Optional per-child set-up runs between
+// fork and exec (privilege drop, private mounts, rlimits); it may only make
+// async-signal-safe calls.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace smtrain::reliability {
+
+namespace fs = std::filesystem;
+
+inline std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+inline void write_file(const fs::path& path, const std::string& text) {
+    fs::create_directories(path.parent_path());
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+/// How a child ended and what it cost.
+struct ChildResult {
+    bool timed_out = false;
+    int status = 0;         ///< raw wait status
+    int exit_code = -1;     ///< exit code, or 128+N when killed by signal N
+    double seconds = 0;     ///< wall time from fork to reaping
+    long max_rss_kib = 0;   ///< ru_maxrss: the largest of the child and what it waited for
+    std::string out, err;   ///< its stdout and stderr (empty when sent elsewhere)
+};
+
+struct ChildSpec {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env;  ///< the whole environment
+    fs::path workdir;                        ///< stdout/stderr files go here
+    /// Where stdout / stderr go: "" = a file in workdir (read back into the result).
+    std::string stdout_path, stderr_path;
+    std::chrono::milliseconds timeout = std::chrono::seconds(60);
+    /// Runs in the child before execve (async-signal-safe calls only); return false to fail.
+    std::function<bool()> before_exec;
+    /// Called in the parent right after fork (to send signals, for instance).
+    std::function<void(pid_t)> after_fork;
+};
+
+inline ChildResult run_child(const ChildSpec& spec) {
+    std::vector<std::string> envs;
+    for (const auto& [k, v] : spec.env) envs.push_back(k + "=" + v);
+    std::vector<char*> c_argv, c_env;
+    std::vector<std::string> argv = spec.argv;
+    for (auto& a : argv) c_argv.push_back(a.data());
+    c_argv.push_back(nullptr);
+    for (auto& e : envs) c_env.push_back(e.data());
+    c_env.push_back(nullptr);
+    const fs::path out_file = spec.stdout_path.empty() ? spec.workdir / "child.stdout" : fs::path(spec.stdout_path);
+    const fs::path err_file = spec.stderr_path.empty() ? spec.workdir / "child.stderr" : fs::path(spec.stderr_path);
+    const std::string out_s = out_file.string(), err_s = err_file.string();
+
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        const int in = open("/dev/null", O_RDONLY);
+        const int out = open(out_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err = open(err_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0) _exit(250);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(err, 2);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (spec.before_exec && !spec.before_exec()) _exit(251);
+        execve(c_argv[0], c_argv.data(), c_env.data());
+        _exit(252);
+    }
+    if (spec.after_fork) spec.after_fork(pid);
+
+    ChildResult result;
+    const auto deadline = start + spec.timeout;
+    rusage usage{};
+    for (;;) {
+        int status = 0;
+        const pid_t r = wait4(pid, &status, WNOHANG, &usage);
+        if (r == pid) {
+            result.status = status;
+            break;
+        }
+        if (std::chrono::steady_clock::now() > deadline && !result.timed_out) {
+            result.timed_out = true;
+            kill(pid, SIGKILL);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.max_rss_kib = usage.ru_maxrss;
+    result.exit_code = WIFEXITED(result.status) ? WEXITSTATUS(result.status) : 128 + WTERMSIG(result.status);
+    if (spec.stdout_path.empty()) result.out = read_file(out_file);
+    if (spec.stderr_path.empty()) result.err = read_file(err_file);
+    return result;
+}
+
+/// The lines of `text` (without their '\n').
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+/// True for the lines sm-train's logger writes ("2024-01-01 00:00:00,000 sm-train     INFO ...").
+inline bool is_log_record(const std::string& line) {
+    return line.size() > 24 && line[4] == '-' && line[7] == '-' && line[13] == ':' && line[19] == ',' &&
+           line.compare(24, 8, "sm-train") == 0;
+}
+
+/// A private temp dir, removed with its contents.
+class TempDir {
+public:
+    TempDir() {
+        const char* tmp = std::getenv("TMPDIR");
+        std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/smtrain-reliability-XXXXXX";
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        // Undo chmods a test made so that removal works when not root.
+        for (auto it = fs::recursive_directory_iterator(path_, fs::directory_options::skip_permission_denied, ec);
+             it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (it->is_directory(ec)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+        }
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+/// The environment sm-train runs with in these tests: nothing from the test's own,
+/// so results do not depend on who runs them.
+inline std::map<std::string, std::string> base_environment(const fs::path& base_dir, const fs::path& home) {
+    std::map<std::string, std::string> env{{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+                                           {"HOME", home.string()},
+                                           {"SAGEMAKER_BASE_DIR", base_dir.string()},
+                                           {"SM_STUDIO_LOCAL_MODE", "true"},  // no DNS wait for algo-N hosts
+                                           {"LANG", "C.UTF-8"}};
+    // Sanitizer settings and the temp dir of the test run still apply.
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "TMPDIR"}) {
+        if (const char* value = std::getenv(name)) env[name] = value;
+    }
+    return env;
+}
+
+}  // namespace smtrain::reliability

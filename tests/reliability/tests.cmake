@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: Apache-2.0
+# Hostile inputs, faults and kernel limits (issue 6). Label: reliability.
+# The catalogue (tests/data/bad/) and the fault tests run the real sm-train.
+if(TARGET smtrain_launcher)
+  add_executable(smtrain_test_fork_children ${CMAKE_CURRENT_LIST_DIR}/helpers/fork_children.cpp)
+
+  smtrain_add_gtest(reliability_catalogue_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/catalogue_test.cpp
+    LABELS reliability)
+  smtrain_add_gtest(reliability_faults_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/faults_test.cpp
+    LABELS reliability)
+  smtrain_add_gtest(reliability_env_limits_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/env_limits_test.cpp ${CMAKE_CURRENT_LIST_DIR}/regressions_test.cpp
+    LIBS smtrain_launcher
+    LABELS reliability)
+  foreach(test reliability_catalogue_test reliability_faults_test reliability_env_limits_test)
+    add_dependencies(${test} sm-train smtrain_test_fork_children)
+    target_compile_definitions(${test} PRIVATE
+      SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
+      SMTRAIN_FORK_CHILDREN="$<TARGET_FILE:smtrain_test_fork_children>"
+      $<$<BOOL:${SMTRAIN_SANITIZE}>:SMTRAIN_SANITIZED>
+      $<$<BOOL:${SMTRAIN_SANITIZE_THREAD}>:SMTRAIN_SANITIZED>)
+  endforeach()
+endif()
