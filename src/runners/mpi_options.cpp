@@ -3,7 +3,8 @@
 
 #include <smtrain/error.hpp>
 
-#include <regex>
+#include <algorithm>
+
 
 namespace smtrain::runners {
 
@@ -57,9 +58,23 @@ constexpr std::string_view kNcclDebug = "--NCCL_DEBUG";
 
 // argparse takes a word starting with '-' as an option, unless it looks like a
 // negative number and the parser has no option that does.
+// argparse's negative-number pattern, `^-\d+$|^-\d*\.\d+$`, where `$` also
+// matches before one trailing newline (Python's re).
+bool is_negative_number(std::string_view word) {
+    if (word.size() < 2 || word[0] != '-') return false;
+    std::string_view rest = word.substr(1);
+    if (rest.ends_with('\n')) rest.remove_suffix(1);
+    auto all_digits = [](std::string_view s) {
+        return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    std::size_t dot = rest.find('.');
+    if (dot == std::string_view::npos) return !rest.empty() && all_digits(rest);
+    std::string_view fraction = rest.substr(dot + 1);
+    return all_digits(rest.substr(0, dot)) && !fraction.empty() && all_digits(fraction);
+}
+
 bool looks_like_option(const std::string& word) {
-    static const std::regex negative_number(R"(^-\d+$|^-\d*\.\d+$)");
-    return word.size() > 1 && word[0] == '-' && !std::regex_match(word, negative_number);
+    return word.size() > 1 && word[0] == '-' && !is_negative_number(word);
 }
 
 // `--NCCL_DEBUG` or an abbreviation of it ("--N", "--NCCL_DEB"), as argparse allows.

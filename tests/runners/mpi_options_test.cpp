@@ -52,6 +52,10 @@ TEST(CustomMpiOptions, NcclDebugForms) {
     EXPECT_EQ(parse_custom_mpi_options("--N WARN", "o").nccl_debug, "WARN");
     EXPECT_EQ(parse_custom_mpi_options("--NCCL_DEBUG a --NCCL_DEBUG b", "o").nccl_debug, "b");
     EXPECT_EQ(parse_custom_mpi_options("--NCCL_DEBUG -1", "o").nccl_debug, "-1");
+    // argparse's negative numbers, as Python 3.11 parses them.
+    EXPECT_EQ(parse_custom_mpi_options("--NCCL_DEBUG -.5", "o").nccl_debug, "-.5");
+    EXPECT_EQ(parse_custom_mpi_options("--NCCL_DEBUG -5 -x -1.5", "o").additional, (Words{"-x", "-1.5"}));
+    EXPECT_THROW(parse_custom_mpi_options("--NCCL_DEBUG -1.", "o"), smtrain::Error);
     // A longer name is not the option.
     EXPECT_EQ(parse_custom_mpi_options("--NCCL_DEBUGX 1", "o").additional, (Words{"--NCCL_DEBUGX", "1"}));
     EXPECT_EQ(parse_custom_mpi_options("--NCCL_DEBUGX 1", "o").nccl_debug, "INFO");
