@@ -19,8 +19,12 @@ EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
 
 Environ program_environment(const TrainingEnv& env, const Environ& parent,
                             const std::filesystem::path& code_dir) {
+    return program_environment(parent, exported_variables(env, parent, code_dir));
+}
+
+Environ program_environment(const Environ& parent, const EnvVars& exported) {
     Environ result = parent;
-    for (auto& [name, value] : exported_variables(env, parent, code_dir)) result[name] = value;
+    for (const auto& [name, value] : exported) result.insert_or_assign(name, value);
     return result;
 }
 

@@ -21,4 +21,8 @@ EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
 Environ program_environment(const TrainingEnv& env, const Environ& parent,
                             const std::filesystem::path& code_dir);
 
+/// The same, from variables already computed by exported_variables() (the
+/// launcher needs them for its log too, and rendering them twice costs).
+Environ program_environment(const Environ& parent, const EnvVars& exported);
+
 }  // namespace smtrain::launcher

@@ -47,7 +47,12 @@ std::string ProcessFailure::to_string() const {
 
 bool write_file_atomically(const std::filesystem::path& path, std::string_view content, bool replace) {
     std::filesystem::path dir = path.parent_path();
-    std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+    // Appended piece by piece: `"." + name` trips GCC 12's -Wrestrict false
+    // positive at -O3 (GCC bug 105329), which breaks Release builds with -Werror.
+    std::string temp_name(1, '.');
+    temp_name += path.filename().string();
+    temp_name += ".XXXXXX";
+    std::string temp = (dir / temp_name).string();
     int fd = mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0) cannot_write(path, "create temp file", errno);
     auto fail = [&](const char* step) {

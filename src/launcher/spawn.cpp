@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -40,21 +42,99 @@ struct Pipe {
     int release_read() { return std::exchange(read_end, -1); }
 };
 
-/// What the child reports when it cannot exec: the step and its errno.
-struct ChildFailure {
-    int step;  // index into kSteps
-    int error_number;
-};
 constexpr std::array<const char*, 5> kSteps = {"execve", "chdir", "dup2", "setpgid", "execve /bin/sh"};
 
-[[noreturn]] void child_fail(int report_fd, int step) {
-    ChildFailure failure{step, errno};
-    // A short write to a pipe of this size is atomic; nothing else can be done on failure.
-    [[maybe_unused]] ssize_t n = write(report_fd, &failure, sizeof failure);
-    _exit(failure.error_number == ENOENT || failure.error_number == ENOTDIR ? 127 : 126);
+/// Everything the child reads, prepared before it starts, and the two fields
+/// it writes when it cannot exec.
+///
+/// The child is started with clone(CLONE_VM | CLONE_VFORK) on a stack of its
+/// own, as glibc's and musl's posix_spawn do: it shares our memory and we are
+/// suspended until it has called execve (the kernel then gives it a fresh
+/// address space) or _exit. That costs no page-table copy and no
+/// copy-on-write faults, which fork() of a 4 MiB binary does, and it makes
+/// the exec-failure pipe unnecessary: the child leaves its errno here.
+/// Rules that keep this safe:
+///  - the child only makes async-signal-safe system calls (setpgid, isatty,
+///    tcsetpgrp, sigaction, dup2, chdir, sigprocmask, execve, _exit) and
+///    writes nothing of ours but `failed_step` / `error_number` (and errno,
+///    which it shares with our thread: the parent reads it only when clone()
+///    itself failed, before the child existed);
+///  - every signal is blocked while it runs (no handler of ours can run on
+///    its stack), and it resets all dispositions to SIG_DFL before it
+///    unblocks anything. Without CLONE_SIGHAND it has its own copy of the
+///    disposition table, so that reset does not touch ours;
+///  - it never returns: child_main ends in execve or _exit.
+struct ChildArgs {
+    const char* program;
+    char* const* argv;
+    char* const* envp;
+    char* const* sh_argv;
+    const char* cwd;  // nullptr: stay
+    int stdout_fd;    // -1: inherit
+    int stderr_fd;    // -1: inherit
+    bool new_process_group;
+    bool sh_fallback_on_enoexec;
+    sigset_t mask;
+    // Written by the child on failure, read by the parent once clone() returns.
+    int failed_step = -1;  // index into kSteps
+    int error_number = 0;
+};
+
+[[noreturn]] void child_fail(ChildArgs& args, int step) {
+    args.error_number = errno;
+    args.failed_step = step;
+    _exit(args.error_number == ENOENT || args.error_number == ENOTDIR ? 127 : 126);
 }
 
-/// Everything execve needs, as C arrays that outlive fork().
+// Not instrumented: the child runs on a stack ASan does not know, in our
+// memory, and must not touch the sanitizer's state (or anything of ours).
+__attribute__((no_sanitize("address", "undefined"))) int child_main(void* raw) {
+    ChildArgs& args = *static_cast<ChildArgs*>(raw);
+    if (args.new_process_group) {
+        if (setpgid(0, 0) != 0) child_fail(args, 3);
+        // Take the terminal's foreground (as tini does) so Ctrl-C and
+        // terminal reads reach the program; no terminal is fine.
+        if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpgrp());
+    }
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; ++s) {
+        if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
+    }
+    if (args.stdout_fd >= 0 && dup2(args.stdout_fd, STDOUT_FILENO) < 0) child_fail(args, 2);
+    if (args.stderr_fd >= 0 && dup2(args.stderr_fd, STDERR_FILENO) < 0) child_fail(args, 2);
+    if (args.cwd && chdir(args.cwd) != 0) child_fail(args, 1);
+    sigprocmask(SIG_SETMASK, &args.mask, nullptr);
+    execve(args.program, args.argv, args.envp);
+    if (errno == ENOEXEC && args.sh_fallback_on_enoexec) {
+        execve(args.sh_argv[0], args.sh_argv, args.envp);
+        child_fail(args, 4);
+    }
+    child_fail(args, 0);
+}
+
+/// The child's stack: mapped, not touched until used (a few pages in practice).
+/// Sanitizer builds get more room for their interceptors.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t kChildStack = 1 << 20;
+#else
+constexpr std::size_t kChildStack = 256 * 1024;
+#endif
+
+struct ChildStack {
+    void* base = MAP_FAILED;
+    ChildStack() {
+        base = mmap(nullptr, kChildStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    }
+    ChildStack(const ChildStack&) = delete;
+    ChildStack& operator=(const ChildStack&) = delete;
+    ~ChildStack() {
+        if (base != MAP_FAILED) munmap(base, kChildStack);
+    }
+    void* top() const { return static_cast<char*>(base) + kChildStack; }  // x86-64 and arm64 grow down
+};
+
+/// Everything execve needs, as C arrays that outlive the child's start.
 struct ExecArgs {
     std::vector<char*> argv, envp, sh_argv;
     std::string program;
@@ -95,61 +175,44 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
         sigemptyset(&child_mask);
     }
 
-    Pipe report(spec.program);
     Pipe out, err;
     if (spec.capture_stdout) out = Pipe(spec.program);
     if (spec.capture_stderr) err = Pipe(spec.program);
 
-    // Block everything around fork so no handler of ours runs in the child.
+    ChildArgs args{};
+    args.program = exec.program.c_str();
+    args.argv = exec.argv.data();
+    args.envp = exec.envp.data();
+    args.sh_argv = exec.sh_argv.data();
+    args.cwd = cwd.empty() ? nullptr : cwd.c_str();
+    args.stdout_fd = spec.capture_stdout ? out.write_end : -1;
+    args.stderr_fd = spec.capture_stderr ? err.write_end : -1;
+    args.new_process_group = spec.new_process_group;
+    args.sh_fallback_on_enoexec = spec.sh_fallback_on_enoexec;
+    args.mask = child_mask;
+
+    ChildStack stack;
+    if (stack.base == MAP_FAILED) throw SpawnError(spec.program, "fork", errno);
+
+    // Block everything around the start so no handler of ours runs in the child.
     sigset_t all, before;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &before);
-
-    pid_t pid = fork();
-    if (pid == 0) {
-        // ---- child: async-signal-safe calls only ----
-        if (spec.new_process_group) {
-            if (setpgid(0, 0) != 0) child_fail(report.write_end, 3);
-            // Take the terminal's foreground (as tini does) so Ctrl-C and
-            // terminal reads reach the program; no terminal is fine.
-            if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpgrp());
-        }
-        struct sigaction dfl {};
-        dfl.sa_handler = SIG_DFL;
-        for (int s = 1; s < NSIG; ++s) {
-            if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
-        }
-        if (spec.capture_stdout && dup2(out.write_end, STDOUT_FILENO) < 0) child_fail(report.write_end, 2);
-        if (spec.capture_stderr && dup2(err.write_end, STDERR_FILENO) < 0) child_fail(report.write_end, 2);
-        if (!cwd.empty() && chdir(cwd.c_str()) != 0) child_fail(report.write_end, 1);
-        sigprocmask(SIG_SETMASK, &child_mask, nullptr);
-        execve(exec.program.c_str(), exec.argv.data(), exec.envp.data());
-        if (errno == ENOEXEC && spec.sh_fallback_on_enoexec) {
-            execve(sh.c_str(), exec.sh_argv.data(), exec.envp.data());
-            child_fail(report.write_end, 4);
-        }
-        child_fail(report.write_end, 0);
-    }
-    int fork_errno = errno;
+    // Returns once the child has exec'd or exited (CLONE_VFORK).
+    pid_t pid = clone(child_main, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int clone_errno = errno;
     sigprocmask(SIG_SETMASK, &before, nullptr);
-    if (pid < 0) throw SpawnError(spec.program, "fork", fork_errno);
+    if (pid < 0) throw SpawnError(spec.program, "fork", clone_errno);
 
-    close(std::exchange(report.write_end, -1));
     if (spec.capture_stdout) close(std::exchange(out.write_end, -1));
     if (spec.capture_stderr) close(std::exchange(err.write_end, -1));
 
-    // EOF means execve succeeded (the pipe closed on exec); data means it failed.
-    ChildFailure failure{};
-    ssize_t n;
-    do {
-        n = read(report.read_end, &failure, sizeof failure);
-    } while (n < 0 && errno == EINTR);
-    if (n == static_cast<ssize_t>(sizeof failure)) {
+    if (args.failed_step >= 0) {
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
-        throw SpawnError(spec.program, kSteps.at(static_cast<std::size_t>(failure.step)),
-                         failure.error_number);
+        throw SpawnError(spec.program, kSteps.at(static_cast<std::size_t>(args.failed_step)),
+                         args.error_number);
     }
 
     SpawnedProcess child;

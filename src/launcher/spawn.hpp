@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// Starting a program: fork + execve with everything prepared before fork.
+/// Starting a program: a vfork-style child + execve, everything prepared before.
 ///
-/// The child runs only async-signal-safe calls (setpgid, tcsetpgrp, sigaction,
-/// sigprocmask, dup2, chdir, execve, write, _exit). An exec failure is reported
-/// to the parent through a close-on-exec pipe, so spawn() returns the errno
-/// instead of a child that exits 127 for an unknown reason.
+/// The child (clone with CLONE_VM | CLONE_VFORK on its own stack, as glibc's
+/// posix_spawn) runs only async-signal-safe calls (setpgid, tcsetpgrp,
+/// sigaction, sigprocmask, dup2, chdir, execve, _exit) and the parent waits
+/// until it has exec'd. An exec failure is left in shared memory, so spawn()
+/// throws with the errno instead of returning a child that exits 127 for an
+/// unknown reason. See spawn.cpp for why this is safe.
 
 #include <smtrain/error.hpp>
 

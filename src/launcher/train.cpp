@@ -286,7 +286,7 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
                        code_dir,
                        program.python,
                        program.command,
-                       program_environment(env, environ, code_dir),
+                       program_environment(environ, vars),
                        supervisor};
     for (auto& [name, value] : runner->extra_env(context)) context.program_env[name] = value;
     Command command = runner->command(context);
@@ -319,7 +319,11 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
         wait_for_hosts(env.hosts(), dns_wait_options(environ), signals);
     }
 
-    spdlog::info("{}", invocation_message(env.training_env(), vars, command.to_string()));
+    // Pretty-printing and masking the whole Training Env is most of sm-train's
+    // own CPU time at start: skip it when the log level hides it.
+    if (spdlog::should_log(spdlog::level::info)) {
+        spdlog::info("{}", invocation_message(env.training_env(), vars, command.to_string()));
+    }
 
     RunOutcome outcome;
     try {

@@ -42,10 +42,11 @@ std::optional<std::string> find_in_path(const Environ& env, std::string_view nam
     while (start <= path.size()) {
         std::size_t end = path.find(':', start);
         if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
+        // Built in one expression: assigning "." to an emptied string trips
+        // GCC 12's -Wrestrict false positive at -O3 (GCC bug 105329).
+        std::string candidate = (end == start ? std::string(".") : path.substr(start, end - start)) + "/";
+        candidate.append(name);
         start = end + 1;
-        if (dir.empty()) dir = ".";
-        std::string candidate = dir + "/" + std::string(name);
         if (is_executable_file(candidate)) return candidate;
     }
     return std::nullopt;

@@ -14,6 +14,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
 namespace smtrain::launcher {
 namespace {
 
@@ -287,6 +293,39 @@ TEST(Supervisor, ExitCodeAndStderrTail) {
     EXPECT_EQ(r.exit_code, 7);
     EXPECT_EQ(r.stderr_capture.tail(), "one\ntwo\n");
     EXPECT_EQ(read_file(tree.root() / "err"), "one\ntwo\n");  // passed through as it came
+}
+
+// sm-train's stderr is a pipe in a container: the data then goes through
+// tee(2). A small, slow sink pipe makes the supervisor wait for it.
+TEST(Supervisor, PipeSinkGetsEveryByteAndTheCaptureStillWorks) {
+    SignalBlock signals;
+    int fds[2];
+    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    fcntl(fds[1], F_SETPIPE_SZ, 4096);
+    std::string received;
+    std::thread reader([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        char buf[1000];
+        ssize_t n;
+        while ((n = read(fds[0], buf, sizeof buf)) > 0) received.append(buf, static_cast<std::size_t>(n));
+    });
+    SupervisorOptions options;
+    options.stderr_sink = fds[1];
+    RunResult r = supervise(shell("seq 1 100000 >&2; echo 'Traceback (most recent call last):' >&2; "
+                                  "echo 'ValueError: bad value' >&2; echo done >&2; exit 1"),
+                            signals, options);
+    close(fds[1]);
+    reader.join();
+    close(fds[0]);
+
+    std::string expected;
+    for (int i = 1; i <= 100000; ++i) expected += std::to_string(i) + "\n";
+    expected += "Traceback (most recent call last):\nValueError: bad value\ndone\n";
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(received.size(), expected.size());
+    EXPECT_TRUE(received == expected);
+    EXPECT_EQ(r.stderr_capture.error_message(), "ValueError: bad value\ndone");
+    EXPECT_EQ(r.stderr_capture.tail(), expected.substr(expected.size() - StderrCapture::kTailLimit));
 }
 
 TEST(Supervisor, KilledBySignal) {
