@@ -4,17 +4,25 @@
 # with warnings as errors and run every test, then do it again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 #
-#   scripts/test.sh [dev|asan ...]     default: dev asan
+#   scripts/test.sh [dev|fuzz|asan ...]     default: dev fuzz asan
+#
+# `fuzz` builds the libFuzzer targets with clang and runs each for
+# SMTRAIN_FUZZ_SECONDS (default 60) from the seed corpus (fuzz/run.sh).
 #
 # Extra ctest arguments go in SMTRAIN_CTEST_ARGS (e.g. "-L packaging").
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 presets=("$@")
-((${#presets[@]})) || presets=(dev asan)
+((${#presets[@]})) || presets=(dev fuzz asan)
 
 "$root/scripts/install-deps.sh"
 for preset in "${presets[@]}"; do
+    if [[ $preset == fuzz ]]; then
+        echo "==> fuzz: every target for ${SMTRAIN_FUZZ_SECONDS:-60} s"
+        "$root/fuzz/run.sh" "${SMTRAIN_FUZZ_SECONDS:-60}"
+        continue
+    fi
     echo "==> $preset: build"
     "$root/scripts/build.sh" "$preset"
     echo "==> $preset: test"
