@@ -48,8 +48,7 @@ SyncWaitBounds SyncWaitBounds::from_environment(const Environ& variables) {
     return bounds;
 }
 
-IntermediateOutput::IntermediateOutput(const TrainingEnv& env, const Environ& variables,
-                                       const SignalBlock&)
+IntermediateOutput::IntermediateOutput(const TrainingEnv& env, const Environ& variables, const SignalBlock&)
     : bounds_(SyncWaitBounds::from_environment(variables)) {
     const std::optional<std::string> url = env.sagemaker_s3_output();
     if (!url || url->empty()) return;
@@ -109,8 +108,8 @@ s3::SyncSummary IntermediateOutput::finish(std::optional<Clock::time_point> stop
 
 std::string IntermediateOutput::failure_line(const s3::SyncSummary& summary) {
     constexpr std::size_t kShown = 3;  // SageMaker keeps only the first 1024 characters anyway
-    std::string line = "intermediate output sync: " + std::to_string(summary.failures.size()) +
-                       " file(s) not uploaded: ";
+    std::string line =
+        "intermediate output sync: " + std::to_string(summary.failures.size()) + " file(s) not uploaded: ";
     for (std::size_t i = 0; i < summary.failures.size() && i < kShown; ++i) {
         if (i) line += "; ";
         line += summary.failures[i].file + ": " + summary.failures[i].error;

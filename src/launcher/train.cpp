@@ -299,7 +299,8 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
     IntermediateOutput intermediate(env, environ, signals);
 
     if (program.install) {
-        if (int code = run_install(*program.install, context, output_dir, intermediate); code != 0) return code;
+        int code = run_install(*program.install, context, output_dir, intermediate);
+        if (code != 0) return code;
     }
 
     if (studio_local_mode(environ)) {

@@ -131,7 +131,8 @@ TEST_F(IntermediateSyncRun, EverythingTheProgramWroteIsUploadedBeforeTheSuccessR
     EXPECT_TRUE(tree.has_success());
     EXPECT_FALSE(tree.has_failure()) << tree.failure();
     // Every temporary copy was removed after its upload; only directories are left.
-    for (const auto& entry : fs::recursive_directory_iterator(tree.output() / "intermediate/.tmp.sagemaker_s3_sync")) {
+    for (const auto& entry :
+         fs::recursive_directory_iterator(tree.output() / "intermediate/.tmp.sagemaker_s3_sync")) {
         EXPECT_TRUE(entry.is_directory()) << entry.path();
     }
     // (5 or 6 uploads: a file written while its new directory is first listed may be taken twice.)
@@ -144,9 +145,10 @@ TEST_F(IntermediateSyncRun, AFailedUploadMakesTheJobFail) {
     job("#!/bin/sh\nprintf 'loss=0.9\\n' > \"$SM_OUTPUT_INTERMEDIATE_DIR/metrics.txt\"\n", "runs");
     EXPECT_EQ(run(), 1) << diagnostics();
     EXPECT_FALSE(tree.has_success());
-    EXPECT_EQ(tree.failure(), "sm-train: intermediate output sync: 1 file(s) not uploaded: metrics.txt: s3://" +
-                                  bucket + "/runs/job-7/output/intermediate/metrics.txt: PUT failed: HTTP 404 " +
-                                  "NoSuchBucket: The specified bucket does not exist");
+    EXPECT_EQ(tree.failure(),
+              "sm-train: intermediate output sync: 1 file(s) not uploaded: metrics.txt: s3://" + bucket +
+                  "/runs/job-7/output/intermediate/metrics.txt: PUT failed: HTTP 404 " +
+                  "NoSuchBucket: The specified bucket does not exist");
     // The copy that could not be sent is kept for a person to find.
     EXPECT_EQ(std::distance(fs::directory_iterator(tree.output() / "intermediate/.tmp.sagemaker_s3_sync"),
                             fs::directory_iterator()),
@@ -174,13 +176,15 @@ TEST_F(IntermediateSyncRun, TheFinalWaitIsBoundedAndTheReportWrittenAnyway) {
     SilentPort silent;
     job("#!/bin/sh\nprintf 'loss=0.9\\n' > \"$SM_OUTPUT_INTERMEDIATE_DIR/metrics.txt\"\n", "runs");
     const auto started = Clock::now();
-    EXPECT_EQ(run({{"S3_ENDPOINT_URL", silent.endpoint()}, {"SMTRAIN_SYNC_WAIT_S", "1.5"}}), 1) << diagnostics();
+    EXPECT_EQ(run({{"S3_ENDPOINT_URL", silent.endpoint()}, {"SMTRAIN_SYNC_WAIT_S", "1.5"}}), 1)
+        << diagnostics();
     const auto took = Clock::now() - started;
     EXPECT_LT(took, std::chrono::seconds(20));  // the client alone would wait 60 s for a stalled answer
     EXPECT_FALSE(tree.has_success());
-    EXPECT_EQ(tree.failure(), "sm-train: intermediate output sync: 1 file(s) not uploaded: metrics.txt: s3://" +
-                                  bucket + "/runs/job-7/output/intermediate/metrics.txt: PUT cancelled " +
-                                  "(the final wait for uploads ran out)");
+    EXPECT_EQ(tree.failure(),
+              "sm-train: intermediate output sync: 1 file(s) not uploaded: metrics.txt: s3://" + bucket +
+                  "/runs/job-7/output/intermediate/metrics.txt: PUT cancelled " +
+                  "(the final wait for uploads ran out)");
 }
 
 TEST_F(IntermediateSyncRun, AfterSigtermTheReportIsOnDiskWithinTheStopBound) {
@@ -237,7 +241,8 @@ TEST_F(IntermediateSyncRun, AnUnusableOutputUrlStopsTheJobBeforeTheProgramRuns) 
     job("#!/bin/sh\ntouch \"$SM_OUTPUT_DIR/../ran\"\n");
     tree.hyperparameters(R"({"sagemaker_s3_output":"ftp://host/path"})");
     EXPECT_EQ(run(), 1) << diagnostics();
-    EXPECT_EQ(tree.failure(), "sm-train: sagemaker_s3_output: expected an s3:// or file:// URL, got 'ftp://host/path'");
+    EXPECT_EQ(tree.failure(),
+              "sm-train: sagemaker_s3_output: expected an s3:// or file:// URL, got 'ftp://host/path'");
     EXPECT_FALSE(fs::exists(tree.base() / "ran"));
 }
 
@@ -267,13 +272,16 @@ TEST_F(IntermediateSyncRun, TheProgramInheritsNoDescriptorOfTheSyncOrOfTheS3Clie
         "            pass  # the descriptor listdir itself used, closed by now\n"
         "with open(os.environ['SM_OUTPUT_INTERMEDIATE_DIR'] + '/fds.txt', 'w') as f:\n"
         "    f.write('\\n'.join(open_fds))\n";
-    s3test::run_and_capture(
-        {"python3", kObjects, "put-tarball", endpoint, bucket, "code/sourcedir.tar.gz", "train.py=" + program});
+    s3test::run_and_capture({"python3", kObjects, "put-tarball", endpoint, bucket, "code/sourcedir.tar.gz",
+                             "train.py=" + program});
     fs::remove_all(tree.code());
-    tree.hyperparameters(R"({"sagemaker_s3_output":"s3://)" + bucket + R"(/runs","sagemaker_submit_directory":"s3://)" +
-                         bucket + R"(/code/sourcedir.tar.gz"})");
-    ASSERT_EQ(run({{"SAGEMAKER_PROGRAM", "train.py"}, {"SMTRAIN_PYTHON", "/usr/bin/python3"}}), 0) << diagnostics();
-    EXPECT_EQ(objects("runs/job-7/output/intermediate/"), (std::map<std::string, std::string>{{"fds.txt", ""}}));
+    tree.hyperparameters(R"({"sagemaker_s3_output":"s3://)" + bucket +
+                         R"(/runs","sagemaker_submit_directory":"s3://)" + bucket +
+                         R"(/code/sourcedir.tar.gz"})");
+    ASSERT_EQ(run({{"SAGEMAKER_PROGRAM", "train.py"}, {"SMTRAIN_PYTHON", "/usr/bin/python3"}}), 0)
+        << diagnostics();
+    EXPECT_EQ(objects("runs/job-7/output/intermediate/"),
+              (std::map<std::string, std::string>{{"fds.txt", ""}}));
 }
 
 }  // namespace
