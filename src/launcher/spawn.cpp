@@ -4,9 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+<<<<<<< HEAD
 #include <sched.h>
 #include <sys/mman.h>
+=======
+#include <linux/close_range.h>
+#include <sys/resource.h>
+>>>>>>> wire
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -16,6 +22,16 @@
 
 namespace smtrain::launcher {
 namespace {
+
+/// Marks every descriptor from 3 up close-on-exec, so the program gets only
+/// stdin, stdout and stderr, as the toolkit's subprocess (close_fds=True) does.
+/// sm-train's S3 threads may hold descriptors that libcurl opens without
+/// O_CLOEXEC (its wake-up socketpair) when the fork happens.
+/// Async-signal-safe: raw syscalls only. `max_fd` is computed before fork.
+void cloexec_from_3(int max_fd) {
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    for (int fd = 3; fd < max_fd; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);  // kernels before 5.11
+}
 
 /// A pipe whose ends close on exec. Closes what it still owns.
 struct Pipe {
@@ -167,6 +183,10 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     for (std::size_t i = 1; i < argv_storage.size(); ++i) exec.sh_argv.push_back(argv_storage[i].data());
     exec.sh_argv.push_back(nullptr);
     std::string cwd = spec.cwd.string();
+    rlimit files{};
+    const int max_fd = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < (1u << 20)
+                           ? static_cast<int>(files.rlim_cur)
+                           : 1 << 20;
 
     sigset_t child_mask;
     if (spec.child_mask) {
@@ -198,9 +218,40 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     sigset_t all, before;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &before);
+<<<<<<< HEAD
     // Returns once the child has exec'd or exited (CLONE_VFORK).
     pid_t pid = clone(child_main, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
     int clone_errno = errno;
+=======
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        // ---- child: async-signal-safe calls only ----
+        if (spec.new_process_group) {
+            if (setpgid(0, 0) != 0) child_fail(report.write_end, 3);
+            // Take the terminal's foreground (as tini does) so Ctrl-C and
+            // terminal reads reach the program; no terminal is fine.
+            if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpgrp());
+        }
+        struct sigaction dfl {};
+        dfl.sa_handler = SIG_DFL;
+        for (int s = 1; s < NSIG; ++s) {
+            if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
+        }
+        if (spec.capture_stdout && dup2(out.write_end, STDOUT_FILENO) < 0) child_fail(report.write_end, 2);
+        if (spec.capture_stderr && dup2(err.write_end, STDERR_FILENO) < 0) child_fail(report.write_end, 2);
+        if (!cwd.empty() && chdir(cwd.c_str()) != 0) child_fail(report.write_end, 1);
+        cloexec_from_3(max_fd);
+        sigprocmask(SIG_SETMASK, &child_mask, nullptr);
+        execve(exec.program.c_str(), exec.argv.data(), exec.envp.data());
+        if (errno == ENOEXEC && spec.sh_fallback_on_enoexec) {
+            execve(sh.c_str(), exec.sh_argv.data(), exec.envp.data());
+            child_fail(report.write_end, 4);
+        }
+        child_fail(report.write_end, 0);
+    }
+    int fork_errno = errno;
+>>>>>>> wire
     sigprocmask(SIG_SETMASK, &before, nullptr);
     if (pid < 0) throw SpawnError(spec.program, "fork", clone_errno);
 

@@ -196,6 +196,7 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
             send(signo);
             if (is_stop_signal(signo) && !kill_deadline) {
                 result.forwarded_stop_signal = signo;
+                result.stop_signal_at = Clock::now();
                 kill_deadline = Clock::now() + options.grace_period;
             }
         }

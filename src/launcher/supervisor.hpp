@@ -47,6 +47,8 @@ struct RunResult {
     int term_signal = 0;              ///< N when killed by a signal, else 0
     bool killed_after_grace = false;  ///< sm-train sent SIGKILL after the grace period
     int forwarded_stop_signal = 0;    ///< the first stop signal forwarded, if any
+    /// When it was forwarded (the platform's SIGKILL follows 120 s after SIGTERM).
+    std::optional<std::chrono::steady_clock::time_point> stop_signal_at;
     StderrCapture stderr_capture;     ///< tail and error lines of the program's stderr
 };
 

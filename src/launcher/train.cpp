@@ -5,6 +5,7 @@
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
 #include "env_limits.hpp"
+#include "intermediate_output.hpp"
 #include "invocation_log.hpp"
 #include "logging.hpp"
 #include "program_env.hpp"
@@ -163,7 +164,8 @@ int print_dry_run(const Program& program, RunnerKind runner_kind, const Command&
 
 /// Runs an install step (pip) under supervision; a failure is reported as the
 /// toolkit does. Returns the step's exit code.
-int run_install(const InstallStep& step, const RunContext& context, const fs::path& output_dir) {
+int run_install(const InstallStep& step, const RunContext& context, const fs::path& output_dir,
+                IntermediateOutput& intermediate) {
     spdlog::info("Installing with: {}", step.command.to_string());
     SpawnSpec spec;
     spec.program = step.command.program;
@@ -172,6 +174,7 @@ int run_install(const InstallStep& step, const RunContext& context, const fs::pa
     spec.cwd = context.code_dir;
     RunResult result = supervise(std::move(spec), context.signals, context.supervisor);
     if (result.exit_code == 0) return 0;
+    intermediate.finish(result.stop_signal_at);  // the report comes after the last uploads
     ProcessFailure failure;
     failure.error_class = step.error_class;
     failure.exit_code = result.exit_code;
@@ -206,8 +209,20 @@ void move_oversized_variables_to_files(const Command& command, const EnvVars& ex
     }
 }
 
-int report_program_result(const RunOutcome& outcome, const fs::path& output_dir) {
+int report_program_result(const RunOutcome& outcome, const fs::path& output_dir,
+                          IntermediateOutput& intermediate) {
     const RunResult& result = outcome.result;
+    // The last uploads first: the platform may read the report as "done".
+    const s3::SyncSummary sync = intermediate.finish(result.stop_signal_at);
+    if (result.exit_code == 0 && !sync.ok()) {
+        // The program succeeded but part of its intermediate output is lost:
+        // not a success (the toolkit logged it and reported success).
+        const std::string line = "sm-train: " + IntermediateOutput::failure_line(sync);
+        std::fputs((line + "\n").c_str(), stderr);
+        write_failure_file(output_dir, line);
+        spdlog::error("Reporting training FAILURE");
+        return static_cast<int>(ExitCode::Failure);
+    }
     if (result.exit_code == 0) {
         write_success_file(output_dir);
         spdlog::info("Reporting training SUCCESS");
@@ -309,8 +324,14 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
 
     if (program.kind == EntryPointKind::Command && !env.framework_module())
         make_executable(code_dir / program.entry_point);
+
+    // Before anything of the user's runs, as the toolkit's start_sync. An error
+    // thrown from here on still finishes the sync (bounded) before it is reported.
+    IntermediateOutput intermediate(env, environ, signals);
+
     if (program.install) {
-        if (int code = run_install(*program.install, context, output_dir); code != 0) return code;
+        int code = run_install(*program.install, context, output_dir, intermediate);
+        if (code != 0) return code;
     }
 
     if (studio_local_mode(environ)) {
@@ -330,6 +351,7 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
         outcome = runner->run(context);
     } catch (const SpawnError& e) {
         // The program exists but cannot be started: report it as the program's failure.
+        intermediate.finish();
         ProcessFailure failure;
         failure.exit_code = static_cast<int>(e.exit_code());
         failure.error_message = e.what();
@@ -339,7 +361,7 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
         spdlog::error("Reporting training FAILURE");
         return failure.exit_code;
     }
-    return report_program_result(outcome, output_dir);
+    return report_program_result(outcome, output_dir, intermediate);
 }
 
 int run_env(EnvFormat format, const Environ& environ) {

@@ -104,9 +104,13 @@ std::string S3Client::object_url(const S3Url& target) const {
 
 HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std::string& action) const {
     request.region = config_.region;
+    request.cancel = config_.cancel.get();
+    const auto cancelled = [&] { return config_.cancel && config_.cancel->load(); };
+    const auto throw_cancelled = [&] { throw Error(target.str() + ": " + action + " cancelled"); };
     HttpResponse response;
     std::string code;
     for (int attempt = 1;; ++attempt) {
+        if (cancelled()) throw_cancelled();
         if (request.response_fd >= 0) {
             if (::ftruncate(request.response_fd, 0) != 0 || ::lseek(request.response_fd, 0, SEEK_SET) != 0) {
                 throw Error(target.str() + ": " + action + ": cannot reset the local file: " + std::strerror(errno));
@@ -115,13 +119,19 @@ HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std:
         const Credentials creds = config_.credentials->get();
         request.credentials = &creds;
         response = thread_http().perform(request);
+        if (response.curl_code == CURLE_ABORTED_BY_CALLBACK && cancelled()) throw_cancelled();
         code = xml_element(response.body, "Code");
         // CompleteMultipartUpload may answer 200 with an error document.
         if (response.ok() && response.body.find("<Error>") == std::string::npos) return response;
         if (response.ok()) code = code.empty() ? "InternalError" : code;
         if (code == "ExpiredToken" || code == "TokenRefreshRequired") config_.credentials->invalidate();
         if (!is_retryable(response, code) || attempt >= config_.retry.max_attempts) break;
-        std::this_thread::sleep_for(backoff(config_.retry, attempt - 1));
+        // The back-off is slept in slices so that a cancel is seen within 50 ms.
+        const auto wake = std::chrono::steady_clock::now() + backoff(config_.retry, attempt - 1);
+        while (!cancelled() && std::chrono::steady_clock::now() < wake) {
+            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+                std::chrono::milliseconds(50), wake - std::chrono::steady_clock::now()));
+        }
     }
     const int attempts = config_.retry.max_attempts;
     std::string text = target.str() + ": " + action + " failed: " + describe_failure(response, code);

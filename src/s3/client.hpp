@@ -7,6 +7,7 @@
 /// jittered exponential back-off, and everything else is an smtrain::Error
 /// naming the bucket, the key and the HTTP status.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -37,6 +38,9 @@ struct ClientConfig {
     std::uint64_t multipart_threshold = 8ull << 20;  ///< files larger than this go multipart
     std::uint64_t part_size = 8ull << 20;            ///< grown when a file would need > 10,000 parts
     unsigned part_concurrency = 4;                   ///< parts of one file uploaded in parallel
+    /// When set and true, requests stop: a transfer in flight is aborted, no
+    /// retry starts, and the call throws smtrain::Error ("... cancelled").
+    std::shared_ptr<const std::atomic<bool>> cancel;
 
     /// Region (see resolve_region), S3_ENDPOINT_URL and credentials from `env`.
     static ClientConfig from_environment(const EnvLookup& env = process_env(),

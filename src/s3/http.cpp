@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,6 +99,19 @@ size_t collect_header(char* data, size_t size, size_t count, void* userdata) {
     return n;
 }
 
+// curl polls this at least once a second, also while connecting.
+int check_cancel(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* cancel = static_cast<const std::atomic<bool>*>(userdata);
+    return cancel->load() ? 1 : 0;
+}
+
+// curl creates its connection sockets without close-on-exec; sm-train forks
+// the training program while S3 threads may hold connections open, so the
+// sockets are created close-on-exec from the start (no window for a fork).
+curl_socket_t open_cloexec_socket(void*, curlsocktype, curl_sockaddr* address) {
+    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 }  // namespace
 
 HttpClient::HttpClient() : api_(CurlApi::get()), handle_(api_.easy_init()) {
@@ -130,6 +144,12 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     set(CURLOPT_WRITEDATA, static_cast<void*>(&ex));
     set(CURLOPT_HEADERFUNCTION, &collect_header);
     set(CURLOPT_HEADERDATA, static_cast<void*>(&ex));
+    set(CURLOPT_OPENSOCKETFUNCTION, &open_cloexec_socket);
+    if (request.cancel) {
+        set(CURLOPT_NOPROGRESS, 0L);
+        set(CURLOPT_XFERINFOFUNCTION, &check_cancel);
+        set(CURLOPT_XFERINFODATA, const_cast<void*>(static_cast<const void*>(request.cancel)));
+    }
 
     const bool file_body = request.body_fd >= 0;
     const curl_off_t body_size =

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -40,6 +41,10 @@ struct HttpRequest {
     long connect_timeout_ms = 10'000;
     long total_timeout_ms = 0;  ///< 0: none; stalls are caught by the speed limit below
     long low_speed_time_s = 60;  ///< abort when under 1 byte/s for this long
+
+    /// When set and true, the exchange is aborted (CURLE_ABORTED_BY_CALLBACK)
+    /// within about a second: how a bounded wait stops an upload in flight.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {

@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -97,6 +98,9 @@ struct IntermediateSync::State {
     fs::path root;
     fs::path tmp_root;
     S3Url target;  ///< bucket, and the key prefix
+    /// Set when finish()'s deadline passes; the client aborts what it is doing.
+    /// (Declared before `client`, which is built with it.)
+    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
     S3Client client;
     UniqueFd inotify;
     UniqueFd stop_event;
@@ -110,13 +114,19 @@ struct IntermediateSync::State {
     std::condition_variable queue_changed;
     std::deque<Upload> queue;
     bool no_more_uploads = false;
+    bool uploader_done = false;
     SyncSummary summary;
 
     std::thread watcher;
     std::thread uploader;
 
     State(fs::path dir, S3Url url, ClientConfig config)
-        : root(std::move(dir)), tmp_root(root / kTmpDirName), target(std::move(url)), client(std::move(config)) {}
+        : root(std::move(dir)), tmp_root(root / kTmpDirName), target(std::move(url)), client(with_cancel(config)) {}
+
+    ClientConfig with_cancel(ClientConfig config) const {
+        config.cancel = cancel;
+        return config;
+    }
 
     void record_failure(const std::string& file, const std::string& error) {
         std::lock_guard lock(mutex);
@@ -261,13 +271,21 @@ struct IntermediateSync::State {
     // ---- uploader thread ------------------------------------------------
 
     void upload_loop() {
+        upload_queue();
+        std::lock_guard lock(mutex);
+        uploader_done = true;
+        queue_changed.notify_all();
+    }
+
+    void upload_queue() {
         const std::string prefix = target.key;
         for (;;) {
             Upload next;
             {
                 std::unique_lock lock(mutex);
-                queue_changed.wait(lock, [&] { return !queue.empty() || no_more_uploads; });
-                if (queue.empty()) return;
+                queue_changed.wait(lock, [&] { return !queue.empty() || no_more_uploads || *cancel; });
+                // Once cancelled, what is left in the queue is finish()'s to report.
+                if (queue.empty() || *cancel) return;
                 next = std::move(queue.front());
                 queue.pop_front();
             }
@@ -278,7 +296,8 @@ struct IntermediateSync::State {
                 ++summary.uploaded;
             } catch (const std::exception& e) {
                 // Kept on disk for a person to find; reported by finish().
-                record_failure(next.rel_file, e.what());
+                record_failure(next.rel_file,
+                               std::string(e.what()) + (*cancel ? " (the final wait for uploads ran out)" : ""));
             }
         }
     }
@@ -305,6 +324,7 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
         throw Error("sagemaker_s3_output: expected an s3:// or file:// URL, got '" + url + "'");
     }
     S3Url target = S3Url::parse(url);
+    CurlApi::get();  // no libcurl in the image: say so now, before the program runs
     target.key = intermediate_key_prefix(target, options.job_name);
 
     auto state = std::make_unique<State>(options.intermediate_dir, std::move(target), options.client);
@@ -323,6 +343,10 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
 }
 
 SyncSummary IntermediateSync::finish() {
+    return finish([] { return Clock::time_point::max(); });
+}
+
+SyncSummary IntermediateSync::finish(const DeadlineFn& deadline) {
     if (!state_) return {};
     State& s = *state_;
     const uint64_t one = 1;
@@ -335,7 +359,25 @@ SyncSummary IntermediateSync::finish() {
         s.no_more_uploads = true;
     }
     s.queue_changed.notify_all();
+    {
+        std::unique_lock lock(s.mutex);
+        while (!s.uploader_done) {
+            const Clock::time_point until = deadline();
+            if (Clock::now() >= until) break;
+            s.queue_changed.wait_until(lock, std::min(until, Clock::now() + std::chrono::milliseconds(100)));
+        }
+        if (!s.uploader_done) {
+            // Out of time: the client aborts the upload in flight, which then
+            // records its own failure ("... cancelled").
+            s.cancel->store(true);
+            s.queue_changed.notify_all();
+        }
+    }
     s.uploader.join();
+    for (const State::Upload& left : s.queue) {
+        s.summary.failures.push_back({left.rel_file, "not uploaded: the final wait for uploads ran out"});
+    }
+    s.queue.clear();
     SyncSummary summary = std::move(s.summary);
     state_.reset();
     return summary;

@@ -13,8 +13,10 @@
 /// in order to `s3://<bucket>/<prefix>/<job name>/output/intermediate/<rel>/<name>`
 /// (multipart above 8 MiB), and removes each copy once it is uploaded.
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,11 +62,22 @@ public:
     /// failure to set up inotify. True when the threads run.
     bool start(const IntermediateSyncOptions& options);
 
+    using Clock = std::chrono::steady_clock;
+    /// Asked again every 100 ms while finish() waits, so the bound may move
+    /// closer (a stop signal that arrives during the wait).
+    using DeadlineFn = std::function<Clock::time_point()>;
+
     /// The last pass: takes every event the program's writes left, waits for
     /// all uploads (each already retried by the client), stops the threads,
     /// and says what did not make it. Uploads that failed keep their copy under
     /// .tmp.sagemaker_s3_sync. Returns an empty summary when not started.
     SyncSummary finish();
+
+    /// finish(), but the wait for the uploads ends at `deadline()`: the upload
+    /// in flight is cancelled (within about a second) and it and every file
+    /// still queued are reported as not uploaded. The last pass itself (local
+    /// copies) is not bounded.
+    SyncSummary finish(const DeadlineFn& deadline);
 
     /// The temporary directory name inside output/intermediate, as in the toolkit.
     static constexpr const char* kTmpDirName = ".tmp.sagemaker_s3_sync";

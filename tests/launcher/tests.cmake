@@ -21,3 +21,22 @@ if(TARGET smtrain_launcher)
     SMTRAIN_MAKE_ORPHANS="$<TARGET_FILE:smtrain_test_make_orphans>"
     SMTRAIN_S3_SERVER="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_server.py")
 endif()
+
+# sm-train with sagemaker_s3_output, end to end against moto (labels launcher
+# and s3). Uses the s3 area's moto fixture (s3_moto, tests/s3/tests.cmake),
+# whose state file sits in this same binary directory.
+if(TARGET smtrain_launcher AND TARGET sm-train)
+  add_executable(launcher_intermediate_sync_test
+    ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
+    ${PROJECT_SOURCE_DIR}/tests/s3/servers.cpp)
+  target_link_libraries(launcher_intermediate_sync_test PRIVATE smtrain::smtrain GTest::gtest GTest::gtest_main
+    smtrain_warnings)
+  add_dependencies(launcher_intermediate_sync_test sm-train)
+  target_compile_definitions(launcher_intermediate_sync_test PRIVATE
+    SMTRAIN_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
+    SMTRAIN_S3_OBJECTS="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_objects.py")
+  gtest_discover_tests(launcher_intermediate_sync_test DISCOVERY_TIMEOUT 60
+    PROPERTIES LABELS "launcher;s3" FIXTURES_REQUIRED s3_moto TIMEOUT 300
+               ENVIRONMENT SMTRAIN_TEST_MOTO_STATE=${CMAKE_CURRENT_BINARY_DIR}/s3-moto.state)
+endif()
