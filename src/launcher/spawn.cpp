@@ -4,13 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-<<<<<<< HEAD
+#include <linux/close_range.h>
 #include <sched.h>
 #include <sys/mman.h>
-=======
-#include <linux/close_range.h>
 #include <sys/resource.h>
->>>>>>> wire
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,8 +24,9 @@ namespace {
 /// stdin, stdout and stderr, as the toolkit's subprocess (close_fds=True) does.
 /// sm-train's S3 threads may hold descriptors that libcurl opens without
 /// O_CLOEXEC (its wake-up socketpair) when the fork happens.
-/// Async-signal-safe: raw syscalls only. `max_fd` is computed before fork.
-void cloexec_from_3(int max_fd) {
+/// Async-signal-safe: raw syscalls only, on the child's own descriptor table
+/// (no CLONE_FILES). `max_fd` is computed before the child starts.
+__attribute__((no_sanitize("address", "undefined"))) void cloexec_from_3(int max_fd) {
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
     for (int fd = 3; fd < max_fd; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);  // kernels before 5.11
 }
@@ -90,6 +88,7 @@ struct ChildArgs {
     int stderr_fd;    // -1: inherit
     bool new_process_group;
     bool sh_fallback_on_enoexec;
+    int max_fd;  // bound of the CLOEXEC loop on kernels without close_range
     sigset_t mask;
     // Written by the child on failure, read by the parent once clone() returns.
     int failed_step = -1;  // index into kSteps
@@ -120,6 +119,7 @@ __attribute__((no_sanitize("address", "undefined"))) int child_main(void* raw) {
     if (args.stdout_fd >= 0 && dup2(args.stdout_fd, STDOUT_FILENO) < 0) child_fail(args, 2);
     if (args.stderr_fd >= 0 && dup2(args.stderr_fd, STDERR_FILENO) < 0) child_fail(args, 2);
     if (args.cwd && chdir(args.cwd) != 0) child_fail(args, 1);
+    cloexec_from_3(args.max_fd);
     sigprocmask(SIG_SETMASK, &args.mask, nullptr);
     execve(args.program, args.argv, args.envp);
     if (errno == ENOEXEC && args.sh_fallback_on_enoexec) {
@@ -209,6 +209,7 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     args.stderr_fd = spec.capture_stderr ? err.write_end : -1;
     args.new_process_group = spec.new_process_group;
     args.sh_fallback_on_enoexec = spec.sh_fallback_on_enoexec;
+    args.max_fd = max_fd;
     args.mask = child_mask;
 
     ChildStack stack;
@@ -218,40 +219,9 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     sigset_t all, before;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &before);
-<<<<<<< HEAD
     // Returns once the child has exec'd or exited (CLONE_VFORK).
     pid_t pid = clone(child_main, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
     int clone_errno = errno;
-=======
-
-    pid_t pid = fork();
-    if (pid == 0) {
-        // ---- child: async-signal-safe calls only ----
-        if (spec.new_process_group) {
-            if (setpgid(0, 0) != 0) child_fail(report.write_end, 3);
-            // Take the terminal's foreground (as tini does) so Ctrl-C and
-            // terminal reads reach the program; no terminal is fine.
-            if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpgrp());
-        }
-        struct sigaction dfl {};
-        dfl.sa_handler = SIG_DFL;
-        for (int s = 1; s < NSIG; ++s) {
-            if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
-        }
-        if (spec.capture_stdout && dup2(out.write_end, STDOUT_FILENO) < 0) child_fail(report.write_end, 2);
-        if (spec.capture_stderr && dup2(err.write_end, STDERR_FILENO) < 0) child_fail(report.write_end, 2);
-        if (!cwd.empty() && chdir(cwd.c_str()) != 0) child_fail(report.write_end, 1);
-        cloexec_from_3(max_fd);
-        sigprocmask(SIG_SETMASK, &child_mask, nullptr);
-        execve(exec.program.c_str(), exec.argv.data(), exec.envp.data());
-        if (errno == ENOEXEC && spec.sh_fallback_on_enoexec) {
-            execve(sh.c_str(), exec.sh_argv.data(), exec.envp.data());
-            child_fail(report.write_end, 4);
-        }
-        child_fail(report.write_end, 0);
-    }
-    int fork_errno = errno;
->>>>>>> wire
     sigprocmask(SIG_SETMASK, &before, nullptr);
     if (pid < 0) throw SpawnError(spec.program, "fork", clone_errno);
 
