@@ -324,7 +324,7 @@ TEST(Supervisor, PipeSinkGetsEveryByteAndTheCaptureStillWorks) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(received.size(), expected.size());
     EXPECT_TRUE(received == expected);
-    EXPECT_EQ(r.stderr_capture.error_message(), "ValueError: bad value\ndone");
+    EXPECT_EQ(r.stderr_capture.error_message(), "ValueError: bad value\n done");
     EXPECT_EQ(r.stderr_capture.tail(), expected.substr(expected.size() - StderrCapture::kTailLimit));
 }
 

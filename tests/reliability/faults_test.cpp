@@ -216,10 +216,12 @@ TEST_F(Faults, SigtermStormOnAProgramThatHandlesIt) {
 }
 
 // A SIGTERM at any moment of sm-train's start (before main, while loading, before
-// the program runs) ends in 143, never in 0 and never in a hang.
+// the program runs) ends in 143, never in 0 and never in a hang. sm-train starts
+// a program in about a millisecond, so the program outlives every delay below:
+// a SIGTERM that lands after it started is forwarded and must give 143 too.
 TEST_F(Faults, SigtermBeforeTheProgramStartsIsNeverLost) {
     const fs::path ran = marker("ran");
-    program("touch '" + ran.string() + "'\nexit 0\n");
+    program("touch '" + ran.string() + "'\nsleep 5\nexit 0\n");
     for (int delay_us : {0, 100, 500, 1000, 2000, 5000, 10000}) {
         ChildSpec s = spec(std::chrono::seconds(30));
         s.after_fork = [delay_us](pid_t pid) {
