@@ -2,6 +2,7 @@
 #include "client.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,8 +52,20 @@ bool is_retryable(const HttpResponse& r, const std::string& code) {
            code == "ExpiredToken" || code == "TokenRefreshRequired";
 }
 
+// Jitter only needs distinct seeds per thread and process. Not std::random_device:
+// in a static libstdc++ it calls arc4random, which would raise sm-train's glibc
+// floor to 2.36 (Ubuntu 22.04 images have 2.35).
+std::uint64_t jitter_seed() {
+    std::uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof seed)) {
+        seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+               (static_cast<std::uint64_t>(getpid()) << 32);
+    }
+    return seed;
+}
+
 std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry) {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
+    thread_local std::mt19937_64 rng{jitter_seed()};
     const auto cap = std::min<std::int64_t>(policy.max_delay.count(),
                                             policy.base_delay.count() << std::min(retry, 20));
     std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(cap, 0));
