@@ -1,11 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # A real two-host MPI job on one machine: hosts algo-1 and algo-2 are two
-# network namespaces joined by a veth pair (192.168.77.0/24, inside the
-# namespaces only), each with its own mount namespace where /etc/hosts,
-# /etc/environment, the ssh/sshd configs, /tmp and /run are private. Each host
-# runs sm-train with its own fake /opt/ml tree and `sagemaker_mpi_enabled`; the
-# program is examples/mpi (allreduce). Checks the allreduce result, the host
+# network namespaces (netns_hosts.sh), where /etc/environment, the ssh/sshd
+# configs and PAM's sshd file are private too. Each host runs sm-train with
+# its own fake /opt/ml tree and `sagemaker_mpi_enabled`; the program is
+# examples/mpi (allreduce). Checks the allreduce result, the host
 # names the ranks saw through libsmtrain-gethostname.so, and that both
 # sm-train processes exit 0. Nothing outside the namespaces is touched.
 #
@@ -15,25 +14,8 @@ set -uo pipefail
 SM_TRAIN=$(realpath "$1")
 PROGRAM=$(realpath "$2")
 WORK=$(realpath "$(mktemp -d "$3/mpi-two-hosts.XXXXXX")")
-ID=$$
-NS1=smtrain-a1-$ID
-NS2=smtrain-a2-$ID
-PIDS=()
-
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for ns in "$NS1" "$NS2"; do
-        if ip netns list 2>/dev/null | grep -qw "$ns"; then
-            # Everything still running in our namespaces was started by this test.
-            for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-            ip netns del "$ns" 2>/dev/null
-        fi
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; for f in "$WORK"/algo-*.log; do echo "--- $f"; tail -40 "$f"; done >&2; exit 1; }
+source "$(dirname "$0")/netns_hosts.sh"
+fail() { netns_hosts_fail "$@"; }
 
 # A fake /opt/ml tree for one host.
 make_tree() {
@@ -70,19 +52,12 @@ one_host() {
     exit 0
 }
 
-if ! ip netns add "$NS1" 2>/dev/null; then one_host; fi
-ip netns add "$NS2" || fail "ip netns add"
-ip link add "sma$ID" type veth peer name "smb$ID" || fail "veth"
-ip link set "sma$ID" netns "$NS1" && ip link set "smb$ID" netns "$NS2" || fail "veth into namespaces"
-ip -n "$NS1" link set "sma$ID" name eth0 && ip -n "$NS2" link set "smb$ID" name eth0 || fail "rename"
-ip -n "$NS1" addr add 192.168.77.1/24 dev eth0 && ip -n "$NS2" addr add 192.168.77.2/24 dev eth0 || fail "addr"
-for ns in "$NS1" "$NS2"; do ip -n "$ns" link set lo up; ip -n "$ns" link set eth0 up; done
+netns_hosts_up || one_host
 
 # Keys and configs, all in the work dir.
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/id" -C smtrain-test || fail "ssh-keygen"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key" -C smtrain-host || fail "ssh-keygen"
 cp "$WORK/id.pub" "$WORK/authorized_keys"
-printf '127.0.0.1 localhost\n192.168.77.1 algo-1\n192.168.77.2 algo-2\n' > "$WORK/hosts"
 cat > "$WORK/sshd_config" <<CONF
 Port 22
 ListenAddress 0.0.0.0
@@ -113,47 +88,18 @@ session required pam_env.so readenv=1 envfile=/etc/environment
 CONF
 
 start_host() {
-    local host=$1 ns=$2
+    local host=$1
     make_tree "$host" '["algo-1", "algo-2"]'
     : > "$WORK/$host/environment"
-    ip netns exec "$ns" unshare -m --propagation private sh -c '
-        set -e
-        w=$1; h=$2
-        mount --bind "$w/hosts" /etc/hosts
-        mount --bind "$w/$h/environment" /etc/environment
-        mount --bind "$w/sshd_config" /etc/ssh/sshd_config
-        mount --bind "$w/ssh_config" /etc/ssh/ssh_config
-        mount --bind "$w/pam_sshd" /etc/pam.d/sshd
-        # Private /run and /tmp. A build tree or work dir under /tmp (a CI clone
-        # there, say) would vanish under the new /tmp: keep the old /tmp in
-        # reach under the private /run and bind those paths back.
-        mount -t tmpfs -o mode=755 tmpfs /run
-        mkdir /run/old-tmp
-        mount --rbind /tmp /run/old-tmp
-        mount -t tmpfs -o mode=1777 tmpfs /tmp
-        for keep in "$w" "$(dirname "$3")"; do
-            case $keep in
-                /tmp/*) mkdir -p "$keep"; mount --rbind "/run/old-tmp/${keep#/tmp/}" "$keep" ;;
-            esac
-        done
-        mkdir -m 755 /run/sshd
-        export SAGEMAKER_BASE_DIR="$w/$h/opt/ml"
-        exec timeout 100 "$3" train' sh "$WORK" "$host" "$SM_TRAIN" > "$WORK/$host.log" 2>&1 &
-    PIDS+=($!)
+    netns_host_start "$host" "$WORK/$host.log" \
+        "$WORK/$host/environment:/etc/environment" "$WORK/sshd_config:/etc/ssh/sshd_config" \
+        "$WORK/ssh_config:/etc/ssh/ssh_config" "$WORK/pam_sshd:/etc/pam.d/sshd" -- \
+        env SAGEMAKER_BASE_DIR="$WORK/$host/opt/ml" timeout 100 "$SM_TRAIN" train
 }
 
-start_host algo-2 "$NS2"
-start_host algo-1 "$NS1"
-
-status=0
-for i in 0 1; do
-    wait "${PIDS[$i]}"
-    code=$?
-    echo "sm-train on algo-$((2 - i)) exited $code"
-    [ "$code" = 0 ] || status=1
-done
-PIDS=()
-[ "$status" = 0 ] || fail "an sm-train did not exit 0"
+start_host algo-2
+start_host algo-1
+netns_hosts_wait || fail "an sm-train did not exit 0"
 [ -f "$WORK/algo-1/opt/ml/output/success" ] || fail "no success file on algo-1"
 [ -f "$WORK/algo-2/opt/ml/output/success" ] || fail "no success file on algo-2"
 grep -qxF 'SM_HPS="{"note":"a b"}"' "$WORK/algo-2/environment" ||

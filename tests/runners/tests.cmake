@@ -36,3 +36,13 @@ if(TARGET sm-train AND MPI_C_FOUND AND SMTRAIN_BUILD_EXAMPLES AND NOT SMTRAIN_SA
             $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_mpi_two_hosts PROPERTIES LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE)
 endif()
+
+# A real torchrun job on CPUs (gloo): two hosts as network namespaces, each
+# running sm-train with `sagemaker_torch_distributed_enabled`. Needs root and
+# torchrun (Debian's python3-torch); skipped (77) without torchrun.
+if(TARGET sm-train)
+  add_test(NAME runners_torchrun_two_hosts
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/torchrun_two_hosts.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_torchrun_two_hosts PROPERTIES
+    LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
