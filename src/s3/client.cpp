@@ -115,10 +115,14 @@ std::string S3Client::object_url(const S3Url& target) const {
     return "https://" + target.bucket + "." + host + "/" + path;
 }
 
-HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std::string& action) const {
+HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std::string& action,
+                            Cancel cancel) const {
     request.region = config_.region;
-    request.cancel = config_.cancel.get();
-    const auto cancelled = [&] { return config_.cancel && config_.cancel->load(); };
+    const bool honour_cancel = cancel == Cancel::Honoured && config_.cancel;
+    request.cancel = honour_cancel ? config_.cancel.get() : nullptr;
+    const auto cancelled = [&] { return honour_cancel && config_.cancel->load(); };
+    // A clean-up after a cancel is tried once: whoever cancelled is waiting.
+    const int max_attempts = cancel == Cancel::Ignored ? 1 : config_.retry.max_attempts;
     const auto throw_cancelled = [&] { throw Error(target.str() + ": " + action + " cancelled"); };
     HttpResponse response;
     std::string code;
@@ -138,7 +142,7 @@ HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std:
         if (response.ok() && response.body.find("<Error>") == std::string::npos) return response;
         if (response.ok()) code = code.empty() ? "InternalError" : code;
         if (code == "ExpiredToken" || code == "TokenRefreshRequired") config_.credentials->invalidate();
-        if (!is_retryable(response, code) || attempt >= config_.retry.max_attempts) break;
+        if (!is_retryable(response, code) || attempt >= max_attempts) break;
         // The back-off is slept in slices so that a cancel is seen within 50 ms.
         const auto wake = std::chrono::steady_clock::now() + backoff(config_.retry, attempt - 1);
         while (!cancelled() && std::chrono::steady_clock::now() < wake) {
@@ -146,9 +150,8 @@ HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std:
                 std::chrono::milliseconds(50), wake - std::chrono::steady_clock::now()));
         }
     }
-    const int attempts = config_.retry.max_attempts;
     std::string text = target.str() + ": " + action + " failed: " + describe_failure(response, code);
-    if (is_retryable(response, code)) text += " (gave up after " + std::to_string(attempts) + " attempts)";
+    if (is_retryable(response, code)) text += " (gave up after " + std::to_string(max_attempts) + " attempts)";
     throw Error(text);
 }
 
@@ -229,8 +232,17 @@ void S3Client::upload_multipart(int fd, std::uint64_t size, const S3Url& dest) c
         HttpRequest abort;
         abort.method = "DELETE";
         abort.url = url + "?" + id_query;
+        Cancel cancel = Cancel::Honoured;
+        if (config_.cancel && config_.cancel->load()) {
+            // Cancelled: the parts already sent would stay stored (and billed)
+            // until a lifecycle rule removed them, so the abort is still sent,
+            // once and briefly, since whoever cancelled is waiting.
+            cancel = Cancel::Ignored;
+            abort.connect_timeout_ms = 2'000;
+            abort.total_timeout_ms = 5'000;
+        }
         try {
-            send(std::move(abort), dest, "AbortMultipartUpload");
+            send(std::move(abort), dest, "AbortMultipartUpload", cancel);
         } catch (const Error&) {
             // The parts stay billed until a lifecycle rule removes them; the
             // upload error below is what the user needs to see.

@@ -66,8 +66,11 @@ private:
     std::string object_url(const S3Url& target) const;
     /// Performs `request` for `target`, retrying per the policy; `action` names
     /// it in errors ("GET", "PUT part 3"...). A download's `response_fd` is
-    /// truncated before each attempt.
-    HttpResponse send(HttpRequest request, const S3Url& target, const std::string& action) const;
+    /// truncated before each attempt. Cancel::Ignored is for the clean-up after
+    /// a cancel: ClientConfig::cancel is not looked at, and one attempt is made.
+    enum class Cancel { Honoured, Ignored };
+    HttpResponse send(HttpRequest request, const S3Url& target, const std::string& action,
+                      Cancel cancel = Cancel::Honoured) const;
     void upload_single(int fd, std::uint64_t size, const S3Url& dest) const;
     void upload_multipart(int fd, std::uint64_t size, const S3Url& dest) const;
 

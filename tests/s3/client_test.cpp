@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "s3/client.hpp"
 #include "s3/code_download.hpp"
@@ -330,6 +333,68 @@ TEST(S3Client, RetriesThrough503sAndDroppedConnections) {
     EXPECT_EQ(read_text(tmp.path() / "big.down"), read_text(tmp.path() / "up/big"));
     EXPECT_EQ(remote_checksums(moto, bucket, "r/"), local_checksums(tmp.path() / "up"));
     EXPECT_GE(proxy.faults(), 3);
+}
+
+/// The hold proxy (hold_proxy.py) in front of moto: part uploads hang there.
+struct HoldProxy {
+    TempDir dir;
+    std::unique_ptr<ChildProcess> process;
+    int port = 0;
+    explicit HoldProxy(const std::string& moto) {
+        process = std::make_unique<ChildProcess>(std::vector<std::string>{
+            "python3", script("hold_proxy.py"), (dir.path() / "port").string(), moto.substr(moto.rfind(':') + 1)});
+        port = wait_for_port_file(dir.path() / "port");
+    }
+    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
+    /// The request lines the proxy saw, one per line.
+    std::string requests() const {
+        std::error_code ec;
+        return fs::exists(dir.path() / "port.requests", ec) ? read_text(dir.path() / "port.requests") : "";
+    }
+};
+
+/// How many multipart uploads of `bucket` are open, asked through boto3.
+int open_multipart_uploads(const std::string& endpoint, const std::string& bucket) {
+    const std::string program =
+        "import boto3, sys\n"
+        "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',\n"
+        "                  aws_access_key_id='testing', aws_secret_access_key='testing')\n"
+        "print(len(s3.list_multipart_uploads(Bucket=sys.argv[2]).get('Uploads', [])))\n";
+    return std::stoi(run_and_capture({"python3", "-c", program, endpoint, bucket}));
+}
+
+TEST(S3Client, CancelledMultipartUploadIsAborted) {
+    const std::string moto = moto_endpoint();
+    const std::string bucket = unique_bucket("cancel");
+    S3Client(test_config(moto)).create_bucket(bucket);
+
+    HoldProxy proxy(moto);
+    ClientConfig config = test_config(proxy.endpoint());
+    config.part_size = 5 << 20;
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    config.cancel = cancel;
+    S3Client client(config);
+    TempDir tmp;
+    write_random(tmp.path() / "big", 12 << 20, 5);  // 3 parts
+
+    std::string error;
+    std::thread uploader([&] { error = error_of([&] { client.upload(tmp.path() / "big", S3Url{bucket, "held/big"}); }); });
+    // Cancel only once a part is held: the upload then exists on the server.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (proxy.requests().find("partNumber=") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_NE(proxy.requests().find("partNumber="), std::string::npos) << "no part upload reached the proxy";
+    EXPECT_EQ(open_multipart_uploads(moto, bucket), 1);
+    cancel->store(true);
+    uploader.join();
+
+    const std::string prefix = "s3://" + bucket + "/held/big: PUT part ";
+    EXPECT_EQ(error.rfind(prefix, 0), 0u) << error;
+    EXPECT_TRUE(error.size() > 10 && error.substr(error.size() - 10) == " cancelled") << error;
+    EXPECT_NE(proxy.requests().find("DELETE /" + bucket + "/held/big?uploadId="), std::string::npos)
+        << proxy.requests();
+    EXPECT_EQ(open_multipart_uploads(moto, bucket), 0);
 }
 
 // ---- code download --------------------------------------------------------
