@@ -17,19 +17,10 @@ WORK=$(realpath "$(mktemp -d "$3/mpi-two-hosts.XXXXXX")")
 source "$(dirname "$0")/netns_hosts.sh"
 fail() { netns_hosts_fail "$@"; }
 
-# A fake /opt/ml tree for one host.
 make_tree() {
-    local host=$1 hosts_json=$2 base=$WORK/$host/opt/ml
-    mkdir -p "$base/input/config" "$base/code" "$base/model" "$base/output"
-    cat > "$base/input/config/resourceconfig.json" <<JSON
-{"current_host": "$host", "hosts": $hosts_json, "network_interface_name": "eth0",
- "current_instance_type": "ml.c5.xlarge", "current_group_name": "homogeneousCluster",
- "instance_groups": [{"instance_group_name": "homogeneousCluster", "instance_type": "ml.c5.xlarge", "hosts": $hosts_json}]}
-JSON
-    echo '{"sagemaker_mpi_enabled": "true", "sagemaker_program": "\"allreduce\"", "note": "\"a b\""}' \
-        > "$base/input/config/hyperparameters.json"
-    echo '{}' > "$base/input/config/inputdataconfig.json"
-    cp "$PROGRAM" "$base/code/allreduce"
+    netns_make_tree "$1" "$2" eth0 \
+        '{"sagemaker_mpi_enabled": "true", "sagemaker_program": "\"allreduce\"", "note": "\"a b\""}'
+    cp "$PROGRAM" "$WORK/$1/opt/ml/code/allreduce"
 }
 
 check_result() {

@@ -15,6 +15,8 @@
 #   netns_hosts_wait          waits for every started host; prints each exit code;
 #                             1 when one was not 0
 #   netns_hosts_fail MESSAGE  prints MESSAGE and the tail of every WORK/*.log, exits 1
+#   netns_make_tree HOST HOSTS_JSON INTERFACE HYPERPARAMETERS_JSON
+#                             a fake /opt/ml tree for HOST at WORK/HOST/opt/ml
 
 NETNS_ID=$$
 declare -A NETNS_OF=([algo-1]=smtrain-a1-$NETNS_ID [algo-2]=smtrain-a2-$NETNS_ID)
@@ -103,4 +105,16 @@ netns_hosts_wait() {
     done
     NETNS_PIDS=()
     return $status
+}
+
+netns_make_tree() {
+    local host=$1 hosts_json=$2 interface=$3 base=$WORK/$1/opt/ml
+    mkdir -p "$base/input/config" "$base/code" "$base/model" "$base/output"
+    cat > "$base/input/config/resourceconfig.json" <<JSON
+{"current_host": "$host", "hosts": $hosts_json, "network_interface_name": "$interface",
+ "current_instance_type": "ml.c5.xlarge", "current_group_name": "homogeneousCluster",
+ "instance_groups": [{"instance_group_name": "homogeneousCluster", "instance_type": "ml.c5.xlarge", "hosts": $hosts_json}]}
+JSON
+    echo "$4" > "$base/input/config/hyperparameters.json"
+    echo '{}' > "$base/input/config/inputdataconfig.json"
 }

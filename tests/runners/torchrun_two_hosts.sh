@@ -26,17 +26,9 @@ fail() { netns_hosts_fail "$@"; }
 export PET_REDIRECTS=9:0 PET_TEE=9:0
 
 make_tree() {
-    local host=$1 hosts_json=$2 interface=$3 base=$WORK/$host/opt/ml
-    mkdir -p "$base/input/config" "$base/code" "$base/model" "$base/output"
-    cat > "$base/input/config/resourceconfig.json" <<JSON
-{"current_host": "$host", "hosts": $hosts_json, "network_interface_name": "$interface",
- "current_instance_type": "ml.c5.xlarge", "current_group_name": "homogeneousCluster",
- "instance_groups": [{"instance_group_name": "homogeneousCluster", "instance_type": "ml.c5.xlarge", "hosts": $hosts_json}]}
-JSON
-    echo '{"sagemaker_torch_distributed_enabled": "true", "sagemaker_program": "\"ddp_train.py\"",
-           "steps": "30", "lr": "0.5"}' > "$base/input/config/hyperparameters.json"
-    echo '{}' > "$base/input/config/inputdataconfig.json"
-    cp "$HERE/../../examples/torchrun/ddp_train.py" "$base/code/"
+    netns_make_tree "$1" "$2" "$3" '{"sagemaker_torch_distributed_enabled": "true",
+        "sagemaker_program": "\"ddp_train.py\"", "steps": "30", "lr": "0.5"}'
+    cp "$HERE/../../examples/torchrun/ddp_train.py" "$WORK/$1/opt/ml/code/"
 }
 
 # check_summary WORLD_SIZE: rank 0's summary on algo-1.

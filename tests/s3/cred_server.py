@@ -12,21 +12,12 @@ PORT_FILE, and appends one line per request to PORT_FILE.log.
 import datetime
 import http.server
 import json
-import os
 import sys
-import threading
-import time
+
+import loopback  # tests/s3/loopback.py, beside this script
 
 
-def exit_with_parent():
-    """Ends this server when the test that started it is gone (even if it crashed)."""
-    parent = os.getppid()
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
-threading.Thread(target=exit_with_parent, daemon=True).start()
+loopback.exit_with_parent()
 
 port_file, token, lifetime = sys.argv[1], sys.argv[2], int(sys.argv[3])
 issued = 0
@@ -62,7 +53,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.replace(port_file + ".tmp", port_file)
+loopback.publish_port(port_file, server.server_address[1])
 server.serve_forever()

@@ -10,23 +10,16 @@ the request head; or is forwarded and then cut after 64 KiB of request data
 (a drop in the middle of an upload). After that, connections are forwarded
 untouched. Writes its port to PORT_FILE and a count of faults to PORT_FILE.log.
 """
-import os
 import socket
 import struct
 import sys
 import threading
 import time
 
-
-def exit_with_parent():
-    """Ends this server when the test that started it is gone (even if it crashed)."""
-    parent = os.getppid()
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
+import loopback  # tests/s3/loopback.py, beside this script
 
 
-threading.Thread(target=exit_with_parent, daemon=True).start()
+loopback.exit_with_parent()
 
 port_file, upstream_port, fault_seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 lock = threading.Lock()
@@ -61,29 +54,6 @@ def read_head(sock):
     return data
 
 
-def pump(src, dst, limit=None):
-    sent = 0
-    try:
-        while True:
-            chunk = src.recv(65536)
-            if not chunk:
-                break
-            if limit is not None and sent + len(chunk) > limit:
-                count_fault()
-                reset(src)
-                reset(dst)
-                return
-            dst.sendall(chunk)
-            sent += len(chunk)
-    except OSError:
-        pass
-    for s in (src, dst):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
 def handle(client):
     global first_connection, connections
     with lock:
@@ -106,18 +76,20 @@ def handle(client):
         reset(client)
         return
     upstream = socket.create_connection(("127.0.0.1", upstream_port))
-    limit = 64 * 1024 if faulty else None
-    threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
-    pump(client, upstream, limit)
+    sent = 0
+
+    def cut_after_64k(chunk):
+        nonlocal sent
+        if faulty and sent + len(chunk) > 64 * 1024:
+            count_fault()
+            reset(client)
+            reset(upstream)
+            return None
+        sent += len(chunk)
+        return chunk
+
+    threading.Thread(target=loopback.relay, args=(upstream, client), daemon=True).start()
+    loopback.relay(client, upstream, cut_after_64k)
 
 
-listener = socket.socket()
-listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(("127.0.0.1", 0))
-listener.listen(128)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(listener.getsockname()[1]))
-os.replace(port_file + ".tmp", port_file)
-while True:
-    conn, _ = listener.accept()
-    threading.Thread(target=handle, args=(conn,), daemon=True).start()
+loopback.serve_tcp(port_file, handle)
