@@ -5,11 +5,11 @@
 # Passes when sm-train exits 0, SM_NUM_GPUS is 1 (or more), the loss falls,
 # and rank 0 trained on cuda. Needs python3 with torch (CUDA) and torchrun on PATH.
 #
-# usage: examples/torchrun/gpu_check.sh [SM_TRAIN]   (default build/src/launcher/sm-train)
+# usage: examples/torchrun/gpu_check.sh [SM_TRAIN]   (default build/release/src/launcher/sm-train)
 # Output goes to $OUT when set (the device runner), else to a temp dir.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SM_TRAIN=$(realpath "${1:-build/src/launcher/sm-train}")
+SM_TRAIN=$(realpath "${1:-build/release/src/launcher/sm-train}")
 RESULTS=${OUT:-$(mktemp -d)}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
