@@ -124,8 +124,10 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     HttpResponse response;
     Exchange ex{&api_, handle_, &request, &response};
     CurlHeaders headers(api_);
-    // No "Expect: 100-continue": one round trip less per upload; S3 copes.
-    headers.add("Expect:");
+    // No "Expect:" entry to turn off "Expect: 100-continue": curl before 8.4
+    // signs such an entry as a header "expect" that it then never sends, and
+    // AWS cannot verify that signature. Uploads over 1 MiB wait for S3's
+    // "100 Continue" instead (one round trip).
     for (const std::string& h : request.headers) headers.add(h);
 
     CURL* h = handle_;
@@ -174,12 +176,14 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
 
     std::string sigv4;
     if (request.credentials) {
-        sigv4 = "aws:amz:" + request.region + ":s3";
+        sigv4 = "aws:amz:" + request.region + ":" + request.service;
         set(CURLOPT_AWS_SIGV4, sigv4.c_str());
         set(CURLOPT_USERNAME, request.credentials->access_key_id.c_str());
         set(CURLOPT_PASSWORD, request.credentials->secret_access_key.c_str());
-        // curl signs the payload hash it finds in this header instead of hashing the body.
-        headers.add("x-amz-content-sha256: UNSIGNED-PAYLOAD");
+        // curl signs the payload hash it finds in this header instead of hashing the
+        // body. Only S3 accepts an unsigned payload; other services' requests here
+        // have an empty body, whose hash curl computes itself.
+        if (request.service == "s3") headers.add("x-amz-content-sha256: UNSIGNED-PAYLOAD");
         if (!request.credentials->session_token.empty()) {
             headers.add("x-amz-security-token: " + request.credentials->session_token);
         }

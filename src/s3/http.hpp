@@ -34,9 +34,10 @@ struct HttpRequest {
     /// offset) instead of HttpResponse::body.
     int response_fd = -1;
 
-    /// SigV4-sign for S3 in this region with these credentials.
+    /// SigV4-sign for `service` in this region with these credentials.
     const Credentials* credentials = nullptr;
     std::string region;
+    std::string service = "s3";
 
     long connect_timeout_ms = 10'000;
     long total_timeout_ms = 0;  ///< 0: none; stalls are caught by the speed limit below

@@ -9,6 +9,7 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/credentials.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/code_download.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/codeartifact.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync.cpp)
 
 # libcurl is not linked: curl_api.cpp loads libcurl.so.4 with dlopen (only

@@ -127,20 +127,10 @@ TEST(Curl, MissingLibraryIsOneClearLine) {
 
 // ---- credentials ----------------------------------------------------------
 
-/// The test credentials endpoint (cred_server.py) on a loopback port.
-struct CredServer {
-    TempDir dir;
-    std::unique_ptr<ChildProcess> process;
-    int port = 0;
-    CredServer(const std::string& token, int lifetime_seconds) {
-        process = std::make_unique<ChildProcess>(std::vector<std::string>{
-            "python3", script("cred_server.py"), port_file().string(), token, std::to_string(lifetime_seconds)});
-        port = wait_for_port_file(port_file());
-    }
-    fs::path port_file() const { return dir.path() / "port"; }
-    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
-    std::string log() const { return read_text(dir.path() / "port.log"); }
-};
+/// The test credentials endpoint (cred_server.py): TOKEN LIFETIME_SECONDS.
+ScriptServer cred_server(const std::string& token, int lifetime_seconds) {
+    return ScriptServer("cred_server.py", {token, std::to_string(lifetime_seconds)});
+}
 
 std::map<std::string, std::string> no_imds(std::map<std::string, std::string> vars) {
     // Only loopback in tests: IMDS goes to a closed local port.
@@ -162,7 +152,7 @@ TEST(Credentials, EnvironmentKeysComeFirst) {
 
 TEST(Credentials, ContainerFullUriWithTokenAndRefreshBeforeExpiry) {
     // 60 s lifetime is inside the 5-minute refresh margin: every get() fetches again.
-    CredServer server("Bearer sekrit", 60);
+    ScriptServer server = cred_server("Bearer sekrit", 60);
     CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
                                                   {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer sekrit"}})));
     const Credentials first = provider.get();
@@ -172,11 +162,11 @@ TEST(Credentials, ContainerFullUriWithTokenAndRefreshBeforeExpiry) {
     ASSERT_TRUE(first.expiration);
     EXPECT_EQ(provider.source(), "container");
     EXPECT_EQ(provider.get().access_key_id, "AKIDTEST2");
-    EXPECT_EQ(server.log(), "/creds auth=Bearer sekrit\n/creds auth=Bearer sekrit\n");
+    EXPECT_EQ(server.file(".log"), "/creds auth=Bearer sekrit\n/creds auth=Bearer sekrit\n");
 }
 
 TEST(Credentials, LongLivedContainerCredentialsAreCached) {
-    CredServer server("", 3600);
+    ScriptServer server = cred_server("", 3600);
     CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/c")}})));
     EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
     EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
@@ -185,16 +175,16 @@ TEST(Credentials, LongLivedContainerCredentialsAreCached) {
 }
 
 TEST(Credentials, ContainerRelativeUriAgainstTheTestEndpoint) {
-    CredServer server("", 3600);
+    ScriptServer server = cred_server("", 3600);
     CredentialProvider provider(
         map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc-123"},
                          {"SMTRAIN_TEST_CONTAINER_CREDENTIALS_ENDPOINT", server.url("")}})));
     EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
-    EXPECT_EQ(server.log(), "/v2/credentials/abc-123 auth=\n");
+    EXPECT_EQ(server.file(".log"), "/v2/credentials/abc-123 auth=\n");
 }
 
 TEST(Credentials, WrongTokenIsAClearError) {
-    CredServer server("Bearer right", 3600);
+    ScriptServer server = cred_server("Bearer right", 3600);
     const std::string url = server.url("/creds");
     CredentialProvider provider(map_env(no_imds(
         {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url}, {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer wrong"}})));
@@ -218,7 +208,7 @@ TEST(Credentials, NothingConfiguredSaysWhatWasTried) {
 }
 
 TEST(Credentials, UploadWithContainerCredentials) {
-    CredServer server("Bearer t", 60);
+    ScriptServer server = cred_server("Bearer t", 60);
     ClientConfig config = ClientConfig::from_environment(
         map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
                          {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer t"},
@@ -231,7 +221,7 @@ TEST(Credentials, UploadWithContainerCredentials) {
     client.upload(tmp.path() / "f", S3Url{bucket, "x/f"});
     EXPECT_EQ(remote_checksums(moto_endpoint(), bucket, "x/"), local_checksums(tmp.path()));
     // One fetch per request at least: the short expiry forced refreshes.
-    const std::string log = server.log();
+    const std::string log = server.file(".log");
     EXPECT_GE(std::count(log.begin(), log.end(), '\n'), 2);
 }
 
@@ -263,6 +253,39 @@ TEST(S3Client, UploadAndDownloadSmallAndMultipart) {
     }
 }
 
+TEST(S3Client, EveryRequestIsSignedAsAwsChecksIt) {
+    // moto takes any signature: sigv4_proxy.py checks each request with botocore first.
+    const std::string moto = moto_endpoint();
+    ScriptServer proxy("sigv4_proxy.py", {moto.substr(moto.rfind(':') + 1), "us-east-1"});
+    ClientConfig config = ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                                  {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                                  {"AWS_SESSION_TOKEN", "session-token"},
+                                                                  {"AWS_REGION", "us-east-1"},
+                                                                  {"S3_ENDPOINT_URL", proxy.url()}}));
+    config.part_size = 5 << 20;
+    S3Client client(config);
+    const std::string bucket = unique_bucket("signed");
+    client.create_bucket(bucket);
+
+    TempDir tmp;
+    write_random(tmp.path() / "small", 3000, 1);
+    write_random(tmp.path() / "big", (9 << 20) + 1, 2);  // two parts, each over curl's 1 MiB "Expect" threshold
+    client.upload(tmp.path() / "small", S3Url{bucket, "a dir/small+1"});
+    client.upload(tmp.path() / "big", S3Url{bucket, "big"});
+    client.download(S3Url{bucket, "big"}, tmp.path() / "big.down");
+    EXPECT_EQ(read_text(tmp.path() / "big.down"), read_text(tmp.path() / "big"));
+    EXPECT_EQ(error_of([&] { client.download(S3Url{bucket, "none"}, tmp.path() / "x"); }),
+              "s3://" + bucket + "/none: GET failed: HTTP 404 NoSuchKey: The specified key does not exist.");
+
+    // create bucket, PUT, create + 2 parts + complete, GET, GET (404): each one signed.
+    std::istringstream log(proxy.file(".log"));
+    int requests = 0;
+    for (std::string line; std::getline(log, line); ++requests) {
+        EXPECT_TRUE(line.size() > 7 && line.substr(line.size() - 7) == " signed") << line;
+    }
+    EXPECT_EQ(requests, 8) << proxy.file(".log");
+}
+
 TEST(S3Client, MissingObjectNamesBucketKeyAndStatus) {
     S3Client client(test_config(moto_endpoint()));
     const std::string bucket = unique_bucket("missing");
@@ -285,27 +308,19 @@ TEST(S3Client, UnreachableEndpointGivesUpAfterRetries) {
     EXPECT_NE(error.find("(gave up after 3 attempts)"), std::string::npos) << error;
 }
 
-/// The fault proxy (fault_proxy.py) in front of moto.
-struct FaultProxy {
-    TempDir dir;
-    std::unique_ptr<ChildProcess> process;
-    int port = 0;
-    FaultProxy(const std::string& moto, double fault_seconds) {
-        const std::string upstream_port = moto.substr(moto.rfind(':') + 1);
-        process = std::make_unique<ChildProcess>(std::vector<std::string>{
-            "python3", script("fault_proxy.py"), (dir.path() / "port").string(), upstream_port,
-            std::to_string(fault_seconds)});
-        port = wait_for_port_file(dir.path() / "port");
-    }
-    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
-    int faults() const {
-        std::istringstream in(read_text(dir.path() / "port.log"));
-        std::string word;
-        int n = 0;
-        in >> word >> n;
-        return n;
-    }
-};
+/// The fault proxy (fault_proxy.py) in front of moto, misbehaving for FAULT_SECONDS.
+ScriptServer fault_proxy(const std::string& moto, double fault_seconds) {
+    return ScriptServer("fault_proxy.py", {moto.substr(moto.rfind(':') + 1), std::to_string(fault_seconds)});
+}
+
+/// How many faults the fault proxy has made.
+int faults(const ScriptServer& proxy) {
+    std::istringstream in(proxy.file(".log"));
+    std::string word;
+    int n = 0;
+    in >> word >> n;
+    return n;
+}
 
 RetryPolicy patient_retries() { return {40, std::chrono::milliseconds(50), std::chrono::milliseconds(500)}; }
 
@@ -315,8 +330,8 @@ TEST(S3Client, RetriesThrough503sAndDroppedConnections) {
     const std::string bucket = unique_bucket("faults");
     direct.create_bucket(bucket);
 
-    FaultProxy proxy(moto, 3.0);
-    ClientConfig config = test_config(proxy.endpoint());
+    ScriptServer proxy = fault_proxy(moto, 3.0);
+    ClientConfig config = test_config(proxy.url());
     config.retry = patient_retries();
     config.part_size = 5 << 20;
     S3Client client(config);
@@ -334,26 +349,9 @@ TEST(S3Client, RetriesThrough503sAndDroppedConnections) {
     client.download(S3Url{bucket, "r/big"}, tmp.path() / "big.down");
     EXPECT_EQ(read_text(tmp.path() / "big.down"), read_text(tmp.path() / "up/big"));
     EXPECT_EQ(remote_checksums(moto, bucket, "r/"), local_checksums(tmp.path() / "up"));
-    EXPECT_GE(proxy.faults(), 3);
+    EXPECT_GE(faults(proxy), 3);
 }
 
-/// The hold proxy (hold_proxy.py) in front of moto: part uploads hang there.
-struct HoldProxy {
-    TempDir dir;
-    std::unique_ptr<ChildProcess> process;
-    int port = 0;
-    explicit HoldProxy(const std::string& moto) {
-        process = std::make_unique<ChildProcess>(std::vector<std::string>{
-            "python3", script("hold_proxy.py"), (dir.path() / "port").string(), moto.substr(moto.rfind(':') + 1)});
-        port = wait_for_port_file(dir.path() / "port");
-    }
-    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
-    /// The request lines the proxy saw, one per line.
-    std::string requests() const {
-        std::error_code ec;
-        return fs::exists(dir.path() / "port.requests", ec) ? read_text(dir.path() / "port.requests") : "";
-    }
-};
 
 /// How many multipart uploads of `bucket` are open, asked through boto3.
 int open_multipart_uploads(const std::string& endpoint, const std::string& bucket) {
@@ -370,8 +368,9 @@ TEST(S3Client, CancelledMultipartUploadIsAborted) {
     const std::string bucket = unique_bucket("cancel");
     S3Client(test_config(moto)).create_bucket(bucket);
 
-    HoldProxy proxy(moto);
-    ClientConfig config = test_config(proxy.endpoint());
+    // hold_proxy.py in front of moto: part uploads hang there.
+    ScriptServer proxy("hold_proxy.py", {moto.substr(moto.rfind(':') + 1)});
+    ClientConfig config = test_config(proxy.url());
     config.part_size = 5 << 20;
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     config.cancel = cancel;
@@ -383,10 +382,10 @@ TEST(S3Client, CancelledMultipartUploadIsAborted) {
     std::thread uploader([&] { error = error_of([&] { client.upload(tmp.path() / "big", S3Url{bucket, "held/big"}); }); });
     // Cancel only once a part is held: the upload then exists on the server.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (proxy.requests().find("partNumber=") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    while (proxy.file(".requests").find("partNumber=") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    ASSERT_NE(proxy.requests().find("partNumber="), std::string::npos) << "no part upload reached the proxy";
+    ASSERT_NE(proxy.file(".requests").find("partNumber="), std::string::npos) << "no part upload reached the proxy";
     EXPECT_EQ(open_multipart_uploads(moto, bucket), 1);
     cancel->store(true);
     uploader.join();
@@ -394,8 +393,8 @@ TEST(S3Client, CancelledMultipartUploadIsAborted) {
     const std::string prefix = "s3://" + bucket + "/held/big: PUT part ";
     EXPECT_EQ(error.rfind(prefix, 0), 0u) << error;
     EXPECT_TRUE(error.size() > 10 && error.substr(error.size() - 10) == " cancelled") << error;
-    EXPECT_NE(proxy.requests().find("DELETE /" + bucket + "/held/big?uploadId="), std::string::npos)
-        << proxy.requests();
+    EXPECT_NE(proxy.file(".requests").find("DELETE /" + bucket + "/held/big?uploadId="), std::string::npos)
+        << proxy.file(".requests");
     EXPECT_EQ(open_multipart_uploads(moto, bucket), 0);
 }
 

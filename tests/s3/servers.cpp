@@ -141,6 +141,23 @@ std::string moto_endpoint() {
 
 std::string script(const std::string& name) { return std::string(SMTRAIN_SOURCE_DIR) + "/tests/s3/" + name; }
 
+ScriptServer::ScriptServer(const std::string& script_name, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"python3", script(script_name), (dir_.path() / "port").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    process_ = std::make_unique<ChildProcess>(argv);
+    port_ = wait_for_port_file(dir_.path() / "port");
+}
+
+std::string ScriptServer::url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::string ScriptServer::file(const std::string& suffix) const {
+    const fs::path path = dir_.path() / ("port" + suffix);
+    std::error_code ec;
+    return fs::exists(path, ec) ? read_text(path) : "";
+}
+
 std::string unique_bucket(const std::string& stem) {
     static std::atomic<int> counter{0};
     return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);

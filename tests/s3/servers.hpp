@@ -6,8 +6,11 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "test_util.hpp"
 
 namespace smtrain::s3::test {
 
@@ -38,6 +41,27 @@ std::string moto_endpoint();
 
 /// A python3 script in tests/s3.
 std::string script(const std::string& name);
+
+/// One of the python3 loopback servers in tests/s3 (`SCRIPT PORT_FILE ARGS...`),
+/// stopped with this object. The script writes its port to PORT_FILE, and may
+/// write logs beside it (PORT_FILE.log, ...).
+class ScriptServer {
+public:
+    explicit ScriptServer(const std::string& script_name, const std::vector<std::string>& args = {});
+    ScriptServer(const ScriptServer&) = delete;
+    ScriptServer& operator=(const ScriptServer&) = delete;
+
+    int port() const { return port_; }
+    /// http://127.0.0.1:<port><path>
+    std::string url(const std::string& path = "") const;
+    /// The text of PORT_FILE<suffix> (".log", ...); "" while it does not exist.
+    std::string file(const std::string& suffix) const;
+
+private:
+    TempDir dir_;
+    std::unique_ptr<ChildProcess> process_;  // declared after dir_: stopped before dir_ goes
+    int port_ = 0;
+};
 
 /// A bucket name no other test uses.
 std::string unique_bucket(const std::string& stem);
