@@ -114,6 +114,7 @@ std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesyst
         step.command.argv = {python.string(), "-m", "pip", "install", "."};
         if (has_requirements) {
             step.command.argv.insert(step.command.argv.end(), {"-r", "requirements.txt"});
+            step.reads_requirements = true;
         }
         step.error_class = "InstallModuleError";
         return step;
@@ -121,6 +122,7 @@ std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesyst
     if (kind == EntryPointKind::PythonProgram && has_requirements) {
         step.command.argv = {python.string(), "-m", "pip", "install", "-r", "requirements.txt"};
         step.error_class = "InstallRequirementsError";
+        step.reads_requirements = true;
         return step;
     }
     return std::nullopt;

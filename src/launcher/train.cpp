@@ -11,6 +11,7 @@
 #include "program_env.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "../s3/codeartifact.hpp"
 
 #include <smtrain/error.hpp>
 #include <smtrain/json.hpp>
@@ -131,7 +132,7 @@ std::string quoted_command(const Command& command) {
 }
 
 int print_dry_run(const Program& program, RunnerKind runner_kind, const Command& command, const fs::path& cwd,
-                  const EnvVars& vars, bool json) {
+                  const EnvVars& vars, bool json, const Environ& environ) {
     if (json) {
         auto argv = [](const Command& c) {
             Value::List list;
@@ -155,18 +156,48 @@ int print_dry_run(const Program& program, RunnerKind runner_kind, const Command&
     std::cout << "runner: " << to_string(runner_kind) << "\n"
               << "entry point: " << program.entry_point << " (" << to_string(program.kind) << ")\n"
               << "working directory: " << cwd.string() << "\n";
-    if (program.install) std::cout << "install: " << quoted_command(program.install->command) << "\n";
+    if (program.install) {
+        std::cout << "install: " << quoted_command(program.install->command);
+        if (program.install->reads_requirements && !env_value(environ, "CA_REPOSITORY_ARN").empty()) {
+            std::cout << " -i <the pip index of CodeArtifact repository $CA_REPOSITORY_ARN>";
+        }
+        std::cout << "\n";
+    }
     std::cout << "command: " << quoted_command(command) << "\n"
               << "environment:\n"
               << format_variables(vars, EnvFormat::Export);
     return 0;
 }
 
+/// `text` with every occurrence of `secret` replaced by "****".
+std::string masked(std::string text, const std::string& secret) {
+    if (secret.empty()) return text;
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 4)) {
+        text.replace(at, secret.size(), "****");
+    }
+    return text;
+}
+
+/// With CA_REPOSITORY_ARN set, pip reads requirements.txt from that CodeArtifact
+/// repository, as the toolkit's `-i <index>`. Throws smtrain::Error.
+void use_codeartifact_index(InstallStep& step, const Environ& environ) {
+    const std::string arn = env_value(environ, "CA_REPOSITORY_ARN");
+    if (arn.empty() || !step.reads_requirements) return;
+    if (const auto repo = s3::CodeArtifactRepository::parse(arn)) {
+        spdlog::info("configuring pip to use codeartifact (domain: {}, domain owner: {}, repository: {}, region: {})",
+                     repo->domain, repo->account, repo->repository, repo->region);
+    }
+    std::map<std::string, std::string> vars(environ.begin(), environ.end());
+    const s3::PipIndex index = s3::codeartifact_pip_index(arn, s3::map_env(std::move(vars)));
+    step.command.argv.insert(step.command.argv.end(), {"-i", index.url});
+    step.secret = index.token;
+}
+
 /// Runs an install step (pip) under supervision; a failure is reported as the
-/// toolkit does. Returns the step's exit code.
+/// toolkit does, but with any CodeArtifact token masked. Returns the step's exit code.
 int run_install(const InstallStep& step, const RunContext& context, const fs::path& output_dir,
                 IntermediateOutput& intermediate) {
-    spdlog::info("Installing with: {}", step.command.to_string());
+    spdlog::info("Installing with: {}", masked(step.command.to_string(), step.secret));
     SpawnSpec spec;
     spec.program = step.command.program;
     spec.argv = step.command.argv;
@@ -180,7 +211,7 @@ int run_install(const InstallStep& step, const RunContext& context, const fs::pa
     failure.exit_code = result.exit_code;
     failure.error_message = result.stderr_capture.error_message();
     if (result.exit_code == 137) failure.extra_info = std::string(kSigkillExtraInfo);
-    failure.command = step.command.to_string();
+    failure.command = masked(step.command.to_string(), step.secret);
     write_failure_file(output_dir, failure.to_string());
     spdlog::error("Reporting training FAILURE");
     spdlog::error("Encountered exit_code {}", result.exit_code);
@@ -306,7 +337,7 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
     for (auto& [name, value] : runner->extra_env(context)) context.program_env[name] = value;
     Command command = runner->command(context);
 
-    if (options.dry_run) return print_dry_run(program, runner_kind, command, code_dir, vars, options.json);
+    if (options.dry_run) return print_dry_run(program, runner_kind, command, code_dir, vars, options.json, environ);
     move_oversized_variables_to_files(command, vars, context.program_env, environ);
 
     context.supervisor.on_grace_expired = [&](const StderrCapture& capture) {
@@ -330,7 +361,9 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
     IntermediateOutput intermediate(env, environ, signals);
 
     if (program.install) {
-        int code = run_install(*program.install, context, output_dir, intermediate);
+        InstallStep step = *program.install;
+        use_codeartifact_index(step, environ);
+        int code = run_install(step, context, output_dir, intermediate);
         if (code != 0) return code;
     }
 

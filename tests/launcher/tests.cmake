@@ -22,12 +22,13 @@ if(TARGET smtrain_launcher)
     SMTRAIN_S3_SERVER="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_server.py")
 endif()
 
-# sm-train with sagemaker_s3_output, end to end against moto (labels launcher
-# and s3). Uses the s3 area's moto fixture (s3_moto, tests/s3/tests.cmake),
+# sm-train with sagemaker_s3_output, end to end against moto, and with
+# CA_REPOSITORY_ARN against the CodeArtifact test server (labels launcher and s3). Uses the s3 area's moto fixture (s3_moto, tests/s3/tests.cmake),
 # whose state file sits in this same binary directory.
 if(TARGET smtrain_launcher AND TARGET sm-train)
   add_executable(launcher_intermediate_sync_test
     ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/codeartifact_run_test.cpp
     ${PROJECT_SOURCE_DIR}/tests/s3/servers.cpp)
   target_link_libraries(launcher_intermediate_sync_test PRIVATE smtrain::smtrain GTest::gtest GTest::gtest_main
     smtrain_warnings)
