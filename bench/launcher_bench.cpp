@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// bench_launcher SM_TRAIN [RUNS]
+// bench_launcher SM_TRAIN [RUNS [PAIRS]]
 //
 // Measures, on a fake /opt/ml tree in a temp dir:
 //  1. start overhead: `sm-train train` running a no-op program versus starting
@@ -10,10 +10,16 @@
 //  2. peak RSS of sm-train (VmHWM) while the program runs, idle and after
 //     passing 512 MiB of stderr through;
 //  3. stderr throughput through sm-train versus the program writing to the
-//     same kind of pipe directly.
+//     same kind of pipe directly, PAIRS times each, interleaved (median and
+//     range), and, as ceilings for any process in between, through two
+//     minimal relays that do nothing but pass the bytes on: read + write
+//     (1 MiB buffer) and splice(2) (no copy at all).
 // The same binary is the test program: with `--mib N` as arguments it writes
-// N MiB of 100-byte log lines to stderr; with `--sleep-ms N` it sleeps.
+// N MiB of 100-byte log lines to stderr; with `--sleep-ms N` it sleeps; with
+// `--relay rw|splice PROGRAM ARGS...` it runs PROGRAM with stderr into a pipe
+// and passes that on to its own stderr.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -48,6 +54,40 @@ int write_stderr(long mib) {
         written += n;
     }
     return 0;
+}
+
+/// The minimal relay: PROGRAM's stderr passed on to ours, nothing else.
+int relay(const std::string& how, char** program) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return 2;
+    // As sm-train: the larger pipe, and reads as large.
+    constexpr int kPipe = 1 << 20;
+    fcntl(fds[0], F_SETPIPE_SZ, kPipe);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+    pid_t pid;
+    if (posix_spawn(&pid, program[0], &actions, nullptr, program, environ) != 0) return 2;
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    if (how == "splice") {
+        fcntl(2, F_SETPIPE_SZ, kPipe);
+        while (splice(fds[0], nullptr, 2, nullptr, kPipe, 0) > 0) {
+        }
+    } else {
+        std::vector<char> buffer(kPipe);
+        ssize_t n;
+        while ((n = read(fds[0], buffer.data(), buffer.size())) > 0) {
+            for (ssize_t done = 0; done < n;) {
+                ssize_t w = write(2, buffer.data() + done, static_cast<std::size_t>(n - done));
+                if (w <= 0) return 1;
+                done += w;
+            }
+        }
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 struct Child {
@@ -104,6 +144,19 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
+/// Seconds to drain `c`'s stderr to the end and reap it, from `t0`.
+double drained(const Child& c, Clock::time_point t0) {
+    finish(c);
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string load_average() {
+    std::ifstream in("/proc/loadavg");
+    std::string one, five, fifteen;
+    in >> one >> five >> fifteen;
+    return one + " " + five + " " + fifteen;
+}
+
 long vm_hwm_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string key;
@@ -131,12 +184,14 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::atol(argv[2])));
         return 0;
     }
+    if (argc >= 4 && std::strcmp(argv[1], "--relay") == 0) return relay(argv[2], argv + 3);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s SM_TRAIN [RUNS]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s SM_TRAIN [RUNS [PAIRS]]\n", argv[0]);
         return 64;
     }
     std::string sm_train = fs::absolute(argv[1]).string();
     int runs = argc > 2 ? std::atoi(argv[2]) : 200;
+    int pairs = argc > 3 ? std::atoi(argv[3]) : 5;
 
     std::string tmpl = (fs::temp_directory_path() / "smtrain-bench-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) return 2;
@@ -184,30 +239,52 @@ int main(int argc, char** argv) {
     std::printf("peak RSS of sm-train while the program runs: %.2f MiB\n",
                 static_cast<double>(idle_kib) / 1024);
 
-    // 3. stderr throughput, 512 MiB of log lines.
+    // 3. stderr throughput, 512 MiB of log lines, `pairs` rounds of every way, interleaved so
+    // that a burst of load elsewhere hits them alike.
     const long mib = 512;
-    auto t0 = Clock::now();
-    finish(start({(base / "code/prog").string(), "--mib", std::to_string(mib)}, {}, true, base / "code"));
-    auto t1 = Clock::now();
+    const std::string prog = (base / "code/prog").string();
+    const std::string self = fs::canonical("/proc/self/exe").string();
     hyperparameters(R"({"sagemaker_container_log_level":"40","mib":")" + std::to_string(mib) + R"("})");
-    Child busy = start({sm_train, "train"}, {env[0], env[1], env[2], "SAGEMAKER_PROGRAM=prog"}, true);
-    // Drain, and sample sm-train's peak RSS just before the end.
-    static char buf[1 << 16];
+    std::vector<double> direct_s, through_s, relay_rw_s, relay_splice_s;
     long busy_kib = 0;
-    ssize_t n;
-    while ((n = read(busy.stderr_read, buf, sizeof buf)) > 0) {
-        if ((busy_kib & 0xff) == 0) busy_kib = std::max(busy_kib, vm_hwm_kib(busy.pid)) | 0;
+    std::string load_before = load_average();
+    for (int round = 0; round < pairs; ++round) {
+        auto t0 = Clock::now();
+        direct_s.push_back(drained(start({prog, "--mib", std::to_string(mib)}, {}, true, base / "code"), t0));
+
+        t0 = Clock::now();
+        Child busy = start({sm_train, "train"}, {env[0], env[1], env[2], "SAGEMAKER_PROGRAM=prog"}, true);
+        // Drain, and sample sm-train's peak RSS now and then.
+        static char buf[1 << 16];
+        long reads = 0;
+        while (read(busy.stderr_read, buf, sizeof buf) > 0) {
+            if ((reads++ & 0xff) == 0) busy_kib = std::max(busy_kib, vm_hwm_kib(busy.pid));
+        }
+        busy_kib = std::max(busy_kib, vm_hwm_kib(busy.pid));
+        through_s.push_back(drained(busy, t0));
+
+        for (auto [how, times] : {std::pair{"rw", &relay_rw_s}, std::pair{"splice", &relay_splice_s}}) {
+            t0 = Clock::now();
+            Child relayed = start({self, "--relay", how, prog, "--mib", std::to_string(mib)}, {}, true);
+            times->push_back(drained(relayed, t0));
+        }
     }
-    busy_kib = std::max(busy_kib, vm_hwm_kib(busy.pid));
-    close(busy.stderr_read);
-    busy.stderr_read = -1;
-    finish(busy);
-    auto t2 = Clock::now();
-    double direct_s = std::chrono::duration<double>(t1 - t0).count();
-    double through_s = std::chrono::duration<double>(t2 - t1).count();
-    std::printf("stderr throughput: direct %.0f MiB/s, through sm-train %.0f MiB/s, %.0f%% of direct\n",
-                static_cast<double>(mib) / direct_s, static_cast<double>(mib) / through_s,
-                100.0 * direct_s / through_s);
+    auto rate = [&](const std::vector<double>& seconds) {
+        auto [fast, slow] = std::minmax_element(seconds.begin(), seconds.end());
+        char text[96];
+        std::snprintf(text, sizeof text, "%.0f MiB/s (%.0f-%.0f)", static_cast<double>(mib) / median(seconds),
+                      static_cast<double>(mib) / *slow, static_cast<double>(mib) / *fast);
+        return std::string(text);
+    };
+    auto share = [&](const std::vector<double>& seconds) { return 100.0 * median(direct_s) / median(seconds); };
+    std::printf("stderr throughput, %ld MiB, median (range) of %d, load average %s before and %s after:\n", mib,
+                pairs, load_before.c_str(), load_average().c_str());
+    std::printf("  direct                        %s\n", rate(direct_s).c_str());
+    std::printf("  through sm-train              %s, %.0f%% of direct\n", rate(through_s).c_str(), share(through_s));
+    std::printf("  through a read+write relay    %s, %.0f%% of direct (ceiling for a relay that copies)\n",
+                rate(relay_rw_s).c_str(), share(relay_rw_s));
+    std::printf("  through a splice relay        %s, %.0f%% of direct (ceiling for any relay)\n",
+                rate(relay_splice_s).c_str(), share(relay_splice_s));
     std::printf("peak RSS of sm-train after passing %ld MiB of stderr: %.2f MiB\n", mib,
                 static_cast<double>(busy_kib) / 1024);
     fs::remove_all(base);

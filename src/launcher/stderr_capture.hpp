@@ -22,6 +22,12 @@ namespace smtrain::launcher {
 /// built-in error classes, MPI's markers and ExecuteUserScriptError, as the toolkit lists them.
 const std::vector<std::string_view>& toolkit_error_markers();
 
+/// Whether `text` contains "Error", "Exception", "Invalid requirement",
+/// "mpirun.real" or "ORTE": every marker contains one of them, so a text
+/// without any names no error class. One pass over ordinary log text (with
+/// memchr for 'E' and 'I') plus a vector pass for "mpirun.real".
+bool names_marker_anchor(std::string_view text);
+
 class StderrCapture {
 public:
     static constexpr std::size_t kTailLimit = 64 * 1024;

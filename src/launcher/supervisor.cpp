@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,12 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadBuffer = 1 << 20;
 
+/// Waits until `fd` can take more bytes (our stderr may be non-blocking, shared with another process).
+void wait_writable(int fd) {
+    pollfd p{fd, POLLOUT, 0};
+    poll(&p, 1, 1000);
+}
+
 /// Writes all of `data` to `fd`; on a broken or failing sink, disables it
 /// (sets fd to -1) so the program keeps running and the capture keeps working.
 void write_all(int& fd, std::string_view data) {
@@ -34,9 +41,7 @@ void write_all(int& fd, std::string_view data) {
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            // Our stderr is non-blocking (shared with another process): wait until it drains.
-            pollfd p{fd, POLLOUT, 0};
-            poll(&p, 1, 1000);
+            wait_writable(fd);
         } else {
             fd = -1;  // EPIPE, EBADF, ENOSPC...: stop passing through, keep supervising
         }
@@ -77,6 +82,31 @@ private:
     std::string pending_;
 };
 
+/// A pipe of our own that holds a second reference to the bytes passed on,
+/// for the capture. Closes its ends.
+struct ScratchPipe {
+    int read_end = -1;
+    int write_end = -1;
+
+    ScratchPipe() = default;
+    ScratchPipe(const ScratchPipe&) = delete;
+    ScratchPipe& operator=(const ScratchPipe&) = delete;
+    ~ScratchPipe() { close_ends(); }
+
+    bool open() const { return read_end >= 0; }
+    void close_ends() {
+        for (int* fd : {&read_end, &write_end}) {
+            if (*fd >= 0) close(*fd);
+            *fd = -1;
+        }
+    }
+};
+
+bool is_pipe(int fd) {
+    struct stat st;
+    return fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 /// One captured stream of the program.
 struct Stream {
     int fd = -1;
@@ -84,11 +114,38 @@ struct Stream {
     LineRewriter rewrite;
     LinePump pump;
     StderrCapture* capture = nullptr;
+    ScratchPipe scratch;  // open while the stream is passed on with tee/splice
 
     bool open() const { return fd >= 0; }
 
+    /// When both ends are pipes and nothing rewrites the lines, the bytes need
+    /// not be copied into our memory and out again: splice(2) moves the kernel's
+    /// pages from the program's pipe into a scratch pipe of ours, tee(2) puts a
+    /// reference to them into the sink, and the capture reads its one copy from
+    /// the scratch pipe. One copy instead of two, no page allocations, and the
+    /// program's pipe (which its writes keep busy) is locked once per round.
+    /// Best effort: false keeps read + write.
+    bool pass_on_without_copies() {
+        if (rewrite || !capture || !is_pipe(fd) || !is_pipe(sink)) return false;
+        int ends[2];
+        if (pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+        scratch.read_end = ends[0];
+        scratch.write_end = ends[1];
+        // One splice must take everything the program's pipe holds (so that a
+        // round drains it, as one read does), so the scratch pipe needs at least
+        // as many slots as that pipe.
+        int wanted = fcntl(fd, F_GETPIPE_SZ);
+        if (wanted <= 0 || static_cast<std::size_t>(wanted) > kReadBuffer ||
+            fcntl(scratch.write_end, F_SETPIPE_SZ, wanted) < wanted) {
+            scratch.close_ends();
+            return false;
+        }
+        return true;
+    }
+
     /// Reads what is available; false at EOF (the stream is closed then).
     bool pump_available(char* buffer, std::size_t size) {
+        if (scratch.open()) return splice_available(buffer, size);
         while (fd >= 0) {
             ssize_t n = read(fd, buffer, size);
             if (n > 0) {
@@ -110,10 +167,67 @@ struct Stream {
         return false;
     }
 
+    /// pump_available through the scratch pipe (pass_on_without_copies).
+    bool splice_available(char* buffer, std::size_t size) {
+        ssize_t n;
+        do {
+            n = splice(fd, nullptr, scratch.write_end, nullptr, size, SPLICE_F_NONBLOCK);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+        if (n == 0) {
+            close_stream();  // EOF: no writer left and nothing in the pipe
+            return false;
+        }
+        if (n < 0) {  // not expected between two pipes: read + write from now on
+            scratch.close_ends();
+            return pump_available(buffer, size);
+        }
+        const std::size_t moved = static_cast<std::size_t>(n);
+        std::size_t got = 0;
+        while (got < moved) {
+            std::size_t chunk = moved - got;
+            if (sink >= 0) {
+                ssize_t t = tee(scratch.read_end, sink, chunk, SPLICE_F_NONBLOCK);
+                if (t < 0 && errno == EINTR) continue;
+                if (t < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                    wait_writable(sink);
+                    continue;
+                }
+                if (t > 0) {
+                    chunk = static_cast<std::size_t>(t);
+                } else {
+                    sink = -1;  // EPIPE, ...: stop passing through, keep supervising
+                }
+            }
+            // The capture's copy, which also takes the bytes out of the scratch pipe
+            // (tee only duplicates them).
+            std::size_t want = got + chunk;
+            while (got < want) {
+                ssize_t r = read(scratch.read_end, buffer + got, want - got);
+                if (r > 0) {
+                    got += static_cast<std::size_t>(r);
+                } else if (r < 0 && errno == EINTR) {
+                    continue;
+                } else {
+                    // Cannot happen, the bytes are there; never spin on it.
+                    capture->feed(std::string_view(buffer, got));
+                    scratch.close_ends();
+                    return true;
+                }
+            }
+        }
+        capture->feed(std::string_view(buffer, got));
+        if (sink < 0) scratch.close_ends();  // nothing to pass on: plain reads from now on
+        // The scratch pipe has as many slots as the program's, so the splice took
+        // all there was: drained for now.
+        return true;
+    }
+
     void close_stream() {
         if (fd < 0) return;
         close(fd);
         fd = -1;
+        scratch.close_ends();
         if (rewrite) pump.finish(rewrite, sink);
         if (capture) capture->finish();
     }
@@ -148,8 +262,8 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     SpawnedProcess child = spawn(spec);
     const pid_t pid = child.pid;
 
-    Stream err{child.stderr_fd, options.stderr_sink, options.stderr_rewriter, {}, &result.stderr_capture};
-    Stream out{child.stdout_fd, options.stdout_sink, options.stdout_rewriter, {}, nullptr};
+    Stream err{child.stderr_fd, options.stderr_sink, options.stderr_rewriter, {}, &result.stderr_capture, {}};
+    Stream out{child.stdout_fd, options.stdout_sink, options.stdout_rewriter, {}, nullptr, {}};
 
     bool main_exited = false;
     std::optional<Clock::time_point> kill_deadline;
@@ -160,6 +274,12 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     for (int fd : {child.stderr_fd, child.stdout_fd}) {
         if (fd >= 0) fcntl(fd, F_SETPIPE_SZ, static_cast<int>(kReadBuffer));  // best effort
     }
+    err.pass_on_without_copies();
+    // Our own stderr too, when it is a pipe with less room: each time it fills
+    // up we wait for its reader, and the reader is woken for every few pages.
+    // Only ever grown (shrinking would fail or take room from whoever set it).
+    if (is_pipe(err.sink) && fcntl(err.sink, F_GETPIPE_SZ) < static_cast<int>(kReadBuffer))
+        fcntl(err.sink, F_SETPIPE_SZ, static_cast<int>(kReadBuffer));  // best effort
 
     auto send = [&](int signo) {
         // The whole group, so helpers the program started hear it too; fall

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+// The capture's fast scan (names_marker_anchor) and the capture fed in every
+// possible chunking, and the supervisor passing stderr on into pipes (the
+// tee/splice path): every expected value is written out by hand.
+#include "signals.hpp"
+#include "stderr_capture.hpp"
+#include "supervisor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace smtrain::launcher {
+namespace {
+
+// An ordinary log line: digits, '.', and 'm' and 'l' (the first and last
+// letters of "mpirun.real") but no marker.
+constexpr std::string_view kLogLine =
+    "2026-01-01 00:00:00 epoch=12 step=3456 loss=0.123456 lr=0.001 samples/s mem=1.2 GiB small\n";
+
+std::string filler(std::size_t size) {
+    std::string text;
+    while (text.size() < size) text += kLogLine;
+    text.resize(size);
+    return text;
+}
+
+// ---- names_marker_anchor ----------------------------------------------------
+
+TEST(MarkerAnchor, EachAnchorAloneIsFound) {
+    EXPECT_TRUE(names_marker_anchor("Error"));
+    EXPECT_TRUE(names_marker_anchor("Exception"));
+    EXPECT_TRUE(names_marker_anchor("ORTE"));
+    EXPECT_TRUE(names_marker_anchor("Invalid requirement"));
+    EXPECT_TRUE(names_marker_anchor("mpirun.real"));
+    EXPECT_TRUE(names_marker_anchor("ValueError: bad rate"));
+    EXPECT_TRUE(names_marker_anchor("raise BaseException()"));
+    EXPECT_TRUE(names_marker_anchor("ORTE_ERROR_LOG: Data unpack had inadequate space"));
+    EXPECT_TRUE(names_marker_anchor("ERROR: Invalid requirement: 'torch=='"));
+    EXPECT_TRUE(names_marker_anchor("/usr/bin/mpirun.real detected that one or more processes exited"));
+}
+
+TEST(MarkerAnchor, NearMissesAreNotFound) {
+    EXPECT_FALSE(names_marker_anchor(""));
+    EXPECT_FALSE(names_marker_anchor("E"));
+    EXPECT_FALSE(names_marker_anchor("error: lower case"));
+    EXPECT_FALSE(names_marker_anchor("ERROR Erro Err0r eRROR"));
+    EXPECT_FALSE(names_marker_anchor("Excepti0n EXCEPTION exception"));
+    EXPECT_FALSE(names_marker_anchor("RTE ORT E ORtE"));
+    EXPECT_FALSE(names_marker_anchor("Invalid  requirement, invalid requirement"));
+    EXPECT_FALSE(names_marker_anchor("mpirun.rea mpirun_real mpirun.reaL Mpirun.real"));
+    EXPECT_FALSE(names_marker_anchor(filler(100'000)));
+}
+
+TEST(MarkerAnchor, AWordContainingAnAnchorCounts) {
+    // The toolkit tests `marker in line`: a marker inside a longer word counts.
+    EXPECT_TRUE(names_marker_anchor("MyErrorless"));
+    EXPECT_TRUE(names_marker_anchor("xORTEx"));
+    EXPECT_TRUE(names_marker_anchor("xmpirun.realx"));
+}
+
+TEST(MarkerAnchor, AnOccurrenceAtTheVeryStartOrEnd) {
+    for (std::string_view marker : {"Error", "Exception", "ORTE", "Invalid requirement", "mpirun.real"}) {
+        std::string text = filler(300);
+        EXPECT_TRUE(names_marker_anchor(std::string(marker) + text)) << marker;
+        EXPECT_TRUE(names_marker_anchor(text + std::string(marker))) << marker;
+        // One byte short at the end is no marker.
+        EXPECT_FALSE(names_marker_anchor(text + std::string(marker.substr(0, marker.size() - 1)))) << marker;
+    }
+}
+
+// The vector pass looks at 16 or 32 positions at a time and the last few
+// bytes one by one: "mpirun.real" at every offset across those boundaries.
+TEST(MarkerAnchor, MpirunRealAtEveryOffset) {
+    for (std::size_t size : {11u, 12u, 26u, 42u, 43u, 74u, 75u, 200u}) {
+        for (std::size_t at = 0; at + 11 <= size; ++at) {
+            std::string text = filler(size);
+            text.replace(at, 11, "mpirun.real");
+            EXPECT_TRUE(names_marker_anchor(text)) << "size " << size << " at " << at;
+            text[at + 10] = 'L';  // first and last letters are what the vector pass tests
+            EXPECT_FALSE(names_marker_anchor(text)) << "size " << size << " at " << at;
+            text[at + 10] = 'l';
+            text[at + 6] = '_';  // the first and last letters match, the middle does not
+            EXPECT_FALSE(names_marker_anchor(text)) << "size " << size << " at " << at;
+        }
+    }
+}
+
+TEST(MarkerAnchor, FirstAndLastLetterPairsWithoutTheMarker) {
+    // 'm' with 'l' ten bytes on, many times, but never "mpirun.real".
+    std::string text;
+    for (int i = 0; i < 100; ++i) text += "m.........l";
+    EXPECT_FALSE(names_marker_anchor(text));
+    EXPECT_TRUE(names_marker_anchor(text + "mpirun.real"));
+}
+
+TEST(MarkerAnchor, OrteNeedsItsThreeLettersBeforeTheE) {
+    EXPECT_TRUE(names_marker_anchor("ORTE"));
+    EXPECT_FALSE(names_marker_anchor("RTE"));
+    EXPECT_FALSE(names_marker_anchor("TE"));
+    EXPECT_TRUE(names_marker_anchor("EEEORTEEE"));
+}
+
+// ---- the capture does not depend on how the stream is cut -------------------
+
+struct Fed {
+    bool found;
+    std::string message;
+    std::string tail;
+};
+
+Fed feed_in_pieces(std::string_view stream, const std::vector<std::size_t>& cuts) {
+    StderrCapture c;
+    std::size_t from = 0;
+    for (std::size_t cut : cuts) {
+        c.feed(stream.substr(from, cut - from));
+        from = cut;
+    }
+    c.feed(stream.substr(from));
+    c.finish();
+    return {c.found_error_class(), c.error_message(), c.tail()};
+}
+
+TEST(CaptureChunks, AMarkerCutAnywhereIsStillFound) {
+    for (std::string_view marker :
+         {"ValueError", "Exception", "ORTE", "Invalid requirement", "mpirun.real"}) {
+        std::string stream = filler(500) + "\nfailed: " + std::string(marker) + " here :\nlast line\n";
+        std::string expected = "failed: " + std::string(marker) + " here\n last line";
+        for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+            Fed fed = feed_in_pieces(stream, {cut});
+            EXPECT_TRUE(fed.found) << marker << " cut at " << cut;
+            EXPECT_EQ(fed.message, expected) << marker << " cut at " << cut;
+            EXPECT_EQ(fed.tail, stream) << marker << " cut at " << cut;
+        }
+    }
+}
+
+TEST(CaptureChunks, OneByteAtATime) {
+    std::string stream =
+        filler(3000) + "\nTraceback (most recent call last):\nKeyError: 'lr'\nmpirun.real: done\n";
+    std::vector<std::size_t> cuts;
+    for (std::size_t i = 1; i < stream.size(); ++i) cuts.push_back(i);
+    Fed fed = feed_in_pieces(stream, cuts);
+    EXPECT_TRUE(fed.found);
+    EXPECT_EQ(fed.message, "KeyError: 'lr'\n mpirun.real: done");
+}
+
+TEST(CaptureChunks, AMarkerAtTheStartOrEndOfAChunk) {
+    // The chunk ends right after the marker, before its line ends; the next starts with the line's rest.
+    Fed at_end = feed_in_pieces("ok\nRuntimeError", {});
+    EXPECT_EQ(at_end.message, "RuntimeError");
+    Fed split = feed_in_pieces("ok\nRuntimeError: x\n", {std::string_view("ok\nRuntimeError").size()});
+    EXPECT_EQ(split.message, "RuntimeError: x");
+    Fed at_start = feed_in_pieces("ok\nOSError: y\n", {3});  // second chunk starts with the marker
+    EXPECT_EQ(at_start.message, "OSError: y");
+    Fed no_newline = feed_in_pieces("ORTE was unable to start", {4});
+    EXPECT_EQ(no_newline.message, "ORTE was unable to start");
+}
+
+TEST(CaptureChunks, MarkerAfterTheLineLimitIsNotSeen) {
+    // Lines are cut at kMaxLine (16 KiB) for the capture: a marker further on
+    // in the same line does not start it, however the line is cut.
+    std::string stream = std::string(StderrCapture::kMaxLine, 'x') + "ValueError\nlast\n";
+    for (std::size_t cut : {0u, 100u, 16384u, 16390u}) {
+        Fed fed = feed_in_pieces(stream, {cut});
+        EXPECT_FALSE(fed.found) << cut;
+        // The fallback instead: the last lines, at most 4096 bytes of them (so
+        // the long line's last 4091 bytes, which do hold the marker).
+        EXPECT_EQ(fed.message, std::string(4081, 'x') + "ValueError\nlast") << cut;
+    }
+}
+
+TEST(CaptureChunks, LongLinesBeforeTheMarker) {
+    std::string stream = std::string(100'000, 'a') + "\n" + std::string(70'000, 'b') + "\nTypeError: z\n";
+    for (std::size_t cut : {0u, 65'536u, 100'000u, 100'001u, 170'001u, 170'005u}) {
+        Fed fed = feed_in_pieces(stream, {cut});
+        EXPECT_TRUE(fed.found) << cut;
+        EXPECT_EQ(fed.message, "TypeError: z") << cut;
+        EXPECT_EQ(fed.tail.size(), StderrCapture::kTailLimit) << cut;
+        EXPECT_EQ(fed.tail.substr(fed.tail.size() - 15), "b\nTypeError: z\n") << cut;
+    }
+}
+
+// ---- the supervisor passing stderr on into a pipe ---------------------------
+
+SpawnSpec shell(const std::string& script) {
+    SpawnSpec spec;
+    spec.program = "/bin/sh";
+    spec.argv = {"sh", "-c", script};
+    spec.env = {"PATH=/usr/bin:/bin"};
+    return spec;
+}
+
+std::string numbers(int last) {
+    std::string text;
+    for (int i = 1; i <= last; ++i) text += std::to_string(i) + "\n";
+    return text;
+}
+
+// More than the sink pipe holds even once sm-train has grown it (1 MiB), with
+// a reader that starts late and reads in small pieces.
+TEST(PipeSink, MoreThanThePipeHoldsArrivesWhole) {
+    SignalBlock signals;
+    int fds[2];
+    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    std::string received;
+    std::thread reader([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        char buf[3000];
+        ssize_t n;
+        while ((n = read(fds[0], buf, sizeof buf)) > 0) received.append(buf, static_cast<std::size_t>(n));
+    });
+    SupervisorOptions options;
+    options.stderr_sink = fds[1];
+    RunResult r =
+        supervise(shell("seq 1 400000 >&2; echo 'OSError: disk full' >&2; exit 2"), signals, options);
+    close(fds[1]);
+    reader.join();
+    close(fds[0]);
+    std::string expected = numbers(400000) + "OSError: disk full\n";  // 2.7 MB
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(received.size(), expected.size());
+    EXPECT_TRUE(received == expected);
+    EXPECT_EQ(r.stderr_capture.error_message(), "OSError: disk full");
+    EXPECT_EQ(r.stderr_capture.tail(), expected.substr(expected.size() - StderrCapture::kTailLimit));
+}
+
+TEST(PipeSink, ANonBlockingSinkIsWaitedFor) {
+    SignalBlock signals;
+    int fds[2];
+    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+    std::string received;
+    std::thread reader([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        char buf[512];
+        ssize_t n;
+        while ((n = read(fds[0], buf, sizeof buf)) > 0) received.append(buf, static_cast<std::size_t>(n));
+    });
+    SupervisorOptions options;
+    options.stderr_sink = fds[1];
+    RunResult r = supervise(shell("seq 1 300000 >&2; exit 0"), signals, options);
+    close(fds[1]);
+    reader.join();
+    close(fds[0]);
+    std::string expected = numbers(300000);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(received.size(), expected.size());
+    EXPECT_TRUE(received == expected);
+}
+
+// The reader goes away early: the program runs to its end all the same and
+// the capture still sees everything it wrote.
+TEST(PipeSink, AClosedSinkStopsThePassingOnButNotTheCapture) {
+    SignalBlock signals;
+    int fds[2];
+    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    std::string received;
+    std::thread reader([&] {
+        char buf[1000];
+        ssize_t n = read(fds[0], buf, sizeof buf);
+        if (n > 0) received.assign(buf, static_cast<std::size_t>(n));
+        close(fds[0]);
+    });
+    SupervisorOptions options;
+    options.stderr_sink = fds[1];
+    RunResult r = supervise(shell("echo first >&2; sleep 0.2; seq 1 300000 >&2; "
+                                  "echo 'ValueError: after the reader left' >&2; echo end >&2; exit 3"),
+                            signals, options);
+    reader.join();
+    close(fds[1]);
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_EQ(received, "first\n");
+    EXPECT_EQ(r.stderr_capture.error_message(), "ValueError: after the reader left\n end");
+    std::string tail = r.stderr_capture.tail();
+    EXPECT_EQ(tail.substr(tail.size() - 45), "300000\nValueError: after the reader left\nend\n");
+}
+
+TEST(PipeSink, ASmallSinkPipeIsGrownAndALargeOneKept) {
+    SignalBlock signals;
+    int small[2], large[2];
+    ASSERT_EQ(pipe2(small, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(large, O_CLOEXEC), 0);
+    ASSERT_EQ(fcntl(small[1], F_SETPIPE_SZ, 4096), 4096);
+    // 2 MiB is over the default pipe-max-size for unprivileged users: skip that half then.
+    bool have_large = fcntl(large[1], F_SETPIPE_SZ, 2 << 20) == (2 << 20);
+    SupervisorOptions options;
+    options.stderr_sink = small[1];
+    supervise(shell("echo a >&2"), signals, options);
+    EXPECT_EQ(fcntl(small[1], F_GETPIPE_SZ), 1 << 20);
+    if (have_large) {
+        options.stderr_sink = large[1];
+        supervise(shell("echo b >&2"), signals, options);
+        EXPECT_EQ(fcntl(large[1], F_GETPIPE_SZ), 2 << 20);
+    }
+    char buf[8];
+    EXPECT_EQ(read(small[0], buf, sizeof buf), 2);
+    for (int fd : {small[0], small[1], large[0], large[1]}) close(fd);
+}
+
+}  // namespace
+}  // namespace smtrain::launcher
