@@ -31,15 +31,6 @@ using namespace smtrain::s3::test;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const smtrain::Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
-
 /// A client for moto (or a proxy in front of it) with static test keys.
 ClientConfig test_config(const std::string& endpoint) {
     return ClientConfig::from_environment(

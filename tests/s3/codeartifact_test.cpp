@@ -18,15 +18,6 @@ using namespace smtrain::s3::test;
 const std::string kArn = "arn:aws:codeartifact:us-west-2:012345678900:repository/my_domain/my/repo";
 const std::string kToken = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.the-token";  // codeartifact_server.py's
 
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const smtrain::Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
-
 TEST(CodeArtifactArn, FieldsAsTheToolkitMatchesThem) {
     auto repo = CodeArtifactRepository::parse("arn:aws:codeartifact:my-region:012345678900:repository/my_domain/my_repo");
     ASSERT_TRUE(repo);

@@ -5,10 +5,13 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "smtrain/error.hpp"
 
 namespace smtrain::s3::test {
 
@@ -39,6 +42,16 @@ inline std::string read_text(const std::filesystem::path& p) {
     std::ostringstream out;
     out << in.rdbuf();
     return out.str();
+}
+
+/// What `fn` threw as smtrain::Error, or "<no error>".
+inline std::string error_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const smtrain::Error& e) {
+        return e.what();
+    }
+    return "<no error>";
 }
 
 }  // namespace smtrain::s3::test
