@@ -11,9 +11,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -34,16 +34,18 @@ void make_tree(const fs::path& base, std::size_t n) {
     std::string hosts = "[";
     for (std::size_t i = 1; i <= n; ++i) hosts += (i > 1 ? ",\"algo-" : "\"algo-") + std::to_string(i) + "\"";
     hosts += "]";
-    write(base / "input/config/resourceconfig.json",
-          R"({"current_host":"algo-1","hosts":)" + hosts +
-              R"(,"current_group_name":"homogeneousCluster","current_instance_type":"ml.p4d.24xlarge",)"
-              R"("network_interface_name":"eth0","instance_groups":[{"instance_group_name":"homogeneousCluster",)"
-              R"("instance_type":"ml.p4d.24xlarge","hosts":)" + hosts + "}]}");
+    write(
+        base / "input/config/resourceconfig.json",
+        R"({"current_host":"algo-1","hosts":)" + hosts +
+            R"(,"current_group_name":"homogeneousCluster","current_instance_type":"ml.p4d.24xlarge",)"
+            R"("network_interface_name":"eth0","instance_groups":[{"instance_group_name":"homogeneousCluster",)"
+            R"("instance_type":"ml.p4d.24xlarge","hosts":)" +
+            hosts + "}]}");
     write(base / "input/config/inputdataconfig.json",
           R"({"train":{"TrainingInputMode":"File"},"validation":{"TrainingInputMode":"File"},"test":{}})");
     std::string hps = R"({"sagemaker_program":"\"train.py\"","sagemaker_mpi_enabled":"true")";
-    const char* values[] = {R"("10")", R"("0.001")", R"("\"adam\"")", R"("true")", R"("[1, 2, 3]")",
-                            R"("{\"a\": 1}")", R"("plain text")"};
+    const char* values[] = {R"("10")",        R"("0.001")",      R"("\"adam\"")",  R"("true")",
+                            R"("[1, 2, 3]")", R"("{\"a\": 1}")", R"("plain text")"};
     for (std::size_t i = 0; i < n; ++i) hps += ",\"param_" + std::to_string(i) + "\":" + values[i % 7];
     hps += "}";
     write(base / "input/config/hyperparameters.json", hps);
@@ -82,7 +84,8 @@ Row measure(const fs::path& base, int repeats) {
         std::size_t bytes = 0;
         for (const auto& [k, v] : vars) bytes += k.size() + v.size() + 2;
         // Best of the repeats: the figure least disturbed by other work on the machine.
-        if (ms(t3 - t0) < best.total_ms) best = {ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t3 - t0), cpu, bytes, 0};
+        if (ms(t3 - t0) < best.total_ms)
+            best = {ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t3 - t0), cpu, bytes, 0};
     }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
@@ -98,7 +101,8 @@ int main(int argc, char** argv) {
     if (::mkdtemp(pattern) == nullptr) return 1;
     const fs::path root = pattern;
 
-    std::printf("TrainingEnv::load + to_env_vars + to_cmd_args, best of %d (hosts = hyperparameters = N)\n", repeats);
+    std::printf("TrainingEnv::load + to_env_vars + to_cmd_args, best of %d (hosts = hyperparameters = N)\n",
+                repeats);
     std::printf("%8s %10s %10s %10s %10s %10s %12s %14s\n", "N", "load ms", "env ms", "argv ms", "total ms",
                 "CPU ms", "env bytes", "peak RSS MiB");
     for (std::size_t n : {100u, 1000u, 10000u, 100000u}) {

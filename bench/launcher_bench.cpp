@@ -281,13 +281,16 @@ int main(int argc, char** argv) {
                       static_cast<double>(mib) / *slow, static_cast<double>(mib) / *fast);
         return std::string(text);
     };
-    auto share = [&](const std::vector<double>& seconds) { return 100.0 * median(direct_s) / median(seconds); };
-    std::printf("stderr throughput, %ld MiB, median (range) of %d, load average %s before and %s after:\n", mib,
-                pairs, load_before.c_str(), load_average().c_str());
+    auto share = [&](const std::vector<double>& seconds) {
+        return 100.0 * median(direct_s) / median(seconds);
+    };
+    std::printf("stderr throughput, %ld MiB, median (range) of %d, load average %s before and %s after:\n",
+                mib, pairs, load_before.c_str(), load_average().c_str());
     std::printf("  direct                        %s\n", rate(direct_s).c_str());
     std::printf("  direct into a 1 MiB pipe      %s\n", rate(direct_big_pipe_s).c_str());
     std::printf("  through sm-train              %s, %.0f%% of direct, %.0f%% of direct into a 1 MiB pipe\n",
-                rate(through_s).c_str(), share(through_s), 100.0 * median(direct_big_pipe_s) / median(through_s));
+                rate(through_s).c_str(), share(through_s),
+                100.0 * median(direct_big_pipe_s) / median(through_s));
     std::printf("  through a read+write relay    %s, %.0f%% of direct (ceiling for a relay that copies)\n",
                 rate(relay_rw_s).c_str(), share(relay_rw_s));
     std::printf("  through a splice relay        %s, %.0f%% of direct (ceiling for any relay)\n",

@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         Value v;
         try {
             // A small depth limit as well as the default: both paths must refuse cleanly.
-            v = parse_json(text, JsonParseOptions{.max_depth = surrogates ? 10000u : 64u, .allow_surrogates = surrogates});
+            v = parse_json(text, JsonParseOptions{.max_depth = surrogates ? 10000u : 64u,
+                                                  .allow_surrogates = surrogates});
         } catch (const JsonSyntaxError&) {
             continue;
         }

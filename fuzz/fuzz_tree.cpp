@@ -61,8 +61,8 @@ void FuzzTree::load_and_render(std::string_view resourceconfig, std::string_view
     write_file(config / "hyperparameters.json", hyperparameters);
     LoadOptions options;
     // A PATH and HOME that lead nowhere: no probe runs, no ~/.aws/config is read.
-    options.environ = Environ{{"SAGEMAKER_BASE_DIR", base_.string()}, {"PATH", "/nonexistent"},
-                              {"HOME", "/nonexistent"}};
+    options.environ =
+        Environ{{"SAGEMAKER_BASE_DIR", base_.string()}, {"PATH", "/nonexistent"}, {"HOME", "/nonexistent"}};
     options.machine = MachineFacts{};
     options.create_local_tree = false;
     options.default_base = base_;
@@ -78,7 +78,8 @@ void render_everything(const TrainingEnv& env) {
     (void)dump_json(env.training_env(), JsonDumpOptions{.sort_keys = true, .indent = 4});
     for (const auto& [name, value] : env.to_env_vars()) {
         // Names must be usable as environment variable names.
-        if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) std::abort();
+        if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos)
+            std::abort();
     }
     (void)env.toolkit_process_env_vars();
     (void)env.to_cmd_args();

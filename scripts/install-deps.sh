@@ -24,6 +24,7 @@ test_packages=(
     openmpi-bin libopenmpi-dev openssh-server iproute2  # MPI runner tests
     python3-torch                       # the real torchrun test (CPU, gloo)
     clang libclang-rt-14-dev python3    # fuzz targets (libFuzzer runtime); the Python examples
+    clang-format                        # scripts/check-format.sh
 )
 
 packages=("${build_packages[@]}")

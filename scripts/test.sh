@@ -4,8 +4,9 @@
 # with warnings as errors and run every test, then do it again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 #
-#   scripts/test.sh [dev|fuzz|asan ...]     default: dev fuzz asan
+#   scripts/test.sh [format|dev|fuzz|asan ...]     default: format dev fuzz asan
 #
+# `format` checks that every C/C++ file is as clang-format writes it.
 # `fuzz` builds the libFuzzer targets with clang and runs each for
 # SMTRAIN_FUZZ_SECONDS (default 60) from the seed corpus (fuzz/run.sh).
 #
@@ -14,10 +15,15 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 presets=("$@")
-((${#presets[@]})) || presets=(dev fuzz asan)
+((${#presets[@]})) || presets=(format dev fuzz asan)
 
 "$root/scripts/install-deps.sh"
 for preset in "${presets[@]}"; do
+    if [[ $preset == format ]]; then
+        echo "==> format: clang-format"
+        "$root/scripts/check-format.sh"
+        continue
+    fi
     if [[ $preset == fuzz ]]; then
         echo "==> fuzz: every target for ${SMTRAIN_FUZZ_SECONDS:-60} s"
         "$root/fuzz/run.sh" "${SMTRAIN_FUZZ_SECONDS:-60}"

@@ -43,11 +43,13 @@ void append_file(const std::filesystem::path& file, Dataset& data) {
             if (cells.size() < 2) throw std::runtime_error(where + ": need feature columns and a label");
             std::vector<std::string> header(cells.begin(), cells.end() - 1);
             if (data.feature_names.empty()) data.feature_names = header;
-            if (header != data.feature_names) throw std::runtime_error(where + ": header differs from the first file");
+            if (header != data.feature_names)
+                throw std::runtime_error(where + ": header differs from the first file");
             continue;
         }
         if (cells.size() != data.num_features() + 1) {
-            throw std::runtime_error(where + ": expected " + std::to_string(data.num_features() + 1) + " columns");
+            throw std::runtime_error(where + ": expected " + std::to_string(data.num_features() + 1) +
+                                     " columns");
         }
         std::vector<double> row;
         for (std::size_t i = 0; i < data.num_features(); ++i) row.push_back(parse_number(cells[i], where));

@@ -11,7 +11,9 @@ double sigmoid(double z) { return 1 / (1 + std::exp(-z)); }
 }  // namespace
 
 LogisticRegression::LogisticRegression(const Dataset& data, bool standardize)
-    : weights_(data.num_features(), 0.0), means_(data.num_features(), 0.0), scales_(data.num_features(), 1.0) {
+    : weights_(data.num_features(), 0.0),
+      means_(data.num_features(), 0.0),
+      scales_(data.num_features(), 1.0) {
     if (!standardize) return;
     const double n = static_cast<double>(data.size());
     for (std::size_t j = 0; j < data.num_features(); ++j) {
@@ -45,7 +47,8 @@ EpochResult LogisticRegression::train_epoch(const Dataset& data, double learning
         const double eps = 1e-12;
         loss -= y * std::log(std::max(p, eps)) + (1 - y) * std::log(std::max(1 - p, eps));
         correct += (p >= 0.5) == (y == 1) ? 1 : 0;
-        for (std::size_t j = 0; j < weights_.size(); ++j) gradient[j] += (p - y) * (row[j] - means_[j]) / scales_[j];
+        for (std::size_t j = 0; j < weights_.size(); ++j)
+            gradient[j] += (p - y) * (row[j] - means_[j]) / scales_[j];
         bias_gradient += p - y;
     }
     const double n = static_cast<double>(data.size());

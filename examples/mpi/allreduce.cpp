@@ -42,7 +42,8 @@ int run() {
         const auto env = smtrain::TrainingEnv::from_environment();
         std::ofstream out(env.paths().model / "allreduce.txt");
         out << "sum=" << sum << "\nsize=" << size << "\nhosts=";
-        for (int r = 0; r < size; ++r) out << (r > 0 ? "," : "") << &hosts[static_cast<std::size_t>(r) * kHostNameSize];
+        for (int r = 0; r < size; ++r)
+            out << (r > 0 ? "," : "") << &hosts[static_cast<std::size_t>(r) * kHostNameSize];
         out << "\n";
         if (!out.flush()) {
             std::cerr << "cannot write " << (env.paths().model / "allreduce.txt") << "\n";

@@ -89,8 +89,12 @@ public:
     const std::string& current_instance_group() const { return current_instance_group_; }
     const std::vector<std::string>& instance_groups() const { return instance_groups_; }
     const Value& instance_groups_dict() const { return instance_groups_dict_; }
-    const std::vector<std::string>& current_instance_group_hosts() const { return current_instance_group_hosts_; }
-    const std::vector<std::string>& distribution_instance_groups() const { return distribution_instance_groups_; }
+    const std::vector<std::string>& current_instance_group_hosts() const {
+        return current_instance_group_hosts_;
+    }
+    const std::vector<std::string>& distribution_instance_groups() const {
+        return distribution_instance_groups_;
+    }
     const std::vector<std::string>& distribution_hosts() const { return distribution_hosts_; }
     const std::string& master_hostname() const { return master_hostname_; }
     bool is_master() const { return is_master_; }
@@ -206,7 +210,8 @@ private:
             return hyperparameter_as_bool(v, name);
         } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
             return static_cast<T>(hyperparameter_as_signed(v, name, std::numeric_limits<T>::min(),
-                                                           std::numeric_limits<T>::max(), integer_type_name<T>()));
+                                                           std::numeric_limits<T>::max(),
+                                                           integer_type_name<T>()));
         } else if constexpr (std::is_integral_v<T>) {
             return static_cast<T>(
                 hyperparameter_as_unsigned(v, name, std::numeric_limits<T>::max(), integer_type_name<T>()));
@@ -215,25 +220,34 @@ private:
         } else if constexpr (std::is_same_v<T, std::string>) {
             return hyperparameter_as_string(v, name);
         } else {
-            static_assert(std::is_same_v<T, Value>, "hyperparameter<T>: T must be bool, an integer type, "
-                                                    "a floating point type, std::string or smtrain::Value");
+            static_assert(std::is_same_v<T, Value>,
+                          "hyperparameter<T>: T must be bool, an integer type, "
+                          "a floating point type, std::string or smtrain::Value");
         }
     }
     template <class T>
     static constexpr std::string_view integer_type_name() {
         if constexpr (std::is_signed_v<T>) {
             switch (sizeof(T)) {
-                case 1: return "int8";
-                case 2: return "int16";
-                case 4: return "int32";
-                default: return "int64";
+                case 1:
+                    return "int8";
+                case 2:
+                    return "int16";
+                case 4:
+                    return "int32";
+                default:
+                    return "int64";
             }
         } else {
             switch (sizeof(T)) {
-                case 1: return "uint8";
-                case 2: return "uint16";
-                case 4: return "uint32";
-                default: return "uint64";
+                case 1:
+                    return "uint8";
+                case 2:
+                    return "uint16";
+                case 4:
+                    return "uint32";
+                default:
+                    return "uint64";
             }
         }
     }
@@ -245,7 +259,8 @@ private:
     std::vector<std::string> instance_groups_;
     Value instance_groups_dict_ = Value::dict();
     Value current_instance_group_hosts_value_ = Value::list();  // rendered as given
-    std::vector<std::string> current_instance_group_hosts_, distribution_instance_groups_, distribution_hosts_;
+    std::vector<std::string> current_instance_group_hosts_, distribution_instance_groups_,
+        distribution_hosts_;
     std::string master_hostname_;
     bool is_master_ = false, is_hetero_ = false, distribution_enabled_ = false;
     std::string network_interface_name_ = "eth0";

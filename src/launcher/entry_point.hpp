@@ -52,7 +52,7 @@ Command program_command(EntryPointKind kind, const std::filesystem::path& code_d
 /// - Python program with requirements.txt: `python -m pip install -r requirements.txt`
 struct InstallStep {
     Command command;
-    std::string error_class;         ///< InstallModuleError / InstallRequirementsError
+    std::string error_class;          ///< InstallModuleError / InstallRequirementsError
     bool reads_requirements = false;  ///< "-r requirements.txt": CA_REPOSITORY_ARN applies
     std::string secret;               ///< in the argv, never shown (a CodeArtifact token)
 };

@@ -28,8 +28,8 @@ std::size_t variable_size(const std::string& name, const std::string& value) {
 }
 
 [[noreturn]] void cannot_spill(const fs::path& path, const char* step, int error_number) {
-    throw Error("cannot write " + path.string() + " (for a variable too long to pass to the program): " + step +
-                    ": " + strerror(error_number),
+    throw Error("cannot write " + path.string() + " (for a variable too long to pass to the program): " +
+                    step + ": " + strerror(error_number),
                 ExitCode::CannotWrite);
 }
 
@@ -96,8 +96,8 @@ std::vector<SpilledVariable> fit_exec_limits(const fs::path& program, const std:
     std::size_t argv_size = program.string().size() + 1;
     for (std::size_t i = 0; i < argv.size(); ++i) {
         if (argv[i].size() + 1 > limits.max_string) {
-            throw Error("argument " + std::to_string(i) + " of the program (" + argv[i].substr(0, 40) + "...) is " +
-                            std::to_string(argv[i].size()) + " bytes, over Linux's limit of " +
+            throw Error("argument " + std::to_string(i) + " of the program (" + argv[i].substr(0, 40) +
+                            "...) is " + std::to_string(argv[i].size()) + " bytes, over Linux's limit of " +
                             std::to_string(limits.max_string - 1) +
                             " bytes for one argument (MAX_ARG_STRLEN): shorten that hyperparameter",
                         ExitCode::BadConfig);
@@ -105,11 +105,12 @@ std::vector<SpilledVariable> fit_exec_limits(const fs::path& program, const std:
         argv_size += argv[i].size() + 1 + kPointer;
     }
     if (argv_size > budget) {
-        throw Error("the program's arguments are " + std::to_string(argv_size) + " bytes, over Linux's limit of " +
-                        std::to_string(budget) +
-                        " bytes for arguments and environment together (ARG_MAX, a quarter of the stack limit): "
-                        "pass fewer or shorter hyperparameters",
-                    ExitCode::BadConfig);
+        throw Error(
+            "the program's arguments are " + std::to_string(argv_size) + " bytes, over Linux's limit of " +
+                std::to_string(budget) +
+                " bytes for arguments and environment together (ARG_MAX, a quarter of the stack limit): "
+                "pass fewer or shorter hyperparameters",
+            ExitCode::BadConfig);
     }
 
     SpillDir dir(spill_parent);
@@ -145,17 +146,19 @@ std::vector<SpilledVariable> fit_exec_limits(const fs::path& program, const std:
     }
     for (const auto& [name, value] : env) {
         if (variable_size(name, value) > limits.max_string) {
-            throw Error("the environment variable " + name + " is " + std::to_string(value.size()) +
-                            " bytes, over Linux's limit of " + std::to_string(limits.max_string - 1) +
-                            " bytes for one string (MAX_ARG_STRLEN); it comes from sm-train's own environment",
-                        ExitCode::BadConfig);
+            throw Error(
+                "the environment variable " + name + " is " + std::to_string(value.size()) +
+                    " bytes, over Linux's limit of " + std::to_string(limits.max_string - 1) +
+                    " bytes for one string (MAX_ARG_STRLEN); it comes from sm-train's own environment",
+                ExitCode::BadConfig);
         }
     }
     if (total > budget) {
-        throw Error("the program's arguments and environment are " + std::to_string(total) +
-                        " bytes, over Linux's limit of " + std::to_string(budget) +
-                        " bytes (ARG_MAX, a quarter of the stack limit), even with every SM_* value in a file",
-                    ExitCode::BadConfig);
+        throw Error(
+            "the program's arguments and environment are " + std::to_string(total) +
+                " bytes, over Linux's limit of " + std::to_string(budget) +
+                " bytes (ARG_MAX, a quarter of the stack limit), even with every SM_* value in a file",
+            ExitCode::BadConfig);
     }
     return spilled;
 }

@@ -36,14 +36,15 @@ struct ExecLimits {
 
 /// One variable the program gets as a file.
 struct SpilledVariable {
-    std::string name;            ///< e.g. SM_TRAINING_ENV; the program gets SM_TRAINING_ENV_FILE
-    std::filesystem::path file;  ///< holds the value, byte for byte, no newline added
-    std::size_t bytes = 0;       ///< size of the value
+    std::string name;                ///< e.g. SM_TRAINING_ENV; the program gets SM_TRAINING_ENV_FILE
+    std::filesystem::path file;      ///< holds the value, byte for byte, no newline added
+    std::size_t bytes = 0;           ///< size of the value
     bool over_string_limit = false;  ///< false: moved only to bring the total under ARG_MAX
 };
 
 /// Bytes execve counts for this program, argv and environment (see ExecLimits::max_total).
-std::size_t exec_size(const std::filesystem::path& program, const std::vector<std::string>& argv, const Environ& env);
+std::size_t exec_size(const std::filesystem::path& program, const std::vector<std::string>& argv,
+                      const Environ& env);
 
 /// Makes `program` + `argv` + `env` fit `limits`, editing `env`:
 ///  - every variable named in `movable` whose "NAME=value" is over max_string is written to
@@ -54,8 +55,9 @@ std::size_t exec_size(const std::filesystem::path& program, const std::vector<st
 /// Variables outside `movable` (the parent's own environment) are never touched.
 /// Throws Error (ExitCode::BadConfig) naming the problem when an argument is over
 /// max_string, or when the total cannot be brought under max_total; nothing has run then.
-std::vector<SpilledVariable> fit_exec_limits(const std::filesystem::path& program, const std::vector<std::string>& argv,
-                                             Environ& env, const std::set<std::string, std::less<>>& movable,
+std::vector<SpilledVariable> fit_exec_limits(const std::filesystem::path& program,
+                                             const std::vector<std::string>& argv, Environ& env,
+                                             const std::set<std::string, std::less<>>& movable,
                                              const std::filesystem::path& spill_parent,
                                              const ExecLimits& limits = ExecLimits::of_this_process());
 

@@ -49,7 +49,7 @@ struct RunResult {
     int forwarded_stop_signal = 0;    ///< the first stop signal forwarded, if any
     /// When it was forwarded (the platform's SIGKILL follows 120 s after SIGTERM).
     std::optional<std::chrono::steady_clock::time_point> stop_signal_at;
-    StderrCapture stderr_capture;     ///< tail and error lines of the program's stderr
+    StderrCapture stderr_capture;  ///< tail and error lines of the program's stderr
 };
 
 /// Starts `spec` (stderr captured unless stderr_sink is -1) and supervises it

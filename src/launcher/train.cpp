@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "train.hpp"
 
+#include "../s3/codeartifact.hpp"
 #include "code_dir.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
@@ -11,7 +12,6 @@
 #include "program_env.hpp"
 #include "report.hpp"
 #include "runner.hpp"
-#include "../s3/codeartifact.hpp"
 
 #include <smtrain/error.hpp>
 #include <smtrain/json.hpp>
@@ -184,8 +184,9 @@ void use_codeartifact_index(InstallStep& step, const Environ& environ) {
     const std::string arn = env_value(environ, "CA_REPOSITORY_ARN");
     if (arn.empty() || !step.reads_requirements) return;
     if (const auto repo = s3::CodeArtifactRepository::parse(arn)) {
-        spdlog::info("configuring pip to use codeartifact (domain: {}, domain owner: {}, repository: {}, region: {})",
-                     repo->domain, repo->account, repo->repository, repo->region);
+        spdlog::info(
+            "configuring pip to use codeartifact (domain: {}, domain owner: {}, repository: {}, region: {})",
+            repo->domain, repo->account, repo->repository, repo->region);
     }
     std::map<std::string, std::string> vars(environ.begin(), environ.end());
     const s3::PipIndex index = s3::codeartifact_pip_index(arn, s3::map_env(std::move(vars)));
@@ -231,12 +232,13 @@ void move_oversized_variables_to_files(const Command& command, const EnvVars& ex
     std::string tmp = env_value(environ, "TMPDIR");
     for (const auto& moved : fit_exec_limits(command.program, command.argv, program_env, movable,
                                              tmp.empty() ? fs::path("/tmp") : fs::path(tmp))) {
-        spdlog::warn("{} is {} bytes, over Linux's limit for {}: the program gets {}{}={} instead, a file holding "
-                     "the value",
-                     moved.name, moved.bytes,
-                     moved.over_string_limit ? "one environment string (MAX_ARG_STRLEN, 128 KiB)"
-                                             : "the whole environment (ARG_MAX)",
-                     moved.name, kFileSuffix, moved.file.string());
+        spdlog::warn(
+            "{} is {} bytes, over Linux's limit for {}: the program gets {}{}={} instead, a file holding "
+            "the value",
+            moved.name, moved.bytes,
+            moved.over_string_limit ? "one environment string (MAX_ARG_STRLEN, 128 KiB)"
+                                    : "the whole environment (ARG_MAX)",
+            moved.name, kFileSuffix, moved.file.string());
     }
 }
 
@@ -337,7 +339,8 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
     for (auto& [name, value] : runner->extra_env(context)) context.program_env[name] = value;
     Command command = runner->command(context);
 
-    if (options.dry_run) return print_dry_run(program, runner_kind, command, code_dir, vars, options.json, environ);
+    if (options.dry_run)
+        return print_dry_run(program, runner_kind, command, code_dir, vars, options.json, environ);
     move_oversized_variables_to_files(command, vars, context.program_env, environ);
 
     context.supervisor.on_grace_expired = [&](const StderrCapture& capture) {

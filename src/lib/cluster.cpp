@@ -44,7 +44,8 @@ ResourceConfig parse_resource_config(const Value& root_value, const Checker& che
     }
 
     rc.current_host = check.string(check.required(root, "current_host", "$"), "$.current_host");
-    if (!seen.contains(rc.current_host)) check.fail("$.current_host", quote_name(rc.current_host) + " is not in $.hosts");
+    if (!seen.contains(rc.current_host))
+        check.fail("$.current_host", quote_name(rc.current_host) + " is not in $.hosts");
 
     if (auto* type = optional_string(root, "current_instance_type", check)) rc.current_instance_type = *type;
     // SageMaker writes current_group_name; the toolkit's own local-mode writer wrote

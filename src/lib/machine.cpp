@@ -163,7 +163,8 @@ void collect(std::vector<Probe*>& probes, Clock::time_point deadline) {
             char chunk[8192];
             const ssize_t got = ::read(p->fd, chunk, sizeof chunk);
             if (got > 0) {
-                if (p->output.size() < max_probe_output) p->output.append(chunk, static_cast<std::size_t>(got));
+                if (p->output.size() < max_probe_output)
+                    p->output.append(chunk, static_cast<std::size_t>(got));
             } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
                 p->saw_eof = got == 0;
                 ::close(p->fd);
@@ -221,7 +222,8 @@ int count_neuron_cores(const std::string& output) {
 
 }  // namespace
 
-MachineFacts probe_machine(const Environ& env, std::string_view instance_type, std::chrono::milliseconds timeout) {
+MachineFacts probe_machine(const Environ& env, std::string_view instance_type,
+                           std::chrono::milliseconds timeout) {
     MachineFacts facts;
     const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     facts.num_cpus = cpus > 0 ? static_cast<int>(cpus) : 1;

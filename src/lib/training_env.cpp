@@ -33,7 +33,8 @@ Value decode_hyperparameter(const Value& v) {
     // Plain words ("resnet", "plain text") cannot start a JSON value; skipping them
     // here gives the same result as the failed parse without the cost of a throw.
     const auto first = text.find_first_not_of(" \t\n\r");
-    if (first == std::string::npos || std::string_view("{[\"-0123456789tfnNI").find(text[first]) == std::string_view::npos) {
+    if (first == std::string::npos ||
+        std::string_view("{[\"-0123456789tfnNI").find(text[first]) == std::string_view::npos) {
         return v;
     }
     try {
@@ -57,7 +58,8 @@ Hyperparameters read_hyperparameters(const Value& root_value) {
         // The toolkit would fail later, when it exports SM_HP_<key> (os.environ
         // refuses such names); say so at once and precisely.
         if (key.find('=') != std::string::npos || key.find('\0') != std::string::npos) {
-            check.fail(json_path_key("$", key), "a name with '=' or NUL cannot become an environment variable");
+            check.fail(json_path_key("$", key),
+                       "a name with '=' or NUL cannot become an environment variable");
         }
         Value value = decode_hyperparameter(raw);
         const bool fixed = is_fixed_sagemaker_key(key);
@@ -83,7 +85,8 @@ std::vector<std::pair<std::string, std::filesystem::path>> read_channels(const V
     for (const auto& [name, config] : root) {
         const std::string path = json_path_key("$", name);
         if (name.empty()) check.fail(path, "channel name is empty");
-        if (name == "." || name == "..") check.fail(path, "channel name " + detail::quote_name(name) + " is not a directory name");
+        if (name == "." || name == "..")
+            check.fail(path, "channel name " + detail::quote_name(name) + " is not a directory name");
         if (name.find('/') != std::string::npos) check.fail(path, "channel name contains '/'");
         if (name.find('\0') != std::string::npos) check.fail(path, "channel name contains NUL");
         if (name.find('=') != std::string::npos) {
@@ -99,9 +102,9 @@ std::vector<std::pair<std::string, std::filesystem::path>> read_channels(const V
 
 const std::vector<std::string_view>& sagemaker_hyperparameter_keys() {
     static const std::vector<std::string_view> keys = {
-        "sagemaker_program",       "sagemaker_submit_directory", "sagemaker_enable_cloudwatch_metrics",
-        "sagemaker_region",        "sagemaker_container_log_level", "sagemaker_job_name",
-        "default_user_module_name", "_tuning_objective_metric",   "sagemaker_s3_output",
+        "sagemaker_program",        "sagemaker_submit_directory",    "sagemaker_enable_cloudwatch_metrics",
+        "sagemaker_region",         "sagemaker_container_log_level", "sagemaker_job_name",
+        "default_user_module_name", "_tuning_objective_metric",      "sagemaker_s3_output",
     };
     return keys;
 }
@@ -134,13 +137,13 @@ TrainingEnv TrainingEnv::load(const LoadOptions& options) {
 
     // The toolkit's order: resource config, input data config, hyperparameters.
     Value resource_config = detail::read_json_file(te.paths_.resource_config_file());
-    detail::ResourceConfig rc = detail::parse_resource_config(resource_config, Checker("resourceconfig.json"));
+    detail::ResourceConfig rc =
+        detail::parse_resource_config(resource_config, Checker("resourceconfig.json"));
     Value input_data_config = detail::read_json_file(te.paths_.input_data_config_file());
     te.channel_input_dirs_ = read_channels(input_data_config, te.paths_);
     Hyperparameters hp = read_hyperparameters(detail::read_json_file(te.paths_.hyperparameters_file()));
 
-    detail::Cluster cluster =
-        detail::derive_cluster(rc, hp.additional, Checker("hyperparameters.json"), "$");
+    detail::Cluster cluster = detail::derive_cluster(rc, hp.additional, Checker("hyperparameters.json"), "$");
     te.hosts_ = std::move(rc.hosts);
     te.current_host_ = std::move(rc.current_host);
     te.current_instance_type_ = std::move(rc.current_instance_type);
@@ -165,8 +168,8 @@ TrainingEnv TrainingEnv::load(const LoadOptions& options) {
     const Value* program_hp = sm.find("sagemaker_program");
     const std::string module_source =
         program_env ? *program_env : python_str(program_hp ? *program_hp : Value());
-    te.module_name_ = module_source.ends_with(".py") ? module_source.substr(0, module_source.size() - 3)
-                                                     : module_source;
+    te.module_name_ =
+        module_source.ends_with(".py") ? module_source.substr(0, module_source.size() - 3) : module_source;
     if (program_env && !program_env->empty()) {
         te.user_entry_point_value_ = *program_env;
     } else if (program_hp != nullptr) {

@@ -70,7 +70,8 @@ public:
         if (v == nullptr) return std::nullopt;
         const auto n = v->is_int() ? v->as_int64() : std::nullopt;
         if (!v->is_int()) check_.wrong_type(path(key), "integer", *v);
-        if (!n || *n < 0 || *n > 1'000'000'000) check_.fail(path(key), "expected a count, got " + v->int_digits());
+        if (!n || *n < 0 || *n > 1'000'000'000)
+            check_.fail(path(key), "expected a count, got " + v->int_digits());
         return static_cast<int>(*n);
     }
 
@@ -120,7 +121,8 @@ TrainingEnv TrainingEnv::from_environment(const Environ& env) {
     te.paths_.model = f.string("model_dir", te.paths_.model.string());
     te.paths_.output = f.string("output_dir", te.paths_.output.string());
     te.paths_.output_data = f.string("output_data_dir", te.paths_.output_data.string());
-    te.paths_.output_intermediate = f.string("output_intermediate_dir", te.paths_.output_intermediate.string());
+    te.paths_.output_intermediate =
+        f.string("output_intermediate_dir", te.paths_.output_intermediate.string());
 
     const Value channels = f.object("channel_input_dirs");
     for (const auto& [name, dir] : channels.as_dict()) {
@@ -131,7 +133,8 @@ TrainingEnv TrainingEnv::from_environment(const Environ& env) {
 
     te.hosts_ = check.string_list(check.required(root_value.as_dict(), "hosts", "$"), "$.hosts");
     if (te.hosts_.empty()) check.fail("$.hosts", "expected a non-empty array of host names");
-    te.current_host_ = check.string(check.required(root_value.as_dict(), "current_host", "$"), "$.current_host");
+    te.current_host_ =
+        check.string(check.required(root_value.as_dict(), "current_host", "$"), "$.current_host");
     if (std::find(te.hosts_.begin(), te.hosts_.end(), te.current_host_) == te.hosts_.end()) {
         check.fail("$.current_host", detail::quote_name(te.current_host_) + " is not in $.hosts");
     }
@@ -146,11 +149,13 @@ TrainingEnv TrainingEnv::from_environment(const Environ& env) {
     te.distribution_instance_groups_ = f.strings("distribution_instance_groups", {});
     te.distribution_hosts_ = f.strings("distribution_hosts", te.hosts_);
     te.master_hostname_ =
-        f.string("master_hostname", te.distribution_hosts_.empty() ? te.hosts_.front() : te.distribution_hosts_.front());
+        f.string("master_hostname",
+                 te.distribution_hosts_.empty() ? te.hosts_.front() : te.distribution_hosts_.front());
     te.is_master_ = f.boolean("is_master").value_or(te.current_host_ == te.master_hostname_);
     te.is_hetero_ = f.boolean("is_hetero").value_or(te.instance_groups_.size() > 1);
-    te.distribution_enabled_ = std::find(te.distribution_instance_groups_.begin(), te.distribution_instance_groups_.end(),
-                                         te.current_instance_group_) != te.distribution_instance_groups_.end();
+    te.distribution_enabled_ =
+        std::find(te.distribution_instance_groups_.begin(), te.distribution_instance_groups_.end(),
+                  te.current_instance_group_) != te.distribution_instance_groups_.end();
 
     te.hyperparameters_ = f.object("hyperparameters");
     for (const auto& [key, value] : te.hyperparameters_.as_dict()) {

@@ -14,12 +14,14 @@ const Value& TrainingEnv::required_hyperparameter(std::string_view name) const {
     return *v;
 }
 
-void TrainingEnv::hyperparameter_type_error(std::string_view name, std::string_view expected, const Value& got) const {
+void TrainingEnv::hyperparameter_type_error(std::string_view name, std::string_view expected,
+                                            const Value& got) const {
     detail::Checker(hyperparameters_source_)
         .wrong_type(detail::json_path_key(hyperparameters_path_prefix_, name), expected, got);
 }
 
-void TrainingEnv::hyperparameter_range_error(std::string_view name, const Value& got, std::string_view type) const {
+void TrainingEnv::hyperparameter_range_error(std::string_view name, const Value& got,
+                                             std::string_view type) const {
     detail::Checker(hyperparameters_source_)
         .fail(detail::json_path_key(hyperparameters_path_prefix_, name),
               got.int_digits() + " is out of range for " + std::string(type));
@@ -47,8 +49,8 @@ std::int64_t TrainingEnv::hyperparameter_as_signed(const Value& v, std::string_v
     return n;
 }
 
-std::uint64_t TrainingEnv::hyperparameter_as_unsigned(const Value& v, std::string_view name, std::uint64_t max,
-                                                      std::string_view type) const {
+std::uint64_t TrainingEnv::hyperparameter_as_unsigned(const Value& v, std::string_view name,
+                                                      std::uint64_t max, std::string_view type) const {
     if (!v.is_int()) hyperparameter_type_error(name, "integer", v);
     const std::string& digits = v.int_digits();
     std::uint64_t n = 0;

@@ -26,8 +26,8 @@ Value optional_string(const std::optional<std::string>& s) { return s ? Value(*s
 
 // Python's len(str): code points, so "é" is a one-character key and gets one dash.
 std::size_t code_points(std::string_view utf8) {
-    return static_cast<std::size_t>(
-        std::count_if(utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(
+        utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 // `%s` of a hyperparameter value in argv: a dict as "k=v,k2=v2" sorted by key.
@@ -116,7 +116,8 @@ std::vector<std::string> TrainingEnv::to_cmd_args() const {
         args.push_back(cmd_arg_value(item->second));
         // A NUL cannot cross execve; the toolkit fails there with "embedded null byte".
         if (args.back().find('\0') != std::string::npos) {
-            throw ConfigError(hyperparameters_source_, detail::json_path_key(hyperparameters_path_prefix_, key),
+            throw ConfigError(hyperparameters_source_,
+                              detail::json_path_key(hyperparameters_path_prefix_, key),
                               "the value holds a NUL character, which cannot be passed in argv");
         }
     }
@@ -238,9 +239,11 @@ EnvVars TrainingEnv::to_env_vars() const {
     entries.emplace_back("training_env", std::move(training_env_json));
     entries.emplace_back("user_args", dump_json(string_list(args)));
     entries.emplace_back("output_intermediate_dir", paths_.output_intermediate.string());
-    if (topology_.truthy()) entries.emplace_back("topology", env_text(topology_, topology));  // GB200 UltraServers only
+    if (topology_.truthy())
+        entries.emplace_back("topology", env_text(topology_, topology));  // GB200 UltraServers only
     for (const auto& [name, dir] : channel_input_dirs_) entries.emplace_back("channel_" + name, dir.string());
-    for (const auto& [key, value] : hyperparameters_.as_dict()) entries.emplace_back("hp_" + key, detail::env_value(value));
+    for (const auto& [key, value] : hyperparameters_.as_dict())
+        entries.emplace_back("hp_" + key, detail::env_value(value));
 
     EnvVars vars;
     vars.reserve(entries.size() + 4);
@@ -257,7 +260,8 @@ EnvVars TrainingEnv::to_env_vars() const {
     // value wins. Sort stably, then keep the last of each run of equal names.
     std::vector<std::size_t> order(vars.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return vars[a].first < vars[b].first; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return vars[a].first < vars[b].first; });
     EnvVars sorted;
     sorted.reserve(vars.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
@@ -266,7 +270,8 @@ EnvVars TrainingEnv::to_env_vars() const {
     }
     for (const auto& [name, value] : sorted) {
         if (value.find('\0') != std::string::npos) {
-            throw ConfigError(name, "", "the value holds a NUL character, which an environment variable cannot");
+            throw ConfigError(name, "",
+                              "the value holds a NUL character, which an environment variable cannot");
         }
     }
     return sorted;

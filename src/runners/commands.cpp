@@ -110,7 +110,8 @@ std::vector<std::string> modelparallel_args(const Plan& plan) {
         throw ConfigError("SM_HP_MP_PARAMETERS", "$", e.what());
     }
     if (!parameters.is_dict()) {
-        throw ConfigError("SM_HP_MP_PARAMETERS", "$", std::string("expected object, got ") + parameters.json_type_name());
+        throw ConfigError("SM_HP_MP_PARAMETERS", "$",
+                          std::string("expected object, got ") + parameters.json_type_name());
     }
     const Value* backend = parameters.find("ddp_dist_backend");
     const bool automatic = backend == nullptr || (backend->is_string() && backend->as_string() == "auto");
@@ -123,34 +124,58 @@ std::vector<std::string> modelparallel_args(const Plan& plan) {
 Launch mpi_master_command(const Plan& plan) {
     const Cluster& cluster = plan.cluster;
     const auto& nic = cluster.network_interface;
-    const std::int64_t num_processes = plan.num_processes.value_or(0) != 0
-                                           ? *plan.num_processes
-                                           : std::int64_t{plan.processes_per_host} *
-                                                 static_cast<std::int64_t>(cluster.hosts.size());
-    const auto options = parse_custom_mpi_options(plan.custom_mpi_options, "sagemaker_mpi_custom_mpi_options");
+    const std::int64_t num_processes =
+        plan.num_processes.value_or(0) != 0
+            ? *plan.num_processes
+            : std::int64_t{plan.processes_per_host} * static_cast<std::int64_t>(cluster.hosts.size());
+    const auto options =
+        parse_custom_mpi_options(plan.custom_mpi_options, "sagemaker_mpi_custom_mpi_options");
 
     Launch launch;
     launch.argv = {
         "mpirun",
-        "--host", join_hosts(cluster.hosts, plan.processes_per_host, false),
-        "-np", std::to_string(num_processes),
+        "--host",
+        join_hosts(cluster.hosts, plan.processes_per_host, false),
+        "-np",
+        std::to_string(num_processes),
         "--allow-run-as-root",
         "--display-map",
         "--tag-output",
-        "-mca", "btl_tcp_if_include", nic,
-        "-mca", "oob_tcp_if_include", nic,
-        "-mca", "plm_rsh_no_tree_spawn", "1",
-        "-bind-to", "none",
-        "-map-by", "slot",
-        "-mca", "pml", "ob1",
-        "-mca", "btl", "^openib",
-        "-mca", "orte_abort_on_non_zero_status", "1",
-        "-mca", "btl_vader_single_copy_mechanism", "none",
-        "-x", "NCCL_MIN_NRINGS=4",
-        "-x", "NCCL_SOCKET_IFNAME=" + nic,
-        "-x", "NCCL_DEBUG=" + options.nccl_debug,
-        "-x", "LD_LIBRARY_PATH",
-        "-x", "PATH",
+        "-mca",
+        "btl_tcp_if_include",
+        nic,
+        "-mca",
+        "oob_tcp_if_include",
+        nic,
+        "-mca",
+        "plm_rsh_no_tree_spawn",
+        "1",
+        "-bind-to",
+        "none",
+        "-map-by",
+        "slot",
+        "-mca",
+        "pml",
+        "ob1",
+        "-mca",
+        "btl",
+        "^openib",
+        "-mca",
+        "orte_abort_on_non_zero_status",
+        "1",
+        "-mca",
+        "btl_vader_single_copy_mechanism",
+        "none",
+        "-x",
+        "NCCL_MIN_NRINGS=4",
+        "-x",
+        "NCCL_SOCKET_IFNAME=" + nic,
+        "-x",
+        "NCCL_DEBUG=" + options.nccl_debug,
+        "-x",
+        "LD_LIBRARY_PATH",
+        "-x",
+        "PATH",
     };
     if (!plan.gethostname_shim.empty()) append(launch.argv, {"-x", "LD_PRELOAD=" + plan.gethostname_shim});
     append(launch.argv, options.additional);
@@ -175,33 +200,58 @@ Launch smddp_master_command(const Plan& plan) {
     const Cluster& cluster = plan.cluster;
     const auto& nic = cluster.network_interface;
     const bool multi_node = cluster.hosts.size() > 1;
-    const auto num_processes = std::int64_t{plan.processes_per_host} * static_cast<std::int64_t>(cluster.hosts.size());
-    const auto options =
-        parse_custom_mpi_options(plan.custom_mpi_options, "sagemaker_distributed_dataparallel_custom_mpi_options");
+    const auto num_processes =
+        std::int64_t{plan.processes_per_host} * static_cast<std::int64_t>(cluster.hosts.size());
+    const auto options = parse_custom_mpi_options(plan.custom_mpi_options,
+                                                  "sagemaker_distributed_dataparallel_custom_mpi_options");
     const std::string& instance_type = plan.smddp_instance_type;
 
     Launch launch;
     launch.argv = {
         "mpirun",
         // One node: the bare host name even with several processes, as the toolkit does.
-        "--host", multi_node ? join_hosts(cluster.hosts, plan.processes_per_host, true) : join_hosts(cluster.hosts, 1, false),
-        "-np", std::to_string(num_processes),
+        "--host",
+        multi_node ? join_hosts(cluster.hosts, plan.processes_per_host, true)
+                   : join_hosts(cluster.hosts, 1, false),
+        "-np",
+        std::to_string(num_processes),
         "--allow-run-as-root",
         "--tag-output",
         "--oversubscribe",
-        "-mca", "btl_tcp_if_include", nic,
-        "-mca", "oob_tcp_if_include", nic,
-        "-mca", "plm_rsh_no_tree_spawn", "1",
-        "-mca", "pml", "ob1",
-        "-mca", "btl", "^openib",
-        "-mca", "orte_abort_on_non_zero_status", "1",
-        "-mca", "btl_vader_single_copy_mechanism", "none",
-        "-mca", "plm_rsh_num_concurrent", std::to_string(cluster.hosts.size()),
-        "-x", "NCCL_SOCKET_IFNAME=" + nic,
-        "-x", "NCCL_DEBUG=" + options.nccl_debug,
-        "-x", "LD_LIBRARY_PATH",
-        "-x", "PATH",
-        "-x", multi_node ? "SMDATAPARALLEL_USE_HOMOGENEOUS=1" : "SMDATAPARALLEL_USE_SINGLENODE=1",
+        "-mca",
+        "btl_tcp_if_include",
+        nic,
+        "-mca",
+        "oob_tcp_if_include",
+        nic,
+        "-mca",
+        "plm_rsh_no_tree_spawn",
+        "1",
+        "-mca",
+        "pml",
+        "ob1",
+        "-mca",
+        "btl",
+        "^openib",
+        "-mca",
+        "orte_abort_on_non_zero_status",
+        "1",
+        "-mca",
+        "btl_vader_single_copy_mechanism",
+        "none",
+        "-mca",
+        "plm_rsh_num_concurrent",
+        std::to_string(cluster.hosts.size()),
+        "-x",
+        "NCCL_SOCKET_IFNAME=" + nic,
+        "-x",
+        "NCCL_DEBUG=" + options.nccl_debug,
+        "-x",
+        "LD_LIBRARY_PATH",
+        "-x",
+        "PATH",
+        "-x",
+        multi_node ? "SMDATAPARALLEL_USE_HOMOGENEOUS=1" : "SMDATAPARALLEL_USE_SINGLENODE=1",
     };
     // The toolkit passes FI_PROVIDER=efa on every instance type; libfabric then
     // fails where there is no EFA device, so we pass it only where there is one.
@@ -213,8 +263,9 @@ Launch smddp_master_command(const Plan& plan) {
     if (is_efa_nccl_instance(instance_type)) append(launch.argv, {"-x", "NCCL_PROTO=simple"});
     if (is_efa_rdma_instance(instance_type)) append(launch.argv, {"-x", "FI_EFA_USE_DEVICE_RDMA=1"});
     if (multi_node) {
-        append(launch.argv, {"-x", "SMDATAPARALLEL_SERVER_ADDR=" + cluster.master, "-x",
-                             "SMDATAPARALLEL_SERVER_PORT=7592", "-x", "SAGEMAKER_INSTANCE_TYPE=" + instance_type});
+        append(launch.argv,
+               {"-x", "SMDATAPARALLEL_SERVER_ADDR=" + cluster.master, "-x", "SMDATAPARALLEL_SERVER_PORT=7592",
+                "-x", "SAGEMAKER_INSTANCE_TYPE=" + instance_type});
     }
     if (plan.smddprun_installed) launch.argv.push_back("smddprun");
     append(launch.argv, mpi_program_argv(plan.program));
@@ -242,7 +293,8 @@ Launch torchrun_command(const Plan& plan) {
     launch.env.emplace_back("NCCL_PROTO", "simple");
 
     // neuron_parallel_compile precompiles the XLA graphs of a Trainium job.
-    if (lookup(plan.parent, "RUN_NEURON_PARALLEL_COMPILE") == "1") launch.argv.push_back("neuron_parallel_compile");
+    if (lookup(plan.parent, "RUN_NEURON_PARALLEL_COMPILE") == "1")
+        launch.argv.push_back("neuron_parallel_compile");
     append(launch.argv, {"torchrun", "--nnodes", std::to_string(cluster.hosts.size()), "--nproc_per_node",
                          std::to_string(plan.processes_per_host)});
     if (cluster.hosts.size() > 1) {
@@ -291,16 +343,18 @@ Launch xla_command(const Plan& plan) {
     std::string workers;
     for (std::size_t i = 0; i < cluster.hosts.size(); ++i) {
         if (i > 0) workers += '|';
-        workers += "localservice:" + std::to_string(i) + ";" + cluster.hosts[i] + ":" + std::to_string(kWorkerPort);
+        workers +=
+            "localservice:" + std::to_string(i) + ";" + cluster.hosts[i] + ":" + std::to_string(kWorkerPort);
     }
     launch.env.emplace_back("XRT_WORKERS", workers);
     launch.env.emplace_back("GPU_NUM_DEVICES", gpus);
     if (cluster.hosts.size() > 1) {
-        launch.env.emplace_back("XRT_MESH_SERVICE_ADDRESS", cluster.master + ":" + std::to_string(kMeshServicePort));
+        launch.env.emplace_back("XRT_MESH_SERVICE_ADDRESS",
+                                cluster.master + ":" + std::to_string(kMeshServicePort));
     }
 
-    launch.argv = {plan.program.python, "-m", "torch_xla.distributed.xla_spawn", "--num_gpus", gpus,
-                   plan.program.entry_point};
+    launch.argv = {plan.program.python, "-m", "torch_xla.distributed.xla_spawn",
+                   "--num_gpus",        gpus, plan.program.entry_point};
     append(launch.argv, plan.program.args);
     return launch;
 }

@@ -55,22 +55,38 @@ std::string upper(std::string s) {
 }
 
 constexpr std::array<std::string_view, 32> kToolkitOrder = {
-    "SM_HOSTS",           "SM_NETWORK_INTERFACE_NAME",
-    "SM_HPS",             "SM_USER_ENTRY_POINT",
-    "SM_FRAMEWORK_PARAMS", "SM_RESOURCE_CONFIG",
-    "SM_INPUT_DATA_CONFIG", "SM_OUTPUT_DATA_DIR",
-    "SM_CHANNELS",        "SM_CURRENT_HOST",
-    "SM_CURRENT_INSTANCE_TYPE", "SM_CURRENT_INSTANCE_GROUP",
-    "SM_CURRENT_INSTANCE_GROUP_HOSTS", "SM_INSTANCE_GROUPS",
-    "SM_INSTANCE_GROUPS_DICT", "SM_DISTRIBUTION_INSTANCE_GROUPS",
-    "SM_IS_HETERO",       "SM_MODULE_NAME",
-    "SM_LOG_LEVEL",       "SM_FRAMEWORK_MODULE",
-    "SM_INPUT_DIR",       "SM_INPUT_CONFIG_DIR",
-    "SM_OUTPUT_DIR",      "SM_NUM_CPUS",
-    "SM_NUM_GPUS",        "SM_NUM_NEURONS",
-    "SM_MODEL_DIR",       "SM_MODULE_DIR",
-    "SM_TRAINING_ENV",    "SM_USER_ARGS",
-    "SM_OUTPUT_INTERMEDIATE_DIR", "SM_TOPOLOGY",
+    "SM_HOSTS",
+    "SM_NETWORK_INTERFACE_NAME",
+    "SM_HPS",
+    "SM_USER_ENTRY_POINT",
+    "SM_FRAMEWORK_PARAMS",
+    "SM_RESOURCE_CONFIG",
+    "SM_INPUT_DATA_CONFIG",
+    "SM_OUTPUT_DATA_DIR",
+    "SM_CHANNELS",
+    "SM_CURRENT_HOST",
+    "SM_CURRENT_INSTANCE_TYPE",
+    "SM_CURRENT_INSTANCE_GROUP",
+    "SM_CURRENT_INSTANCE_GROUP_HOSTS",
+    "SM_INSTANCE_GROUPS",
+    "SM_INSTANCE_GROUPS_DICT",
+    "SM_DISTRIBUTION_INSTANCE_GROUPS",
+    "SM_IS_HETERO",
+    "SM_MODULE_NAME",
+    "SM_LOG_LEVEL",
+    "SM_FRAMEWORK_MODULE",
+    "SM_INPUT_DIR",
+    "SM_INPUT_CONFIG_DIR",
+    "SM_OUTPUT_DIR",
+    "SM_NUM_CPUS",
+    "SM_NUM_GPUS",
+    "SM_NUM_NEURONS",
+    "SM_MODEL_DIR",
+    "SM_MODULE_DIR",
+    "SM_TRAINING_ENV",
+    "SM_USER_ARGS",
+    "SM_OUTPUT_INTERMEDIATE_DIR",
+    "SM_TOPOLOGY",
 };
 
 }  // namespace
@@ -87,9 +103,11 @@ int processes_per_host(const TrainingEnv& env) {
 
 EnvList toolkit_order(const TrainingEnv& env, const EnvVars& vars) {
     std::vector<std::string> order(kToolkitOrder.begin(), kToolkitOrder.end());
-    for (const auto& [channel, path] : env.channel_input_dirs()) order.push_back("SM_CHANNEL_" + upper(channel));
+    for (const auto& [channel, path] : env.channel_input_dirs())
+        order.push_back("SM_CHANNEL_" + upper(channel));
     if (env.hyperparameters().is_dict()) {
-        for (const auto& [key, value] : env.hyperparameters().as_dict()) order.push_back("SM_HP_" + upper(key));
+        for (const auto& [key, value] : env.hyperparameters().as_dict())
+            order.push_back("SM_HP_" + upper(key));
     }
     EnvList sorted;
     std::vector<bool> taken(vars.size(), false);
@@ -142,7 +160,8 @@ Plan make_plan(const TrainingEnv& env, RunnerKind kind, Program program, const E
         plan.smddpmprun_installed = env.is_smddpmprun_installed();
     }
     if (kind == RunnerKind::SmDataParallel) {
-        plan.custom_mpi_options = string_parameter(env, "sagemaker_distributed_dataparallel_custom_mpi_options");
+        plan.custom_mpi_options =
+            string_parameter(env, "sagemaker_distributed_dataparallel_custom_mpi_options");
         plan.smddprun_installed = env.is_smddprun_installed();
         // smdataparallel.py reads sagemaker_instance_type first; heterogeneous jobs lack it.
         const Value* type = env.additional_framework_parameters().find("sagemaker_instance_type");
@@ -156,13 +175,15 @@ Plan make_plan(const TrainingEnv& env, RunnerKind kind, Program program, const E
 namespace {
 
 bool python_can_import(RunContext& context, const Plan& plan, const std::string& module) {
-    return context.system.run_short({plan.program.python, "-c", "import " + module}, std::chrono::minutes(2)) == 0;
+    return context.system.run_short({plan.program.python, "-c", "import " + module},
+                                    std::chrono::minutes(2)) == 0;
 }
 
 void check_xla_imports(RunContext& context, const Plan& plan) {
     if (!python_can_import(context, plan, "torch_xla")) {
         throw Error(
-            "Unable to find PT-XLA in the execution environment. This distribution mechanism requires PT-XLA to "
+            "Unable to find PT-XLA in the execution environment. This distribution mechanism requires PT-XLA "
+            "to "
             "be available in the execution environment. SageMaker Training Compiler provides ready-to-use "
             "containers with PT-XLA. Please refer to "
             "https://github.com/aws/deep-learning-containers/blob/master/available_images.md",
@@ -170,7 +191,8 @@ void check_xla_imports(RunContext& context, const Plan& plan) {
     }
     if (!python_can_import(context, plan, "torch_xla.distributed.xla_spawn")) {
         throw Error(
-            "Unable to find SageMaker integration code in PT-XLA. AWS SageMaker adds custom code on top of open "
+            "Unable to find SageMaker integration code in PT-XLA. AWS SageMaker adds custom code on top of "
+            "open "
             "source PT-XLA to provide platform specific optimizations. These SageMaker specific binaries are "
             "shipped as part of our Deep Learning Containers. Please refer to "
             "https://github.com/aws/deep-learning-containers/blob/master/available_images.md",
@@ -193,7 +215,8 @@ int run_distributed(const Plan& plan, RunContext& context) {
         }
         case RunnerKind::Mpi:
         case RunnerKind::SmDataParallel: {
-            if (!master) return run_mpi_worker(plan, context.program_environment, context.system, context.mpi);
+            if (!master)
+                return run_mpi_worker(plan, context.program_environment, context.system, context.mpi);
             if (plan.kind == RunnerKind::SmDataParallel && !plan.smddprun_installed) {
                 spdlog::warn("Warning: smddprun not being used as smddp is not installed");
             }
@@ -228,11 +251,16 @@ int run_distributed(const Plan& plan, RunContext& context) {
 
 std::string_view to_string(RunnerKind kind) {
     switch (kind) {
-        case RunnerKind::Process: return "Process";
-        case RunnerKind::Mpi: return "MPI";
-        case RunnerKind::SmDataParallel: return "SMDataParallel";
-        case RunnerKind::TorchDistributed: return "TorchDistributed";
-        case RunnerKind::PyTorchXla: return "PyTorchXLA";
+        case RunnerKind::Process:
+            return "Process";
+        case RunnerKind::Mpi:
+            return "MPI";
+        case RunnerKind::SmDataParallel:
+            return "SMDataParallel";
+        case RunnerKind::TorchDistributed:
+            return "TorchDistributed";
+        case RunnerKind::PyTorchXla:
+            return "PyTorchXLA";
     }
     return "?";
 }

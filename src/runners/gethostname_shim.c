@@ -72,7 +72,8 @@ static const char* skip_value(const char* p, const char* end) {
         return NULL;
     }
     // A number, true, false or null: up to the next delimiter.
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\n' &&
+           *p != '\r')
         ++p;
     return p;
 }

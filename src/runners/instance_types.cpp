@@ -8,8 +8,8 @@ namespace smtrain::runners {
 
 namespace {
 constexpr std::array<std::string_view, 9> kEfaNccl = {
-    "ml.g4dn.8xlarge", "ml.g4dn.12xlarge", "ml.g5.48xlarge",   "ml.p3dn.24xlarge",      "ml.p4d.24xlarge",
-    "ml.p4de.24xlarge", "ml.p5.48xlarge",  "ml.trn1.32xlarge", "ml.p6e-gb200.36xlarge",
+    "ml.g4dn.8xlarge",  "ml.g4dn.12xlarge", "ml.g5.48xlarge",   "ml.p3dn.24xlarge",      "ml.p4d.24xlarge",
+    "ml.p4de.24xlarge", "ml.p5.48xlarge",   "ml.trn1.32xlarge", "ml.p6e-gb200.36xlarge",
 };
 constexpr std::array<std::string_view, 4> kEfaRdma = {
     "ml.p4d.24xlarge",

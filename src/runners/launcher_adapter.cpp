@@ -18,20 +18,28 @@ namespace {
 
 runners::RunnerKind our_kind(RunnerKind kind) {
     switch (kind) {
-        case RunnerKind::Mpi: return runners::RunnerKind::Mpi;
-        case RunnerKind::TorchDistributed: return runners::RunnerKind::TorchDistributed;
-        case RunnerKind::SMDataParallel: return runners::RunnerKind::SmDataParallel;
-        case RunnerKind::PyTorchXla: return runners::RunnerKind::PyTorchXla;
-        case RunnerKind::Process: break;
+        case RunnerKind::Mpi:
+            return runners::RunnerKind::Mpi;
+        case RunnerKind::TorchDistributed:
+            return runners::RunnerKind::TorchDistributed;
+        case RunnerKind::SMDataParallel:
+            return runners::RunnerKind::SmDataParallel;
+        case RunnerKind::PyTorchXla:
+            return runners::RunnerKind::PyTorchXla;
+        case RunnerKind::Process:
+            break;
     }
     throw Error("a plain process is not a distributed runner", ExitCode::Internal);
 }
 
 runners::EntryKind our_entry_kind(EntryPointKind kind) {
     switch (kind) {
-        case EntryPointKind::PythonPackage: return runners::EntryKind::PythonPackage;
-        case EntryPointKind::PythonProgram: return runners::EntryKind::PythonProgram;
-        case EntryPointKind::Command: return runners::EntryKind::Command;
+        case EntryPointKind::PythonPackage:
+            return runners::EntryKind::PythonPackage;
+        case EntryPointKind::PythonProgram:
+            return runners::EntryKind::PythonProgram;
+        case EntryPointKind::Command:
+            return runners::EntryKind::Command;
     }
     return runners::EntryKind::Command;
 }
@@ -64,8 +72,10 @@ public:
     RunOutcome run(const RunContext& context) override {
         const runners::Plan plan = make_plan(context);
         RunOutcome outcome;
-        runners::RunContext ours{runners::posix_system(), {}, runners::mpi_cluster_settings(context.program_env), {}};
-        for (const auto& [name, value] : context.program_env) ours.program_environment.emplace_back(name, value);
+        runners::RunContext ours{
+            runners::posix_system(), {}, runners::mpi_cluster_settings(context.program_env), {}};
+        for (const auto& [name, value] : context.program_env)
+            ours.program_environment.emplace_back(name, value);
         ours.execute = [&](const runners::Launch& launch, const runners::LineFilter& filter) {
             Environ env = context.program_env;
             for (const auto& [name, value] : launch.env) env[name] = value;
@@ -107,15 +117,22 @@ private:
     static bool is_mpi(const runners::Plan& plan) {
         return plan.kind == runners::RunnerKind::Mpi || plan.kind == runners::RunnerKind::SmDataParallel;
     }
-    static bool is_master(const runners::Plan& plan) { return plan.cluster.current_host == plan.cluster.master; }
+    static bool is_master(const runners::Plan& plan) {
+        return plan.cluster.current_host == plan.cluster.master;
+    }
 
     runners::Launch launch(const runners::Plan& plan) const {
         switch (plan.kind) {
-            case runners::RunnerKind::Mpi: return runners::mpi_master_command(plan);
-            case runners::RunnerKind::SmDataParallel: return runners::smddp_master_command(plan);
-            case runners::RunnerKind::TorchDistributed: return runners::torchrun_command(plan);
-            case runners::RunnerKind::PyTorchXla: return runners::xla_command(plan);
-            case runners::RunnerKind::Process: break;
+            case runners::RunnerKind::Mpi:
+                return runners::mpi_master_command(plan);
+            case runners::RunnerKind::SmDataParallel:
+                return runners::smddp_master_command(plan);
+            case runners::RunnerKind::TorchDistributed:
+                return runners::torchrun_command(plan);
+            case runners::RunnerKind::PyTorchXla:
+                return runners::xla_command(plan);
+            case runners::RunnerKind::Process:
+                break;
         }
         throw Error("a plain process is not a distributed runner", ExitCode::Internal);
     }

@@ -20,7 +20,8 @@ long long seconds(std::chrono::milliseconds d) {
 constexpr const char* kSshdMissing =
     "SSH daemon not found at {}: MPI needs it to start processes on the other hosts. Install it in the "
     "image:\n"
-    "  apt-get update && apt-get install -y --no-install-recommends openssh-server && mkdir -p /var/run/sshd\n"
+    "  apt-get update && apt-get install -y --no-install-recommends openssh-server && mkdir -p "
+    "/var/run/sshd\n"
     "  sed 's@session\\s*required\\s*pam_loginuid.so@session optional pam_loginuid.so@g' -i /etc/pam.d/sshd\n"
     "  mkdir -p /root/.ssh/ && ssh-keygen -q -t rsa -N '' -f /root/.ssh/id_rsa && "
     "cp /root/.ssh/id_rsa.pub /root/.ssh/authorized_keys && "
@@ -62,7 +63,8 @@ void pause(System& system, std::chrono::milliseconds interval) {
 
 // Polls `ready` every interval until it holds; false when `timeout` passes first.
 template <class Ready>
-bool wait_for(System& system, std::chrono::milliseconds timeout, std::chrono::milliseconds interval, Ready ready) {
+bool wait_for(System& system, std::chrono::milliseconds timeout, std::chrono::milliseconds interval,
+              Ready ready) {
     const auto deadline = system.now() + timeout;
     for (;;) {
         if (ready()) return true;
@@ -140,8 +142,9 @@ int run_mpi_master(const Plan& plan, const Launch& launch, const LineFilter& fil
     const auto deadline = system.now() + settings.workers_timeout;
     for (const auto& host : workers_of(plan)) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - system.now());
-        const bool up = wait_for(system, std::max(left, std::chrono::milliseconds(0)), settings.poll_interval,
-                                 [&] { return system.can_connect(host, settings.ssh_port, settings.connect_timeout); });
+        const bool up =
+            wait_for(system, std::max(left, std::chrono::milliseconds(0)), settings.poll_interval,
+                     [&] { return system.can_connect(host, settings.ssh_port, settings.connect_timeout); });
         if (!up) {
             throw Error(fmt::format("MPI worker {} did not accept connections on port {} within {} s", host,
                                     settings.ssh_port, seconds(settings.workers_timeout)),
@@ -180,7 +183,8 @@ int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
     }
     spdlog::info("MPI Master online, creating SSH daemon.");
 
-    spdlog::info("Writing environment variables to {} for the MPI process.", settings.environment_file.string());
+    spdlog::info("Writing environment variables to {} for the MPI process.",
+                 settings.environment_file.string());
     std::vector<std::string> skipped;
     system.append_file(settings.environment_file, environment_file_text(environment, &skipped));
     for (const auto& name : skipped) {
@@ -198,8 +202,8 @@ int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
         })) {
         throw Error(fmt::format("no MPI daemon ({}) started on this host within {} s: the master {} never "
                                 "reached it over ssh",
-                                fmt::join(settings.mpi_daemon_names, "/"), seconds(settings.daemon_start_timeout),
-                                master),
+                                fmt::join(settings.mpi_daemon_names, "/"),
+                                seconds(settings.daemon_start_timeout), master),
                     ExitCode::Unavailable);
     }
     spdlog::info("MPI daemon found: pid {}", fmt::join(daemons, ", "));
@@ -220,7 +224,8 @@ int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
             break;
         }
         if (system.now() >= deadline) {
-            spdlog::warn("Status file {} not found within {} s. Exiting...", file, seconds(settings.status_file_timeout));
+            spdlog::warn("Status file {} not found within {} s. Exiting...", file,
+                         seconds(settings.status_file_timeout));
             break;
         }
         if (system.now() >= next_check) {

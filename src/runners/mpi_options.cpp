@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-
 namespace smtrain::runners {
 
 namespace {
@@ -35,7 +34,8 @@ std::vector<std::string> shell_split(std::string_view text) {
                 if (j >= text.size()) throw Error("No closing quotation", ExitCode::BadConfig);
                 if (text[j] == '"') break;
                 // Inside double quotes a backslash escapes only " and itself, as in shlex.
-                if (text[j] == '\\' && j + 1 < text.size() && (text[j + 1] == '"' || text[j + 1] == '\\')) ++j;
+                if (text[j] == '\\' && j + 1 < text.size() && (text[j + 1] == '"' || text[j + 1] == '\\'))
+                    ++j;
                 word.push_back(text[j]);
             }
             i = j;
@@ -94,12 +94,13 @@ CustomMpiOptions parse_custom_mpi_options(std::string_view text, std::string_vie
     for (std::size_t i = 0; i < words.size(); ++i) {
         const std::string& word = words[i];
         if (word == "--") {  // argparse stops parsing here and keeps the rest, "--" included
-            options.additional.insert(options.additional.end(), words.begin() + static_cast<std::ptrdiff_t>(i),
-                                      words.end());
+            options.additional.insert(options.additional.end(),
+                                      words.begin() + static_cast<std::ptrdiff_t>(i), words.end());
             break;
         }
         const auto eq = word.find('=');
-        if (word.starts_with("--") && eq != std::string::npos && names_nccl_debug(std::string_view(word).substr(0, eq))) {
+        if (word.starts_with("--") && eq != std::string::npos &&
+            names_nccl_debug(std::string_view(word).substr(0, eq))) {
             options.nccl_debug = word.substr(eq + 1);
         } else if (names_nccl_debug(word)) {
             if (i + 1 >= words.size() || looks_like_option(words[i + 1])) {

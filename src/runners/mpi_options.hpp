@@ -16,7 +16,7 @@ namespace smtrain::runners {
 std::vector<std::string> shell_split(std::string_view text);
 
 struct CustomMpiOptions {
-    std::string nccl_debug = "INFO";  ///< `--NCCL_DEBUG X` overrides the toolkit's -x NCCL_DEBUG=INFO
+    std::string nccl_debug = "INFO";      ///< `--NCCL_DEBUG X` overrides the toolkit's -x NCCL_DEBUG=INFO
     std::vector<std::string> additional;  ///< every other word, passed to mpirun as given
 };
 

@@ -8,7 +8,8 @@ namespace smtrain::runners {
 namespace {
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 
-std::string host_of(std::string_view rank_digits, int processes_per_host, const std::vector<std::string>& hosts) {
+std::string host_of(std::string_view rank_digits, int processes_per_host,
+                    const std::vector<std::string>& hosts) {
     // Ranks are short digit strings; anything too long to be a rank maps past the host list.
     std::size_t rank = 0;
     bool overflow = rank_digits.size() > 9;
@@ -22,7 +23,8 @@ std::string host_of(std::string_view rank_digits, int processes_per_host, const 
 }
 }  // namespace
 
-std::string rewrite_mpi_tags(std::string_view line, int processes_per_host, const std::vector<std::string>& hosts) {
+std::string rewrite_mpi_tags(std::string_view line, int processes_per_host,
+                             const std::vector<std::string>& hosts) {
     std::string_view stream;
     if (line.find("<stdout>") != std::string_view::npos) {
         stream = "]<stdout>";

@@ -16,6 +16,7 @@ namespace smtrain::runners {
 /// always writes `algo-<R / processes_per_host + 1>`, which is the same name
 /// on SageMaker's homogeneous clusters, and that name is used when the rank
 /// falls outside `hosts`.
-std::string rewrite_mpi_tags(std::string_view line, int processes_per_host, const std::vector<std::string>& hosts);
+std::string rewrite_mpi_tags(std::string_view line, int processes_per_host,
+                             const std::vector<std::string>& hosts);
 
 }  // namespace smtrain::runners

@@ -129,7 +129,8 @@ public:
         posix_spawn_file_actions_adddup2(&files.actions, STDERR_FILENO, STDOUT_FILENO);
         auto args = c_strings(argv);
         pid_t pid = 0;
-        if (posix_spawnp(&pid, args[0], &files.actions, &attributes.attr, args.data(), environ) != 0) return 127;
+        if (posix_spawnp(&pid, args[0], &files.actions, &attributes.attr, args.data(), environ) != 0)
+            return 127;
         if (auto status = wait_until(pid, std::chrono::steady_clock::now() + timeout)) return *status;
         kill(pid, SIGKILL);
         const auto status = wait_until(pid, std::chrono::steady_clock::now() + 5s);
@@ -147,7 +148,8 @@ public:
         };
         std::unique_ptr<addrinfo, FreeAddresses> addresses(found);
         for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-            const int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+            const int fd =
+                socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
             if (fd < 0) continue;
             bool connected = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
             if (!connected && errno == EINPROGRESS) {
@@ -179,7 +181,8 @@ public:
             std::string name;
             if (!std::getline(comm, name)) continue;
             for (const auto& wanted : names) {
-                if (name == wanted && process_alive(static_cast<pid_t>(pid))) pids.push_back(static_cast<pid_t>(pid));
+                if (name == wanted && process_alive(static_cast<pid_t>(pid)))
+                    pids.push_back(static_cast<pid_t>(pid));
             }
         }
         return pids;

@@ -66,8 +66,8 @@ std::uint64_t jitter_seed() {
 
 std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry) {
     thread_local std::mt19937_64 rng{jitter_seed()};
-    const auto cap = std::min<std::int64_t>(policy.max_delay.count(),
-                                            policy.base_delay.count() << std::min(retry, 20));
+    const auto cap =
+        std::min<std::int64_t>(policy.max_delay.count(), policy.base_delay.count() << std::min(retry, 20));
     std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(cap, 0));
     return std::chrono::milliseconds(pick(rng));
 }
@@ -89,7 +89,8 @@ UniqueFd open_or_throw(const std::filesystem::path& path, int flags, const std::
 
 }  // namespace
 
-ClientConfig ClientConfig::from_environment(const EnvLookup& env, const std::string& sagemaker_region_hyperparameter) {
+ClientConfig ClientConfig::from_environment(const EnvLookup& env,
+                                            const std::string& sagemaker_region_hyperparameter) {
     ClientConfig config;
     config.region = resolve_region(env, sagemaker_region_hyperparameter);
     if (auto endpoint = env("S3_ENDPOINT_URL")) config.endpoint_url = *endpoint;
@@ -99,7 +100,8 @@ ClientConfig ClientConfig::from_environment(const EnvLookup& env, const std::str
 
 S3Client::S3Client(ClientConfig config) : config_(std::move(config)) {
     if (!config_.credentials) config_.credentials = std::make_shared<CredentialProvider>();
-    while (!config_.endpoint_url.empty() && config_.endpoint_url.back() == '/') config_.endpoint_url.pop_back();
+    while (!config_.endpoint_url.empty() && config_.endpoint_url.back() == '/')
+        config_.endpoint_url.pop_back();
     config_.part_size = std::max<std::uint64_t>(config_.part_size, 5ull << 20);  // S3's minimum part
     config_.part_concurrency = std::max(1u, config_.part_concurrency);
     config_.retry.max_attempts = std::max(1, config_.retry.max_attempts);
@@ -111,7 +113,8 @@ std::string S3Client::object_url(const S3Url& target) const {
     const std::string domain = config_.region.rfind("cn-", 0) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
     const std::string host = "s3." + config_.region + "." + domain;
     // A dotted bucket name would not match the wildcard certificate: path-style then.
-    if (target.bucket.find('.') != std::string::npos) return "https://" + host + "/" + target.bucket + "/" + path;
+    if (target.bucket.find('.') != std::string::npos)
+        return "https://" + host + "/" + target.bucket + "/" + path;
     return "https://" + target.bucket + "." + host + "/" + path;
 }
 
@@ -130,7 +133,8 @@ HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std:
         if (cancelled()) throw_cancelled();
         if (request.response_fd >= 0) {
             if (::ftruncate(request.response_fd, 0) != 0 || ::lseek(request.response_fd, 0, SEEK_SET) != 0) {
-                throw Error(target.str() + ": " + action + ": cannot reset the local file: " + std::strerror(errno));
+                throw Error(target.str() + ": " + action +
+                            ": cannot reset the local file: " + std::strerror(errno));
             }
         }
         const Credentials creds = config_.credentials->get();
@@ -151,7 +155,8 @@ HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std:
         }
     }
     std::string text = target.str() + ": " + action + " failed: " + describe_failure(response, code);
-    if (is_retryable(response, code)) text += " (gave up after " + std::to_string(max_attempts) + " attempts)";
+    if (is_retryable(response, code))
+        text += " (gave up after " + std::to_string(max_attempts) + " attempts)";
     throw Error(text);
 }
 
@@ -192,7 +197,8 @@ void S3Client::upload_multipart(int fd, std::uint64_t size, const S3Url& dest) c
     HttpRequest create;
     create.method = "POST";
     create.url = url + "?uploads=";  // "uploads=" is S3's canonical form of the bare "?uploads"
-    const std::string upload_id = xml_element(send(std::move(create), dest, "CreateMultipartUpload").body, "UploadId");
+    const std::string upload_id =
+        xml_element(send(std::move(create), dest, "CreateMultipartUpload").body, "UploadId");
     if (upload_id.empty()) throw Error(dest.str() + ": CreateMultipartUpload answered without an UploadId");
     const std::string id_query = "uploadId=" + encode_query_value(upload_id);
 
@@ -215,7 +221,8 @@ void S3Client::upload_multipart(int fd, std::uint64_t size, const S3Url& dest) c
             try {
                 HttpResponse r = send(std::move(put), dest, "PUT part " + std::to_string(i + 1));
                 etags[i] = r.headers["etag"];
-                if (etags[i].empty()) throw Error(dest.str() + ": part " + std::to_string(i + 1) + ": no ETag");
+                if (etags[i].empty())
+                    throw Error(dest.str() + ": part " + std::to_string(i + 1) + ": no ETag");
             } catch (const std::exception& e) {
                 std::lock_guard lock(error_mutex);
                 if (!failed.exchange(true)) first_error = e.what();
@@ -255,7 +262,8 @@ void S3Client::upload_multipart(int fd, std::uint64_t size, const S3Url& dest) c
 
     std::string body = "<CompleteMultipartUpload>";
     for (std::uint64_t i = 0; i < parts; ++i) {
-        body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] + "</ETag></Part>";
+        body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] +
+                "</ETag></Part>";
     }
     body += "</CompleteMultipartUpload>";
     HttpRequest complete;
@@ -277,7 +285,8 @@ void S3Client::create_bucket(const std::string& bucket) const {
     request.url = object_url(S3Url{bucket, ""});
     if (config_.region != "us-east-1") {
         request.body =
-            "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" +
+            "<CreateBucketConfiguration "
+            "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" +
             config_.region + "</LocationConstraint></CreateBucketConfiguration>";
     }
     send(std::move(request), S3Url{bucket, ""}, "CreateBucket");

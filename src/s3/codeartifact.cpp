@@ -109,13 +109,15 @@ std::string pip_index_url(const std::string& repository_endpoint, const std::str
                           const std::string& token) {
     std::string url = repository_endpoint;
     for (const std::string& suffix : {repository + "/", repository}) {
-        if (url.size() >= suffix.size() && url.compare(url.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        if (url.size() >= suffix.size() &&
+            url.compare(url.size() - suffix.size(), suffix.size(), suffix) == 0) {
             url.replace(url.size() - suffix.size(), suffix.size(), repository + "/simple/");
             break;
         }
     }
     const std::string scheme = "https://", authenticated = "https://aws:" + token + "@";
-    for (std::size_t at = url.find(scheme); at != std::string::npos; at = url.find(scheme, at + authenticated.size())) {
+    for (std::size_t at = url.find(scheme); at != std::string::npos;
+         at = url.find(scheme, at + authenticated.size())) {
         url.replace(at, scheme.size(), authenticated);
     }
     return url;
@@ -128,17 +130,16 @@ PipIndex codeartifact_pip_index(const std::string& arn, const EnvLookup& env) {
         CredentialProvider credentials(env);
         const std::string endpoint = endpoint_for(*repo, env);
         // Parameters in the order of SigV4's canonical query, sorted by name.
-        const std::string owner_query =
-            "domain=" + encode_query_value(repo->domain) + "&domain-owner=" + encode_query_value(repo->account);
+        const std::string owner_query = "domain=" + encode_query_value(repo->domain) +
+                                        "&domain-owner=" + encode_query_value(repo->account);
 
         HttpRequest token_request;
         token_request.method = "POST";
         token_request.url = endpoint + "/v1/authorization-token?" + owner_query;
         token_request.region = repo->region;
         token_request.service = "codeartifact";
-        const std::string token =
-            string_field(call(token_request, "GetAuthorizationToken", credentials), "GetAuthorizationToken",
-                         "authorizationToken");
+        const std::string token = string_field(call(token_request, "GetAuthorizationToken", credentials),
+                                               "GetAuthorizationToken", "authorizationToken");
 
         HttpRequest endpoint_request;
         endpoint_request.url = endpoint + "/v1/repository/endpoint?" + owner_query +
@@ -146,8 +147,8 @@ PipIndex codeartifact_pip_index(const std::string& arn, const EnvLookup& env) {
         endpoint_request.region = repo->region;
         endpoint_request.service = "codeartifact";
         const std::string repository_endpoint =
-            string_field(call(endpoint_request, "GetRepositoryEndpoint", credentials), "GetRepositoryEndpoint",
-                         "repositoryEndpoint");
+            string_field(call(endpoint_request, "GetRepositoryEndpoint", credentials),
+                         "GetRepositoryEndpoint", "repositoryEndpoint");
         return {pip_index_url(repository_endpoint, repo->repository, token), token};
     } catch (const Error& e) {
         // The toolkit says only this much; the reason is what the user needs.

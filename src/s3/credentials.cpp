@@ -48,7 +48,8 @@ Credentials parse_credentials_json(const std::string& where, const std::string& 
         }
         const auto& v = doc[name];
         if (!v.is_string()) {
-            throw Error(where + ": credentials response: $." + name + ": expected string, got " + v.type_name());
+            throw Error(where + ": credentials response: $." + name + ": expected string, got " +
+                        v.type_name());
         }
         return v.get<std::string>();
     };
@@ -119,8 +120,8 @@ EnvLookup map_env(std::map<std::string, std::string> vars) {
 std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(const std::string& text) {
     std::tm tm{};
     int consumed = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                    &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
         return std::nullopt;
     }
     std::string rest = text.substr(static_cast<size_t>(consumed));
@@ -153,17 +154,20 @@ std::optional<Credentials> CredentialProvider::from_environment() const {
 std::optional<Credentials> CredentialProvider::from_container() const {
     std::string url;
     std::vector<std::string> headers;
-    if (const std::string relative = non_empty(env_, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); !relative.empty()) {
+    if (const std::string relative = non_empty(env_, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+        !relative.empty()) {
         const auto base = env_(kContainerEndpointOverride);
         url = (base ? *base : kContainerEndpoint) + relative;
-    } else if (const std::string full = non_empty(env_, "AWS_CONTAINER_CREDENTIALS_FULL_URI"); !full.empty()) {
+    } else if (const std::string full = non_empty(env_, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+               !full.empty()) {
         if (!allowed_full_uri(full)) {
             throw Error("AWS_CONTAINER_CREDENTIALS_FULL_URI: " + full +
                         ": plain http is only allowed to loopback or 169.254.170.2/.23");
         }
         url = full;
         std::string token;
-        if (const std::string file = non_empty(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); !file.empty()) {
+        if (const std::string file = non_empty(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+            !file.empty()) {
             std::ifstream in(file);
             if (!in) throw Error("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: cannot read " + file);
             std::stringstream text;
@@ -189,7 +193,8 @@ std::optional<Credentials> CredentialProvider::from_container() const {
 }
 
 std::optional<Credentials> CredentialProvider::from_imds() const {
-    if (const auto disabled = env_("AWS_EC2_METADATA_DISABLED"); disabled && (*disabled == "true" || *disabled == "1")) {
+    if (const auto disabled = env_("AWS_EC2_METADATA_DISABLED");
+        disabled && (*disabled == "true" || *disabled == "1")) {
         return std::nullopt;
     }
     const auto endpoint_override = env_("AWS_EC2_METADATA_SERVICE_ENDPOINT");

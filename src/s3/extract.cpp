@@ -153,8 +153,10 @@ private:
             if (end == std::string::npos) end = target.size();
             const std::string part = target.substr(start, end - start);
             if (part == "..") {
-                if (descended) refuse(entry, "symlink target '" + target + "' has '..' after a directory name");
-                if (++climbs > link_depth) refuse(entry, "symlink target '" + target + "' leaves the directory");
+                if (descended)
+                    refuse(entry, "symlink target '" + target + "' has '..' after a directory name");
+                if (++climbs > link_depth)
+                    refuse(entry, "symlink target '" + target + "' leaves the directory");
             } else if (!part.empty() && part != ".") {
                 descended = true;
             }
@@ -209,7 +211,8 @@ private:
 
     void extract_file(const std::string& name, int parent, const std::string& leaf, archive_entry* entry) {
         clear_leaf(name, parent, leaf, /*allow_symlink=*/false);
-        UniqueFd out(::openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        UniqueFd out(
+            ::openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!out.valid()) fail(name, "create");
         const void* block = nullptr;
         size_t size = 0;
@@ -254,7 +257,8 @@ private:
         if (::fstatat(target_dir.get(), target_parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
             refuse(name, "hard link to '" + target_name + "', which is not in the archive before it");
         }
-        if (!S_ISREG(st.st_mode)) refuse(name, "hard link to '" + target_name + "', which is not a regular file");
+        if (!S_ISREG(st.st_mode))
+            refuse(name, "hard link to '" + target_name + "', which is not a regular file");
         clear_leaf(name, parent, leaf, /*allow_symlink=*/false);
         if (::linkat(target_dir.get(), target_parts.back().c_str(), parent, leaf.c_str(), 0) != 0) {
             fail(name, "link");

@@ -20,8 +20,8 @@ struct Exchange {
     CURL* handle;
     const HttpRequest* request;
     HttpResponse* response;
-    std::uint64_t sent = 0;   ///< body bytes handed to curl so far
-    int write_errno = 0;      ///< set when writing the response to response_fd failed
+    std::uint64_t sent = 0;  ///< body bytes handed to curl so far
+    int write_errno = 0;     ///< set when writing the response to response_fd failed
 };
 
 size_t read_body(char* buffer, size_t size, size_t count, void* userdata) {
@@ -154,8 +154,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     }
 
     const bool file_body = request.body_fd >= 0;
-    const curl_off_t body_size =
-        static_cast<curl_off_t>(file_body ? request.body_size : request.body.size());
+    const curl_off_t body_size = static_cast<curl_off_t>(file_body ? request.body_size : request.body.size());
     if (request.method == "PUT" || request.method == "POST") {
         if (request.method == "PUT") {
             set(CURLOPT_UPLOAD, 1L);

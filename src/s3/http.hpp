@@ -40,7 +40,7 @@ struct HttpRequest {
     std::string service = "s3";
 
     long connect_timeout_ms = 10'000;
-    long total_timeout_ms = 0;  ///< 0: none; stalls are caught by the speed limit below
+    long total_timeout_ms = 0;   ///< 0: none; stalls are caught by the speed limit below
     long low_speed_time_s = 60;  ///< abort when under 1 byte/s for this long
 
     /// When set and true, the exchange is aborted (CURLE_ABORTED_BY_CALLBACK)
@@ -49,10 +49,10 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-    long status = 0;           ///< 0 when no HTTP response arrived
+    long status = 0;  ///< 0 when no HTTP response arrived
     CURLcode curl_code = CURLE_OK;
-    std::string curl_error;    ///< set when curl_code != CURLE_OK
-    std::string body;          ///< error bodies always land here
+    std::string curl_error;                      ///< set when curl_code != CURLE_OK
+    std::string body;                            ///< error bodies always land here
     std::map<std::string, std::string> headers;  ///< names lower-cased; last one wins
 
     bool transport_ok() const { return curl_code == CURLE_OK; }

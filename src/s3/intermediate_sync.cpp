@@ -85,8 +85,10 @@ std::string intermediate_key_prefix(const S3Url& output, const std::string& job_
 }
 
 std::string SyncSummary::describe() const {
-    if (failures.empty()) return "intermediate output sync: " + std::to_string(uploaded) + " file(s) uploaded";
-    std::string text = "intermediate output sync: " + std::to_string(failures.size()) + " file(s) not uploaded: ";
+    if (failures.empty())
+        return "intermediate output sync: " + std::to_string(uploaded) + " file(s) uploaded";
+    std::string text =
+        "intermediate output sync: " + std::to_string(failures.size()) + " file(s) not uploaded: ";
     for (size_t i = 0; i < failures.size(); ++i) {
         if (i) text += "; ";
         text += failures[i].file + ": " + failures[i].error;
@@ -121,7 +123,10 @@ struct IntermediateSync::State {
     std::thread uploader;
 
     State(fs::path dir, S3Url url, ClientConfig config)
-        : root(std::move(dir)), tmp_root(root / kTmpDirName), target(std::move(url)), client(with_cancel(config)) {}
+        : root(std::move(dir)),
+          tmp_root(root / kTmpDirName),
+          target(std::move(url)),
+          client(with_cancel(config)) {}
 
     ClientConfig with_cancel(ClientConfig config) const {
         config.cancel = cancel;
@@ -197,7 +202,8 @@ struct IntermediateSync::State {
             if (!out.valid() && errno != EEXIST) break;
         }
         if (!out.valid() || !copy_contents(in.get(), out.get())) {
-            const std::string error = std::string("cannot copy to ") + copy.string() + ": " + std::strerror(errno);
+            const std::string error =
+                std::string("cannot copy to ") + copy.string() + ": " + std::strerror(errno);
             if (out.valid()) ::unlink(copy.c_str());
             record_failure(rel_file, error);
             return;
@@ -296,8 +302,8 @@ struct IntermediateSync::State {
                 ++summary.uploaded;
             } catch (const std::exception& e) {
                 // Kept on disk for a person to find; reported by finish().
-                record_failure(next.rel_file,
-                               std::string(e.what()) + (*cancel ? " (the final wait for uploads ran out)" : ""));
+                record_failure(next.rel_file, std::string(e.what()) +
+                                                  (*cancel ? " (the final wait for uploads ran out)" : ""));
             }
         }
     }
@@ -329,9 +335,11 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
 
     auto state = std::make_unique<State>(options.intermediate_dir, std::move(target), options.client);
     state->inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-    if (!state->inotify.valid()) throw Error(std::string("intermediate output sync: inotify: ") + std::strerror(errno));
+    if (!state->inotify.valid())
+        throw Error(std::string("intermediate output sync: inotify: ") + std::strerror(errno));
     state->stop_event.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!state->stop_event.valid()) throw Error(std::string("intermediate output sync: eventfd: ") + std::strerror(errno));
+    if (!state->stop_event.valid())
+        throw Error(std::string("intermediate output sync: eventfd: ") + std::strerror(errno));
     // Watched before the thread starts, so nothing the program writes from now on is missed.
     state->add_tree("");
 

@@ -50,9 +50,10 @@ TEST(Cluster, HeterogeneousHostOutsideTheDistributionGroups) {
     EXPECT_EQ(vars.count("SM_CURRENT_HOST_RANK"), 0u);  // documented: no rank outside the distribution
     EXPECT_EQ(vars.at("SM_MASTER_ADDR"), "algo-2");
     EXPECT_EQ(vars.at("SM_IS_HETERO"), "true");
-    EXPECT_EQ(vars.at("SM_INSTANCE_GROUPS_DICT"),
-              R"({"data":{"hosts":["algo-3"],"instance_group_name":"data","instance_type":"ml.c5.xlarge"},)"
-              R"("train":{"hosts":["algo-2","algo-1"],"instance_group_name":"train","instance_type":"ml.p4d.24xlarge"}})");
+    EXPECT_EQ(
+        vars.at("SM_INSTANCE_GROUPS_DICT"),
+        R"({"data":{"hosts":["algo-3"],"instance_group_name":"data","instance_type":"ml.c5.xlarge"},)"
+        R"("train":{"hosts":["algo-2","algo-1"],"instance_group_name":"train","instance_type":"ml.p4d.24xlarge"}})");
     EXPECT_EQ(vars.at("SM_FRAMEWORK_PARAMS"), R"({"sagemaker_distribution_instance_groups":["train"]})");
 }
 
@@ -67,10 +68,11 @@ TEST(Cluster, RankIsTheIndexInTheDistributionHosts) {
 }
 
 TEST(Cluster, EnabledFlagPutsTheCurrentGroupInTheDistribution) {
-    for (const char* flag : {"sagemaker_mpi_enabled", "sagemaker_parameter_server_enabled",
-                             "sagemaker_distributed_dataparallel_enabled", "sagemaker_pytorch_ddp_enabled",
-                             "sagemaker_pytorch_xla_multi_worker_enabled",
-                             "sagemaker_multi_worker_mirrored_strategy_enabled", "sagemaker_torch_distributed_enabled"}) {
+    for (const char* flag :
+         {"sagemaker_mpi_enabled", "sagemaker_parameter_server_enabled",
+          "sagemaker_distributed_dataparallel_enabled", "sagemaker_pytorch_ddp_enabled",
+          "sagemaker_pytorch_xla_multi_worker_enabled", "sagemaker_multi_worker_mirrored_strategy_enabled",
+          "sagemaker_torch_distributed_enabled"}) {
         TrainingTree tree;
         tree.resource_config(hetero("algo-3", "data"));
         tree.hyperparameters(std::string(R"({")") + flag + R"(": "true"})");
@@ -126,8 +128,9 @@ TEST(Cluster, RepeatedGroupNameReplacesTheDictEntryInPlace) {
                                                  {"instance_group_name": "g", "hosts": ["b"]}]})");
     const TrainingEnv env = load_tree(tree);
     EXPECT_EQ(env.instance_groups(), (Strings{"g", "h", "g"}));
-    EXPECT_EQ(dump_json(env.instance_groups_dict(), {.sort_keys = false}),
-              R"({"g":{"instance_group_name":"g","hosts":["b"]},"h":{"instance_group_name":"h","hosts":[]}})");
+    EXPECT_EQ(
+        dump_json(env.instance_groups_dict(), {.sort_keys = false}),
+        R"({"g":{"instance_group_name":"g","hosts":["b"]},"h":{"instance_group_name":"h","hosts":[]}})");
     EXPECT_EQ(env.current_instance_group_hosts(), (Strings{"a"}));  // the first match, as the toolkit's loop
 }
 

@@ -34,8 +34,8 @@ TEST(CmdArgs, OneCodePointKeyGetsOneDashEvenWhenNotAscii) {
 
 TEST(CmdArgs, FloatsAsPythonRepr) {
     EXPECT_EQ(argv_of(R"({"a": "1e16", "b": "1e15", "c": "100.0", "d": "1.10", "e": "1e5", "f": "0.1"})"),
-              (Args{"-a", "1e+16", "-b", "1000000000000000.0", "-c", "100.0", "-d", "1.1", "-e", "100000.0", "-f",
-                    "0.1"}));
+              (Args{"-a", "1e+16", "-b", "1000000000000000.0", "-c", "100.0", "-d", "1.1", "-e", "100000.0",
+                    "-f", "0.1"}));
     EXPECT_EQ(argv_of(R"({"i": "Infinity", "m": "-Infinity", "n": "NaN"})"),
               (Args{"-i", "inf", "-m", "-inf", "-n", "nan"}));
 }
@@ -74,7 +74,9 @@ TEST(CmdArgs, NulInAValueCannotReachArgv) {
         (void)env.to_cmd_args();
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "hyperparameters.json: $.bad: the value holds a NUL character, which cannot be passed in argv");
+        EXPECT_STREQ(
+            e.what(),
+            "hyperparameters.json: $.bad: the value holds a NUL character, which cannot be passed in argv");
     }
 }
 

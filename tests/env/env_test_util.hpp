@@ -42,7 +42,8 @@ inline std::map<std::string, std::string> as_map(const EnvVars& vars) {
 /// Replaces every "{base}" in `text` with the tree's base dir.
 inline std::string with_base(std::string text, const TrainingTree& tree) {
     const std::string base = tree.base_string();
-    for (auto pos = text.find("{base}"); pos != std::string::npos; pos = text.find("{base}", pos + base.size())) {
+    for (auto pos = text.find("{base}"); pos != std::string::npos;
+         pos = text.find("{base}", pos + base.size())) {
         text.replace(pos, 6, base);
     }
     return text;

@@ -63,7 +63,8 @@ TEST(EnvVars, TopologyOnlyWhenNotEmpty) {
     tree.resource_config(R"({"current_host": "algo-1", "hosts": ["algo-1"],
                              "topology": [{"hostName": "algo-1", "capacityUnitId": "cu-1"}]})");
     const TrainingEnv env = load_tree(tree);
-    EXPECT_EQ(as_map(env.to_env_vars()).at("SM_TOPOLOGY"), R"([{"capacityUnitId":"cu-1","hostName":"algo-1"}])");
+    EXPECT_EQ(as_map(env.to_env_vars()).at("SM_TOPOLOGY"),
+              R"([{"capacityUnitId":"cu-1","hostName":"algo-1"}])");
 }
 
 TEST(EnvVars, ChannelsSortedAndOnePerChannel) {
@@ -104,7 +105,9 @@ TEST(EnvVars, NulInAStringValueIsRefused) {
         (void)env.to_env_vars();
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "SM_CURRENT_HOST: the value holds a NUL character, which an environment variable cannot");
+        EXPECT_STREQ(
+            e.what(),
+            "SM_CURRENT_HOST: the value holds a NUL character, which an environment variable cannot");
     }
 }
 

@@ -49,7 +49,8 @@ TEST(FromEnvironment, HandWrittenMinimalTrainingEnv) {
 
 TEST(FromEnvironment, RoundTripsWhatLoadRendered) {
     TrainingTree tree;
-    tree.resource_config(R"({"current_host": "algo-1", "hosts": ["algo-1", "algo-2"], "current_group_name": "g",
+    tree.resource_config(
+        R"({"current_host": "algo-1", "hosts": ["algo-1", "algo-2"], "current_group_name": "g",
                              "instance_groups": [{"instance_group_name": "g", "hosts": ["algo-1", "algo-2"]}]})");
     tree.input_data_config(R"({"train": {"TrainingInputMode": "File"}})");
     tree.hyperparameters(R"({"sagemaker_program": "\"train.py\"", "sagemaker_pytorch_ddp_enabled": "true",
@@ -80,11 +81,13 @@ TEST(FromEnvironment, Errors) {
               "SM_TRAINING_ENV: $.hosts[0]: expected string, got number");
     EXPECT_EQ(from_env_error({{"SM_TRAINING_ENV", R"({"hosts":["a"],"current_host":"b"})"}}),
               R"(SM_TRAINING_ENV: $.current_host: "b" is not in $.hosts)");
-    EXPECT_EQ(from_env_error({{"SM_TRAINING_ENV", R"({"hosts":["a"],"current_host":"a","hyperparameters":[]})"}}),
-              "SM_TRAINING_ENV: $.hyperparameters: expected object, got array");
+    EXPECT_EQ(
+        from_env_error({{"SM_TRAINING_ENV", R"({"hosts":["a"],"current_host":"a","hyperparameters":[]})"}}),
+        "SM_TRAINING_ENV: $.hyperparameters: expected object, got array");
     EXPECT_EQ(from_env_error({{"SM_TRAINING_ENV", R"({"hosts":["a"],"current_host":"a","num_gpus":"2"})"}}),
               "SM_TRAINING_ENV: $.num_gpus: expected integer, got string");
-    EXPECT_EQ(from_env_error({{"SM_TRAINING_ENV", R"({"hosts":["a"],"current_host":"a","channel_input_dirs":{"t":1}})"}}),
+    EXPECT_EQ(from_env_error({{"SM_TRAINING_ENV",
+                               R"({"hosts":["a"],"current_host":"a","channel_input_dirs":{"t":1}})"}}),
               "SM_TRAINING_ENV: $.channel_input_dirs.t: expected string, got number");
 }
 

@@ -99,12 +99,14 @@ TEST_F(TwoHostJob, EveryEnvironmentVariable) {
         {"SM_HP_LR", "1e-05"},
         {"SM_HP_NAME", "resnet"},
         {"SM_INPUT_CONFIG_DIR", with_base("{base}/input/config", tree)},
-        {"SM_INPUT_DATA_CONFIG", R"({"eval":{"TrainingInputMode":"File"},"train":{"RecordWrapperType":"None",)"
-                                 R"("S3DistributionType":"FullyReplicated","TrainingInputMode":"File"}})"},
+        {"SM_INPUT_DATA_CONFIG",
+         R"({"eval":{"TrainingInputMode":"File"},"train":{"RecordWrapperType":"None",)"
+         R"("S3DistributionType":"FullyReplicated","TrainingInputMode":"File"}})"},
         {"SM_INPUT_DIR", with_base("{base}/input", tree)},
         {"SM_INSTANCE_GROUPS", R"(["homogeneousCluster"])"},
-        {"SM_INSTANCE_GROUPS_DICT", R"({"homogeneousCluster":{"hosts":["algo-2","algo-1"],)"
-                                    R"("instance_group_name":"homogeneousCluster","instance_type":"ml.p3.16xlarge"}})"},
+        {"SM_INSTANCE_GROUPS_DICT",
+         R"({"homogeneousCluster":{"hosts":["algo-2","algo-1"],)"
+         R"("instance_group_name":"homogeneousCluster","instance_type":"ml.p3.16xlarge"}})"},
         {"SM_IS_HETERO", "false"},
         {"SM_LOG_LEVEL", "20"},
         {"SM_MASTER_ADDR", "algo-2"},
@@ -119,11 +121,12 @@ TEST_F(TwoHostJob, EveryEnvironmentVariable) {
         {"SM_OUTPUT_DATA_DIR", with_base("{base}/output/data", tree)},
         {"SM_OUTPUT_DIR", with_base("{base}/output", tree)},
         {"SM_OUTPUT_INTERMEDIATE_DIR", with_base("{base}/output/intermediate", tree)},
-        {"SM_RESOURCE_CONFIG", R"({"current_group_name":"homogeneousCluster","current_host":"algo-2",)"
-                               R"("current_instance_type":"ml.p3.16xlarge","hosts":["algo-1","algo-2"],)"
-                               R"("instance_groups":[{"hosts":["algo-2","algo-1"],)"
-                               R"("instance_group_name":"homogeneousCluster","instance_type":"ml.p3.16xlarge"}],)"
-                               R"("network_interface_name":"eth0"})"},
+        {"SM_RESOURCE_CONFIG",
+         R"({"current_group_name":"homogeneousCluster","current_host":"algo-2",)"
+         R"("current_instance_type":"ml.p3.16xlarge","hosts":["algo-1","algo-2"],)"
+         R"("instance_groups":[{"hosts":["algo-2","algo-1"],)"
+         R"("instance_group_name":"homogeneousCluster","instance_type":"ml.p3.16xlarge"}],)"
+         R"("network_interface_name":"eth0"})"},
         {"SM_TRAINING_ENV", with_base(expected_training_env, tree)},
         {"SM_USER_ARGS", R"(["--epochs","10","--flag","True","--lr","1e-05","--name","resnet"])"},
         {"SM_USER_ENTRY_POINT", "train.py"},
@@ -133,10 +136,11 @@ TEST_F(TwoHostJob, EveryEnvironmentVariable) {
 
 TEST_F(TwoHostJob, ArgvAndProcessVariables) {
     const TrainingEnv env = load_tree(tree);
-    EXPECT_EQ(env.to_cmd_args(),
-              (std::vector<std::string>{"--epochs", "10", "--flag", "True", "--lr", "1e-05", "--name", "resnet"}));
-    EXPECT_EQ(env.toolkit_process_env_vars(),
-              (EnvVars{{"CURRENT_HOST", "algo-2"}, {"SAGEMAKER_JOB_NAME", "job-1"}, {"SAGEMAKER_REGION", "us-west-2"}}));
+    EXPECT_EQ(env.to_cmd_args(), (std::vector<std::string>{"--epochs", "10", "--flag", "True", "--lr",
+                                                           "1e-05", "--name", "resnet"}));
+    EXPECT_EQ(env.toolkit_process_env_vars(), (EnvVars{{"CURRENT_HOST", "algo-2"},
+                                                       {"SAGEMAKER_JOB_NAME", "job-1"},
+                                                       {"SAGEMAKER_REGION", "us-west-2"}}));
 }
 
 TEST_F(TwoHostJob, TypedAccessors) {
@@ -152,10 +156,11 @@ TEST_F(TwoHostJob, TypedAccessors) {
     EXPECT_EQ(env.job_name(), "job-1");
     EXPECT_EQ(env.region(), "us-west-2");
     EXPECT_EQ(env.current_host_rank(), 0u);
-    EXPECT_EQ(dump_json(env.sagemaker_hyperparameters()),
-              R"({"sagemaker_container_log_level":20,"sagemaker_job_name":"job-1","sagemaker_mpi_enabled":true,)"
-              R"("sagemaker_program":"train.py","sagemaker_region":"us-west-2",)"
-              R"("sagemaker_submit_directory":"s3://bucket/source.tar.gz"})");
+    EXPECT_EQ(
+        dump_json(env.sagemaker_hyperparameters()),
+        R"({"sagemaker_container_log_level":20,"sagemaker_job_name":"job-1","sagemaker_mpi_enabled":true,)"
+        R"("sagemaker_program":"train.py","sagemaker_region":"us-west-2",)"
+        R"("sagemaker_submit_directory":"s3://bucket/source.tar.gz"})");
 }
 
 }  // namespace

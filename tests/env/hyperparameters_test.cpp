@@ -27,8 +27,9 @@ TEST(HyperparameterDecoding, StringsThatDoNotParseAreKept) {
 }
 
 TEST(HyperparameterDecoding, PythonSpecialFloatsAndBigIntegers) {
-    EXPECT_EQ(user_hps(R"({"a": "NaN", "b": "Infinity", "c": "-Infinity", "d": "123456789012345678901234567890"})"),
-              R"({"a":NaN,"b":Infinity,"c":-Infinity,"d":123456789012345678901234567890})");
+    EXPECT_EQ(
+        user_hps(R"({"a": "NaN", "b": "Infinity", "c": "-Infinity", "d": "123456789012345678901234567890"})"),
+        R"({"a":NaN,"b":Infinity,"c":-Infinity,"d":123456789012345678901234567890})");
 }
 
 TEST(HyperparameterDecoding, WhitespaceAroundJsonIsAllowedAsInJsonLoads) {
@@ -107,8 +108,8 @@ TEST(EntryPoint, OnlyDotPyBecomesEmptyModuleName) {
 
 TEST(EntryPoint, SubmitDirectoryAndLogLevelEnvVarsAreIgnoredAsByTheToolkit) {
     TrainingTree tree;
-    const TrainingEnv env =
-        load_tree(tree, {{"SAGEMAKER_SUBMIT_DIRECTORY", "/elsewhere"}, {"SAGEMAKER_CONTAINER_LOG_LEVEL", "10"}});
+    const TrainingEnv env = load_tree(
+        tree, {{"SAGEMAKER_SUBMIT_DIRECTORY", "/elsewhere"}, {"SAGEMAKER_CONTAINER_LOG_LEVEL", "10"}});
     EXPECT_EQ(env.module_dir(), tree.base_string() + "/code");
     EXPECT_EQ(dump_json(env.log_level()), "20");
 }
@@ -117,9 +118,12 @@ TEST(ModelParallel, FollowsPythonAndSemantics) {
     TrainingTree tree;
     EXPECT_EQ(dump_json(load_tree(tree).is_modelparallel_enabled()), "null");
     EXPECT_EQ(dump_json(load_tree(tree, {{"SM_HP_MP_PARAMETERS", ""}}).is_modelparallel_enabled()), R"("")");
-    EXPECT_EQ(dump_json(load_tree(tree, {{"SM_HP_MP_PARAMETERS", "{}"}}).is_modelparallel_enabled()), "false");
-    EXPECT_EQ(dump_json(load_tree(tree, {{"SM_HP_MP_PARAMETERS", R"({"partitions":2})"}}).is_modelparallel_enabled()),
-              "true");
+    EXPECT_EQ(dump_json(load_tree(tree, {{"SM_HP_MP_PARAMETERS", "{}"}}).is_modelparallel_enabled()),
+              "false");
+    EXPECT_EQ(
+        dump_json(
+            load_tree(tree, {{"SM_HP_MP_PARAMETERS", R"({"partitions":2})"}}).is_modelparallel_enabled()),
+        "true");
 }
 
 TEST(FrameworkModuleAndJobName, ComeFromTheEnvironment) {

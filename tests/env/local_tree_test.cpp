@@ -62,7 +62,8 @@ TEST(LocalTree, CreatedUnderHomeWhenThereIsNoTree) {
     EXPECT_EQ(read_file(base / "input/config/resourceconfig.json"),
               R"({"current_host":")" + host + R"(","hosts":[")" + host +
                   R"("],"current_group_name":"homogeneousCluster","instance_groups":[{"instance_group_name":)"
-                  R"("homogeneousCluster","instance_type":"local","hosts":[")" + host + R"("]}]})");
+                  R"("homogeneousCluster","instance_type":"local","hosts":[")" +
+                  host + R"("]}]})");
 
     EXPECT_EQ(env.hosts(), std::vector<std::string>{host});
     EXPECT_EQ(env.current_instance_group(), "homogeneousCluster");
@@ -82,8 +83,8 @@ TEST(LocalTree, RefusedWhenCreationIsOff) {
         (void)TrainingEnv::load(options);
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  (home.path() / "no-opt-ml").string() + ": does not exist and SAGEMAKER_BASE_DIR is not set");
+        EXPECT_EQ(std::string(e.what()), (home.path() / "no-opt-ml").string() +
+                                             ": does not exist and SAGEMAKER_BASE_DIR is not set");
     }
     EXPECT_FALSE(fs::exists(home.path() / "sagemaker_local"));
 }
@@ -103,7 +104,8 @@ TEST(LocalTree, ExistingDefaultBaseIsUsed) {
 TEST(LocalTree, BaseDirVariableIsNeverReplacedByALocalTree) {
     TempDir home;
     LoadOptions options;
-    options.environ = Environ{{"HOME", home.path().string()}, {"SAGEMAKER_BASE_DIR", (home.path() / "nope").string()}};
+    options.environ =
+        Environ{{"HOME", home.path().string()}, {"SAGEMAKER_BASE_DIR", (home.path() / "nope").string()}};
     options.default_base = home.path() / "no-opt-ml";
     EXPECT_THROW((void)TrainingEnv::load(options), ConfigError);
     EXPECT_FALSE(fs::exists(home.path() / "sagemaker_local"));

@@ -52,7 +52,8 @@ TEST_F(FakeTools, FailingNvidiaSmiMeansNoGpus) {
 }
 
 TEST_F(FakeTools, SumsNeuronCores) {
-    tool("neuron-ls", "[ \"$1\" = -j ] || exit 3\necho '[{\"nc_count\": 2}, {\"nc_count\": 8}, {\"memory\": 1}]'\n");
+    tool("neuron-ls",
+         "[ \"$1\" = -j ] || exit 3\necho '[{\"nc_count\": 2}, {\"nc_count\": 8}, {\"memory\": 1}]'\n");
     EXPECT_EQ(probe_machine(env(), "ml.trn1.32xlarge").num_neurons, 10);
 }
 

@@ -17,7 +17,8 @@ std::string exported_region(const TrainingTree& tree, Environ extra) {
 // toolkit exported SAGEMAKER_REGION=us-east-2.
 TEST(ParityRegression, RegionDefaultRegionBeatsAwsRegion) {
     TrainingTree tree;
-    EXPECT_EQ(exported_region(tree, {{"AWS_REGION", "eu-west-1"}, {"AWS_DEFAULT_REGION", "us-east-2"}}), "us-east-2");
+    EXPECT_EQ(exported_region(tree, {{"AWS_REGION", "eu-west-1"}, {"AWS_DEFAULT_REGION", "us-east-2"}}),
+              "us-east-2");
 }
 
 // The profile's region in ~/.aws/config comes before AWS_REGION: the toolkit gave sa-east-1.

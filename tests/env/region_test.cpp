@@ -9,7 +9,9 @@
 namespace smtrain::testing {
 namespace {
 
-std::string region_with(const TrainingTree& tree, Environ extra) { return load_tree(tree, std::move(extra)).region(); }
+std::string region_with(const TrainingTree& tree, Environ extra) {
+    return load_tree(tree, std::move(extra)).region();
+}
 
 TEST(Region, HyperparameterFirst) {
     TrainingTree tree;
@@ -20,7 +22,8 @@ TEST(Region, HyperparameterFirst) {
 TEST(Region, EnvironmentVariablesInOrder) {
     TrainingTree tree;
     // botocore reads AWS_DEFAULT_REGION, never AWS_REGION (our last resort only).
-    EXPECT_EQ(region_with(tree, {{"AWS_REGION", "us-east-1"}, {"AWS_DEFAULT_REGION", "us-west-2"}}), "us-west-2");
+    EXPECT_EQ(region_with(tree, {{"AWS_REGION", "us-east-1"}, {"AWS_DEFAULT_REGION", "us-west-2"}}),
+              "us-west-2");
     EXPECT_EQ(region_with(tree, {{"AWS_DEFAULT_REGION", "us-west-2"}}), "us-west-2");
     // Set but empty stops the search, as in botocore.
     tree.write(".aws/config", "[default]\nregion = sa-east-1\n");
@@ -29,19 +32,22 @@ TEST(Region, EnvironmentVariablesInOrder) {
 
 TEST(Region, ConfigFileDefaultProfile) {
     TrainingTree tree;  // HOME is the tree's temp dir
-    tree.write(".aws/config", "[profile other]\nregion = ap-south-1\n\n[default]\noutput = json\nregion = sa-east-1\n");
+    tree.write(".aws/config",
+               "[profile other]\nregion = ap-south-1\n\n[default]\noutput = json\nregion = sa-east-1\n");
     EXPECT_EQ(region_with(tree, {}), "sa-east-1");
     EXPECT_EQ(as_map(load_tree(tree).toolkit_process_env_vars()).at("SAGEMAKER_REGION"), "sa-east-1");
 }
 
 TEST(Region, ConfigFileNamedProfileAndFileVariable) {
     TrainingTree tree;
-    const auto file = tree.write("elsewhere.ini", "[default]\nregion=us-east-2\n[profile dev]\n# comment\nRegion: eu-north-1\n");
+    const auto file = tree.write(
+        "elsewhere.ini", "[default]\nregion=us-east-2\n[profile dev]\n# comment\nRegion: eu-north-1\n");
     EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()}, {"AWS_PROFILE", "dev"}}), "eu-north-1");
     EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()}}), "us-east-2");
     EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()}, {"AWS_PROFILE", "missing"}}), "");
     // botocore's order: AWS_DEFAULT_PROFILE before AWS_PROFILE.
-    EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()}, {"AWS_PROFILE", "dev"},
+    EXPECT_EQ(region_with(tree, {{"AWS_CONFIG_FILE", file.string()},
+                                 {"AWS_PROFILE", "dev"},
                                  {"AWS_DEFAULT_PROFILE", "default"}}),
               "us-east-2");
 }

@@ -83,7 +83,8 @@ TEST_F(Typed, AbsentNamesAndFallbacks) {
     EXPECT_EQ(env.hyperparameter<std::string>("missing", "x"), "x");
     EXPECT_EQ(error_of([&] { (void)env.hyperparameter<int>("name", 1); }),
               "hyperparameters.json: $.name: expected integer, got string");
-    EXPECT_EQ(error_of([&] { (void)env.hyperparameter<int>("missing"); }), "Hyperparameter missing is not set");
+    EXPECT_EQ(error_of([&] { (void)env.hyperparameter<int>("missing"); }),
+              "Hyperparameter missing is not set");
     EXPECT_THROW((void)env.hyperparameter<int>("missing"), LookupError);
     EXPECT_TRUE(env.has_hyperparameter("epochs"));
     EXPECT_FALSE(env.has_hyperparameter("missing"));

@@ -62,10 +62,12 @@ TEST(ConfigFiles, DirectoryOrFifoInPlaceOfTheFile) {
     const auto file = tree.base() / "input/config/inputdataconfig.json";
     std::filesystem::remove(file);
     std::filesystem::create_directory(file);
-    EXPECT_EQ(load_error(tree), "inputdataconfig.json: cannot read " + file.string() + ": not a regular file");
+    EXPECT_EQ(load_error(tree),
+              "inputdataconfig.json: cannot read " + file.string() + ": not a regular file");
     std::filesystem::remove(file);
     ASSERT_EQ(::mkfifo(file.c_str(), 0600), 0);  // nobody writes it: reading must not block
-    EXPECT_EQ(load_error(tree), "inputdataconfig.json: cannot read " + file.string() + ": not a regular file");
+    EXPECT_EQ(load_error(tree),
+              "inputdataconfig.json: cannot read " + file.string() + ": not a regular file");
 }
 
 TEST(ConfigFiles, MalformedJsonWithPythonsReasonAndPosition) {
@@ -95,7 +97,8 @@ TEST(ConfigFiles, TopLevelMustBeAnObject) {
 
 TEST(ConfigFiles, DeepNestingIsAnErrorNotACrash) {
     EXPECT_EQ(hyperparameter_error(std::string(100000, '[')),
-              "hyperparameters.json: invalid JSON: nesting too deep (more than 1000 levels): line 1 column 1001 (char 1000)");
+              "hyperparameters.json: invalid JSON: nesting too deep (more than 1000 levels): line 1 column "
+              "1001 (char 1000)");
 }
 
 TEST(Hyperparameters, DeeplyNestedValueStaysAString) {
@@ -106,7 +109,8 @@ TEST(Hyperparameters, DeeplyNestedValueStaysAString) {
 }
 
 TEST(ResourceConfig, Hosts) {
-    EXPECT_EQ(resource_error(R"({"current_host": "a"})"), "resourceconfig.json: $.hosts: required key is missing");
+    EXPECT_EQ(resource_error(R"({"current_host": "a"})"),
+              "resourceconfig.json: $.hosts: required key is missing");
     EXPECT_EQ(resource_error(R"({"current_host": "a", "hosts": "a"})"),
               "resourceconfig.json: $.hosts: expected array, got string");
     EXPECT_EQ(resource_error(R"({"current_host": "a", "hosts": []})"),
@@ -118,7 +122,8 @@ TEST(ResourceConfig, Hosts) {
 }
 
 TEST(ResourceConfig, CurrentHost) {
-    EXPECT_EQ(resource_error(R"({"hosts": ["a"]})"), "resourceconfig.json: $.current_host: required key is missing");
+    EXPECT_EQ(resource_error(R"({"hosts": ["a"]})"),
+              "resourceconfig.json: $.current_host: required key is missing");
     EXPECT_EQ(resource_error(R"({"hosts": ["a"], "current_host": ["a"]})"),
               "resourceconfig.json: $.current_host: expected string, got array");
     EXPECT_EQ(resource_error(R"({"hosts": ["algo-1"], "current_host": "algo-9"})"),
@@ -139,8 +144,9 @@ TEST(ResourceConfig, InstanceGroups) {
               "resourceconfig.json: $.instance_groups: expected array, got object");
     EXPECT_EQ(resource_error(R"({"hosts": ["a"], "current_host": "a", "instance_groups": ["g"]})"),
               "resourceconfig.json: $.instance_groups[0]: expected object, got string");
-    EXPECT_EQ(resource_error(R"({"hosts": ["a"], "current_host": "a", "instance_groups": [{"hosts": ["a"]}]})"),
-              "resourceconfig.json: $.instance_groups[0].instance_group_name: required key is missing");
+    EXPECT_EQ(
+        resource_error(R"({"hosts": ["a"], "current_host": "a", "instance_groups": [{"hosts": ["a"]}]})"),
+        "resourceconfig.json: $.instance_groups[0].instance_group_name: required key is missing");
     EXPECT_EQ(resource_error(R"({"hosts": ["a"], "current_host": "a", "instance_groups": [
                                   {"instance_group_name": "g", "hosts": ["a"]},
                                   {"instance_group_name": 7, "hosts": []}]})"),
@@ -154,35 +160,42 @@ TEST(ResourceConfig, InstanceGroups) {
 }
 
 TEST(InputDataConfig, ChannelsMustBeObjects) {
-    EXPECT_EQ(input_error(R"({"train": "File"})"), "inputdataconfig.json: $.train: expected object, got string");
+    EXPECT_EQ(input_error(R"({"train": "File"})"),
+              "inputdataconfig.json: $.train: expected object, got string");
     EXPECT_EQ(input_error(R"({"my channel": []})"),
               R"(inputdataconfig.json: $["my channel"]: expected object, got array)");
 }
 
 TEST(InputDataConfig, ChannelNamesThatWouldEscapeInputData) {
-    EXPECT_EQ(input_error(R"({"../x": {}})"), R"(inputdataconfig.json: $["../x"]: channel name contains '/')");
-    EXPECT_EQ(input_error(R"({"/etc": {}})"), R"(inputdataconfig.json: $["/etc"]: channel name contains '/')");
+    EXPECT_EQ(input_error(R"({"../x": {}})"),
+              R"(inputdataconfig.json: $["../x"]: channel name contains '/')");
+    EXPECT_EQ(input_error(R"({"/etc": {}})"),
+              R"(inputdataconfig.json: $["/etc"]: channel name contains '/')");
     EXPECT_EQ(input_error(R"({"..": {}})"),
               R"(inputdataconfig.json: $[".."]: channel name ".." is not a directory name)");
     EXPECT_EQ(input_error(R"({".": {}})"),
               R"(inputdataconfig.json: $["."]: channel name "." is not a directory name)");
     EXPECT_EQ(input_error(R"({"": {}})"), R"(inputdataconfig.json: $[""]: channel name is empty)");
-    EXPECT_EQ(input_error(R"({"a\u0000b": {}})"), R"(inputdataconfig.json: $["a\u0000b"]: channel name contains NUL)");
-    EXPECT_EQ(input_error(R"({"a=b": {}})"),
-              R"(inputdataconfig.json: $["a=b"]: channel name contains '=', which cannot be in an environment variable name)");
+    EXPECT_EQ(input_error(R"({"a\u0000b": {}})"),
+              R"(inputdataconfig.json: $["a\u0000b"]: channel name contains NUL)");
+    EXPECT_EQ(
+        input_error(R"({"a=b": {}})"),
+        R"(inputdataconfig.json: $["a=b"]: channel name contains '=', which cannot be in an environment variable name)");
     EXPECT_EQ(input_error(R"({"train.v2-x_y": {}})"), "loaded");
 }
 
 TEST(Hyperparameters, NamesThatCannotBecomeVariables) {
-    EXPECT_EQ(hyperparameter_error(R"({"a=b": "1"})"),
-              R"(hyperparameters.json: $["a=b"]: a name with '=' or NUL cannot become an environment variable)");
+    EXPECT_EQ(
+        hyperparameter_error(R"({"a=b": "1"})"),
+        R"(hyperparameters.json: $["a=b"]: a name with '=' or NUL cannot become an environment variable)");
 }
 
 TEST(Hyperparameters, DistributionInstanceGroupsMustBeAListOfNames) {
     EXPECT_EQ(hyperparameter_error(R"({"sagemaker_distribution_instance_groups": "\"train\""})"),
               "hyperparameters.json: $.sagemaker_distribution_instance_groups: expected array, got string");
-    EXPECT_EQ(hyperparameter_error(R"({"sagemaker_distribution_instance_groups": "[\"a\", 1]"})"),
-              "hyperparameters.json: $.sagemaker_distribution_instance_groups[1]: expected string, got number");
+    EXPECT_EQ(
+        hyperparameter_error(R"({"sagemaker_distribution_instance_groups": "[\"a\", 1]"})"),
+        "hyperparameters.json: $.sagemaker_distribution_instance_groups[1]: expected string, got number");
 }
 
 TEST(ConfigFiles, ErrorOrderFollowsTheToolkit) {

@@ -16,7 +16,8 @@ namespace s3test = smtrain::s3::test;
 const std::string kSmTrain = SMTRAIN_SM_TRAIN;
 const std::string kToken = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.the-token";  // codeartifact_server.py's
 const std::string kIndex =
-    "https://aws:" + kToken + "@my_domain-012345678900.d.codeartifact.us-west-2.amazonaws.com/pypi/my/repo/simple/";
+    "https://aws:" + kToken +
+    "@my_domain-012345678900.d.codeartifact.us-west-2.amazonaws.com/pypi/my/repo/simple/";
 
 class CodeArtifactRun : public ::testing::Test {
 protected:
@@ -26,8 +27,10 @@ protected:
         return tree.write("bin/python",
                           "#!/bin/sh\n[ \"$1\" = -m ] || exec python3 \"$@\"\n"
                           "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"" +
-                              (tree.model() / "pip-argv").string() + "\"\necho 'ERROR: No matching distribution' >&2\n"
-                              "exit " + std::to_string(code) + "\n",
+                              (tree.model() / "pip-argv").string() +
+                              "\"\necho 'ERROR: No matching distribution' >&2\n"
+                              "exit " +
+                              std::to_string(code) + "\n",
                           true);
     }
 
@@ -59,22 +62,27 @@ const std::string kArn = "arn:aws:codeartifact:us-west-2:012345678900:repository
 TEST_F(CodeArtifactRun, PipGetsTheIndexAndTheTokenIsMaskedInTheFailureReport) {
     const auto python = fake_python(1);
     EXPECT_EQ(run(python, kArn), 1);
-    EXPECT_EQ(read_file(tree.model() / "pip-argv"), "-m\npip\ninstall\n-r\nrequirements.txt\n-i\n" + kIndex + "\n");
-    EXPECT_EQ(tree.failure(), "InstallRequirementsError:\nExitCode 1\nErrorMessage \"ERROR: No matching distribution\"\n"
-                              "Command \"" + python.string() +
-                                  " -m pip install -r requirements.txt -i https://aws:****@my_domain-012345678900.d."
-                                  "codeartifact.us-west-2.amazonaws.com/pypi/my/repo/simple/\"");
+    EXPECT_EQ(read_file(tree.model() / "pip-argv"),
+              "-m\npip\ninstall\n-r\nrequirements.txt\n-i\n" + kIndex + "\n");
+    EXPECT_EQ(tree.failure(),
+              "InstallRequirementsError:\nExitCode 1\nErrorMessage \"ERROR: No matching distribution\"\n"
+              "Command \"" +
+                  python.string() +
+                  " -m pip install -r requirements.txt -i https://aws:****@my_domain-012345678900.d."
+                  "codeartifact.us-west-2.amazonaws.com/pypi/my/repo/simple/\"");
     EXPECT_EQ(last->err().find(kToken), std::string::npos) << last->err();
     EXPECT_EQ(last->out().find(kToken), std::string::npos) << last->out();
-    EXPECT_NE(last->err().find("configuring pip to use codeartifact (domain: my_domain, domain owner: 012345678900, "
-                               "repository: my/repo, region: us-west-2)"),
+    EXPECT_NE(last->err().find(
+                  "configuring pip to use codeartifact (domain: my_domain, domain owner: 012345678900, "
+                  "repository: my/repo, region: us-west-2)"),
               std::string::npos)
         << last->err();
 }
 
 TEST_F(CodeArtifactRun, AJobThatInstallsRunsItsProgramAfterwards) {
     ASSERT_EQ(run(fake_python(0), kArn), 0) << last->err();
-    EXPECT_EQ(read_file(tree.model() / "pip-argv"), "-m\npip\ninstall\n-r\nrequirements.txt\n-i\n" + kIndex + "\n");
+    EXPECT_EQ(read_file(tree.model() / "pip-argv"),
+              "-m\npip\ninstall\n-r\nrequirements.txt\n-i\n" + kIndex + "\n");
     EXPECT_TRUE(std::filesystem::exists(tree.model() / "ran"));
 }
 
@@ -84,7 +92,8 @@ TEST_F(CodeArtifactRun, ABadArnOrARefusalFailsTheJobBeforePipRuns) {
     EXPECT_FALSE(std::filesystem::exists(tree.model() / "pip-argv"));
 
     std::filesystem::remove(tree.output() / "failure");  // sm-train keeps a report it finds
-    EXPECT_EQ(run(fake_python(0), "arn:aws:codeartifact:us-west-2:012345678900:repository/other_domain/r"), 1);
+    EXPECT_EQ(run(fake_python(0), "arn:aws:codeartifact:us-west-2:012345678900:repository/other_domain/r"),
+              1);
     EXPECT_EQ(tree.failure(),
               "sm-train: failed to configure pip to use codeartifact: GetAuthorizationToken: HTTP 404 "
               "ResourceNotFoundException: Domain not found");

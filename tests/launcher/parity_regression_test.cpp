@@ -30,7 +30,8 @@ const char* const kTraceback =
 
 // The toolkit joins captured lines with " " after each '\n': every line but the first starts with a space.
 TEST(ParityRegression, ContinuationLinesStartWithASpace) {
-    EXPECT_EQ(message_for(kTraceback), "raise ValueError('bad learning rate: -1')\n ValueError: bad learning rate: -1");
+    EXPECT_EQ(message_for(kTraceback),
+              "raise ValueError('bad learning rate: -1')\n ValueError: bad learning rate: -1");
 }
 
 TEST(ParityRegression, FailureFileForATracebackKilledBySigkill) {

@@ -65,16 +65,19 @@ std::string trim_newline(std::string s) {
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-    for (std::size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size()) s.replace(at, from.size(), to);
+    for (std::size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size())
+        s.replace(at, from.size(), to);
     return s;
 }
 
 // The big inputs, made at run time.
 std::string generate(const std::string& kind, std::size_t n) {
     if (kind == "nested-host") {  // root dict, hosts list, then n-2 more arrays: n levels
-        return R"({"current_host":"algo-1","hosts":[)" + std::string(n - 2, '[') + std::string(n - 2, ']') + "]}";
+        return R"({"current_host":"algo-1","hosts":[)" + std::string(n - 2, '[') + std::string(n - 2, ']') +
+               "]}";
     }
-    if (kind == "digits-host") return R"({"current_host":"algo-1","hosts":["algo-1",)" + std::string(n, '9') + "]}";
+    if (kind == "digits-host")
+        return R"({"current_host":"algo-1","hosts":["algo-1",)" + std::string(n, '9') + "]}";
     if (kind == "nested-value") return R"({"a":)" + std::string(n, '[') + std::string(n, ']') + "}";
     if (kind == "huge-string") return R"({"blob":")" + std::string(n, 'x') + R"(""end":1})";
     throw std::runtime_error("unknown generator " + kind);
@@ -143,11 +146,14 @@ TEST_P(Catalogue, OneClearLineTheDocumentedExitAndBoundedCost) {
     spec.workdir = tmp.path();
     spec.timeout = std::chrono::seconds(120);
     if (unprivileged) {
-        spec.before_exec = [uid, gid] { return setgroups(0, nullptr) == 0 && setgid(gid) == 0 && setuid(uid) == 0; };
+        spec.before_exec = [uid, gid] {
+            return setgroups(0, nullptr) == 0 && setgid(gid) == 0 && setuid(uid) == 0;
+        };
     }
     const ChildResult run = run_child(spec);
 
-    const std::string expected = replace_all(trim_newline(read_file(dir / "expected")), "@BASE@", base.string());
+    const std::string expected =
+        replace_all(trim_newline(read_file(dir / "expected")), "@BASE@", base.string());
     const int expected_exit = std::stoi(read_file(dir / "exit"));
     ASSERT_FALSE(run.timed_out) << "sm-train hung; stderr:\n" << run.err.substr(0, 4000);
     EXPECT_EQ(run.exit_code, expected_exit) << run.err.substr(0, 4000);
@@ -166,7 +172,8 @@ TEST_P(Catalogue, OneClearLineTheDocumentedExitAndBoundedCost) {
     const std::string report = read_file(failure);
     const std::string message = expected.substr(std::string("sm-train: ").size());
     if (fs::exists(dir / "report")) {  // "toolkit": the program could not start
-        EXPECT_NE(report.find("ExitCode " + std::to_string(expected_exit) + "\n"), std::string::npos) << report;
+        EXPECT_NE(report.find("ExitCode " + std::to_string(expected_exit) + "\n"), std::string::npos)
+            << report;
         EXPECT_NE(report.find(message), std::string::npos) << report;
     } else {
         EXPECT_EQ(report, expected);
@@ -178,11 +185,14 @@ TEST_P(Catalogue, OneClearLineTheDocumentedExitAndBoundedCost) {
     EXPECT_LT(run.max_rss_kib / 1024, bound.rss_mib);
     RecordProperty("seconds", std::to_string(run.seconds));
     RecordProperty("max_rss_kib", std::to_string(run.max_rss_kib));
-    std::printf("%s: exit %d, %.3f s, max RSS %ld KiB\n", name.c_str(), run.exit_code, run.seconds, run.max_rss_kib);
+    std::printf("%s: exit %d, %.3f s, max RSS %ld KiB\n", name.c_str(), run.exit_code, run.seconds,
+                run.max_rss_kib);
 }
 
 INSTANTIATE_TEST_SUITE_P(Bad, Catalogue, ::testing::ValuesIn(case_names()),
-                         [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                             return param_info.param;
+                         });
 
 // The base tree itself trains: each case fails because of its one broken piece.
 TEST(CatalogueBase, ValidTreeTrains) {

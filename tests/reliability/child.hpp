@@ -46,11 +46,11 @@ inline void write_file(const fs::path& path, const std::string& text) {
 /// How a child ended and what it cost.
 struct ChildResult {
     bool timed_out = false;
-    int status = 0;         ///< raw wait status
-    int exit_code = -1;     ///< exit code, or 128+N when killed by signal N
-    double seconds = 0;     ///< wall time from fork to reaping
-    long max_rss_kib = 0;   ///< ru_maxrss: the largest of the child and what it waited for
-    std::string out, err;   ///< its stdout and stderr (empty when sent elsewhere)
+    int status = 0;        ///< raw wait status
+    int exit_code = -1;    ///< exit code, or 128+N when killed by signal N
+    double seconds = 0;    ///< wall time from fork to reaping
+    long max_rss_kib = 0;  ///< ru_maxrss: the largest of the child and what it waited for
+    std::string out, err;  ///< its stdout and stderr (empty when sent elsewhere)
 };
 
 struct ChildSpec {
@@ -75,8 +75,10 @@ inline ChildResult run_child(const ChildSpec& spec) {
     c_argv.push_back(nullptr);
     for (auto& e : envs) c_env.push_back(e.data());
     c_env.push_back(nullptr);
-    const fs::path out_file = spec.stdout_path.empty() ? spec.workdir / "child.stdout" : fs::path(spec.stdout_path);
-    const fs::path err_file = spec.stderr_path.empty() ? spec.workdir / "child.stderr" : fs::path(spec.stderr_path);
+    const fs::path out_file =
+        spec.stdout_path.empty() ? spec.workdir / "child.stdout" : fs::path(spec.stdout_path);
+    const fs::path err_file =
+        spec.stderr_path.empty() ? spec.workdir / "child.stderr" : fs::path(spec.stderr_path);
     const std::string out_s = out_file.string(), err_s = err_file.string();
 
     const auto start = std::chrono::steady_clock::now();
@@ -149,9 +151,11 @@ public:
     ~TempDir() {
         std::error_code ec;
         // Undo chmods a test made so that removal works when not root.
-        for (auto it = fs::recursive_directory_iterator(path_, fs::directory_options::skip_permission_denied, ec);
+        for (auto it =
+                 fs::recursive_directory_iterator(path_, fs::directory_options::skip_permission_denied, ec);
              it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_directory(ec)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+            if (it->is_directory(ec))
+                fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
         }
         fs::remove_all(path_, ec);
     }

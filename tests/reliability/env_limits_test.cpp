@@ -3,8 +3,8 @@
 // (argv + envp). Unit tests of fit_exec_limits with small limits, then the real
 // sm-train with a cluster of 20,000 hosts, 10,000 hyperparameters, a small stack
 // limit, and an argument that cannot fit.
-#include "child.hpp"
 #include "env_limits.hpp"
+#include "child.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -26,15 +26,16 @@ TEST(ExecLimits, ThisProcessFollowsTheStackLimit) {
     if (stack.rlim_cur == RLIM_INFINITY) {
         EXPECT_EQ(limits.max_total, 6u * 1024 * 1024);
     } else {
-        EXPECT_EQ(limits.max_total, std::max<std::size_t>(std::min<std::size_t>(stack.rlim_cur / 4, 6u << 20), 131072));
+        EXPECT_EQ(limits.max_total,
+                  std::max<std::size_t>(std::min<std::size_t>(stack.rlim_cur / 4, 6u << 20), 131072));
     }
 }
 
 TEST(ExecLimits, TooLongValueGoesToAFileNamedByTheVariable) {
     TempDir tmp;
     Environ env{{"PATH", "/bin"}, {"SM_HOSTS", std::string(200, 'h')}, {"SM_CURRENT_HOST", "algo-1"}};
-    const auto moved =
-        fit_exec_limits("/bin/true", {"true"}, env, {"SM_HOSTS", "SM_CURRENT_HOST"}, tmp.path(), {100, 100000});
+    const auto moved = fit_exec_limits("/bin/true", {"true"}, env, {"SM_HOSTS", "SM_CURRENT_HOST"},
+                                       tmp.path(), {100, 100000});
     ASSERT_EQ(moved.size(), 1u);
     EXPECT_EQ(moved[0].name, "SM_HOSTS");
     EXPECT_TRUE(moved[0].over_string_limit);
@@ -67,16 +68,19 @@ TEST(ExecLimits, TheParentsOwnVariablesAreNeverMoved) {
         FAIL() << "no error";
     } catch (const Error& e) {
         EXPECT_EQ(e.exit_code(), ExitCode::BadConfig);
-        EXPECT_EQ(std::string(e.what()),
-                  "the environment variable USER_BLOB is 200 bytes, over Linux's limit of 99 bytes for one string "
-                  "(MAX_ARG_STRLEN); it comes from sm-train's own environment");
+        EXPECT_EQ(
+            std::string(e.what()),
+            "the environment variable USER_BLOB is 200 bytes, over Linux's limit of 99 bytes for one string "
+            "(MAX_ARG_STRLEN); it comes from sm-train's own environment");
     }
 }
 
 TEST(ExecLimits, OverTheTotalTheLargestMoveFirstUntilItFits) {
     TempDir tmp;
     // Budget: 8192 (room kept for a script's interpreter) + 300 bytes.
-    Environ env{{"SM_A", std::string(90, 'a')}, {"SM_B", std::string(60, 'b')}, {"SM_C", std::string(80, 'c')},
+    Environ env{{"SM_A", std::string(90, 'a')},
+                {"SM_B", std::string(60, 'b')},
+                {"SM_C", std::string(80, 'c')},
                 {"SM_D", std::string(10, 'd')}};
     const auto moved =
         fit_exec_limits("/p", {"p"}, env, {"SM_A", "SM_B", "SM_C", "SM_D"}, tmp.path(), {1000, 8192 + 300});
@@ -97,9 +101,10 @@ TEST(ExecLimits, AnArgumentOverTheStringLimitIsAnErrorBeforeAnythingRuns) {
         FAIL() << "no error";
     } catch (const Error& e) {
         EXPECT_EQ(e.exit_code(), ExitCode::BadConfig);
-        EXPECT_EQ(std::string(e.what()),
-                  "argument 2 of the program (zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...) is 150 bytes, over "
-                  "Linux's limit of 99 bytes for one argument (MAX_ARG_STRLEN): shorten that hyperparameter");
+        EXPECT_EQ(
+            std::string(e.what()),
+            "argument 2 of the program (zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...) is 150 bytes, over "
+            "Linux's limit of 99 bytes for one argument (MAX_ARG_STRLEN): shorten that hyperparameter");
     }
 }
 
@@ -111,10 +116,11 @@ TEST(ExecLimits, ArgumentsOverTheTotalAreAnError) {
         fit_exec_limits("/p", argv, env, {}, tmp.path(), {1000, 8192 + 1000});
         FAIL() << "no error";
     } catch (const Error& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "the program's arguments are 5903 bytes, over Linux's limit of 1000 bytes for arguments and "
-                  "environment together (ARG_MAX, a quarter of the stack limit): pass fewer or shorter "
-                  "hyperparameters");
+        EXPECT_EQ(
+            std::string(e.what()),
+            "the program's arguments are 5903 bytes, over Linux's limit of 1000 bytes for arguments and "
+            "environment together (ARG_MAX, a quarter of the stack limit): pass fewer or shorter "
+            "hyperparameters");
     }
 }
 
@@ -129,24 +135,28 @@ protected:
         // The program reports what it got: which variables are set, the files' contents, argc.
         write_file(base / "code/train.sh",
                    "#!/bin/sh\n"
-                   "out='" + tmp.path().string() + "/seen'\n"
-                   "mkdir -p \"$out\"\n"
-                   "echo $# > \"$out/argc\"\n"
-                   "for v in SM_HOSTS SM_TRAINING_ENV SM_HPS SM_USER_ARGS SM_RESOURCE_CONFIG; do\n"
-                   "  eval \"set=\\${$v+set} file=\\${${v}_FILE}\"\n"
-                   "  echo \"$v ${set:-unset} ${file:+file}\" >> \"$out/vars\"\n"
-                   "  [ -n \"$file\" ] && cat \"$file\" > \"$out/$v\"\n"
-                   "done\n"
-                   "exit 0\n");
+                   "out='" +
+                       tmp.path().string() +
+                       "/seen'\n"
+                       "mkdir -p \"$out\"\n"
+                       "echo $# > \"$out/argc\"\n"
+                       "for v in SM_HOSTS SM_TRAINING_ENV SM_HPS SM_USER_ARGS SM_RESOURCE_CONFIG; do\n"
+                       "  eval \"set=\\${$v+set} file=\\${${v}_FILE}\"\n"
+                       "  echo \"$v ${set:-unset} ${file:+file}\" >> \"$out/vars\"\n"
+                       "  [ -n \"$file\" ] && cat \"$file\" > \"$out/$v\"\n"
+                       "done\n"
+                       "exit 0\n");
         fs::permissions(base / "code/train.sh", fs::perms(0755));
     }
     void cluster(int hosts) {
         std::string list;
         for (int i = 1; i <= hosts; ++i) list += (i > 1 ? "," : "") + ("\"algo-" + std::to_string(i) + "\"");
-        write_file(base / "input/config/resourceconfig.json",
-                   R"({"current_host":"algo-1","hosts":[)" + list +
-                       R"(],"current_group_name":"homogeneousCluster","instance_groups":[{"instance_group_name":)"
-                       R"("homogeneousCluster","instance_type":"ml.m5.xlarge","hosts":[)" + list + "]}]}");
+        write_file(
+            base / "input/config/resourceconfig.json",
+            R"({"current_host":"algo-1","hosts":[)" + list +
+                R"(],"current_group_name":"homogeneousCluster","instance_groups":[{"instance_group_name":)"
+                R"("homogeneousCluster","instance_type":"ml.m5.xlarge","hosts":[)" +
+                list + "]}]}");
         hosts_json = "[" + list + "]";
     }
     ChildResult run(std::function<bool()> before_exec = {}) {
@@ -176,17 +186,19 @@ TEST_F(KernelLimits, TwentyThousandHostsStillStartTheProgram) {
     EXPECT_NE(vars.find("SM_HOSTS unset file\n"), std::string::npos) << vars;
     EXPECT_NE(vars.find("SM_TRAINING_ENV unset file\n"), std::string::npos) << vars;
     EXPECT_NE(vars.find("SM_RESOURCE_CONFIG unset file\n"), std::string::npos) << vars;
-    EXPECT_NE(r.err.find("WARNING  SM_HOSTS is " + std::to_string(hosts_json.size()) +
-                         " bytes, over Linux's limit for one environment string (MAX_ARG_STRLEN, 128 KiB): the "
-                         "program gets SM_HOSTS_FILE="),
-              std::string::npos);
+    EXPECT_NE(
+        r.err.find("WARNING  SM_HOSTS is " + std::to_string(hosts_json.size()) +
+                   " bytes, over Linux's limit for one environment string (MAX_ARG_STRLEN, 128 KiB): the "
+                   "program gets SM_HOSTS_FILE="),
+        std::string::npos);
     EXPECT_TRUE(fs::exists(base / "output" / "success"));
 }
 
 TEST_F(KernelLimits, TenThousandHyperparametersStillStartTheProgram) {
     cluster(2);
     std::string hps = R"({"sagemaker_program":"\"train.sh\"")";
-    for (int i = 0; i < 10000; ++i) hps += ",\"hp_" + std::to_string(i) + "\":\"value-" + std::to_string(i) + "\"";
+    for (int i = 0; i < 10000; ++i)
+        hps += ",\"hp_" + std::to_string(i) + "\":\"value-" + std::to_string(i) + "\"";
     write_file(base / "input/config/hyperparameters.json", hps + "}");
     const ChildResult r = run();
     ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
@@ -220,7 +232,8 @@ TEST_F(KernelLimits, AnArgumentTooLongIsAClearErrorAndNothingRuns) {
     const ChildResult r = run();
     EXPECT_EQ(r.exit_code, 65);
     const std::string line =
-        "sm-train: argument 2 of the program (dddddddddddddddddddddddddddddddddddddddd...) is 200000 bytes, over "
+        "sm-train: argument 2 of the program (dddddddddddddddddddddddddddddddddddddddd...) is 200000 bytes, "
+        "over "
         "Linux's limit of 131071 bytes for one argument (MAX_ARG_STRLEN): shorten that hyperparameter";
     EXPECT_NE(r.err.find(line + "\n"), std::string::npos) << r.err.substr(0, 2000);
     EXPECT_EQ(read_file(base / "output" / "failure"), line);

@@ -28,7 +28,8 @@ class Faults : public ::testing::Test {
 protected:
     void SetUp() override {
         base = tmp.path() / "opt_ml";
-        write_file(base / "input/config/resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
+        write_file(base / "input/config/resourceconfig.json",
+                   R"({"current_host":"algo-1","hosts":["algo-1"]})");
         write_file(base / "input/config/inputdataconfig.json", R"({"train":{"TrainingInputMode":"File"}})");
         write_file(base / "input/config/hyperparameters.json", R"({"sagemaker_program":"\"train.sh\""})");
         fs::create_directories(base / "output");
@@ -70,7 +71,9 @@ std::function<bool()> tmpfs_on(const fs::path& dir, bool read_only, bool fill) {
     return [target, filler, read_only, fill] {
         if (unshare(CLONE_NEWNS) != 0) return false;
         if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
-        if (mount("tmpfs", target->c_str(), "tmpfs", read_only ? static_cast<unsigned long>(MS_RDONLY) : 0UL, "size=64k") != 0) return false;
+        if (mount("tmpfs", target->c_str(), "tmpfs", read_only ? static_cast<unsigned long>(MS_RDONLY) : 0UL,
+                  "size=64k") != 0)
+            return false;
         if (fill) {
             const int fd = open(filler->c_str(), O_WRONLY | O_CREAT, 0644);
             if (fd < 0) return false;
@@ -101,7 +104,8 @@ TEST_F(Faults, ReadOnlyOutputDirAfterSuccessIsAnErrorWithItsReason) {
     s.before_exec = tmpfs_on(base / "output", true, false);
     const ChildResult run = run_child(s);
     EXPECT_EQ(run.exit_code, 73) << run.err;
-    EXPECT_NE(run.err.find("sm-train: cannot write " + (base / "output" / "success").string()), std::string::npos)
+    EXPECT_NE(run.err.find("sm-train: cannot write " + (base / "output" / "success").string()),
+              std::string::npos)
         << run.err;
     EXPECT_NE(run.err.find("Read-only file system"), std::string::npos) << run.err;
 }
@@ -124,7 +128,8 @@ TEST_F(Faults, FullOutputDirIsAnErrorWithItsReason) {
     s.before_exec = tmpfs_on(base / "output", false, true);
     const ChildResult run = run_child(s);
     EXPECT_NE(run.exit_code, 0);
-    EXPECT_NE(run.err.find("sm-train: cannot write " + (base / "output" / "failure").string()), std::string::npos)
+    EXPECT_NE(run.err.find("sm-train: cannot write " + (base / "output" / "failure").string()),
+              std::string::npos)
         << run.err;
     EXPECT_NE(run.err.find("No space left on device"), std::string::npos) << run.err;
 }
@@ -136,7 +141,8 @@ TEST_F(Faults, BadConfigWithReadOnlyOutputStillSaysWhy) {
     s.before_exec = tmpfs_on(base / "output", true, false);
     const ChildResult run = run_child(s);
     EXPECT_EQ(run.exit_code, 65);
-    EXPECT_EQ(lines_of(run.err).at(0), R"(sm-train: resourceconfig.json: $.current_host: "algo-2" is not in $.hosts)");
+    EXPECT_EQ(lines_of(run.err).at(0),
+              R"(sm-train: resourceconfig.json: $.current_host: "algo-2" is not in $.hosts)");
     EXPECT_NE(run.err.find("Read-only file system"), std::string::npos) << run.err;
 }
 
@@ -171,8 +177,10 @@ TEST_F(Faults, GigabytesOfLogsKeepMemoryBounded) {
 // One line of 1 GiB (no newline at all until the end), then a Python error: the
 // failure report is bounded and still names the error.
 TEST_F(Faults, OneGigabyteLineKeepsMemoryBoundedAndTheReportUseful) {
-    program("head -c 1073741824 /dev/zero | tr '\\0' 'x' >&2\necho >&2\necho 'ValueError: after the long line' >&2\n"
-            "exit 1\n");
+    program(
+        "head -c 1073741824 /dev/zero | tr '\\0' 'x' >&2\necho >&2\necho 'ValueError: after the long line' "
+        ">&2\n"
+        "exit 1\n");
     ChildSpec s = spec(std::chrono::seconds(static_cast<long>(120 * kSlowdown)));
     s.stderr_path = "/dev/null";
     const ChildResult run = run_child(s);

@@ -38,7 +38,8 @@ TEST(Regressions, InstanceGroupHostOutsideTheClusterIsRefused) {
                R"("instance_groups":[{"instance_group_name":"g","hosts":["algo-0","algo-1"]}]})");
     write_file(base / "input/config/inputdataconfig.json", "{}");
     write_file(base / "input/config/hyperparameters.json", R"({"sagemaker_mpi_enabled":"true"})");
-    EXPECT_EQ(load_error(base), R"(resourceconfig.json: $.instance_groups[0].hosts[0]: "algo-0" is not in $.hosts)");
+    EXPECT_EQ(load_error(base),
+              R"(resourceconfig.json: $.instance_groups[0].hosts[0]: "algo-0" is not in $.hosts)");
 }
 
 // fuzz_from_environment: a hyperparameter or channel name with '=' in SM_TRAINING_ENV
@@ -46,15 +47,17 @@ TEST(Regressions, InstanceGroupHostOutsideTheClusterIsRefused) {
 TEST(Regressions, FromEnvironmentRefusesNamesThatCannotBeExported) {
     auto error = [](const std::string& training_env) -> std::string {
         try {
-            TrainingEnv::from_environment(Environ{{"SM_TRAINING_ENV", training_env}, {"PATH", "/nonexistent"}});
+            TrainingEnv::from_environment(
+                Environ{{"SM_TRAINING_ENV", training_env}, {"PATH", "/nonexistent"}});
         } catch (const ConfigError& e) {
             return e.what();
         }
         return "(no error)";
     };
-    EXPECT_EQ(error(R"({"hosts":["a"],"current_host":"a","hyperparameters":{"lr=0.1":1}})"),
-              R"(SM_TRAINING_ENV: $.hyperparameters["lr=0.1"]: a name with '=' or NUL cannot become an environment )"
-              "variable");
+    EXPECT_EQ(
+        error(R"({"hosts":["a"],"current_host":"a","hyperparameters":{"lr=0.1":1}})"),
+        R"(SM_TRAINING_ENV: $.hyperparameters["lr=0.1"]: a name with '=' or NUL cannot become an environment )"
+        "variable");
     EXPECT_EQ(error(R"({"hosts":["a"],"current_host":"a","hyperparameters":{"a\u0000b":1}})"),
               R"(SM_TRAINING_ENV: $.hyperparameters["a\u0000b"]: a name with '=' or NUL cannot become an )"
               "environment variable");

@@ -37,14 +37,51 @@ Plan mpi_plan(std::vector<std::string> hosts, int per_host) {
 
 // The fixed part of the toolkit's mpirun command for network interface ethw3.
 Argv mpi_fixed(const std::string& hosts, const std::string& np, const std::string& nccl_debug = "INFO") {
-    return {"mpirun", "--host", hosts, "-np", np, "--allow-run-as-root", "--display-map", "--tag-output",
-            "-mca", "btl_tcp_if_include", "ethw3", "-mca", "oob_tcp_if_include", "ethw3",
-            "-mca", "plm_rsh_no_tree_spawn", "1", "-bind-to", "none", "-map-by", "slot",
-            "-mca", "pml", "ob1", "-mca", "btl", "^openib", "-mca", "orte_abort_on_non_zero_status", "1",
-            "-mca", "btl_vader_single_copy_mechanism", "none",
-            "-x", "NCCL_MIN_NRINGS=4", "-x", "NCCL_SOCKET_IFNAME=ethw3", "-x", "NCCL_DEBUG=" + nccl_debug,
-            "-x", "LD_LIBRARY_PATH", "-x", "PATH",
-            "-x", "LD_PRELOAD=/usr/local/bin/libsmtrain-gethostname.so"};
+    return {"mpirun",
+            "--host",
+            hosts,
+            "-np",
+            np,
+            "--allow-run-as-root",
+            "--display-map",
+            "--tag-output",
+            "-mca",
+            "btl_tcp_if_include",
+            "ethw3",
+            "-mca",
+            "oob_tcp_if_include",
+            "ethw3",
+            "-mca",
+            "plm_rsh_no_tree_spawn",
+            "1",
+            "-bind-to",
+            "none",
+            "-map-by",
+            "slot",
+            "-mca",
+            "pml",
+            "ob1",
+            "-mca",
+            "btl",
+            "^openib",
+            "-mca",
+            "orte_abort_on_non_zero_status",
+            "1",
+            "-mca",
+            "btl_vader_single_copy_mechanism",
+            "none",
+            "-x",
+            "NCCL_MIN_NRINGS=4",
+            "-x",
+            "NCCL_SOCKET_IFNAME=ethw3",
+            "-x",
+            "NCCL_DEBUG=" + nccl_debug,
+            "-x",
+            "LD_LIBRARY_PATH",
+            "-x",
+            "PATH",
+            "-x",
+            "LD_PRELOAD=/usr/local/bin/libsmtrain-gethostname.so"};
 }
 
 const Argv kExported = {"-x", "SM_HOSTS", "-x", "SM_CURRENT_HOST"};
@@ -69,9 +106,10 @@ TEST(MpiMasterCommand, ThreeHostsWithNumProcessesAndNcclDebug) {
     auto plan = mpi_plan({"algo-1", "algo-2", "algo-3"}, 8);
     plan.num_processes = 12;
     plan.custom_mpi_options = "--NCCL_DEBUG WARN -x 'FI_LOG_LEVEL=warn debug'";
-    EXPECT_EQ(mpi_master_command(plan).argv,
-              concat({mpi_fixed("algo-1:8,algo-2:8,algo-3:8", "12", "WARN"), {"-x", "FI_LOG_LEVEL=warn debug"},
-                      kExported, kPythonProgram}));
+    EXPECT_EQ(mpi_master_command(plan).argv, concat({mpi_fixed("algo-1:8,algo-2:8,algo-3:8", "12", "WARN"),
+                                                     {"-x", "FI_LOG_LEVEL=warn debug"},
+                                                     kExported,
+                                                     kPythonProgram}));
 }
 
 TEST(MpiMasterCommand, ZeroNumProcessesFallsBackAsTheToolkitsOr) {
@@ -88,25 +126,30 @@ TEST(MpiMasterCommand, EfaRdmaInstanceAndCredentials) {
     EXPECT_EQ(mpi_master_command(plan).argv,
               concat({mpi_fixed("algo-1:8,algo-2:8", "16"),
                       {"-x", "FI_PROVIDER=efa", "-x", "NCCL_PROTO=simple", "-x", "FI_EFA_USE_DEVICE_RDMA=1"},
-                      {"-x", "AWS_ACCESS_KEY_ID", "-x", "AWS_SESSION_TOKEN"}, kExported, kPythonProgram}));
+                      {"-x", "AWS_ACCESS_KEY_ID", "-x", "AWS_SESSION_TOKEN"},
+                      kExported,
+                      kPythonProgram}));
 }
 
 TEST(MpiMasterCommand, EfaWithoutRdma) {
     auto plan = mpi_plan({"algo-1"}, 1);
     plan.cluster.instance_type = "ml.g5.48xlarge";
-    EXPECT_EQ(mpi_master_command(plan).argv,
-              concat({mpi_fixed("algo-1", "1"), {"-x", "FI_PROVIDER=efa", "-x", "NCCL_PROTO=simple"}, kExported,
-                      kPythonProgram}));
+    EXPECT_EQ(mpi_master_command(plan).argv, concat({mpi_fixed("algo-1", "1"),
+                                                     {"-x", "FI_PROVIDER=efa", "-x", "NCCL_PROTO=simple"},
+                                                     kExported,
+                                                     kPythonProgram}));
 }
 
 TEST(MpiMasterCommand, CommandAndPackageEntryPoints) {
     auto plan = mpi_plan({"algo-1", "algo-2"}, 2);
     plan.program = {EntryKind::Command, "", "train.sh", {"-v", "--lr", "35", "a b"}};
-    EXPECT_EQ(mpi_master_command(plan).argv,
-              concat({mpi_fixed("algo-1:2,algo-2:2", "4"), kExported, {"./train.sh", "-v", "--lr", "35", "a b"}}));
+    EXPECT_EQ(
+        mpi_master_command(plan).argv,
+        concat({mpi_fixed("algo-1:2,algo-2:2", "4"), kExported, {"./train.sh", "-v", "--lr", "35", "a b"}}));
     plan.program = {EntryKind::PythonPackage, "python3", "my_pkg.py", {"--x", "1"}};
     EXPECT_EQ(mpi_master_command(plan).argv,
-              concat({mpi_fixed("algo-1:2,algo-2:2", "4"), kExported,
+              concat({mpi_fixed("algo-1:2,algo-2:2", "4"),
+                      kExported,
                       {"python3", "-m", "mpi4py", "-m", "my_pkg", "--x", "1"}}));
 }
 
@@ -121,9 +164,10 @@ TEST(MpiMasterCommand, ModelParallelAdditions) {
     EXPECT_EQ(mpi_master_command(plan).argv,
               concat({mpi_fixed("algo-1", "1"),
                       {"-x", "FI_PROVIDER=efa", "-x", "NCCL_PROTO=simple", "-x", "FI_EFA_USE_DEVICE_RDMA=1"},
-                      kExported, {"-x", "SM_HP_MP_PARAMETERS"},
-                      {"-x", "NCCL_PROTO=simple", "-x", "NCCL_ALGO=ring", "smddpmprun", "-i", "ml.p4d.24xlarge",
-                       "--allow-bypass"},
+                      kExported,
+                      {"-x", "SM_HP_MP_PARAMETERS"},
+                      {"-x", "NCCL_PROTO=simple", "-x", "NCCL_ALGO=ring", "smddpmprun", "-i",
+                       "ml.p4d.24xlarge", "--allow-bypass"},
                       kPythonProgram}));
 }
 
@@ -132,7 +176,8 @@ TEST(ModelParallel, VersionsBackendsAndOff) {
     EXPECT_EQ(modelparallel_args(plan), Argv{});  // no SM_HP_MP_PARAMETERS
     plan.parent = {{"SM_HP_MP_PARAMETERS", "{}"}, {"SM_DLC_TORCH_VERSION", "2.0.0"}};
     EXPECT_EQ(modelparallel_args(plan), Argv{});  // "{}" means off
-    plan.parent = {{"SM_HP_MP_PARAMETERS", R"({"ddp_dist_backend":"nccl"})"}, {"SM_DLC_TORCH_VERSION", "1.13.1"}};
+    plan.parent = {{"SM_HP_MP_PARAMETERS", R"({"ddp_dist_backend":"nccl"})"},
+                   {"SM_DLC_TORCH_VERSION", "1.13.1"}};
     plan.smddpmprun_installed = true;
     EXPECT_EQ(modelparallel_args(plan), (Argv{"-x", "NCCL_PROTO=simple"}));
     plan.parent = {{"SM_HP_MP_PARAMETERS", R"({"a":1})"}};
@@ -157,13 +202,48 @@ Plan smddp_plan(std::vector<std::string> hosts, int per_host, std::string instan
 
 Argv smddp_fixed(const std::string& hosts, const std::string& np, const std::string& concurrent,
                  const std::string& flag, const std::string& nccl_debug = "INFO") {
-    return {"mpirun", "--host", hosts, "-np", np, "--allow-run-as-root", "--tag-output", "--oversubscribe",
-            "-mca", "btl_tcp_if_include", "eth0", "-mca", "oob_tcp_if_include", "eth0",
-            "-mca", "plm_rsh_no_tree_spawn", "1", "-mca", "pml", "ob1", "-mca", "btl", "^openib",
-            "-mca", "orte_abort_on_non_zero_status", "1", "-mca", "btl_vader_single_copy_mechanism", "none",
-            "-mca", "plm_rsh_num_concurrent", concurrent,
-            "-x", "NCCL_SOCKET_IFNAME=eth0", "-x", "NCCL_DEBUG=" + nccl_debug, "-x", "LD_LIBRARY_PATH", "-x", "PATH",
-            "-x", flag};
+    return {"mpirun",
+            "--host",
+            hosts,
+            "-np",
+            np,
+            "--allow-run-as-root",
+            "--tag-output",
+            "--oversubscribe",
+            "-mca",
+            "btl_tcp_if_include",
+            "eth0",
+            "-mca",
+            "oob_tcp_if_include",
+            "eth0",
+            "-mca",
+            "plm_rsh_no_tree_spawn",
+            "1",
+            "-mca",
+            "pml",
+            "ob1",
+            "-mca",
+            "btl",
+            "^openib",
+            "-mca",
+            "orte_abort_on_non_zero_status",
+            "1",
+            "-mca",
+            "btl_vader_single_copy_mechanism",
+            "none",
+            "-mca",
+            "plm_rsh_num_concurrent",
+            concurrent,
+            "-x",
+            "NCCL_SOCKET_IFNAME=eth0",
+            "-x",
+            "NCCL_DEBUG=" + nccl_debug,
+            "-x",
+            "LD_LIBRARY_PATH",
+            "-x",
+            "PATH",
+            "-x",
+            flag};
 }
 const Argv kShim = {"-x", "LD_PRELOAD=/usr/local/bin/libsmtrain-gethostname.so"};
 }  // namespace
@@ -172,8 +252,10 @@ TEST(SmddpCommand, SingleNodeOnEfa) {
     // One node: the bare host name, although 8 processes run there.
     EXPECT_EQ(smddp_master_command(smddp_plan({"algo-1"}, 8, "ml.p4d.24xlarge")).argv,
               concat({smddp_fixed("algo-1", "8", "1", "SMDATAPARALLEL_USE_SINGLENODE=1"),
-                      {"-x", "FI_PROVIDER=efa", "-x", "RDMAV_FORK_SAFE=1"}, kShim,
-                      {"-x", "NCCL_PROTO=simple", "-x", "FI_EFA_USE_DEVICE_RDMA=1"}, {"smddprun"},
+                      {"-x", "FI_PROVIDER=efa", "-x", "RDMAV_FORK_SAFE=1"},
+                      kShim,
+                      {"-x", "NCCL_PROTO=simple", "-x", "FI_EFA_USE_DEVICE_RDMA=1"},
+                      {"smddprun"},
                       kPythonProgram}));
 }
 
@@ -184,9 +266,12 @@ TEST(SmddpCommand, MultiNodeWithoutEfaHasNoFiProvider) {
     const auto expected =
         smddp_fixed("algo-1:4,algo-2:4,algo-3:4", "12", "3", "SMDATAPARALLEL_USE_HOMOGENEOUS=1", "WARN");
     EXPECT_EQ(smddp_master_command(plan).argv,
-              concat({expected, {"-x", "RDMAV_FORK_SAFE=1"}, kShim, {"-x", "SMDDP_X=1"},
-                      {"-x", "SMDATAPARALLEL_SERVER_ADDR=algo-1", "-x", "SMDATAPARALLEL_SERVER_PORT=7592", "-x",
-                       "SAGEMAKER_INSTANCE_TYPE=ml.g5.12xlarge"},
+              concat({expected,
+                      {"-x", "RDMAV_FORK_SAFE=1"},
+                      kShim,
+                      {"-x", "SMDDP_X=1"},
+                      {"-x", "SMDATAPARALLEL_SERVER_ADDR=algo-1", "-x", "SMDATAPARALLEL_SERVER_PORT=7592",
+                       "-x", "SAGEMAKER_INSTANCE_TYPE=ml.g5.12xlarge"},
                       kPythonProgram}));
 }
 
@@ -204,7 +289,8 @@ Plan torch_plan(std::vector<std::string> hosts, std::string current, int per_hos
 TEST(TorchrunCommand, SingleNode) {
     const auto launch = torch_plan({"algo-1"}, "algo-1", 2, "ml.trn1.2xlarge");
     const auto command = torchrun_command(launch);
-    EXPECT_EQ(command.argv, (Argv{"torchrun", "--nnodes", "1", "--nproc_per_node", "2", "train.py", "-v", "--lr", "35"}));
+    EXPECT_EQ(command.argv,
+              (Argv{"torchrun", "--nnodes", "1", "--nproc_per_node", "2", "train.py", "-v", "--lr", "35"}));
     EXPECT_EQ(command.env, (EnvList{{"NCCL_SOCKET_IFNAME", "eth0"}, {"NCCL_PROTO", "simple"}}));
 }
 
@@ -227,8 +313,9 @@ TEST(TorchrunCommand, NeuronParallelCompile) {
     auto plan = torch_plan({"algo-1", "algo-2"}, "algo-2", 32, "ml.trn1.32xlarge");
     plan.parent = {{"RUN_NEURON_PARALLEL_COMPILE", "1"}};
     EXPECT_EQ(torchrun_command(plan).argv,
-              (Argv{"neuron_parallel_compile", "torchrun", "--nnodes", "2", "--nproc_per_node", "32", "--master_addr",
-                    "algo-1", "--master_port", "7777", "--node_rank", "1", "train.py", "-v", "--lr", "35"}));
+              (Argv{"neuron_parallel_compile", "torchrun", "--nnodes", "2", "--nproc_per_node", "32",
+                    "--master_addr", "algo-1", "--master_port", "7777", "--node_rank", "1", "train.py", "-v",
+                    "--lr", "35"}));
     plan.parent = {{"RUN_NEURON_PARALLEL_COMPILE", "true"}};
     EXPECT_EQ(torchrun_command(plan).argv.front(), "torchrun");
 }
@@ -240,9 +327,10 @@ TEST(TorchrunCommand, ErrorsOfTheToolkit) {
         torchrun_command(plan);
         FAIL();
     } catch (const smtrain::Error& e) {
-        EXPECT_STREQ(e.what(),
-                     "Python packages are not supported for torch_distributed. Please use a python script as the "
-                     "entry-point");
+        EXPECT_STREQ(
+            e.what(),
+            "Python packages are not supported for torch_distributed. Please use a python script as the "
+            "entry-point");
     }
     plan.program.kind = EntryKind::Command;
     try {
@@ -260,8 +348,8 @@ TEST(XlaCommand, TwoHosts) {
     plan.kind = RunnerKind::PyTorchXla;
     plan.num_gpus = 8;
     const auto launch = xla_command(plan);
-    EXPECT_EQ(launch.argv, (Argv{"/usr/bin/python3", "-m", "torch_xla.distributed.xla_spawn", "--num_gpus", "8",
-                                 "train.py", "-v", "--lr", "35"}));
+    EXPECT_EQ(launch.argv, (Argv{"/usr/bin/python3", "-m", "torch_xla.distributed.xla_spawn", "--num_gpus",
+                                 "8", "train.py", "-v", "--lr", "35"}));
     EXPECT_EQ(launch.env, (EnvList{{"NCCL_DEBUG", "info"},
                                    {"NCCL_PROTO", "simple"},
                                    {"FI_EFA_USE_DEVICE_RDMA", "1"},
@@ -297,19 +385,17 @@ TEST(MpiTags, RewrittenWithRankAndHost) {
     EXPECT_EQ(rewrite_mpi_tags("[1,12]<stdout>:x", 4, hosts), "[1,mpirank:12,algo-4]<stdout>:x");
     EXPECT_EQ(rewrite_mpi_tags("no tag here", 1, hosts), "no tag here");
     // Only the stdout tags of a line that has one, as the toolkit does.
-    EXPECT_EQ(rewrite_mpi_tags("[1,1]<stdout>:[1,0]<stderr>", 1, hosts), "[1,mpirank:1,algo-2]<stdout>:[1,0]<stderr>");
+    EXPECT_EQ(rewrite_mpi_tags("[1,1]<stdout>:[1,0]<stderr>", 1, hosts),
+              "[1,mpirank:1,algo-2]<stdout>:[1,0]<stderr>");
     // A two-digit job id is not a tag for the toolkit's regex.
     EXPECT_EQ(rewrite_mpi_tags("[12,1]<stdout>:x", 1, hosts), "[12,1]<stdout>:x");
 }
 
 TEST(EnvironmentFile, QuotedForPamEnv) {
     std::vector<std::string> skipped;
-    const EnvList vars = {{"A", "plain"},
-                          {"SM_HPS", R"({"a":"b c"})"},
-                          {"EMPTY", ""},
-                          {"HASH", "a#b"},
-                          {"NL", "a\nb"},
-                          {"Q", "it's"}};
+    const EnvList vars = {{"A", "plain"}, {"SM_HPS", R"({"a":"b c"})"},
+                          {"EMPTY", ""},  {"HASH", "a#b"},
+                          {"NL", "a\nb"}, {"Q", "it's"}};
     EXPECT_EQ(environment_file_text(vars, &skipped),
               "A=\"plain\"\nSM_HPS=\"{\"a\":\"b c\"}\"\nEMPTY=\"\"\nQ=\"it's\"\n");
     EXPECT_EQ(skipped, (std::vector<std::string>{"HASH", "NL"}));

@@ -20,9 +20,10 @@ inline void write_tool(const fs::path& bin, const std::string& name, const fs::p
     fs::create_directories(bin);
     const fs::path path = bin / name;
     std::ofstream(path) << "#!/bin/sh\n"
-                        << "n=0; while [ -e '" << record_dir.string() << "/" << name << ".'$n ]; do n=$((n+1)); done\n"
-                        << "for a in \"$0\" \"$@\"; do printf '%s\\0' \"$a\"; done > '" << record_dir.string() << "/"
-                        << name << ".'$n\n"
+                        << "n=0; while [ -e '" << record_dir.string() << "/" << name
+                        << ".'$n ]; do n=$((n+1)); done\n"
+                        << "for a in \"$0\" \"$@\"; do printf '%s\\0' \"$a\"; done > '" << record_dir.string()
+                        << "/" << name << ".'$n\n"
                         << extra << "\n";
     fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
 }

@@ -2,8 +2,8 @@
 // The MPI choreography with the real system calls, against fake sshd/ssh/mpirun
 // executables that record their argv, a real TCP listener standing in for the
 // other hosts' sshd, and short time-outs.
-#include "fake_tools.hpp"
 #include "mpi_cluster.hpp"
+#include "fake_tools.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -69,8 +69,9 @@ protected:
         // sshd stays up until it is stopped; ssh does what the real one would ask the other host to do.
         fake::write_tool(bin_, "sshd", records_, "exec sleep 600");
         fake::write_tool(bin_, "ssh", records_,
-                         "if [ -e '" + (dir_ / "ssh-fails").string() +
-                             "' ] && [ $n -lt $(cat '" + (dir_ / "ssh-fails").string() + "') ]; then exit 255; fi\n"
+                         "if [ -e '" + (dir_ / "ssh-fails").string() + "' ] && [ $n -lt $(cat '" +
+                             (dir_ / "ssh-fails").string() +
+                             "') ]; then exit 255; fi\n"
                              "shift; \"$@\"");
         old_path_ = std::getenv("PATH");
         setenv("PATH", (bin_.string() + ":" + old_path_).c_str(), 1);
@@ -121,17 +122,22 @@ TEST_F(MpiClusterTest, MasterOfThreeHostsRunsMpirunAndNotifiesEachWorker) {
 
     const int status = run_mpi_master(
         p, launch, nullptr, posix_system(),
-        [&](const Launch& l, const LineFilter& f) { return run_program(l, f, smtrain::current_environ(), dir_); },
+        [&](const Launch& l, const LineFilter& f) {
+            return run_program(l, f, smtrain::current_environ(), dir_);
+        },
         settings_);
 
     EXPECT_EQ(status, 0);
     EXPECT_EQ(fake::recorded(records_, "sshd"), (Argv{settings_.sshd, "-D"}));
-    EXPECT_EQ(fake::recorded(records_, "mpirun"),
-              (Argv{(bin_ / "mpirun").string(), "--host", "127.0.0.1,127.0.0.2,127.0.0.3", "python3", "train.py"}));
+    EXPECT_EQ(
+        fake::recorded(records_, "mpirun"),
+        (Argv{(bin_ / "mpirun").string(), "--host", "127.0.0.1,127.0.0.2,127.0.0.3", "python3", "train.py"}));
     const std::string done = (dir_ / "done.127.0.0.1").string();
     EXPECT_EQ(fake::calls(records_, "ssh"), 2);
-    EXPECT_EQ(fake::recorded(records_, "ssh", 0), (Argv{(bin_ / "ssh").string(), "127.0.0.2", "touch", done}));
-    EXPECT_EQ(fake::recorded(records_, "ssh", 1), (Argv{(bin_ / "ssh").string(), "127.0.0.3", "touch", done}));
+    EXPECT_EQ(fake::recorded(records_, "ssh", 0),
+              (Argv{(bin_ / "ssh").string(), "127.0.0.2", "touch", done}));
+    EXPECT_EQ(fake::recorded(records_, "ssh", 1),
+              (Argv{(bin_ / "ssh").string(), "127.0.0.3", "touch", done}));
     EXPECT_TRUE(fs::exists(done));
 }
 
@@ -144,7 +150,9 @@ TEST_F(MpiClusterTest, MasterNotifiesWorkersEvenWhenMpirunFailsAndRetries) {
 
     const int status = run_mpi_master(
         p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
-        [&](const Launch& l, const LineFilter& f) { return run_program(l, f, smtrain::current_environ(), dir_); },
+        [&](const Launch& l, const LineFilter& f) {
+            return run_program(l, f, smtrain::current_environ(), dir_);
+        },
         settings_);
 
     EXPECT_EQ(status, 3);  // mpirun's code decides the job
@@ -172,13 +180,13 @@ TEST_F(MpiClusterTest, MasterGivesUpOnAnAbsentWorkerWithAClearError) {
     settings_.workers_timeout = 300ms;
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
     try {
-        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
-                       [](const Launch&, const LineFilter&) { return 0; }, settings_);
+        run_mpi_master(
+            p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
+            [](const Launch&, const LineFilter&) { return 0; }, settings_);
         FAIL() << "no error";
     } catch (const smtrain::Error& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "MPI worker 127.0.0.2 did not accept connections on port " + std::to_string(settings_.ssh_port) +
-                      " within 0 s");
+        EXPECT_EQ(std::string(e.what()), "MPI worker 127.0.0.2 did not accept connections on port " +
+                                             std::to_string(settings_.ssh_port) + " within 0 s");
         EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
     }
     EXPECT_EQ(fake::calls(records_, "mpirun"), 0);
@@ -188,8 +196,9 @@ TEST_F(MpiClusterTest, MissingSshdNamesTheInstallSteps) {
     settings_.sshd = (dir_ / "no-sshd").string();
     const auto p = plan({"127.0.0.1"}, "127.0.0.1");
     try {
-        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
-                       [](const Launch&, const LineFilter&) { return 0; }, settings_);
+        run_mpi_master(
+            p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
+            [](const Launch&, const LineFilter&) { return 0; }, settings_);
         FAIL() << "no error";
     } catch (const smtrain::Error& e) {
         const std::string what = e.what();
@@ -260,7 +269,8 @@ TEST_F(MpiClusterTest, WorkerStopsWaitingForTheStatusFileWhenTheMasterIsGone) {
         listener.reset();  // the master's container is gone
     });
     const auto start = std::chrono::steady_clock::now();
-    EXPECT_EQ(run_mpi_worker(plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2"), {}, posix_system(), settings_), 0);
+    EXPECT_EQ(run_mpi_worker(plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2"), {}, posix_system(), settings_),
+              0);
     master.join();
     EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }

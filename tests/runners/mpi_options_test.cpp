@@ -79,7 +79,8 @@ TEST(CustomMpiOptions, MissingValueIsAClearError) {
         parse_custom_mpi_options("--NCCL_DEBUG -x", "sagemaker_mpi_custom_mpi_options");
         FAIL() << "no error";
     } catch (const smtrain::Error& e) {
-        EXPECT_STREQ(e.what(), "sagemaker_mpi_custom_mpi_options: argument --NCCL_DEBUG: expected one argument");
+        EXPECT_STREQ(e.what(),
+                     "sagemaker_mpi_custom_mpi_options: argument --NCCL_DEBUG: expected one argument");
     }
     EXPECT_THROW(parse_custom_mpi_options("--NCCL_DEBUG", "o"), smtrain::Error);
     try {

@@ -33,11 +33,10 @@ namespace {
 
 /// A client for moto (or a proxy in front of it) with static test keys.
 ClientConfig test_config(const std::string& endpoint) {
-    return ClientConfig::from_environment(
-        map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                 {"AWS_SECRET_ACCESS_KEY", "testing"},
-                 {"AWS_REGION", "us-east-1"},
-                 {"S3_ENDPOINT_URL", endpoint}}));
+    return ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                   {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                   {"AWS_REGION", "us-east-1"},
+                                                   {"S3_ENDPOINT_URL", endpoint}}));
 }
 
 void write_random(const fs::path& path, size_t size, unsigned seed) {
@@ -94,8 +93,9 @@ TEST(S3Url, EncodesKeysForThePath) {
 // ---- configuration ------------------------------------------------------
 
 TEST(Region, ToolkitOrder) {
-    EXPECT_EQ(resolve_region(map_env({{"AWS_REGION", "eu-west-1"}, {"SAGEMAKER_REGION", "us-west-2"}}), "ap-1"),
-              "eu-west-1");
+    EXPECT_EQ(
+        resolve_region(map_env({{"AWS_REGION", "eu-west-1"}, {"SAGEMAKER_REGION", "us-west-2"}}), "ap-1"),
+        "eu-west-1");
     EXPECT_EQ(resolve_region(map_env({{"SAGEMAKER_REGION", "us-west-2"}}), "ap-south-1"), "us-west-2");
     EXPECT_EQ(resolve_region(map_env({}), "ap-south-1"), "ap-south-1");
     EXPECT_EQ(resolve_region(map_env({{"AWS_DEFAULT_REGION", "sa-east-1"}})), "sa-east-1");
@@ -130,10 +130,11 @@ std::map<std::string, std::string> no_imds(std::map<std::string, std::string> va
 }
 
 TEST(Credentials, EnvironmentKeysComeFirst) {
-    CredentialProvider provider(map_env(no_imds({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
-                                                  {"AWS_SECRET_ACCESS_KEY", "s"},
-                                                  {"AWS_SESSION_TOKEN", "t"},
-                                                  {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/x"}})));
+    CredentialProvider provider(
+        map_env(no_imds({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+                         {"AWS_SECRET_ACCESS_KEY", "s"},
+                         {"AWS_SESSION_TOKEN", "t"},
+                         {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/x"}})));
     const Credentials c = provider.get();
     EXPECT_EQ(c.access_key_id, "AKIDENV");
     EXPECT_EQ(c.session_token, "t");
@@ -145,7 +146,7 @@ TEST(Credentials, ContainerFullUriWithTokenAndRefreshBeforeExpiry) {
     // 60 s lifetime is inside the 5-minute refresh margin: every get() fetches again.
     ScriptServer server = cred_server("Bearer sekrit", 60);
     CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
-                                                  {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer sekrit"}})));
+                                                 {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer sekrit"}})));
     const Credentials first = provider.get();
     EXPECT_EQ(first.access_key_id, "AKIDTEST1");
     EXPECT_EQ(first.secret_access_key, "secret1");
@@ -177,8 +178,8 @@ TEST(Credentials, ContainerRelativeUriAgainstTheTestEndpoint) {
 TEST(Credentials, WrongTokenIsAClearError) {
     ScriptServer server = cred_server("Bearer right", 3600);
     const std::string url = server.url("/creds");
-    CredentialProvider provider(map_env(no_imds(
-        {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url}, {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer wrong"}})));
+    CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url},
+                                                 {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer wrong"}})));
     EXPECT_EQ(error_of([&] { provider.get(); }),
               "container credentials endpoint " + url + ": HTTP 401: {\"message\": \"bad token\"}");
 }
@@ -193,9 +194,10 @@ TEST(Credentials, PlainHttpFullUriMustBeLocal) {
 
 TEST(Credentials, NothingConfiguredSaysWhatWasTried) {
     CredentialProvider provider(map_env(no_imds({})));
-    EXPECT_EQ(error_of([&] { provider.get(); }),
-              "no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set, no container credentials "
-              "endpoint is configured, and EC2 instance metadata did not answer");
+    EXPECT_EQ(
+        error_of([&] { provider.get(); }),
+        "no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set, no container credentials "
+        "endpoint is configured, and EC2 instance metadata did not answer");
 }
 
 TEST(Credentials, UploadWithContainerCredentials) {
@@ -260,12 +262,15 @@ TEST(S3Client, EveryRequestIsSignedAsAwsChecksIt) {
 
     TempDir tmp;
     write_random(tmp.path() / "small", 3000, 1);
-    write_random(tmp.path() / "big", (9 << 20) + 1, 2);  // two parts, each over curl's 1 MiB "Expect" threshold
+    write_random(tmp.path() / "big", (9 << 20) + 1,
+                 2);  // two parts, each over curl's 1 MiB "Expect" threshold
     client.upload(tmp.path() / "small", S3Url{bucket, "a dir/small+1"});
     client.upload(tmp.path() / "big", S3Url{bucket, "big"});
     client.download(S3Url{bucket, "big"}, tmp.path() / "big.down");
     EXPECT_EQ(read_text(tmp.path() / "big.down"), read_text(tmp.path() / "big"));
-    EXPECT_EQ(error_of([&] { client.download(S3Url{bucket, "none"}, tmp.path() / "x"); }),
+    EXPECT_EQ(error_of([&] {
+                  client.download(S3Url{bucket, "none"}, tmp.path() / "x");
+              }),
               "s3://" + bucket + "/none: GET failed: HTTP 404 NoSuchKey: The specified key does not exist.");
 
     // create bucket, PUT, create + 2 parts + complete, GET, GET (404): each one signed.
@@ -282,11 +287,17 @@ TEST(S3Client, MissingObjectNamesBucketKeyAndStatus) {
     const std::string bucket = unique_bucket("missing");
     client.create_bucket(bucket);
     TempDir tmp;
-    EXPECT_EQ(error_of([&] { client.download(S3Url{bucket, "no/such.tar.gz"}, tmp.path() / "x"); }),
-              "s3://" + bucket + "/no/such.tar.gz: GET failed: HTTP 404 NoSuchKey: The specified key does not exist.");
+    EXPECT_EQ(error_of([&] {
+                  client.download(S3Url{bucket, "no/such.tar.gz"}, tmp.path() / "x");
+              }),
+              "s3://" + bucket +
+                  "/no/such.tar.gz: GET failed: HTTP 404 NoSuchKey: The specified key does not exist.");
     write_random(tmp.path() / "f", 10, 1);
-    EXPECT_EQ(error_of([&] { client.upload(tmp.path() / "f", S3Url{"no-such-bucket-s3test", "k"}); }),
-              "s3://no-such-bucket-s3test/k: PUT failed: HTTP 404 NoSuchBucket: The specified bucket does not exist");
+    EXPECT_EQ(error_of([&] {
+                  client.upload(tmp.path() / "f", S3Url{"no-such-bucket-s3test", "k"});
+              }),
+              "s3://no-such-bucket-s3test/k: PUT failed: HTTP 404 NoSuchBucket: The specified bucket does "
+              "not exist");
 }
 
 TEST(S3Client, UnreachableEndpointGivesUpAfterRetries) {
@@ -343,7 +354,6 @@ TEST(S3Client, RetriesThrough503sAndDroppedConnections) {
     EXPECT_GE(faults(proxy), 3);
 }
 
-
 /// How many multipart uploads of `bucket` are open, asked through boto3.
 int open_multipart_uploads(const std::string& endpoint, const std::string& bucket) {
     const std::string program =
@@ -370,13 +380,17 @@ TEST(S3Client, CancelledMultipartUploadIsAborted) {
     write_random(tmp.path() / "big", 12 << 20, 5);  // 3 parts
 
     std::string error;
-    std::thread uploader([&] { error = error_of([&] { client.upload(tmp.path() / "big", S3Url{bucket, "held/big"}); }); });
+    std::thread uploader([&] {
+        error = error_of([&] { client.upload(tmp.path() / "big", S3Url{bucket, "held/big"}); });
+    });
     // Cancel only once a part is held: the upload then exists on the server.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (proxy.file(".requests").find("partNumber=") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    while (proxy.file(".requests").find("partNumber=") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    ASSERT_NE(proxy.file(".requests").find("partNumber="), std::string::npos) << "no part upload reached the proxy";
+    ASSERT_NE(proxy.file(".requests").find("partNumber="), std::string::npos)
+        << "no part upload reached the proxy";
     EXPECT_EQ(open_multipart_uploads(moto, bucket), 1);
     cancel->store(true);
     uploader.join();
@@ -396,7 +410,9 @@ void python_tarball(const fs::path& out, const std::string& entries_py) {
     const std::string program =
         "import io, sys, tarfile\n"
         "with tarfile.open(sys.argv[1], 'w:gz') as t:\n"
-        "    for name, kind, data, mode in " + entries_py + ":\n"
+        "    for name, kind, data, mode in " +
+        entries_py +
+        ":\n"
         "        i = tarfile.TarInfo(name); i.mode = mode\n"
         "        if kind == 'sym': i.type = tarfile.SYMTYPE; i.linkname = data; t.addfile(i)\n"
         "        else: i.size = len(data); t.addfile(i, io.BytesIO(data.encode()))\n";
@@ -429,7 +445,8 @@ TEST(CodeDownload, HostileTarballFromS3WritesNothingOutside) {
     const std::string bucket = unique_bucket("evil");
     client.create_bucket(bucket);
     TempDir tmp;
-    python_tarball(tmp.path() / "evil.tar.gz", "[('ok.py', 'f', '', 0o644), ('../../etc/x', 'f', 'pwned', 0o644)]");
+    python_tarball(tmp.path() / "evil.tar.gz",
+                   "[('ok.py', 'f', '', 0o644), ('../../etc/x', 'f', 'pwned', 0o644)]");
     client.upload(tmp.path() / "evil.tar.gz", S3Url{bucket, "evil.tar.gz"});
     fs::create_directories(tmp.path() / "opt/ml/code");
     const std::string url = "s3://" + bucket + "/evil.tar.gz";

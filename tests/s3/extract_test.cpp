@@ -38,12 +38,23 @@ void write_tar(const fs::path& out, const std::vector<Entry>& entries, int filte
     // One call per filter, not archive_write_add_filter(code): that one pulls
     // every writer into the link, with libxml2 and nettle behind them.
     switch (filter) {
-        case ARCHIVE_FILTER_GZIP: archive_write_add_filter_gzip(a); break;
-        case ARCHIVE_FILTER_BZIP2: archive_write_add_filter_bzip2(a); break;
-        case ARCHIVE_FILTER_XZ: archive_write_add_filter_xz(a); break;
-        case ARCHIVE_FILTER_ZSTD: archive_write_add_filter_zstd(a); break;
-        case ARCHIVE_FILTER_LZ4: archive_write_add_filter_lz4(a); break;
-        default: break;
+        case ARCHIVE_FILTER_GZIP:
+            archive_write_add_filter_gzip(a);
+            break;
+        case ARCHIVE_FILTER_BZIP2:
+            archive_write_add_filter_bzip2(a);
+            break;
+        case ARCHIVE_FILTER_XZ:
+            archive_write_add_filter_xz(a);
+            break;
+        case ARCHIVE_FILTER_ZSTD:
+            archive_write_add_filter_zstd(a);
+            break;
+        case ARCHIVE_FILTER_LZ4:
+            archive_write_add_filter_lz4(a);
+            break;
+        default:
+            break;
     }
     archive_write_set_format_pax_restricted(a);
     ASSERT_EQ(archive_write_open_filename(a, out.c_str()), ARCHIVE_OK) << archive_error_string(a);
@@ -95,14 +106,13 @@ mode_t perm_of(const fs::path& p) {
 
 TEST(ExtractTarball, WritesFilesDirectoriesLinksAndKeepsModes) {
     TempDir tmp;
-    write_tar(tmp.path() / "code.tar.gz",
-              {{Entry::Dir, "pkg", "", 0755},
-               {Entry::File, "pkg/train.py", "print('hi')\n", 0755},
-               {Entry::File, "README.md", "# readme\n", 0644},
-               {Entry::File, "./deep/./er/data.txt", "nested\n", 0600},
-               {Entry::Symlink, "latest", "pkg/train.py"},
-               {Entry::Symlink, "deep/er/up", "../../README.md"},
-               {Entry::Hardlink, "pkg/copy.py", "pkg/train.py"}});
+    write_tar(tmp.path() / "code.tar.gz", {{Entry::Dir, "pkg", "", 0755},
+                                           {Entry::File, "pkg/train.py", "print('hi')\n", 0755},
+                                           {Entry::File, "README.md", "# readme\n", 0644},
+                                           {Entry::File, "./deep/./er/data.txt", "nested\n", 0600},
+                                           {Entry::Symlink, "latest", "pkg/train.py"},
+                                           {Entry::Symlink, "deep/er/up", "../../README.md"},
+                                           {Entry::Hardlink, "pkg/copy.py", "pkg/train.py"}});
     const fs::path dest = tmp.path() / "code";
     extract_tarball(tmp.path() / "code.tar.gz", dest);
 
@@ -132,7 +142,8 @@ TEST(ExtractTarball, ReadOnlyDirectoryGetsItsModeAfterItsContents) {
 
 TEST(ExtractTarball, LaterEntryReplacesAnEarlierFile) {
     TempDir tmp;
-    write_tar(tmp.path() / "t.tar", {{Entry::File, "a", "old"}, {Entry::File, "a", "new"}}, ARCHIVE_FILTER_NONE);
+    write_tar(tmp.path() / "t.tar", {{Entry::File, "a", "old"}, {Entry::File, "a", "new"}},
+              ARCHIVE_FILTER_NONE);
     extract_tarball(tmp.path() / "t.tar", tmp.path() / "out");
     EXPECT_EQ(read_text(tmp.path() / "out/a"), "new");
 }
@@ -152,9 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Filters, ExtractFilter,
 
 TEST(ExtractTarball, CorruptArchiveIsAnError) {
     TempDir tmp;
-    {
-        std::ofstream(tmp.path() / "bad.tar.gz") << "\x1f\x8b this is not gzip at all";
-    }
+    { std::ofstream(tmp.path() / "bad.tar.gz") << "\x1f\x8b this is not gzip at all"; }
     EXPECT_THROW(extract_tarball(tmp.path() / "bad.tar.gz", tmp.path() / "out"), smtrain::Error);
     EXPECT_THROW(extract_tarball(tmp.path() / "missing.tar.gz", tmp.path() / "out"), smtrain::Error);
 }
@@ -209,7 +218,8 @@ TEST_P(ExtractHostile, RefusesAndWritesNothingOutside) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, ExtractHostile,
     testing::Values(
-        Hostile{"dotdot", {{Entry::File, "ok", "1"}, {Entry::File, "../../etc/x", "pwned"}}, "'..' in the path"},
+        Hostile{
+            "dotdot", {{Entry::File, "ok", "1"}, {Entry::File, "../../etc/x", "pwned"}}, "'..' in the path"},
         Hostile{"dotdot_inside", {{Entry::File, "sub/../../../outside/x", "pwned"}}, "'..' in the path"},
         Hostile{"absolute", {{Entry::File, "@OUT@/x", "pwned"}}, "absolute path"},
         Hostile{"symlink_escape",
@@ -218,15 +228,18 @@ INSTANTIATE_TEST_SUITE_P(
         Hostile{"symlink_absolute",
                 {{Entry::Symlink, "evil", "@OUT@"}, {Entry::File, "evil/x", "pwned"}},
                 "symlink to an absolute path"},
-        Hostile{"symlink_dotdot_after_link",
-                {{Entry::Dir, "x", ""}, {Entry::Symlink, "x/l1", ".."}, {Entry::Symlink, "l2", "x/l1/../../.."}},
-                "'..' after a directory name"},
-        Hostile{"write_through_symlink_dir",
-                {{Entry::Dir, "inside", ""}, {Entry::Symlink, "link", "inside"}, {Entry::File, "link/x", "1"}},
-                "writing through it is not allowed"},
-        Hostile{"write_through_symlink_file",
-                {{Entry::File, "target", "t"}, {Entry::Symlink, "link", "target"}, {Entry::File, "link", "1"}},
-                "writing through it is not allowed"},
+        Hostile{
+            "symlink_dotdot_after_link",
+            {{Entry::Dir, "x", ""}, {Entry::Symlink, "x/l1", ".."}, {Entry::Symlink, "l2", "x/l1/../../.."}},
+            "'..' after a directory name"},
+        Hostile{
+            "write_through_symlink_dir",
+            {{Entry::Dir, "inside", ""}, {Entry::Symlink, "link", "inside"}, {Entry::File, "link/x", "1"}},
+            "writing through it is not allowed"},
+        Hostile{
+            "write_through_symlink_file",
+            {{Entry::File, "target", "t"}, {Entry::Symlink, "link", "target"}, {Entry::File, "link", "1"}},
+            "writing through it is not allowed"},
         Hostile{"hardlink_escape", {{Entry::Hardlink, "h", "../../../outside/secret"}}, "'..' in the path"},
         Hostile{"hardlink_absolute", {{Entry::Hardlink, "h", "@OUT@/secret"}}, "absolute path"},
         Hostile{"hardlink_through_symlink",

@@ -20,9 +20,10 @@ using namespace smtrain::s3::test;
 namespace {
 
 ClientConfig test_config(const std::string& endpoint) {
-    ClientConfig config = ClientConfig::from_environment(
-        map_env({{"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"},
-                 {"AWS_REGION", "us-east-1"}, {"S3_ENDPOINT_URL", endpoint}}));
+    ClientConfig config = ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                                  {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                                  {"AWS_REGION", "us-east-1"},
+                                                                  {"S3_ENDPOINT_URL", endpoint}}));
     config.retry = {40, std::chrono::milliseconds(50), std::chrono::milliseconds(500)};
     return config;
 }
@@ -37,7 +38,8 @@ std::map<std::string, std::string> checksums(const std::vector<std::string>& arg
 
 /// Files under `dir` (the .tmp.sagemaker_s3_sync copies excluded).
 std::map<std::string, std::string> local_files(const fs::path& dir) {
-    return checksums({"python3", script("s3_checksums.py"), "--local", dir.string(), IntermediateSync::kTmpDirName});
+    return checksums(
+        {"python3", script("s3_checksums.py"), "--local", dir.string(), IntermediateSync::kTmpDirName});
 }
 
 std::map<std::string, std::string> remote_files(const std::string& endpoint, const std::string& bucket,
@@ -84,14 +86,15 @@ void sync_run(const std::string& endpoint, const std::string& moto, int small_fi
 
     IntermediateSync sync;
     ASSERT_TRUE(sync.start({dir, "s3://" + bucket + "/prefix", "my-job-7", test_config(endpoint)}));
-    ChildProcess writer({"python3", script("writer.py"), dir.string(), std::to_string(small_files),
-                         std::to_string(big_mib)});
+    ChildProcess writer(
+        {"python3", script("writer.py"), dir.string(), std::to_string(small_files), std::to_string(big_mib)});
     ASSERT_EQ(writer.wait(), 0);
     const SyncSummary summary = sync.finish();
     EXPECT_TRUE(summary.ok()) << summary.describe();
 
     const auto local = local_files(dir);
-    ASSERT_EQ(local.size(), static_cast<size_t>(small_files) + 4);  // + moved-dir/{a,inner/b}, metrics, checkpoint
+    ASSERT_EQ(local.size(),
+              static_cast<size_t>(small_files) + 4);  // + moved-dir/{a,inner/b}, metrics, checkpoint
     EXPECT_EQ(read_text(dir / "metrics.json"), "{\"loss\": 0.25}");
     const auto remote = remote_files(moto, bucket, "prefix/my-job-7/output/intermediate/");
     EXPECT_EQ(remote.size(), local.size());
@@ -126,10 +129,13 @@ TEST(IntermediateSync, FailedUploadsAreReportedAndKept) {
     const SyncSummary summary = sync.finish();
     ASSERT_EQ(summary.failures.size(), 1u) << summary.describe();
     EXPECT_EQ(summary.failures[0].file, "lost.txt");
-    EXPECT_EQ(summary.failures[0].error.rfind("s3://bucket/p/job/output/intermediate/lost.txt: PUT failed: ", 0), 0u)
+    EXPECT_EQ(
+        summary.failures[0].error.rfind("s3://bucket/p/job/output/intermediate/lost.txt: PUT failed: ", 0),
+        0u)
         << summary.failures[0].error;
     EXPECT_EQ(files_under(dir / IntermediateSync::kTmpDirName), 1u) << "the copy stays for a person";
-    EXPECT_EQ(summary.describe().rfind("intermediate output sync: 1 file(s) not uploaded: lost.txt: ", 0), 0u);
+    EXPECT_EQ(summary.describe().rfind("intermediate output sync: 1 file(s) not uploaded: lost.txt: ", 0),
+              0u);
 }
 
 }  // namespace

@@ -67,7 +67,8 @@ public:
     }
     void stop() {
         if (port_ == 0) return;
-        ChildProcess({"python3", script("moto_ctl.py"), "stop", (state_->path() / "moto.state").string()}).wait();
+        ChildProcess({"python3", script("moto_ctl.py"), "stop", (state_->path() / "moto.state").string()})
+            .wait();
         port_ = 0;
     }
 

@@ -21,7 +21,8 @@ class TempDir {
 public:
     TempDir() {
         const char* tmp = std::getenv("TMPDIR");
-        std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/smtrain-test-XXXXXX";
+        std::string pattern =
+            std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/smtrain-test-XXXXXX";
         if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         root_ = pattern;
     }
@@ -45,7 +46,8 @@ public:
     }
 
     /// As write(), then chmod 0755: a fake program for PATH.
-    std::filesystem::path write_executable(const std::filesystem::path& relative, std::string_view text) const {
+    std::filesystem::path write_executable(const std::filesystem::path& relative,
+                                           std::string_view text) const {
         const auto full = write(relative, text);
         ::chmod(full.c_str(), 0755);
         return full;
@@ -77,9 +79,15 @@ public:
     std::filesystem::path base() const { return path() / "opt" / "ml"; }
     std::string base_string() const { return base().string(); }
 
-    void hyperparameters(std::string_view json) const { write("opt/ml/input/config/hyperparameters.json", json); }
-    void resource_config(std::string_view json) const { write("opt/ml/input/config/resourceconfig.json", json); }
-    void input_data_config(std::string_view json) const { write("opt/ml/input/config/inputdataconfig.json", json); }
+    void hyperparameters(std::string_view json) const {
+        write("opt/ml/input/config/hyperparameters.json", json);
+    }
+    void resource_config(std::string_view json) const {
+        write("opt/ml/input/config/resourceconfig.json", json);
+    }
+    void input_data_config(std::string_view json) const {
+        write("opt/ml/input/config/inputdataconfig.json", json);
+    }
 };
 
 }  // namespace smtrain::testing

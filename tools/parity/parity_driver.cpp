@@ -26,8 +26,8 @@
 #include <smtrain/error.hpp>
 #include <smtrain/training_env.hpp>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -128,7 +128,8 @@ int run_failure(const std::vector<std::string_view>& args) {
     char buffer[65536];
     for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, stdin)) > 0;) input.append(buffer, n);
     StderrCapture capture;
-    for (std::size_t at = 0; at < input.size(); at += chunk) capture.feed(std::string_view(input).substr(at, chunk));
+    for (std::size_t at = 0; at < input.size(); at += chunk)
+        capture.feed(std::string_view(input).substr(at, chunk));
     capture.finish();
     // As train.cpp's report_program_result builds it.
     ProcessFailure failure;

@@ -29,7 +29,8 @@ int main() {
         }
 
         std::cout << "host=" << env.current_host() << " master=" << (env.is_master() ? "yes" : "no") << "\n"
-                  << "epochs=" << epochs << " lr=" << lr << " optimizer=" << optimizer << " rows=" << rows << "\n"
+                  << "epochs=" << epochs << " lr=" << lr << " optimizer=" << optimizer << " rows=" << rows
+                  << "\n"
                   << "args=" << args << "\n"
                   << "SM_HPS=" << hps << "\n";
 
