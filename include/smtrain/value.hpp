@@ -35,6 +35,14 @@ public:
     };
 
     Value() = default;  ///< None
+    Value(const Value&) = default;
+    Value(Value&&) noexcept = default;
+    Value& operator=(const Value&) = default;
+    Value& operator=(Value&&) noexcept = default;
+    /// Takes nested lists and dicts apart with a work list, not by recursion, so
+    /// that a value of any depth (built by hand; parse_json stops at max_depth)
+    /// does not exhaust the stack when it goes.
+    ~Value();
     Value(std::nullptr_t) {}
     Value(bool b) : data_(b) {}
     Value(int i) : data_(Integer{std::to_string(i)}) {}
@@ -87,7 +95,9 @@ public:
     /// "number", "string", "array", "object" (JSON words, as our errors speak JSON).
     const char* json_type_name() const;
 
-    bool operator==(const Value&) const = default;
+    /// Equal kinds and contents (dicts in the same order; NaN != NaN). Walks
+    /// nested values with a work list, as the destructor does.
+    bool operator==(const Value& other) const;
 
 private:
     std::variant<std::monostate, bool, Integer, double, std::string, List, Dict> data_;

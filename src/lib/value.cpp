@@ -8,6 +8,64 @@
 
 namespace smtrain {
 
+namespace {
+
+/// A list or dict with something in it: what the destructor must take apart.
+bool nonempty_container(const Value& v) {
+    return (v.is_list() && !v.as_list().empty()) || (v.is_dict() && !v.as_dict().empty());
+}
+
+}  // namespace
+
+Value::~Value() {
+    if (!nonempty_container(*this)) return;
+    // Every nested non-empty container is moved into `pending` (leaving an empty
+    // one behind), so each Value destroyed here holds only leaves and empty
+    // containers, and its own destructor returns at once.
+    std::vector<Value> pending;
+    auto take_children = [&pending](Value& v) {
+        if (v.is_list()) {
+            for (Value& child : v.as_list()) {
+                if (nonempty_container(child)) pending.push_back(std::move(child));
+            }
+        } else if (v.is_dict()) {
+            for (auto& entry : v.as_dict()) {
+                if (nonempty_container(entry.second)) pending.push_back(std::move(entry.second));
+            }
+        }
+    };
+    take_children(*this);
+    while (!pending.empty()) {
+        Value v = std::move(pending.back());
+        pending.pop_back();
+        take_children(v);
+    }
+}
+
+bool Value::operator==(const Value& other) const {
+    std::vector<std::pair<const Value*, const Value*>> todo{{this, &other}};
+    while (!todo.empty()) {
+        const auto [a, b] = todo.back();
+        todo.pop_back();
+        if (a->kind() != b->kind()) return false;
+        if (a->is_list()) {
+            const List &la = a->as_list(), &lb = b->as_list();
+            if (la.size() != lb.size()) return false;
+            for (std::size_t i = 0; i < la.size(); ++i) todo.emplace_back(&la[i], &lb[i]);
+        } else if (a->is_dict()) {
+            const Dict &da = a->as_dict(), &db = b->as_dict();
+            if (da.size() != db.size()) return false;
+            for (std::size_t i = 0; i < da.size(); ++i) {
+                if (da[i].first != db[i].first) return false;
+                todo.emplace_back(&da[i].second, &db[i].second);
+            }
+        } else if (a->data_ != b->data_) {  // a leaf: the variant compares it without recursing
+            return false;
+        }
+    }
+    return true;
+}
+
 std::optional<std::int64_t> Value::as_int64() const {
     const std::string& digits = int_digits();
     std::int64_t result = 0;

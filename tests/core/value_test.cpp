@@ -2,8 +2,10 @@
 #include <smtrain/value.hpp>
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -84,6 +86,67 @@ TEST(Value, TruthyFollowsPython) {
     EXPECT_TRUE(Value("0").truthy());
     EXPECT_TRUE(Value("False").truthy());
     EXPECT_TRUE(Value(Value::List{Value()}).truthy());
+}
+
+TEST(Value, EqualityComparesKindsContentsAndOrder) {
+    Value a = Value::dict();
+    a.set("x", Value(Value::List{1, "two", 3.5, nullptr}));
+    a.set("y", Value::dict());
+    Value b = Value::dict();
+    b.set("x", Value(Value::List{1, "two", 3.5, nullptr}));
+    b.set("y", Value::dict());
+    EXPECT_TRUE(a == b);
+    Value c = Value::dict();  // the same entries, in the other order
+    c.set("y", Value::dict());
+    c.set("x", Value(Value::List{1, "two", 3.5, nullptr}));
+    EXPECT_FALSE(a == c);
+    b.as_dict()[0].second.as_list()[1] = "2";
+    EXPECT_FALSE(a == b);
+    EXPECT_FALSE(Value(1) == Value(1.0));  // int and float are different kinds here
+    EXPECT_FALSE(Value(std::nan("")) == Value(std::nan("")));
+    EXPECT_FALSE(Value(Value::List{}) == Value::dict());
+    EXPECT_FALSE(Value(Value::List{1}) == Value(Value::List{1, 2}));
+}
+
+/// Runs `body` on a thread with a 256 KiB stack: far less than a recursive walk
+/// of a million levels would need (tens of MiB).
+void on_small_stack(std::function<void()> body) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_t thread;
+    auto run = [](void* arg) -> void* {
+        (*static_cast<std::function<void()>*>(arg))();
+        return nullptr;
+    };
+    ASSERT_EQ(pthread_create(&thread, &attr, run, &body), 0);
+    pthread_join(thread, nullptr);
+    pthread_attr_destroy(&attr);
+}
+
+/// [[[...[leaf]...]]], `depth` lists deep, built without recursion.
+Value nested_lists(int depth, Value leaf) {
+    Value v = std::move(leaf);
+    for (int i = 0; i < depth; ++i) {
+        Value outer = Value::list();
+        outer.as_list().push_back(std::move(v));
+        outer.as_list().push_back(Value::dict());
+        v = std::move(outer);
+    }
+    return v;
+}
+
+TEST(Value, AMillionLevelsCompareAndGoWithoutRecursion) {
+    bool equal = false, different = true;
+    on_small_stack([&] {
+        Value a = nested_lists(1'000'000, Value("leaf"));
+        Value b = nested_lists(1'000'000, Value("leaf"));
+        Value c = nested_lists(1'000'000, Value("leaf!"));
+        equal = a == b;
+        different = a == c;
+    });  // all three destroyed on the small stack
+    EXPECT_TRUE(equal);
+    EXPECT_FALSE(different);
 }
 
 }  // namespace
