@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 
 namespace smtrain::reliability {
 namespace {
@@ -221,6 +222,33 @@ TEST_F(Faults, SigtermStormOnAProgramThatHandlesIt) {
     const ChildResult run = run_child(s);
     ASSERT_FALSE(run.timed_out);
     EXPECT_EQ(run.exit_code, 7) << run.err;
+}
+
+// SageMaker's SIGTERM can race the end of a job: signals that reach sm-train
+// after its program has exited, while it writes the report and exits, must
+// neither kill it nor change its exit code. The storm lasts until sm-train is
+// a zombie (waitid with WNOWAIT leaves it to run_child to reap).
+TEST_F(Faults, SigtermStormUntilSmTrainExitsKeepsTheProgramsExitCode) {
+    const fs::path started = marker("started");
+    program("trap 'exit 7' TERM\ntouch '" + started.string() + "'\nwhile :; do sleep 0.05; done\n");
+    ChildSpec s = spec();
+    long signals_sent = 0;
+    s.after_fork = [&](pid_t pid) {
+        ASSERT_TRUE(wait_for(started));
+        for (;;) {
+            kill(pid, SIGTERM);
+            ++signals_sent;
+            siginfo_t info{};
+            if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                info.si_pid == pid)
+                break;
+        }
+    };
+    const ChildResult run = run_child(s);
+    ASSERT_FALSE(run.timed_out);
+    EXPECT_EQ(run.exit_code, 7) << signals_sent << " SIGTERMs\n" << run.err;
+    const std::string report = read_file(base / "output" / "failure");
+    EXPECT_NE(report.find("\nExitCode 7\n"), std::string::npos) << report;
 }
 
 // A SIGTERM at any moment of sm-train's start (before main, while loading, before
