@@ -13,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <optional>
+
 namespace smtrain::reliability {
 namespace {
 
@@ -56,6 +58,34 @@ protected:
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         return true;
+    }
+
+    /// A program that creates `started`, then waits; on SIGTERM it dies of it,
+    /// or, with `trap_exit`, exits with that code.
+    fs::path waiting_program(std::optional<int> trap_exit) {
+        const fs::path started = marker("started");
+        program((trap_exit ? "trap 'exit " + std::to_string(*trap_exit) + "' TERM\n" : std::string()) +
+                "touch '" + started.string() + "'\n" +
+                (trap_exit ? "while :; do sleep 0.05; done\n" : "exec sleep 30\n"));
+        return started;
+    }
+    /// spec() that, once the program has started, sends sm-train `count` SIGTERMs,
+    /// or (count 0) SIGTERMs until sm-train has exited: waitid with WNOWAIT sees
+    /// it a zombie and leaves the reaping to run_child. `sent` counts them.
+    ChildSpec sigterm_storm(const fs::path& started, long count, long& sent) {
+        ChildSpec s = spec();
+        s.after_fork = [started, count, &sent](pid_t pid) {
+            ASSERT_TRUE(wait_for(started));
+            for (sent = 0; count == 0 || sent < count; ++sent) {
+                kill(pid, SIGTERM);
+                siginfo_t info{};
+                if (count == 0 &&
+                    waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                    info.si_pid == pid)
+                    break;
+            }
+        };
+        return s;
     }
 
     TempDir tmp;
@@ -198,55 +228,28 @@ TEST_F(Faults, OneGigabyteLineKeepsMemoryBoundedAndTheReportUseful) {
 // ---- signals ---------------------------------------------------------------------------
 
 TEST_F(Faults, SigtermStormEndsTheProgramOnce) {
-    const fs::path started = marker("started");
-    program("touch '" + started.string() + "'\nexec sleep 30\n");
-    ChildSpec s = spec();
-    s.after_fork = [&](pid_t pid) {
-        ASSERT_TRUE(wait_for(started));
-        for (int i = 0; i < 1000; ++i) kill(pid, SIGTERM);
-    };
-    const ChildResult run = run_child(s);
+    long sent = 0;
+    const ChildResult run = run_child(sigterm_storm(waiting_program(std::nullopt), 1000, sent));
     ASSERT_FALSE(run.timed_out);
     EXPECT_EQ(run.exit_code, 143) << run.err;
     EXPECT_LT(run.seconds, 10 * kSlowdown);
 }
 
 TEST_F(Faults, SigtermStormOnAProgramThatHandlesIt) {
-    const fs::path started = marker("started");
-    program("trap 'exit 7' TERM\ntouch '" + started.string() + "'\nwhile :; do sleep 0.05; done\n");
-    ChildSpec s = spec();
-    s.after_fork = [&](pid_t pid) {
-        ASSERT_TRUE(wait_for(started));
-        for (int i = 0; i < 1000; ++i) kill(pid, SIGTERM);
-    };
-    const ChildResult run = run_child(s);
+    long sent = 0;
+    const ChildResult run = run_child(sigterm_storm(waiting_program(7), 1000, sent));
     ASSERT_FALSE(run.timed_out);
     EXPECT_EQ(run.exit_code, 7) << run.err;
 }
 
 // SageMaker's SIGTERM can race the end of a job: signals that reach sm-train
 // after its program has exited, while it writes the report and exits, must
-// neither kill it nor change its exit code. The storm lasts until sm-train is
-// a zombie (waitid with WNOWAIT leaves it to run_child to reap).
+// neither kill it nor change its exit code.
 TEST_F(Faults, SigtermStormUntilSmTrainExitsKeepsTheProgramsExitCode) {
-    const fs::path started = marker("started");
-    program("trap 'exit 7' TERM\ntouch '" + started.string() + "'\nwhile :; do sleep 0.05; done\n");
-    ChildSpec s = spec();
-    long signals_sent = 0;
-    s.after_fork = [&](pid_t pid) {
-        ASSERT_TRUE(wait_for(started));
-        for (;;) {
-            kill(pid, SIGTERM);
-            ++signals_sent;
-            siginfo_t info{};
-            if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                info.si_pid == pid)
-                break;
-        }
-    };
-    const ChildResult run = run_child(s);
+    long sent = 0;
+    const ChildResult run = run_child(sigterm_storm(waiting_program(7), 0, sent));
     ASSERT_FALSE(run.timed_out);
-    EXPECT_EQ(run.exit_code, 7) << signals_sent << " SIGTERMs\n" << run.err;
+    EXPECT_EQ(run.exit_code, 7) << sent << " SIGTERMs\n" << run.err;
     const std::string report = read_file(base / "output" / "failure");
     EXPECT_NE(report.find("\nExitCode 7\n"), std::string::npos) << report;
 }
