@@ -22,18 +22,13 @@
 #include <thread>
 #include <vector>
 
+#include "../support/temp_tree.hpp"
+
 extern char** environ;
 
 namespace smtrain::testing {
 
 namespace fs = std::filesystem;
-
-inline std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 /// A fake /opt/ml under a fresh temp dir, removed at the end.
 class FakeTree {

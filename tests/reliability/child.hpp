@@ -25,23 +25,14 @@
 #include <thread>
 #include <vector>
 
+#include "../support/temp_tree.hpp"
+
 namespace smtrain::reliability {
 
 namespace fs = std::filesystem;
-
-inline std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-inline void write_file(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + path.string());
-}
+using smtrain::testing::read_file;
+using smtrain::testing::TempDir;
+using smtrain::testing::write_file;
 
 /// How a child ended and what it cost.
 struct ChildResult {
@@ -138,34 +129,6 @@ inline bool is_log_record(const std::string& line) {
     return line.size() > 24 && line[4] == '-' && line[7] == '-' && line[13] == ':' && line[19] == ',' &&
            line.compare(24, 8, "sm-train") == 0;
 }
-
-/// A private temp dir, removed with its contents.
-class TempDir {
-public:
-    TempDir() {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/smtrain-reliability-XXXXXX";
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        // Undo chmods a test made so that removal works when not root.
-        for (auto it =
-                 fs::recursive_directory_iterator(path_, fs::directory_options::skip_permission_denied, ec);
-             it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_directory(ec))
-                fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-        }
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 /// The environment sm-train runs with in these tests: nothing from the test's own,
 /// so results do not depend on who runs them.

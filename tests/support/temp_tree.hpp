@@ -9,12 +9,29 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
 
 namespace smtrain::testing {
+
+/// The whole file ("" when it cannot be read).
+inline std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// Writes `text` to `path`, parents created; throws when it cannot.
+inline void write_file(const std::filesystem::path& path, std::string_view text) {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+}
 
 /// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
 class TempDir {
@@ -27,8 +44,16 @@ public:
         root_ = pattern;
     }
     ~TempDir() {
+        namespace fs = std::filesystem;
         std::error_code ec;
-        std::filesystem::remove_all(root_, ec);
+        // Undo chmods a test made, so that removal works when not root.
+        for (auto it =
+                 fs::recursive_directory_iterator(root_, fs::directory_options::skip_permission_denied, ec);
+             it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (it->is_directory(ec))
+                fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+        }
+        fs::remove_all(root_, ec);
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
@@ -38,10 +63,7 @@ public:
     /// Writes `text` to `relative` (parents created) and returns the full path.
     std::filesystem::path write(const std::filesystem::path& relative, std::string_view text) const {
         const auto full = root_ / relative;
-        std::filesystem::create_directories(full.parent_path());
-        std::ofstream out(full, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out) throw std::runtime_error("cannot write " + full.string());
+        write_file(full, text);
         return full;
     }
 
