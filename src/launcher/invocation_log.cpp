@@ -30,13 +30,14 @@ void collect_and_mask(Value& v, std::set<std::string>& secrets) {
     }
 }
 
-void replace_all(std::string& text, const std::string& needle, std::string_view with) {
-    for (std::size_t at = 0; (at = text.find(needle, at)) != std::string::npos; at += with.size()) {
-        text.replace(at, needle.size(), with);
+}  // namespace
+
+void mask_all(std::string& text, std::string_view secret) {
+    if (secret.empty()) return;
+    for (std::size_t at = 0; (at = text.find(secret, at)) != std::string::npos; at += kMask.size()) {
+        text.replace(at, secret.size(), kMask);
     }
 }
-
-}  // namespace
 
 bool is_secret_name(std::string_view name) {
     std::string upper(name);
@@ -71,11 +72,11 @@ std::string invocation_message(const Value& training_env, const EnvVars& variabl
                           "\n\nInvoking script with the following command:\n\n" + command + "\n\n";
     for (const auto& secret : secrets) {
         if (secret.size() < kMinMaskedValue) continue;
-        replace_all(message, secret, kMask);
+        mask_all(message, secret);
         // The same value as it appears inside JSON strings (SM_HPS, SM_TRAINING_ENV).
         std::string quoted = dump_json(Value(secret));
         std::string inner = quoted.substr(1, quoted.size() - 2);
-        if (inner != secret) replace_all(message, inner, kMask);
+        if (inner != secret) mask_all(message, inner);
     }
     return message;
 }

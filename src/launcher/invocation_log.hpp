@@ -14,6 +14,9 @@ namespace smtrain::launcher {
 /// What a masked value is shown as.
 inline constexpr std::string_view kMask = "****";
 
+/// Replaces every occurrence of `secret` in `text` by kMask (none when it is empty).
+void mask_all(std::string& text, std::string_view secret);
+
 /// Whether a variable or key name looks like it holds a secret: its upper-case
 /// form contains SECRET, TOKEN, PASSWORD, CREDENTIAL or ACCESS_KEY.
 bool is_secret_name(std::string_view name);

@@ -169,15 +169,6 @@ int print_dry_run(const Program& program, RunnerKind runner_kind, const Command&
     return 0;
 }
 
-/// `text` with every occurrence of `secret` replaced by "****".
-std::string masked(std::string text, const std::string& secret) {
-    if (secret.empty()) return text;
-    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 4)) {
-        text.replace(at, secret.size(), "****");
-    }
-    return text;
-}
-
 /// With CA_REPOSITORY_ARN set, pip reads requirements.txt from that CodeArtifact
 /// repository, as the toolkit's `-i <index>`. Throws smtrain::Error.
 void use_codeartifact_index(InstallStep& step, const Environ& environ) {
@@ -198,7 +189,9 @@ void use_codeartifact_index(InstallStep& step, const Environ& environ) {
 /// toolkit does, but with any CodeArtifact token masked. Returns the step's exit code.
 int run_install(const InstallStep& step, const RunContext& context, const fs::path& output_dir,
                 IntermediateOutput& intermediate) {
-    spdlog::info("Installing with: {}", masked(step.command.to_string(), step.secret));
+    std::string shown = step.command.to_string();
+    mask_all(shown, step.secret);
+    spdlog::info("Installing with: {}", shown);
     SpawnSpec spec;
     spec.program = step.command.program;
     spec.argv = step.command.argv;
@@ -212,7 +205,7 @@ int run_install(const InstallStep& step, const RunContext& context, const fs::pa
     failure.exit_code = result.exit_code;
     failure.error_message = result.stderr_capture.error_message();
     if (result.exit_code == 137) failure.extra_info = std::string(kSigkillExtraInfo);
-    failure.command = masked(step.command.to_string(), step.secret);
+    failure.command = shown;
     write_failure_file(output_dir, failure.to_string());
     spdlog::error("Reporting training FAILURE");
     spdlog::error("Encountered exit_code {}", result.exit_code);
