@@ -13,7 +13,10 @@ set -euo pipefail
 build_packages=(
     build-essential cmake ninja-build pkg-config
     nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-    libcurl4-openssl-dev
+    # libcurl and its dependencies, linked statically into sm-train
+    # (cmake/SmtrainStaticCurl.cmake)
+    libcurl4-openssl-dev libssl-dev libnghttp2-dev libssh2-1-dev libpsl-dev libidn2-dev
+    libunistring-dev libbrotli-dev
     # libarchive and the compression libraries it reads tarballs with, linked
     # statically into sm-train
     libarchive-dev libzstd-dev liblz4-dev liblzma-dev libbz2-dev zlib1g-dev

@@ -1,51 +1,71 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "curl_api.hpp"
 
-#include <dlfcn.h>
+#include <openssl/ssl.h>
 
+#include "ca_bundle.hpp"
+#include "credentials.hpp"
 #include "smtrain/error.hpp"
 
 namespace smtrain::s3 {
 namespace {
 
-constexpr const char* kMissingCurl = "s3:// needs libcurl: install libcurl4 in the image";
+/// Set once by get(), before any handle exists; read-only afterwards.
+std::string g_ca_bundle;
 
-template <typename Fn>
-void resolve(void* lib, const char* name, Fn& out) {
-    void* sym = ::dlsym(lib, name);
-    if (!sym) throw Error(std::string(kMissingCurl) + " (" + name + " not found)");
-    // dlsym returns object pointers; POSIX guarantees this conversion works for functions.
-    out = reinterpret_cast<Fn>(sym);
+// sm-train only speaks HTTP(S); the other protocols compiled into libcurl
+// (and the stand-ins for GSS-API, LDAP and RTMP in curl_stubs/) stay out of
+// reach, also through redirects.
+void apply_defaults(CURL* handle) {
+    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(handle, CURLOPT_CAINFO, g_ca_bundle.c_str());
+    // Only the bundle: a distribution's certificate directory may hold other trust.
+    curl_easy_setopt(handle, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+}
+
+CURL* init_with_defaults() {
+    CURL* handle = curl_easy_init();
+    if (handle) apply_defaults(handle);
+    return handle;
+}
+
+void reset_with_defaults(CURL* handle) {
+    curl_easy_reset(handle);
+    apply_defaults(handle);
+}
+
+CurlApi load() {
+    // Before curl's own OpenSSL init, which would read the image's
+    // openssl.cnf and try to load the providers it names (built for another
+    // OpenSSL). The first init decides: later LOAD_CONFIG requests are no-ops.
+    if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) != 1)
+        throw Error("libcurl: OpenSSL init failed");
+    g_ca_bundle = find_ca_bundle(process_env());
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("libcurl: curl_global_init failed");
+    return CurlApi{
+        .easy_init = &init_with_defaults,
+        .easy_cleanup = &curl_easy_cleanup,
+        .easy_reset = &reset_with_defaults,
+        .easy_setopt = &curl_easy_setopt,
+        .easy_getinfo = &curl_easy_getinfo,
+        .easy_perform = &curl_easy_perform,
+        .easy_strerror = &curl_easy_strerror,
+        .slist_append = &curl_slist_append,
+        .slist_free_all = &curl_slist_free_all,
+    };
 }
 
 }  // namespace
 
-CurlApi CurlApi::load(const std::string& soname) {
-    // Never unloaded: curl keeps global state for the life of the process.
-    void* lib = ::dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!lib) throw Error(kMissingCurl);
-    CurlApi api{};
-    CURLcode (*global_init)(long) = nullptr;
-    resolve(lib, "curl_global_init", global_init);
-    resolve(lib, "curl_easy_init", api.easy_init);
-    resolve(lib, "curl_easy_cleanup", api.easy_cleanup);
-    resolve(lib, "curl_easy_reset", api.easy_reset);
-    resolve(lib, "curl_easy_setopt", api.easy_setopt);
-    resolve(lib, "curl_easy_getinfo", api.easy_getinfo);
-    resolve(lib, "curl_easy_perform", api.easy_perform);
-    resolve(lib, "curl_easy_strerror", api.easy_strerror);
-    resolve(lib, "curl_slist_append", api.slist_append);
-    resolve(lib, "curl_slist_free_all", api.slist_free_all);
-    if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("libcurl: curl_global_init failed");
-    return api;
-}
-
 const CurlApi& CurlApi::get() {
     // A function-local static: initialised once, thread-safe, and a failed
     // load throws again on the next call instead of caching a broken state.
-    static const CurlApi api = load("libcurl.so.4");
+    static const CurlApi api = load();
     return api;
 }
+
+const std::string& CurlApi::ca_bundle() { return g_ca_bundle; }
 
 void CurlHeaders::add(const std::string& line) {
     curl_slist* grown = api_.slist_append(list_, line.c_str());

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// libcurl, loaded at run time.
+/// libcurl, linked in.
 ///
-/// sm-train is static but for the C library, and Debian's libcurl cannot be
-/// linked statically (its Kerberos dependency has no static library). So the
-/// handful of curl functions the S3 client needs are looked up with dlopen and
-/// dlsym; <curl/curl.h> provides types and constants only. An image without
-/// libcurl works until something asks for s3://, which then fails with one line.
+/// The release sm-train is fully static: libcurl, OpenSSL and their
+/// dependencies are part of the binary (cmake/SmtrainStaticCurl.cmake), so an
+/// image needs no libcurl for s3://. The entry points the S3 client uses are
+/// gathered in CurlApi so that every handle gets the same defaults: only
+/// http and https, and the CA bundle found in the image (ca_bundle.hpp).
 
 #include <curl/curl.h>
 
@@ -15,7 +15,9 @@
 
 namespace smtrain::s3 {
 
-/// The curl entry points the S3 client uses, resolved from one shared library.
+/// The curl entry points the S3 client uses. easy_init and easy_reset also
+/// apply sm-train's defaults to the handle (protocols, CA bundle), so a reset
+/// handle is as safe as a new one.
 struct CurlApi {
     CURL* (*easy_init)();
     void (*easy_cleanup)(CURL*);
@@ -27,13 +29,16 @@ struct CurlApi {
     curl_slist* (*slist_append)(curl_slist*, const char*);
     void (*slist_free_all)(curl_slist*);
 
-    /// The process-wide instance, loading "libcurl.so.4" (and running
-    /// curl_global_init) on first use. Throws smtrain::Error
-    /// ("s3:// needs libcurl: install libcurl4 in the image") when it cannot.
+    /// The process-wide instance. On first use: OpenSSL is initialised
+    /// without reading the image's openssl.cnf, curl_global_init runs, and
+    /// the CA bundle is chosen (find_ca_bundle). Throws smtrain::Error with
+    /// find_ca_bundle's line when there is no bundle, "libcurl:
+    /// curl_global_init failed" when curl cannot start; a failed first use
+    /// throws again on the next call.
     static const CurlApi& get();
 
-    /// Loads `soname` into a fresh instance (for tests of the failure path).
-    static CurlApi load(const std::string& soname);
+    /// The CA bundle every handle verifies peers with (after get()).
+    static const std::string& ca_bundle();
 };
 
 /// A curl_slist that frees itself.

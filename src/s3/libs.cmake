@@ -13,9 +13,9 @@ endforeach()
 if(NOT TARGET smtrain_s3_headers)
   # A global INTERFACE target, so the imported targets below resolve wherever it is used.
   find_package(nlohmann_json 3 REQUIRED)  # header-only: credential responses
-  find_package(CURL REQUIRED)  # headers only; libcurl itself is loaded at run time
   add_library(smtrain_s3_headers INTERFACE)
-  target_include_directories(smtrain_s3_headers INTERFACE ${CURL_INCLUDE_DIRS})
   target_link_libraries(smtrain_s3_headers INTERFACE nlohmann_json::nlohmann_json)
 endif()
-list(APPEND SMTRAIN_S3_LIBS smtrain_s3_headers ${CMAKE_DL_LIBS} Threads::Threads)
+# libcurl and OpenSSL (static archives in the fully static sm-train).
+include(SmtrainStaticCurl)
+list(APPEND SMTRAIN_S3_LIBS smtrain_s3_headers smtrain_curl ${CMAKE_DL_LIBS} Threads::Threads)

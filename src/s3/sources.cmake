@@ -3,6 +3,7 @@
 # intermediate output sync. Appends to SMTRAIN_LAUNCHER_SOURCES / _LIBS.
 list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/extract.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ca_bundle.cpp
   ${CMAKE_CURRENT_LIST_DIR}/curl_api.cpp
   ${CMAKE_CURRENT_LIST_DIR}/http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/s3_url.cpp
@@ -12,9 +13,9 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/codeartifact.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync.cpp)
 
-# libcurl is not linked: curl_api.cpp loads libcurl.so.4 with dlopen (only
-# <curl/curl.h> is needed at build time, from libcurl4-openssl-dev).
-# libarchive is linked statically (sm-train is static but for the C library).
+# libcurl and OpenSSL are linked in: static archives in the fully static
+# sm-train (cmake/SmtrainStaticCurl.cmake, included by libs.cmake).
+# libarchive is linked statically.
 # Only the tar reader and the decompression filters are used, so only the
 # compression libraries are needed; libacl, libxml2 and nettle serve formats
 # and disk writers sm-train never calls, and the linker never pulls them in.

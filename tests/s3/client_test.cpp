@@ -18,7 +18,6 @@
 #include "s3/client.hpp"
 #include "s3/code_download.hpp"
 #include "s3/credentials.hpp"
-#include "s3/curl_api.hpp"
 #include "s3/intermediate_sync.hpp"
 #include "s3/s3_url.hpp"
 #include "servers.hpp"
@@ -109,11 +108,6 @@ TEST(Iso8601, ParsesCredentialExpirations) {
     EXPECT_EQ(parse_iso8601_utc("2024-01-02T03:04:05+00:00")->time_since_epoch(), seconds(1704164645));
     EXPECT_FALSE(parse_iso8601_utc("yesterday"));
     EXPECT_FALSE(parse_iso8601_utc("2024-01-02T03:04:05+02:00"));
-}
-
-TEST(Curl, MissingLibraryIsOneClearLine) {
-    EXPECT_EQ(error_of([] { CurlApi::load("libcurl-not-installed.so.4"); }),
-              "s3:// needs libcurl: install libcurl4 in the image");
 }
 
 // ---- credentials ----------------------------------------------------------

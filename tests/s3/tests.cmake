@@ -19,6 +19,7 @@ endif()
 add_executable(smtrain_s3_tests
   ${CMAKE_CURRENT_LIST_DIR}/extract_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ca_bundle_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/codeartifact_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/servers.cpp)
