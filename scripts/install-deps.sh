@@ -24,6 +24,7 @@ build_packages=(
 test_packages=(
     libgtest-dev libgmock-dev
     busybox-static                      # /bin/sh of the minimal-root test
+    mmdebstrap openssl                  # the Debian 11 root test; the TLS test CA
     openmpi-bin libopenmpi-dev openssh-server iproute2  # MPI runner tests
     python3-torch                       # the real torchrun test (CPU, gloo)
     clang libclang-rt-14-dev python3    # fuzz targets (libFuzzer runtime); the Python examples

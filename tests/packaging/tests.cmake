@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Packaging tests (label `packaging`): the installed package works for a
 # consumer (find_package and pkg-config), sm-train is a drop-in static binary
-# that runs in a root holding nothing else, and the examples build and run.
+# that runs in a root holding nothing else (S3 over TLS included), in an Amazon
+# Linux layout and in a Debian 11 root, and the examples build and run.
 # They are scripts, because what they check is the built artifacts from outside.
 include(GNUInstallDirs)
 set(_pkg_dir ${CMAKE_CURRENT_SOURCE_DIR}/packaging)
@@ -72,5 +73,15 @@ if(TARGET sm-train)
     find_program(SMTRAIN_BUSYBOX busybox PATHS /bin /usr/bin)
     smtrain_packaging_test(minimal_root ${_pkg_dir}/minimal_root_test.sh
       $<TARGET_FILE:sm-train> ${SMTRAIN_BUSYBOX} ${PROJECT_SOURCE_DIR} ${_pkg_work}/minimal_root)
+    # The fully static sm-train in roots without a C library (S3 over TLS on
+    # loopback), in an Amazon Linux layout, and in a Debian 11 root (glibc 2.31).
+    foreach(layout bare amazon)
+      smtrain_packaging_test(static_root_${layout} ${_pkg_dir}/static_root_test.sh
+        ${layout} $<TARGET_FILE:sm-train> ${PROJECT_SOURCE_DIR} ${_pkg_work}/static_root_${layout})
+    endforeach()
+    smtrain_packaging_test(debian11_root ${_pkg_dir}/debian11_root_test.sh
+      $<TARGET_FILE:sm-train> ${PROJECT_SOURCE_DIR} ${_pkg_work}/debian11_root)
+    # mmdebstrap makes the root on the first run (then it is cached).
+    set_tests_properties(packaging.debian11_root PROPERTIES TIMEOUT 600)
   endif()
 endif()
