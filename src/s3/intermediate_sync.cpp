@@ -330,7 +330,7 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
         throw Error("sagemaker_s3_output: expected an s3:// or file:// URL, got '" + url + "'");
     }
     S3Url target = S3Url::parse(url);
-    CurlApi::get();  // no libcurl in the image: say so now, before the program runs
+    CurlApi::get();  // no CA bundle in the image: say so now, before the program runs
     target.key = intermediate_key_prefix(target, options.job_name);
 
     auto state = std::make_unique<State>(options.intermediate_dir, std::move(target), options.client);
