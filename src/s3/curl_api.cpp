@@ -16,20 +16,26 @@ std::string g_ca_bundle;
 // sm-train only speaks HTTP(S); the other protocols compiled into libcurl
 // (and the stand-ins for GSS-API, LDAP and RTMP in curl_stubs/) stay out of
 // reach, also through redirects.
-void apply_defaults(CURL* handle) {
-    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(handle, CURLOPT_CAINFO, g_ca_bundle.c_str());
-    // Only the bundle: a distribution's certificate directory may hold other trust.
-    curl_easy_setopt(handle, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+bool apply_defaults(CURL* handle) {
+    return curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+           curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+           curl_easy_setopt(handle, CURLOPT_CAINFO, g_ca_bundle.c_str()) == CURLE_OK &&
+           // Only the bundle: a distribution's certificate directory may hold other trust.
+           curl_easy_setopt(handle, CURLOPT_CAPATH, static_cast<const char*>(nullptr)) == CURLE_OK;
 }
 
+// A handle without the defaults is no handle: the caller reports
+// "curl_easy_init failed".
 CURL* init_with_defaults() {
     CURL* handle = curl_easy_init();
-    if (handle) apply_defaults(handle);
+    if (handle && !apply_defaults(handle)) {
+        curl_easy_cleanup(handle);
+        return nullptr;
+    }
     return handle;
 }
 
+// The same options that succeeded on this handle at init cannot fail now.
 void reset_with_defaults(CURL* handle) {
     curl_easy_reset(handle);
     apply_defaults(handle);

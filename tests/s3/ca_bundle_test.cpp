@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Where sm-train finds the CA bundle it verifies HTTPS peers with.
+// Where sm-train finds the CA bundle it verifies HTTPS peers with, and the
+// defaults every curl handle gets (CurlApi).
 #include <gtest/gtest.h>
 
 #include "../support/temp_tree.hpp"
@@ -76,6 +77,28 @@ TEST(CaBundle, CurlUsesTheBundleFound) {
     CurlApi::get();
     EXPECT_EQ(CurlApi::ca_bundle(), find_ca_bundle(process_env()));
     EXPECT_FALSE(CurlApi::ca_bundle().empty());
+}
+
+/// What perform() gives for `url` on a handle from `api` (after a reset too).
+CURLcode perform_url(const CurlApi& api, const char* url, bool reset) {
+    CURL* handle = api.easy_init();
+    if (reset) api.easy_reset(handle);
+    api.easy_setopt(handle, CURLOPT_URL, url);
+    const CURLcode rc = api.easy_perform(handle);
+    api.easy_cleanup(handle);
+    return rc;
+}
+
+// file:// would read /etc/hostname; ldap:// and rtmp:// would reach the stand-ins.
+TEST(CurlDefaults, OnlyHttpAndHttps) {
+    const CurlApi& api = CurlApi::get();
+    for (bool reset : {false, true}) {
+        EXPECT_EQ(perform_url(api, "file:///etc/hostname", reset), CURLE_UNSUPPORTED_PROTOCOL);
+        EXPECT_EQ(perform_url(api, "ldap://127.0.0.1:1/", reset), CURLE_UNSUPPORTED_PROTOCOL);
+        EXPECT_EQ(perform_url(api, "rtmp://127.0.0.1:1/", reset), CURLE_UNSUPPORTED_PROTOCOL);
+        // http is allowed: it gets as far as the connection (nothing listens on port 1).
+        EXPECT_EQ(perform_url(api, "http://127.0.0.1:1/", reset), CURLE_COULDNT_CONNECT);
+    }
 }
 
 }  // namespace
