@@ -67,6 +67,9 @@ std::string tf_config_for_multi_worker_mirrored(const std::vector<std::string>& 
 
 EnvVars framework_env_vars(const TrainingEnv& env) {
     EnvVars vars;
+    // A framework image's own function (SAGEMAKER_TRAINING_MODULE) is the container's
+    // training.py: it sets these itself.
+    if (env.framework_module()) return vars;
     if (parameter_server_enabled(env)) {
         if (!env.distribution_enabled()) {
             throw ConfigError("hyperparameters.json", "$.sagemaker_parameter_server_enabled",
@@ -81,9 +84,11 @@ EnvVars framework_env_vars(const TrainingEnv& env) {
         vars.emplace_back("TF_CONFIG",
                           tf_config_for_multi_worker_mirrored(env.distribution_hosts(), env.current_host()));
     }
-    if (enabled(env, "sagemaker_pytorch_ddp_enabled") ||
-        enabled(env, "sagemaker_torch_distributed_enabled") ||
-        enabled(env, "sagemaker_pytorch_xla_multi_worker_enabled")) {
+    // A parameter-server job is the TensorFlow container's, whatever else is set.
+    const bool pytorch_job = enabled(env, "sagemaker_pytorch_ddp_enabled") ||
+                             enabled(env, "sagemaker_torch_distributed_enabled") ||
+                             enabled(env, "sagemaker_pytorch_xla_multi_worker_enabled");
+    if (pytorch_job && !parameter_server_enabled(env)) {
         vars.emplace_back("NCCL_SOCKET_IFNAME", env.network_interface_name());
         // The PyTorch container: IP sockets, not InfiniBand, and quiet NCCL by default.
         vars.emplace_back("NCCL_IB_DISABLE", "1");

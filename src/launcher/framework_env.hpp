@@ -33,13 +33,14 @@ std::string tf_config_for_parameter_servers(const std::vector<std::string>& host
 std::string tf_config_for_multi_worker_mirrored(const std::vector<std::string>& hosts,
                                                 const std::string& current_host);
 
-/// What the framework containers add, in the order they set it:
+/// What the framework containers add, in the order they set it (nothing when
+/// SAGEMAKER_TRAINING_MODULE is set: the container's own code then runs and adds them):
 /// - TF_CONFIG for a parameter-server job (parameter_server_enabled()) or with
 ///   `sagemaker_multi_worker_mirrored_strategy_enabled`, over the distribution
 ///   hosts, on hosts whose instance group takes part in distribution;
 /// - for a job only the PyTorch container runs (`sagemaker_pytorch_ddp_enabled`,
 ///   `sagemaker_torch_distributed_enabled`,
-///   `sagemaker_pytorch_xla_multi_worker_enabled`): NCCL_SOCKET_IFNAME,
+///   `sagemaker_pytorch_xla_multi_worker_enabled`; not a parameter-server job): NCCL_SOCKET_IFNAME,
 ///   NCCL_IB_DISABLE=1, NCCL_DEBUG=WARN, MASTER_ADDR, MASTER_PORT=7777.
 /// Throws ConfigError for a parameter-server job on a host outside the
 /// distribution instance groups (the container crashes there with an

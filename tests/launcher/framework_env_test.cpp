@@ -20,9 +20,11 @@ namespace {
 
 using smtrain::testing::TrainingTree;
 
-TrainingEnv load(const TrainingTree& tree) {
+TrainingEnv load(const TrainingTree& tree, Environ environ = {}) {
     LoadOptions options;
-    options.environ = Environ{{"SAGEMAKER_BASE_DIR", tree.base_string()}, {"HOME", tree.path().string()}};
+    environ.emplace("SAGEMAKER_BASE_DIR", tree.base_string());
+    environ.emplace("HOME", tree.path().string());
+    options.environ = environ;
     MachineFacts machine;
     machine.num_cpus = 4;
     options.machine = machine;
@@ -114,6 +116,16 @@ TEST(FrameworkEnv, ParameterServerWinsOverMpiAsInTheTensorFlowContainer) {
         job(R"(["algo-1", "algo-2"])", "algo-1",
             R"({"sagemaker_parameter_server_enabled": true, "sagemaker_mpi_enabled": true})", tree);
     EXPECT_EQ(choose_runner(env), RunnerKind::TfParameterServer);
+    // The TensorFlow container's job: TF_CONFIG only, none of the PyTorch container's variables.
+    TrainingTree mixed;
+    const auto mixed_env = job(R"(["algo-1", "algo-2"])", "algo-1",
+                               R"({"sagemaker_parameter_server_enabled": true,)"
+                               R"( "sagemaker_pytorch_xla_multi_worker_enabled": true})",
+                               mixed);
+    EXPECT_EQ(choose_runner(mixed_env), RunnerKind::TfParameterServer);
+    const auto vars = framework_env_vars(mixed_env);
+    ASSERT_EQ(vars.size(), 1u);
+    EXPECT_EQ(vars[0].first, "TF_CONFIG");
 }
 
 TEST(FrameworkEnv, ParameterServerOnAHostOutsideTheDistributionGroupsIsAConfigError) {
@@ -185,6 +197,18 @@ TEST(FrameworkEnv, ThePyTorchContainersOrder) {
         RunnerKind::SMDataParallel);
     EXPECT_EQ(kind(R"({"sagemaker_pytorch_xla_multi_worker_enabled": true})"), RunnerKind::PyTorchXla);
     EXPECT_EQ(kind(R"({"sagemaker_pytorch_ddp_enabled": false})"), RunnerKind::Process);
+}
+
+TEST(FrameworkEnv, AFrameworkModuleSetsItsOwn) {
+    // SAGEMAKER_TRAINING_MODULE is the container's training.py itself: it adds them.
+    TrainingTree tree;
+    tree.resource_config(R"({"current_host": "algo-1", "hosts": ["algo-1", "algo-2"]})");
+    tree.hyperparameters(R"({"sagemaker_multi_worker_mirrored_strategy_enabled": true,)"
+                         R"( "sagemaker_torch_distributed_enabled": true})");
+    EXPECT_EQ(framework_env_vars(load(tree)).size(), 6u);
+    EXPECT_TRUE(framework_env_vars(load(tree, {{"SAGEMAKER_TRAINING_MODULE",
+                                                "sagemaker_tensorflow_container.training:main"}}))
+                    .empty());
 }
 
 TEST(FrameworkEnv, PlainMpiAndSmddpGetNoPyTorchVariables) {
