@@ -272,5 +272,73 @@ TEST_F(WarmPool, WithoutAWarmPoolPipKeepsItsDefault) {
     EXPECT_EQ(model_file("pip.log"), "no cache\n");
 }
 
+// ---- item 4: the TensorFlow parameter-server job, through sm-train ----------
+
+class ParameterServerJob : public SdkJob {
+protected:
+    void SetUp() override {
+        SdkJob::SetUp();
+        const std::string rec = tree.root().string();
+        // A python that stands in for TensorFlow's: `import tensorflow` works, the
+        // parameter-server code records its arguments and serves until SIGTERM.
+        tool("python",
+             "#!/bin/sh\n"
+             "if [ \"$1\" = -c ] && [ \"$2\" = 'import tensorflow' ]; then exit 0; fi\n"
+             "case \"$2\" in *\"job_name='ps'\"*)\n"
+             "  printf '%s\\n' \"$3\" \"$4\" > '" +
+                 rec +
+                 "/ps.argv'\n"
+                 "  trap \"echo stopped > '" +
+                 rec +
+                 "/ps.stopped'; exit 0\" TERM\n"
+                 "  : > '" +
+                 rec +
+                 "/ps.started'\n"
+                 "  while :; do sleep 0.05; done ;;\n"
+                 "esac\n"
+                 "exec /usr/bin/python3 \"$@\"\n");
+        tree.write("code/train.py",
+                   "import os\n"
+                   "d = os.environ['SM_MODEL_DIR']\n"
+                   "open(os.path.join(d, 'tf_config'), 'w').write(os.environ.get('TF_CONFIG', '<unset>'))\n"
+                   "open(os.path.join(d, 'ps_first'), 'w').write(str(os.path.exists('" +
+                       rec + "/ps.started')))\n");
+        // TensorFlow(distribution={"parameter_server": {"enabled": True}}, instance_count=2).
+        tree.hyperparameters(
+            R"({"sagemaker_program":"\"train.py\"","sagemaker_parameter_server_enabled":"true",)"
+            R"("model_dir":"\"s3://bucket/job/model\""})");
+    }
+    int run_as(const std::string& host) {
+        tree.write("input/config/resourceconfig.json",
+                   R"({"current_host":")" + host + R"(","hosts":["algo-1","algo-2"]})");
+        return run({{"SMTRAIN_PYTHON", (bin() / "python").string()}});
+    }
+    std::string rec(const std::string& name) const { return read_file(tree.root() / name); }
+
+    const std::string cluster_ =
+        R"({"cluster": {"master": ["algo-1:2222"], "ps": ["algo-1:2223", "algo-2:2223"], )"
+        R"("worker": ["algo-2:2222"]}, "environment": "cloud", )";
+};
+
+TEST_F(ParameterServerJob, MasterStartsThePsThenTheWorkerWithTfConfigAndStopsThePs) {
+    ASSERT_EQ(run_as("algo-1"), 0) << last->err();
+    const std::string tf_config = cluster_ + R"("task": {"index": 0, "type": "master"}})";
+    EXPECT_EQ(model_file("tf_config"), tf_config);
+    EXPECT_EQ(rec("ps.argv"), tf_config + "\n0\n");
+    EXPECT_EQ(model_file("ps_first"), "True");
+    EXPECT_EQ(rec("ps.stopped"), "stopped\n");
+    EXPECT_TRUE(tree.has_success());
+}
+
+TEST_F(ParameterServerJob, WorkerViewGetsItsTaskAndItsPsIndex) {
+    // algo-1 does not resolve here: the master counts as down at once.
+    ASSERT_EQ(run_as("algo-2"), 0) << last->err();
+    EXPECT_EQ(model_file("tf_config"), cluster_ + R"("task": {"index": 0, "type": "worker"}})");
+    EXPECT_NE(rec("ps.argv").find("\n1\n"), std::string::npos) << rec("ps.argv");
+    EXPECT_EQ(rec("ps.stopped"), "stopped\n");
+    EXPECT_NE(last->err().find("master algo-1 is down, stopping parameter server"), std::string::npos)
+        << last->err();
+}
+
 }  // namespace
 }  // namespace smtrain::testing
