@@ -80,8 +80,9 @@ std::string Command::to_string() const {
     return text;
 }
 
-Command program_command(EntryPointKind kind, const std::filesystem::path& code_dir, const std::string& name,
-                        const std::vector<std::string>& args, const std::filesystem::path& python) {
+Command program_command(EntryPointKind kind, const std::filesystem::path& /*code_dir: where it starts*/,
+                        const std::string& name, const std::vector<std::string>& args,
+                        const std::filesystem::path& python) {
     Command command;
     switch (kind) {
         case EntryPointKind::PythonPackage:
@@ -93,9 +94,10 @@ Command program_command(EntryPointKind kind, const std::filesystem::path& code_d
             command.argv = {python.string(), name};
             break;
         case EntryPointKind::Command:
-            // The toolkit runs "./name" from the code dir; execve gets the
-            // full path so the working directory cannot change what runs.
-            command.program = code_dir / name;
+            // The toolkit's shell runs "./name" from the code dir, and the kernel
+            // hands a script's interpreter the path execve got: "./name" keeps
+            // `$0` the toolkit's. The child is in the code dir when it calls execve.
+            command.program = "./" + name;
             command.argv = {"./" + name};
             command.sh_fallback_on_enoexec = true;
             break;
@@ -128,23 +130,10 @@ std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesyst
     return std::nullopt;
 }
 
-Command framework_command(const std::string& training_module, const std::filesystem::path& python) {
-    std::size_t colon = training_module.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == training_module.size() ||
-        training_module.find(':', colon + 1) != std::string::npos) {
-        throw ConfigError("SAGEMAKER_TRAINING_MODULE", "",
-                          "expected 'package.module:function', got '" + training_module + "'");
-    }
-    // Fixed code; the names arrive as argv and are removed before the function
-    // runs, so it sees sys.argv as if started on its own.
-    static constexpr const char* kCode =
-        "import importlib, sys; module, function = sys.argv[1], sys.argv[2]; del sys.argv[1:]; "
-        "getattr(importlib.import_module(module), function)()";
-    Command command;
-    command.program = python;
-    command.argv = {python.string(), "-c", kCode, training_module.substr(0, colon),
-                    training_module.substr(colon + 1)};
-    return command;
+void use_warm_pool_pip_cache(InstallStep& step, const Environ& environ) {
+    const std::string cache = env_value(environ, "SAGEMAKER_MANAGED_WARMPOOL_CACHE_DIRECTORY");
+    if (cache.empty() || environ.count("PIP_CACHE_DIR")) return;
+    step.env.emplace_back("PIP_CACHE_DIR", (std::filesystem::path(cache) / "pip").string());
 }
 
 }  // namespace smtrain::launcher

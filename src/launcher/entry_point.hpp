@@ -42,7 +42,8 @@ struct Command {
 /// The program with its arguments, as the toolkit's ProcessRunner builds it:
 /// - Python package: `python -m <name without .py> args...`
 /// - Python program: `python <name> args...`
-/// - command: `./<name> args...` (a script without a shebang runs with /bin/sh)
+/// - command: `./<name> args...`, execve'd as `./<name>` from the code dir so a
+///   script's `$0` is `./<name>` (a script without a shebang runs with /bin/sh)
 /// `python` is only used (and only needs to be non-empty) for the Python kinds.
 Command program_command(EntryPointKind kind, const std::filesystem::path& code_dir, const std::string& name,
                         const std::vector<std::string>& args, const std::filesystem::path& python);
@@ -55,14 +56,16 @@ struct InstallStep {
     std::string error_class;          ///< InstallModuleError / InstallRequirementsError
     bool reads_requirements = false;  ///< "-r requirements.txt": CA_REPOSITORY_ARN applies
     std::string secret;               ///< in the argv, never shown (a CodeArtifact token)
+    /// Set on top of the program's environment for this step only.
+    std::vector<std::pair<std::string, std::string>> env;
 };
 std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesystem::path& code_dir,
                                         const std::filesystem::path& python);
 
-/// SAGEMAKER_TRAINING_MODULE ("pkg.mod:func") as a command that imports the
-/// module and calls the function in the interpreter. The names travel in argv
-/// (`python -c <fixed code> pkg.mod func`), never spliced into the code.
-/// Throws ConfigError when the value is not `module:function`.
-Command framework_command(const std::string& training_module, const std::filesystem::path& python);
+/// An addition (the toolkit has none): on a warm pool, SageMaker keeps
+/// $SAGEMAKER_MANAGED_WARMPOOL_CACHE_DIRECTORY from one job to the next. When it
+/// is set (non-empty) and the job did not set PIP_CACHE_DIR, the install step
+/// gets PIP_CACHE_DIR=<that dir>/pip, so the next job's install reads pip's cache.
+void use_warm_pool_pip_cache(InstallStep& step, const Environ& environ);
 
 }  // namespace smtrain::launcher

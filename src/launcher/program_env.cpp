@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "program_env.hpp"
 
+#include "framework_env.hpp"
+
 namespace smtrain::launcher {
 
 EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
                            const std::filesystem::path& code_dir) {
     EnvVars vars = env.to_env_vars();
     for (auto& var : env.toolkit_process_env_vars()) vars.push_back(std::move(var));
+    for (auto& var : framework_env_vars(env)) vars.push_back(std::move(var));
     // The toolkit puts the code dir first on sys.path and exports sys.path;
     // we have no interpreter's sys.path, so keep whatever PYTHONPATH was given.
     std::string pythonpath = code_dir.string();
@@ -14,6 +17,9 @@ EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
         pythonpath += ":" + it->second;
     }
     vars.emplace_back("PYTHONPATH", std::move(pythonpath));
+    // The toolkit's shell sets PWD to the directory it starts in; programs (and
+    // torchrun's and mpirun's children) start in the code dir here too.
+    vars.emplace_back("PWD", code_dir.string());
     return vars;
 }
 

@@ -12,8 +12,10 @@ namespace smtrain::launcher {
 
 /// What sm-train adds to its own environment for the program, in order:
 /// every SM_* variable (TrainingEnv::to_env_vars()), SAGEMAKER_JOB_NAME /
-/// CURRENT_HOST / SAGEMAKER_REGION (toolkit_process_env_vars()), and
-/// PYTHONPATH with the code dir in front of the inherited value.
+/// CURRENT_HOST / SAGEMAKER_REGION (toolkit_process_env_vars()), what the
+/// framework containers add (framework_env_vars(): TF_CONFIG, NCCL_*, MASTER_*), and
+/// PYTHONPATH with the code dir in front of the inherited value, and PWD (the
+/// code dir, where every program starts, as the toolkit's shell sets it).
 EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
                            const std::filesystem::path& code_dir);
 

@@ -42,6 +42,8 @@ std::string_view to_string(RunnerKind kind) {
             return "smddprun";
         case RunnerKind::PyTorchXla:
             return "xla";
+        case RunnerKind::TfParameterServer:
+            return "tf-ps";
     }
     return "process";
 }
@@ -50,10 +52,15 @@ RunnerKind choose_runner(const TrainingEnv& env) {
     // Heterogeneous clusters: hosts outside the distribution instance groups
     // run the program on their own, as the toolkit decides.
     if (!env.distribution_enabled()) return RunnerKind::Process;
+    // The TensorFlow container's parameter-server branch comes before its MPI check.
+    if (enabled(env, "sagemaker_parameter_server_enabled") && env.hosts().size() > 1)
+        return RunnerKind::TfParameterServer;
+    // The PyTorch container's order (the TensorFlow one checks MPI, then smddp: the same).
+    if (enabled(env, "sagemaker_mpi_enabled")) return RunnerKind::Mpi;
+    if (enabled(env, "sagemaker_pytorch_ddp_enabled")) return RunnerKind::SMDataParallel;
     if (enabled(env, "sagemaker_torch_distributed_enabled")) return RunnerKind::TorchDistributed;
     if (enabled(env, "sagemaker_distributed_dataparallel_enabled")) return RunnerKind::SMDataParallel;
     if (enabled(env, "sagemaker_pytorch_xla_multi_worker_enabled")) return RunnerKind::PyTorchXla;
-    if (enabled(env, "sagemaker_mpi_enabled")) return RunnerKind::Mpi;
     return RunnerKind::Process;
 }
 

@@ -22,16 +22,19 @@
 
 namespace smtrain::launcher {
 
-enum class RunnerKind { Process, Mpi, TorchDistributed, SMDataParallel, PyTorchXla };
+enum class RunnerKind { Process, Mpi, TorchDistributed, SMDataParallel, PyTorchXla, TfParameterServer };
 
-std::string_view to_string(RunnerKind kind);  ///< "process", "mpi", "torchrun", "smddprun", "xla"
+std::string_view to_string(RunnerKind kind);  ///< "process", "mpi", "torchrun", "smddprun", "xla", "tf-ps"
 
-/// The toolkit's choice, from the `sagemaker_*` hyperparameters, made only when
-/// distribution is enabled for the current instance group:
+/// The framework containers' choice (the PyTorch and TensorFlow containers'
+/// training.py; sagemaker-training alone knows only MPI), from the `sagemaker_*`
+/// hyperparameters, made only when distribution is enabled for the current
+/// instance group, first match wins:
+/// sagemaker_parameter_server_enabled with several hosts -> TensorFlow parameter server,
+/// sagemaker_mpi_enabled -> MPI, sagemaker_pytorch_ddp_enabled -> smddprun,
 /// sagemaker_torch_distributed_enabled -> torchrun,
 /// sagemaker_distributed_dataparallel_enabled -> smddprun,
-/// sagemaker_pytorch_xla_multi_worker_enabled -> XLA, sagemaker_mpi_enabled -> MPI,
-/// else a plain process.
+/// sagemaker_pytorch_xla_multi_worker_enabled -> XLA, else a plain process.
 RunnerKind choose_runner(const TrainingEnv& env);
 
 /// Everything a runner needs to start the user program.

@@ -6,10 +6,12 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/supervisor.cpp
   ${CMAKE_CURRENT_LIST_DIR}/report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/entry_point.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/framework_module.cpp
   ${CMAKE_CURRENT_LIST_DIR}/runner.cpp
   ${CMAKE_CURRENT_LIST_DIR}/code_dir.cpp
   ${CMAKE_CURRENT_LIST_DIR}/dns_wait.cpp
   ${CMAKE_CURRENT_LIST_DIR}/program_env.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/framework_env.cpp
   ${CMAKE_CURRENT_LIST_DIR}/env_limits.cpp
   ${CMAKE_CURRENT_LIST_DIR}/invocation_log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/logging.cpp

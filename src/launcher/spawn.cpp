@@ -233,8 +233,10 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
-        throw SpawnError(spec.program, kSteps.at(static_cast<std::size_t>(args.failed_step)),
-                         args.error_number);
+        // A program relative to its working directory ("./train.sh") is named in full.
+        throw SpawnError(
+            spec.program.is_relative() ? (spec.cwd / spec.program).lexically_normal() : spec.program,
+            kSteps.at(static_cast<std::size_t>(args.failed_step)), args.error_number);
     }
 
     SpawnedProcess child;

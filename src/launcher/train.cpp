@@ -6,6 +6,7 @@
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
 #include "env_limits.hpp"
+#include "framework_module.hpp"
 #include "intermediate_output.hpp"
 #include "invocation_log.hpp"
 #include "logging.hpp"
@@ -195,7 +196,9 @@ int run_install(const InstallStep& step, const RunContext& context, const fs::pa
     SpawnSpec spec;
     spec.program = step.command.program;
     spec.argv = step.command.argv;
-    spec.env = to_envp(context.program_env);
+    Environ env = context.program_env;
+    for (const auto& [name, value] : step.env) env.insert_or_assign(name, value);
+    spec.env = to_envp(env);
     spec.cwd = context.code_dir;
     RunResult result = supervise(std::move(spec), context.signals, context.supervisor);
     if (result.exit_code == 0) return 0;
@@ -302,7 +305,7 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
         program.entry_point = *env.framework_module();
         program.kind = EntryPointKind::PythonProgram;
         program.python = find_python(environ);
-        program.command = framework_command(*env.framework_module(), program.python);
+        program.command = framework_command(*env.framework_module(), program.python, output_dir / "failure");
     } else {
         if (!options.dry_run) {
             // SageMaker creates these; a local tree may not have them, and a
@@ -359,6 +362,7 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
     if (program.install) {
         InstallStep step = *program.install;
         use_codeartifact_index(step, environ);
+        use_warm_pool_pip_cache(step, environ);
         int code = run_install(step, context, output_dir, intermediate);
         if (code != 0) return code;
     }

@@ -170,6 +170,10 @@ Launch mpi_master_command(const Plan& plan) {
         if (plan.parent.contains(credential)) append(launch.argv, {"-x", credential});
     }
     for (const auto& [name, value] : plan.exported) append(launch.argv, {"-x", name});
+    // The toolkit's write_env_vars adds PYTHONPATH to the dict of exported
+    // variables, so `-x PYTHONPATH` reaches the ranks on every host (without it
+    // a remote rank sees the code dir only if its sshd applies /etc/environment).
+    if (!find_var(plan.exported, "PYTHONPATH")) append(launch.argv, {"-x", "PYTHONPATH"});
 
     append(launch.argv, modelparallel_args(plan));
     append(launch.argv, mpi_program_argv(plan.program));

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "mpi_output.hpp"
+#include "tensorflow.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -146,6 +147,7 @@ Plan make_plan(const TrainingEnv& env, RunnerKind kind, Program program, const E
     plan.cluster.master = env.master_hostname();
     plan.cluster.network_interface = env.network_interface_name();
     plan.cluster.instance_type = env.current_instance_type();
+    plan.all_hosts = env.hosts();
     plan.program = std::move(program);
     plan.parent = parent;
     plan.gethostname_shim = std::move(gethostname_shim);
@@ -154,6 +156,13 @@ Plan make_plan(const TrainingEnv& env, RunnerKind kind, Program program, const E
     plan.processes_per_host = processes_per_host(env);
     plan.num_gpus = env.num_gpus();
     plan.exported = toolkit_order(env, env.to_env_vars());
+    // The TensorFlow container adds TF_CONFIG (MultiWorkerMirroredStrategy) to
+    // the variables it hands the runner, so mpirun gets `-x TF_CONFIG` too.
+    if (const Value* mwms =
+            env.additional_framework_parameters().find("sagemaker_multi_worker_mirrored_strategy_enabled");
+        mwms != nullptr && mwms->truthy()) {
+        if (auto tf_config = lookup(parent, "TF_CONFIG")) plan.exported.emplace_back("TF_CONFIG", *tf_config);
+    }
     if (kind == RunnerKind::Mpi) {
         plan.num_processes = integer_parameter(env, "sagemaker_mpi_num_processes");
         plan.custom_mpi_options = string_parameter(env, "sagemaker_mpi_custom_mpi_options");
@@ -237,6 +246,8 @@ int run_distributed(const Plan& plan, RunContext& context) {
             // Always checked: the toolkit swaps run()'s arguments here and never looks at the exit code.
             return context.execute(launch, nullptr);
         }
+        case RunnerKind::TfParameterServer:
+            return run_parameter_server_job(plan, context.system, context.execute);
         case RunnerKind::PyTorchXla: {
             spdlog::info("Starting distributed training through PT-XLA Runtime.");
             check_xla_gpus(plan);
@@ -261,6 +272,8 @@ std::string_view to_string(RunnerKind kind) {
             return "TorchDistributed";
         case RunnerKind::PyTorchXla:
             return "PyTorchXLA";
+        case RunnerKind::TfParameterServer:
+            return "TensorFlowParameterServer";
     }
     return "?";
 }

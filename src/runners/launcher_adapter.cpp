@@ -26,6 +26,8 @@ runners::RunnerKind our_kind(RunnerKind kind) {
             return runners::RunnerKind::SmDataParallel;
         case RunnerKind::PyTorchXla:
             return runners::RunnerKind::PyTorchXla;
+        case RunnerKind::TfParameterServer:
+            return runners::RunnerKind::TfParameterServer;
         case RunnerKind::Process:
             break;
     }
@@ -131,6 +133,8 @@ private:
                 return runners::torchrun_command(plan);
             case runners::RunnerKind::PyTorchXla:
                 return runners::xla_command(plan);
+            case runners::RunnerKind::TfParameterServer:  // the worker: the program itself
+                return runners::Launch{runners::program_argv(plan.program), {}};
             case runners::RunnerKind::Process:
                 break;
         }

@@ -20,7 +20,8 @@ namespace smtrain::runners {
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 
 /// The toolkit's runner types (runner.RunnerType).
-enum class RunnerKind { Process, Mpi, SmDataParallel, TorchDistributed, PyTorchXla };
+/// TfParameterServer is the TensorFlow container's parameter-server job.
+enum class RunnerKind { Process, Mpi, SmDataParallel, TorchDistributed, PyTorchXla, TfParameterServer };
 std::string_view to_string(RunnerKind kind);
 
 /// How the user program is started (the toolkit's _entry_point_type).
@@ -47,6 +48,9 @@ struct Cluster {
 struct Plan {
     RunnerKind kind = RunnerKind::Process;
     Cluster cluster;
+    /// Every host of the job (resourceconfig `hosts`), in order: the
+    /// parameter-server job numbers its tasks over these.
+    std::vector<std::string> all_hosts;
     Program program;
     int processes_per_host = 1;
     /// `sagemaker_mpi_num_processes` (MPI only); unset or 0 means processes_per_host * hosts.

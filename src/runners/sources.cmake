@@ -10,7 +10,8 @@ set(SMTRAIN_RUNNERS_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mpi_cluster.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mpi_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mpi_output.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/posix_system.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/posix_system.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tensorflow.cpp)
 list(APPEND SMTRAIN_LAUNCHER_SOURCES ${SMTRAIN_RUNNERS_CORE_SOURCES})
 # make_distributed_runner(): replaces the launcher's "not built" stub.
 list(APPEND SMTRAIN_LAUNCHER_SOURCES ${CMAKE_CURRENT_LIST_DIR}/launcher_adapter.cpp)

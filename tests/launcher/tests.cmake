@@ -7,7 +7,7 @@ if(TARGET smtrain_launcher)
 
   smtrain_add_gtest(launcher_unit_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit_test.cpp ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
-            ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp ${CMAKE_CURRENT_LIST_DIR}/framework_env_test.cpp
     LIBS smtrain_launcher
     LABELS launcher)
 
@@ -16,6 +16,14 @@ if(TARGET smtrain_launcher)
     LIBS smtrain_launcher
     LABELS launcher)
   add_dependencies(launcher_process_test sm-train smtrain_test_print_signals smtrain_test_make_orphans)
+  # Jobs as the SageMaker SDK writes them (issue 12), with fake launchers.
+  smtrain_add_gtest(launcher_sdk_parity_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/sdk_parity_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
+  add_dependencies(launcher_sdk_parity_test sm-train)
+  target_compile_definitions(launcher_sdk_parity_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
+
   target_compile_definitions(launcher_process_test PRIVATE
     SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
     SMTRAIN_PRINT_SIGNALS="$<TARGET_FILE:smtrain_test_print_signals>"

@@ -3,6 +3,7 @@
 // env formats, masking, and the supervisor on small shell programs.
 #include "entry_point.hpp"
 #include "env_format.hpp"
+#include "framework_module.hpp"
 #include "invocation_log.hpp"
 #include "launcher_fixture.hpp"
 #include "report.hpp"
@@ -164,7 +165,7 @@ TEST(EntryPoint, Commands) {
         program_command(EntryPointKind::PythonPackage, "/c", "my.pyth.py", args, "/usr/bin/python3");
     EXPECT_EQ(package.argv, (std::vector<std::string>{"/usr/bin/python3", "-m", "myth", "--lr", "0.1"}));
     auto command = program_command(EntryPointKind::Command, "/c", "train.sh", args, "");
-    EXPECT_EQ(command.program, "/c/train.sh");
+    EXPECT_EQ(command.program, "./train.sh");  // execve gets it from the code dir: $0 is ./train.sh
     EXPECT_EQ(command.argv, (std::vector<std::string>{"./train.sh", "--lr", "0.1"}));
     EXPECT_TRUE(command.sh_fallback_on_enoexec);
     EXPECT_EQ(command.to_string(), "./train.sh --lr 0.1");
@@ -188,15 +189,16 @@ TEST(EntryPoint, InstallSteps) {
 }
 
 TEST(EntryPoint, FrameworkModuleNamesTravelAsArguments) {
-    auto c = framework_command("sagemaker_pytorch_container.training:main", "/py");
-    ASSERT_EQ(c.argv.size(), 5u);
+    auto c = framework_command("sagemaker_pytorch_container.training:main", "/py", "/o/failure");
+    ASSERT_EQ(c.argv.size(), 6u);
     EXPECT_EQ(c.argv[1], "-c");
     EXPECT_EQ(c.argv[3], "sagemaker_pytorch_container.training");
     EXPECT_EQ(c.argv[4], "main");
+    EXPECT_EQ(c.argv[5], "/o/failure");
     EXPECT_EQ(c.argv[2].find("sagemaker_pytorch_container"), std::string::npos);
-    EXPECT_THROW(framework_command("no_function", "/py"), ConfigError);
-    EXPECT_THROW(framework_command("a:b:c", "/py"), ConfigError);
-    EXPECT_THROW(framework_command(":main", "/py"), ConfigError);
+    EXPECT_THROW(framework_command("no_function", "/py", "/f"), ConfigError);
+    EXPECT_THROW(framework_command("a:b:c", "/py", "/f"), ConfigError);
+    EXPECT_THROW(framework_command(":main", "/py", "/f"), ConfigError);
 }
 
 TEST(EntryPoint, FindPython) {

@@ -50,7 +50,9 @@ Argv mpi_fixed(const std::string& hosts, const std::string& np, const std::strin
     // clang-format on
 }
 
-const Argv kExported = {"-x", "SM_HOSTS", "-x", "SM_CURRENT_HOST"};
+// The SM_* names, then PYTHONPATH: the toolkit's write_env_vars adds it to the
+// same dict MasterRunner passes `-x` for, so ranks on every host get the code dir.
+const Argv kExported = {"-x", "SM_HOSTS", "-x", "SM_CURRENT_HOST", "-x", "PYTHONPATH"};
 const Argv kPythonProgram = {"/usr/bin/python3", "-m", "mpi4py", "train.py", "-v", "--lr", "35"};
 
 }  // namespace
@@ -127,14 +129,14 @@ TEST(MpiMasterCommand, ModelParallelAdditions) {
     plan.smddpmprun_installed = true;
     EXPECT_EQ(modelparallel_args(plan), (Argv{"-x", "NCCL_PROTO=simple", "-x", "NCCL_ALGO=ring", "smddpmprun",
                                               "-i", "ml.p4d.24xlarge", "--allow-bypass"}));
-    EXPECT_EQ(mpi_master_command(plan).argv,
-              concat({mpi_fixed("algo-1", "1"),
-                      {"-x", "FI_PROVIDER=efa", "-x", "NCCL_PROTO=simple", "-x", "FI_EFA_USE_DEVICE_RDMA=1"},
-                      kExported,
-                      {"-x", "SM_HP_MP_PARAMETERS"},
-                      {"-x", "NCCL_PROTO=simple", "-x", "NCCL_ALGO=ring", "smddpmprun", "-i",
-                       "ml.p4d.24xlarge", "--allow-bypass"},
-                      kPythonProgram}));
+    EXPECT_EQ(
+        mpi_master_command(plan).argv,
+        concat({mpi_fixed("algo-1", "1"),
+                {"-x", "FI_PROVIDER=efa", "-x", "NCCL_PROTO=simple", "-x", "FI_EFA_USE_DEVICE_RDMA=1"},
+                {"-x", "SM_HOSTS", "-x", "SM_CURRENT_HOST", "-x", "SM_HP_MP_PARAMETERS", "-x", "PYTHONPATH"},
+                {"-x", "NCCL_PROTO=simple", "-x", "NCCL_ALGO=ring", "smddpmprun", "-i", "ml.p4d.24xlarge",
+                 "--allow-bypass"},
+                kPythonProgram}));
 }
 
 TEST(ModelParallel, VersionsBackendsAndOff) {

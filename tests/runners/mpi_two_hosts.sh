@@ -17,10 +17,26 @@ WORK=$(realpath "$(mktemp -d "$3/mpi-two-hosts.XXXXXX")")
 source "$(dirname "$0")/netns_hosts.sh"
 fail() { netns_hosts_fail "$@"; }
 
+# Every rank first imports sm_code_probe from outside the code dir (so only
+# PYTHONPATH can find it), then runs the allreduce. The module is only in
+# algo-1's code dir: algo-2's /etc/environment names algo-2's code dir, so a
+# rank on algo-2 finds the module only through mpirun's `-x PYTHONPATH`.
 make_tree() {
     netns_make_tree "$1" "$2" eth0 \
-        '{"sagemaker_mpi_enabled": "true", "sagemaker_program": "\"allreduce\"", "note": "\"a b\""}'
+        '{"sagemaker_mpi_enabled": "true", "sagemaker_program": "\"rank.sh\"", "note": "\"a b\""}'
     cp "$PROGRAM" "$WORK/$1/opt/ml/code/allreduce"
+    cat > "$WORK/$1/opt/ml/code/rank.sh" <<'SCRIPT'
+#!/bin/sh
+(cd / && python3 -c 'import sm_code_probe') || exit 1
+exec ./allreduce "$@"
+SCRIPT
+    if [ "$1" = algo-1 ]; then
+        cat > "$WORK/$1/opt/ml/code/sm_code_probe.py" <<'PY'
+import os, socket
+with open(os.path.join(os.environ["SM_MODEL_DIR"], "imported-" + socket.gethostname()), "w") as f:
+    f.write(os.environ.get("PYTHONPATH", "") + "\n")
+PY
+    fi
 }
 
 check_result() {
@@ -97,4 +113,7 @@ grep -qxF 'SM_HPS="{"note":"a b"}"' "$WORK/algo-2/environment" ||
     fail "algo-2's /etc/environment lacks a quoted SM_HPS"
 grep -q 'mpirank:1,algo-2\]<stdout>' "$WORK/algo-1.log" || fail "no rewritten MPI tag in the master's output"
 check_result $'sum=3\nsize=2\nhosts=algo-1,algo-2'
+[ -f "$WORK/algo-1/opt/ml/model/imported-algo-2" ] ||
+    fail "the rank on algo-2 could not import sm_code_probe from the code dir (no -x PYTHONPATH?)"
+echo "rank on algo-2 imported sm_code_probe with PYTHONPATH=$(cat "$WORK/algo-1/opt/ml/model/imported-algo-2")"
 echo "two-host MPI run: OK"

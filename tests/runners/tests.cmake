@@ -22,7 +22,8 @@ smtrain_add_gtest(smtrain_runners_tests
   LIBS ${SMTRAIN_RUNNERS_TEST_LIB}
   LABELS runners)
 target_include_directories(smtrain_runners_tests PRIVATE ${PROJECT_SOURCE_DIR}/src/runners)
-target_sources(smtrain_runners_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/mpi_cluster_test.cpp)
+target_sources(smtrain_runners_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/mpi_cluster_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tensorflow_test.cpp)
 
 # A real MPI job: two hosts as two network namespaces (one host where namespaces
 # are not allowed), each running sm-train. Needs root, Open MPI and sshd.

@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import failure_samples  # noqa: E402
 import generate  # noqa: E402
+import sdk_trees  # noqa: E402
 import toolkit_oracle  # noqa: E402
 
 KIND_NAMES = {"PYTHON_PACKAGE": "python package", "PYTHON_PROGRAM": "python program", "COMMAND": "command"}
@@ -91,6 +92,8 @@ def run_driver(driver, environ, machine):
             result["args"].append(unhex(rest))
         elif tag == "argv":
             result["argv"].append(unhex(rest))
+        elif tag == "runner":
+            result["runner"] = rest
         elif tag == "kind":
             result["kind"] = None if rest == "none" else rest
         elif tag == "error":
@@ -117,7 +120,42 @@ def expected_from_toolkit(tk, case, parent_pythonpath=None):
     # in front of the PYTHONPATH we were given.
     pythonpath = tk["code_dir"] + (":" + parent_pythonpath if parent_pythonpath else "")
     env[b"PYTHONPATH"] = os.fsencode(pythonpath)
+    # The toolkit's shell sets PWD to the directory the program starts in.
+    env[b"PWD"] = os.fsencode(tk["code_dir"])
+    for name, value in framework_expected(tk, case)[1]:
+        env[os.fsencode(name)] = os.fsencode(value)
     return env
+
+
+PYTORCH_ONLY = ("sagemaker_pytorch_ddp_enabled", "sagemaker_torch_distributed_enabled",
+                "sagemaker_pytorch_xla_multi_worker_enabled")
+
+
+def framework_expected(tk, case, findings=None):
+    """(runner, variables) the framework containers' training.py gives this tree
+    (framework_reference.py), as sm-train must match them: the container named
+    by an SDK tree, else the one that runs such a job (TensorFlow for its
+    parameter servers / MultiWorkerMirroredStrategy keys, PyTorch otherwise,
+    whose order also gives the TensorFlow container's MPI/smddp choice)."""
+    if tk["framework_module"]:
+        return "process", []  # the framework's own code runs and sets its own variables
+    ref = tk["framework"]
+    tf_runner, tf_vars = ref["tensorflow"]
+    pt_runner, pt_vars = ref["pytorch"]
+    params = tk["additional_framework_parameters"]
+    pytorch_job = any(params.get(k) for k in PYTORCH_ONLY)
+    container = case.get("container")
+    if container == "training":
+        runner, variables = ref["training"]
+        # sagemaker-training alone: sm-train still chooses as the containers do.
+        if runner != pt_runner and findings is not None:
+            findings.expected["plain Estimator image: sm-train picks the framework containers' runner"] += 1
+        return pt_runner if tf_runner != "tf-ps" else tf_runner, tf_vars + (pt_vars if pytorch_job else [])
+    if container == "pytorch" and not pytorch_job and findings is not None:
+        findings.expected["PyTorch container's NCCL_*/MASTER_* on a plain/MPI/smddp job: not set (image unknown)"] += 1
+    if tf_runner in ("tf-ps", "crash"):
+        return tf_runner, tf_vars
+    return pt_runner, tf_vars + (pt_vars if pytorch_job else [])
 
 
 def deliberate_fixes(case):
@@ -144,6 +182,7 @@ class Findings:
         self.max_examples = max_examples
         self.cases = 0
         self.failing_cases = 0
+        self.runners = Counter()  # (containers' runner, ours) -> trees
 
     def mismatch(self, signature, label, detail):
         self.mismatches[signature].append((label, detail))
@@ -245,6 +284,9 @@ def run_case(case, label, opts, findings):
     if ours.get("error") and tk["unstorable"]:
         findings.expected["both fail: a variable name the environment cannot hold (%s)" % tk["unstorable"][0]] += 1
         return
+    if ours.get("error") and framework_expected(tk, case)[0] == "crash":
+        findings.expected["TensorFlow container crashes on a ps job outside the distribution groups; ours exit 65"] += 1
+        return
     if ours.get("error"):
         findings.mismatch(("ours refuses",), label, ours["error"][:300])
         findings.failing_cases += 1
@@ -260,6 +302,12 @@ def run_case(case, label, opts, findings):
         findings.expected[region_note] += 1
     bad = compare_env(expected, ours["env"], label, findings)
     bad |= compare_program(tk, ours, case, label, findings)
+    want_runner = framework_expected(tk, case, findings)[0]
+    if not tk["framework_module"]:
+        findings.runners[(want_runner, ours.get("runner"))] += 1
+        if want_runner != ours.get("runner"):
+            bad = True
+            findings.mismatch(("runner",), label, "containers %s, ours %s" % (want_runner, ours.get("runner")))
     if bad:
         findings.failing_cases += 1
         findings.keep(label, case)
@@ -391,6 +439,8 @@ def main():
     ap.add_argument("--keep", default="/tmp/parity-mismatches", help="where mismatching cases are saved")
     ap.add_argument("--examples", type=int, default=3, help="examples shown per mismatch kind")
     ap.add_argument("--case", nargs="+", metavar="FILE", help="rerun saved cases (from --keep) only")
+    ap.add_argument("--sdk-only", action="store_true",
+                    help="only the trees as the SageMaker SDK writes them (sdk_trees.py), every host's view")
     opts = ap.parse_args()
     opts.driver = os.path.join(opts.build, "tools", "parity", "parity-driver")
     opts.sm_train = os.path.join(opts.build, "src", "launcher", "sm-train")
@@ -412,8 +462,13 @@ def main():
 
     rng = random.Random(opts.seed)
     findings = Findings(opts.keep, opts.examples)
-    cases = [(c["name"], c) for c in generate.hand_picked()]
-    cases += [("random-%d-%d" % (opts.seed, i), generate.random_case(rng)) for i in range(opts.cases)]
+    sdk = [(c["name"], c) for c in sdk_trees.cases()]
+    if opts.sdk_only:
+        opts.cases = 0
+        cases = sdk
+    else:
+        cases = [(c["name"], c) for c in generate.hand_picked()] + sdk
+        cases += [("random-%d-%d" % (opts.seed, i), generate.random_case(rng)) for i in range(opts.cases)]
     for n, (label, case) in enumerate(cases):
         run_case(case, label, opts, findings)
         if n < opts.e2e:
@@ -422,12 +477,16 @@ def main():
             print("... %d trees, %d with mismatches" % (n + 1, findings.failing_cases), file=sys.stderr, flush=True)
     if not opts.no_failures:
         run_failures(opts, findings, rng)
-    return report(findings, opts, "%d trees (%d hand-picked + %d random, seed %d)"
-                  % (len(cases), len(cases) - opts.cases, opts.cases, opts.seed))
+    return report(findings, opts, "%d trees (%d as the SDK writes them, %d hand-picked, %d random, seed %d)"
+                  % (len(cases), len(sdk), len(cases) - len(sdk) - opts.cases, opts.cases, opts.seed))
 
 
 def report(findings, opts, what):
     print("parity: %s, %d comparisons in all" % (what, findings.cases))
+    if findings.runners:
+        print("\nrunner choice (framework containers' -> ours):")
+        for (want, got), n in sorted(findings.runners.items()):
+            print("  %5d  %s -> %s" % (n, want, got))
     print("\nexpected differences (documented in docs/compatibility.md):")
     for what, n in sorted(findings.expected.items()):
         print("  %5d  %s" % (n, what))

@@ -9,6 +9,7 @@
 //       with the given machine facts instead of probing, and prints lines
 //         env <hex name> <hex value>      every variable the launcher exports
 //         arg <hex>                       to_cmd_args(), in order
+//         runner <process|mpi|torchrun|smddprun|xla|tf-ps>   choose_runner()
 //         kind <python package|python program|command|none>
 //         argv <hex>                      the program's argv (argv[0] included)
 //         error <hex message>             when loading or resolving failed
@@ -21,6 +22,7 @@
 #include "entry_point.hpp"
 #include "program_env.hpp"
 #include "report.hpp"
+#include "runner.hpp"
 #include "stderr_capture.hpp"
 
 #include <smtrain/error.hpp>
@@ -89,6 +91,7 @@ int run_env(const std::vector<std::string_view>& args) {
         for (const auto& [name, value] : exported_variables(env, environ, env.paths().code)) {
             std::cout << "env " << hex(name) << ' ' << hex(value) << '\n';
         }
+        std::cout << "runner " << to_string(choose_runner(env)) << '\n';
         const std::vector<std::string> cmd_args = env.to_cmd_args();
         for (const auto& arg : cmd_args) std::cout << "arg " << hex(arg) << '\n';
         if (!env.user_entry_point()) {

@@ -122,6 +122,10 @@ def _environment_child(environ, machine, fixes):
     for name in ("SAGEMAKER_JOB_NAME", "CURRENT_HOST", "SAGEMAKER_REGION"):
         result["process_env"][name.encode()] = os.environb.get(name.encode())
     result["code_dir"] = environment.code_dir
+    import framework_reference  # tools/parity, beside this file
+
+    result["framework"] = framework_reference.reference(env)
+    result["additional_framework_parameters"] = dict(env.additional_framework_parameters)
     result["cmd_args"] = [_env_bytes(a) for a in env.to_cmd_args()]
     result["cmd_args_text"] = env.to_cmd_args()
     result["user_entry_point"] = env.user_entry_point

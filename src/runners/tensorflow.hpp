@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The TensorFlow container's parameter-server job (its training.py): on every
+/// host, a parameter-server process first, then the user's program as the
+/// worker with TF_CONFIG; a host other than the first then waits until the
+/// first host's worker is down. TF_CONFIG itself is built by the launcher
+/// (launcher/framework_env.hpp) and arrives in the plan's environment.
+
+#include "plan.hpp"
+#include "system.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace smtrain::runners {
+
+/// The port the first host's worker serves on (TF_CONFIG's master address):
+/// it accepts connections for as long as that worker runs.
+inline constexpr int kTfMasterPort = 2222;
+
+/// `python -c <code> <TF_CONFIG> <task index>`: a process that serves
+/// TensorFlow's "ps" job of TF_CONFIG's cluster at `task_index`, on CPUs only
+/// (the container hides the GPUs from it), until it is stopped.
+std::vector<std::string> parameter_server_argv(const std::string& python, const std::string& tf_config,
+                                               std::size_t task_index);
+
+struct ParameterServerSettings {
+    /// How often a host other than the first checks that the first host's worker is still up.
+    std::chrono::milliseconds poll_interval = std::chrono::seconds(10);
+    std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
+};
+
+/// Runs the job on this host, in the container's order: checks that
+/// TensorFlow can be imported (Error, BadConfig, otherwise), starts the
+/// parameter server (task index = this host's index in `all_hosts`), runs the
+/// worker through `execute`, and after a successful worker on a host other
+/// than the first, waits until the first host stops accepting connections on
+/// port 2222. Then stops the parameter server and returns the worker's status.
+/// A stop signal during the wait throws Error with exit code 128+N.
+int run_parameter_server_job(const Plan& plan, System& system, const ProgramExecutor& execute,
+                             const ParameterServerSettings& settings = {});
+
+}  // namespace smtrain::runners

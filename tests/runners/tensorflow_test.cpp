@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// The TensorFlow container's parameter-server job (training.py: _run_ps,
+// _run_worker, _wait_until_master_is_down), against a recording System.
+#include "tensorflow.hpp"
+
+#include <smtrain/error.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace smtrain::runners;
+using Argv = std::vector<std::string>;
+
+namespace {
+
+const std::string kTfConfig = R"({"cluster": {"master": ["algo-1:2222"]}, "environment": "cloud"})";
+
+/// Records every call, in order, as one line each.
+class RecordingSystem final : public System {
+public:
+    std::vector<std::string> calls;
+    int import_status = 0;
+    int master_up_polls = 0;  ///< how many can_connect calls answer "up"
+    int stop_signal = 0;
+
+    pid_t start_daemon(const Argv& argv) override {
+        calls.push_back("start " + join(argv));
+        return 4242;
+    }
+    void stop_daemon(pid_t pid) override { calls.push_back("stop " + std::to_string(pid)); }
+    int run_short(const Argv& argv, std::chrono::milliseconds) override {
+        calls.push_back("run " + join(argv));
+        return import_status;
+    }
+    bool can_connect(const std::string& host, int port, std::chrono::milliseconds) override {
+        calls.push_back("connect " + host + ":" + std::to_string(port));
+        return master_up_polls-- > 0;
+    }
+    std::vector<pid_t> find_processes(const Argv&) override { return {}; }
+    bool process_alive(pid_t) override { return false; }
+    bool file_exists(const std::filesystem::path&) override { return false; }
+    void append_file(const std::filesystem::path&, std::string_view) override {}
+    int take_stop_signal() override { return std::exchange(stop_signal, 0); }
+    std::chrono::steady_clock::time_point now() override { return {}; }
+    void sleep_for(std::chrono::milliseconds d) override {
+        calls.push_back("sleep " + std::to_string(d.count()));
+    }
+
+    static std::string join(const Argv& argv) {
+        std::string out;
+        for (const auto& a : argv) out += (out.empty() ? "" : "|") + a;
+        return out;
+    }
+};
+
+Plan ps_plan(const std::string& current) {
+    Plan plan;
+    plan.kind = RunnerKind::TfParameterServer;
+    plan.all_hosts = {"algo-1", "algo-2", "algo-3"};
+    plan.cluster.hosts = plan.all_hosts;
+    plan.cluster.master = "algo-1";
+    plan.cluster.current_host = current;
+    plan.program = {EntryKind::PythonProgram, "/usr/bin/python3", "train.py", {"--epochs", "2"}};
+    plan.parent = {{"TF_CONFIG", kTfConfig}};
+    return plan;
+}
+
+const std::string kImport = "run /usr/bin/python3|-c|import tensorflow";
+
+std::string ps_start(const std::string& index) {
+    return "start " +
+           RecordingSystem::join(parameter_server_argv("/usr/bin/python3", kTfConfig, std::stoul(index)));
+}
+
+}  // namespace
+
+TEST(ParameterServer, ArgvCarriesTheClusterAndTaskIndex) {
+    const auto argv = parameter_server_argv("python3", kTfConfig, 2);
+    ASSERT_EQ(argv.size(), 5u);
+    EXPECT_EQ(argv[0], "python3");
+    EXPECT_EQ(argv[1], "-c");
+    EXPECT_NE(argv[2].find("job_name='ps'"), std::string::npos);
+    EXPECT_NE(argv[2].find("device_count={'GPU': 0}"), std::string::npos);
+    EXPECT_EQ(argv[3], kTfConfig);
+    EXPECT_EQ(argv[4], "2");
+}
+
+TEST(ParameterServer, MasterStartsThePsThenTheWorkerAndDoesNotWait) {
+    RecordingSystem system;
+    std::vector<Argv> ran;
+    const auto execute = [&](const Launch& launch, const LineFilter&) {
+        system.calls.push_back("worker " + RecordingSystem::join(launch.argv));
+        ran.push_back(launch.argv);
+        return 0;
+    };
+    EXPECT_EQ(run_parameter_server_job(ps_plan("algo-1"), system, execute), 0);
+    EXPECT_EQ(system.calls,
+              (Argv{kImport, ps_start("0"), "worker /usr/bin/python3|train.py|--epochs|2", "stop 4242"}));
+}
+
+TEST(ParameterServer, WorkerWaitsUntilTheMasterIsDownEveryTenSeconds) {
+    RecordingSystem system;
+    system.master_up_polls = 2;
+    const auto execute = [&](const Launch&, const LineFilter&) {
+        system.calls.push_back("worker");
+        return 0;
+    };
+    EXPECT_EQ(run_parameter_server_job(ps_plan("algo-3"), system, execute), 0);
+    EXPECT_EQ(system.calls, (Argv{kImport, ps_start("2"), "worker", "connect algo-1:2222", "sleep 10000",
+                                  "connect algo-1:2222", "sleep 10000", "connect algo-1:2222", "stop 4242"}));
+}
+
+TEST(ParameterServer, FailedWorkerDoesNotWaitAndKeepsItsStatus) {
+    RecordingSystem system;
+    system.master_up_polls = 5;
+    const auto execute = [&](const Launch&, const LineFilter&) { return 3; };
+    EXPECT_EQ(run_parameter_server_job(ps_plan("algo-2"), system, execute), 3);
+    EXPECT_EQ(system.calls, (Argv{kImport, ps_start("1"), "stop 4242"}));
+}
+
+TEST(ParameterServer, WithoutTensorFlowNothingStarts) {
+    RecordingSystem system;
+    system.import_status = 1;
+    const auto execute = [&](const Launch&, const LineFilter&) { return 0; };
+    try {
+        run_parameter_server_job(ps_plan("algo-1"), system, execute);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::BadConfig);
+        EXPECT_STREQ(
+            e.what(),
+            "sagemaker_parameter_server_enabled: TensorFlow cannot be imported by /usr/bin/python3 (the "
+            "parameter server is a TensorFlow process)");
+    }
+    EXPECT_EQ(system.calls, (Argv{kImport}));
+}
+
+TEST(ParameterServer, StopSignalEndsTheWaitAndStopsThePs) {
+    RecordingSystem system;
+    system.master_up_polls = 100;
+    system.stop_signal = 15;
+    const auto execute = [&](const Launch&, const LineFilter&) { return 0; };
+    try {
+        run_parameter_server_job(ps_plan("algo-2"), system, execute);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(static_cast<int>(e.exit_code()), 143);
+    }
+    EXPECT_EQ(system.calls.back(), "stop 4242");
+}
