@@ -4,3 +4,11 @@ smtrain_add_gtest(smtrain_testing_tests
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/fake_tree_test.cpp
   LIBS smtrain::testing
   LABELS testing)
+
+# `sm-train init`: the files against hand-written expected bytes, bad input.
+if(TARGET sm-train)
+  add_test(NAME testing.init COMMAND ${CMAKE_CURRENT_LIST_DIR}/init_test.sh $<TARGET_FILE:sm-train>
+                                     ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(testing.init PROPERTIES LABELS testing TIMEOUT 120)
+endif()
+
