@@ -9,9 +9,11 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace smtrain::launcher {
 
@@ -69,13 +71,16 @@ int train_here(const SignalBlock& signals, const Environ& environ) {
 
 std::string entries(const fs::path& dir) {
     std::error_code ec;
-    std::string names;
-    int count = 0;
+    std::vector<std::string> names;
     for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-        if (++count <= 5) names += (names.empty() ? "" : ", ") + it->path().filename().string();
+        names.push_back(it->path().filename().string());
     }
-    if (count > 5) names += ", ... (" + std::to_string(count) + " entries)";
-    return names.empty() ? "empty" : names;
+    if (names.empty()) return "empty";
+    std::sort(names.begin(), names.end());
+    std::string shown;
+    for (std::size_t i = 0; i < names.size() && i < 5; ++i) shown += (i ? ", " : "") + names[i];
+    if (names.size() > 5) shown += ", ... (" + std::to_string(names.size()) + " entries)";
+    return shown;
 }
 
 void copy_out(const fs::path& from, const fs::path& to) {

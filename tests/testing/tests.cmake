@@ -12,3 +12,10 @@ if(TARGET sm-train)
   set_tests_properties(testing.init PROPERTIES LABELS testing TIMEOUT 120)
 endif()
 
+# `sm-train local`: success, failure, bad input, and --hosts 2 with torchrun in two namespaces.
+if(TARGET sm-train)
+  add_test(NAME testing.local COMMAND ${CMAKE_CURRENT_LIST_DIR}/local_test.sh $<TARGET_FILE:sm-train>
+                                      ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(testing.local PROPERTIES LABELS "testing;torchrun" TIMEOUT 400 RUN_SERIAL TRUE)
+endif()
+
