@@ -19,3 +19,9 @@ if(TARGET sm-train)
   set_tests_properties(testing.local PROPERTIES LABELS "testing;torchrun" TIMEOUT 400 RUN_SERIAL TRUE)
 endif()
 
+# The pytest example of docs/testing.md, run as written.
+if(TARGET sm-train)
+  add_test(NAME testing.pytest_doc COMMAND ${CMAKE_CURRENT_LIST_DIR}/pytest_doc_test.sh $<TARGET_FILE:sm-train>
+                                           ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(testing.pytest_doc PROPERTIES LABELS testing TIMEOUT 300 SKIP_RETURN_CODE 77)
+endif()
