@@ -129,9 +129,13 @@ int run_local(const LocalOptions& options, const SignalBlock& signals, const Env
             env["SAGEMAKER_BASE_DIR"] = local_hosts.front().base.string();
             // One host on this machine: algo-1 need not resolve (as Studio's local mode).
             env["SM_STUDIO_LOCAL_MODE"] = "true";
+            // The service sets TRAINING_JOB_NAME; the SDK's script mode the hyperparameter.
+            if (!flags.job_name.empty()) env["TRAINING_JOB_NAME"] = flags.job_name;
             code = train_here(signals, env);
         } else {
-            const auto codes = run_local_hosts(local_hosts, work, signals, environ);
+            Environ env = environ;
+            if (!flags.job_name.empty()) env["TRAINING_JOB_NAME"] = flags.job_name;
+            const auto codes = run_local_hosts(local_hosts, work, signals, env);
             for (int c : codes) {
                 if (c != 0) {
                     code = c;
