@@ -63,6 +63,10 @@ SAGEMAKER_BASE_DIR=$work/t4 SM_STUDIO_LOCAL_MODE=true SMTRAIN_PYTHON=python3 tim
 grep -qx hi t4.out || { cat t4.out; fail "the program did not run"; }
 [ -f t4/output/success ] || fail "no output/success"
 
+# Flags may come before DIR; each --hp takes one value.
+"$sm_train" init --hp a=1 --hp b=2 t6 2> /dev/null
+[ "$(cat t6/input/config/hyperparameters.json)" = '{"a": "1", "b": "2"}' ] || fail "flags before DIR"
+
 # --force replaces; an empty DIR is fine without it.
 mkdir empty
 "$sm_train" init empty --hp a=1 2> /dev/null
