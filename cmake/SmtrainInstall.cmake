@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# install(): headers, libsmtrain as the exported target smtrain::smtrain, the
+# install(): headers, libsmtrain as the exported target smtrain::smtrain (and
+# smtrain::testing, the FakeTree of a program's tests), the
 # sm-train launcher (exported as smtrain::sm-train), the gethostname shim, and
 # the find_package / pkg-config files for consumers.
 #
@@ -20,6 +21,12 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/smtrain"
 # INCLUDES DESTINATION adds the installed include dir to the exported target,
 # whatever the library's own INSTALL_INTERFACE says.
 install(TARGETS smtrain
+        EXPORT smtrainTargets
+        ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT Development
+        INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+
+# smtrain::testing: FakeTree for the unit tests of a training program.
+install(TARGETS smtrain_testing
         EXPORT smtrainTargets
         ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT Development
         INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
@@ -73,7 +80,8 @@ foreach(dir LIBDIR INCLUDEDIR)
   endif()
 endforeach()
 configure_file("${CMAKE_CURRENT_LIST_DIR}/smtrain.pc.in" "${PROJECT_BINARY_DIR}/smtrain.pc" @ONLY)
-install(FILES "${PROJECT_BINARY_DIR}/smtrain.pc"
+configure_file("${CMAKE_CURRENT_LIST_DIR}/smtrain-testing.pc.in" "${PROJECT_BINARY_DIR}/smtrain-testing.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/smtrain.pc" "${PROJECT_BINARY_DIR}/smtrain-testing.pc"
         DESTINATION "${SMTRAIN_PC_DIR}"
         COMPONENT Development)
 

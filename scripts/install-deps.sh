@@ -27,6 +27,7 @@ test_packages=(
     mmdebstrap openssl                  # the Debian 11 root test; the TLS test CA
     openmpi-bin libopenmpi-dev openssh-server iproute2  # MPI runner tests
     python3-torch                       # the real torchrun test (CPU, gloo)
+    python3-pytest                      # the pytest example of docs/testing.md
     clang libclang-rt-14-dev python3    # fuzz targets (libFuzzer runtime); the Python examples
     clang-format                        # scripts/check-format.sh
 )

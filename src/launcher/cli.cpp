@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli.hpp"
 
+#include "dev_commands.hpp"
 #include "supervisor.hpp"
 #include "train.hpp"
 
@@ -40,6 +41,7 @@ int run_cli(int argc, char** argv, const SignalBlock& signals) {
         {"export", EnvFormat::Export}, {"json", EnvFormat::Json}, {"dotenv", EnvFormat::Dotenv}};
     env_cmd->add_option("--format", format, "export (for eval), json or dotenv")
         ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+    DevCommands dev_commands(app);  // init, local
 
     try {
         app.parse(argc, argv);
@@ -60,6 +62,7 @@ int run_cli(int argc, char** argv, const SignalBlock& signals) {
             stderr);
         return static_cast<int>(ExitCode::Usage);
     }
+    if (auto code = dev_commands.run(signals, environ)) return *code;
     if (*env_cmd) {
         try {
             return run_env(format, environ);

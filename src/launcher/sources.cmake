@@ -19,3 +19,10 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_output.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli.cpp)
+# The development loop: `sm-train init` and `sm-train local` (docs/testing.md).
+list(APPEND SMTRAIN_LAUNCHER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/tree_flags.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/init_command.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/local_command.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/local_hosts.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/dev_commands.cpp)

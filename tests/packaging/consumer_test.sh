@@ -34,6 +34,7 @@ case $mode in
             -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags"
         cmake --build "$work/build"
         program=$work/build/consumer_train
+        fake_tree_check=$work/build/consumer_fake_tree
         # SameMajorVersion: a request for another major version must be refused.
         mkdir -p "$work/wrong-major"
         printf 'cmake_minimum_required(VERSION 3.25)\nproject(wrong_major LANGUAGES CXX)\nfind_package(smtrain 1.0 REQUIRED)\n' \
@@ -60,9 +61,12 @@ case $mode in
         grep LINKER "$work/targets" | sed 's/:.*//' >"$work/artifacts"
         cat "$work/artifacts"
         expect_line "$work/artifacts" consumer_train
+        expect_line "$work/artifacts" consumer_fake_tree
         expect_line "$work/artifacts" smtrain/src/libsmtrain.a
-        if grep -qE 'test|example|bench' "$work/artifacts"; then
-            fail "the subproject builds what it should not: $(grep -E 'test|example|bench' "$work/artifacts")"
+        # smtrain::testing is a library for the consumer's own tests, linked above.
+        grep -vx 'smtrain/src/testing/libsmtrain_testing.a' "$work/artifacts" >"$work/artifacts.ours" || true
+        if grep -qE 'test|example|bench' "$work/artifacts.ours"; then
+            fail "the subproject builds what it should not: $(grep -E 'test|example|bench' "$work/artifacts.ours")"
         fi
         if grep -qx 'install: phony' "$work/targets"; then fail "the subproject generates install rules"; fi
         exit 0
@@ -74,6 +78,13 @@ case $mode in
         # shellcheck disable=SC2046,SC2086
         "${CXX:-c++}" -std=c++20 $flags $(pkg-config --cflags smtrain) \
             "$source/tests/packaging/consumer/train.cpp" -o "$program" $(pkg-config --libs smtrain)
+        [[ $(pkg-config --modversion smtrain-testing) == 0.1.* ]] ||
+            fail "pkg-config --modversion smtrain-testing: $(pkg-config --modversion smtrain-testing)"
+        fake_tree_check=$work/consumer_fake_tree
+        # shellcheck disable=SC2046,SC2086
+        "${CXX:-c++}" -std=c++20 $flags $(pkg-config --cflags smtrain-testing) \
+            "$source/tests/packaging/consumer/fake_tree_check.cpp" -o "$fake_tree_check" \
+            $(pkg-config --libs smtrain-testing)
         ;;
     *) fail "unknown mode $mode" ;;
 esac
@@ -89,3 +100,9 @@ expect_line "$work/stdout" "args=-b True --epochs 3 --lr 0.05 --optimizer adam"
 expect_line "$work/stdout" 'SM_HPS={"b":true,"epochs":3,"lr":0.05,"optimizer":"adam"}'
 expect_line "$work/stdout" "validation: Channel validation is not a valid channel"
 expect_line "$tree/model/model.txt" "epochs=3"
+
+# smtrain::testing, linked from the installed package: the fake tree reads back
+# as written (epochs 3, current host algo-2 of two, master algo-1) and goes away.
+"$fake_tree_check" >"$work/fake_tree.stdout"
+expect_line "$work/fake_tree.stdout" "epochs=3 host=algo-2 master=algo-1"
+expect_line "$work/fake_tree.stdout" "removed=yes"

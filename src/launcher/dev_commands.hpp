@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The development loop's subcommands: `sm-train init DIR` writes a job's
+/// /opt/ml tree from flags; `sm-train local` writes a throwaway one and runs the
+/// job in it (docs/testing.md).
+
+#include "signals.hpp"
+
+#include <smtrain/environ.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace smtrain::launcher {
+
+class DevCommands {
+public:
+    /// Adds `init` and `local` to sm-train's command line.
+    explicit DevCommands(CLI::App& app);
+    ~DevCommands();
+    DevCommands(const DevCommands&) = delete;
+    DevCommands& operator=(const DevCommands&) = delete;
+
+    /// After parsing: the exit code of `init` or `local` when one was chosen,
+    /// nullopt otherwise. Bad flags: one line on stderr naming the flag, exit 64.
+    std::optional<int> run(const SignalBlock& signals, const Environ& environ) const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// `sm-train init DIR [flags]`: a job's complete /opt/ml tree, as SageMaker and
+/// the Python SDK would write it. `SAGEMAKER_BASE_DIR=DIR sm-train train` runs it.
+
+#include "tree_flags.hpp"
+
+#include <string>
+
+namespace smtrain::launcher {
+
+struct InitOptions {
+    TreeFlags tree;
+    std::string dir;     ///< the tree's base
+    bool force = false;  ///< replace a DIR that is not empty
+};
+
+/// Writes the tree; returns the exit code. Throws Error(Usage) naming the flag
+/// at fault (DIR not empty without --force included), Error(CannotWrite); a
+/// failure leaves DIR as it was.
+int run_init(const InitOptions& options);
+
+}  // namespace smtrain::launcher

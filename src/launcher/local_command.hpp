@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// `sm-train local [init flags] [-- --name value ...]`: "run my job now". A
+/// throwaway tree from the init flags, the job run through the normal `train`
+/// path, and a summary of where the model, output and failure files are.
+
+#include "signals.hpp"
+#include "tree_flags.hpp"
+
+#include <smtrain/environ.hpp>
+
+#include <string>
+#include <vector>
+
+namespace smtrain::launcher {
+
+struct LocalOptions {
+    TreeFlags tree;
+    bool keep = false;              ///< keep the tree after a success too
+    std::string output;             ///< copy model/ and output/ here
+    std::vector<std::string> args;  ///< after `--`: --name value, more hyperparameters
+};
+
+/// Runs the job; returns its exit code (sm-train train's). The tree is kept when
+/// the job failed or with --keep. Throws Error(Usage) naming the flag at fault,
+/// Error(Unavailable) when --hosts N > 1 cannot have network namespaces.
+int run_local(const LocalOptions& options, const SignalBlock& signals, const Environ& environ);
+
+}  // namespace smtrain::launcher

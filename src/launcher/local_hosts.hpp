@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// `sm-train local --hosts N`: the N hosts of a job on this machine, each in a
+/// network namespace of its own where its name (algo-K) resolves, joined by a
+/// bridge in one more namespace. Nothing outside those namespaces is touched.
+
+#include "signals.hpp"
+
+#include <smtrain/environ.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace smtrain::launcher {
+
+struct LocalHost {
+    std::string name;            ///< algo-K, its host name inside its namespaces
+    std::filesystem::path base;  ///< its /opt/ml tree
+    std::filesystem::path log;   ///< its output, or "" to share sm-train's stdout and stderr
+};
+
+/// Throws Error(ExitCode::Unavailable) saying what is missing when this process
+/// cannot make network namespaces: not root (CAP_SYS_ADMIN, CAP_NET_ADMIN), not
+/// Linux, or no `ip` (iproute2).
+void check_local_hosts_possible(std::size_t count);
+
+/// Runs `sm-train train` for every host inside its namespaces (network, mount,
+/// UTS; /etc/hosts private), forwards SIGTERM/SIGINT to them, waits for all and
+/// removes the namespaces. Returns each host's exit code (128+N when killed by N).
+/// Throws Error(Unavailable) when the namespaces cannot be made.
+std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const std::filesystem::path& work,
+                                 const SignalBlock& signals, const Environ& environ);
+
+}  // namespace smtrain::launcher
