@@ -15,7 +15,8 @@
 # and their apt-get needs Debian's mirror).
 # SMTRAIN_CONTAINERS_BUILD_DIR takes sm-train from another, already built CMake
 # build dir instead (e.g. build/dev). SMTRAIN_CONTAINERS_KEEP=1 keeps the temp
-# dir's job trees and logs (podman's storage in it is always removed).
+# dir's job trees and logs (podman's storage in it is always removed);
+# SMTRAIN_CONTAINERS_SM_TRAIN=FILE puts that sm-train binary into every image.
 #
 # Needs root (podman, mmdebstrap), podman, runc, mmdebstrap, openssl and
 # python3 with moto and boto3. Everything podman writes stays in one temp dir
@@ -78,7 +79,7 @@ check_failed() {
 show() {
     local file
     for file in "$@"; do
-        [[ -e $file ]] && { echo "--- $file:" >&2; cat "$file" >&2; }
+        [[ -e $file ]] && { echo "--- $file:" >&2; cat "$file" >&2; echo >&2; }
     done
     return 0
 }
@@ -98,11 +99,17 @@ cmake --install "$build_dir" --component Runtime --prefix "$runtime" --strip >/d
 cpp_binaries=$work/cpp-binaries
 install -D "$prefix/bin/sm-train" "$cpp_binaries/bin/sm-train"
 install -D -s "$work/example-cpp/train" "$cpp_binaries/code/train"
+if [[ -n ${SMTRAIN_CONTAINERS_SM_TRAIN:-} ]]; then
+    # Another sm-train binary in every image (e.g. one from a branch under review).
+    for dir in "$prefix" "$runtime" "$cpp_binaries"; do
+        install -m 755 "$SMTRAIN_CONTAINERS_SM_TRAIN" "$dir/bin/sm-train"
+    done
+fi
 sm_train=$prefix/bin/sm-train
 static=0
-if ldd "$sm_train" 2>&1 | grep -q 'not a dynamic executable'; then
-    static=1
-fi
+# ldd exits 1 for a static binary: its output, not its status, says which.
+ldd_output=$(ldd "$sm_train" 2>&1 || true)
+[[ $ldd_output != *"not a dynamic executable"* ]] || static=1
 echo "sm-train: $(stat -c %s "$sm_train") bytes, $( ((static)) && echo "fully static" || echo "dynamically linked")"
 
 # ---- base images, under the names the Dockerfiles start FROM
