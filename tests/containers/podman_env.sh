@@ -45,8 +45,10 @@ volume_path = "$dir/storage/volumes"
 image_copy_tmp_dir = "$dir/tmp"
 CONF
     export CONTAINERS_STORAGE_CONF=$dir/storage.conf CONTAINERS_CONF=$dir/containers.conf
-    # buildah and image copies stage layers under TMPDIR
-    export TMPDIR=$dir/tmp
+    # buildah and image copies stage layers under TMPDIR; podman makes
+    # $XDG_CONFIG_HOME/containers/podman even as root
+    mkdir -p "$dir/config"
+    export TMPDIR=$dir/tmp XDG_CONFIG_HOME=$dir/config
     PODMAN_ENV_DIR=$dir
 }
 

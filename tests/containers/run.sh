@@ -20,8 +20,14 @@
 #
 # Needs root (podman, mmdebstrap), podman, runc, mmdebstrap, openssl and
 # python3 with moto and boto3. Everything podman writes stays in one temp dir
-# (podman_env.sh), inside a private mount namespace; the base-image tarballs
-# are cached in /var/cache/smtrain-test (base_images.sh).
+# (podman_env.sh), inside a private mount namespace. Outside that temp dir the
+# stage leaves only:
+#   /var/cache/smtrain-test/bookworm-{slim,python,libcurl}-v1.tar  the cached base
+#       roots (about 130, 170 and 140 MB; libcurl only while sm-train is not fully
+#       static), made once per machine (base_images.sh);
+#   /var/lib/containers, /run/runc  empty directories, where the machine had none;
+#   the build dir it takes sm-train from (build/release, made or updated here, or
+#       SMTRAIN_CONTAINERS_BUILD_DIR), with cmake --install's install_manifest.txt.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,11 +60,12 @@ trap cleanup EXIT
 
 mount -t tmpfs -o size=16m,mode=1777 smtrain-containers-shm /dev/shm
 # podman 4.3 keeps its blob cache in /var/lib/containers/cache whatever the
-# storage config says; the bind mount needs the directory to exist, so an empty
-# one is left on a machine that had none (never removed: a concurrent run may
-# have its own mount on it).
-mkdir -p "$work/var-lib-containers" /var/lib/containers
+# storage config says, and runc its state in /run/runc; a bind mount needs the
+# directory to exist, so an empty one is left on a machine that had none (never
+# removed: a concurrent run may have its own mount on it).
+mkdir -p "$work/var-lib-containers" /var/lib/containers "$work/run-runc" /run/runc
 mount --bind "$work/var-lib-containers" /var/lib/containers
+mount --bind "$work/run-runc" /run/runc
 
 source "$here/podman_env.sh"
 source "$here/base_images.sh"
@@ -119,9 +126,11 @@ python=$(base_tarball python python3)
 import_base "$slim" localhost/smtrain-test/bookworm-slim \
     docker.io/library/debian:bookworm-slim docker.io/library/debian:bookworm
 import_base "$python" docker.io/library/python:3.11-slim-bookworm
+base_files=("$slim" "$python")
 if ((!static)); then
     # Today's sm-train dlopens libcurl.so.4: a base that has it shows the TLS path works.
-    import_base "$(base_tarball libcurl libcurl4)" localhost/smtrain-test/bookworm-libcurl
+    base_files+=("$(base_tarball libcurl libcurl4)")
+    import_base "${base_files[2]}" localhost/smtrain-test/bookworm-libcurl
 fi
 
 build() {
@@ -321,5 +330,8 @@ fi
 s3_tls_stop
 
 echo "containers: $((SECONDS - started)) s"
+# The closing note: what this stage leaves on the machine, outside its temp dir.
+echo "containers: left outside the temp dir: ${base_files[*]} ($(du -ch "${base_files[@]}" | tail -n 1 | cut -f1)," \
+    "kept for the next run), /var/lib/containers and /run/runc (empty), $build_dir/install_manifest.txt"
 echo "containers: $passed passed, $failed failed"
 ((failed == 0))
