@@ -4,10 +4,16 @@
 #   docker build -f docker/Dockerfile.cpp -t smtrain-cpp .
 #   docker run --rm -e SM_STUDIO_LOCAL_MODE=true -v "$PWD/examples/cpp/opt_ml/input:/opt/ml/input" \
 #     -v /tmp/job-output:/opt/ml/output smtrain-cpp train
+# (podman build and podman run take the same arguments.)
 #
 # The builder installs smtrain with `cmake --install` and builds the example on
 # its own with find_package(smtrain), as a user's project would; the packaging
-# tests run the same scripts.
+# tests run the same scripts. To take binaries that are already built instead,
+# build the target `prebuilt` with a build context `binaries` that holds
+# bin/sm-train and code/train (what tests/containers/run.sh does):
+#   podman build -f docker/Dockerfile.cpp --target prebuilt --build-context binaries=DIR \
+#     -t smtrain-cpp .                        (or docker buildx build, the same options)
+# Each build runs only the stages its target needs (BuildKit and buildah skip the others).
 FROM debian:bookworm AS builder
 WORKDIR /src
 COPY . .
@@ -16,9 +22,16 @@ RUN scripts/install-deps.sh --build \
  && cmake --install build/release --prefix /opt/smtrain --strip \
  && scripts/build-standalone.sh examples/cpp build/example-cpp /opt/smtrain
 
-FROM debian:bookworm-slim
-COPY --from=builder /opt/smtrain/bin/sm-train /usr/local/bin/sm-train
+FROM debian:bookworm-slim AS image
 # The program lives in the image; SageMaker mounts the data, config and output dirs.
-COPY --from=builder /src/build/example-cpp/train /opt/ml/code/train
 ENV SAGEMAKER_PROGRAM=train
 ENTRYPOINT ["sm-train"]
+
+FROM image AS prebuilt
+COPY --from=binaries bin/sm-train /usr/local/bin/sm-train
+COPY --from=binaries code/train /opt/ml/code/train
+
+# The default target (the last stage).
+FROM image
+COPY --from=builder /opt/smtrain/bin/sm-train /usr/local/bin/sm-train
+COPY --from=builder /src/build/example-cpp/train /opt/ml/code/train

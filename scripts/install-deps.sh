@@ -5,6 +5,8 @@
 #   scripts/install-deps.sh            everything: build, tests, sanitizers, MPI tests
 #   scripts/install-deps.sh --build    only what building sm-train and libsmtrain needs
 #                                      (the Dockerfiles' builder stage)
+#   scripts/install-deps.sh --containers   what the container stage adds (podman and
+#                                      the tools to make base images; scripts/test.sh containers)
 #
 # apt is skipped entirely when every package is already installed, so calling
 # this at the start of every script costs a fraction of a second.
@@ -32,11 +34,17 @@ test_packages=(
     clang-format                        # scripts/check-format.sh
 )
 
+# tests/containers/run.sh: podman with runc (crun refuses the CI machines' hybrid
+# cgroups), mmdebstrap for the base images no registry can serve, openssl for the
+# test's CA. moto and boto3 come with the machine's Python, as for the S3 tests.
+container_packages=(podman runc conmon mmdebstrap openssl)
+
 packages=("${build_packages[@]}")
 case "${1:-}" in
     --build) ;;
+    --containers) packages=("${container_packages[@]}") ;;
     "") packages+=("${test_packages[@]}") ;;
-    *) echo "usage: $0 [--build]" >&2; exit 64 ;;
+    *) echo "usage: $0 [--build|--containers]" >&2; exit 64 ;;
 esac
 
 missing=()

@@ -4,20 +4,25 @@
 # with warnings as errors and run every test, then do it again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 #
-#   scripts/test.sh [format|dev|fuzz|asan ...]     default: format dev fuzz asan
+#   scripts/test.sh [format|dev|fuzz|asan|containers ...]
+#                                         default: format dev fuzz asan containers
 #
 # `format` checks that every C/C++ file is as clang-format writes it.
 # `fuzz` builds the libFuzzer targets with clang and runs each for
 # SMTRAIN_FUZZ_SECONDS (default 60) from the seed corpus (fuzz/run.sh).
+# `containers` builds the images of docker/ with podman and runs them
+# (tests/containers/run.sh; needs root), with the sm-train of the dev stage
+# when it ran before, else with the release preset's.
 #
 # Extra ctest arguments go in SMTRAIN_CTEST_ARGS (e.g. "-L packaging").
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 presets=("$@")
-((${#presets[@]})) || presets=(format dev fuzz asan)
+((${#presets[@]})) || presets=(format dev fuzz asan containers)
 
 "$root/scripts/install-deps.sh"
+dev_built=0
 for preset in "${presets[@]}"; do
     if [[ $preset == format ]]; then
         echo "==> format: clang-format"
@@ -29,8 +34,22 @@ for preset in "${presets[@]}"; do
         "$root/fuzz/run.sh" "${SMTRAIN_FUZZ_SECONDS:-60}"
         continue
     fi
+    if [[ $preset == containers ]]; then
+        echo "==> containers: podman images (tests/containers/run.sh)"
+        "$root/scripts/install-deps.sh" --containers
+        # After the dev stage of this same run, the images take the sm-train it
+        # has just built and tested (same link options as release); alone, the
+        # stage builds the release preset.
+        build_dir=${SMTRAIN_CONTAINERS_BUILD_DIR:-}
+        if [[ -z $build_dir && $dev_built == 1 ]]; then
+            build_dir=$root/build/dev
+        fi
+        SMTRAIN_CONTAINERS_BUILD_DIR=$build_dir "$root/tests/containers/run.sh"
+        continue
+    fi
     echo "==> $preset: build"
     "$root/scripts/build.sh" "$preset"
+    [[ $preset != dev ]] || dev_built=1
     echo "==> $preset: test"
     # shellcheck disable=SC2086  # SMTRAIN_CTEST_ARGS is a word list on purpose
     (cd "$root" && ctest --preset "$preset" -j "${SMTRAIN_JOBS:-$(nproc)}" ${SMTRAIN_CTEST_ARGS:-})
