@@ -10,11 +10,15 @@ if(TARGET smtrain_launcher)
   smtrain_add_gtest(reliability_faults_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/faults_test.cpp
     LABELS reliability)
+  smtrain_add_gtest(reliability_lifecycle_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/lifecycle_test.cpp
+    LABELS reliability)
   smtrain_add_gtest(reliability_env_limits_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/env_limits_test.cpp ${CMAKE_CURRENT_LIST_DIR}/regressions_test.cpp
     LIBS smtrain_launcher
     LABELS reliability)
-  foreach(test reliability_catalogue_test reliability_faults_test reliability_env_limits_test)
+  foreach(test reliability_catalogue_test reliability_faults_test reliability_lifecycle_test
+               reliability_env_limits_test)
     add_dependencies(${test} sm-train smtrain_test_fork_children)
     target_compile_definitions(${test} PRIVATE
       SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
