@@ -47,7 +47,7 @@ std::string_view describe(Phase phase) {
         case Phase::HostWait:
             return "the wait for hosts";
         case Phase::Launch:
-            return "the launch of the program";
+            return "the launch of the program (waiting for the other hosts)";
         case Phase::Supervise:
             return "training";
         case Phase::FinalSync:

@@ -333,9 +333,9 @@ struct Launch {
     Command command;
 };
 
-/// Launch: the runner chosen and the command and environment of this host made.
+/// The runner chosen and the command and environment of this host made: before
+/// the install step, which runs in that environment, and --dry-run, which prints it.
 Launch plan_launch(Job& job, RunContext& context) {
-    job.stop().enter(Phase::Launch);
     Launch launch;
     launch.runner_kind = job.env->framework_module() ? RunnerKind::Process : choose_runner(*job.env);
     launch.runner = make_runner(launch.runner_kind, *job.env);
@@ -345,8 +345,12 @@ Launch plan_launch(Job& job, RunContext& context) {
 }
 
 /// Supervise: the program runs to its end.
-Outcome supervise_program(Job& job, Launch& launch, RunContext& context) {
-    job.stop().enter(Phase::Supervise);
+/// Launch, then supervise: the runner starts the program (after the other hosts,
+/// for a distributed one) and it runs to its end.
+Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
+    job.stop().enter(Phase::Launch);
+    // The phase becomes Supervise when the runner starts the program (runner.hpp):
+    // a distributed runner may first wait for the other hosts.
     // Pretty-printing and masking the whole Training Env is most of sm-train's
     // own CPU time at start: skip it when the log level hides it.
     if (spdlog::should_log(spdlog::level::info)) {
@@ -427,7 +431,7 @@ Outcome run_steps(Job& job) {
     wait_for_hosts(job);
     if (job.stop().requested()) return stopped();
 
-    return supervise_program(job, launch, context);
+    return launch_and_supervise(job, launch, context);
 }
 
 }  // namespace

@@ -42,3 +42,10 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
     PROPERTIES LABELS "launcher;s3" FIXTURES_REQUIRED s3_moto TIMEOUT 300
                ENVIRONMENT SMTRAIN_TEST_MOTO_STATE=${CMAKE_CURRENT_BINARY_DIR}/s3-moto.state)
 endif()
+
+# No header of a lower layer includes a higher one (docs/architecture.md).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME layering COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py ${PROJECT_SOURCE_DIR})
+  set_tests_properties(layering PROPERTIES LABELS launcher)
+endif()

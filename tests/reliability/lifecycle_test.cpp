@@ -179,6 +179,26 @@ TEST_F(Lifecycle, SigtermDuringTheDnsWaitNamesThePhase) {
     EXPECT_EQ(failure(), "sm-train: stopped by SIGTERM during the wait for hosts") << run.err;
 }
 
+// An MPI worker waits for its master's sshd: a stop ends that wait too.
+TEST_F(Lifecycle, SigtermWhileAnMpiWorkerWaitsForItsMasterNamesThePhase) {
+    write_file(base / "input/config/resourceconfig.json",
+               R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+    hyperparameters(R"("sagemaker_program":"\"train.sh\"","sagemaker_mpi_enabled":"true")");
+    const fs::path ran = marker("ran");
+    program("touch '" + ran.string() + "'\n");
+    ChildSpec s = spec(std::chrono::seconds(60));
+    Clock::time_point signalled{};
+    s.after_fork = sigterm_when_logged("Waiting for MPI Master", signalled);
+    const ChildResult run = run_child(s);
+    ASSERT_FALSE(run.timed_out) << run.err;
+    EXPECT_LT(since(signalled), 15) << run.err;
+    EXPECT_EQ(run.exit_code, 143) << run.err;
+    EXPECT_FALSE(fs::exists(ran));
+    EXPECT_EQ(failure(),
+              "sm-train: stopped by SIGTERM during the launch of the program (waiting for the other hosts)")
+        << run.err;
+}
+
 /// A bin dir whose python3 is a shell script: the install step's pip.
 fs::path stand_in_python(const fs::path& dir, const std::string& body) {
     write_file(dir / "python3", "#!/bin/sh\n" + body);
