@@ -315,6 +315,24 @@ TEST_F(Lifecycle, OutputDroppedWhileStderrStalledIsCountedOnceItRecovers) {
     EXPECT_NE(seen.find("done\n"), std::string::npos);
 }
 
+// ---- the two modes of supervision ----------------------------------------------------------
+
+// The tests here and in faults_test run twice (tests.cmake): with sm-train as a
+// subreaper, and as PID 1 of its own PID namespace (SMTRAIN_TEST_AS_PID1=1).
+TEST_F(Lifecycle, SmTrainRunsInTheModeTheTestAsksFor) {
+    const fs::path parent = marker("parent");
+    program("echo $PPID > '" + parent.string() + "'\n");
+    const ChildResult run = run_child(spec());
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const char* mode = std::getenv("SMTRAIN_TEST_AS_PID1");
+    if (mode && std::string(mode) == "1") {
+        EXPECT_EQ(read_file(parent), "1\n");
+    } else {
+        EXPECT_NE(read_file(parent), "1\n");
+        EXPECT_EQ(run.err.find("cannot become a child subreaper"), std::string::npos) << run.err;
+    }
+}
+
 // ---- 7. a relative SAGEMAKER_BASE_DIR ----------------------------------------------------
 
 TEST_F(Lifecycle, RelativeBaseDirRunsTheProgram) {

@@ -26,4 +26,10 @@ if(TARGET smtrain_launcher)
       $<$<BOOL:${SMTRAIN_SANITIZE}>:SMTRAIN_SANITIZED>
       $<$<BOOL:${SMTRAIN_SANITIZE_THREAD}>:SMTRAIN_SANITIZED>)
   endforeach()
+  # The supervision tests again with sm-train as PID 1 of its own PID namespace
+  # (child.hpp, SMTRAIN_TEST_AS_PID1); above it runs as a subreaper.
+  foreach(test reliability_faults_test reliability_lifecycle_test)
+    gtest_discover_tests(${test} TEST_PREFIX "pid1." DISCOVERY_TIMEOUT 60
+      PROPERTIES LABELS pid1 ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
+  endforeach()
 endif()
