@@ -2,6 +2,7 @@
 #include "cli.hpp"
 
 #include "dev_commands.hpp"
+#include "output_sink.hpp"
 #include "supervisor.hpp"
 #include "train.hpp"
 
@@ -19,7 +20,9 @@
 
 namespace smtrain::launcher {
 
-int run_cli(int argc, char** argv, const SignalBlock& signals) {
+namespace {
+
+int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
     CLI::App app{
         "sm-train: runs a SageMaker training job's program as the SageMaker training toolkit does, "
         "and supervises it as PID 1.\nSageMaker starts training containers as `docker run IMAGE train`.",
@@ -62,7 +65,7 @@ int run_cli(int argc, char** argv, const SignalBlock& signals) {
             stderr);
         return static_cast<int>(ExitCode::Usage);
     }
-    if (auto code = dev_commands.run(signals, environ)) return *code;
+    if (auto code = dev_commands.run(lifecycle, environ)) return *code;
     if (*env_cmd) {
         try {
             return run_env(format, environ);
@@ -72,27 +75,33 @@ int run_cli(int argc, char** argv, const SignalBlock& signals) {
         }
     }
 
+    if (!train.dry_run && !become_subreaper()) {
+        stderr_sink().write(
+            "sm-train: warning: cannot become a child subreaper; orphans of the program will not be "
+            "reaped by sm-train\n");
+    }
+    if (!train.dry_run) return run_train(train, lifecycle, environ);  // reports every failure itself
     try {
-        if (!train.dry_run && !become_subreaper()) {
-            std::fputs(
-                "sm-train: warning: cannot become a child subreaper; orphans of the program will not be "
-                "reaped by sm-train\n",
-                stderr);
-        }
-        return run_train(train, signals, environ);
+        return run_train(train, lifecycle, environ);
     } catch (const Error& e) {
-        if (train.dry_run) {
-            std::fprintf(stderr, "sm-train: %s\n", e.what());
-        } else {
-            report_own_failure(e.what(), environ);
-        }
+        std::fprintf(stderr, "sm-train: %s\n", e.what());
         int code = static_cast<int>(e.exit_code());
         return code == 0 ? static_cast<int>(ExitCode::Failure) : code;
     } catch (const std::exception& e) {
-        std::string what = std::string("internal error: ") + e.what();
-        if (!train.dry_run) report_own_failure(what, environ);
+        std::fprintf(stderr, "sm-train: internal error: %s\n", e.what());
         return static_cast<int>(ExitCode::Internal);
     }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, const Lifecycle& lifecycle) {
+    const int code = run_command(argc, argv, lifecycle);
+    // Bounded: a stalled reader of stderr must not keep sm-train from exiting;
+    // a slow one still gets the end of the output.
+    stdout_sink().drain(2000);
+    stderr_sink().drain(2000);
+    return code;
 }
 
 }  // namespace smtrain::launcher

@@ -3,11 +3,13 @@
 /// \file
 /// sm-train's command line (CLI11).
 
-#include "signals.hpp"
+#include "train.hpp"
 
 namespace smtrain::launcher {
 
 /// Parses the command line and runs the command; returns the exit code.
-int run_cli(int argc, char** argv, const SignalBlock& signals);
+/// Before returning, writes what is queued for stdout and stderr while their
+/// readers read (giving up after 2 s without progress).
+int run_cli(int argc, char** argv, const Lifecycle& lifecycle);
 
 }  // namespace smtrain::launcher

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <map>
 #include <system_error>
 
 namespace smtrain::launcher {
@@ -42,7 +43,8 @@ bool is_empty_dir(const fs::path& dir) {
     return fs::is_empty(dir, ec);
 }
 
-void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, const Environ&) {
+void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, const Environ& env,
+                      StopRequest& stop) {
     std::error_code ec;
     fs::create_directories(code_dir, ec);
     if (ec) fail("cannot create " + code_dir.string(), ec);
@@ -51,8 +53,12 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         return;
     }
     if (module_dir.rfind("s3://", 0) == 0) {
+        stop.enter(Phase::CodeDownload);
         spdlog::info("Downloading {} into the code directory {}", module_dir, code_dir.string());
-        s3::prepare_code_from_s3(module_dir, code_dir);
+        std::map<std::string, std::string> vars(env.begin(), env.end());
+        s3::ClientConfig config = s3::ClientConfig::from_environment(s3::map_env(std::move(vars)));
+        config.cancel = stop.flag();
+        s3::prepare_code_from_s3(module_dir, code_dir, s3::S3Client(std::move(config)));
         return;
     }
     fs::path source(module_dir);
@@ -63,6 +69,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     }
     if (fs::is_directory(status)) {
         if (fs::equivalent(source, code_dir, ec)) return;
+        stop.enter(Phase::CodeCopy);
         spdlog::info("Copying {} into the code directory {}", module_dir, code_dir.string());
         fs::remove_all(code_dir, ec);
         fs::copy(source, code_dir, fs::copy_options::recursive, ec);
@@ -70,8 +77,9 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         return;
     }
     if (looks_like_tarball(source)) {
+        stop.enter(Phase::CodeExtraction);
         spdlog::info("Extracting {} into the code directory {}", module_dir, code_dir.string());
-        s3::extract_tarball(source, code_dir);
+        s3::extract_tarball(source, code_dir, stop.flag().get());
         return;
     }
     fs::copy_file(source, code_dir / source.filename(), fs::copy_options::overwrite_existing, ec);

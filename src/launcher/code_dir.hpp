@@ -3,6 +3,8 @@
 /// \file
 /// Putting the user's code in the code dir, as the toolkit's download_and_extract.
 
+#include "stop.hpp"
+
 #include <smtrain/environ.hpp>
 
 #include <filesystem>
@@ -18,9 +20,14 @@ namespace smtrain::launcher {
 ///   that would land outside the code dir;
 /// - another local file: copied into the code dir;
 /// - `s3://bucket/key`: downloaded, then extracted.
-/// Throws Error(NoProgram) when the source does not exist, Error for the rest.
+/// Each way records its phase in `stop` (CodeDownload, CodeExtraction, CodeCopy),
+/// and the download and the extraction end within about a second once `stop` is
+/// requested (throwing Error "... cancelled"). The S3 client is configured from
+/// `env` (AWS_REGION, S3_ENDPOINT_URL, the credential chain).
+/// Throws Error(NoProgram) when the source does not exist, Error(CannotWrite)
+/// when the code dir cannot be written, Error for the rest.
 void prepare_code_dir(const std::string& module_dir, const std::filesystem::path& code_dir,
-                      const Environ& env);
+                      const Environ& env, StopRequest& stop);
 
 /// Whether a directory is missing or has no entries.
 bool is_empty_dir(const std::filesystem::path& dir);

@@ -38,12 +38,12 @@ DevCommands::DevCommands(CLI::App& app) : state_(std::make_unique<State>()) {
 
 DevCommands::~DevCommands() = default;
 
-std::optional<int> DevCommands::run(const SignalBlock& signals, const Environ& environ) const {
+std::optional<int> DevCommands::run(const Lifecycle& lifecycle, const Environ& environ) const {
     const State& s = *state_;
     if (!*s.init && !*s.local) return std::nullopt;
     try {
         if (*s.init) return run_init(s.init_options);
-        return run_local(s.local_options, signals, environ);
+        return run_local(s.local_options, lifecycle, environ);
     } catch (const Error& e) {
         std::fprintf(stderr, "sm-train %s: %s\n", *s.init ? "init" : "local", e.what());
         const int code = static_cast<int>(e.exit_code());

@@ -5,7 +5,7 @@
 /// /opt/ml tree from flags; `sm-train local` writes a throwaway one and runs the
 /// job in it (docs/testing.md).
 
-#include "signals.hpp"
+#include "train.hpp"
 
 #include <smtrain/environ.hpp>
 
@@ -26,7 +26,7 @@ public:
 
     /// After parsing: the exit code of `init` or `local` when one was chosen,
     /// nullopt otherwise. Bad flags: one line on stderr naming the flag, exit 64.
-    std::optional<int> run(const SignalBlock& signals, const Environ& environ) const;
+    std::optional<int> run(const Lifecycle& lifecycle, const Environ& environ) const;
 
 private:
     struct State;

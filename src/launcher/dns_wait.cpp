@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "dns_wait.hpp"
 
-#include "signals.hpp"
+#include "stop.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -28,31 +28,6 @@ bool resolves(const std::string& host) {
     return rc == 0;
 }
 
-/// Sleeps for `delay` unless a stop signal comes first (then throws).
-void sleep_or_stop(std::chrono::milliseconds delay, const std::string& host) {
-    sigset_t stop;
-    sigemptyset(&stop);
-    for (int s : kForwardedSignals) sigaddset(&stop, s);
-    auto deadline = Clock::now() + delay;
-    while (true) {
-        auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
-        if (left.count() <= 0) return;
-        timespec ts{static_cast<time_t>(left.count() / 1'000'000'000),
-                    static_cast<long>(left.count() % 1'000'000'000)};
-        int signo = sigtimedwait(&stop, nullptr, &ts);
-        if (signo < 0) {
-            if (errno == EAGAIN) return;
-            continue;  // EINTR
-        }
-        if (is_stop_signal(signo)) {
-            throw Error(
-                "stopped by " + signal_name(signo) + " while waiting for host " + host + " to resolve",
-                static_cast<ExitCode>(128 + signo));
-        }
-        spdlog::info("Ignoring {} received before the program started", signal_name(signo));
-    }
-}
-
 }  // namespace
 
 std::chrono::milliseconds seconds_variable(const Environ& env, const char* name,
@@ -77,13 +52,15 @@ DnsWaitOptions dns_wait_options(const Environ& env) {
     return options;
 }
 
-void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
-                    const SignalBlock&) {
+bool wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
+                    const StopRequest& stop) {
     for (const auto& host : hosts) {
+        if (stop.requested()) return false;
         auto start = Clock::now();
         auto delay = options.first_delay;
         int attempts = 0;
         while (!resolves(host)) {
+            if (stop.requested()) return false;
             ++attempts;
             auto waited = Clock::now() - start;
             if (waited >= options.give_up_after) {
@@ -95,10 +72,11 @@ void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions&
             }
             if (attempts == 1) spdlog::info("Waiting for host {} to resolve", host);
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.give_up_after - waited);
-            sleep_or_stop(std::min(delay, left), host);
+            if (!stop.sleep_for(std::min(delay, left))) return false;
             delay = std::min(delay * 2, options.max_delay);
         }
     }
+    return true;
 }
 
 }  // namespace smtrain::launcher

@@ -12,7 +12,7 @@
 
 namespace smtrain::launcher {
 
-class SignalBlock;
+class StopRequest;
 
 struct DnsWaitOptions {
     std::chrono::milliseconds first_delay{100};
@@ -24,11 +24,12 @@ struct DnsWaitOptions {
 /// allowed) and SMTRAIN_DNS_WAIT_MAX_DELAY_S. Throws ConfigError on a bad value.
 DnsWaitOptions dns_wait_options(const Environ& env);
 
-/// Resolves each host in turn, retrying with exponential back-off. Throws
-/// Error(Unavailable) naming the host when one never resolves, and Error with
-/// exit code 128+N when a stop signal (TERM/INT/HUP/QUIT) arrives meanwhile.
-void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
-                    const SignalBlock& signals);
+/// Resolves each host in turn, retrying with exponential back-off. Returns
+/// false as soon as `stop` is requested (within one lookup: getaddrinfo itself
+/// cannot be interrupted, the resolver's own timeouts bound it). Throws
+/// Error(Unavailable) naming the host when one never resolves.
+bool wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
+                    const StopRequest& stop);
 
 /// Reads a duration in seconds (e.g. "110", "0.5") from `env[name]`, else `fallback`.
 /// Throws ConfigError when it is not a non-negative number.

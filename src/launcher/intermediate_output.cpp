@@ -2,6 +2,7 @@
 #include "intermediate_output.hpp"
 
 #include "dns_wait.hpp"
+#include "signals.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -28,17 +29,6 @@ s3::EnvLookup client_environment(const TrainingEnv& env, const Environ& variable
     return s3::map_env(std::move(vars));
 }
 
-/// Takes a pending stop signal, if any, without waiting. The program has
-/// exited, so there is nobody to forward it to; it only shortens the wait.
-int take_stop_signal() {
-    sigset_t stop;
-    sigemptyset(&stop);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&stop, s);
-    const timespec now{0, 0};
-    const int signo = sigtimedwait(&stop, nullptr, &now);
-    return signo > 0 ? signo : 0;
-}
-
 }  // namespace
 
 SyncWaitBounds SyncWaitBounds::from_environment(const Environ& variables) {
@@ -48,8 +38,9 @@ SyncWaitBounds SyncWaitBounds::from_environment(const Environ& variables) {
     return bounds;
 }
 
-IntermediateOutput::IntermediateOutput(const TrainingEnv& env, const Environ& variables, const SignalBlock&)
-    : bounds_(SyncWaitBounds::from_environment(variables)) {
+IntermediateOutput::IntermediateOutput(const TrainingEnv& env, const Environ& variables,
+                                       const SyncWaitBounds& bounds, const StopRequest& stop)
+    : bounds_(bounds), stop_(stop) {
     const std::optional<std::string> url = env.sagemaker_s3_output();
     if (!url || url->empty()) return;
     s3::IntermediateSyncOptions options;
@@ -77,17 +68,18 @@ IntermediateOutput::~IntermediateOutput() {
     }
 }
 
-s3::SyncSummary IntermediateOutput::finish(std::optional<Clock::time_point> stop_signal_at) {
+s3::SyncSummary IntermediateOutput::finish() {
     if (!sync_) return {};
     const Clock::time_point end_deadline = Clock::now() + bounds_.after_end;
-    std::optional<Clock::time_point> stop = stop_signal_at;
+    const bool stopped_before = stop_.requested();
+    bool warned = false;
     auto deadline = [&] {
-        if (!stop) {
-            if (int signo = take_stop_signal()) {
-                stop = Clock::now();
-                spdlog::warn("{} during the final intermediate output sync: waiting at most {:g} s more",
-                             signal_name(signo), static_cast<double>(bounds_.after_stop.count()) / 1000.0);
-            }
+        const std::optional<Clock::time_point> stop = stop_.at();
+        if (stop && !stopped_before && !warned) {
+            warned = true;
+            spdlog::warn("{} during the final intermediate output sync: waiting at most {:g} s more",
+                         signal_name(stop_.signal()),
+                         static_cast<double>(bounds_.after_stop.count()) / 1000.0);
         }
         return stop ? std::min(end_deadline, *stop + bounds_.after_stop) : end_deadline;
     };

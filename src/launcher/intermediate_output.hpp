@@ -7,7 +7,7 @@
 /// report is on disk before SageMaker's SIGKILL.
 
 #include "../s3/intermediate_sync.hpp"
-#include "signals.hpp"
+#include "stop.hpp"
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>
@@ -39,9 +39,10 @@ public:
     /// toolkit's rules (see s3::IntermediateSync::start), with the region
     /// (AWS_REGION, then SAGEMAKER_REGION as the program sees it), S3_ENDPOINT_URL
     /// and TRAINING_JOB_NAME from `variables`. Throws smtrain::Error when it
-    /// cannot start (bad URL scheme, no libcurl, no inotify). The SignalBlock
-    /// must be in force: finish() takes pending stop signals from it.
-    IntermediateOutput(const TrainingEnv& env, const Environ& variables, const SignalBlock& signals);
+    /// cannot start (bad URL scheme, no libcurl, no inotify). finish() ends its
+    /// wait early once `stop` is requested (see SyncWaitBounds::after_stop).
+    IntermediateOutput(const TrainingEnv& env, const Environ& variables, const SyncWaitBounds& bounds,
+                       const StopRequest& stop);
     IntermediateOutput(const IntermediateOutput&) = delete;
     IntermediateOutput& operator=(const IntermediateOutput&) = delete;
     /// Finishes (bounded, failures logged) when finish() was not called: an
@@ -50,11 +51,12 @@ public:
 
     bool active() const { return sync_ != nullptr; }
 
-    /// The last pass and the bounded wait for the uploads. `stop_signal_at`:
-    /// when the supervisor forwarded the first stop signal, if it did; a stop
-    /// signal that arrives during the wait shortens it too. Logs the outcome
-    /// and every file not uploaded. Empty summary when not active or finished.
-    s3::SyncSummary finish(std::optional<Clock::time_point> stop_signal_at = std::nullopt);
+    /// The last pass and the bounded wait for the uploads: at most
+    /// `bounds.after_end`, and at most `bounds.after_stop` after the job's first
+    /// stop signal, whenever it came (before or during the wait). Logs the
+    /// outcome and every file not uploaded. Empty summary when not active or
+    /// finished; later calls do nothing.
+    s3::SyncSummary finish();
 
     /// One line for output/failure: "intermediate output sync: N file(s) not
     /// uploaded: <file>: <error>; ..." with at most the first three files.
@@ -62,6 +64,7 @@ public:
 
 private:
     SyncWaitBounds bounds_;
+    const StopRequest& stop_;
     std::unique_ptr<s3::IntermediateSync> sync_;
 };
 

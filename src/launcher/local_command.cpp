@@ -53,12 +53,12 @@ fs::path make_work_dir(const Environ& environ) {
 }
 
 /// `sm-train train` in this process, as cli.cpp runs it.
-int train_here(const SignalBlock& signals, const Environ& environ) {
+int train_here(const Lifecycle& lifecycle, const Environ& environ) {
     try {
         if (!become_subreaper()) {
             std::fputs("sm-train: warning: cannot become a child subreaper\n", stderr);
         }
-        return run_train(TrainOptions{}, signals, environ);
+        return run_train(TrainOptions{}, lifecycle, environ);
     } catch (const Error& e) {
         report_own_failure(e.what(), environ);
         int code = static_cast<int>(e.exit_code());
@@ -94,7 +94,7 @@ void copy_out(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
-int run_local(const LocalOptions& options, const SignalBlock& signals, const Environ& environ) {
+int run_local(const LocalOptions& options, const Lifecycle& lifecycle, const Environ& environ) {
     TreeFlags flags = options.tree;
     for (auto& hp : args_as_hps(options.args)) flags.hps.push_back(std::move(hp));
     if (!options.output.empty()) {
@@ -131,11 +131,11 @@ int run_local(const LocalOptions& options, const SignalBlock& signals, const Env
             env["SM_STUDIO_LOCAL_MODE"] = "true";
             // The service sets TRAINING_JOB_NAME; the SDK's script mode the hyperparameter.
             if (!flags.job_name.empty()) env["TRAINING_JOB_NAME"] = flags.job_name;
-            code = train_here(signals, env);
+            code = train_here(lifecycle, env);
         } else {
             Environ env = environ;
             if (!flags.job_name.empty()) env["TRAINING_JOB_NAME"] = flags.job_name;
-            const auto codes = run_local_hosts(local_hosts, work, signals, env);
+            const auto codes = run_local_hosts(local_hosts, work, lifecycle, env);
             for (int c : codes) {
                 if (c != 0) {
                     code = c;

@@ -5,7 +5,7 @@
 /// throwaway tree from the init flags, the job run through the normal `train`
 /// path, and a summary of where the model, output and failure files are.
 
-#include "signals.hpp"
+#include "train.hpp"
 #include "tree_flags.hpp"
 
 #include <smtrain/environ.hpp>
@@ -25,6 +25,6 @@ struct LocalOptions {
 /// Runs the job; returns its exit code (sm-train train's). The tree is kept when
 /// the job failed or with --keep. Throws Error(Usage) naming the flag at fault,
 /// Error(Unavailable) when --hosts N > 1 cannot have network namespaces.
-int run_local(const LocalOptions& options, const SignalBlock& signals, const Environ& environ);
+int run_local(const LocalOptions& options, const Lifecycle& lifecycle, const Environ& environ);
 
 }  // namespace smtrain::launcher

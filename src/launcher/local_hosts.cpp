@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "local_hosts.hpp"
 
+#include "stop.hpp"
+
 #include <smtrain/error.hpp>
 
 #include <fcntl.h>
@@ -136,7 +138,8 @@ void check_local_hosts_possible(std::size_t count) {
 }
 
 std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const fs::path& work,
-                                 const SignalBlock& signals, const Environ& environ) {
+                                 const Lifecycle& lifecycle, const Environ& environ) {
+    const SignalBlock& signals = lifecycle.signals;
     check_local_hosts_possible(hosts.size());
     const IpTool ip(find_ip(environ), work / "ip.stderr");
     // Unique per run: several `sm-train local` may run at once.
@@ -234,6 +237,8 @@ std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const fs::
     }
 
     // Wait for every host; a stop signal goes to each (each sm-train passes it on).
+    // This loop takes the stop signals itself, so the stop listener must not.
+    const StopListener::Paused paused(lifecycle.listener);
     std::size_t running = children.size();
     while (running > 0) {
         timespec tick{0, 100 * 1000 * 1000};

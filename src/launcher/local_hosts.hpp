@@ -5,7 +5,7 @@
 /// network namespace of its own where its name (algo-K) resolves, joined by a
 /// bridge in one more namespace. Nothing outside those namespaces is touched.
 
-#include "signals.hpp"
+#include "train.hpp"
 
 #include <smtrain/environ.hpp>
 
@@ -31,6 +31,6 @@ void check_local_hosts_possible(std::size_t count);
 /// removes the namespaces. Returns each host's exit code (128+N when killed by N).
 /// Throws Error(Unavailable) when the namespaces cannot be made.
 std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const std::filesystem::path& work,
-                                 const SignalBlock& signals, const Environ& environ);
+                                 const Lifecycle& lifecycle, const Environ& environ);
 
 }  // namespace smtrain::launcher

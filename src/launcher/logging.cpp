@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "logging.hpp"
 
+#include "output_sink.hpp"
+
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <mutex>
 
 namespace smtrain::launcher {
 namespace {
@@ -42,6 +45,17 @@ public:
     }
 };
 
+/// Log records to stderr_sink(): a stalled log reader never blocks sm-train.
+class NonBlockingStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        spdlog::memory_buf_t formatted;
+        formatter_->format(msg, formatted);
+        stderr_sink().write(std::string_view(formatted.data(), formatted.size()));
+    }
+    void flush_() override { stderr_sink().flush(); }
+};
+
 spdlog::level::level_enum to_spdlog(int python_level) {
     if (python_level <= 10) return spdlog::level::debug;
     if (python_level <= 20) return spdlog::level::info;
@@ -71,12 +85,11 @@ int python_log_level(const Value& level) {
 }
 
 void configure_logging(int python_level) {
-    // Single-threaded sink, no async queue: sm-train forks, and a logger
-    // thread must not exist then.
+    // No async queue: a logger thread of its own is not needed. The sink
+    // takes a mutex: the S3 sync and the stop listener run on other threads.
     auto logger = spdlog::get("sm-train");
     if (!logger) {
-        logger =
-            std::make_shared<spdlog::logger>("sm-train", std::make_shared<spdlog::sinks::stderr_sink_st>());
+        logger = std::make_shared<spdlog::logger>("sm-train", std::make_shared<NonBlockingStderrSink>());
         auto formatter = std::make_unique<spdlog::pattern_formatter>();
         formatter->add_flag<PythonLevelName>('*').set_pattern("%Y-%m-%d %H:%M:%S,%e sm-train     %* %v");
         logger->set_formatter(std::move(formatter));

@@ -2,6 +2,7 @@
 // sm-train: the ENTRYPOINT of a SageMaker training image.
 #include "cli.hpp"
 #include "signals.hpp"
+#include "stop.hpp"
 
 int main(int argc, char** argv) {
     // First of all: from here on no signal can kill sm-train or be lost; each
@@ -13,5 +14,13 @@ int main(int argc, char** argv) {
     // sm-train with 143 instead of the program's exit code; pending signals die
     // with the process instead. Reachable from a static, so no leak is reported.
     static const auto* signals = new smtrain::launcher::SignalBlock;
-    return smtrain::launcher::run_cli(argc, argv, *signals);
+    // Then a stop is taken at once, in every phase: by this listener while no
+    // supervisor runs, by the supervisor while a program does (see stop.hpp).
+    // Neither is destroyed: a thread's end must not race the exit.
+    static auto* stop = new smtrain::launcher::StopRequest;
+    static auto* listener = new smtrain::launcher::StopListener(*signals, *stop);
+    const int code =
+        smtrain::launcher::run_cli(argc, argv, smtrain::launcher::Lifecycle{*signals, *stop, listener});
+    listener->pause();
+    return code;
 }

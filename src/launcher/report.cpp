@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report.hpp"
 
+#include "output_sink.hpp"
+
 #include <smtrain/error.hpp>
+
+#include <spdlog/spdlog.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +14,7 @@
 #include <unistd.h>
 
 #include <system_error>
+#include <utility>
 
 namespace smtrain::launcher {
 namespace {
@@ -109,6 +114,93 @@ bool write_failure_file(const std::filesystem::path& output_dir, std::string_vie
     std::error_code ec;
     std::filesystem::create_directories(output_dir, ec);
     return write_file_atomically(output_dir / "failure", text, false);
+}
+
+Outcome Outcome::own(std::string what, int code) {
+    Outcome outcome;
+    // One line, whatever a lower layer put in its message.
+    std::string line = "sm-train: " + what;
+    for (char& c : line) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
+    outcome.own_failure = std::move(line);
+    outcome.exit_code = code == 0 ? static_cast<int>(ExitCode::Failure) : code;
+    return outcome;
+}
+
+Outcome Outcome::process(ProcessFailure failure) {
+    Outcome outcome;
+    outcome.exit_code = failure.exit_code;
+    outcome.process_failure = std::move(failure);
+    return outcome;
+}
+
+namespace {
+
+void say(const std::string& line) { stderr_sink().write(line + "\n"); }
+
+/// The text of output/failure for a failed outcome.
+std::string failure_text(const Outcome& outcome) {
+    return outcome.own_failure ? *outcome.own_failure : outcome.process_failure->to_string();
+}
+
+/// Writes output/failure; false (with the reason on stderr) when it cannot be
+/// written. An existing regular file is kept: the program may write its own.
+bool write_failure_report(const std::filesystem::path& output_dir, const std::string& text) {
+    const std::filesystem::path path = output_dir / "failure";
+    try {
+        if (write_failure_file(output_dir, text)) return true;
+    } catch (const Error& e) {
+        say(std::string("sm-train: ") + e.what());
+        return false;
+    }
+    struct stat st {};
+    if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        spdlog::info("{} exists: keeping it", path.string());
+        return true;
+    }
+    say("sm-train: cannot write " + path.string() + ": " +
+        (S_ISDIR(st.st_mode) ? "a directory is in the way" : "something that is not a file is in the way"));
+    return false;
+}
+
+}  // namespace
+
+void report_early(const Outcome& outcome, const std::filesystem::path& output_dir) {
+    if (outcome.success()) return;
+    write_failure_report(output_dir, failure_text(outcome));
+}
+
+int report(const Outcome& outcome, const std::optional<std::filesystem::path>& output_dir) {
+    if (outcome.success()) {
+        if (!output_dir) return 0;
+        try {
+            write_success_file(*output_dir);
+        } catch (const Error& e) {
+            say(std::string("sm-train: ") + e.what());
+            return static_cast<int>(ExitCode::CannotWrite);
+        }
+        spdlog::info("Reporting training SUCCESS");
+        return 0;
+    }
+    const std::string text = failure_text(outcome);
+    if (outcome.own_failure) say(text);
+    int code = outcome.exit_code;
+    if (output_dir && !write_failure_report(*output_dir, text)) {
+        // The reason must not be lost: stderr is the only place left. An own
+        // failure keeps its code (it says why already); a program's is replaced.
+        if (outcome.process_failure) {
+            say("sm-train: the report was: " + text);
+            code = static_cast<int>(ExitCode::CannotWrite);
+        }
+    }
+    if (outcome.process_failure) {
+        spdlog::error("Reporting training FAILURE");
+        spdlog::error("Encountered exit_code {}", outcome.exit_code);
+    } else if (outcome.own_failure && outcome.exit_code == static_cast<int>(ExitCode::Failure)) {
+        spdlog::error("Reporting training FAILURE");
+    }
+    return code;
 }
 
 }  // namespace smtrain::launcher

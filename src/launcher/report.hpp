@@ -28,6 +28,36 @@ struct ProcessFailure {
     std::string to_string() const;
 };
 
+/// How a job ended, whatever ended it: what report() writes and the exit code.
+/// Every step of `sm-train train` returns into one of these.
+struct Outcome {
+    /// sm-train's exit code: 0, the program's, or an ExitCode of sm-train's own failure.
+    int exit_code = 0;
+    /// A program or install step that failed: the toolkit-format report.
+    std::optional<ProcessFailure> process_failure;
+    /// A failure of sm-train itself (a bad config, a stop before the program, a
+    /// lost intermediate upload): "sm-train: <what>", on stderr and in output/failure.
+    std::optional<std::string> own_failure;
+
+    bool success() const { return exit_code == 0 && !process_failure && !own_failure; }
+    static Outcome succeeded() { return {}; }
+    /// `code` 0 becomes Failure (1): sm-train never exits 0 after a failure.
+    static Outcome own(std::string what, int code);
+    static Outcome process(ProcessFailure failure);
+};
+
+/// Turns the outcome into output/success or output/failure (under `output_dir`,
+/// when known) and returns sm-train's exit code. An own failure is also one
+/// line on stderr. A report that cannot be written (read-only or full output
+/// dir, a directory in the way) is said on stderr with the report's text, and
+/// the exit code becomes CannotWrite (73). Never throws.
+int report(const Outcome& outcome, const std::optional<std::filesystem::path>& output_dir);
+
+/// Writes the failure report of `outcome` now, before the job is over (the grace
+/// period ran out: the report must be on disk before the platform's SIGKILL).
+/// report() keeps it. Never throws.
+void report_early(const Outcome& outcome, const std::filesystem::path& output_dir);
+
 /// The ExtraInfo the toolkit gives exit code 137.
 inline constexpr std::string_view kSigkillExtraInfo = "OutOfMemory: Process killed by SIGKILL (signal 9)";
 

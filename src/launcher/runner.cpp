@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runner.hpp"
 
+#include "stop.hpp"
+
 namespace smtrain::launcher {
 namespace {
 
@@ -18,6 +20,7 @@ public:
         spec.sh_fallback_on_enoexec = context.program.sh_fallback_on_enoexec;
         RunOutcome outcome;
         outcome.command = context.program.to_string();
+        if (context.supervisor.stop) context.supervisor.stop->enter(Phase::Supervise);
         outcome.result = supervise(std::move(spec), context.signals, context.supervisor);
         return outcome;
     }

@@ -1,6 +1,9 @@
 # sm-train's own sources (the s3 and runners areas append theirs).
 list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/signals.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/stop.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/output_sink.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/settings.cpp
   ${CMAKE_CURRENT_LIST_DIR}/spawn.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stderr_capture.cpp
   ${CMAKE_CURRENT_LIST_DIR}/supervisor.cpp

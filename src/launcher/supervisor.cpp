@@ -2,6 +2,7 @@
 #include "supervisor.hpp"
 
 #include "signals.hpp"
+#include "stop.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,42 +26,19 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadBuffer = 1 << 20;
 
-/// Waits until `fd` can take more bytes (our stderr may be non-blocking, shared with another process).
-void wait_writable(int fd) {
-    pollfd p{fd, POLLOUT, 0};
-    poll(&p, 1, 1000);
-}
-
-/// Writes all of `data` to `fd`; on a broken or failing sink, disables it
-/// (sets fd to -1) so the program keeps running and the capture keeps working.
-void write_all(int& fd, std::string_view data) {
-    while (fd >= 0 && !data.empty()) {
-        ssize_t n = write(fd, data.data(), data.size());
-        if (n > 0) {
-            data.remove_prefix(static_cast<std::size_t>(n));
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            wait_writable(fd);
-        } else {
-            fd = -1;  // EPIPE, EBADF, ENOSPC...: stop passing through, keep supervising
-        }
-    }
-}
-
 /// Splits a stream into lines for a LineRewriter; lines longer than the
 /// limit are passed on unchanged in pieces rather than held without bound.
 class LinePump {
 public:
     static constexpr std::size_t kMaxPending = 64 * 1024;
 
-    void feed(std::string_view data, const LineRewriter& rewrite, int& sink) {
+    void feed(std::string_view data, const LineRewriter& rewrite, OutputSink* sink) {
         while (!data.empty()) {
             std::size_t nl = data.find('\n');
             if (nl == std::string_view::npos) {
                 pending_.append(data);
                 if (pending_.size() >= kMaxPending) {
-                    write_all(sink, pending_);
+                    if (sink) sink->write(pending_);
                     pending_.clear();
                 }
                 return;
@@ -68,13 +46,13 @@ public:
             pending_.append(data.substr(0, nl));
             std::string out = rewrite(pending_);
             out.push_back('\n');
-            write_all(sink, out);
+            if (sink) sink->write(out);
             pending_.clear();
             data.remove_prefix(nl + 1);
         }
     }
-    void finish(const LineRewriter& rewrite, int& sink) {
-        if (!pending_.empty()) write_all(sink, rewrite(pending_));
+    void finish(const LineRewriter& rewrite, OutputSink* sink) {
+        if (!pending_.empty() && sink) sink->write(rewrite(pending_));
         pending_.clear();
     }
 
@@ -110,13 +88,22 @@ bool is_pipe(int fd) {
 /// One captured stream of the program.
 struct Stream {
     int fd = -1;
-    int sink = -1;
+    OutputSink* sink = nullptr;  ///< nullptr: not passed on
     LineRewriter rewrite;
     LinePump pump;
     StderrCapture* capture = nullptr;
     ScratchPipe scratch;  // open while the stream is passed on with tee/splice
 
     bool open() const { return fd >= 0; }
+
+    /// Whether to read the program's pipe now: not while a slow sink's queue is
+    /// full (the program waits, as on a slow stderr of its own), unless the sink
+    /// has stalled or the job is stopping (then what does not fit is dropped).
+    bool should_read(bool stopping) const {
+        if (!open()) return false;
+        if (!sink || stopping || sink->accepts(kReadBuffer)) return true;
+        return sink->stalled_for() >= OutputSink::kStallLimit;
+    }
 
     /// When both ends are pipes and nothing rewrites the lines, the bytes need
     /// not be copied into our memory and out again: splice(2) moves the kernel's
@@ -126,7 +113,7 @@ struct Stream {
     /// program's pipe (which its writes keep busy) is locked once per round.
     /// Best effort: false keeps read + write.
     bool pass_on_without_copies() {
-        if (rewrite || !capture || !is_pipe(fd) || !is_pipe(sink)) return false;
+        if (rewrite || !capture || !sink || !is_pipe(fd) || !is_pipe(sink->fd())) return false;
         int ends[2];
         if (pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) return false;
         scratch.read_end = ends[0];
@@ -150,13 +137,15 @@ struct Stream {
             ssize_t n = read(fd, buffer, size);
             if (n > 0) {
                 std::string_view data(buffer, static_cast<std::size_t>(n));
+                // The capture first: it must see everything, whatever the sink drops.
+                if (capture) capture->feed(data);
                 if (rewrite) {
                     pump.feed(data, rewrite, sink);
-                } else {
-                    write_all(sink, data);
+                } else if (sink) {
+                    sink->write(data);
                 }
-                if (capture) capture->feed(data);
                 if (static_cast<std::size_t>(n) < size) return true;  // drained for now
+                if (sink && !sink->accepts(size)) return true;        // the sink's turn first
                 continue;
             }
             if (n < 0 && errno == EINTR) continue;
@@ -183,41 +172,34 @@ struct Stream {
             return pump_available(buffer, size);
         }
         const std::size_t moved = static_cast<std::size_t>(n);
+        // One tee, never a wait: what the sink does not take now goes to its
+        // queue (or is dropped) after the capture has its copy. Queued bytes
+        // come first, so tee only when nothing is queued.
+        std::size_t teed = 0;
+        if (sink && !sink->has_queued()) {
+            ssize_t t;
+            do {
+                t = tee(scratch.read_end, sink->fd(), moved, SPLICE_F_NONBLOCK);
+            } while (t < 0 && errno == EINTR);
+            if (t > 0) teed = static_cast<std::size_t>(t);
+        }
+        // The capture's copy, which also takes the bytes out of the scratch pipe
+        // (tee only duplicates them).
         std::size_t got = 0;
         while (got < moved) {
-            std::size_t chunk = moved - got;
-            if (sink >= 0) {
-                ssize_t t = tee(scratch.read_end, sink, chunk, SPLICE_F_NONBLOCK);
-                if (t < 0 && errno == EINTR) continue;
-                if (t < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                    wait_writable(sink);
-                    continue;
-                }
-                if (t > 0) {
-                    chunk = static_cast<std::size_t>(t);
-                } else {
-                    sink = -1;  // EPIPE, ...: stop passing through, keep supervising
-                }
-            }
-            // The capture's copy, which also takes the bytes out of the scratch pipe
-            // (tee only duplicates them).
-            std::size_t want = got + chunk;
-            while (got < want) {
-                ssize_t r = read(scratch.read_end, buffer + got, want - got);
-                if (r > 0) {
-                    got += static_cast<std::size_t>(r);
-                } else if (r < 0 && errno == EINTR) {
-                    continue;
-                } else {
-                    // Cannot happen, the bytes are there; never spin on it.
-                    capture->feed(std::string_view(buffer, got));
-                    scratch.close_ends();
-                    return true;
-                }
+            ssize_t r = read(scratch.read_end, buffer + got, moved - got);
+            if (r > 0) {
+                got += static_cast<std::size_t>(r);
+            } else if (r < 0 && errno == EINTR) {
+                continue;
+            } else {
+                // Cannot happen, the bytes are there; never spin on it.
+                scratch.close_ends();
+                break;
             }
         }
         capture->feed(std::string_view(buffer, got));
-        if (sink < 0) scratch.close_ends();  // nothing to pass on: plain reads from now on
+        if (sink && teed < got) sink->write(std::string_view(buffer + teed, got - teed));
         // The scratch pipe has as many slots as the program's, so the splice took
         // all there was: drained for now.
         return true;
@@ -252,6 +234,9 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     spec.capture_stdout = static_cast<bool>(options.stdout_rewriter);
     if (!spec.child_mask) spec.child_mask = &signals.original_mask();
 
+    // From here to the return the stop signals are ours: the listener that
+    // takes them between programs steps aside (they stay pending meanwhile).
+    StopListener::Paused paused(options.listener);
     int sfd = signalfd(-1, &signals.blocked(), SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) throw Error(std::string("signalfd: ") + strerror(errno), ExitCode::Internal);
     struct FdCloser {
@@ -262,8 +247,19 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     SpawnedProcess child = spawn(spec);
     const pid_t pid = child.pid;
 
-    Stream err{child.stderr_fd, options.stderr_sink, options.stderr_rewriter, {}, &result.stderr_capture, {}};
-    Stream out{child.stdout_fd, options.stdout_sink, options.stdout_rewriter, {}, nullptr, {}};
+    // fd 1 and 2 are shared with the logger; any other sink is the caller's.
+    auto sink_for = [](int fd, std::optional<OutputSink>& own, const char* name) -> OutputSink* {
+        if (fd < 0) return nullptr;
+        if (fd == 1) return &stdout_sink();
+        if (fd == 2) return &stderr_sink();
+        own.emplace(fd, name);
+        return &*own;
+    };
+    std::optional<OutputSink> own_err, own_out;
+    OutputSink* err_sink = sink_for(options.stderr_sink, own_err, "stderr");
+    OutputSink* out_sink = sink_for(options.stdout_sink, own_out, "stdout");
+    Stream err{child.stderr_fd, err_sink, options.stderr_rewriter, {}, &result.stderr_capture, {}};
+    Stream out{child.stdout_fd, out_sink, options.stdout_rewriter, {}, nullptr, {}};
 
     bool main_exited = false;
     std::optional<Clock::time_point> kill_deadline;
@@ -278,8 +274,9 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     // Our own stderr too, when it is a pipe with less room: each time it fills
     // up we wait for its reader, and the reader is woken for every few pages.
     // Only ever grown (shrinking would fail or take room from whoever set it).
-    if (is_pipe(err.sink) && fcntl(err.sink, F_GETPIPE_SZ) < static_cast<int>(kReadBuffer))
-        fcntl(err.sink, F_SETPIPE_SZ, static_cast<int>(kReadBuffer));  // best effort
+    if (err_sink && is_pipe(err_sink->fd()) &&
+        fcntl(err_sink->fd(), F_GETPIPE_SZ) < static_cast<int>(kReadBuffer))
+        fcntl(err_sink->fd(), F_SETPIPE_SZ, static_cast<int>(kReadBuffer));  // best effort
 
     auto send = [&](int signo) {
         // The whole group, so helpers the program started hear it too; fall
@@ -302,6 +299,19 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
         }
     };
 
+    auto start_grace = [&](int signo) {
+        if (kill_deadline) return;
+        result.forwarded_stop_signal = signo;
+        result.stop_signal_at = Clock::now();
+        kill_deadline = Clock::now() + options.grace_period;
+    };
+    // A stop taken by the listener just before it stepped aside: the program
+    // hears it as if it had come now.
+    if (options.stop && options.stop->requested()) {
+        send(options.stop->signal());
+        start_grace(options.stop->signal());
+    }
+
     auto handle_signals = [&] {
         signalfd_siginfo info;
         while (read(sfd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
@@ -314,31 +324,44 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
             for (int f : kForwardedSignals) forwarded = forwarded || f == signo;
             if (!forwarded || main_exited) continue;  // SIGPIPE from a closed stderr, SIGWINCH, ...
             send(signo);
-            if (is_stop_signal(signo) && !kill_deadline) {
-                result.forwarded_stop_signal = signo;
-                result.stop_signal_at = Clock::now();
-                kill_deadline = Clock::now() + options.grace_period;
+            if (is_stop_signal(signo)) {
+                if (options.stop) options.stop->request(signo);
+                start_grace(signo);
             }
         }
     };
 
     while (!main_exited) {
-        std::array<pollfd, 3> fds{};
+        std::array<pollfd, 5> fds{};
         nfds_t count = 0;
         fds[count++] = {sfd, POLLIN, 0};
         int err_index = -1, out_index = -1;
-        if (err.open()) {
+        // A sink with bytes queued is written when its reader makes room; a
+        // stalled one is simply never ready, and nothing else waits for it.
+        std::size_t sinks_from = count;
+        for (OutputSink* sink : {err_sink, out_sink}) {
+            if (sink && sink->has_queued() && sink->fd() >= 0) fds[count++] = {sink->fd(), POLLOUT, 0};
+        }
+        std::size_t sinks_to = count;
+        const bool stopping = kill_deadline.has_value();
+        bool held_back = false;  // a stream not read for its sink's sake: look again soon
+        if (err.should_read(stopping)) {
             err_index = static_cast<int>(count);
             fds[count++] = {err.fd, POLLIN, 0};
+        } else {
+            held_back = held_back || err.open();
         }
-        if (out.open()) {
+        if (out.should_read(stopping)) {
             out_index = static_cast<int>(count);
             fds[count++] = {out.fd, POLLIN, 0};
+        } else {
+            held_back = held_back || out.open();
         }
-        int timeout = -1;
+        int timeout = held_back ? 100 : -1;
         if (kill_deadline && !result.killed_after_grace) {
             auto left = std::chrono::ceil<std::chrono::milliseconds>(*kill_deadline - Clock::now()).count();
-            timeout = static_cast<int>(std::clamp<long long>(left, 0, 60'000));
+            left = std::clamp<long long>(left, 0, 60'000);
+            timeout = timeout < 0 ? static_cast<int>(left) : std::min(timeout, static_cast<int>(left));
         }
         int ready = poll(fds.data(), count, timeout);
         if (ready < 0 && errno != EINTR)
@@ -349,6 +372,12 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
                 err.pump_available(buffer.get(), kReadBuffer);
             if (out_index >= 0 && fds[static_cast<std::size_t>(out_index)].revents)
                 out.pump_available(buffer.get(), kReadBuffer);
+            for (std::size_t i = sinks_from; i < sinks_to; ++i) {
+                if (!fds[i].revents) continue;
+                for (OutputSink* sink : {err_sink, out_sink}) {
+                    if (sink && sink->fd() == fds[i].fd) sink->flush();
+                }
+            }
         }
         if (!main_exited && kill_deadline && !result.killed_after_grace && Clock::now() >= *kill_deadline) {
             // The program ignored the stop request: leave the reason on disk
@@ -366,6 +395,12 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     err.close_stream();
     out.close_stream();
     reap();
+    // A sink of the caller's own goes with this call: what it queued goes now,
+    // while its reader keeps reading. (fd 1 and 2 keep their queues until
+    // sm-train exits, see run_cli.)
+    for (auto* own : {&own_err, &own_out}) {
+        if (*own) (*own)->drain(2000);
+    }
     return result;
 }
 

@@ -8,6 +8,7 @@
 /// exits is reaped (orphans included); stderr is passed through as it comes
 /// while its tail and error lines are kept for the failure report.
 
+#include "output_sink.hpp"
 #include "spawn.hpp"
 #include "stderr_capture.hpp"
 
@@ -20,6 +21,8 @@
 namespace smtrain::launcher {
 
 class SignalBlock;
+class StopRequest;
+class StopListener;
 
 /// Rewrites one line of output (without its '\n'); the result is written
 /// followed by '\n'. MPI uses it to turn `[1,3]<stdout>` into `[1,mpirank:3,algo-2]<stdout>`.
@@ -36,9 +39,16 @@ struct SupervisorOptions {
     /// Optional per-line rewriting; setting one captures that stream.
     LineRewriter stdout_rewriter;
     LineRewriter stderr_rewriter;
-    /// Where passed-through output goes (tests point these at files).
+    /// Where passed-through output goes (tests point these at files); -1: nowhere.
+    /// Written through an OutputSink, so a reader that stalls never blocks the
+    /// supervisor: what it cannot take is dropped and counted, never waited for.
     int stdout_sink = 1;
     int stderr_sink = 2;
+    /// The job's stop request: a stop signal forwarded is recorded there, and one
+    /// recorded before the program started is forwarded to it at once.
+    StopRequest* stop = nullptr;
+    /// Paused while the supervisor runs, so that it alone takes the signals.
+    StopListener* listener = nullptr;
 };
 
 struct RunResult {

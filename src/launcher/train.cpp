@@ -10,9 +10,11 @@
 #include "intermediate_output.hpp"
 #include "invocation_log.hpp"
 #include "logging.hpp"
+#include "output_sink.hpp"
 #include "program_env.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "settings.hpp"
 
 #include <smtrain/error.hpp>
 #include <smtrain/json.hpp>
@@ -34,12 +36,6 @@ namespace {
 std::string env_value(const Environ& env, std::string_view name) {
     auto it = env.find(name);
     return it == env.end() ? std::string() : it->second;
-}
-
-bool studio_local_mode(const Environ& env) {
-    std::string v = env_value(env, "SM_STUDIO_LOCAL_MODE");
-    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return v == "true";
 }
 
 /// Where output/failure goes when the TrainingEnv could not even be loaded.
@@ -133,7 +129,7 @@ std::string quoted_command(const Command& command) {
 }
 
 int print_dry_run(const Program& program, RunnerKind runner_kind, const Command& command, const fs::path& cwd,
-                  const EnvVars& vars, bool json, const Environ& environ) {
+                  const EnvVars& vars, bool json, const Settings& settings) {
     if (json) {
         auto argv = [](const Command& c) {
             Value::List list;
@@ -159,7 +155,7 @@ int print_dry_run(const Program& program, RunnerKind runner_kind, const Command&
               << "working directory: " << cwd.string() << "\n";
     if (program.install) {
         std::cout << "install: " << quoted_command(program.install->command);
-        if (program.install->reads_requirements && !env_value(environ, "CA_REPOSITORY_ARN").empty()) {
+        if (program.install->reads_requirements && !settings.codeartifact_repository_arn.empty()) {
             std::cout << " -i <the pip index of CodeArtifact repository $CA_REPOSITORY_ARN>";
         }
         std::cout << "\n";
@@ -172,8 +168,8 @@ int print_dry_run(const Program& program, RunnerKind runner_kind, const Command&
 
 /// With CA_REPOSITORY_ARN set, pip reads requirements.txt from that CodeArtifact
 /// repository, as the toolkit's `-i <index>`. Throws smtrain::Error.
-void use_codeartifact_index(InstallStep& step, const Environ& environ) {
-    const std::string arn = env_value(environ, "CA_REPOSITORY_ARN");
+void use_codeartifact_index(InstallStep& step, const Settings& settings, const Environ& environ) {
+    const std::string& arn = settings.codeartifact_repository_arn;
     if (arn.empty() || !step.reads_requirements) return;
     if (const auto repo = s3::CodeArtifactRepository::parse(arn)) {
         spdlog::info(
@@ -186,48 +182,18 @@ void use_codeartifact_index(InstallStep& step, const Environ& environ) {
     step.secret = index.token;
 }
 
-/// Runs an install step (pip) under supervision; a failure is reported as the
-/// toolkit does, but with any CodeArtifact token masked. Returns the step's exit code.
-int run_install(const InstallStep& step, const RunContext& context, const fs::path& output_dir,
-                IntermediateOutput& intermediate) {
-    std::string shown = step.command.to_string();
-    mask_all(shown, step.secret);
-    spdlog::info("Installing with: {}", shown);
-    SpawnSpec spec;
-    spec.program = step.command.program;
-    spec.argv = step.command.argv;
-    Environ env = context.program_env;
-    for (const auto& [name, value] : step.env) env.insert_or_assign(name, value);
-    spec.env = to_envp(env);
-    spec.cwd = context.code_dir;
-    RunResult result = supervise(std::move(spec), context.signals, context.supervisor);
-    if (result.exit_code == 0) return 0;
-    intermediate.finish(result.stop_signal_at);  // the report comes after the last uploads
-    ProcessFailure failure;
-    failure.error_class = step.error_class;
-    failure.exit_code = result.exit_code;
-    failure.error_message = result.stderr_capture.error_message();
-    if (result.exit_code == 137) failure.extra_info = std::string(kSigkillExtraInfo);
-    failure.command = shown;
-    write_failure_file(output_dir, failure.to_string());
-    spdlog::error("Reporting training FAILURE");
-    spdlog::error("Encountered exit_code {}", result.exit_code);
-    return result.exit_code;
-}
-
 /// Linux refuses one environment string over 128 KiB and argv + envp over ARG_MAX;
 /// a large cluster or hyperparameter set gets there. Values sm-train exported go to
 /// files instead (see env_limits.hpp); an argv that cannot fit throws here, before
 /// anything runs.
 void move_oversized_variables_to_files(const Command& command, const EnvVars& exported, Environ& program_env,
-                                       const Environ& environ) {
+                                       const Settings& settings) {
     std::set<std::string, std::less<>> movable;
     for (const auto& [name, value] : exported) {
         if (name != "PYTHONPATH") movable.insert(name);
     }
-    std::string tmp = env_value(environ, "TMPDIR");
-    for (const auto& moved : fit_exec_limits(command.program, command.argv, program_env, movable,
-                                             tmp.empty() ? fs::path("/tmp") : fs::path(tmp))) {
+    for (const auto& moved :
+         fit_exec_limits(command.program, command.argv, program_env, movable, settings.temp_dir)) {
         spdlog::warn(
             "{} is {} bytes, over Linux's limit for {}: the program gets {}{}={} instead, a file holding "
             "the value",
@@ -238,163 +204,271 @@ void move_oversized_variables_to_files(const Command& command, const EnvVars& ex
     }
 }
 
-int report_program_result(const RunOutcome& outcome, const fs::path& output_dir,
-                          IntermediateOutput& intermediate) {
-    const RunResult& result = outcome.result;
-    // The last uploads first: the platform may read the report as "done".
-    const s3::SyncSummary sync = intermediate.finish(result.stop_signal_at);
-    if (result.exit_code == 0 && !sync.ok()) {
-        // The program succeeded but part of its intermediate output is lost:
-        // not a success (the toolkit logged it and reported success).
-        const std::string line = "sm-train: " + IntermediateOutput::failure_line(sync);
-        std::fputs((line + "\n").c_str(), stderr);
-        write_failure_file(output_dir, line);
-        spdlog::error("Reporting training FAILURE");
-        return static_cast<int>(ExitCode::Failure);
-    }
-    if (result.exit_code == 0) {
-        write_success_file(output_dir);
-        spdlog::info("Reporting training SUCCESS");
-        return 0;
-    }
+/// The outcome of a supervised process (the program, or an install step):
+/// success, or the toolkit's report with what the capture kept.
+Outcome process_outcome(const RunResult& result, const std::string& command, const std::string& error_class,
+                        std::chrono::milliseconds grace_period) {
+    if (result.exit_code == 0) return Outcome::succeeded();
     ProcessFailure failure;
+    failure.error_class = error_class;
     failure.exit_code = result.exit_code;
     failure.error_message = result.stderr_capture.error_message();
-    if (result.exit_code == 137) failure.extra_info = std::string(kSigkillExtraInfo);
-    failure.command = outcome.command;
-    if (!write_failure_file(output_dir, failure.to_string())) {
-        spdlog::info("{} exists: keeping it", (output_dir / "failure").string());
+    if (result.killed_after_grace) {
+        failure.extra_info = fmt::format(
+            "Stopped: the program was still running {:g} s after {}; sm-train killed its process group with "
+            "SIGKILL",
+            static_cast<double>(grace_period.count()) / 1000.0,
+            signal_name(result.forwarded_stop_signal ? result.forwarded_stop_signal : SIGTERM));
+    } else if (result.exit_code == 137) {
+        failure.extra_info = std::string(kSigkillExtraInfo);
     }
-    spdlog::error("Reporting training FAILURE");
-    spdlog::error("Encountered exit_code {}", result.exit_code);
-    return result.exit_code;
+    failure.command = command;
+    return Outcome::process(std::move(failure));
 }
 
-}  // namespace
+/// What every step shares: the job's signals, stop request, settings and tree.
+struct Job {
+    const TrainOptions& options;
+    const Lifecycle& lifecycle;
+    const Environ& environ;  ///< sm-train's environment (base dir made absolute)
+    Settings settings;
+    std::optional<fs::path> output_dir;  ///< known before the TrainingEnv is: for errors while loading
+    std::optional<TrainingEnv> env;
+    std::optional<IntermediateOutput> intermediate;
 
-void report_own_failure(const std::string& what, const Environ& environ) {
-    std::string line = "sm-train: " + what;
-    // One line, whatever a lower layer put in its message.
-    for (char& c : line) {
-        if (c == '\n' || c == '\r') c = ' ';
+    StopRequest& stop() const { return lifecycle.stop; }
+
+    /// Supervisor options for a process of the job: its grace period, and the
+    /// failure report written before the SIGKILL when that runs out.
+    SupervisorOptions supervisor_options(const std::string& command, const std::string& error_class) const {
+        SupervisorOptions supervisor;
+        supervisor.grace_period = settings.grace_period;
+        supervisor.stop = &lifecycle.stop;
+        supervisor.listener = lifecycle.listener;
+        const fs::path out = env->paths().output;
+        const auto grace = settings.grace_period;
+        supervisor.on_grace_expired = [out, command, error_class, grace](const StderrCapture& capture) {
+            RunResult so_far;
+            so_far.exit_code = 137;
+            so_far.killed_after_grace = true;
+            so_far.stderr_capture = capture;
+            report_early(process_outcome(so_far, command, error_class, grace), out);
+            spdlog::error("Grace period over: killing the program's process group");
+        };
+        return supervisor;
     }
-    std::fputs((line + "\n").c_str(), stderr);
-    std::fflush(stderr);
-    std::optional<fs::path> output = output_dir_without_env(environ);
-    if (!output) return;
-    try {
-        write_failure_file(*output, line);
-    } catch (const std::exception& e) {
-        std::fputs(("sm-train: " + std::string(e.what()) + "\n").c_str(), stderr);
-    }
+};
+
+// ---- the steps of the job, in order ------------------------------------------------------
+
+/// Load: the TrainingEnv from the /opt/ml tree and the environment.
+void load(Job& job) {
+    job.stop().enter(Phase::Load);
+    job.env.emplace(TrainingEnv::load(load_options(job.environ)));
+    configure_logging(python_log_level(job.env->log_level()));
+    job.output_dir = job.env->paths().output;
 }
 
-int run_train(const TrainOptions& options, const SignalBlock& signals, const Environ& environ) {
-    configure_logging(20);
-    TrainingEnv env = TrainingEnv::load(load_options(environ));
-    configure_logging(python_log_level(env.log_level()));
-    const fs::path output_dir = env.paths().output;
-    const fs::path& code_dir = env.paths().code;
-
-    SupervisorOptions supervisor;
-    supervisor.grace_period = seconds_variable(environ, "SMTRAIN_GRACE_PERIOD_S", supervisor.grace_period);
-
-    Program program;
+/// Prepare code: the code dir filled from sagemaker_submit_directory, then the
+/// program found in it.
+Program prepare_code(Job& job) {
+    const TrainingEnv& env = *job.env;
     if (env.framework_module()) {
         // Framework images: the framework's own entry function runs the job.
+        Program program;
         program.entry_point = *env.framework_module();
         program.kind = EntryPointKind::PythonProgram;
-        program.python = find_python(environ);
-        program.command = framework_command(*env.framework_module(), program.python, output_dir / "failure");
-    } else {
-        if (!options.dry_run) {
-            // SageMaker creates these; a local tree may not have them, and a
-            // program writing its own output/failure must find the directory.
-            for (const fs::path& dir : {output_dir, env.paths().model}) {
-                std::error_code ec;
-                fs::create_directories(dir, ec);
-            }
-            prepare_code_dir(env.module_dir(), code_dir, environ);
-        }
-        program = resolve_program(env, environ, options.dry_run);
+        program.python = find_python(job.environ);
+        program.command =
+            framework_command(*env.framework_module(), program.python, job.output_dir / "failure");
+        return program;
     }
+    if (!job.options.dry_run) {
+        // SageMaker creates these; a local tree may not have them, and a
+        // program writing its own output/failure must find the directory.
+        for (const fs::path& dir : {env.paths().output, env.paths().model}) {
+            std::error_code ec;
+            fs::create_directories(dir, ec);
+        }
+        prepare_code_dir(env.module_dir(), env.paths().code, job.environ, job.stop());
+    }
+    Program program = resolve_program(env, job.environ, job.options.dry_run);
+    if (!job.options.dry_run && program.kind == EntryPointKind::Command)
+        make_executable(env.paths().code / program.entry_point);
+    return program;
+}
 
-    RunnerKind runner_kind = env.framework_module() ? RunnerKind::Process : choose_runner(env);
-    std::unique_ptr<Runner> runner = make_runner(runner_kind, env);
-    EnvVars vars = exported_variables(env, environ, code_dir);
+/// Install: pip, supervised as the program is (signals forwarded, grace period).
+Outcome install(Job& job, const Program& program, const Environ& program_env) {
+    job.stop().enter(Phase::Install);
+    if (!program.install) return Outcome::succeeded();
+    InstallStep step = *program.install;
+    use_codeartifact_index(step, job.settings, job.environ);
+    use_warm_pool_pip_cache(step, job.environ);
+    std::string shown = step.command.to_string();
+    mask_all(shown, step.secret);
+    spdlog::info("Installing with: {}", shown);
+    SpawnSpec spec;
+    spec.program = step.command.program;
+    spec.argv = step.command.argv;
+    Environ env = program_env;
+    for (const auto& [name, value] : step.env) env.insert_or_assign(name, value);
+    spec.env = to_envp(env);
+    spec.cwd = job.env->paths().code;
+    const RunResult result =
+        supervise(std::move(spec), job.lifecycle.signals, job.supervisor_options(shown, step.error_class));
+    return process_outcome(result, shown, step.error_class, job.settings.grace_period);
+}
+
+/// Wait for hosts: every host of the cluster resolves (SageMaker's DNS entries come late).
+void wait_for_hosts(Job& job) {
+    job.stop().enter(Phase::HostWait);
+    if (job.settings.studio_local_mode) {
+        spdlog::info("SM_STUDIO_LOCAL_MODE is true: not waiting for host names to resolve");
+        return;
+    }
+    wait_for_hosts(job.env->hosts(), job.settings.dns_wait, job.stop());
+}
+
+/// What launch() prepared and supervise() runs.
+struct Launch {
+    RunnerKind runner_kind = RunnerKind::Process;
+    std::unique_ptr<Runner> runner;
+    EnvVars vars;
+    Command command;
+};
+
+/// The runner chosen and the command and environment of this host made: before
+/// the install step, which runs in that environment, and --dry-run, which prints it.
+Launch plan_launch(Job& job, RunContext& context) {
+    Launch launch;
+    launch.runner_kind = job.env->framework_module() ? RunnerKind::Process : choose_runner(*job.env);
+    launch.runner = make_runner(launch.runner_kind, *job.env);
+    for (auto& [name, value] : launch.runner->extra_env(context)) context.program_env[name] = value;
+    launch.command = launch.runner->command(context);
+    return launch;
+}
+
+/// Supervise: the program runs to its end.
+/// Launch, then supervise: the runner starts the program (after the other hosts,
+/// for a distributed one) and it runs to its end.
+Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
+    job.stop().enter(Phase::Launch);
+    // The phase becomes Supervise when the runner starts the program (runner.hpp):
+    // a distributed runner may first wait for the other hosts.
+    // Pretty-printing and masking the whole Training Env is most of sm-train's
+    // own CPU time at start: skip it when the log level hides it.
+    if (spdlog::should_log(spdlog::level::info)) {
+        spdlog::info("{}",
+                     invocation_message(job.env->training_env(), launch.vars, launch.command.to_string()));
+    }
+    const std::string shown = launch.command.to_string();
+    context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError");
+    try {
+        RunOutcome run = launch.runner->run(context);
+        return process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
+    } catch (const SpawnError& e) {
+        // The program exists but cannot be started: report it as the program's failure.
+        stderr_sink().write("sm-train: " + std::string(e.what()) + "\n");
+        ProcessFailure failure;
+        failure.exit_code = static_cast<int>(e.exit_code());
+        failure.error_message = e.what();
+        failure.command = shown;
+        return Outcome::process(std::move(failure));
+    }
+}
+
+/// Final sync: the last intermediate uploads, bounded, before the report (the
+/// platform may read the report as "done"). Called once, on every path.
+Outcome final_sync(Job& job, Outcome outcome) {
+    if (!job.intermediate) return outcome;
+    job.stop().enter(Phase::FinalSync);
+    const s3::SyncSummary sync = job.intermediate->finish();
+    job.intermediate.reset();
+    if (outcome.success() && !sync.ok()) {
+        // The program succeeded but part of its intermediate output is lost:
+        // not a success (the toolkit logged it and reported success).
+        return Outcome::own(IntermediateOutput::failure_line(sync), static_cast<int>(ExitCode::Failure));
+    }
+    return outcome;
+}
+
+/// The steps from load to supervise. A stop between two steps ends the job
+/// before the next one; one during a step that is not supervised ends that
+/// step (it throws or returns early) and is reported the same way.
+Outcome run_steps(Job& job) {
+    auto stopped = [&] { return Outcome::own(job.stop().reason(), 128 + job.stop().signal()); };
+
+    load(job);
+    if (job.stop().requested()) return stopped();
+    const Program program = prepare_code(job);
+    if (job.stop().requested()) return stopped();
+
+    const TrainingEnv& env = *job.env;
+    const fs::path& code_dir = env.paths().code;
+    EnvVars vars = exported_variables(env, job.environ, code_dir);
     RunContext context{env,
-                       signals,
+                       job.lifecycle.signals,
                        program.kind,
                        program.entry_point,
                        env.to_cmd_args(),
                        code_dir,
                        program.python,
                        program.command,
-                       program_environment(environ, vars),
-                       supervisor};
-    for (auto& [name, value] : runner->extra_env(context)) context.program_env[name] = value;
-    Command command = runner->command(context);
-
-    if (options.dry_run)
-        return print_dry_run(program, runner_kind, command, code_dir, vars, options.json, environ);
-    move_oversized_variables_to_files(command, vars, context.program_env, environ);
-
-    context.supervisor.on_grace_expired = [&](const StderrCapture& capture) {
-        ProcessFailure failure;
-        failure.exit_code = 137;
-        failure.error_message = capture.error_message();
-        failure.extra_info = fmt::format(
-            "Stopped: the program was still running {:g} s after {}; sm-train killed its process group with "
-            "SIGKILL",
-            static_cast<double>(context.supervisor.grace_period.count()) / 1000.0, signal_name(SIGTERM));
-        failure.command = command.to_string();
-        write_failure_file(output_dir, failure.to_string());
-        spdlog::error("Grace period over: killing the program's process group");
-    };
-
-    if (program.kind == EntryPointKind::Command && !env.framework_module())
-        make_executable(code_dir / program.entry_point);
-
-    // Before anything of the user's runs, as the toolkit's start_sync. An error
-    // thrown from here on still finishes the sync (bounded) before it is reported.
-    IntermediateOutput intermediate(env, environ, signals);
-
-    if (program.install) {
-        InstallStep step = *program.install;
-        use_codeartifact_index(step, environ);
-        use_warm_pool_pip_cache(step, environ);
-        int code = run_install(step, context, output_dir, intermediate);
-        if (code != 0) return code;
+                       program_environment(job.environ, vars),
+                       {}};
+    Launch launch = plan_launch(job, context);
+    launch.vars = std::move(vars);
+    if (job.options.dry_run) {
+        const int code = print_dry_run(program, launch.runner_kind, launch.command, code_dir, launch.vars,
+                                       job.options.json, job.settings);
+        return code == 0 ? Outcome::succeeded() : Outcome::own("--dry-run failed", code);
     }
+    move_oversized_variables_to_files(launch.command, launch.vars, context.program_env, job.settings);
 
-    if (studio_local_mode(environ)) {
-        spdlog::info("SM_STUDIO_LOCAL_MODE is true: not waiting for host names to resolve");
-    } else {
-        wait_for_hosts(env.hosts(), dns_wait_options(environ), signals);
-    }
+    // Before anything of the user's runs, as the toolkit's start_sync.
+    job.intermediate.emplace(env, job.environ, job.settings.sync_wait, job.stop());
 
-    // Pretty-printing and masking the whole Training Env is most of sm-train's
-    // own CPU time at start: skip it when the log level hides it.
-    if (spdlog::should_log(spdlog::level::info)) {
-        spdlog::info("{}", invocation_message(env.training_env(), vars, command.to_string()));
-    }
+    Outcome installed = install(job, program, context.program_env);
+    if (!installed.success()) return installed;
+    if (job.stop().requested()) return stopped();
 
-    RunOutcome outcome;
+    wait_for_hosts(job);
+    if (job.stop().requested()) return stopped();
+
+    return launch_and_supervise(job, launch, context);
+}
+
+}  // namespace
+
+void report_own_failure(const std::string& what, const Environ& environ) {
+    report(Outcome::own(what, static_cast<int>(ExitCode::Failure)), output_dir_without_env(environ));
+}
+
+int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& process_environ) {
+    configure_logging(20);
+    const Environ environ = with_absolute_base_dir(process_environ);
+    Job job{options, lifecycle, environ, {}, output_dir_without_env(environ), {}, {}};
+    Outcome outcome;
     try {
-        outcome = runner->run(context);
-    } catch (const SpawnError& e) {
-        // The program exists but cannot be started: report it as the program's failure.
-        intermediate.finish();
-        ProcessFailure failure;
-        failure.exit_code = static_cast<int>(e.exit_code());
-        failure.error_message = e.what();
-        failure.command = command.to_string();
-        write_failure_file(output_dir, failure.to_string());
-        std::fputs(("sm-train: " + std::string(e.what()) + "\n").c_str(), stderr);
-        spdlog::error("Reporting training FAILURE");
-        return failure.exit_code;
+        job.settings = Settings::from_environment(environ);
+        outcome = run_steps(job);
+    } catch (const Error& e) {
+        if (options.dry_run) throw;
+        // A step that ended because of a stop says so, whatever it threw.
+        outcome = lifecycle.stop.requested()
+                      ? Outcome::own(lifecycle.stop.reason(), 128 + lifecycle.stop.signal())
+                      : Outcome::own(e.what(), static_cast<int>(e.exit_code()));
+    } catch (const std::exception& e) {
+        if (options.dry_run) throw;
+        outcome =
+            Outcome::own(std::string("internal error: ") + e.what(), static_cast<int>(ExitCode::Internal));
     }
-    return report_program_result(outcome, output_dir, intermediate);
+    if (options.dry_run) return outcome.exit_code;
+    // An error after the sync started still uploads what was written.
+    outcome = final_sync(job, std::move(outcome));
+    lifecycle.stop.enter(Phase::Report);
+    return report(outcome, job.output_dir);
 }
 
 int run_env(EnvFormat format, const Environ& environ) {

@@ -5,6 +5,7 @@
 
 #include "env_format.hpp"
 #include "signals.hpp"
+#include "stop.hpp"
 
 #include <smtrain/environ.hpp>
 
@@ -15,10 +16,22 @@ struct TrainOptions {
     bool json = false;     ///< --dry-run output as JSON
 };
 
+/// Who owns the signals for the whole run: the block installed first thing in
+/// main(), the stop request every step looks at, and the listener that fills it
+/// while no supervisor runs (nullptr: nobody takes stop signals between programs).
+struct Lifecycle {
+    const SignalBlock& signals;
+    StopRequest& stop;
+    StopListener* listener = nullptr;
+};
+
 /// Runs the job and returns sm-train's exit code: the program's (128+N when
 /// killed by signal N) or the ExitCode of sm-train's own failure. Writes
-/// output/success or output/failure. Never returns 0 after a failure.
-int run_train(const TrainOptions& options, const SignalBlock& signals, const Environ& environ);
+/// output/success or output/failure, once, at the end. Never returns 0 after
+/// a failure. The steps (load, prepare code, install, wait for hosts, launch,
+/// supervise, final sync) each return into one Outcome that report() writes;
+/// see docs/architecture.md. Throws only with --dry-run (the cli prints it).
+int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& environ);
 
 /// `sm-train env`: prints the exported variables. Returns the exit code.
 int run_env(EnvFormat format, const Environ& environ);

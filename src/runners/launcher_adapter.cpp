@@ -7,6 +7,7 @@
 
 #include "runner.hpp"
 #include "spawn.hpp"
+#include "stop.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -46,6 +47,46 @@ runners::EntryKind our_entry_kind(EntryPointKind kind) {
     return runners::EntryKind::Command;
 }
 
+/// The real system, except that the stop signals come from the job's
+/// StopRequest: the listener thread takes them while no supervisor runs, so
+/// the MPI waits (workers, master, status file) end as soon as a stop arrives.
+class StopAwareSystem final : public runners::System {
+public:
+    StopAwareSystem(runners::System& real, const StopRequest* stop) : real_(real), stop_(stop) {}
+    pid_t start_daemon(const std::vector<std::string>& argv) override { return real_.start_daemon(argv); }
+    void stop_daemon(pid_t pid) override { real_.stop_daemon(pid); }
+    int run_short(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) override {
+        return real_.run_short(argv, timeout);
+    }
+    bool can_connect(const std::string& host, int port, std::chrono::milliseconds timeout) override {
+        return real_.can_connect(host, port, timeout);
+    }
+    std::vector<pid_t> find_processes(const std::vector<std::string>& names) override {
+        return real_.find_processes(names);
+    }
+    bool process_alive(pid_t pid) override { return real_.process_alive(pid); }
+    bool file_exists(const std::filesystem::path& path) override { return real_.file_exists(path); }
+    void append_file(const std::filesystem::path& path, std::string_view text) override {
+        real_.append_file(path, text);
+    }
+    int take_stop_signal() override {
+        if (!stop_) return real_.take_stop_signal();
+        return stop_->requested() ? stop_->signal() : 0;
+    }
+    std::chrono::steady_clock::time_point now() override { return real_.now(); }
+    void sleep_for(std::chrono::milliseconds duration) override {
+        if (stop_) {
+            stop_->sleep_for(duration);
+        } else {
+            real_.sleep_for(duration);
+        }
+    }
+
+private:
+    runners::System& real_;
+    const StopRequest* stop_;
+};
+
 class DistributedRunner final : public Runner {
 public:
     explicit DistributedRunner(RunnerKind kind) : kind_(kind) {}
@@ -74,8 +115,8 @@ public:
     RunOutcome run(const RunContext& context) override {
         const runners::Plan plan = make_plan(context);
         RunOutcome outcome;
-        runners::RunContext ours{
-            runners::posix_system(), {}, runners::mpi_cluster_settings(context.program_env), {}};
+        StopAwareSystem system(runners::posix_system(), context.supervisor.stop);
+        runners::RunContext ours{system, {}, runners::mpi_cluster_settings(context.program_env), {}};
         for (const auto& [name, value] : context.program_env)
             ours.program_environment.emplace_back(name, value);
         ours.execute = [&](const runners::Launch& launch, const runners::LineFilter& filter) {
@@ -93,6 +134,7 @@ public:
                 supervisor.stderr_rewriter = filter;
             }
             outcome.command = Command{spec.program, launch.argv, false}.to_string();
+            if (supervisor.stop) supervisor.stop->enter(Phase::Supervise);
             outcome.result = supervise(std::move(spec), context.signals, supervisor);
             return outcome.result.exit_code;
         };

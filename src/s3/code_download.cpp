@@ -43,12 +43,12 @@ void prepare_code_from_s3(const std::string& s3_url, const std::filesystem::path
     TempFile tarball;
     client.download(url, tarball.path());
     try {
-        extract_tarball(tarball.path(), code_dir);
+        extract_tarball(tarball.path(), code_dir, client.config().cancel.get());
     } catch (const Error& e) {
         // The temporary file's name means nothing to the user; the URL does.
         std::string message = e.what();
         if (message.rfind(tarball.path().string(), 0) == 0) message.erase(0, tarball.path().string().size());
-        throw Error(s3_url + message);
+        throw Error(s3_url + message, e.exit_code());
     }
 }
 

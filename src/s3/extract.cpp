@@ -26,12 +26,14 @@ using Components = std::vector<std::string>;
 /// Reads one tarball and writes its entries under one open directory.
 class Extractor {
 public:
-    Extractor(const fs::path& tarball, const fs::path& dest) : tarball_(tarball.string()) {
+    Extractor(const fs::path& tarball, const fs::path& dest, const std::atomic<bool>* cancel)
+        : tarball_(tarball.string()), cancel_(cancel) {
         std::error_code ec;
         fs::create_directories(dest, ec);
         root_.reset(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!root_.valid()) {
-            throw Error(dest.string() + ": cannot open the extraction directory: " + std::strerror(errno));
+            throw Error(dest.string() + ": cannot open the extraction directory: " + std::strerror(errno),
+                        ExitCode::CannotWrite);
         }
         archive_.reset(archive_read_new());
         if (!archive_) throw Error(tarball_ + ": cannot allocate a libarchive reader");
@@ -46,6 +48,7 @@ public:
     void run() {
         archive_entry* entry = nullptr;
         for (;;) {
+            check_cancel();
             const int rc = archive_read_next_header(archive_.get(), &entry);
             if (rc == ARCHIVE_EOF) break;
             if (rc < ARCHIVE_WARN) throw Error(tarball_ + ": corrupt archive: " + archive_message());
@@ -71,8 +74,13 @@ private:
     [[noreturn]] void refuse(const std::string& entry, const std::string& why) const {
         throw Error(tarball_ + ": entry '" + entry + "': refused: " + why);
     }
+    /// A file system call on the destination failed: it cannot be written.
     [[noreturn]] void fail(const std::string& entry, const std::string& what) const {
-        throw Error(tarball_ + ": entry '" + entry + "': " + what + ": " + std::strerror(errno));
+        throw Error(tarball_ + ": entry '" + entry + "': " + what + ": " + std::strerror(errno),
+                    ExitCode::CannotWrite);
+    }
+    void check_cancel() const {
+        if (cancel_ && cancel_->load()) throw Error(tarball_ + ": extraction cancelled");
     }
 
     /// Splits an entry name into components, dropping empty and "." ones.
@@ -218,6 +226,7 @@ private:
         size_t size = 0;
         la_int64_t offset = 0;
         for (;;) {
+            check_cancel();
             const int rc = archive_read_data_block(archive_.get(), &block, &size, &offset);
             if (rc == ARCHIVE_EOF) break;
             if (rc < ARCHIVE_WARN) throw Error(tarball_ + ": entry '" + name + "': " + archive_message());
@@ -270,12 +279,14 @@ private:
         std::stable_sort(pending_modes_.begin(), pending_modes_.end(),
                          [](const auto& a, const auto& b) { return a.path.size() > b.path.size(); });
         for (auto it = pending_modes_.begin(); it != pending_modes_.end(); ++it) {
+            check_cancel();
             UniqueFd dir = open_directory("", it->path, it->path.size());
             ::fchmod(dir.get(), it->mode);  // best effort, like the mtime
         }
     }
 
     std::string tarball_;
+    const std::atomic<bool>* cancel_;
     UniqueFd root_;
     std::unique_ptr<archive, ArchiveCloser> archive_;
     std::vector<PendingDirMode> pending_modes_;
@@ -283,8 +294,9 @@ private:
 
 }  // namespace
 
-void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir) {
-    Extractor(tarball, dest_dir).run();
+void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir,
+                     const std::atomic<bool>* cancel) {
+    Extractor(tarball, dest_dir, cancel).run();
 }
 
 }  // namespace smtrain::s3

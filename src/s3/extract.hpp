@@ -10,6 +10,7 @@
 /// Everything is created relative to an open directory descriptor with
 /// `O_NOFOLLOW`, so nothing outside the destination is ever opened for writing.
 
+#include <atomic>
 #include <filesystem>
 
 namespace smtrain::s3 {
@@ -19,9 +20,12 @@ namespace smtrain::s3 {
 /// missing). File permission bits (executable bits included) and modification
 /// times are kept; ownership is not (files belong to the caller).
 ///
-/// Throws smtrain::Error naming the tarball and the offending entry. On error,
-/// entries extracted before the bad one stay in `dest_dir`; nothing is ever
-/// written outside it.
-void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir);
+/// Throws smtrain::Error naming the tarball and the offending entry, with exit
+/// code CannotWrite when `dest_dir` cannot be written (read-only, full). On
+/// error, entries extracted before the bad one stay in `dest_dir`; nothing is
+/// ever written outside it. Once `*cancel` is true (checked between entries and
+/// data blocks), throws Error "<tarball>: extraction cancelled".
+void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir,
+                     const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace smtrain::s3

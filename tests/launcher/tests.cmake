@@ -8,6 +8,7 @@ if(TARGET smtrain_launcher)
   smtrain_add_gtest(launcher_unit_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit_test.cpp ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp ${CMAKE_CURRENT_LIST_DIR}/framework_env_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/settings_test.cpp
     LIBS smtrain_launcher
     LABELS launcher)
 
@@ -49,4 +50,11 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
   gtest_discover_tests(launcher_intermediate_sync_test DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "launcher;s3" FIXTURES_REQUIRED s3_moto TIMEOUT 300
                ENVIRONMENT SMTRAIN_TEST_MOTO_STATE=${CMAKE_CURRENT_BINARY_DIR}/s3-moto.state)
+endif()
+
+# No header of a lower layer includes a higher one (docs/architecture.md).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME layering COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py ${PROJECT_SOURCE_DIR})
+  set_tests_properties(layering PROPERTIES LABELS launcher)
 endif()

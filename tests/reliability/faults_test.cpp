@@ -259,6 +259,11 @@ TEST_F(Faults, SigtermStormUntilSmTrainExitsKeepsTheProgramsExitCode) {
 // a program in about a millisecond, so the program outlives every delay below:
 // a SIGTERM that lands after it started is forwarded and must give 143 too.
 TEST_F(Faults, SigtermBeforeTheProgramStartsIsNeverLost) {
+    // As PID 1 the kernel drops a SIGTERM that arrives before main() has blocked
+    // it (init ignores signals it has no handler for): no supervisor can keep
+    // one sent in the first microseconds after exec. The subreaper run covers it.
+    if (const char* mode = std::getenv("SMTRAIN_TEST_AS_PID1"); mode && std::string(mode) == "1")
+        GTEST_SKIP() << "a signal before main() cannot reach PID 1";
     const fs::path ran = marker("ran");
     program("touch '" + ran.string() + "'\nsleep 5\nexit 0\n");
     for (int delay_us : {0, 100, 500, 1000, 2000, 5000, 10000}) {

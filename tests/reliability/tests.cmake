@@ -10,16 +10,26 @@ if(TARGET smtrain_launcher)
   smtrain_add_gtest(reliability_faults_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/faults_test.cpp
     LABELS reliability)
+  smtrain_add_gtest(reliability_lifecycle_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/lifecycle_test.cpp
+    LABELS reliability)
   smtrain_add_gtest(reliability_env_limits_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/env_limits_test.cpp ${CMAKE_CURRENT_LIST_DIR}/regressions_test.cpp
     LIBS smtrain_launcher
     LABELS reliability)
-  foreach(test reliability_catalogue_test reliability_faults_test reliability_env_limits_test)
+  foreach(test reliability_catalogue_test reliability_faults_test reliability_lifecycle_test
+               reliability_env_limits_test)
     add_dependencies(${test} sm-train smtrain_test_fork_children)
     target_compile_definitions(${test} PRIVATE
       SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
       SMTRAIN_FORK_CHILDREN="$<TARGET_FILE:smtrain_test_fork_children>"
       $<$<BOOL:${SMTRAIN_SANITIZE}>:SMTRAIN_SANITIZED>
       $<$<BOOL:${SMTRAIN_SANITIZE_THREAD}>:SMTRAIN_SANITIZED>)
+  endforeach()
+  # The supervision tests again with sm-train as PID 1 of its own PID namespace
+  # (child.hpp, SMTRAIN_TEST_AS_PID1); above it runs as a subreaper.
+  foreach(test reliability_faults_test reliability_lifecycle_test)
+    gtest_discover_tests(${test} TEST_PREFIX "pid1." DISCOVERY_TIMEOUT 60
+      PROPERTIES LABELS pid1 ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
   endforeach()
 endif()

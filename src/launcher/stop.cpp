@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "stop.hpp"
+
+#include "signals.hpp"
+
+#include <smtrain/error.hpp>
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace smtrain::launcher {
+namespace {
+
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : kForwardedSignals) {
+        if (is_stop_signal(s)) sigaddset(&set, s);
+    }
+    return set;
+}
+
+[[noreturn]] void internal(const char* what) {
+    throw Error(std::string(what) + ": " + strerror(errno), ExitCode::Internal);
+}
+
+}  // namespace
+
+std::string_view describe(Phase phase) {
+    switch (phase) {
+        case Phase::Load:
+            return "loading the configuration";
+        case Phase::CodeDownload:
+            return "code download";
+        case Phase::CodeExtraction:
+            return "code extraction";
+        case Phase::CodeCopy:
+            return "the copy of the code";
+        case Phase::Install:
+            return "install";
+        case Phase::HostWait:
+            return "the wait for hosts";
+        case Phase::Launch:
+            return "the launch of the program (waiting for the other hosts)";
+        case Phase::Supervise:
+            return "training";
+        case Phase::FinalSync:
+            return "the final intermediate output sync";
+        case Phase::Report:
+            return "the report";
+    }
+    return "the job";
+}
+
+StopRequest::StopRequest() : event_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (event_fd_ < 0) internal("eventfd");
+}
+
+StopRequest::~StopRequest() { close(event_fd_); }
+
+void StopRequest::request(int signo) {
+    int none = 0;
+    if (!signal_.compare_exchange_strong(none, signo)) return;
+    at_.store(Clock::now().time_since_epoch().count());
+    stopped_in_.store(phase_.load());
+    flag_->store(true);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(event_fd_, &one, sizeof one);
+}
+
+std::optional<StopRequest::Clock::time_point> StopRequest::at() const {
+    if (!requested()) return std::nullopt;
+    return Clock::time_point(Clock::duration(at_.load()));
+}
+
+bool StopRequest::sleep_for(std::chrono::milliseconds delay) const {
+    const auto deadline = Clock::now() + delay;
+    while (!requested()) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) return true;
+        pollfd p{event_fd_, POLLIN, 0};
+        poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000)));
+    }
+    return false;
+}
+
+std::string StopRequest::reason() const {
+    return "stopped by " + signal_name(signal()) + " during " + std::string(describe(stopped_in()));
+}
+
+StopListener::StopListener(const SignalBlock&, StopRequest& stop) : stop_(stop) {
+    const sigset_t set = stop_signals();
+    signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signal_fd_ < 0) internal("signalfd");
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) internal("eventfd");
+    resume();
+}
+
+StopListener::~StopListener() {
+    pause();
+    close(signal_fd_);
+    close(wake_fd_);
+}
+
+void StopListener::pause() {
+    if (!thread_.joinable()) return;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+    thread_.join();
+    std::uint64_t count = 0;
+    n = read(wake_fd_, &count, sizeof count);  // reset for the next resume()
+}
+
+void StopListener::resume() {
+    if (thread_.joinable()) return;
+    thread_ = std::thread([this] { listen(); });
+}
+
+void StopListener::listen() {
+    for (;;) {
+        pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+        if (fds[1].revents) return;
+        signalfd_siginfo info;
+        while (read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+            stop_.request(static_cast<int>(info.ssi_signo));
+        }
+    }
+}
+
+}  // namespace smtrain::launcher

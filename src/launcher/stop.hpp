@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// A stop request (SIGTERM, SIGINT, SIGHUP, SIGQUIT) and who takes it in each phase.
+///
+/// sm-train blocks every signal at the start of main() (SignalBlock). From then
+/// on a stop signal is taken by exactly one reader at a time:
+/// - the StopListener thread, in every phase where no supervisor runs (load,
+///   code download and extraction, the wait for hosts, runner set-up, the final
+///   sync, the report): it records the stop in the StopRequest, whose flag the
+///   S3 client, the extractor and the waits poll;
+/// - the supervisor, while a program (pip, the user's program, mpirun) runs: it
+///   pauses the listener, forwards the signal to the program's process group and
+///   records it in the same StopRequest.
+/// So a stop is never lost and never read twice, and every phase can ask one
+/// object whether to stop and since when.
+///
+/// Errors: the constructors throw smtrain::Error(Internal) when the kernel
+/// refuses an eventfd, a signalfd or a thread; nothing else throws.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace smtrain::launcher {
+
+class SignalBlock;
+
+/// The steps of a job, in order; the phase a stop arrived in names it in
+/// output/failure ("stopped by SIGTERM during code download").
+enum class Phase {
+    Load,
+    CodeDownload,
+    CodeExtraction,
+    CodeCopy,
+    Install,
+    HostWait,
+    Launch,
+    Supervise,
+    FinalSync,
+    Report
+};
+
+/// "loading the configuration", "code download", ..., as used after "during".
+std::string_view describe(Phase phase);
+
+/// The first stop signal sm-train received, when, and in which phase. Thread-safe.
+class StopRequest {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    StopRequest();
+    ~StopRequest();
+    StopRequest(const StopRequest&) = delete;
+    StopRequest& operator=(const StopRequest&) = delete;
+
+    /// Records the phase the job is now in (one call per step).
+    void enter(Phase phase) { phase_.store(phase); }
+    Phase phase() const { return phase_.load(); }
+
+    /// Records a stop signal; only the first one counts. Wakes waiters.
+    void request(int signo);
+
+    bool requested() const { return flag_->load(); }
+    int signal() const { return signal_.load(); }
+    /// When the first stop signal arrived.
+    std::optional<Clock::time_point> at() const;
+    /// The phase it arrived in.
+    Phase stopped_in() const { return stopped_in_.load(); }
+
+    /// The flag set by request(), for code that polls one (the S3 client's cancel).
+    std::shared_ptr<const std::atomic<bool>> flag() const { return flag_; }
+    /// An eventfd that becomes readable at the first request(), for poll().
+    int fd() const { return event_fd_; }
+
+    /// Sleeps for `delay` unless a stop is requested first. Returns false on a stop.
+    bool sleep_for(std::chrono::milliseconds delay) const;
+
+    /// "stopped by SIGTERM during code download".
+    std::string reason() const;
+
+private:
+    std::shared_ptr<std::atomic<bool>> flag_ = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<int> signal_{0};
+    std::atomic<Phase> phase_{Phase::Load};
+    std::atomic<Phase> stopped_in_{Phase::Load};
+    std::atomic<Clock::rep> at_{0};
+    int event_fd_ = -1;
+};
+
+/// A thread that takes the stop signals while no supervisor does, into a
+/// StopRequest. Other signals stay pending for the supervisor to forward.
+class StopListener {
+public:
+    /// Starts listening. `signals` must be in force (blocked in every thread).
+    StopListener(const SignalBlock& signals, StopRequest& stop);
+    ~StopListener();
+    StopListener(const StopListener&) = delete;
+    StopListener& operator=(const StopListener&) = delete;
+
+    /// Stops listening (joins the thread): from now on stop signals stay
+    /// pending for the caller's own signalfd. Resumed with resume().
+    void pause();
+    void resume();
+
+    /// pause() for a scope.
+    class Paused {
+    public:
+        explicit Paused(StopListener* listener) : listener_(listener) {
+            if (listener_) listener_->pause();
+        }
+        ~Paused() {
+            if (listener_) listener_->resume();
+        }
+        Paused(const Paused&) = delete;
+        Paused& operator=(const Paused&) = delete;
+
+    private:
+        StopListener* listener_;
+    };
+
+private:
+    void listen();
+
+    StopRequest& stop_;
+    int signal_fd_ = -1;
+    int wake_fd_ = -1;
+    std::thread thread_;
+};
+
+}  // namespace smtrain::launcher

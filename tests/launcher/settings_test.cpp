@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// Settings: every SMTRAIN_* variable of sm-train read once, a bad value naming
+// its variable; the relative base dir made absolute; the stop request.
+#include "settings.hpp"
+#include "stop.hpp"
+
+#include <smtrain/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+namespace smtrain::launcher {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(Settings, DefaultsWhenNothingIsSet) {
+    const Settings s = Settings::from_environment(Environ{{"PATH", "/bin"}});
+    EXPECT_EQ(s.grace_period, milliseconds(110'000));
+    EXPECT_EQ(s.dns_wait.give_up_after, milliseconds(900'000));
+    EXPECT_EQ(s.dns_wait.max_delay, milliseconds(30'000));
+    EXPECT_EQ(s.sync_wait.after_end, milliseconds(600'000));
+    EXPECT_EQ(s.sync_wait.after_stop, milliseconds(115'000));
+    EXPECT_FALSE(s.studio_local_mode);
+    EXPECT_EQ(s.codeartifact_repository_arn, "");
+    EXPECT_EQ(s.temp_dir, "/tmp");
+}
+
+TEST(Settings, EveryVariableIsRead) {
+    const Settings s = Settings::from_environment(Environ{{"SMTRAIN_GRACE_PERIOD_S", "2.5"},
+                                                          {"SMTRAIN_DNS_WAIT_TIMEOUT_S", "7"},
+                                                          {"SMTRAIN_DNS_WAIT_MAX_DELAY_S", "0.05"},
+                                                          {"SMTRAIN_SYNC_WAIT_S", "30"},
+                                                          {"SMTRAIN_SYNC_STOP_WAIT_S", "1"},
+                                                          {"SM_STUDIO_LOCAL_MODE", "True"},
+                                                          {"CA_REPOSITORY_ARN", "arn:x"},
+                                                          {"TMPDIR", "/var/tmp"}});
+    EXPECT_EQ(s.grace_period, milliseconds(2500));
+    EXPECT_EQ(s.dns_wait.give_up_after, milliseconds(7000));
+    EXPECT_EQ(s.dns_wait.max_delay, milliseconds(50));
+    EXPECT_EQ(s.dns_wait.first_delay, milliseconds(50));  // never above the largest delay
+    EXPECT_EQ(s.sync_wait.after_end, milliseconds(30'000));
+    EXPECT_EQ(s.sync_wait.after_stop, milliseconds(1000));
+    EXPECT_TRUE(s.studio_local_mode);
+    EXPECT_EQ(s.codeartifact_repository_arn, "arn:x");
+    EXPECT_EQ(s.temp_dir, "/var/tmp");
+}
+
+TEST(Settings, ABadValueIsAConfigErrorNamingItsVariable) {
+    for (const char* name :
+         {"SMTRAIN_GRACE_PERIOD_S", "SMTRAIN_DNS_WAIT_TIMEOUT_S", "SMTRAIN_DNS_WAIT_MAX_DELAY_S",
+          "SMTRAIN_SYNC_WAIT_S", "SMTRAIN_SYNC_STOP_WAIT_S"}) {
+        for (const char* bad : {"abc", "-1", "1s", "nan"}) {
+            try {
+                Settings::from_environment(Environ{{name, bad}});
+                ADD_FAILURE() << name << "=" << bad << " was accepted";
+            } catch (const ConfigError& e) {
+                EXPECT_EQ(std::string(e.what()),
+                          std::string(name) + ": expected a number of seconds, got '" + bad + "'");
+                EXPECT_EQ(e.exit_code(), ExitCode::BadConfig);
+            }
+        }
+    }
+}
+
+TEST(Settings, ARelativeBaseDirBecomesAbsoluteOnce) {
+    const std::string cwd = std::filesystem::current_path().string();
+    EXPECT_EQ(with_absolute_base_dir(Environ{{"SAGEMAKER_BASE_DIR", "opt_ml"}}).at("SAGEMAKER_BASE_DIR"),
+              cwd + "/opt_ml");
+    EXPECT_EQ(
+        with_absolute_base_dir(Environ{{"SAGEMAKER_BASE_DIR", "./a/../opt_ml"}}).at("SAGEMAKER_BASE_DIR"),
+        cwd + "/opt_ml");
+    EXPECT_EQ(with_absolute_base_dir(Environ{{"SAGEMAKER_BASE_DIR", "/opt/ml"}}).at("SAGEMAKER_BASE_DIR"),
+              "/opt/ml");
+    EXPECT_EQ(with_absolute_base_dir(Environ{{"PATH", "/bin"}}).count("SAGEMAKER_BASE_DIR"), 0u);
+}
+
+TEST(StopRequest, TheFirstStopCountsWithItsPhase) {
+    StopRequest stop;
+    EXPECT_FALSE(stop.requested());
+    EXPECT_FALSE(stop.at());
+    stop.enter(Phase::CodeDownload);
+    stop.request(SIGTERM);
+    stop.enter(Phase::Install);
+    stop.request(SIGINT);
+    EXPECT_TRUE(stop.requested());
+    EXPECT_TRUE(stop.flag()->load());
+    EXPECT_EQ(stop.signal(), SIGTERM);
+    EXPECT_EQ(stop.stopped_in(), Phase::CodeDownload);
+    EXPECT_TRUE(stop.at());
+    EXPECT_EQ(stop.reason(), "stopped by SIGTERM during code download");
+    EXPECT_FALSE(stop.sleep_for(milliseconds(10'000)));  // returns at once
+}
+
+}  // namespace
+}  // namespace smtrain::launcher
