@@ -280,7 +280,7 @@ Program prepare_code(Job& job) {
         program.kind = EntryPointKind::PythonProgram;
         program.python = find_python(job.environ);
         program.command =
-            framework_command(*env.framework_module(), program.python, job.output_dir / "failure");
+            framework_command(*env.framework_module(), program.python, env.paths().output / "failure");
         return program;
     }
     if (!job.options.dry_run) {
