@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
@@ -30,6 +31,9 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kWatchMask =
     IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+/// On output/intermediate's parent: the intermediate directory made again
+/// (`rm -rf "$D"; mkdir "$D"`, shutil.rmtree users) or moved into place.
+constexpr uint32_t kParentMask = IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW;
 
 std::string join_rel(const std::string& rel, const std::string& name) {
     return rel.empty() ? name : rel + "/" + name;
@@ -46,6 +50,17 @@ std::string timestamp() {
     const size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%d-%H-%M-%S", &tm);
     std::snprintf(buffer + n, sizeof buffer - n, "-%06ld", static_cast<long>(tv.tv_usec));
     return buffer;
+}
+
+/// The staging copy's file name: the toolkit's `<timestamp>.<name>`, with
+/// the name cut short when the two together would not fit `name_max` (a legal
+/// name of 229-255 bytes would otherwise make the copy fail). The key in S3
+/// keeps the whole name; the copy's name only has to be unique, and the
+/// O_EXCL retry in take_file makes it so.
+std::string staging_name(const std::string& stamp, const std::string& name, std::size_t name_max) {
+    const std::string prefix = stamp + ".";
+    if (prefix.size() + name.size() <= name_max) return prefix + name;
+    return prefix + name.substr(0, name_max > prefix.size() ? name_max - prefix.size() : 0);
 }
 
 /// Copies all of `in` to `out` (copy_file_range, which may share extents,
@@ -107,6 +122,8 @@ struct IntermediateSync::State {
     UniqueFd inotify;
     UniqueFd stop_event;
     std::unordered_map<int, std::string> watches;  ///< wd -> path relative to root (watcher thread only)
+    int parent_watch = -1;                         ///< on root's parent, to see root made again
+    std::size_t name_max = NAME_MAX;               ///< of the staging file system
 
     struct Upload {
         std::string rel_file;  ///< <rel>/<name>, for keys and messages
@@ -122,11 +139,17 @@ struct IntermediateSync::State {
     std::thread watcher;
     std::thread uploader;
 
-    State(fs::path dir, S3Url url, ClientConfig config)
-        : root(std::move(dir)),
+    State(const fs::path& dir, S3Url url, ClientConfig config)
+        : root(normal_dir(dir)),
           tmp_root(root / kTmpDirName),
           target(std::move(url)),
           client(with_cancel(config)) {}
+
+    /// Absolute, without a trailing '/': its parent and its name are watched for.
+    static fs::path normal_dir(const fs::path& dir) {
+        fs::path p = fs::absolute(dir).lexically_normal();
+        return p.has_filename() ? p : p.parent_path();
+    }
 
     ClientConfig with_cancel(ClientConfig config) const {
         config.cancel = cancel;
@@ -181,8 +204,8 @@ struct IntermediateSync::State {
         const std::string rel_file = join_rel(rel, name);
         UniqueFd in(::open((root / rel_file).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
         if (!in.valid()) {
-            // Deleted (or replaced by a symlink) before we got to it: nothing to upload,
-            // as in the toolkit.
+            // Deleted (or replaced by a symlink) before we got to it: nothing to
+            // upload, as in the toolkit.
             if (errno == ENOENT || errno == ELOOP) return;
             record_failure(rel_file, std::string("cannot open: ") + std::strerror(errno));
             return;
@@ -195,9 +218,10 @@ struct IntermediateSync::State {
         fs::create_directories(copy_dir, ec);
         UniqueFd out;
         fs::path copy;
-        // Two takes of the same file in one microsecond would collide: try the next stamp.
+        // Two takes of the same file in one microsecond would collide: try the next
+        // stamp.
         for (int tries = 0; tries < 100 && !out.valid(); ++tries) {
-            copy = copy_dir / (timestamp() + "." + name);
+            copy = copy_dir / staging_name(timestamp(), name, name_max);
             out.reset(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
             if (!out.valid() && errno != EEXIST) break;
         }
@@ -219,6 +243,10 @@ struct IntermediateSync::State {
             add_tree("");
             return;
         }
+        if (event.wd == parent_watch) {
+            handle_parent(event);
+            return;
+        }
         if (event.mask & IN_IGNORED) {
             watches.erase(event.wd);
             return;
@@ -237,6 +265,21 @@ struct IntermediateSync::State {
         }
     }
 
+    /// output/intermediate's parent: the intermediate directory made again is
+    /// watched again, with what is already in it; the parent itself going
+    /// away means nothing written later can be seen, which the job must say.
+    void handle_parent(const inotify_event& event) {
+        if (event.mask & IN_IGNORED) {
+            parent_watch = -1;
+            record_failure(".",
+                           "cannot watch for the directory being made again: " + root.parent_path().string() +
+                               " was removed; files written after that are not uploaded");
+            return;
+        }
+        if (event.len == 0 || !(event.mask & IN_ISDIR) || event.name != root.filename().string()) return;
+        if (event.mask & (IN_CREATE | IN_MOVED_TO)) add_tree("");
+    }
+
     /// Handles every queued event; false when none was queued.
     bool drain_events() {
         alignas(inotify_event) char buffer[64 * 1024];
@@ -249,7 +292,8 @@ struct IntermediateSync::State {
             }
             any = true;
             for (ssize_t offset = 0; offset < n;) {
-                // The buffer is aligned for inotify_event and the kernel pads each record to keep it so.
+                // The buffer is aligned for inotify_event and the kernel pads each
+                // record to keep it so.
                 const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
                 handle(*event);
                 offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
@@ -315,7 +359,8 @@ IntermediateSync::~IntermediateSync() {
     try {
         finish();
     } catch (...) {
-        // A destructor must not throw; finish() reports, it does not throw, but be safe.
+        // A destructor must not throw; finish() reports, it does not throw, but be
+        // safe.
     }
 }
 
@@ -330,7 +375,8 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
         throw Error("sagemaker_s3_output: expected an s3:// or file:// URL, got '" + url + "'");
     }
     S3Url target = S3Url::parse(url);
-    CurlApi::get();  // no libcurl in the image: say so now, before the program runs
+    CurlApi::get();  // no libcurl in the image: say so now, before the program
+                     // runs
     target.key = intermediate_key_prefix(target, options.job_name);
 
     auto state = std::make_unique<State>(options.intermediate_dir, std::move(target), options.client);
@@ -340,7 +386,15 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
     state->stop_event.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!state->stop_event.valid())
         throw Error(std::string("intermediate output sync: eventfd: ") + std::strerror(errno));
-    // Watched before the thread starts, so nothing the program writes from now on is missed.
+    const long name_max = ::pathconf(options.intermediate_dir.c_str(), _PC_NAME_MAX);
+    if (name_max > 0) state->name_max = static_cast<std::size_t>(name_max);
+    // Watched before the thread starts, so nothing the program writes from now on
+    // is missed.
+    const fs::path parent = state->root.parent_path();
+    state->parent_watch = ::inotify_add_watch(state->inotify.get(), parent.c_str(), kParentMask);
+    if (state->parent_watch < 0)
+        throw Error("intermediate output sync: cannot watch " + parent.string() + ": " +
+                    std::strerror(errno));
     state->add_tree("");
 
     State* s = state.get();

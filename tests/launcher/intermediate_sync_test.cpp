@@ -237,6 +237,39 @@ TEST_F(IntermediateSyncRun, AProgramThatSavesOnSigtermGetsItsCheckpointUploaded)
     EXPECT_TRUE(tree.has_success());
 }
 
+TEST_F(IntermediateSyncRun, WhatTheProgramWritesAfterMakingTheDirectoryAgainIsUploaded) {
+    // Issue 11 item 5: as shutil.rmtree users do. Before the fix: exit 0,
+    // output/success, and only before.ckpt in S3.
+    create_bucket();
+    job("#!/bin/sh\n"
+        "set -e\n"
+        "d=\"$SM_OUTPUT_INTERMEDIATE_DIR\"\n"
+        "printf 'before' > \"$d/before.ckpt\"\n"
+        "sleep 2\n"  // uploaded by then (a loopback PUT takes milliseconds)
+        "rm -rf \"$d\"\n"
+        "mkdir -p \"$d\"\n"
+        "printf 'after 1' > \"$d/after-1.ckpt\"\n"
+        "mkdir \"$d/sub\"\n"
+        "printf 'after 2' > \"$d/sub/after-2.ckpt\"\n");
+    ASSERT_EQ(run(), 0) << diagnostics();
+    EXPECT_EQ(objects("runs/exp1/job-7/output/intermediate/"),
+              (std::map<std::string, std::string>{
+                  {"before.ckpt", "before"}, {"after-1.ckpt", "after 1"}, {"sub/after-2.ckpt", "after 2"}}));
+    EXPECT_TRUE(tree.has_success());
+}
+
+TEST_F(IntermediateSyncRun, FileNamesOfUpTo255BytesAreUploaded) {
+    // Issue 11 item 6: the staging copy's name went over NAME_MAX ("File name too long").
+    create_bucket();
+    const std::string name = std::string(251, 'n') + ".pt";
+    ASSERT_EQ(name.size(), 254u);
+    job("#!/bin/sh\nprintf 'weights' > \"$SM_OUTPUT_INTERMEDIATE_DIR/" + name + "\"\n");
+    ASSERT_EQ(run(), 0) << diagnostics();
+    EXPECT_EQ(objects("runs/exp1/job-7/output/intermediate/"),
+              (std::map<std::string, std::string>{{name, "weights"}}));
+    EXPECT_TRUE(tree.has_success());
+}
+
 TEST_F(IntermediateSyncRun, AnUnusableOutputUrlStopsTheJobBeforeTheProgramRuns) {
     job("#!/bin/sh\ntouch \"$SM_OUTPUT_DIR/../ran\"\n");
     tree.hyperparameters(R"({"sagemaker_s3_output":"ftp://host/path"})");
