@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -20,6 +21,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "smtrain/error.hpp"
 #include "unique_fd.hpp"
@@ -111,6 +113,27 @@ std::string SyncSummary::describe() const {
     return text;
 }
 
+struct IntermediateSync::Counters {
+    std::atomic<std::uint64_t> files_done{0}, files_total{0}, bytes_done{0}, bytes_total{0};
+};
+
+std::string final_sync_progress_line(const SyncStats& stats, double rate) {
+    const auto mib = [](double bytes) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1024.0 * 1024.0));
+        return std::string(text);
+    };
+    std::string line = "progress: final sync: " + std::to_string(stats.files_done) + "/" +
+                       std::to_string(stats.files_total) + " files, " +
+                       mib(static_cast<double>(stats.bytes_done)) + " of " +
+                       mib(static_cast<double>(stats.bytes_total)) + ", " + mib(rate) + "/s";
+    if (rate > 0 && stats.bytes_total >= stats.bytes_done) {
+        const double left = static_cast<double>(stats.bytes_total - stats.bytes_done) / rate;
+        line += ", about " + std::to_string(static_cast<long long>(left + 0.5)) + " s left";
+    }
+    return line;
+}
+
 struct IntermediateSync::State {
     fs::path root;
     fs::path tmp_root;
@@ -125,25 +148,31 @@ struct IntermediateSync::State {
     int parent_watch = -1;                         ///< on root's parent, to see root made again
     std::size_t name_max = NAME_MAX;               ///< of the staging file system
 
+    std::shared_ptr<Counters> counters;
+
     struct Upload {
         std::string rel_file;  ///< <rel>/<name>, for keys and messages
         fs::path copy;
+        std::uint64_t size = 0;
     };
     std::mutex mutex;
     std::condition_variable queue_changed;
     std::deque<Upload> queue;
+    /// rel_file of each upload in flight: a later copy of one waits for it.
+    std::unordered_set<std::string> in_flight;
     bool no_more_uploads = false;
-    bool uploader_done = false;
+    unsigned uploaders_running = 0;
     SyncSummary summary;
 
     std::thread watcher;
-    std::thread uploader;
+    std::vector<std::thread> uploaders;
 
-    State(const fs::path& dir, S3Url url, ClientConfig config)
+    State(const fs::path& dir, S3Url url, ClientConfig config, std::shared_ptr<Counters> shared_counters)
         : root(normal_dir(dir)),
           tmp_root(root / kTmpDirName),
           target(std::move(url)),
-          client(with_cancel(config)) {}
+          client(with_cancel(config)),
+          counters(std::move(shared_counters)) {}
 
     /// Absolute, without a trailing '/': its parent and its name are watched for.
     static fs::path normal_dir(const fs::path& dir) {
@@ -204,8 +233,8 @@ struct IntermediateSync::State {
         const std::string rel_file = join_rel(rel, name);
         UniqueFd in(::open((root / rel_file).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
         if (!in.valid()) {
-            // Deleted (or replaced by a symlink) before we got to it: nothing to
-            // upload, as in the toolkit.
+            // Deleted (or replaced by a symlink) before we got to it: nothing to upload,
+            // as in the toolkit.
             if (errno == ENOENT || errno == ELOOP) return;
             record_failure(rel_file, std::string("cannot open: ") + std::strerror(errno));
             return;
@@ -218,8 +247,7 @@ struct IntermediateSync::State {
         fs::create_directories(copy_dir, ec);
         UniqueFd out;
         fs::path copy;
-        // Two takes of the same file in one microsecond would collide: try the next
-        // stamp.
+        // Two takes of the same file in one microsecond would collide: try the next stamp.
         for (int tries = 0; tries < 100 && !out.valid(); ++tries) {
             copy = copy_dir / staging_name(timestamp(), name, name_max);
             out.reset(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
@@ -232,9 +260,12 @@ struct IntermediateSync::State {
             record_failure(rel_file, error);
             return;
         }
+        const auto size = static_cast<std::uint64_t>(st.st_size);
+        counters->files_total += 1;
+        counters->bytes_total += size;
         std::lock_guard lock(mutex);
-        queue.push_back({rel_file, std::move(copy)});
-        queue_changed.notify_one();
+        queue.push_back({rel_file, std::move(copy), size});
+        queue_changed.notify_all();
     }
 
     void handle(const inotify_event& event) {
@@ -292,8 +323,7 @@ struct IntermediateSync::State {
             }
             any = true;
             for (ssize_t offset = 0; offset < n;) {
-                // The buffer is aligned for inotify_event and the kernel pads each
-                // record to keep it so.
+                // The buffer is aligned for inotify_event and the kernel pads each record to keep it so.
                 const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
                 handle(*event);
                 offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
@@ -318,13 +348,19 @@ struct IntermediateSync::State {
         }
     }
 
-    // ---- uploader thread ------------------------------------------------
+    // ---- uploader threads ----------------------------------------------
 
     void upload_loop() {
         upload_queue();
         std::lock_guard lock(mutex);
-        uploader_done = true;
+        --uploaders_running;
         queue_changed.notify_all();
+    }
+
+    /// The oldest queued upload whose key has no upload in flight.
+    std::deque<Upload>::iterator next_free() {
+        return std::find_if(queue.begin(), queue.end(),
+                            [&](const Upload& u) { return in_flight.count(u.rel_file) == 0; });
     }
 
     void upload_queue() {
@@ -333,14 +369,25 @@ struct IntermediateSync::State {
             Upload next;
             {
                 std::unique_lock lock(mutex);
-                queue_changed.wait(lock, [&] { return !queue.empty() || no_more_uploads || *cancel; });
+                auto it = queue.end();
+                queue_changed.wait(lock, [&] {
+                    if (*cancel) return true;
+                    it = next_free();
+                    return it != queue.end() || (no_more_uploads && queue.empty());
+                });
                 // Once cancelled, what is left in the queue is finish()'s to report.
-                if (queue.empty() || *cancel) return;
-                next = std::move(queue.front());
-                queue.pop_front();
+                if (*cancel || it == queue.end()) return;
+                next = std::move(*it);
+                queue.erase(it);
+                in_flight.insert(next.rel_file);
             }
+            std::uint64_t sent = 0;
             try {
-                client.upload(next.copy, S3Url{target.bucket, join_key(prefix, next.rel_file)});
+                client.upload(next.copy, S3Url{target.bucket, join_key(prefix, next.rel_file)},
+                              [&](std::uint64_t n) {
+                                  sent += n;
+                                  counters->bytes_done += n;
+                              });
                 ::unlink(next.copy.c_str());
                 std::lock_guard lock(mutex);
                 ++summary.uploaded;
@@ -348,19 +395,40 @@ struct IntermediateSync::State {
                 // Kept on disk for a person to find; reported by finish().
                 record_failure(next.rel_file, std::string(e.what()) +
                                                   (*cancel ? " (the final wait for uploads ran out)" : ""));
+                if (next.size > sent) counters->bytes_done += next.size - sent;
             }
+            counters->files_done += 1;
+            {
+                std::lock_guard lock(mutex);
+                in_flight.erase(next.rel_file);
+            }
+            queue_changed.notify_all();
         }
     }
 };
 
-IntermediateSync::IntermediateSync() = default;
+IntermediateSync::IntermediateSync() : counters_(std::make_shared<Counters>()) {}
+
+void IntermediateSync::on_progress(std::function<void(const std::string&)> log,
+                                   std::chrono::milliseconds interval) {
+    progress_ = std::move(log);
+    progress_interval_ = interval;
+}
+
+SyncStats IntermediateSync::stats() const {
+    SyncStats stats;
+    stats.files_done = counters_->files_done;
+    stats.files_total = counters_->files_total;
+    stats.bytes_done = counters_->bytes_done;
+    stats.bytes_total = counters_->bytes_total;
+    return stats;
+}
 
 IntermediateSync::~IntermediateSync() {
     try {
         finish();
     } catch (...) {
-        // A destructor must not throw; finish() reports, it does not throw, but be
-        // safe.
+        // A destructor must not throw; finish() reports, it does not throw, but be safe.
     }
 }
 
@@ -375,11 +443,11 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
         throw Error("sagemaker_s3_output: expected an s3:// or file:// URL, got '" + url + "'");
     }
     S3Url target = S3Url::parse(url);
-    CurlApi::get();  // no libcurl in the image: say so now, before the program
-                     // runs
+    CurlApi::get();  // no libcurl in the image: say so now, before the program runs
     target.key = intermediate_key_prefix(target, options.job_name);
 
-    auto state = std::make_unique<State>(options.intermediate_dir, std::move(target), options.client);
+    auto state =
+        std::make_unique<State>(options.intermediate_dir, std::move(target), options.client, counters_);
     state->inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     if (!state->inotify.valid())
         throw Error(std::string("intermediate output sync: inotify: ") + std::strerror(errno));
@@ -388,8 +456,7 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
         throw Error(std::string("intermediate output sync: eventfd: ") + std::strerror(errno));
     const long name_max = ::pathconf(options.intermediate_dir.c_str(), _PC_NAME_MAX);
     if (name_max > 0) state->name_max = static_cast<std::size_t>(name_max);
-    // Watched before the thread starts, so nothing the program writes from now on
-    // is missed.
+    // Watched before the thread starts, so nothing the program writes from now on is missed.
     const fs::path parent = state->root.parent_path();
     state->parent_watch = ::inotify_add_watch(state->inotify.get(), parent.c_str(), kParentMask);
     if (state->parent_watch < 0)
@@ -398,7 +465,9 @@ bool IntermediateSync::start(const IntermediateSyncOptions& options) {
     state->add_tree("");
 
     State* s = state.get();
-    s->uploader = std::thread([s] { s->upload_loop(); });
+    const unsigned workers = std::max(1u, s->client.config().max_concurrency);
+    s->uploaders_running = workers;
+    for (unsigned i = 0; i < workers; ++i) s->uploaders.emplace_back([s] { s->upload_loop(); });
     s->watcher = std::thread([s] { s->watch_loop(); });
     state_ = std::move(state);
     return true;
@@ -422,20 +491,38 @@ SyncSummary IntermediateSync::finish(const DeadlineFn& deadline) {
     }
     s.queue_changed.notify_all();
     {
+        const Clock::time_point started = Clock::now();
+        const std::uint64_t bytes_at_start = counters_->bytes_done;
+        Clock::time_point next_progress = started + progress_interval_;
         std::unique_lock lock(s.mutex);
-        while (!s.uploader_done) {
+        while (s.uploaders_running > 0) {
             const Clock::time_point until = deadline();
-            if (Clock::now() >= until) break;
-            s.queue_changed.wait_until(lock, std::min(until, Clock::now() + std::chrono::milliseconds(100)));
+            const Clock::time_point now = Clock::now();
+            if (now >= until) break;
+            if (progress_ && now >= next_progress) {
+                next_progress = now + progress_interval_;
+                const double seconds = std::chrono::duration<double>(now - started).count();
+                const SyncStats current = stats();
+                const double rate =
+                    static_cast<double>(current.bytes_done - std::min(current.bytes_done, bytes_at_start)) /
+                    seconds;
+                lock.unlock();
+                progress_(final_sync_progress_line(current, rate));
+                lock.lock();
+                continue;
+            }
+            Clock::time_point wake = std::min(until, now + std::chrono::milliseconds(100));
+            if (progress_) wake = std::min(wake, next_progress);
+            s.queue_changed.wait_until(lock, wake);
         }
-        if (!s.uploader_done) {
+        if (s.uploaders_running > 0) {
             // Out of time: the client aborts the upload in flight, which then
             // records its own failure ("... cancelled").
             s.cancel->store(true);
             s.queue_changed.notify_all();
         }
     }
-    s.uploader.join();
+    for (std::thread& uploader : s.uploaders) uploader.join();
     for (const State::Upload& left : s.queue) {
         s.summary.failures.push_back({left.rel_file, "not uploaded: the final wait for uploads ran out"});
     }
