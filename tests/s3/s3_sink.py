@@ -8,7 +8,7 @@ spends tens of milliseconds per PUT, which would hide any client's speed).
                          [--fail-part N] [--discard] [--host ADDR]
 
 Understands PUT object, CreateMultipartUpload, UploadPart,
-CompleteMultipartUpload, AbortMultipartUpload, GET object, and PUT bucket
+CompleteMultipartUpload, AbortMultipartUpload, GET (with a Range) and HEAD object, and PUT bucket
 (any bucket exists). Every request is answered after --delay-ms; a body that
 starts with --slow-prefix waits --slow-ms more before it is stored, so a later
 copy of the same key could overtake it. --fail-part N answers 500
@@ -163,12 +163,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with lock:
                 uploads.pop(params.get("uploadId"), None)
             return self.answer(204)
-        if self.command == "GET":
+        if self.command in ("GET", "HEAD"):
             with lock:
                 data = objects.get(key)
             if data is None or not isinstance(data, bytes):
                 return self.error(404, "NoSuchKey")
-            return self.answer(200, data)
+            headers = [("ETag", '"%s"' % hashlib.md5(data).hexdigest()),
+                       ("Last-Modified", "Tue, 01 Dec 2026 00:00:00 GMT"), ("Accept-Ranges", "bytes")]
+            wanted = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+            if wanted:  # s3transfer downloads large objects in ranges
+                first = int(wanted.group(1))
+                last = int(wanted.group(2)) if wanted.group(2) else len(data) - 1
+                last = min(last, len(data) - 1)
+                headers.append(("Content-Range", "bytes %d-%d/%d" % (first, last, len(data))))
+                return self.answer(206, data[first:last + 1], headers)
+            return self.answer(200, data, headers)
         return self.error(400, "NotImplemented")
 
     def relay(self):
