@@ -25,6 +25,7 @@ test_packages=(
     python3-torch                       # the real torchrun test (CPU, gloo)
     clang libclang-rt-14-dev python3    # fuzz targets (libFuzzer runtime); the Python examples
     clang-format                        # scripts/check-format.sh
+    libnetfilter-queue-dev iptables     # bench/s3_rtt_bench.sh's delay (no sch_netem here)
 )
 
 packages=("${build_packages[@]}")
