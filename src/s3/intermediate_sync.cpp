@@ -381,7 +381,7 @@ struct IntermediateSync::State {
                 queue.erase(it);
                 in_flight.insert(next.rel_file);
             }
-            std::uint64_t sent = 0;
+            std::atomic<std::uint64_t> sent{0};  // parts report from their own threads
             try {
                 client.upload(next.copy, S3Url{target.bucket, join_key(prefix, next.rel_file)},
                               [&](std::uint64_t n) {
