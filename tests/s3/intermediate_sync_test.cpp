@@ -218,4 +218,20 @@ TEST(IntermediateSync, NamesUpToNameMaxAreUploaded) {
     EXPECT_EQ(files_under(dir / IntermediateSync::kTmpDirName), 0u);
 }
 
+TEST(IntermediateSync, WhatCannotBeWatchedAnyMoreIsReported) {
+    // output/ itself removed: a new output/intermediate could not be seen, so
+    // the job must not succeed silently.
+    TempDir tmp;
+    const fs::path dir = tmp.path() / "output/intermediate";
+    IntermediateSync sync;
+    ASSERT_TRUE(sync.start({dir, "s3://bucket/p", "job", test_config("http://127.0.0.1:9")}));
+    fs::remove_all(tmp.path() / "output");
+    const SyncSummary summary = sync.finish();
+    ASSERT_EQ(summary.failures.size(), 1u) << summary.describe();
+    EXPECT_EQ(summary.failures[0].file, ".");
+    EXPECT_EQ(summary.failures[0].error,
+              "cannot watch for the directory being made again: " + (tmp.path() / "output").string() +
+                  " was removed; files written after that are not uploaded");
+}
+
 }  // namespace
