@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-# S3 benchmark: bench/s3_bench.sh drives it (sync vs `aws s3 cp` to the same moto).
+# S3 benchmarks: bench/s3_bench.sh (sync vs `aws s3 cp` to the same loopback moto) and
+# bench/s3_rtt_bench.sh (the three workloads over a 20 ms RTT, against aws-cli and s3transfer).
 if(TARGET smtrain_launcher)
-  add_executable(s3_bench ${CMAKE_CURRENT_LIST_DIR}/s3_bench.cpp)
-  target_link_libraries(s3_bench PRIVATE smtrain_launcher smtrain_warnings)
+  set(SMTRAIN_S3_BENCH_LIB smtrain_launcher)
 elseif(TARGET smtrain_s3_for_tests)
+  set(SMTRAIN_S3_BENCH_LIB smtrain_s3_for_tests)
+endif()
+if(DEFINED SMTRAIN_S3_BENCH_LIB)
   add_executable(s3_bench ${CMAKE_CURRENT_LIST_DIR}/s3_bench.cpp)
-  target_link_libraries(s3_bench PRIVATE smtrain_s3_for_tests smtrain_warnings)
+  target_link_libraries(s3_bench PRIVATE ${SMTRAIN_S3_BENCH_LIB} smtrain_warnings)
+  add_executable(s3_code_bench ${CMAKE_CURRENT_LIST_DIR}/s3_code_bench.cpp)
+  target_link_libraries(s3_code_bench PRIVATE ${SMTRAIN_S3_BENCH_LIB} smtrain_warnings)
 endif()

@@ -32,6 +32,7 @@ test_packages=(
     python3-pytest                      # the pytest example of docs/testing.md
     clang libclang-rt-14-dev python3    # fuzz targets (libFuzzer runtime); the Python examples
     clang-format                        # scripts/check-format.sh
+    libnetfilter-queue-dev iptables     # bench/s3_rtt_bench.sh's delay (no sch_netem here)
 )
 
 # tests/containers/run.sh: podman with runc (crun refuses the CI machines' hybrid

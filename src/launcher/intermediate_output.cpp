@@ -54,6 +54,7 @@ IntermediateOutput::IntermediateOutput(const TrainingEnv& env, const Environ& va
                       options.intermediate_dir.string());
         return;
     }
+    sync->on_progress([](const std::string& line) { spdlog::info("{}", line); });
     spdlog::info("Syncing {} to {} (region {}{})", options.intermediate_dir.string(), *url,
                  options.client.region,
                  options.client.endpoint_url.empty() ? "" : ", endpoint " + options.client.endpoint_url);

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -22,13 +24,6 @@ namespace smtrain::s3 {
 namespace {
 
 constexpr std::uint64_t kMaxParts = 10'000;
-
-/// One curl handle per thread, so connections are reused across requests.
-HttpClient& thread_http() {
-    thread_local std::unique_ptr<HttpClient> http;
-    if (!http) http = std::make_unique<HttpClient>();
-    return *http;
-}
 
 std::string xml_element(const std::string& xml, const std::string& name) {
     const std::string open = "<" + name + ">", close = "</" + name + ">";
@@ -94,6 +89,16 @@ ClientConfig ClientConfig::from_environment(const EnvLookup& env,
     ClientConfig config;
     config.region = resolve_region(env, sagemaker_region_hyperparameter);
     if (auto endpoint = env("S3_ENDPOINT_URL")) config.endpoint_url = *endpoint;
+    if (auto value = env("SMTRAIN_S3_MAX_CONCURRENCY")) {
+        char* end = nullptr;
+        errno = 0;
+        const long n = std::strtol(value->c_str(), &end, 10);
+        if (value->empty() || *end != '\0' || errno != 0 || n < 1 || n > 1000) {
+            throw Error("SMTRAIN_S3_MAX_CONCURRENCY: expected a whole number from 1 to 1000, got '" + *value +
+                        "'");
+        }
+        config.max_concurrency = static_cast<unsigned>(n);
+    }
     config.credentials = std::make_shared<CredentialProvider>(env);
     return config;
 }
@@ -103,7 +108,8 @@ S3Client::S3Client(ClientConfig config) : config_(std::move(config)) {
     while (!config_.endpoint_url.empty() && config_.endpoint_url.back() == '/')
         config_.endpoint_url.pop_back();
     config_.part_size = std::max<std::uint64_t>(config_.part_size, 5ull << 20);  // S3's minimum part
-    config_.part_concurrency = std::max(1u, config_.part_concurrency);
+    config_.max_concurrency = std::max(1u, config_.max_concurrency);
+    if (!config_.http_pool) config_.http_pool = std::make_shared<HttpClientPool>(config_.max_concurrency);
     config_.retry.max_attempts = std::max(1, config_.retry.max_attempts);
 }
 
@@ -139,7 +145,13 @@ HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std:
         }
         const Credentials creds = config_.credentials->get();
         request.credentials = &creds;
-        response = thread_http().perform(request);
+        {
+            // A clean-up after a cancel still needs a connection; it waits
+            // for one no longer than its own time limit.
+            std::optional<HttpClientPool::Lease> http = config_.http_pool->acquire(request.cancel);
+            if (!http) throw_cancelled();
+            response = (*http)->perform(request);
+        }
         if (response.curl_code == CURLE_ABORTED_BY_CALLBACK && cancelled()) throw_cancelled();
         code = xml_element(response.body, "Code");
         // CompleteMultipartUpload may answer 200 with an error document.
@@ -171,15 +183,16 @@ void S3Client::download(const S3Url& src, const std::filesystem::path& dest) con
     }
 }
 
-void S3Client::upload(const std::filesystem::path& src, const S3Url& dest) const {
+void S3Client::upload(const std::filesystem::path& src, const S3Url& dest, const SentFn& sent) const {
     UniqueFd fd = open_or_throw(src, O_RDONLY, "open for upload");
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw Error(src.string() + ": cannot stat: " + std::strerror(errno));
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size > config_.multipart_threshold) {
-        upload_multipart(fd.get(), size, dest);
+        upload_multipart(fd.get(), size, dest, sent);
     } else {
         upload_single(fd.get(), size, dest);
+        if (sent) sent(size);
     }
 }
 
@@ -192,7 +205,7 @@ void S3Client::upload_single(int fd, std::uint64_t size, const S3Url& dest) cons
     send(std::move(request), dest, "PUT");
 }
 
-void S3Client::upload_multipart(int fd, std::uint64_t size, const S3Url& dest) const {
+void S3Client::upload_multipart(int fd, std::uint64_t size, const S3Url& dest, const SentFn& sent) const {
     const std::string url = object_url(dest);
     HttpRequest create;
     create.method = "POST";
@@ -223,13 +236,15 @@ void S3Client::upload_multipart(int fd, std::uint64_t size, const S3Url& dest) c
                 etags[i] = r.headers["etag"];
                 if (etags[i].empty())
                     throw Error(dest.str() + ": part " + std::to_string(i + 1) + ": no ETag");
+                if (sent) sent(std::min(part_size, size - i * part_size));
             } catch (const std::exception& e) {
                 std::lock_guard lock(error_mutex);
                 if (!failed.exchange(true)) first_error = e.what();
             }
         }
     };
-    const unsigned threads = static_cast<unsigned>(std::min<std::uint64_t>(config_.part_concurrency, parts));
+    // The pool bounds the requests in flight; these threads only keep it busy.
+    const unsigned threads = static_cast<unsigned>(std::min<std::uint64_t>(config_.max_concurrency, parts));
     std::vector<std::thread> pool;
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
     worker();

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,12 +38,21 @@ struct ClientConfig {
     RetryPolicy retry;
     std::uint64_t multipart_threshold = 8ull << 20;  ///< files larger than this go multipart
     std::uint64_t part_size = 8ull << 20;            ///< grown when a file would need > 10,000 parts
-    unsigned part_concurrency = 4;                   ///< parts of one file uploaded in parallel
+    /// Requests in flight together through one client (files, parts, GETs),
+    /// each on a reused connection: SMTRAIN_S3_MAX_CONCURRENCY, default 10
+    /// as aws-cli's max_concurrent_requests. Also the parts of one file
+    /// uploaded in parallel.
+    unsigned max_concurrency = 10;
+    /// The connections, shared by every client made from this config (made
+    /// by the first S3Client when empty).
+    std::shared_ptr<HttpClientPool> http_pool;
     /// When set and true, requests stop: a transfer in flight is aborted, no
     /// retry starts, and the call throws smtrain::Error ("... cancelled").
     std::shared_ptr<const std::atomic<bool>> cancel;
 
-    /// Region (see resolve_region), S3_ENDPOINT_URL and credentials from `env`.
+    /// Region (see resolve_region), S3_ENDPOINT_URL, SMTRAIN_S3_MAX_CONCURRENCY
+    /// and credentials from `env`. Throws smtrain::Error naming the variable
+    /// when SMTRAIN_S3_MAX_CONCURRENCY is not a whole number from 1 to 1000.
     static ClientConfig from_environment(const EnvLookup& env = process_env(),
                                          const std::string& sagemaker_region_hyperparameter = "");
 };
@@ -54,8 +64,13 @@ public:
     /// Writes the object to `dest` (replaced). Throws smtrain::Error.
     void download(const S3Url& src, const std::filesystem::path& dest) const;
 
-    /// Uploads `src` to the object `dest`; multipart above the threshold.
-    void upload(const std::filesystem::path& src, const S3Url& dest) const;
+    /// Called with the number of body bytes just stored (a whole object, or
+    /// one part), from the thread that sent them.
+    using SentFn = std::function<void(std::uint64_t)>;
+
+    /// Uploads `src` to the object `dest`; multipart above the threshold, its
+    /// parts in parallel (up to max_concurrency). Throws smtrain::Error.
+    void upload(const std::filesystem::path& src, const S3Url& dest, const SentFn& sent = {}) const;
 
     /// Creates a bucket in the configured region (tests, benchmarks).
     void create_bucket(const std::string& bucket) const;
@@ -72,7 +87,7 @@ private:
     HttpResponse send(HttpRequest request, const S3Url& target, const std::string& action,
                       Cancel cancel = Cancel::Honoured) const;
     void upload_single(int fd, std::uint64_t size, const S3Url& dest) const;
-    void upload_multipart(int fd, std::uint64_t size, const S3Url& dest) const;
+    void upload_multipart(int fd, std::uint64_t size, const S3Url& dest, const SentFn& sent) const;
 
     ClientConfig config_;
 };

@@ -4,9 +4,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "credentials.hpp"
@@ -126,9 +128,19 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     CurlHeaders headers(api_);
     // No "Expect:" entry to turn off "Expect: 100-continue": curl before 8.4
     // signs such an entry as a header "expect" that it then never sends, and
-    // AWS cannot verify that signature. Uploads over 1 MiB wait for S3's
-    // "100 Continue" instead (one round trip).
-    for (const std::string& h : request.headers) headers.add(h);
+    // AWS cannot verify that signature. A small file body is sent the way curl
+    // sends a POST (which gets no Expect up to 1 MiB) under the method name
+    // PUT; larger bodies wait for S3's "100 Continue" (one round trip).
+    const bool file_body = request.body_fd >= 0;
+    const bool small_put = request.method == "PUT" && file_body && request.body_size <= kExpectContinueAbove;
+    bool content_type = false;
+    for (const std::string& h : request.headers) {
+        headers.add(h);
+        content_type = content_type || (h.size() >= 13 && strncasecmp(h.c_str(), "content-type:", 13) == 0);
+    }
+    // A POST gets "application/x-www-form-urlencoded" unless told otherwise;
+    // S3's own default for an object without a type is this one.
+    if (small_put && !content_type) headers.add("Content-Type: binary/octet-stream");
 
     CURL* h = handle_;
     api_.easy_reset(h);  // keeps the connection cache, forgets the last request
@@ -153,10 +165,13 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
         set(CURLOPT_XFERINFODATA, const_cast<void*>(static_cast<const void*>(request.cancel)));
     }
 
-    const bool file_body = request.body_fd >= 0;
     const curl_off_t body_size = static_cast<curl_off_t>(file_body ? request.body_size : request.body.size());
     if (request.method == "PUT" || request.method == "POST") {
-        if (request.method == "PUT") {
+        if (small_put) {
+            set(CURLOPT_POST, 1L);
+            set(CURLOPT_POSTFIELDSIZE_LARGE, body_size);
+            set(CURLOPT_CUSTOMREQUEST, "PUT");
+        } else if (request.method == "PUT") {
             set(CURLOPT_UPLOAD, 1L);
             set(CURLOPT_INFILESIZE_LARGE, body_size);
         } else {
@@ -200,6 +215,44 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     // The handle must not keep pointers into this frame.
     api_.easy_reset(h);
     return response;
+}
+
+HttpClientPool::HttpClientPool(unsigned size) : size_(std::max(1u, size)) {}
+
+HttpClientPool::Lease::~Lease() {
+    if (client_) pool_->give_back(std::move(client_));
+}
+
+void HttpClientPool::give_back(std::unique_ptr<HttpClient> client) {
+    {
+        std::lock_guard lock(mutex_);
+        idle_.push_back(std::move(client));
+    }
+    returned_.notify_one();
+}
+
+std::optional<HttpClientPool::Lease> HttpClientPool::acquire(const std::atomic<bool>* cancel) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        if (cancel && cancel->load()) return std::nullopt;
+        if (!idle_.empty()) {
+            std::unique_ptr<HttpClient> client = std::move(idle_.back());
+            idle_.pop_back();
+            return Lease(*this, std::move(client));
+        }
+        if (made_ < size_) {
+            ++made_;
+            lock.unlock();
+            try {
+                return Lease(*this, std::make_unique<HttpClient>());
+            } catch (...) {
+                lock.lock();
+                --made_;
+                throw;
+            }
+        }
+        returned_.wait_for(lock, std::chrono::milliseconds(50));
+    }
 }
 
 }  // namespace smtrain::s3

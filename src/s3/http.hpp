@@ -7,8 +7,11 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,7 +62,14 @@ struct HttpResponse {
     bool ok() const { return transport_ok() && status >= 200 && status < 300; }
 };
 
-/// A curl easy handle kept for connection reuse. One per thread.
+/// A PUT of a file body up to this size is sent without `Expect: 100-continue`
+/// (one round trip less): resending so small a body after a rejection costs
+/// less than waiting for S3's `100 Continue`. Larger ones keep it, so that a
+/// rejected 8 MiB part is not sent in vain. The same bound as curl's own for
+/// POST, which is how the header is left out (see perform()).
+inline constexpr std::uint64_t kExpectContinueAbove = 1ull << 20;
+
+/// A curl easy handle kept for connection reuse. Used by one thread at a time.
 class HttpClient {
 public:
     HttpClient();
@@ -67,11 +77,56 @@ public:
     HttpClient& operator=(const HttpClient&) = delete;
     ~HttpClient();
 
+    /// Transport failures and HTTP errors are in the response; throws
+    /// smtrain::Error only when curl refuses an option (a libcurl too old).
     HttpResponse perform(const HttpRequest& request);
 
 private:
     const CurlApi& api_;
     CURL* handle_;
+};
+
+/// A fixed number of HttpClients shared by threads, one request in flight on
+/// each: the pool bounds the requests in flight together, and each client
+/// keeps its connection for the next request, whichever thread makes it (files
+/// and multipart parts alike). Clients are made when first needed.
+class HttpClientPool {
+public:
+    explicit HttpClientPool(unsigned size);
+    HttpClientPool(const HttpClientPool&) = delete;
+    HttpClientPool& operator=(const HttpClientPool&) = delete;
+
+    /// A client taken from the pool, given back when this goes.
+    class Lease {
+    public:
+        Lease(HttpClientPool& pool, std::unique_ptr<HttpClient> client)
+            : pool_(&pool), client_(std::move(client)) {}
+        Lease(Lease&&) = default;
+        Lease& operator=(Lease&&) = delete;
+        ~Lease();
+        HttpClient& operator*() const { return *client_; }
+        HttpClient* operator->() const { return client_.get(); }
+
+    private:
+        HttpClientPool* pool_;
+        std::unique_ptr<HttpClient> client_;
+    };
+
+    /// Waits for a free client. nullopt when `cancel` (may be null) turns true
+    /// first; it is looked at every 50 ms. Throws smtrain::Error when a new
+    /// client cannot be made (no libcurl).
+    std::optional<Lease> acquire(const std::atomic<bool>* cancel);
+
+    unsigned size() const { return size_; }
+
+private:
+    void give_back(std::unique_ptr<HttpClient> client);
+
+    const unsigned size_;
+    std::mutex mutex_;
+    std::condition_variable returned_;
+    std::vector<std::unique_ptr<HttpClient>> idle_;
+    unsigned made_ = 0;  ///< clients made so far, idle or leased
 };
 
 }  // namespace smtrain::s3

@@ -9,12 +9,16 @@
 /// taken when it is closed after writing or moved into the tree (an atomic
 /// save, which the toolkit misses). Taking a file copies it at once to
 /// `.tmp.sagemaker_s3_sync/<rel>/<timestamp>.<name>`, so later writes cannot
-/// change what is uploaded, and queues it. An uploader thread sends the queue
-/// in order to `s3://<bucket>/<prefix>/<job name>/output/intermediate/<rel>/<name>`
-/// (multipart above 8 MiB), and removes each copy once it is uploaded.
+/// change what is uploaded, and queues it. A pool of uploader threads
+/// (ClientConfig::max_concurrency) sends the queue to
+/// `s3://<bucket>/<prefix>/<job name>/output/intermediate/<rel>/<name>`
+/// (multipart above 8 MiB), oldest first and never two copies of one key at
+/// once, so a file re-written after it was queued is stored after the earlier
+/// copy; each copy is removed once it is uploaded.
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -37,6 +41,14 @@ struct SyncSummary {
     bool ok() const { return failures.empty(); }
     /// "intermediate output sync: 2 file(s) not uploaded: a/b.txt: <error>; c: <error>"
     std::string describe() const;
+};
+
+/// What the sync has moved, for progress lines and the job's timeline.
+struct SyncStats {
+    std::uint64_t files_done = 0;   ///< uploaded or given up on
+    std::uint64_t files_total = 0;  ///< taken (copied and queued) so far
+    std::uint64_t bytes_done = 0;   ///< stored in S3 (whole objects and parts), plus files given up on
+    std::uint64_t bytes_total = 0;
 };
 
 struct IntermediateSyncOptions {
@@ -79,13 +91,31 @@ public:
     /// copies) is not bounded.
     SyncSummary finish(const DeadlineFn& deadline);
 
+    /// `log` gets a "progress: final sync: ..." line every `interval` while
+    /// finish() waits longer than that (none by default). Call before finish().
+    void on_progress(std::function<void(const std::string&)> log,
+                     std::chrono::milliseconds interval = std::chrono::seconds(10));
+
+    /// Safe to call from any thread at any time, also during and after
+    /// finish() (zeros when never started).
+    SyncStats stats() const;
+
     /// The temporary directory name inside output/intermediate, as in the toolkit.
     static constexpr const char* kTmpDirName = ".tmp.sagemaker_s3_sync";
 
 private:
     struct State;
+    struct Counters;
+    std::shared_ptr<Counters> counters_;  ///< outlives finish(), so stats() stays safe
     std::unique_ptr<State> state_;
+    std::function<void(const std::string&)> progress_;
+    std::chrono::milliseconds progress_interval_{10'000};
 };
+
+/// "progress: final sync: 120/500 files, 7.5 MiB of 31.2 MiB, 2.1 MiB/s,
+/// about 12 s left": `rate` in bytes/s over the wait so far (no time left
+/// when it is 0).
+std::string final_sync_progress_line(const SyncStats& stats, double rate);
 
 /// The key prefix the toolkit builds: os.path.join(<url path without leading
 /// '/'>, <job name>, "output", "intermediate").

@@ -218,6 +218,42 @@ TEST_F(IntermediateSyncRun, AfterSigtermTheReportIsOnDiskWithinTheStopBound) {
         << diagnostics();
 }
 
+TEST_F(IntermediateSyncRun, ASigtermWithThePoolBusyIsReportedWithinTheStopBound) {
+    // 4 uploads in flight to an endpoint that never answers, 8 more queued; the
+    // program exits on SIGTERM: the final wait ends at the stop bound.
+    SilentPort silent;
+    job("#!/bin/sh\n"
+        "trap 'exit 0' TERM\n"
+        "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do printf x > \"$SM_OUTPUT_INTERMEDIATE_DIR/f$i\"; done\n"
+        "touch \"$SM_OUTPUT_DIR/../running\"\n"
+        "while :; do sleep 0.05; done\n",
+        "runs");
+    last = start({{"S3_ENDPOINT_URL", silent.endpoint()},
+                  {"SMTRAIN_S3_MAX_CONCURRENCY", "4"},
+                  {"SMTRAIN_SYNC_STOP_WAIT_S", "2"}});
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (!fs::exists(tree.base() / "running") && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(fs::exists(tree.base() / "running")) << diagnostics();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the uploads have begun
+    const auto sigterm = Clock::now();
+    kill(last->pid(), SIGTERM);
+    EXPECT_EQ(last->exit_code(std::chrono::seconds(60)), 1) << diagnostics();
+    EXPECT_LT(Clock::now() - sigterm, std::chrono::seconds(10));
+    EXPECT_EQ(tree.failure().rfind("sm-train: intermediate output sync: 12 file(s) not uploaded: ", 0), 0u)
+        << tree.failure();
+    EXPECT_NE(tree.failure().find("; and 9 more (see the log)"), std::string::npos) << tree.failure();
+    // One "Not uploaded" log line per file: the 4 in flight were cancelled.
+    size_t cancelled = 0;
+    std::istringstream log(last->err());
+    for (std::string line; std::getline(log, line);) {
+        cancelled += line.find("Not uploaded: f") != std::string::npos &&
+                     line.find(": PUT cancelled (the final wait") != std::string::npos;
+    }
+    EXPECT_EQ(cancelled, 4u) << diagnostics();
+}
+
 TEST_F(IntermediateSyncRun, AProgramThatSavesOnSigtermGetsItsCheckpointUploaded) {
     create_bucket();
     job("#!/bin/sh\n"
@@ -234,6 +270,39 @@ TEST_F(IntermediateSyncRun, AProgramThatSavesOnSigtermGetsItsCheckpointUploaded)
     EXPECT_EQ(last->exit_code(std::chrono::seconds(60)), 0) << diagnostics();
     EXPECT_EQ(objects("runs/exp1/job-7/output/intermediate/"),
               (std::map<std::string, std::string>{{"final.ckpt", "saved on stop"}}));
+    EXPECT_TRUE(tree.has_success());
+}
+
+TEST_F(IntermediateSyncRun, WhatTheProgramWritesAfterMakingTheDirectoryAgainIsUploaded) {
+    // Issue 11 item 5: as shutil.rmtree users do. Before the fix: exit 0,
+    // output/success, and only before.ckpt in S3.
+    create_bucket();
+    job("#!/bin/sh\n"
+        "set -e\n"
+        "d=\"$SM_OUTPUT_INTERMEDIATE_DIR\"\n"
+        "printf 'before' > \"$d/before.ckpt\"\n"
+        "sleep 2\n"  // uploaded by then (a loopback PUT takes milliseconds)
+        "rm -rf \"$d\"\n"
+        "mkdir -p \"$d\"\n"
+        "printf 'after 1' > \"$d/after-1.ckpt\"\n"
+        "mkdir \"$d/sub\"\n"
+        "printf 'after 2' > \"$d/sub/after-2.ckpt\"\n");
+    ASSERT_EQ(run(), 0) << diagnostics();
+    EXPECT_EQ(objects("runs/exp1/job-7/output/intermediate/"),
+              (std::map<std::string, std::string>{
+                  {"before.ckpt", "before"}, {"after-1.ckpt", "after 1"}, {"sub/after-2.ckpt", "after 2"}}));
+    EXPECT_TRUE(tree.has_success());
+}
+
+TEST_F(IntermediateSyncRun, FileNamesOfUpTo255BytesAreUploaded) {
+    // Issue 11 item 6: the staging copy's name went over NAME_MAX ("File name too long").
+    create_bucket();
+    const std::string name = std::string(251, 'n') + ".pt";
+    ASSERT_EQ(name.size(), 254u);
+    job("#!/bin/sh\nprintf 'weights' > \"$SM_OUTPUT_INTERMEDIATE_DIR/" + name + "\"\n");
+    ASSERT_EQ(run(), 0) << diagnostics();
+    EXPECT_EQ(objects("runs/exp1/job-7/output/intermediate/"),
+              (std::map<std::string, std::string>{{name, "weights"}}));
     EXPECT_TRUE(tree.has_success());
 }
 

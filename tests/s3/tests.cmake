@@ -22,6 +22,7 @@ add_executable(smtrain_s3_tests
   ${CMAKE_CURRENT_LIST_DIR}/ca_bundle_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/codeartifact_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/upload_pool_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/servers.cpp)
 # The tests write tarballs with libarchive's pax writer, which drags in the
 # table of every writer (xar needs libxml2, the digests need nettle): only the
