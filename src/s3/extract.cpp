@@ -11,11 +11,13 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "smtrain/error.hpp"
@@ -161,14 +163,27 @@ private:
 /// Reads one tarball and writes its entries under one open directory.
 class Extractor {
 public:
-    Extractor(const fs::path& tarball, const fs::path& dest)
-        : tarball_(tarball.string()), root_(open_root(dest)), cursor_(root_.get(), tree_) {
+    /// `label` names the archive in errors; `open` opens the libarchive reader.
+    Extractor(std::string label, const fs::path& dest, const ExtractControl& control)
+        : tarball_(std::move(label)), control_(control), root_(open_root(dest)), cursor_(root_.get(), tree_) {
         archive_.reset(archive_read_new());
         if (!archive_) throw Error(tarball_ + ": cannot allocate a libarchive reader");
         archive_read_support_filter_all(archive_.get());
         archive_read_support_format_tar(archive_.get());
+    }
+
+    void open_file(const std::string& path) {
         // 64 KiB blocks: big enough that gzip decoding dominates, small enough to stay cache-friendly.
-        if (archive_read_open_filename(archive_.get(), tarball_.c_str(), 64 * 1024) != ARCHIVE_OK) {
+        if (archive_read_open_filename(archive_.get(), path.c_str(), 64 * 1024) != ARCHIVE_OK) {
+            throw Error(tarball_ + ": cannot read the archive: " + archive_message());
+        }
+    }
+
+    void open_source(const ArchiveSource& source) {
+        source_ = &source;
+        if (archive_read_open(archive_.get(), this, nullptr, &Extractor::read_source, nullptr) !=
+            ARCHIVE_OK) {
+            rethrow_source_error();
             throw Error(tarball_ + ": cannot read the archive: " + archive_message());
         }
     }
@@ -176,10 +191,15 @@ public:
     void run() {
         archive_entry* entry = nullptr;
         for (;;) {
+            check_cancel();
             const int rc = archive_read_next_header(archive_.get(), &entry);
             if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) throw Error(tarball_ + ": corrupt archive: " + archive_message());
+            if (rc < ARCHIVE_WARN) {
+                rethrow_source_error();
+                throw Error(tarball_ + ": corrupt archive: " + archive_message());
+            }
             extract_entry(entry);
+            if (control_.entries_done) ++*control_.entries_done;
         }
         apply_directory_modes();
     }
@@ -188,6 +208,29 @@ private:
     struct ArchiveCloser {
         void operator()(archive* a) const { archive_read_free(a); }
     };
+
+    /// libarchive's read callback: the source's next bytes. An exception must
+    /// not cross libarchive's C frames; it is kept and rethrown by run().
+    static la_ssize_t read_source(archive* a, void* self_ptr, const void** buffer) {
+        auto* self = static_cast<Extractor*>(self_ptr);
+        try {
+            const std::string_view bytes = (*self->source_)();
+            *buffer = bytes.data();
+            return static_cast<la_ssize_t>(bytes.size());
+        } catch (...) {
+            self->source_error_ = std::current_exception();
+            archive_set_error(a, EIO, "the download failed");
+            return ARCHIVE_FATAL;
+        }
+    }
+
+    void rethrow_source_error() {
+        if (source_error_) std::rethrow_exception(std::exchange(source_error_, nullptr));
+    }
+
+    void check_cancel() const {
+        if (control_.cancel && control_.cancel->load()) throw Error(tarball_ + ": extraction cancelled");
+    }
 
     static UniqueFd open_root(const fs::path& dest) {
         std::error_code ec;
@@ -336,7 +379,11 @@ private:
         for (;;) {
             const int rc = archive_read_data_block(archive_.get(), &block, &size, &offset);
             if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) throw Error(tarball_ + ": entry '" + name + "': " + archive_message());
+            if (rc < ARCHIVE_WARN) {
+                rethrow_source_error();
+                throw Error(tarball_ + ": entry '" + name + "': " + archive_message());
+            }
+            check_cancel();
             write_all(name, out.get(), static_cast<const char*>(block), size, offset);
         }
         // Sparse entries end in a hole that no block covers.
@@ -404,6 +451,9 @@ private:
     }
 
     std::string tarball_;
+    ExtractControl control_;
+    const ArchiveSource* source_ = nullptr;
+    std::exception_ptr source_error_;
     UniqueFd root_;
     DirectoryTree tree_;
     DirectoryCursor cursor_;
@@ -413,8 +463,18 @@ private:
 };
 }  // namespace
 
-void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir) {
-    Extractor(tarball, dest_dir).run();
+void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir,
+                     const ExtractControl& control) {
+    Extractor extractor(tarball.string(), dest_dir, control);
+    extractor.open_file(tarball.string());
+    extractor.run();
+}
+
+void extract_tarball(const std::string& label, const ArchiveSource& source,
+                     const std::filesystem::path& dest_dir, const ExtractControl& control) {
+    Extractor extractor(label, dest_dir, control);
+    extractor.open_source(source);
+    extractor.run();
 }
 
 }  // namespace smtrain::s3

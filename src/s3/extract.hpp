@@ -10,9 +10,22 @@
 /// Everything is created relative to an open directory descriptor with
 /// `O_NOFOLLOW`, so nothing outside the destination is ever opened for writing.
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
 
 namespace smtrain::s3 {
+
+/// What an extraction may be stopped by and reports to (all optional).
+struct ExtractControl {
+    /// When it becomes true, the extraction stops before the next entry or data
+    /// block and throws smtrain::Error ("<tarball>: extraction cancelled").
+    const std::atomic<bool>* cancel = nullptr;
+    std::atomic<std::uint64_t>* entries_done = nullptr;  ///< entries extracted so far
+};
 
 /// Extracts a tar archive, compressed with any filter libarchive knows (gzip,
 /// bzip2, xz, zstd, lz4, ...) or not at all, into `dest_dir` (created if
@@ -22,6 +35,17 @@ namespace smtrain::s3 {
 /// Throws smtrain::Error naming the tarball and the offending entry. On error,
 /// entries extracted before the bad one stay in `dest_dir`; nothing is ever
 /// written outside it.
-void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir);
+void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir,
+                     const ExtractControl& control = {});
+
+/// Where an archive's bytes come from, in order: each call returns the next
+/// bytes (valid until the next call), empty at the end, or throws smtrain::Error.
+using ArchiveSource = std::function<std::string_view()>;
+
+/// The same, reading the archive from `source` as it arrives; errors name
+/// `label` (the S3 URL) in place of a file. An error thrown by `source` is
+/// rethrown as it is.
+void extract_tarball(const std::string& label, const ArchiveSource& source,
+                     const std::filesystem::path& dest_dir, const ExtractControl& control = {});
 
 }  // namespace smtrain::s3

@@ -8,6 +8,7 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/s3_url.cpp
   ${CMAKE_CURRENT_LIST_DIR}/credentials.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/object_stream.cpp
   ${CMAKE_CURRENT_LIST_DIR}/code_download.cpp
   ${CMAKE_CURRENT_LIST_DIR}/codeartifact.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync.cpp)
