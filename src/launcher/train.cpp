@@ -2,6 +2,7 @@
 #include "train.hpp"
 
 #include "../s3/codeartifact.hpp"
+#include "../s3/progress.hpp"
 #include "code_dir.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
@@ -197,7 +198,10 @@ int run_install(const InstallStep& step, const RunContext& context, const fs::pa
     spec.argv = step.command.argv;
     spec.env = to_envp(context.program_env);
     spec.cwd = context.code_dir;
-    RunResult result = supervise(std::move(spec), context.signals, context.supervisor);
+    RunResult result = [&] {
+        const s3::ProgressTicker progress("requirements install");  // a line every 10 s (progress.hpp)
+        return supervise(std::move(spec), context.signals, context.supervisor);
+    }();
     if (result.exit_code == 0) return 0;
     intermediate.finish(result.stop_signal_at);  // the report comes after the last uploads
     ProcessFailure failure;

@@ -2,6 +2,7 @@
 #include "code_download.hpp"
 
 #include "extract.hpp"
+#include "progress.hpp"
 #include "smtrain/error.hpp"
 
 namespace smtrain::s3 {
@@ -10,6 +11,9 @@ void prepare_code_from_s3(const std::string& s3_url, const std::filesystem::path
                           const S3Client& client, const StreamOptions& options) {
     const S3Url url = S3Url::parse(s3_url);
     ObjectStream stream(client, url, options);
+    const ProgressTicker progress("code download", ProgressUnit::Bytes, [&] {
+        return ProgressSample{stream.received(), stream.size()};
+    });
     ExtractControl control;
     control.cancel = client.config().cancel.get();
     extract_tarball(

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "progress.hpp"
 #include "smtrain/error.hpp"
 #include "unique_fd.hpp"
 
@@ -189,6 +191,9 @@ public:
     }
 
     void run() {
+        const ProgressTicker progress("code extraction", ProgressUnit::Entries, [this] {
+            return ProgressSample{entries_done_.load(), std::nullopt};
+        });
         archive_entry* entry = nullptr;
         for (;;) {
             check_cancel();
@@ -199,7 +204,7 @@ public:
                 throw Error(tarball_ + ": corrupt archive: " + archive_message());
             }
             extract_entry(entry);
-            if (control_.entries_done) ++*control_.entries_done;
+            ++entries_done_;
         }
         apply_directory_modes();
     }
@@ -452,6 +457,7 @@ private:
 
     std::string tarball_;
     ExtractControl control_;
+    std::atomic<std::uint64_t> entries_done_{0};  ///< read by the progress ticker
     const ArchiveSource* source_ = nullptr;
     std::exception_ptr source_error_;
     UniqueFd root_;

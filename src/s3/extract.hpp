@@ -11,7 +11,6 @@
 /// `O_NOFOLLOW`, so nothing outside the destination is ever opened for writing.
 
 #include <atomic>
-#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -24,13 +23,14 @@ struct ExtractControl {
     /// When it becomes true, the extraction stops before the next entry or data
     /// block and throws smtrain::Error ("<tarball>: extraction cancelled").
     const std::atomic<bool>* cancel = nullptr;
-    std::atomic<std::uint64_t>* entries_done = nullptr;  ///< entries extracted so far
 };
 
 /// Extracts a tar archive, compressed with any filter libarchive knows (gzip,
 /// bzip2, xz, zstd, lz4, ...) or not at all, into `dest_dir` (created if
 /// missing). File permission bits (executable bits included) and modification
-/// times are kept; ownership is not (files belong to the caller).
+/// times are kept; ownership is not (files belong to the caller). An extraction
+/// longer than 10 s writes a progress line (progress.hpp, "code extraction")
+/// every 10 s.
 ///
 /// Throws smtrain::Error naming the tarball and the offending entry. On error,
 /// entries extracted before the bad one stay in `dest_dir`; nothing is ever

@@ -2,6 +2,7 @@
 # S3 (issue 4): safe tarball extraction, the S3 client, code download and the
 # intermediate output sync. Appends to SMTRAIN_LAUNCHER_SOURCES / _LIBS.
 list(APPEND SMTRAIN_LAUNCHER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/progress.cpp
   ${CMAKE_CURRENT_LIST_DIR}/extract.cpp
   ${CMAKE_CURRENT_LIST_DIR}/curl_api.cpp
   ${CMAKE_CURRENT_LIST_DIR}/http.cpp

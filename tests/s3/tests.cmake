@@ -21,6 +21,7 @@ add_executable(smtrain_s3_tests
   ${CMAKE_CURRENT_LIST_DIR}/client_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/codeartifact_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/object_stream_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/progress_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/servers.cpp)
 # The tests write tarballs with libarchive's pax writer, which drags in the
