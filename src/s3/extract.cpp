@@ -374,13 +374,19 @@ private:
     }
 
     void extract_file(const std::string& name, int parent, const std::string& leaf, archive_entry* entry) {
-        clear_leaf(name, parent, leaf, /*allow_symlink=*/false);
-        UniqueFd out(
-            ::openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        // Most names are new: create first (O_EXCL never follows a symlink), and
+        // look at an existing name only when there is one.
+        constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        UniqueFd out(::openat(parent, leaf.c_str(), flags, 0600));
+        if (!out.valid() && errno == EEXIST) {
+            clear_leaf(name, parent, leaf, /*allow_symlink=*/false);
+            out.reset(::openat(parent, leaf.c_str(), flags, 0600));
+        }
         if (!out.valid()) fail(name, "create");
         const void* block = nullptr;
         size_t size = 0;
         la_int64_t offset = 0;
+        la_int64_t end = 0;  ///< past the last byte written
         for (;;) {
             const int rc = archive_read_data_block(archive_.get(), &block, &size, &offset);
             if (rc == ARCHIVE_EOF) break;
@@ -390,9 +396,11 @@ private:
             }
             check_cancel();
             write_all(name, out.get(), static_cast<const char*>(block), size, offset);
+            end = std::max(end, offset + static_cast<la_int64_t>(size));
         }
         // Sparse entries end in a hole that no block covers.
-        if (archive_entry_size_is_set(entry) && ::ftruncate(out.get(), archive_entry_size(entry)) != 0) {
+        if (archive_entry_size_is_set(entry) && end != archive_entry_size(entry) &&
+            ::ftruncate(out.get(), archive_entry_size(entry)) != 0) {
             fail(name, "truncate");
         }
         if (::fchmod(out.get(), archive_entry_perm(entry) & 07777) != 0) fail(name, "chmod");
