@@ -79,7 +79,9 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     if (looks_like_tarball(source)) {
         stop.enter(Phase::CodeExtraction);
         spdlog::info("Extracting {} into the code directory {}", module_dir, code_dir.string());
-        s3::extract_tarball(source, code_dir, stop.flag().get());
+        s3::ExtractControl control;
+        control.cancel = stop.flag().get();
+        s3::extract_tarball(source, code_dir, control);
         return;
     }
     fs::copy_file(source, code_dir / source.filename(), fs::copy_options::overwrite_existing, ec);

@@ -2,6 +2,7 @@
 #include "train.hpp"
 
 #include "../s3/codeartifact.hpp"
+#include "../s3/progress.hpp"
 #include "code_dir.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
@@ -315,8 +316,11 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
     for (const auto& [name, value] : step.env) env.insert_or_assign(name, value);
     spec.env = to_envp(env);
     spec.cwd = job.env->paths().code;
-    const RunResult result =
-        supervise(std::move(spec), job.lifecycle.signals, job.supervisor_options(shown, step.error_class));
+    const RunResult result = [&] {
+        const s3::ProgressTicker progress("requirements install");  // a line every 10 s (progress.hpp)
+        return supervise(std::move(spec), job.lifecycle.signals,
+                         job.supervisor_options(shown, step.error_class));
+    }();
     return process_outcome(result, shown, step.error_class, job.settings.grace_period);
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -181,6 +182,29 @@ void S3Client::download(const S3Url& src, const std::filesystem::path& dest) con
     if (::fsync(fd.get()) != 0 && errno != EINVAL) {
         throw Error(dest.string() + ": cannot write the download: " + std::strerror(errno));
     }
+}
+
+S3Client::RangeAnswer S3Client::download_range(
+    const S3Url& src, std::uint64_t first, std::uint64_t last, const std::string& if_match,
+    const std::string& action,
+    const std::function<bool(std::uint64_t, const char*, std::size_t)>& sink) const {
+    HttpRequest request;
+    request.url = object_url(src);
+    request.headers.push_back("Range: bytes=" + std::to_string(first) + "-" + std::to_string(last));
+    if (!if_match.empty()) request.headers.push_back("If-Match: " + if_match);
+    request.response_sink = sink;
+    HttpResponse response = send(std::move(request), src, action);
+    // "bytes <first>-<last>/<size>"
+    const std::string& range = response.headers["content-range"];
+    unsigned long long got_first = 0, got_last = 0, size = 0;
+    if (response.status != 206 ||
+        std::sscanf(range.c_str(), "bytes %llu-%llu/%llu", &got_first, &got_last, &size) != 3 ||
+        got_first != first || got_last > last || (got_last != last && got_last + 1 != size)) {
+        throw Error(src.str() + ": " + action + ": expected bytes " + std::to_string(first) + "-" +
+                    std::to_string(last) + ", got HTTP " + std::to_string(response.status) +
+                    (range.empty() ? "" : " Content-Range '" + range + "'"));
+    }
+    return {size, response.headers["etag"]};
 }
 
 void S3Client::upload(const std::filesystem::path& src, const S3Url& dest, const SentFn& sent) const {

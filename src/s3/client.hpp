@@ -71,6 +71,22 @@ public:
     /// Uploads `src` to the object `dest`; multipart above the threshold, its
     /// parts in parallel (up to max_concurrency). Throws smtrain::Error.
     void upload(const std::filesystem::path& src, const S3Url& dest, const SentFn& sent = {}) const;
+    /// What a ranged GET learnt about the object.
+    struct RangeAnswer {
+        std::uint64_t object_size = 0;  ///< from Content-Range
+        std::string etag;
+    };
+    /// Bytes [first, last] of `src`, handed to `sink` as they arrive (a retried
+    /// attempt starts again at offset 0; a sink returning false fails the GET).
+    /// With a non-empty `if_match` the object must still have that ETag (S3
+    /// answers 412, which is not retried): parts of one download all come from
+    /// one version of the object. `action` names the request in errors.
+    /// Throws smtrain::Error, also when the answer is not the range asked for
+    /// (an empty object answers 416).
+    RangeAnswer download_range(
+        const S3Url& src, std::uint64_t first, std::uint64_t last, const std::string& if_match,
+        const std::string& action,
+        const std::function<bool(std::uint64_t, const char*, std::size_t)>& sink) const;
 
     /// Creates a bucket in the configured region (tests, benchmarks).
     void create_bucket(const std::string& bucket) const;

@@ -10,13 +10,17 @@
 #include <string>
 
 #include "client.hpp"
+#include "object_stream.hpp"
 
 namespace smtrain::s3 {
 
-/// Downloads `s3_url` to a temporary file (under $TMPDIR, removed afterwards)
-/// and extracts it into `code_dir` with extract_tarball. Throws smtrain::Error.
+/// Downloads `s3_url` in parallel ranged GETs (ObjectStream) and extracts it
+/// into `code_dir` with extract_tarball while the bytes arrive: no temporary
+/// file. The client's cancel flag stops both the download and the extraction.
+/// Throws smtrain::Error naming the URL; on an error, what was extracted before
+/// it stays in `code_dir`.
 void prepare_code_from_s3(const std::string& s3_url, const std::filesystem::path& code_dir,
-                          const S3Client& client);
+                          const S3Client& client, const StreamOptions& options = {});
 
 /// The same with a client configured from the process environment
 /// (AWS_REGION/SAGEMAKER_REGION, S3_ENDPOINT_URL, the credential chain).

@@ -8,12 +8,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "progress.hpp"
 #include "smtrain/error.hpp"
 #include "unique_fd.hpp"
 
@@ -21,38 +29,182 @@ namespace smtrain::s3 {
 namespace {
 
 namespace fs = std::filesystem;
-using Components = std::vector<std::string>;
+/// The components of one name, as views into it: no copy per entry.
+using Components = std::vector<std::string_view>;
+
+constexpr std::uint32_t kNoNode = UINT32_MAX;
+
+/// Every directory the archive names or goes through, once, as a tree of
+/// (parent, name) nodes: what the directory modes are applied to at the end.
+/// A node is created after its parent, so walking the nodes from the last to
+/// the first visits every directory before its parent.
+class DirectoryTree {
+public:
+    std::uint32_t child(std::uint32_t parent, std::string_view name) {
+        key_.assign(reinterpret_cast<const char*>(&parent), sizeof parent);
+        key_.append(name);
+        auto [it, inserted] = index_.try_emplace(key_, static_cast<std::uint32_t>(nodes_.size()));
+        if (inserted) nodes_.push_back({parent, -1});
+        return it->second;
+    }
+    void set_mode(std::uint32_t node, mode_t mode) { nodes_[node].mode = static_cast<int>(mode); }
+    std::size_t size() const { return nodes_.size(); }
+    int mode(std::uint32_t node) const { return nodes_[node].mode; }
+    /// Fills `out` with the names from the top directory down to `node`.
+    void path(std::uint32_t node, Components& out) const {
+        out.clear();
+        for (std::uint32_t n = node; n != kNoNode; n = nodes_[n].parent) out.push_back(name_of(n));
+        std::reverse(out.begin(), out.end());
+    }
+
+private:
+    struct Node {
+        std::uint32_t parent;
+        int mode;  ///< -1: no directory entry of its own (created as a parent)
+    };
+    std::string_view name_of(std::uint32_t node) const {
+        // The map's keys own the names; a reverse lookup is only needed at the
+        // end, so it is built then.
+        if (names_.size() != nodes_.size()) {
+            names_.assign(nodes_.size(), {});
+            for (const auto& [key, n] : index_)
+                names_[n] = std::string_view(key).substr(sizeof(std::uint32_t));
+        }
+        return names_[node];
+    }
+    std::unordered_map<std::string, std::uint32_t> index_;
+    std::vector<Node> nodes_;
+    mutable std::vector<std::string_view> names_;
+    std::string key_;
+};
+
+/// The directory chain of the last entry, kept open, so that an entry in the
+/// same or a nearby directory opens only the components that differ instead
+/// of every component from the root: archives list a directory's entries
+/// together. Open descriptors are kept for every kStride-th level and the
+/// deepest one, so a 2,000-level path holds about 130 descriptors; a level
+/// without one is reopened from the nearest kept ancestor (under kStride
+/// openat calls).
+///
+/// Every level is opened with O_NOFOLLOW, and a directory once extracted is
+/// never replaced (clear_leaf refuses), so a kept descriptor is the directory
+/// a fresh walk from the root would reach.
+class DirectoryCursor {
+public:
+    /// Throws through `refuse`/`fail` of the extractor (the callbacks name the entry).
+    using Refuse = std::function<void(const std::string& why)>;
+
+    DirectoryCursor(int root, DirectoryTree& tree) : root_(root), tree_(tree) {}
+
+    /// The directory `dirs[0..count)` below the root, created when missing;
+    /// valid until the next call. Sets `node` to its tree node (kNoNode: the root).
+    int open(const Components& dirs, std::size_t count, std::uint32_t& node, const Refuse& refuse,
+             const Refuse& fail) {
+        std::size_t common = 0;
+        while (common < chain_.size() && common < count && chain_[common].name == dirs[common]) ++common;
+        chain_.resize(common);
+        if (common > 0 && !chain_.back().fd.valid()) reopen_last(refuse, fail);
+        for (std::size_t i = common; i < count; ++i) {
+            const int parent = chain_.empty() ? root_ : chain_.back().fd.get();
+            UniqueFd fd = open_level(parent, std::string(dirs[i]), /*create=*/true, refuse, fail);
+            const std::uint32_t parent_node = chain_.empty() ? kNoNode : chain_.back().node;
+            if (!chain_.empty() && chain_.size() % kStride != 0) chain_.back().fd.reset();
+            chain_.push_back({std::string(dirs[i]), std::move(fd), tree_.child(parent_node, dirs[i])});
+        }
+        node = chain_.empty() ? kNoNode : chain_.back().node;
+        return chain_.empty() ? root_ : chain_.back().fd.get();
+    }
+
+private:
+    static constexpr std::size_t kStride = 16;
+    struct Level {
+        std::string name;
+        UniqueFd fd;  ///< kept for levels kStride, 2*kStride, ... and the deepest
+        std::uint32_t node;
+    };
+
+    void reopen_last(const Refuse& refuse, const Refuse& fail) {
+        std::size_t from = chain_.size() - 1;
+        while (from > 0 && !chain_[from - 1].fd.valid()) --from;
+        UniqueFd fd;
+        for (std::size_t i = from; i < chain_.size(); ++i) {
+            const int parent = fd.valid() ? fd.get() : (i == 0 ? root_ : chain_[i - 1].fd.get());
+            fd = open_level(parent, chain_[i].name, /*create=*/false, refuse, fail);
+        }
+        chain_.back().fd = std::move(fd);
+    }
+
+    /// Opens (creating when missing) one directory, never following a symlink:
+    /// an entry below an extracted symlink would otherwise be written wherever
+    /// that symlink points.
+    static UniqueFd open_level(int dir, const std::string& name, bool create, const Refuse& refuse,
+                               const Refuse& fail) {
+        int fd = ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && create) {
+            if (::mkdirat(dir, name.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir");
+            fd = ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0) {
+            if (errno == ELOOP || errno == ENOTDIR) {
+                struct stat st {};
+                if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+                    refuse("'" + name + "' is a symlink; writing through it is not allowed");
+                }
+                refuse("'" + name + "' is not a directory");
+            }
+            fail("open directory '" + name + "'");
+        }
+        return UniqueFd(fd);
+    }
+
+    int root_;
+    DirectoryTree& tree_;
+    std::vector<Level> chain_;
+};
 
 /// Reads one tarball and writes its entries under one open directory.
 class Extractor {
 public:
-    Extractor(const fs::path& tarball, const fs::path& dest, const std::atomic<bool>* cancel)
-        : tarball_(tarball.string()), cancel_(cancel) {
-        std::error_code ec;
-        fs::create_directories(dest, ec);
-        root_.reset(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!root_.valid()) {
-            throw Error(dest.string() + ": cannot open the extraction directory: " + std::strerror(errno),
-                        ExitCode::CannotWrite);
-        }
+    /// `label` names the archive in errors; `open` opens the libarchive reader.
+    Extractor(std::string label, const fs::path& dest, const ExtractControl& control)
+        : tarball_(std::move(label)), control_(control), root_(open_root(dest)), cursor_(root_.get(), tree_) {
         archive_.reset(archive_read_new());
         if (!archive_) throw Error(tarball_ + ": cannot allocate a libarchive reader");
         archive_read_support_filter_all(archive_.get());
         archive_read_support_format_tar(archive_.get());
+    }
+
+    void open_file(const std::string& path) {
         // 64 KiB blocks: big enough that gzip decoding dominates, small enough to stay cache-friendly.
-        if (archive_read_open_filename(archive_.get(), tarball_.c_str(), 64 * 1024) != ARCHIVE_OK) {
+        if (archive_read_open_filename(archive_.get(), path.c_str(), 64 * 1024) != ARCHIVE_OK) {
+            throw Error(tarball_ + ": cannot read the archive: " + archive_message());
+        }
+    }
+
+    void open_source(const ArchiveSource& source) {
+        source_ = &source;
+        if (archive_read_open(archive_.get(), this, nullptr, &Extractor::read_source, nullptr) !=
+            ARCHIVE_OK) {
+            rethrow_source_error();
             throw Error(tarball_ + ": cannot read the archive: " + archive_message());
         }
     }
 
     void run() {
+        const ProgressTicker progress("code extraction", ProgressUnit::Entries, [this] {
+            return ProgressSample{entries_done_.load(), std::nullopt};
+        });
         archive_entry* entry = nullptr;
         for (;;) {
             check_cancel();
             const int rc = archive_read_next_header(archive_.get(), &entry);
             if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) throw Error(tarball_ + ": corrupt archive: " + archive_message());
+            if (rc < ARCHIVE_WARN) {
+                rethrow_source_error();
+                throw Error(tarball_ + ": corrupt archive: " + archive_message());
+            }
             extract_entry(entry);
+            ++entries_done_;
         }
         apply_directory_modes();
     }
@@ -61,10 +213,40 @@ private:
     struct ArchiveCloser {
         void operator()(archive* a) const { archive_read_free(a); }
     };
-    struct PendingDirMode {
-        Components path;
-        mode_t mode;
-    };
+
+    /// libarchive's read callback: the source's next bytes. An exception must
+    /// not cross libarchive's C frames; it is kept and rethrown by run().
+    static la_ssize_t read_source(archive* a, void* self_ptr, const void** buffer) {
+        auto* self = static_cast<Extractor*>(self_ptr);
+        try {
+            const std::string_view bytes = (*self->source_)();
+            *buffer = bytes.data();
+            return static_cast<la_ssize_t>(bytes.size());
+        } catch (...) {
+            self->source_error_ = std::current_exception();
+            archive_set_error(a, EIO, "the download failed");
+            return ARCHIVE_FATAL;
+        }
+    }
+
+    void rethrow_source_error() {
+        if (source_error_) std::rethrow_exception(std::exchange(source_error_, nullptr));
+    }
+
+    void check_cancel() const {
+        if (control_.cancel && control_.cancel->load()) throw Error(tarball_ + ": extraction cancelled");
+    }
+
+    static UniqueFd open_root(const fs::path& dest) {
+        std::error_code ec;
+        fs::create_directories(dest, ec);
+        UniqueFd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!root.valid()) {
+            throw Error(dest.string() + ": cannot open the extraction directory: " + std::strerror(errno),
+                        ExitCode::CannotWrite);
+        }
+        return root;
+    }
 
     std::string archive_message() const {
         const char* msg = archive_error_string(archive_.get());
@@ -74,60 +256,34 @@ private:
     [[noreturn]] void refuse(const std::string& entry, const std::string& why) const {
         throw Error(tarball_ + ": entry '" + entry + "': refused: " + why);
     }
-    /// A file system call on the destination failed: it cannot be written.
     [[noreturn]] void fail(const std::string& entry, const std::string& what) const {
         throw Error(tarball_ + ": entry '" + entry + "': " + what + ": " + std::strerror(errno),
                     ExitCode::CannotWrite);
     }
-    void check_cancel() const {
-        if (cancel_ && cancel_->load()) throw Error(tarball_ + ": extraction cancelled");
-    }
 
-    /// Splits an entry name into components, dropping empty and "." ones.
-    /// Absolute names and ".." anywhere are refused outright: no legitimate
-    /// code tarball needs them, and refusing is simpler to reason about than
-    /// normalising.
-    Components split_entry_path(const std::string& entry, const std::string& path) const {
+    /// Splits an entry name into components (views into `path`), dropping
+    /// empty and "." ones. Absolute names and ".." anywhere are refused
+    /// outright: no legitimate code tarball needs them, and refusing is
+    /// simpler to reason about than normalising.
+    void split_entry_path(const std::string& entry, std::string_view path, Components& parts) const {
+        parts.clear();
         if (!path.empty() && path.front() == '/') refuse(entry, "absolute path");
-        Components parts;
         size_t start = 0;
         while (start <= path.size()) {
             size_t end = path.find('/', start);
-            if (end == std::string::npos) end = path.size();
-            std::string part = path.substr(start, end - start);
+            if (end == std::string_view::npos) end = path.size();
+            const std::string_view part = path.substr(start, end - start);
             if (part == "..") refuse(entry, "'..' in the path");
-            if (!part.empty() && part != ".") parts.push_back(std::move(part));
+            if (!part.empty() && part != ".") parts.push_back(part);
             start = end + 1;
         }
-        return parts;
     }
 
-    /// Opens (creating when missing) each directory of `dirs` below the root,
-    /// never following a symlink: an entry below an extracted symlink would
-    /// otherwise be written wherever that symlink points.
-    UniqueFd open_directory(const std::string& entry, const Components& dirs, size_t count) const {
-        UniqueFd dir(::dup(root_.get()));
-        if (!dir.valid()) fail(entry, "dup");
-        for (size_t i = 0; i < count; ++i) {
-            const char* name = dirs[i].c_str();
-            int fd = ::openat(dir.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd < 0 && errno == ENOENT) {
-                if (::mkdirat(dir.get(), name, 0755) != 0 && errno != EEXIST) fail(entry, "mkdir");
-                fd = ::openat(dir.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            }
-            if (fd < 0) {
-                if (errno == ELOOP || errno == ENOTDIR) {
-                    struct stat st {};
-                    if (::fstatat(dir.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-                        refuse(entry, "'" + dirs[i] + "' is a symlink; writing through it is not allowed");
-                    }
-                    refuse(entry, "'" + dirs[i] + "' is not a directory");
-                }
-                fail(entry, "open directory '" + dirs[i] + "'");
-            }
-            dir.reset(fd);
-        }
-        return dir;
+    /// The parent directory of `parts` (all but the last component).
+    int open_parent(const std::string& entry, const Components& parts, std::uint32_t& node) {
+        return cursor_.open(
+            parts, parts.size() - 1, node, [&](const std::string& why) { refuse(entry, why); },
+            [&](const std::string& what) { fail(entry, what); });
     }
 
     /// Makes room for a new non-directory leaf: a previous file of the same name
@@ -175,36 +331,38 @@ private:
     void extract_entry(archive_entry* entry) {
         const char* raw = archive_entry_pathname(entry);
         if (!raw) throw Error(tarball_ + ": an entry has no name");
-        const std::string name = raw;
-        Components parts = split_entry_path(name, name);
+        name_ = raw;
+        split_entry_path(name_, name_, parts_);
         const char* hardlink = archive_entry_hardlink(entry);
         const mode_t type = archive_entry_filetype(entry);
 
-        if (parts.empty()) {
+        if (parts_.empty()) {
             if (type == AE_IFDIR || type == 0) return;  // "./": the destination itself
-            refuse(name, "empty path");
+            refuse(name_, "empty path");
         }
-        const std::string& leaf = parts.back();
-        UniqueFd parent = open_directory(name, parts, parts.size() - 1);
-
+        const std::string leaf(parts_.back());
         if (hardlink) {
-            extract_hardlink(name, parent.get(), leaf, hardlink);
-        } else if (type == AE_IFDIR) {
-            extract_directory(name, parent.get(), parts, archive_entry_perm(entry));
+            extract_hardlink(name_, leaf, hardlink);
+            return;
+        }
+        std::uint32_t parent_node = kNoNode;
+        const int parent = open_parent(name_, parts_, parent_node);
+        if (type == AE_IFDIR) {
+            extract_directory(name_, parent, parent_node, leaf, archive_entry_perm(entry));
         } else if (type == AE_IFREG) {
-            extract_file(name, parent.get(), leaf, entry);
+            extract_file(name_, parent, leaf, entry);
         } else if (type == AE_IFLNK) {
             const char* target = archive_entry_symlink(entry);
-            check_symlink_target(name, parts.size() - 1, target ? target : "");
-            clear_leaf(name, parent.get(), leaf, /*allow_symlink=*/true);
-            if (::symlinkat(target, parent.get(), leaf.c_str()) != 0) fail(name, "symlink");
+            check_symlink_target(name_, parts_.size() - 1, target ? target : "");
+            clear_leaf(name_, parent, leaf, /*allow_symlink=*/true);
+            if (::symlinkat(target, parent, leaf.c_str()) != 0) fail(name_, "symlink");
         } else {
-            refuse(name, "devices, FIFOs and sockets are not extracted");
+            refuse(name_, "devices, FIFOs and sockets are not extracted");
         }
     }
 
-    void extract_directory(const std::string& name, int parent, const Components& parts, mode_t perm) {
-        const std::string& leaf = parts.back();
+    void extract_directory(const std::string& name, int parent, std::uint32_t parent_node,
+                           const std::string& leaf, mode_t perm) {
         if (::mkdirat(parent, leaf.c_str(), 0755) != 0) {
             if (errno != EEXIST) fail(name, "mkdir");
             struct stat st {};
@@ -213,27 +371,38 @@ private:
             if (!S_ISDIR(st.st_mode)) refuse(name, "a file of that name was already extracted");
         }
         // Applied at the end: a read-only directory must stay writable while its
-        // own entries are extracted.
-        pending_modes_.push_back({parts, perm & 07777});
+        // own entries are extracted. A later entry for the same directory wins.
+        tree_.set_mode(tree_.child(parent_node, leaf), perm & 07777);
     }
 
     void extract_file(const std::string& name, int parent, const std::string& leaf, archive_entry* entry) {
-        clear_leaf(name, parent, leaf, /*allow_symlink=*/false);
-        UniqueFd out(
-            ::openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        // Most names are new: create first (O_EXCL never follows a symlink), and
+        // look at an existing name only when there is one.
+        constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        UniqueFd out(::openat(parent, leaf.c_str(), flags, 0600));
+        if (!out.valid() && errno == EEXIST) {
+            clear_leaf(name, parent, leaf, /*allow_symlink=*/false);
+            out.reset(::openat(parent, leaf.c_str(), flags, 0600));
+        }
         if (!out.valid()) fail(name, "create");
         const void* block = nullptr;
         size_t size = 0;
         la_int64_t offset = 0;
+        la_int64_t end = 0;  ///< past the last byte written
         for (;;) {
-            check_cancel();
             const int rc = archive_read_data_block(archive_.get(), &block, &size, &offset);
             if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) throw Error(tarball_ + ": entry '" + name + "': " + archive_message());
+            if (rc < ARCHIVE_WARN) {
+                rethrow_source_error();
+                throw Error(tarball_ + ": entry '" + name + "': " + archive_message());
+            }
+            check_cancel();
             write_all(name, out.get(), static_cast<const char*>(block), size, offset);
+            end = std::max(end, offset + static_cast<la_int64_t>(size));
         }
         // Sparse entries end in a hole that no block covers.
-        if (archive_entry_size_is_set(entry) && ::ftruncate(out.get(), archive_entry_size(entry)) != 0) {
+        if (archive_entry_size_is_set(entry) && end != archive_entry_size(entry) &&
+            ::ftruncate(out.get(), archive_entry_size(entry)) != 0) {
             fail(name, "truncate");
         }
         if (::fchmod(out.get(), archive_entry_perm(entry) & 07777) != 0) fail(name, "chmod");
@@ -257,46 +426,71 @@ private:
         }
     }
 
-    void extract_hardlink(const std::string& name, int parent, const std::string& leaf, const char* target) {
+    void extract_hardlink(const std::string& name, const std::string& leaf, const char* target) {
         const std::string target_name = target;
-        Components target_parts = split_entry_path(name, target_name);
-        if (target_parts.empty()) refuse(name, "hard link to the destination directory");
-        UniqueFd target_dir = open_directory(name, target_parts, target_parts.size() - 1);
+        split_entry_path(name, target_name, target_parts_);
+        if (target_parts_.empty()) refuse(name, "hard link to the destination directory");
+        std::uint32_t node = kNoNode;
+        UniqueFd target_dir(::dup(open_parent(name, target_parts_, node)));
+        if (!target_dir.valid()) fail(name, "dup");
+        const std::string target_leaf(target_parts_.back());
         struct stat st {};
-        if (::fstatat(target_dir.get(), target_parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (::fstatat(target_dir.get(), target_leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
             refuse(name, "hard link to '" + target_name + "', which is not in the archive before it");
         }
         if (!S_ISREG(st.st_mode))
             refuse(name, "hard link to '" + target_name + "', which is not a regular file");
+        const int parent = open_parent(name, parts_, node);
         clear_leaf(name, parent, leaf, /*allow_symlink=*/false);
-        if (::linkat(target_dir.get(), target_parts.back().c_str(), parent, leaf.c_str(), 0) != 0) {
+        if (::linkat(target_dir.get(), target_leaf.c_str(), parent, leaf.c_str(), 0) != 0) {
             fail(name, "link");
         }
     }
 
     void apply_directory_modes() {
-        // Deepest first, so a parent made read-only does not block its children.
-        std::stable_sort(pending_modes_.begin(), pending_modes_.end(),
-                         [](const auto& a, const auto& b) { return a.path.size() > b.path.size(); });
-        for (auto it = pending_modes_.begin(); it != pending_modes_.end(); ++it) {
-            check_cancel();
-            UniqueFd dir = open_directory("", it->path, it->path.size());
-            ::fchmod(dir.get(), it->mode);  // best effort, like the mtime
+        // Children before parents (a node is created after its parent), so a
+        // parent made read-only does not block its children. Going through the
+        // cursor, each directory costs the components that differ from the
+        // previous one.
+        Components path;
+        for (std::size_t n = tree_.size(); n-- > 0;) {
+            const int mode = tree_.mode(static_cast<std::uint32_t>(n));
+            if (mode < 0) continue;
+            tree_.path(static_cast<std::uint32_t>(n), path);
+            std::uint32_t node = kNoNode;
+            const int dir = cursor_.open(
+                path, path.size(), node, [&](const std::string& why) { refuse("", why); },
+                [&](const std::string& what) { fail("", what); });
+            ::fchmod(dir, static_cast<mode_t>(mode));  // best effort, like the mtime
         }
     }
 
     std::string tarball_;
-    const std::atomic<bool>* cancel_;
+    ExtractControl control_;
+    std::atomic<std::uint64_t> entries_done_{0};  ///< read by the progress ticker
+    const ArchiveSource* source_ = nullptr;
+    std::exception_ptr source_error_;
     UniqueFd root_;
+    DirectoryTree tree_;
+    DirectoryCursor cursor_;
     std::unique_ptr<archive, ArchiveCloser> archive_;
-    std::vector<PendingDirMode> pending_modes_;
+    std::string name_;  ///< the entry being extracted
+    Components parts_, target_parts_;
 };
-
 }  // namespace
 
 void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir,
-                     const std::atomic<bool>* cancel) {
-    Extractor(tarball, dest_dir, cancel).run();
+                     const ExtractControl& control) {
+    Extractor extractor(tarball.string(), dest_dir, control);
+    extractor.open_file(tarball.string());
+    extractor.run();
+}
+
+void extract_tarball(const std::string& label, const ArchiveSource& source,
+                     const std::filesystem::path& dest_dir, const ExtractControl& control) {
+    Extractor extractor(label, dest_dir, control);
+    extractor.open_source(source);
+    extractor.run();
 }
 
 }  // namespace smtrain::s3

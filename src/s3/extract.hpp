@@ -12,20 +12,40 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
 
 namespace smtrain::s3 {
+
+/// What an extraction may be stopped by and reports to (all optional).
+struct ExtractControl {
+    /// When it becomes true, the extraction stops before the next entry or data
+    /// block and throws smtrain::Error ("<tarball>: extraction cancelled").
+    const std::atomic<bool>* cancel = nullptr;
+};
 
 /// Extracts a tar archive, compressed with any filter libarchive knows (gzip,
 /// bzip2, xz, zstd, lz4, ...) or not at all, into `dest_dir` (created if
 /// missing). File permission bits (executable bits included) and modification
-/// times are kept; ownership is not (files belong to the caller).
+/// times are kept; ownership is not (files belong to the caller). An extraction
+/// longer than 10 s writes a progress line (progress.hpp, "code extraction")
+/// every 10 s.
 ///
-/// Throws smtrain::Error naming the tarball and the offending entry, with exit
-/// code CannotWrite when `dest_dir` cannot be written (read-only, full). On
-/// error, entries extracted before the bad one stay in `dest_dir`; nothing is
-/// ever written outside it. Once `*cancel` is true (checked between entries and
-/// data blocks), throws Error "<tarball>: extraction cancelled".
+/// Throws smtrain::Error naming the tarball and the offending entry. On error,
+/// entries extracted before the bad one stay in `dest_dir`; nothing is ever
+/// written outside it.
 void extract_tarball(const std::filesystem::path& tarball, const std::filesystem::path& dest_dir,
-                     const std::atomic<bool>* cancel = nullptr);
+                     const ExtractControl& control = {});
+
+/// Where an archive's bytes come from, in order: each call returns the next
+/// bytes (valid until the next call), empty at the end, or throws smtrain::Error.
+using ArchiveSource = std::function<std::string_view()>;
+
+/// The same, reading the archive from `source` as it arrives; errors name
+/// `label` (the S3 URL) in place of a file. An error thrown by `source` is
+/// rethrown as it is.
+void extract_tarball(const std::string& label, const ArchiveSource& source,
+                     const std::filesystem::path& dest_dir, const ExtractControl& control = {});
 
 }  // namespace smtrain::s3

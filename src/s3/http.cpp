@@ -22,8 +22,9 @@ struct Exchange {
     CURL* handle;
     const HttpRequest* request;
     HttpResponse* response;
-    std::uint64_t sent = 0;  ///< body bytes handed to curl so far
-    int write_errno = 0;     ///< set when writing the response to response_fd failed
+    std::uint64_t sent = 0;      ///< body bytes handed to curl so far
+    int write_errno = 0;         ///< set when writing the response to response_fd failed
+    std::uint64_t received = 0;  ///< 2xx body bytes handed to response_sink so far
 };
 
 size_t read_body(char* buffer, size_t size, size_t count, void* userdata) {
@@ -64,7 +65,13 @@ size_t write_body(char* data, size_t size, size_t count, void* userdata) {
     const size_t n = size * count;
     long status = 0;
     ex->api->easy_getinfo(ex->handle, CURLINFO_RESPONSE_CODE, &status);
-    if (ex->request->response_fd < 0 || status < 200 || status >= 300) {
+    const bool success = status >= 200 && status < 300;
+    if (success && ex->request->response_fd < 0 && ex->request->response_sink) {
+        if (!ex->request->response_sink(ex->received, data, n)) return 0;
+        ex->received += n;
+        return n;
+    }
+    if (ex->request->response_fd < 0 || !success) {
         ex->response->body.append(data, n);
         return n;
     }

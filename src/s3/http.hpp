@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +38,10 @@ struct HttpRequest {
     /// When set, a 2xx response body goes to this descriptor (from its current
     /// offset) instead of HttpResponse::body.
     int response_fd = -1;
+    /// When set (and response_fd is not), a 2xx response body is handed here as
+    /// it arrives: `offset` counts from 0 in each exchange, so a retried request
+    /// starts over. Returning false aborts the exchange (CURLE_WRITE_ERROR).
+    std::function<bool(std::uint64_t offset, const char* data, std::size_t size)> response_sink;
 
     /// SigV4-sign for `service` in this region with these credentials.
     const Credentials* credentials = nullptr;

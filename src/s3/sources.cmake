@@ -2,6 +2,7 @@
 # S3 (issue 4): safe tarball extraction, the S3 client, code download and the
 # intermediate output sync. Appends to SMTRAIN_LAUNCHER_SOURCES / _LIBS.
 list(APPEND SMTRAIN_LAUNCHER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/progress.cpp
   ${CMAKE_CURRENT_LIST_DIR}/extract.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ca_bundle.cpp
   ${CMAKE_CURRENT_LIST_DIR}/curl_api.cpp
@@ -9,6 +10,7 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/s3_url.cpp
   ${CMAKE_CURRENT_LIST_DIR}/credentials.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/object_stream.cpp
   ${CMAKE_CURRENT_LIST_DIR}/code_download.cpp
   ${CMAKE_CURRENT_LIST_DIR}/codeartifact.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync.cpp)

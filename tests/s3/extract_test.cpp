@@ -148,6 +148,44 @@ TEST(ExtractTarball, LaterEntryReplacesAnEarlierFile) {
     EXPECT_EQ(read_text(tmp.path() / "out/a"), "new");
 }
 
+// The extractor keeps the last entry's directories open and reopens others from
+// the nearest kept level: entries that jump up, across and back down a deep tree
+// (past several kept levels) land where their names say, with their modes.
+TEST(ExtractTarball, DeepTreeWithJumpsBetweenBranches) {
+    TempDir tmp;
+    std::vector<Entry> entries;
+    std::string a = "a", b = "b";
+    for (int level = 0; level < 40; ++level) {
+        a += "/" + std::to_string(level);
+        b += "/" + std::to_string(level);
+        entries.push_back({Entry::Dir, a, "", level == 30 ? 0555 : 0755});
+        entries.push_back({Entry::File, a + "/f", "a" + std::to_string(level)});
+        entries.push_back({Entry::File, b + "/g", "b" + std::to_string(level)});  // parents implicit
+    }
+    entries.push_back({Entry::File, "a/0/1/2/up", "up"});
+    entries.push_back({Entry::File, "b/0/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/x", "x"});
+    entries.push_back({Entry::Dir, "a/0/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16", "", 0700});
+    entries.push_back({Entry::Hardlink, "b/0/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/18/h", "a/0/1/f"});
+    write_tar(tmp.path() / "deep.tar", entries, ARCHIVE_FILTER_NONE);
+    const fs::path out = tmp.path() / "out";
+    extract_tarball(tmp.path() / "deep.tar", out);
+
+    std::string da = (out / "a").string(), db = (out / "b").string();
+    for (int level = 0; level < 40; ++level) {
+        da += "/" + std::to_string(level);
+        db += "/" + std::to_string(level);
+        EXPECT_EQ(read_text(da + "/f"), "a" + std::to_string(level));
+        EXPECT_EQ(read_text(db + "/g"), "b" + std::to_string(level));
+        EXPECT_EQ(perm_of(da), level == 30 ? 0555u : level == 16 ? 0700u : 0755u) << da;
+    }
+    EXPECT_EQ(read_text(out / "a/0/1/2/up"), "up");
+    EXPECT_EQ(read_text(out / "b/0/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/x"), "x");
+    EXPECT_EQ(read_text(out / "b/0/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/18/h"), "a1");
+    // "a" and "b", 40 directories and 40 files below each, then up, x and h.
+    EXPECT_EQ(tree(out).size(), 2 + 40u * 4 + 3);
+    fs::permissions(da.substr(0, da.find("/30") + 3), fs::perms::owner_all);  // let TempDir clean up
+}
+
 class ExtractFilter : public testing::TestWithParam<int> {};
 
 TEST_P(ExtractFilter, ReadsEveryCompression) {
@@ -239,6 +277,18 @@ INSTANTIATE_TEST_SUITE_P(
         Hostile{
             "write_through_symlink_file",
             {{Entry::File, "target", "t"}, {Entry::Symlink, "link", "target"}, {Entry::File, "link", "1"}},
+            "writing through it is not allowed"},
+        Hostile{"symlink_replacing_an_open_directory",
+                {{Entry::Dir, "x/y", ""}, {Entry::File, "x/y/f", "1"}, {Entry::Symlink, "x/y", "."}},
+                "a directory of that name was already extracted"},
+        Hostile{"write_through_symlink_next_to_open_directory",
+                {{Entry::File, "x/y/f", "1"},
+                 {Entry::Symlink, "x/z", "../../../outside"},
+                 {Entry::File, "x/z/f", "1"}},
+                "leaves the directory"},
+        Hostile{
+            "write_through_symlink_below_open_directory",
+            {{Entry::File, "x/y/f", "1"}, {Entry::Symlink, "x/y/l", ".."}, {Entry::File, "x/y/l/y/g", "1"}},
             "writing through it is not allowed"},
         Hostile{"hardlink_escape", {{Entry::Hardlink, "h", "../../../outside/secret"}}, "'..' in the path"},
         Hostile{"hardlink_absolute", {{Entry::Hardlink, "h", "@OUT@/secret"}}, "absolute path"},

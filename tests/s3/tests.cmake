@@ -21,6 +21,8 @@ add_executable(smtrain_s3_tests
   ${CMAKE_CURRENT_LIST_DIR}/client_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ca_bundle_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/codeartifact_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/object_stream_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/progress_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/upload_pool_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/servers.cpp)
