@@ -2,6 +2,7 @@
 #include "cli.hpp"
 
 #include "supervisor.hpp"
+#include "timeline.hpp"
 #include "train.hpp"
 
 #include <smtrain/error.hpp>
@@ -76,7 +77,8 @@ int run_cli(int argc, char** argv, const SignalBlock& signals) {
                 "reaped by sm-train\n",
                 stderr);
         }
-        return run_train(train, signals, environ);
+        const int code = run_train(train, signals, environ);
+        return train.dry_run ? code : log_job_timeline(code, environ);
     } catch (const Error& e) {
         if (train.dry_run) {
             std::fprintf(stderr, "sm-train: %s\n", e.what());
@@ -84,11 +86,13 @@ int run_cli(int argc, char** argv, const SignalBlock& signals) {
             report_own_failure(e.what(), environ);
         }
         int code = static_cast<int>(e.exit_code());
-        return code == 0 ? static_cast<int>(ExitCode::Failure) : code;
+        code = code == 0 ? static_cast<int>(ExitCode::Failure) : code;
+        return train.dry_run ? code : log_job_timeline(code, environ);
     } catch (const std::exception& e) {
         std::string what = std::string("internal error: ") + e.what();
         if (!train.dry_run) report_own_failure(what, environ);
-        return static_cast<int>(ExitCode::Internal);
+        const int code = static_cast<int>(ExitCode::Internal);
+        return train.dry_run ? code : log_job_timeline(code, environ);
     }
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "code_dir.hpp"
 
+#include "timeline.hpp"
+
 #include "../s3/code_download.hpp"
 #include "../s3/extract.hpp"
 
@@ -52,6 +54,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     }
     if (module_dir.rfind("s3://", 0) == 0) {
         spdlog::info("Downloading {} into the code directory {}", module_dir, code_dir.string());
+        auto phase = Timeline::job().phase("code download");  // the extraction included
         s3::prepare_code_from_s3(module_dir, code_dir);
         return;
     }
@@ -64,6 +67,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     if (fs::is_directory(status)) {
         if (fs::equivalent(source, code_dir, ec)) return;
         spdlog::info("Copying {} into the code directory {}", module_dir, code_dir.string());
+        auto phase = Timeline::job().phase("code copy");
         fs::remove_all(code_dir, ec);
         fs::copy(source, code_dir, fs::copy_options::recursive, ec);
         if (ec) fail("cannot copy " + module_dir + " to " + code_dir.string(), ec);
@@ -71,6 +75,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     }
     if (looks_like_tarball(source)) {
         spdlog::info("Extracting {} into the code directory {}", module_dir, code_dir.string());
+        auto phase = Timeline::job().phase("extraction");
         s3::extract_tarball(source, code_dir);
         return;
     }

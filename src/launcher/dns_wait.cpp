@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "dns_wait.hpp"
 
+#include "timeline.hpp"
+
 #include "signals.hpp"
 
 #include <smtrain/error.hpp>
@@ -79,6 +81,7 @@ DnsWaitOptions dns_wait_options(const Environ& env) {
 
 void wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
                     const SignalBlock&) {
+    auto phase = Timeline::job().phase("wait for hosts");
     for (const auto& host : hosts) {
         auto start = Clock::now();
         auto delay = options.first_delay;

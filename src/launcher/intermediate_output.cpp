@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "intermediate_output.hpp"
 
+#include "timeline.hpp"
+
 #include "dns_wait.hpp"
 
 #include <smtrain/error.hpp>
@@ -79,6 +81,7 @@ IntermediateOutput::~IntermediateOutput() {
 
 s3::SyncSummary IntermediateOutput::finish(std::optional<Clock::time_point> stop_signal_at) {
     if (!sync_) return {};
+    auto phase = Timeline::job().phase("final sync");
     const Clock::time_point end_deadline = Clock::now() + bounds_.after_end;
     std::optional<Clock::time_point> stop = stop_signal_at;
     auto deadline = [&] {

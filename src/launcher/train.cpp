@@ -12,6 +12,7 @@
 #include "program_env.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "timeline.hpp"
 
 #include <smtrain/error.hpp>
 #include <smtrain/json.hpp>
@@ -197,7 +198,11 @@ int run_install(const InstallStep& step, const RunContext& context, const fs::pa
     spec.argv = step.command.argv;
     spec.env = to_envp(context.program_env);
     spec.cwd = context.code_dir;
+    auto phase = Timeline::job().phase("requirements install");
     RunResult result = supervise(std::move(spec), context.signals, context.supervisor);
+    phase.end();
+    Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
+                                  result.killed_after_grace);
     if (result.exit_code == 0) return 0;
     intermediate.finish(result.stop_signal_at);  // the report comes after the last uploads
     ProcessFailure failure;
@@ -238,8 +243,11 @@ void move_oversized_variables_to_files(const Command& command, const EnvVars& ex
 int report_program_result(const RunOutcome& outcome, const fs::path& output_dir,
                           IntermediateOutput& intermediate) {
     const RunResult& result = outcome.result;
+    Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
+                                  result.killed_after_grace);
     // The last uploads first: the platform may read the report as "done".
     const s3::SyncSummary sync = intermediate.finish(result.stop_signal_at);
+    auto phase = Timeline::job().phase("report");
     if (result.exit_code == 0 && !sync.ok()) {
         // The program succeeded but part of its intermediate output is lost:
         // not a success (the toolkit logged it and reported success).
@@ -377,6 +385,7 @@ int run_train(const TrainOptions& options, const SignalBlock& signals, const Env
 
     RunOutcome outcome;
     try {
+        auto phase = Timeline::job().phase("program");
         outcome = runner->run(context);
     } catch (const SpawnError& e) {
         // The program exists but cannot be started: report it as the program's failure.

@@ -42,3 +42,13 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
     PROPERTIES LABELS "launcher;s3" FIXTURES_REQUIRED s3_moto TIMEOUT 300
                ENVIRONMENT SMTRAIN_TEST_MOTO_STATE=${CMAKE_CURRENT_BINARY_DIR}/s3-moto.state)
 endif()
+
+# The end-of-job timeline (issue 15): the recorder, and sm-train's block.
+if(TARGET smtrain_launcher AND TARGET sm-train)
+  smtrain_add_gtest(launcher_timeline_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/timeline_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
+  add_dependencies(launcher_timeline_test sm-train)
+  target_compile_definitions(launcher_timeline_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
+endif()
