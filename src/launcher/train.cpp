@@ -297,7 +297,7 @@ void report_own_failure(const std::string& what, const Environ& environ) {
 int run_train(const TrainOptions& options, const SignalBlock& signals, const Environ& environ) {
     configure_logging(20);
     TrainingEnv env = TrainingEnv::load(load_options(environ));
-    configure_logging(python_log_level(env.log_level()));
+    configure_logging(env.log_level());
     const fs::path output_dir = env.paths().output;
     const fs::path& code_dir = env.paths().code;
 

@@ -89,3 +89,5 @@ expect_line "$work/stdout" "args=-b True --epochs 3 --lr 0.05 --optimizer adam"
 expect_line "$work/stdout" 'SM_HPS={"b":true,"epochs":3,"lr":0.05,"optimizer":"adam"}'
 expect_line "$work/stdout" "validation: Channel validation is not a valid channel"
 expect_line "$tree/model/model.txt" "epochs=3"
+# <smtrain/version.hpp> is installed (or generated, for a subproject) and holds the project version.
+expect_match "$work/stdout" '^smtrain=0\.1\.[0-9]+ number=1[0-9][0-9]$'

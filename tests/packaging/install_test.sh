@@ -13,6 +13,7 @@ expected=(
     "$includedir/smtrain/training_env.hpp"
     "$includedir/smtrain/value.hpp"
     "$includedir/smtrain/error.hpp"
+    "$includedir/smtrain/version.hpp"
     "$libdir/libsmtrain.a"
     "$libdir/cmake/smtrain/smtrainConfig.cmake"
     "$libdir/cmake/smtrain/smtrainConfigVersion.cmake"
