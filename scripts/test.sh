@@ -4,13 +4,17 @@
 # with warnings as errors and run every test, then do it again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 #
-#   scripts/test.sh [format|dev|fuzz|asan ...]     default: format dev fuzz asan
+#   scripts/test.sh [format|dev|fuzz|asan|tsan ...]     default: format dev fuzz asan
 #
+# dev, asan and tsan are the CMakePresets.json workflows (configure, build,
+# test: `cmake --workflow --preset <name>`, through scripts/build.sh, which
+# first clears a build dir made for another checkout).
 # `format` checks that every C/C++ file is as clang-format writes it.
 # `fuzz` builds the libFuzzer targets with clang and runs each for
 # SMTRAIN_FUZZ_SECONDS (default 60) from the seed corpus (fuzz/run.sh).
 #
-# Extra ctest arguments go in SMTRAIN_CTEST_ARGS (e.g. "-L packaging").
+# Extra ctest arguments go in SMTRAIN_CTEST_ARGS (e.g. "-L packaging"); a
+# workflow takes none, so with them the build and the tests run as two steps.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,10 +33,15 @@ for preset in "${presets[@]}"; do
         "$root/fuzz/run.sh" "${SMTRAIN_FUZZ_SECONDS:-60}"
         continue
     fi
+    if [[ -z ${SMTRAIN_CTEST_ARGS:-} ]]; then
+        echo "==> $preset: cmake --workflow --preset $preset (configure, build, test)"
+        "$root/scripts/build.sh" "$preset" --workflow
+        continue
+    fi
     echo "==> $preset: build"
     "$root/scripts/build.sh" "$preset"
     echo "==> $preset: test"
     # shellcheck disable=SC2086  # SMTRAIN_CTEST_ARGS is a word list on purpose
-    (cd "$root" && ctest --preset "$preset" -j "${SMTRAIN_JOBS:-$(nproc)}" ${SMTRAIN_CTEST_ARGS:-})
+    (cd "$root" && ctest --preset "$preset" -j "${SMTRAIN_JOBS:-$(nproc)}" ${SMTRAIN_CTEST_ARGS})
 done
 echo "==> all tests passed (${presets[*]})"
