@@ -17,6 +17,9 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/smtrain"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
         COMPONENT Development
         FILES_MATCHING PATTERN "*.hpp")
+install(FILES "${SMTRAIN_GENERATED_INCLUDE_DIR}/smtrain/version.hpp"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/smtrain"
+        COMPONENT Development)
 
 # INCLUDES DESTINATION adds the installed include dir to the exported target,
 # whatever the library's own INSTALL_INTERFACE says.

@@ -1,4 +1,4 @@
-# Warnings and sanitizers live in an unexported INTERFACE target, so consumers
+# Warnings and sanitizers live in unexported INTERFACE targets, so consumers
 # of the installed package never inherit our flags.
 add_library(smtrain_warnings INTERFACE)
 target_compile_options(smtrain_warnings INTERFACE
@@ -7,17 +7,26 @@ target_compile_options(smtrain_warnings INTERFACE
 if(SMTRAIN_WARNINGS_AS_ERRORS)
   target_compile_options(smtrain_warnings INTERFACE -Werror)
 endif()
+
+# Sanitizers: a second unexported INTERFACE target that smtrain_warnings carries,
+# so exactly the targets that take our warnings are instrumented (and link the
+# runtime), never a parent project's targets nor the installed package's users,
+# as global add_compile_options() would do.
+add_library(smtrain_sanitizers INTERFACE)
 if(SMTRAIN_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-  add_link_options(-fsanitize=address,undefined)
+  target_compile_options(smtrain_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(smtrain_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
-# ThreadSanitizer, for the threaded parts (S3 intermediate sync, machine probes):
-# scripts/tsan.sh builds and runs them. Exclusive with SMTRAIN_SANITIZE.
+# ThreadSanitizer, for the threaded parts (S3 client and intermediate sync,
+# machine probes, the supervisor with them): the `tsan` preset. Exclusive with
+# SMTRAIN_SANITIZE.
 option(SMTRAIN_SANITIZE_THREAD "Build with ThreadSanitizer" OFF)
 if(SMTRAIN_SANITIZE_THREAD)
   if(SMTRAIN_SANITIZE)
     message(FATAL_ERROR "SMTRAIN_SANITIZE_THREAD and SMTRAIN_SANITIZE cannot be combined")
   endif()
-  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=thread)
+  target_compile_options(smtrain_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(smtrain_sanitizers INTERFACE -fsanitize=thread)
 endif()
+target_link_libraries(smtrain_warnings INTERFACE smtrain_sanitizers)

@@ -4,9 +4,12 @@
 # with warnings as errors and run every test, then do it again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 #
-#   scripts/test.sh [format|dev|fuzz|asan|containers ...]
+#   scripts/test.sh [format|dev|fuzz|asan|tsan|containers ...]
 #                                         default: format dev fuzz asan containers
 #
+# dev, asan and tsan are the CMakePresets.json workflows (configure, build,
+# test: `cmake --workflow --preset <name>`, through scripts/build.sh, which
+# first clears a build dir made for another checkout).
 # `format` checks that every C/C++ file is as clang-format writes it.
 # `fuzz` builds the libFuzzer targets with clang and runs each for
 # SMTRAIN_FUZZ_SECONDS (default 60) from the seed corpus (fuzz/run.sh).
@@ -14,7 +17,8 @@
 # (tests/containers/run.sh; needs root), with the sm-train of the dev stage
 # when it ran before, else with the release preset's.
 #
-# Extra ctest arguments go in SMTRAIN_CTEST_ARGS (e.g. "-L packaging").
+# Extra ctest arguments go in SMTRAIN_CTEST_ARGS (e.g. "-L packaging"); a
+# workflow takes none, so with them the build and the tests run as two steps.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,11 +51,17 @@ for preset in "${presets[@]}"; do
         SMTRAIN_CONTAINERS_BUILD_DIR=$build_dir "$root/tests/containers/run.sh"
         continue
     fi
+    if [[ -z ${SMTRAIN_CTEST_ARGS:-} ]]; then
+        echo "==> $preset: cmake --workflow --preset $preset (configure, build, test)"
+        "$root/scripts/build.sh" "$preset" --workflow
+        [[ $preset != dev ]] || dev_built=1
+        continue
+    fi
     echo "==> $preset: build"
     "$root/scripts/build.sh" "$preset"
     [[ $preset != dev ]] || dev_built=1
     echo "==> $preset: test"
     # shellcheck disable=SC2086  # SMTRAIN_CTEST_ARGS is a word list on purpose
-    (cd "$root" && ctest --preset "$preset" -j "${SMTRAIN_JOBS:-$(nproc)}" ${SMTRAIN_CTEST_ARGS:-})
+    (cd "$root" && ctest --preset "$preset" -j "${SMTRAIN_JOBS:-$(nproc)}" ${SMTRAIN_CTEST_ARGS})
 done
 echo "==> all tests passed (${presets[*]})"

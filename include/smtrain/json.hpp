@@ -3,6 +3,7 @@
 /// \file
 /// JSON read and written exactly as Python's `json` module does it.
 
+#include <smtrain/error.hpp>
 #include <smtrain/value.hpp>
 
 #include <cstddef>
@@ -13,8 +14,10 @@
 namespace smtrain {
 
 /// A text that `json.loads` would reject. `what()` is
-/// "<reason>: line L column C (char N)", Python's own wording.
-class JsonSyntaxError : public std::runtime_error {
+/// "<reason>: line L column C (char N)", Python's own wording. A smtrain::Error
+/// (exit code BadConfig), so one `catch (const smtrain::Error&)` takes every
+/// error libsmtrain throws on purpose.
+class JsonSyntaxError : public Error {
 public:
     JsonSyntaxError(std::string reason, std::size_t line, std::size_t column, std::size_t offset);
     const std::string& reason() const { return reason_; }

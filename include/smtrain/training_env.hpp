@@ -60,6 +60,81 @@ struct LoadOptions {
     std::filesystem::path default_base = "/opt/ml";
 };
 
+/// Not part of the API: what TrainingEnv::hyperparameter<T> expands to.
+namespace detail {
+
+/// Where the hyperparameters came from, for error messages: the file (or
+/// variable) and the JSON path of the hyperparameters object in it.
+struct HyperparameterOrigin {
+    std::string_view source;       ///< "hyperparameters.json" or "SM_TRAINING_ENV"
+    std::string_view path_prefix;  ///< "$" or "$.hyperparameters"
+};
+
+// Each throws ConfigError naming the origin and the key on a type or range mismatch.
+bool hyperparameter_as_bool(const Value& v, std::string_view name, const HyperparameterOrigin& origin);
+std::int64_t hyperparameter_as_signed(const Value& v, std::string_view name, std::int64_t min,
+                                      std::int64_t max, std::string_view type,
+                                      const HyperparameterOrigin& origin);
+std::uint64_t hyperparameter_as_unsigned(const Value& v, std::string_view name, std::uint64_t max,
+                                         std::string_view type, const HyperparameterOrigin& origin);
+double hyperparameter_as_double(const Value& v, std::string_view name, const HyperparameterOrigin& origin);
+const std::string& hyperparameter_as_string(const Value& v, std::string_view name,
+                                            const HyperparameterOrigin& origin);
+
+/// The name an error message gives an integer type: "int32", "uint64", ...
+template <class T>
+constexpr std::string_view integer_type_name() {
+    if constexpr (std::is_signed_v<T>) {
+        switch (sizeof(T)) {
+            case 1:
+                return "int8";
+            case 2:
+                return "int16";
+            case 4:
+                return "int32";
+            default:
+                return "int64";
+        }
+    } else {
+        switch (sizeof(T)) {
+            case 1:
+                return "uint8";
+            case 2:
+                return "uint16";
+            case 4:
+                return "uint32";
+            default:
+                return "uint64";
+        }
+    }
+}
+
+template <class T>
+T convert_hyperparameter(const Value& v, std::string_view name, const HyperparameterOrigin& origin) {
+    if constexpr (std::is_same_v<T, Value>) {
+        return v;
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return hyperparameter_as_bool(v, name, origin);
+    } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+        return static_cast<T>(hyperparameter_as_signed(v, name, std::numeric_limits<T>::min(),
+                                                       std::numeric_limits<T>::max(), integer_type_name<T>(),
+                                                       origin));
+    } else if constexpr (std::is_integral_v<T>) {
+        return static_cast<T>(hyperparameter_as_unsigned(v, name, std::numeric_limits<T>::max(),
+                                                         integer_type_name<T>(), origin));
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return static_cast<T>(hyperparameter_as_double(v, name, origin));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return hyperparameter_as_string(v, name, origin);
+    } else {
+        static_assert(std::is_same_v<T, Value>,
+                      "hyperparameter<T>: T must be bool, an integer type, "
+                      "a floating point type, std::string or smtrain::Value");
+    }
+}
+
+}  // namespace detail
+
 class TrainingEnv {
 public:
     /// Reads the tree (hyperparameters.json, resourceconfig.json,
@@ -130,8 +205,11 @@ public:
     const std::string& module_dir() const { return module_dir_; }
     /// SAGEMAKER_TRAINING_MODULE ("pkg.mod:func"), framework images only.
     const std::optional<std::string>& framework_module() const { return framework_module_; }
-    /// `sagemaker_container_log_level` as given (Python logging level), default 20.
-    const Value& log_level() const { return log_level_; }
+    /// `sagemaker_container_log_level` as a Python logging level (default 20,
+    /// INFO): an integer as given (clamped to 0..100), or a level name
+    /// ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL");
+    /// anything else is 20. SM_TRAINING_ENV renders the value as given.
+    int log_level() const;
     const std::optional<std::string>& job_name() const { return job_name_; }
     /// `sagemaker_s3_output`, when set to a string.
     std::optional<std::string> sagemaker_s3_output() const;
@@ -146,8 +224,9 @@ public:
     int num_neurons() const { return machine().num_neurons; }
     bool is_smddprun_installed() const { return machine().smddprun_installed; }
     bool is_smddpmprun_installed() const { return machine().smddpmprun_installed; }
-    /// The toolkit's value: null when SM_HP_MP_PARAMETERS is unset, else whether it is neither "" nor "{}".
-    const Value& is_modelparallel_enabled() const { return is_modelparallel_enabled_; }
+    /// Whether SM_HP_MP_PARAMETERS is set to something else than "" or "{}".
+    /// (SM_TRAINING_ENV renders the toolkit's value: null when unset, "" when empty.)
+    bool is_modelparallel_enabled() const { return is_modelparallel_enabled_.truthy(); }
 
     // ---- typed hyperparameters -----------------------------------------
     /// The hyperparameter converted to T:
@@ -162,13 +241,14 @@ public:
     /// ("hyperparameters.json: $.epochs: expected integer, got string") on a type mismatch.
     template <class T>
     T hyperparameter(std::string_view name) const {
-        return convert_hyperparameter<T>(required_hyperparameter(name), name);
+        return detail::convert_hyperparameter<T>(required_hyperparameter(name), name,
+                                                 hyperparameter_origin());
     }
     /// As above, `fallback` when absent (a present value of the wrong type still throws).
     template <class T>
     T hyperparameter(std::string_view name, T fallback) const {
         const Value* v = hyperparameters_.find(name);
-        return v ? convert_hyperparameter<T>(*v, name) : fallback;
+        return v ? detail::convert_hyperparameter<T>(*v, name, hyperparameter_origin()) : fallback;
     }
     bool has_hyperparameter(std::string_view name) const { return hyperparameters_.find(name) != nullptr; }
 
@@ -190,66 +270,8 @@ private:
     TrainingEnv() = default;
     const MachineFacts& machine() const;
     const Value& required_hyperparameter(std::string_view name) const;
-    [[noreturn]] void hyperparameter_type_error(std::string_view name, std::string_view expected,
-                                                const Value& got) const;
-    [[noreturn]] void hyperparameter_range_error(std::string_view name, const Value& got,
-                                                 std::string_view type) const;
-    bool hyperparameter_as_bool(const Value& v, std::string_view name) const;
-    std::int64_t hyperparameter_as_signed(const Value& v, std::string_view name, std::int64_t min,
-                                          std::int64_t max, std::string_view type) const;
-    std::uint64_t hyperparameter_as_unsigned(const Value& v, std::string_view name, std::uint64_t max,
-                                             std::string_view type) const;
-    double hyperparameter_as_double(const Value& v, std::string_view name) const;
-    const std::string& hyperparameter_as_string(const Value& v, std::string_view name) const;
-
-    template <class T>
-    T convert_hyperparameter(const Value& v, std::string_view name) const {
-        if constexpr (std::is_same_v<T, Value>) {
-            return v;
-        } else if constexpr (std::is_same_v<T, bool>) {
-            return hyperparameter_as_bool(v, name);
-        } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
-            return static_cast<T>(hyperparameter_as_signed(v, name, std::numeric_limits<T>::min(),
-                                                           std::numeric_limits<T>::max(),
-                                                           integer_type_name<T>()));
-        } else if constexpr (std::is_integral_v<T>) {
-            return static_cast<T>(
-                hyperparameter_as_unsigned(v, name, std::numeric_limits<T>::max(), integer_type_name<T>()));
-        } else if constexpr (std::is_floating_point_v<T>) {
-            return static_cast<T>(hyperparameter_as_double(v, name));
-        } else if constexpr (std::is_same_v<T, std::string>) {
-            return hyperparameter_as_string(v, name);
-        } else {
-            static_assert(std::is_same_v<T, Value>,
-                          "hyperparameter<T>: T must be bool, an integer type, "
-                          "a floating point type, std::string or smtrain::Value");
-        }
-    }
-    template <class T>
-    static constexpr std::string_view integer_type_name() {
-        if constexpr (std::is_signed_v<T>) {
-            switch (sizeof(T)) {
-                case 1:
-                    return "int8";
-                case 2:
-                    return "int16";
-                case 4:
-                    return "int32";
-                default:
-                    return "int64";
-            }
-        } else {
-            switch (sizeof(T)) {
-                case 1:
-                    return "uint8";
-                case 2:
-                    return "uint16";
-                case 4:
-                    return "uint32";
-                default:
-                    return "uint64";
-            }
-        }
+    detail::HyperparameterOrigin hyperparameter_origin() const {
+        return {hyperparameters_source_, hyperparameters_path_prefix_};
     }
 
     Paths paths_;

@@ -8,6 +8,7 @@
 /// insertion order. `Value` keeps exactly that information, so every rendering
 /// (env vars, argv, SM_TRAINING_ENV) can reproduce the toolkit byte for byte.
 
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,14 @@
 #include <vector>
 
 namespace smtrain {
+
+namespace detail {
+/// bool and the character types, which Value's integer constructor refuses.
+template <class T>
+inline constexpr bool is_character_or_bool_v =
+    std::same_as<T, bool> || std::same_as<T, char> || std::same_as<T, wchar_t> || std::same_as<T, char8_t> ||
+    std::same_as<T, char16_t> || std::same_as<T, char32_t>;
+}  // namespace detail
 
 class Value {
 public:
@@ -45,8 +54,11 @@ public:
     ~Value();
     Value(std::nullptr_t) {}
     Value(bool b) : data_(b) {}
-    Value(int i) : data_(Integer{std::to_string(i)}) {}
-    Value(std::int64_t i) : data_(Integer{std::to_string(i)}) {}
+    /// Any integer type (`Value(5u)`, `Value(std::size_t{n})`, `Value(5LL)`), held
+    /// exactly. Not bool (its own constructor) nor the character types: a `char`
+    /// is text, and `Value('a')` does not compile rather than become 97.
+    template <std::integral T>
+    requires(!detail::is_character_or_bool_v<T>) Value(T i) : data_(Integer{std::to_string(i)}) {}
     Value(double d) : data_(d) {}
     Value(std::string s) : data_(std::move(s)) {}
     Value(const char* s) : data_(std::string(s)) {}

@@ -4,6 +4,7 @@
 #include "dev_commands.hpp"
 #include "output_sink.hpp"
 #include "supervisor.hpp"
+#include "timeline.hpp"
 #include "train.hpp"
 
 #include <smtrain/error.hpp>
@@ -80,7 +81,8 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
             "sm-train: warning: cannot become a child subreaper; orphans of the program will not be "
             "reaped by sm-train\n");
     }
-    if (!train.dry_run) return run_train(train, lifecycle, environ);  // reports every failure itself
+    // run_train reports every failure itself; the timeline block comes last.
+    if (!train.dry_run) return log_job_timeline(run_train(train, lifecycle, environ), environ);
     try {
         return run_train(train, lifecycle, environ);
     } catch (const Error& e) {

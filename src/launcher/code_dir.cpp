@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "code_dir.hpp"
 
+#include "timeline.hpp"
+
 #include "../s3/code_download.hpp"
 #include "../s3/extract.hpp"
 
@@ -55,6 +57,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     if (module_dir.rfind("s3://", 0) == 0) {
         stop.enter(Phase::CodeDownload);
         spdlog::info("Downloading {} into the code directory {}", module_dir, code_dir.string());
+        auto phase = Timeline::job().phase("code download");  // the extraction included
         std::map<std::string, std::string> vars(env.begin(), env.end());
         s3::ClientConfig config = s3::ClientConfig::from_environment(s3::map_env(std::move(vars)));
         config.cancel = stop.flag();
@@ -71,6 +74,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         if (fs::equivalent(source, code_dir, ec)) return;
         stop.enter(Phase::CodeCopy);
         spdlog::info("Copying {} into the code directory {}", module_dir, code_dir.string());
+        auto phase = Timeline::job().phase("code copy");
         fs::remove_all(code_dir, ec);
         fs::copy(source, code_dir, fs::copy_options::recursive, ec);
         if (ec) fail("cannot copy " + module_dir + " to " + code_dir.string(), ec);
@@ -79,6 +83,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     if (looks_like_tarball(source)) {
         stop.enter(Phase::CodeExtraction);
         spdlog::info("Extracting {} into the code directory {}", module_dir, code_dir.string());
+        auto phase = Timeline::job().phase("extraction");
         s3::ExtractControl control;
         control.cancel = stop.flag().get();
         s3::extract_tarball(source, code_dir, control);

@@ -2,6 +2,7 @@
 #include "dns_wait.hpp"
 
 #include "stop.hpp"
+#include "timeline.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -54,6 +55,7 @@ DnsWaitOptions dns_wait_options(const Environ& env) {
 
 bool wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
                     const StopRequest& stop) {
+    auto phase = Timeline::job().phase("wait for hosts");
     for (const auto& host : hosts) {
         if (stop.requested()) return false;
         auto start = Clock::now();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "intermediate_output.hpp"
 
+#include "timeline.hpp"
+
 #include "dns_wait.hpp"
 #include "signals.hpp"
 
@@ -71,6 +73,7 @@ IntermediateOutput::~IntermediateOutput() {
 
 s3::SyncSummary IntermediateOutput::finish() {
     if (!sync_) return {};
+    auto phase = Timeline::job().phase("final sync");
     const Clock::time_point end_deadline = Clock::now() + bounds_.after_end;
     const bool stopped_before = stop_.requested();
     bool warned = false;

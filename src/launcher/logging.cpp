@@ -66,24 +66,6 @@ spdlog::level::level_enum to_spdlog(int python_level) {
 
 }  // namespace
 
-int python_log_level(const Value& level) {
-    if (auto n = level.is_int() ? level.as_int64() : std::nullopt)
-        return static_cast<int>(std::clamp<std::int64_t>(*n, 0, 100));
-    if (level.is_string()) {
-        const std::string& s = level.as_string();
-        for (auto [name, value] : {std::pair{"DEBUG", 10},
-                                   {"INFO", 20},
-                                   {"WARNING", 30},
-                                   {"WARN", 30},
-                                   {"ERROR", 40},
-                                   {"CRITICAL", 50},
-                                   {"FATAL", 50}}) {
-            if (s == name) return value;
-        }
-    }
-    return 20;
-}
-
 void configure_logging(int python_level) {
     // No async queue: a logger thread of its own is not needed. The sink
     // takes a mutex: the S3 sync and the stop listener run on other threads.

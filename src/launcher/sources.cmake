@@ -20,6 +20,7 @@ list(APPEND SMTRAIN_LAUNCHER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/logging.cpp
   ${CMAKE_CURRENT_LIST_DIR}/env_format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/intermediate_output.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/timeline.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli.cpp)
 # The development loop: `sm-train init` and `sm-train local` (docs/testing.md).

@@ -233,6 +233,98 @@ std::string python_strip(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+/// The longest marker's length less one: a marker cut between two appends of
+/// a line has at most that many bytes before the cut.
+std::size_t marker_overlap() {
+    static const std::size_t overlap = [] {
+        std::size_t longest = 0;
+        for (std::string_view m : toolkit_error_markers()) longest = std::max(longest, m.size());
+        return longest - 1;
+    }();
+    return overlap;
+}
+
+bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+/// `at` moved back to the start of the UTF-8 character that holds text[at]
+/// (at most 3 bytes: a character is at most 4), so a cut there splits none.
+std::size_t character_start(std::string_view text, std::size_t at) {
+    for (int i = 0; i < 3 && at > 0 && is_continuation_byte(text[at]); ++i) --at;
+    return at;
+}
+
+/// `head` + "[... N bytes cut ...]" + `tail`, `tail` moved forward to a UTF-8
+/// character start; `whole_size` is the length of the line they come from.
+std::string join_cut(std::string_view head, std::string_view tail, std::size_t whole_size) {
+    for (int i = 0; i < 3 && !tail.empty() && is_continuation_byte(tail.front()); ++i) tail.remove_prefix(1);
+    std::string out;
+    out.reserve(head.size() + tail.size() + 40);
+    out.append(head);
+    out.append("[... ");
+    out.append(std::to_string(whole_size - head.size() - tail.size()));
+    out.append(" bytes cut ...]");
+    out.append(tail);
+    return out;
+}
+
+/// Whether a kept line counts for the fallback: not empty or blank.
+std::string_view fallback_form(std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return {};
+    return line;
+}
+
+}  // namespace
+
+std::string shorten_line(std::string_view line, std::size_t limit) {
+    if (line.size() <= limit) return std::string(line);
+    std::size_t half = limit / 2;
+    return join_cut(line.substr(0, character_start(line, half)), line.substr(line.size() - half),
+                    line.size());
+}
+
+void LongLine::append(std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (!names_error_) {
+        // A marker cut between the previous append and this one, then one inside this one.
+        std::size_t overlap = marker_overlap();
+        if (!carry_.empty()) {
+            std::string joined = carry_;
+            joined.append(bytes.substr(0, overlap));
+            names_error_ = launcher::names_error_class(joined);
+        }
+        names_error_ = names_error_ || launcher::names_error_class(bytes);
+        if (bytes.size() >= overlap) {
+            carry_.assign(bytes.substr(bytes.size() - overlap));
+        } else {
+            carry_.append(bytes);
+            if (carry_.size() > overlap) carry_.erase(0, carry_.size() - overlap);
+        }
+    }
+    size_ += bytes.size();
+    if (head_.size() < limit_) head_.append(bytes.substr(0, limit_ - head_.size()));
+    std::size_t half = limit_ / 2;
+    tail_.append(bytes.size() > half ? bytes.substr(bytes.size() - half) : bytes);
+    if (tail_.size() > half) tail_.erase(0, tail_.size() - half);
+}
+
+std::string LongLine::kept() const {
+    if (size_ <= limit_) return head_;
+    // The byte after the kept head is in head_ (it holds limit_ > half bytes).
+    std::string_view head = head_;
+    return join_cut(head.substr(0, character_start(head, limit_ / 2)), tail_, size_);
+}
+
+void LongLine::clear() {
+    size_ = 0;
+    head_.clear();
+    tail_.clear();
+    carry_.clear();
+    names_error_ = false;
+}
+
 void StderrCapture::feed(std::string_view bytes) {
     if (bytes.empty()) return;
     // Tail: keep the last kTailLimit bytes in a circular buffer.
@@ -250,69 +342,99 @@ void StderrCapture::feed(std::string_view bytes) {
         }
     }
 
-    // Lines: only needed until the capture is full.
-    if (captured_bytes_ >= kCaptureLimit) return;
-    if (!started_ && !partial_cut_) {
-        // Fast path while no error has been seen: markers hold no '\n', so
-        // a chunk whose complete lines name no error class needs no line
-        // splitting at all; only its unfinished last line is kept.
-        const void* last_nl_ptr = memrchr(bytes.data(), '\n', bytes.size());
-        if (last_nl_ptr) {
-            std::size_t last_nl =
-                static_cast<std::size_t>(static_cast<const char*>(last_nl_ptr) - bytes.data());
-            std::size_t first_nl = bytes.find('\n');
-            std::string first_line = partial_;
-            first_line.append(bytes.substr(0, first_nl));
-            if (!names_error_class(first_line) &&
-                !names_error_class(bytes.substr(first_nl, last_nl - first_nl))) {
-                partial_.assign(bytes.substr(last_nl + 1, kMaxLine));
-                partial_cut_ = bytes.size() - last_nl - 1 > kMaxLine;
-                return;
-            }
-        }
-    }
+    bool fast_path_tried = false;
     while (!bytes.empty()) {
+        // Lines: only needed until the capture is full.
+        if (started_ && captured_bytes_ >= kCaptureLimit) return;
         const void* nl = std::memchr(bytes.data(), '\n', bytes.size());
-        std::size_t len =
-            nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) : bytes.size();
-        std::string_view piece = bytes.substr(0, len);
-        if (partial_.empty() && nl && !partial_cut_) {
-            on_line(piece);  // the common case: a whole line in this chunk, no copy
+        if (!nl) {
+            partial_.append(bytes);
+            return;
+        }
+        std::size_t len = static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data());
+        if (partial_.empty()) {
+            on_line(bytes.substr(0, len));  // the common case: a whole line in this chunk, no copy
         } else {
-            std::size_t room = kMaxLine - partial_.size();
-            if (piece.size() > room) partial_cut_ = true;
-            partial_.append(piece.substr(0, std::min(room, piece.size())));
-            if (nl) {
-                on_line(partial_);
-                partial_.clear();
-                partial_cut_ = false;
+            partial_.append(bytes.substr(0, len));
+            end_partial();
+        }
+        bytes.remove_prefix(len + 1);
+        if (!started_ && !fast_path_tried) {
+            // Fast path while no error has been seen: markers hold no '\n', so
+            // when the chunk's whole lines name no error class they need no
+            // splitting, only their last few lines are kept for the fallback.
+            fast_path_tried = true;
+            const void* last_nl_ptr = memrchr(bytes.data(), '\n', bytes.size());
+            if (last_nl_ptr) {
+                std::size_t last_nl =
+                    static_cast<std::size_t>(static_cast<const char*>(last_nl_ptr) - bytes.data());
+                std::string_view lines = bytes.substr(0, last_nl);
+                if (!names_error_class(lines)) {
+                    remember_last_lines(lines);
+                    bytes.remove_prefix(last_nl + 1);
+                }
             }
         }
-        if (!nl) break;
-        bytes.remove_prefix(len + 1);
     }
 }
 
 void StderrCapture::finish() {
-    if (!partial_.empty()) on_line(partial_);
-    partial_.clear();
-    partial_cut_ = false;
+    if (!partial_.empty()) end_partial();
 }
 
-void StderrCapture::on_line(std::string_view raw) {
-    if (captured_bytes_ >= kCaptureLimit) return;
-    if (raw.size() > kMaxLine) raw = raw.substr(0, kMaxLine);
+void StderrCapture::end_partial() {
+    on_line(partial_.kept(), partial_.names_error_class());
+    partial_.clear();
+}
+
+void StderrCapture::on_line(std::string_view whole) {
+    bool names_error = names_error_class(whole);
+    if (whole.size() <= kMaxLine) return on_line(whole, names_error);
+    on_line(shorten_line(whole, kMaxLine), names_error);
+}
+
+void StderrCapture::on_line(std::string_view kept, bool names_error) {
     if (!started_) {
-        if (!names_error_class(raw)) return;
+        if (!names_error) return remember_for_fallback(kept);
         started_ = true;
+        fallback_.clear();
     }
-    std::string cleaned = strip_mpi_tags(raw);
+    if (captured_bytes_ >= kCaptureLimit) return;
+    std::string cleaned = strip_mpi_tags(kept);
     std::string line(strip_line(cleaned));
     // Empty lines count as lines (the toolkit keeps one of them), and repeats go.
     if (seen_.count(line)) return;
     captured_bytes_ += line.size() + 2;  // with the "\n " that joins it
     seen_.insert(line);
     captured_.push_back(std::move(line));
+}
+
+void StderrCapture::remember_for_fallback(std::string_view kept) {
+    std::string_view line = fallback_form(kept);
+    if (line.empty()) return;
+    if (fallback_.size() == kFallbackLines) fallback_.pop_front();
+    fallback_.emplace_back(line);
+}
+
+void StderrCapture::remember_last_lines(std::string_view lines) {
+    // Walk back over at most kFallbackLines non-empty lines, then keep them in order.
+    std::vector<std::string_view> last;
+    std::string_view rest = lines;
+    bool more = true;
+    while (more && last.size() < kFallbackLines) {
+        std::size_t nl = rest.rfind('\n');
+        more = nl != std::string_view::npos;
+        std::string_view line = more ? rest.substr(nl + 1) : rest;
+        if (more) rest = rest.substr(0, nl);
+        if (!fallback_form(line).empty()) last.push_back(line);
+    }
+    for (auto it = last.rbegin(); it != last.rend(); ++it) {
+        if (it->size() <= kMaxLine) {
+            remember_for_fallback(*it);
+        } else {
+            remember_for_fallback(shorten_line(*it, kMaxLine));
+        }
+    }
 }
 
 std::string StderrCapture::tail() const {
@@ -332,28 +454,18 @@ std::string StderrCapture::error_message() const {
         return python_strip(replace_invalid_utf8(message));
     }
     // No error class named: the last lines, which usually say what went wrong.
-    std::string text = tail();
-    if (ring_full_) {
-        std::size_t first_nl = text.find('\n');  // the first line was cut by the ring
-        text.erase(0, first_nl == std::string::npos ? text.size() : first_nl + 1);
-    }
-    constexpr std::size_t kFallbackBytes = 4096;
-    std::vector<std::string_view> lines;
+    // Whole (shortened) lines only, the last one always.
+    std::size_t first = fallback_.size();
     std::size_t bytes = 0;
-    std::string_view rest = text;
-    while (!rest.empty() && lines.size() < kFallbackLines && bytes < kFallbackBytes) {
-        std::size_t nl = rest.find_last_of('\n');
-        std::string_view line = nl == std::string_view::npos ? rest : rest.substr(nl + 1);
-        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(0, nl);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-        if (bytes + line.size() > kFallbackBytes) line = line.substr(line.size() - (kFallbackBytes - bytes));
-        bytes += line.size() + 1;
-        lines.push_back(line);
+    while (first > 0) {
+        std::size_t size = fallback_[first - 1].size() + 1;
+        if (first < fallback_.size() && bytes + size > kFallbackBytes) break;
+        bytes += size;
+        --first;
     }
-    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    for (std::size_t i = first; i < fallback_.size(); ++i) {
         if (!message.empty()) message += '\n';
-        message += *it;
+        message += fallback_[i];
     }
     return replace_invalid_utf8(message);
 }

@@ -9,8 +9,16 @@
 /// first starts with a space) and stripped of whitespace. It keeps all of it; we keep at most kCaptureLimit
 /// bytes of it, and the last kTailLimit bytes of the raw stream so that a
 /// program that names no error class still leaves its last words.
+///
+/// Lines of any length are scanned whole for the error classes (the toolkit
+/// scans all of stderr too), but a line is kept for the report as at most
+/// kMaxLine bytes: a longer one keeps its first and last kMaxLine / 2 bytes
+/// around a visible "[... N bytes cut ...]", so neither the error class at the
+/// end of a huge line nor the lines before it are lost. Memory stays bounded
+/// whatever the line lengths.
 
 #include <cstddef>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -28,12 +36,39 @@ const std::vector<std::string_view>& toolkit_error_markers();
 /// memchr for 'E' and 'I') plus a vector pass for "mpirun.real".
 bool names_marker_anchor(std::string_view text);
 
+/// `line` as the report keeps it: unchanged up to `limit` bytes, else its
+/// first and last limit / 2 bytes (moved to UTF-8 character boundaries) around
+/// "[... N bytes cut ...]".
+std::string shorten_line(std::string_view line, std::size_t limit);
+
+/// One line as it streams in, held in bounded memory: its first bytes, its
+/// last bytes, its length, and whether any part of it named an error class.
+class LongLine {
+public:
+    explicit LongLine(std::size_t limit) : limit_(limit) {}
+    void append(std::string_view bytes);
+    /// The line as shorten_line() would keep it.
+    std::string kept() const;
+    bool names_error_class() const { return names_error_; }
+    bool empty() const { return size_ == 0; }
+    void clear();
+
+private:
+    std::size_t limit_;
+    std::size_t size_ = 0;
+    std::string head_;   // the first `limit_` bytes
+    std::string tail_;   // the last limit_ / 2 bytes, once the line is longer than limit_
+    std::string carry_;  // the last bytes seen, for a marker cut between two appends
+    bool names_error_ = false;
+};
+
 class StderrCapture {
 public:
     static constexpr std::size_t kTailLimit = 64 * 1024;
     static constexpr std::size_t kCaptureLimit = 64 * 1024;
-    static constexpr std::size_t kMaxLine = 16 * 1024;  ///< longer lines are cut for the capture
+    static constexpr std::size_t kMaxLine = 1024;  ///< longer lines are shortened (shorten_line)
     static constexpr std::size_t kFallbackLines = 20;
+    static constexpr std::size_t kFallbackBytes = 4096;
 
     /// Feeds bytes as they come; lines may span calls.
     void feed(std::string_view bytes);
@@ -43,21 +78,31 @@ public:
     /// The last kTailLimit bytes of the stream.
     std::string tail() const;
     /// The toolkit's ErrorMessage; when no line named an error class, the
-    /// last kFallbackLines non-empty lines of the tail. Invalid UTF-8 is
+    /// last kFallbackLines non-empty lines (each shortened to kMaxLine, at most
+    /// kFallbackBytes of them, the last one always). Invalid UTF-8 is
     /// replaced by U+FFFD, as the toolkit's decode("utf-8", "replace").
     std::string error_message() const;
     /// Whether a line named an error class.
     bool found_error_class() const { return started_; }
 
 private:
-    void on_line(std::string_view line);
+    /// A whole line: `kept` is at most about kMaxLine bytes, `names_error`
+    /// whether the whole line named an error class.
+    void on_line(std::string_view kept, bool names_error);
+    void on_line(std::string_view whole);
+    void end_partial();
+    void remember_for_fallback(std::string_view kept);
+    /// The last kFallbackLines non-empty lines of `lines` (whole lines, no
+    /// error class among them), for the fallback, without splitting the rest.
+    void remember_last_lines(std::string_view lines);
 
     std::string ring_;  // kTailLimit bytes, circular
     std::size_t ring_pos_ = 0;
     bool ring_full_ = false;
 
-    std::string partial_;  // current line, up to kMaxLine bytes
-    bool partial_cut_ = false;
+    LongLine partial_{kMaxLine};  // the current, unfinished line
+
+    std::deque<std::string> fallback_;  // the last kFallbackLines non-empty lines, shortened
 
     bool started_ = false;
     std::vector<std::string> captured_;

@@ -16,6 +16,7 @@
 #include "report.hpp"
 #include "runner.hpp"
 #include "settings.hpp"
+#include "timeline.hpp"
 
 #include <smtrain/error.hpp>
 #include <smtrain/json.hpp>
@@ -266,7 +267,7 @@ struct Job {
 void load(Job& job) {
     job.stop().enter(Phase::Load);
     job.env.emplace(TrainingEnv::load(load_options(job.environ)));
-    configure_logging(python_log_level(job.env->log_level()));
+    configure_logging(job.env->log_level());
     job.output_dir = job.env->paths().output;
 }
 
@@ -318,9 +319,12 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
     spec.cwd = job.env->paths().code;
     const RunResult result = [&] {
         const s3::ProgressTicker progress("requirements install");  // a line every 10 s (progress.hpp)
+        auto phase = Timeline::job().phase("requirements install");
         return supervise(std::move(spec), job.lifecycle.signals,
                          job.supervisor_options(shown, step.error_class));
     }();
+    Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
+                                  result.killed_after_grace);
     return process_outcome(result, shown, step.error_class, job.settings.grace_period);
 }
 
@@ -369,7 +373,13 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
     const std::string shown = launch.command.to_string();
     context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError");
     try {
-        RunOutcome run = launch.runner->run(context);
+        RunOutcome run = [&] {
+            auto phase = Timeline::job().phase("program");
+            return launch.runner->run(context);
+        }();
+        const RunResult& result = run.result;
+        Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
+                                      result.killed_after_grace);
         return process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
     } catch (const SpawnError& e) {
         // The program exists but cannot be started: report it as the program's failure.
@@ -472,6 +482,7 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
     // An error after the sync started still uploads what was written.
     outcome = final_sync(job, std::move(outcome));
     lifecycle.stop.enter(Phase::Report);
+    auto phase = Timeline::job().phase("report");
     return report(outcome, job.output_dir);
 }
 

@@ -411,7 +411,7 @@ private:
 }  // namespace
 
 JsonSyntaxError::JsonSyntaxError(std::string reason, std::size_t line, std::size_t column, std::size_t offset)
-    : std::runtime_error(reason + position_suffix(line, column, offset)),
+    : Error(reason + position_suffix(line, column, offset), ExitCode::BadConfig),
       reason_(std::move(reason)),
       line_(line),
       column_(column),

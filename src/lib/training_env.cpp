@@ -231,6 +231,25 @@ std::optional<std::string> TrainingEnv::sagemaker_s3_output() const {
     return std::nullopt;
 }
 
+int TrainingEnv::log_level() const {
+    const Value& level = log_level_;
+    if (auto n = level.is_int() ? level.as_int64() : std::nullopt)
+        return static_cast<int>(std::clamp<std::int64_t>(*n, 0, 100));
+    if (level.is_string()) {
+        const std::string& s = level.as_string();
+        for (auto [name, value] : {std::pair{"DEBUG", 10},
+                                   {"INFO", 20},
+                                   {"WARNING", 30},
+                                   {"WARN", 30},
+                                   {"ERROR", 40},
+                                   {"CRITICAL", 50},
+                                   {"FATAL", 50}}) {
+            if (s == name) return value;
+        }
+    }
+    return 20;
+}
+
 const std::vector<std::string>& TrainingEnv::rank_hosts() const {
     return distribution_hosts_.empty() ? hosts_ : distribution_hosts_;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "client.hpp"
 
+#include "transfer_counters.hpp"
+
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -182,6 +184,9 @@ void S3Client::download(const S3Url& src, const std::filesystem::path& dest) con
     if (::fsync(fd.get()) != 0 && errno != EINVAL) {
         throw Error(dest.string() + ": cannot write the download: " + std::strerror(errno));
     }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0)
+        transfer_counters().count_download(static_cast<std::uint64_t>(st.st_size));
 }
 
 S3Client::RangeAnswer S3Client::download_range(
@@ -218,6 +223,7 @@ void S3Client::upload(const std::filesystem::path& src, const S3Url& dest, const
         upload_single(fd.get(), size, dest);
         if (sent) sent(size);
     }
+    transfer_counters().count_upload(size);
 }
 
 void S3Client::upload_single(int fd, std::uint64_t size, const S3Url& dest) const {

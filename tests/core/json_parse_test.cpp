@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 namespace smtrain {
 namespace {
@@ -20,6 +21,19 @@ std::string error_of(std::string_view text) {
         return e.what();
     }
     return "";
+}
+
+static_assert(std::is_base_of_v<Error, JsonSyntaxError>);
+
+TEST(JsonParse, SyntaxErrorIsASmtrainError) {
+    try {
+        (void)parse_json("{");
+        FAIL() << "expected a JsonSyntaxError";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.exit_code(), ExitCode::BadConfig);
+        EXPECT_STREQ(e.what(), "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)");
+        EXPECT_NE(dynamic_cast<const JsonSyntaxError*>(&e), nullptr);
+    }
 }
 
 TEST(JsonParse, Scalars) {

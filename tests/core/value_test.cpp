@@ -6,8 +6,10 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace smtrain {
 namespace {
@@ -30,6 +32,31 @@ TEST(Value, KindsAndConstructors) {
     EXPECT_STREQ(Value("x").json_type_name(), "string");
     EXPECT_STREQ(Value::list().json_type_name(), "array");
     EXPECT_STREQ(Value::dict().json_type_name(), "object");
+}
+
+// Value(5u), Value(std::size_t{5}) and Value(5LL) were ambiguous (int or int64_t?).
+static_assert(std::is_constructible_v<Value, unsigned>);
+static_assert(std::is_constructible_v<Value, std::size_t>);
+static_assert(std::is_constructible_v<Value, long long>);
+static_assert(std::is_constructible_v<Value, unsigned short>);
+static_assert(std::is_convertible_v<std::uint64_t, Value>);
+// A char is text, not a number: no silent 97 for 'a'.
+static_assert(!std::is_constructible_v<Value, char>);
+
+TEST(Value, EveryIntegerTypeHoldsItsExactNumber) {
+    EXPECT_EQ(Value(5u).int_digits(), "5");
+    EXPECT_EQ(Value(std::size_t{5}).int_digits(), "5");
+    EXPECT_EQ(Value(5LL).int_digits(), "5");
+    EXPECT_EQ(Value(-5L).int_digits(), "-5");
+    EXPECT_EQ(Value(std::numeric_limits<std::uint64_t>::max()).int_digits(), "18446744073709551615");
+    EXPECT_EQ(Value(std::numeric_limits<long long>::min()).int_digits(), "-9223372036854775808");
+    EXPECT_EQ(Value(static_cast<short>(-7)).int_digits(), "-7");
+    EXPECT_EQ(Value(static_cast<unsigned char>(200)).int_digits(), "200");
+    EXPECT_EQ(Value(static_cast<signed char>(-100)).int_digits(), "-100");
+    EXPECT_TRUE(Value(std::uint16_t{1}).is_int());
+    EXPECT_TRUE(Value(true).is_bool());  // still a bool, not 1
+    const Value list = Value::List{Value(std::size_t{3}), Value(2u)};
+    EXPECT_EQ(list.as_list()[0].as_int64(), 3);
 }
 
 TEST(Value, AsInt64ChecksRange) {

@@ -59,7 +59,7 @@ TEST(HyperparameterSplit, SageMakerKeysLeaveTheUserHyperparameters) {
     EXPECT_EQ(env.sagemaker_hyperparameters().as_dict().size(), 11u);
     EXPECT_EQ(env.sagemaker_s3_output(), "s3://b/o");
     EXPECT_EQ(env.module_dir(), "/code");
-    EXPECT_EQ(dump_json(env.log_level()), "10");
+    EXPECT_EQ(env.log_level(), 10);
     EXPECT_EQ(env.region(), "eu-west-1");
 }
 
@@ -69,7 +69,7 @@ TEST(HyperparameterSplit, DefaultsWithoutSageMakerKeys) {
     EXPECT_EQ(env.user_entry_point(), std::nullopt);
     EXPECT_EQ(env.module_name(), "None");  // str(None), as the toolkit
     EXPECT_EQ(env.module_dir(), tree.base_string() + "/code");
-    EXPECT_EQ(dump_json(env.log_level()), "20");
+    EXPECT_EQ(env.log_level(), 20);
     EXPECT_EQ(env.sagemaker_s3_output(), std::nullopt);
     const auto vars = as_map(env.to_env_vars());
     EXPECT_EQ(vars.at("SM_USER_ENTRY_POINT"), "");
@@ -111,19 +111,44 @@ TEST(EntryPoint, SubmitDirectoryAndLogLevelEnvVarsAreIgnoredAsByTheToolkit) {
     const TrainingEnv env = load_tree(
         tree, {{"SAGEMAKER_SUBMIT_DIRECTORY", "/elsewhere"}, {"SAGEMAKER_CONTAINER_LOG_LEVEL", "10"}});
     EXPECT_EQ(env.module_dir(), tree.base_string() + "/code");
-    EXPECT_EQ(dump_json(env.log_level()), "20");
+    EXPECT_EQ(env.log_level(), 20);
+}
+
+TEST(LogLevel, IsTypedAndRenderedAsGiven) {
+    auto with_level = [](const std::string& json) {
+        TrainingTree tree;
+        tree.hyperparameters(R"({"sagemaker_container_log_level": )" + json + "}");
+        return load_tree(tree);
+    };
+    EXPECT_EQ(with_level("10").log_level(), 10);
+    EXPECT_EQ(with_level("\"\\\"WARNING\\\"\"").log_level(), 30);
+    EXPECT_EQ(with_level("\"\\\"loud\\\"\"").log_level(), 20);
+    EXPECT_EQ(with_level("1000").log_level(), 100);
+    // SM_TRAINING_ENV and SM_LOG_LEVEL keep what the job gave, as the toolkit's.
+    const TrainingEnv named = with_level("\"\\\"WARNING\\\"\"");
+    EXPECT_EQ(dump_json(*named.training_env().find("log_level")), R"("WARNING")");
+    EXPECT_EQ(as_map(named.to_env_vars()).at("SM_LOG_LEVEL"), "WARNING");
 }
 
 TEST(ModelParallel, FollowsPythonAndSemantics) {
     TrainingTree tree;
-    EXPECT_EQ(dump_json(load_tree(tree).is_modelparallel_enabled()), "null");
-    EXPECT_EQ(dump_json(load_tree(tree, {{"SM_HP_MP_PARAMETERS", ""}}).is_modelparallel_enabled()), R"("")");
-    EXPECT_EQ(dump_json(load_tree(tree, {{"SM_HP_MP_PARAMETERS", "{}"}}).is_modelparallel_enabled()),
-              "false");
-    EXPECT_EQ(
-        dump_json(
-            load_tree(tree, {{"SM_HP_MP_PARAMETERS", R"({"partitions":2})"}}).is_modelparallel_enabled()),
-        "true");
+    auto rendered = [](const TrainingEnv& env) {
+        return dump_json(*env.training_env().find("is_modelparallel_enabled"));
+    };
+    const TrainingEnv unset = load_tree(tree);
+    const TrainingEnv empty = load_tree(tree, {{"SM_HP_MP_PARAMETERS", ""}});
+    const TrainingEnv braces = load_tree(tree, {{"SM_HP_MP_PARAMETERS", "{}"}});
+    const TrainingEnv partitions = load_tree(tree, {{"SM_HP_MP_PARAMETERS", R"({"partitions":2})"}});
+    // SM_TRAINING_ENV holds Python's `mp and mp != "{}"`.
+    EXPECT_EQ(rendered(unset), "null");
+    EXPECT_EQ(rendered(empty), R"("")");
+    EXPECT_EQ(rendered(braces), "false");
+    EXPECT_EQ(rendered(partitions), "true");
+    // The typed getter: whether it is enabled.
+    EXPECT_FALSE(unset.is_modelparallel_enabled());
+    EXPECT_FALSE(empty.is_modelparallel_enabled());
+    EXPECT_FALSE(braces.is_modelparallel_enabled());
+    EXPECT_TRUE(partitions.is_modelparallel_enabled());
 }
 
 TEST(FrameworkModuleAndJobName, ComeFromTheEnvironment) {

@@ -162,16 +162,16 @@ TEST(CaptureChunks, AMarkerAtTheStartOrEndOfAChunk) {
     EXPECT_EQ(no_newline.message, "ORTE was unable to start");
 }
 
-TEST(CaptureChunks, MarkerAfterTheLineLimitIsNotSeen) {
-    // Lines are cut at kMaxLine (16 KiB) for the capture: a marker further on
-    // in the same line does not start it, however the line is cut.
-    std::string stream = std::string(StderrCapture::kMaxLine, 'x') + "ValueError\nlast\n";
-    for (std::size_t cut : {0u, 100u, 16384u, 16390u}) {
+TEST(CaptureChunks, MarkerAfterTheLineLimitIsSeen) {
+    // A line is kept shortened to kMaxLine (1 KiB) but scanned whole: the marker
+    // at its end starts the capture however the line is cut, also inside the marker.
+    std::string stream = std::string(16384, 'x') + "ValueError\nlast\n";
+    for (std::size_t cut : {0u, 100u, 16384u, 16388u, 16390u}) {
         Fed fed = feed_in_pieces(stream, {cut});
-        EXPECT_FALSE(fed.found) << cut;
-        // The fallback instead: the last lines, at most 4096 bytes of them (so
-        // the long line's last 4091 bytes, which do hold the marker).
-        EXPECT_EQ(fed.message, std::string(4081, 'x') + "ValueError\nlast") << cut;
+        EXPECT_TRUE(fed.found) << cut;
+        EXPECT_EQ(fed.message, std::string(512, 'x') + "[... 15370 bytes cut ...]" + std::string(502, 'x') +
+                                   "ValueError\n last")
+            << cut;
     }
 }
 

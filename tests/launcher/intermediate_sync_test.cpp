@@ -6,9 +6,11 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -138,6 +140,17 @@ TEST_F(IntermediateSyncRun, EverythingTheProgramWroteIsUploadedBeforeTheSuccessR
     // (5 or 6 uploads: a file written while its new directory is first listed may be taken twice.)
     EXPECT_NE(last->err().find(" file(s) uploaded"), std::string::npos) << diagnostics();
     EXPECT_EQ(last->err().find("not uploaded"), std::string::npos) << diagnostics();
+    // The end-of-job timeline (docs/launcher.md) counts the same uploads, and the final sync's phase.
+    std::smatch uploaded, timeline;
+    const std::string err = last->err();
+    ASSERT_TRUE(std::regex_search(err, uploaded, std::regex(R"(([0-9]+) file\(s\) uploaded)"))) << err;
+    ASSERT_TRUE(std::regex_search(
+        err, timeline,
+        std::regex(
+            R"(S3: downloaded 0\.0 MiB in 0 object\(s\), uploaded [0-9.]+ MiB in ([0-9]+) object\(s\))")))
+        << err;
+    EXPECT_EQ(uploaded[1], timeline[1]) << err;
+    EXPECT_NE(err.find("  final sync "), std::string::npos) << err;
 }
 
 TEST_F(IntermediateSyncRun, AFailedUploadMakesTheJobFail) {

@@ -57,4 +57,12 @@ find_package(Python3 COMPONENTS Interpreter)
 if(Python3_Interpreter_FOUND)
   add_test(NAME layering COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py ${PROJECT_SOURCE_DIR})
   set_tests_properties(layering PROPERTIES LABELS launcher)
+# The end-of-job timeline (issue 15): the recorder, and sm-train's block.
+if(TARGET smtrain_launcher AND TARGET sm-train)
+  smtrain_add_gtest(launcher_timeline_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/timeline_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
+  add_dependencies(launcher_timeline_test sm-train)
+  target_compile_definitions(launcher_timeline_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
 endif()

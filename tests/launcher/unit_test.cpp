@@ -85,11 +85,64 @@ TEST(StderrCapture, MemoryStaysBounded) {
     EXPECT_EQ(c.tail().substr(c.tail().size() - 36), "ValueError number 999 of a long run\n");
 }
 
-TEST(StderrCapture, HugeLineIsCutNotHeld) {
+TEST(StderrCapture, HugeLineKeepsItsStartAndEndAroundAMarker) {
     StderrCapture c;
     c.feed("OSError: " + std::string(1'000'000, 'x') + "\n");
     c.finish();
-    EXPECT_EQ(c.error_message().size(), StderrCapture::kMaxLine);
+    // 1,000,009 bytes: the first 512 and the last 512 stay.
+    EXPECT_EQ(c.error_message(),
+              "OSError: " + std::string(503, 'x') + "[... 998985 bytes cut ...]" + std::string(512, 'x'));
+}
+
+// Issue 11 item 3: the last stderr line of 64 KiB or more emptied the fallback.
+TEST(StderrCapture, ALongLastLineKeepsTheLinesBeforeIt) {
+    StderrCapture c;
+    c.feed("cuda init failed: device busy\n");
+    c.feed(std::string(100'000, 'y') + "\n");
+    c.finish();
+    EXPECT_FALSE(c.found_error_class());
+    EXPECT_EQ(c.error_message(), "cuda init failed: device busy\n" + std::string(512, 'y') +
+                                     "[... 98976 bytes cut ...]" + std::string(512, 'y'));
+}
+
+TEST(StderrCapture, A200MegabyteLastLineWithoutNewlineIsKeptShortened) {
+    StderrCapture c;
+    c.feed("epoch 1\nstarting ");
+    const std::string chunk(64 * 1024, 'z');
+    for (int i = 0; i < 3200; ++i) c.feed(chunk);  // 200 MiB, never a newline
+    c.feed(" the end");
+    c.finish();
+    EXPECT_FALSE(c.found_error_class());
+    // "starting " + 209,715,200 z + " the end" = 209,715,217 bytes.
+    EXPECT_EQ(c.error_message(), "epoch 1\nstarting " + std::string(503, 'z') +
+                                     "[... 209714193 bytes cut ...]" + std::string(504, 'z') + " the end");
+}
+
+TEST(StderrCapture, AnErrorClassAtTheEndOf50MegabytesIsFound) {
+    // Fed in 64 KiB chunks, as the supervisor reads; the second time a chunk ends
+    // inside "RuntimeError" (763 x 65536 = 50,003,968).
+    for (std::size_t xs : {50'000'000u, 50'003'963u}) {
+        std::string line = std::string(xs, 'x') + "RuntimeError: at the end\n";
+        StderrCapture c;
+        c.feed("loading\n");
+        for (std::size_t at = 0; at < line.size(); at += 65536)
+            c.feed(std::string_view(line).substr(at, 65536));
+        c.finish();
+        EXPECT_TRUE(c.found_error_class()) << xs;
+        EXPECT_EQ(c.error_message(), std::string(512, 'x') + "[... " + std::to_string(xs - 1000) +
+                                         " bytes cut ...]" + std::string(488, 'x') +
+                                         "RuntimeError: at the end")
+            << xs;
+    }
+}
+
+TEST(StderrCapture, ShortenedLinesNeverSplitACharacter) {
+    // "é" is 2 bytes: at offsets 511-512 in the head, and across the tail's first byte.
+    std::string line =
+        std::string(511, 'a') + "\xC3\xA9" + std::string(2000, 'b') + "\xC3\xA9" + std::string(511, 'c');
+    EXPECT_EQ(shorten_line(line, 1024),
+              std::string(511, 'a') + "[... 2004 bytes cut ...]" + std::string(511, 'c'));
+    EXPECT_EQ(shorten_line("short", 1024), "short");
 }
 
 TEST(StderrCapture, InvalidUtf8IsReplaced) {

@@ -106,3 +106,5 @@ expect_line "$tree/model/model.txt" "epochs=3"
 "$fake_tree_check" >"$work/fake_tree.stdout"
 expect_line "$work/fake_tree.stdout" "epochs=3 host=algo-2 master=algo-1"
 expect_line "$work/fake_tree.stdout" "removed=yes"
+# <smtrain/version.hpp> is installed (or generated, for a subproject) and holds the project version.
+expect_match "$work/stdout" '^smtrain=0\.1\.[0-9]+ number=1[0-9][0-9]$'

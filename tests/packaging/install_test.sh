@@ -16,6 +16,7 @@ expected=(
     "$includedir/smtrain/testing/fake_tree.hpp"
     "$libdir/libsmtrain_testing.a"
     "$libdir/pkgconfig/smtrain-testing.pc"
+    "$includedir/smtrain/version.hpp"
     "$libdir/libsmtrain.a"
     "$libdir/cmake/smtrain/smtrainConfig.cmake"
     "$libdir/cmake/smtrain/smtrainConfigVersion.cmake"

@@ -225,6 +225,55 @@ TEST_F(Faults, OneGigabyteLineKeepsMemoryBoundedAndTheReportUseful) {
                 report.size());
 }
 
+/// The ErrorMessage of `report` (between `ErrorMessage "` and `"\nCommand`).
+std::string error_message_of(const std::string& report) {
+    const std::size_t from = report.find("ErrorMessage \"");
+    const std::size_t to = report.rfind("\"\nCommand");
+    if (from == std::string::npos || to == std::string::npos || to < from) return "(no ErrorMessage)";
+    return report.substr(from + 14, to - from - 14);
+}
+
+// Issue 11 item 3: a last line of 64 KiB or more left `ErrorMessage ""`.
+TEST_F(Faults, ALongLastStderrLineKeepsTheRealErrorInTheReport) {
+    program(
+        "echo 'cuda init failed: device busy' >&2\n"
+        "head -c 100000 /dev/zero | tr '\\0' 'y' >&2\necho >&2\n"
+        "exit 3\n");
+    const ChildResult run = run_child(spec());
+    ASSERT_FALSE(run.timed_out);
+    EXPECT_EQ(run.exit_code, 3);
+    EXPECT_EQ(error_message_of(read_file(base / "output" / "failure")),
+              "cuda init failed: device busy\n" + std::string(512, 'y') + "[... 98976 bytes cut ...]" +
+                  std::string(512, 'y'));
+}
+
+TEST_F(Faults, AnErrorClassAtTheEndOfA50MegabyteLineIsReported) {
+    program(
+        "head -c 50000000 /dev/zero | tr '\\0' 'x' >&2\nprintf 'RuntimeError: at the end\\n' >&2\n"
+        "exit 1\n");
+    ChildSpec s = spec(std::chrono::seconds(static_cast<long>(60 * kSlowdown)));
+    s.stderr_path = "/dev/null";
+    const ChildResult run = run_child(s);
+    ASSERT_FALSE(run.timed_out);
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_LT(run.max_rss_kib / 1024, kRssLimitMib);
+    EXPECT_EQ(error_message_of(read_file(base / "output" / "failure")),
+              std::string(512, 'x') + "[... 49999000 bytes cut ...]" + std::string(488, 'x') +
+                  "RuntimeError: at the end");
+}
+
+TEST_F(Faults, A200MegabyteLastLineWithoutNewlineIsReportedShortened) {
+    program("head -c 209715200 /dev/zero | tr '\\0' 'z' >&2\nexit 2\n");
+    ChildSpec s = spec(std::chrono::seconds(static_cast<long>(60 * kSlowdown)));
+    s.stderr_path = "/dev/null";
+    const ChildResult run = run_child(s);
+    ASSERT_FALSE(run.timed_out);
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_LT(run.max_rss_kib / 1024, kRssLimitMib);
+    EXPECT_EQ(error_message_of(read_file(base / "output" / "failure")),
+              std::string(512, 'z') + "[... 209714176 bytes cut ...]" + std::string(512, 'z'));
+}
+
 // ---- signals ---------------------------------------------------------------------------
 
 TEST_F(Faults, SigtermStormEndsTheProgramOnce) {

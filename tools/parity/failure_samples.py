@@ -8,6 +8,9 @@ DELIBERATE = {
     # The toolkit removes Open MPI's "[1,0]<stderr>" tags only for one-digit ranks,
     # so rank 10 and up repeat every line; we remove them for any rank.
     "mpi tags two-digit rank": "MPI rank tags removed for ranks of any width (the toolkit: one digit only)",
+    # Lines over 1 KiB keep their first and last 512 bytes around "[... N bytes cut ...]";
+    # the toolkit keeps them whole (split into 64 KiB read pieces).
+    "long line": "lines over 1 KiB shortened to their first and last 512 bytes",
 }
 
 TRACEBACK = (b"epoch 1 loss 0.5\n"

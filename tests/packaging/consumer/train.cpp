@@ -4,6 +4,7 @@
 // typed questions, renders SM_HPS and argv, and writes a model file.
 #include <smtrain/error.hpp>
 #include <smtrain/training_env.hpp>
+#include <smtrain/version.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -32,7 +33,8 @@ int main() {
                   << "epochs=" << epochs << " lr=" << lr << " optimizer=" << optimizer << " rows=" << rows
                   << "\n"
                   << "args=" << args << "\n"
-                  << "SM_HPS=" << hps << "\n";
+                  << "SM_HPS=" << hps << "\n"
+                  << "smtrain=" << smtrain::version_string << " number=" << SMTRAIN_VERSION_NUMBER << "\n";
 
         std::ofstream(env.paths().model / "model.txt") << "epochs=" << epochs << "\n";
 
