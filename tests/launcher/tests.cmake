@@ -57,6 +57,8 @@ find_package(Python3 COMPONENTS Interpreter)
 if(Python3_Interpreter_FOUND)
   add_test(NAME layering COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py ${PROJECT_SOURCE_DIR})
   set_tests_properties(layering PROPERTIES LABELS launcher)
+endif()
+
 # The end-of-job timeline (issue 15): the recorder, and sm-train's block.
 if(TARGET smtrain_launcher AND TARGET sm-train)
   smtrain_add_gtest(launcher_timeline_test
