@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "local_tree.hpp"
 
+#include "tree_files.hpp"
+
 #include "config_files.hpp"
 
 #include <smtrain/error.hpp>
@@ -37,19 +39,6 @@ std::string python_time_now() {
     timespec ts{};
     ::clock_gettime(CLOCK_REALTIME, &ts);
     return python_float_repr(static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9);
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw Error("cannot write " + path.string(), ExitCode::CannotWrite);
-}
-
-void make_dirs(const fs::path& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message(), ExitCode::CannotWrite);
 }
 
 fs::path create_local_tree(const Environ& env) {

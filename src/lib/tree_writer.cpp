@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tree_writer.hpp"
 
+#include "tree_files.hpp"
+
 #include <smtrain/error.hpp>
 #include <smtrain/json.hpp>
 
@@ -80,19 +82,6 @@ std::string group_of(const TreeSpec& spec, const std::vector<std::string>& hosts
 
 std::string current_host_of(const TreeSpec& spec, const std::vector<std::string>& hosts) {
     return spec.current_host.empty() ? hosts.front() : spec.current_host;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw Error("cannot write " + path.string(), ExitCode::CannotWrite);
-}
-
-void make_dirs(const fs::path& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message(), ExitCode::CannotWrite);
 }
 
 void check_name(std::string_view what, const std::string& name) {
