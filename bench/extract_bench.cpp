@@ -3,7 +3,7 @@
 // (which measures time and peak memory around it, and the same for Python's tarfile).
 #include <cstdio>
 
-#include "s3/extract.hpp"
+#include "extract.hpp"
 #include "smtrain/error.hpp"
 
 int main(int argc, char** argv) {

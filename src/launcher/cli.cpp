@@ -76,8 +76,8 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
         }
     }
 
-    if (!train.dry_run && !become_subreaper()) {
-        stderr_sink().write(
+    if (!train.dry_run && !process::become_subreaper()) {
+        process::stderr_sink().write(
             "sm-train: warning: cannot become a child subreaper; orphans of the program will not be "
             "reaped by sm-train\n");
     }
@@ -101,8 +101,8 @@ int run_cli(int argc, char** argv, const Lifecycle& lifecycle) {
     const int code = run_command(argc, argv, lifecycle);
     // Bounded: a stalled reader of stderr must not keep sm-train from exiting;
     // a slow one still gets the end of the output.
-    stdout_sink().drain(2000);
-    stderr_sink().drain(2000);
+    process::stdout_sink().drain(2000);
+    process::stderr_sink().drain(2000);
     return code;
 }
 

@@ -3,8 +3,8 @@
 
 #include "timeline.hpp"
 
-#include "../s3/code_download.hpp"
-#include "../s3/extract.hpp"
+#include "code_download.hpp"
+#include "extract.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -46,7 +46,7 @@ bool is_empty_dir(const fs::path& dir) {
 }
 
 void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, const Environ& env,
-                      StopRequest& stop) {
+                      process::StopRequest& stop) {
     std::error_code ec;
     fs::create_directories(code_dir, ec);
     if (ec) fail("cannot create " + code_dir.string(), ec);
@@ -55,7 +55,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         return;
     }
     if (module_dir.rfind("s3://", 0) == 0) {
-        stop.enter(Phase::CodeDownload);
+        stop.enter(process::Phase::CodeDownload);
         spdlog::info("Downloading {} into the code directory {}", module_dir, code_dir.string());
         auto phase = Timeline::job().phase("code download");  // the extraction included
         std::map<std::string, std::string> vars(env.begin(), env.end());
@@ -72,7 +72,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     }
     if (fs::is_directory(status)) {
         if (fs::equivalent(source, code_dir, ec)) return;
-        stop.enter(Phase::CodeCopy);
+        stop.enter(process::Phase::CodeCopy);
         spdlog::info("Copying {} into the code directory {}", module_dir, code_dir.string());
         auto phase = Timeline::job().phase("code copy");
         fs::remove_all(code_dir, ec);
@@ -81,7 +81,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         return;
     }
     if (looks_like_tarball(source)) {
-        stop.enter(Phase::CodeExtraction);
+        stop.enter(process::Phase::CodeExtraction);
         spdlog::info("Extracting {} into the code directory {}", module_dir, code_dir.string());
         auto phase = Timeline::job().phase("extraction");
         s3::ExtractControl control;

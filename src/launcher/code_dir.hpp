@@ -27,7 +27,7 @@ namespace smtrain::launcher {
 /// Throws Error(NoProgram) when the source does not exist, Error(CannotWrite)
 /// when the code dir cannot be written, Error for the rest.
 void prepare_code_dir(const std::string& module_dir, const std::filesystem::path& code_dir,
-                      const Environ& env, StopRequest& stop);
+                      const Environ& env, process::StopRequest& stop);
 
 /// Whether a directory is missing or has no entries.
 bool is_empty_dir(const std::filesystem::path& dir);

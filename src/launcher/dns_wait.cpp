@@ -54,7 +54,7 @@ DnsWaitOptions dns_wait_options(const Environ& env) {
 }
 
 bool wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
-                    const StopRequest& stop) {
+                    const process::StopRequest& stop) {
     auto phase = Timeline::job().phase("wait for hosts");
     for (const auto& host : hosts) {
         if (stop.requested()) return false;

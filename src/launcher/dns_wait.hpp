@@ -4,6 +4,8 @@
 /// Waiting until every host of the cluster resolves, as the toolkit does
 /// before starting the program (SageMaker's DNS entries appear late).
 
+#include "stop.hpp"
+
 #include <smtrain/environ.hpp>
 
 #include <chrono>
@@ -11,8 +13,6 @@
 #include <vector>
 
 namespace smtrain::launcher {
-
-class StopRequest;
 
 struct DnsWaitOptions {
     std::chrono::milliseconds first_delay{100};
@@ -29,7 +29,7 @@ DnsWaitOptions dns_wait_options(const Environ& env);
 /// cannot be interrupted, the resolver's own timeouts bound it). Throws
 /// Error(Unavailable) naming the host when one never resolves.
 bool wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
-                    const StopRequest& stop);
+                    const process::StopRequest& stop);
 
 /// Reads a duration in seconds (e.g. "110", "0.5") from `env[name]`, else `fallback`.
 /// Throws ConfigError when it is not a non-negative number.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "entry_point.hpp"
 
+#include "../lib/path_search.hpp"
 #include "spawn.hpp"
 
 #include <smtrain/error.hpp>
@@ -29,18 +30,6 @@ std::string without_py(std::string name) {
 
 }  // namespace
 
-std::string_view to_string(EntryPointKind kind) {
-    switch (kind) {
-        case EntryPointKind::PythonPackage:
-            return "python package";
-        case EntryPointKind::PythonProgram:
-            return "python program";
-        case EntryPointKind::Command:
-            return "command";
-    }
-    return "command";
-}
-
 EntryPointKind entry_point_kind(const std::filesystem::path& code_dir, std::string_view name) {
     // The extension of a shell script decides before setup.py: an old toolkit
     // checked setup.py first and ran `train.sh` as `python -m train.sh`.
@@ -52,10 +41,9 @@ EntryPointKind entry_point_kind(const std::filesystem::path& code_dir, std::stri
 }
 
 std::filesystem::path find_python(const Environ& env) {
-    std::string path = env.count("PATH") ? env_value(env, "PATH") : "/usr/local/bin:/usr/bin:/bin";
     std::string forced = env_value(env, kPythonVariable);
     if (!forced.empty()) {
-        std::filesystem::path found = find_in_path(forced, path);
+        std::filesystem::path found = process::find_in_path(forced, env);
         if (found.empty() || access(found.c_str(), X_OK) != 0) {
             throw Error(std::string(kPythonVariable) + "=" + forced + ": not an executable file",
                         ExitCode::NotFound);
@@ -63,21 +51,13 @@ std::filesystem::path find_python(const Environ& env) {
         return found;
     }
     for (const char* name : {"python3", "python"}) {
-        std::filesystem::path found = find_in_path(name, path);
+        std::filesystem::path found = process::find_in_path(name, env);
         if (!found.empty()) return found;
     }
-    throw Error("no Python interpreter: neither python3 nor python is on PATH (" + path + "); set " +
+    throw Error("no Python interpreter: neither python3 nor python is on PATH (" +
+                    lookup(env, "PATH").value_or(std::string(detail::kDefaultPath)) + "); set " +
                     std::string(kPythonVariable) + " to choose one",
                 ExitCode::NotFound);
-}
-
-std::string Command::to_string() const {
-    std::string text;
-    for (const auto& arg : argv) {
-        if (!text.empty()) text += ' ';
-        text += arg;
-    }
-    return text;
 }
 
 Command program_command(EntryPointKind kind, const std::filesystem::path& /*code_dir: where it starts*/,

@@ -3,6 +3,9 @@
 /// \file
 /// What kind of program the entry point is, and the argv that runs it.
 
+#include "command.hpp"
+#include "plan.hpp"
+
 #include <smtrain/environ.hpp>
 
 #include <filesystem>
@@ -13,9 +16,9 @@
 
 namespace smtrain::launcher {
 
-enum class EntryPointKind { PythonPackage, PythonProgram, Command };
-
-std::string_view to_string(EntryPointKind kind);  ///< "python package", "python program", "command"
+/// One vocabulary with the runners (plan.hpp); to_string is theirs too.
+using EntryPointKind = runners::EntryKind;
+using runners::to_string;
 
 /// The toolkit's decision (_entry_point_type.get): a `.sh` name is a command;
 /// else a `setup.py` in the code dir makes a Python package; else `.py` is a
@@ -29,15 +32,7 @@ inline constexpr std::string_view kPythonVariable = "SMTRAIN_PYTHON";
 /// Throws Error(NotFound) naming what was searched.
 std::filesystem::path find_python(const Environ& env);
 
-/// One process to run before or as the program.
-struct Command {
-    std::filesystem::path program;  ///< what execve gets
-    std::vector<std::string> argv;  ///< argv[0] included
-    bool sh_fallback_on_enoexec = false;
-
-    /// argv joined with spaces, as the toolkit logs and reports it.
-    std::string to_string() const;
-};
+using process::Command;
 
 /// The program with its arguments, as the toolkit's ProcessRunner builds it:
 /// - Python package: `python -m <name without .py> args...`

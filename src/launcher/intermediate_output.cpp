@@ -41,7 +41,7 @@ SyncWaitBounds SyncWaitBounds::from_environment(const Environ& variables) {
 }
 
 IntermediateOutput::IntermediateOutput(const TrainingEnv& env, const Environ& variables,
-                                       const SyncWaitBounds& bounds, const StopRequest& stop)
+                                       const SyncWaitBounds& bounds, const process::StopRequest& stop)
     : bounds_(bounds), stop_(stop) {
     const std::optional<std::string> url = env.sagemaker_s3_output();
     if (!url || url->empty()) return;
@@ -82,7 +82,7 @@ s3::SyncSummary IntermediateOutput::finish() {
         if (stop && !stopped_before && !warned) {
             warned = true;
             spdlog::warn("{} during the final intermediate output sync: waiting at most {:g} s more",
-                         signal_name(stop_.signal()),
+                         process::signal_name(stop_.signal()),
                          static_cast<double>(bounds_.after_stop.count()) / 1000.0);
         }
         return stop ? std::min(end_deadline, *stop + bounds_.after_stop) : end_deadline;

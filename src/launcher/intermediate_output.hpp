@@ -6,7 +6,7 @@
 /// its last pass before the success/failure report, with a bounded wait so the
 /// report is on disk before SageMaker's SIGKILL.
 
-#include "../s3/intermediate_sync.hpp"
+#include "intermediate_sync.hpp"
 #include "stop.hpp"
 
 #include <smtrain/environ.hpp>
@@ -42,7 +42,7 @@ public:
     /// cannot start (bad URL scheme, no libcurl, no inotify). finish() ends its
     /// wait early once `stop` is requested (see SyncWaitBounds::after_stop).
     IntermediateOutput(const TrainingEnv& env, const Environ& variables, const SyncWaitBounds& bounds,
-                       const StopRequest& stop);
+                       const process::StopRequest& stop);
     IntermediateOutput(const IntermediateOutput&) = delete;
     IntermediateOutput& operator=(const IntermediateOutput&) = delete;
     /// Finishes (bounded, failures logged) when finish() was not called: an
@@ -64,7 +64,7 @@ public:
 
 private:
     SyncWaitBounds bounds_;
-    const StopRequest& stop_;
+    const process::StopRequest& stop_;
     std::unique_ptr<s3::IntermediateSync> sync_;
 };
 

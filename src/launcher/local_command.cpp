@@ -55,7 +55,7 @@ fs::path make_work_dir(const Environ& environ) {
 /// `sm-train train` in this process, as cli.cpp runs it.
 int train_here(const Lifecycle& lifecycle, const Environ& environ) {
     try {
-        if (!become_subreaper()) {
+        if (!process::become_subreaper()) {
             std::fputs("sm-train: warning: cannot become a child subreaper\n", stderr);
         }
         return run_train(TrainOptions{}, lifecycle, environ);

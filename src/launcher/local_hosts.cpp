@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "local_hosts.hpp"
 
+#include "command.hpp"
+#include "reaper.hpp"
+#include "spawn.hpp"
 #include "stop.hpp"
+
+#include "../lib/path_search.hpp"
+#include "../lib/unique_fd.hpp"
 
 #include <smtrain/error.hpp>
 
 #include <fcntl.h>
-#include <sched.h>
-#include <spawn.h>
-#include <sys/mount.h>
-#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,8 +24,6 @@
 #include <system_error>
 #include <vector>
 
-extern char** environ;  // ip runs in sm-train's own environment
-
 namespace smtrain::launcher {
 
 namespace fs = std::filesystem;
@@ -32,15 +33,10 @@ namespace {
 [[noreturn]] void unavailable(const std::string& what) { throw Error(what, ExitCode::Unavailable); }
 
 fs::path find_ip(const Environ& environ) {
-    std::string path = lookup(environ, "PATH").value_or("/usr/bin:/bin");
-    path += ":/usr/sbin:/sbin";
-    std::stringstream dirs(path);
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        if (dir.empty()) continue;
-        const fs::path candidate = fs::path(dir) / "ip";
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return {};
+    // `ip` lives in /usr/sbin or /sbin, which a user's PATH often lacks.
+    const std::string path =
+        lookup(environ, "PATH").value_or(std::string(detail::kDefaultPath)) + ":/usr/sbin:/sbin";
+    return detail::find_in_path("ip", path);
 }
 
 std::string read_text(const fs::path& path) {
@@ -58,22 +54,27 @@ public:
     IpTool(fs::path ip, fs::path errors) : ip_(std::move(ip)), errors_(std::move(errors)) {}
 
     bool run(const std::vector<std::string>& args, bool quiet = false) const {
-        std::vector<std::string> argv{ip_.string()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<char*> c_argv;
-        for (auto& a : argv) c_argv.push_back(a.data());
-        c_argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 2, errors_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        pid_t pid = 0;
-        const int rc = ::posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), ::environ);
-        posix_spawn_file_actions_destroy(&actions);
-        int status = 0;
-        const bool ok =
-            rc == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        process::SpawnSpec spec;
+        spec.program = ip_;
+        spec.argv = {ip_.string()};
+        spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+        spec.env = process::to_envp(current_environ());  // sm-train's own
+        spec.new_process_group = false;
+        const detail::UniqueFd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        const detail::UniqueFd out(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+        const detail::UniqueFd err(::open(errors_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        spec.stdin_fd = in.get();
+        spec.stdout_fd = out.get();
+        spec.stderr_fd = err.get();
+        bool ok = false;
+        try {
+            const pid_t pid = process::spawn(spec).pid;
+            // `ip` ends at once; the bound only keeps a wedged one from hanging the run.
+            const auto status =
+                process::Reaper::wait_until(pid, std::chrono::steady_clock::now() + std::chrono::minutes(1));
+            ok = status && process::exit_code_of(*status) == 0;
+        } catch (const process::SpawnError&) {
+        }
         if (!ok && !quiet) {
             std::string command = "ip";
             for (const auto& a : args) command += " " + a;
@@ -112,12 +113,6 @@ struct Child {
     bool done = false;
 };
 
-int exit_code(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 1;
-}
-
 }  // namespace
 
 void check_local_hosts_possible(std::size_t count) {
@@ -139,7 +134,7 @@ void check_local_hosts_possible(std::size_t count) {
 
 std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const fs::path& work,
                                  const Lifecycle& lifecycle, const Environ& environ) {
-    const SignalBlock& signals = lifecycle.signals;
+    const process::SignalBlock& signals = lifecycle.signals;
     check_local_hosts_possible(hosts.size());
     const IpTool ip(find_ip(environ), work / "ip.stderr");
     // Unique per run: several `sm-train local` may run at once.
@@ -173,92 +168,69 @@ std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const fs::
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
     if (ec) unavailable("sm-train local: cannot find sm-train itself (/proc/self/exe): " + ec.message());
 
-    // Everything the children need, made before fork(): after it, only
-    // async-signal-safe calls until execve.
+    // Each host is sm-train itself, started by the one spawner in a network
+    // namespace of its own, with its own hostname and /etc/hosts.
     std::vector<Child> children(hosts.size());
+    auto kill_started = [&] {
+        for (const auto& child : children) {
+            if (child.pid > 0) ::kill(child.pid, SIGKILL);
+        }
+    };
     for (std::size_t k = 0; k < hosts.size(); ++k) {
         const fs::path ns_file = fs::path("/run/netns") / netns[k];
-        const int ns_fd = ::open(ns_file.c_str(), O_RDONLY | O_CLOEXEC);
-        if (ns_fd < 0)
+        const detail::UniqueFd ns_fd(::open(ns_file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!ns_fd.valid()) {
+            kill_started();
             unavailable("sm-train local: cannot open " + ns_file.string() + ": " + std::strerror(errno));
-        int log_fd = -1;
-        if (!hosts[k].log.empty()) {
-            log_fd = ::open(hosts[k].log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         }
+        detail::UniqueFd log_fd;
+        if (!hosts[k].log.empty())
+            log_fd.reset(::open(hosts[k].log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         Environ env = environ;
         env.erase("SM_STUDIO_LOCAL_MODE");
         env["SAGEMAKER_BASE_DIR"] = hosts[k].base.string();
-        std::vector<std::string> env_strings;
-        for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
-        std::vector<char*> envp;
-        for (auto& e : env_strings) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        std::string exe = self.string(), train = "train";
-        char* argv[] = {exe.data(), train.data(), nullptr};
-        const std::string& name = hosts[k].name;
-        const sigset_t* original = &signals.original_mask();
-
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            if (log_fd >= 0) {
-                ::dup2(log_fd, 1);
-                ::dup2(log_fd, 2);
-            }
-            const char* step = "setns";
-            if (::setns(ns_fd, CLONE_NEWNET) != 0) goto failed;
-            step = "unshare";
-            if (::unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0) goto failed;
-            step = "mount --make-rprivate /";
-            if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) goto failed;
-            step = "sethostname";
-            if (::sethostname(name.data(), name.size()) != 0) goto failed;
-            step = "mount --bind /etc/hosts";
-            if (::mount(hosts_path.c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) goto failed;
-            ::sigprocmask(SIG_SETMASK, original, nullptr);
-            ::execve(argv[0], argv, envp.data());
-            step = "execve";
-        failed:
-            // The result is of no use: the child exits 127 either way.
-            ssize_t ignored = ::write(2, "sm-train local: ", 16);
-            ignored = ::write(2, step, std::strlen(step));
-            ignored = ::write(2, " failed\n", 8);
-            (void)ignored;
-            ::_exit(127);
+        const process::HostIsolation isolation{ns_fd.get(), hosts[k].name, hosts_path};
+        process::SpawnSpec spec;
+        spec.program = self;
+        spec.argv = {self.string(), "train"};
+        spec.env = process::to_envp(env);
+        spec.new_process_group = false;
+        spec.stdout_fd = log_fd.get();
+        spec.stderr_fd = log_fd.get();
+        spec.isolation = &isolation;
+        spec.child_mask = &signals.original_mask();
+        try {
+            children[k].pid = process::spawn(spec).pid;
+        } catch (const process::SpawnError& e) {
+            kill_started();
+            unavailable(std::string("sm-train local: host ") + hosts[k].name + ": " + e.what());
         }
-        ::close(ns_fd);
-        if (log_fd >= 0) ::close(log_fd);
-        if (pid < 0) {
-            for (auto& child : children) {
-                if (child.pid > 0) ::kill(child.pid, SIGKILL);
-            }
-            unavailable(std::string("sm-train local: fork failed: ") + std::strerror(errno));
-        }
-        children[k].pid = pid;
     }
 
     // Wait for every host; a stop signal goes to each (each sm-train passes it on).
     // This loop takes the stop signals itself, so the stop listener must not.
-    const StopListener::Paused paused(lifecycle.listener);
+    const process::StopListener::Paused paused(lifecycle.listener);
     std::size_t running = children.size();
     while (running > 0) {
         timespec tick{0, 100 * 1000 * 1000};
         siginfo_t info{};
         const int signo = ::sigtimedwait(&signals.blocked(), &info, &tick);
-        if (signo > 0 && is_stop_signal(signo)) {
+        if (signo > 0 && process::is_stop_signal(signo)) {
             for (const auto& child : children) {
                 if (!child.done) ::kill(child.pid, signo);
             }
         }
         for (auto& child : children) {
             if (child.done) continue;
-            if (::waitpid(child.pid, &child.status, WNOHANG) == child.pid) {
+            if (const auto status = process::Reaper::take(child.pid)) {
+                child.status = *status;
                 child.done = true;
                 --running;
             }
         }
     }
     std::vector<int> codes;
-    for (const auto& child : children) codes.push_back(exit_code(child.status));
+    for (const auto& child : children) codes.push_back(process::exit_code_of(child.status));
     return codes;
 }
 

@@ -51,9 +51,9 @@ protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t formatted;
         formatter_->format(msg, formatted);
-        stderr_sink().write(std::string_view(formatted.data(), formatted.size()));
+        process::stderr_sink().write(std::string_view(formatted.data(), formatted.size()));
     }
-    void flush_() override { stderr_sink().flush(); }
+    void flush_() override { process::stderr_sink().flush(); }
 };
 
 spdlog::level::level_enum to_spdlog(int python_level) {

@@ -13,12 +13,12 @@ int main(int argc, char** argv) {
     // out (as a local's destructor would) would let that pending SIGTERM kill
     // sm-train with 143 instead of the program's exit code; pending signals die
     // with the process instead. Reachable from a static, so no leak is reported.
-    static const auto* signals = new smtrain::launcher::SignalBlock;
+    static const auto* signals = new smtrain::process::SignalBlock;
     // Then a stop is taken at once, in every phase: by this listener while no
     // supervisor runs, by the supervisor while a program does (see stop.hpp).
     // Neither is destroyed: a thread's end must not race the exit.
-    static auto* stop = new smtrain::launcher::StopRequest;
-    static auto* listener = new smtrain::launcher::StopListener(*signals, *stop);
+    static auto* stop = new smtrain::process::StopRequest;
+    static auto* listener = new smtrain::process::StopListener(*signals, *stop);
     const int code =
         smtrain::launcher::run_cli(argc, argv, smtrain::launcher::Lifecycle{*signals, *stop, listener});
     listener->pause();

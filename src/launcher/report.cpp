@@ -137,7 +137,7 @@ Outcome Outcome::process(ProcessFailure failure) {
 
 namespace {
 
-void say(const std::string& line) { stderr_sink().write(line + "\n"); }
+void say(const std::string& line) { process::stderr_sink().write(line + "\n"); }
 
 /// The text of output/failure for a failed outcome.
 std::string failure_text(const Outcome& outcome) {

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// The single place where the way to run the program is chosen, and the
-/// interface every runner (plain process, MPI, torchrun, smddprun, XLA) implements.
+/// The interface every runner (plain process, MPI, torchrun, smddprun, XLA,
+/// the TensorFlow parameter server) implements for the lifecycle: the
+/// runners layer says what to launch (runners::choose_runner, the plans and
+/// command lines); a Runner here runs it under sm-train's supervisor.
 ///
-/// The plain process runner lives here; the distributed ones live in
-/// src/runners/ and are reached through make_distributed_runner().
+/// Errors: Runner::run throws smtrain::Error for failures of sm-train itself
+/// (a SpawnError for a missing mpirun, an Error for a worker that never
+/// answered); the program's own failure is its RunResult, never an exception.
 
+#include "choose.hpp"
 #include "entry_point.hpp"
 #include "signals.hpp"
 #include "supervisor.hpp"
@@ -22,38 +26,27 @@
 
 namespace smtrain::launcher {
 
-enum class RunnerKind { Process, Mpi, TorchDistributed, SMDataParallel, PyTorchXla, TfParameterServer };
-
-std::string_view to_string(RunnerKind kind);  ///< "process", "mpi", "torchrun", "smddprun", "xla", "tf-ps"
-
-/// The framework containers' choice (the PyTorch and TensorFlow containers'
-/// training.py; sagemaker-training alone knows only MPI), from the `sagemaker_*`
-/// hyperparameters, made only when distribution is enabled for the current
-/// instance group, first match wins:
-/// sagemaker_parameter_server_enabled with several hosts -> TensorFlow parameter server,
-/// sagemaker_mpi_enabled -> MPI, sagemaker_pytorch_ddp_enabled -> smddprun,
-/// sagemaker_torch_distributed_enabled -> torchrun,
-/// sagemaker_distributed_dataparallel_enabled -> smddprun,
-/// sagemaker_pytorch_xla_multi_worker_enabled -> XLA, else a plain process.
-RunnerKind choose_runner(const TrainingEnv& env);
+using runners::choose_runner;
+using runners::RunnerKind;
+using runners::to_string;
 
 /// Everything a runner needs to start the user program.
 struct RunContext {
     const TrainingEnv& env;
-    const SignalBlock& signals;
+    const process::SignalBlock& signals;
     EntryPointKind kind;
-    std::string entry_point;         ///< user_entry_point (e.g. "train.py")
-    std::vector<std::string> args;   ///< to_cmd_args()
-    std::filesystem::path code_dir;  ///< working directory of the program
-    std::filesystem::path python;    ///< interpreter (empty for a command entry point)
-    Command program;                 ///< the plain-process command (program_command())
-    Environ program_env;             ///< the program's whole environment
-    SupervisorOptions supervisor;    ///< grace period, sinks
+    std::string entry_point;                ///< user_entry_point (e.g. "train.py")
+    std::vector<std::string> args;          ///< to_cmd_args()
+    std::filesystem::path code_dir;         ///< working directory of the program
+    std::filesystem::path python;           ///< interpreter (empty for a command entry point)
+    Command program;                        ///< the plain-process command (program_command())
+    Environ program_env;                    ///< the program's whole environment
+    process::SupervisorOptions supervisor;  ///< grace period, sinks
 };
 
 /// What a runner did, for the report.
 struct RunOutcome {
-    RunResult result;
+    process::RunResult result;
     std::string command;  ///< the command line to report (argv joined with spaces)
 };
 
@@ -73,13 +66,10 @@ public:
 };
 
 /// The runner for `kind`.
-std::unique_ptr<Runner> make_runner(RunnerKind kind, const TrainingEnv& env);
+std::unique_ptr<Runner> make_runner(RunnerKind kind);
 
-/// Implemented in src/runners/ (a stub that throws "not built yet" when that
-/// area is absent from the build). Never called with RunnerKind::Process.
-std::unique_ptr<Runner> make_distributed_runner(RunnerKind kind, const TrainingEnv& env);
-
-/// envp strings ("NAME=value") of an environment, for SpawnSpec::env.
-std::vector<std::string> to_envp(const Environ& env);
+/// The runner of a distributed kind (distributed_runner.cpp). Never called
+/// with RunnerKind::Process.
+std::unique_ptr<Runner> make_distributed_runner(RunnerKind kind);
 
 }  // namespace smtrain::launcher

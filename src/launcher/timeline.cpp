@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "timeline.hpp"
 
-#include "../s3/transfer_counters.hpp"
 #include "signals.hpp"
+#include "transfer_counters.hpp"
 
 #include <smtrain/json.hpp>
 #include <smtrain/value.hpp>
@@ -31,8 +31,8 @@ std::string mib(std::uint64_t bytes) {
 
 std::string ending_text(const Timeline::Ending& e) {
     std::string text = fmt::format("exit code {}", e.exit_code);
-    if (e.signal) text += fmt::format(", the program was killed by {}", signal_name(e.signal));
-    if (e.stop_signal) text += fmt::format(", stopped by {}", signal_name(e.stop_signal));
+    if (e.signal) text += fmt::format(", the program was killed by {}", process::signal_name(e.signal));
+    if (e.stop_signal) text += fmt::format(", stopped by {}", process::signal_name(e.stop_signal));
     if (e.killed_after_grace) text += ", killed after the grace period";
     return text;
 }
@@ -112,8 +112,9 @@ std::string Timeline::json(const Ending& ending, long peak_rss_kib) const {
     transfers.emplace_back("uploaded_objects", count(s3.uploaded_files));
     Value::Dict end;
     end.emplace_back("exit_code", Value(ending.exit_code));
-    end.emplace_back("signal", ending.signal ? Value(signal_name(ending.signal)) : Value());
-    end.emplace_back("stopped_by", ending.stop_signal ? Value(signal_name(ending.stop_signal)) : Value());
+    end.emplace_back("signal", ending.signal ? Value(process::signal_name(ending.signal)) : Value());
+    end.emplace_back("stopped_by",
+                     ending.stop_signal ? Value(process::signal_name(ending.stop_signal)) : Value());
     end.emplace_back("killed_after_grace", Value(ending.killed_after_grace));
     Value::Dict out;
     out.emplace_back("total_s", Value(seconds(total)));

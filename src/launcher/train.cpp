@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "train.hpp"
 
-#include "../s3/codeartifact.hpp"
-#include "../s3/progress.hpp"
 #include "code_dir.hpp"
+#include "codeartifact.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
 #include "env_limits.hpp"
@@ -13,6 +12,7 @@
 #include "logging.hpp"
 #include "output_sink.hpp"
 #include "program_env.hpp"
+#include "progress.hpp"
 #include "report.hpp"
 #include "runner.hpp"
 #include "settings.hpp"
@@ -208,8 +208,8 @@ void move_oversized_variables_to_files(const Command& command, const EnvVars& ex
 
 /// The outcome of a supervised process (the program, or an install step):
 /// success, or the toolkit's report with what the capture kept.
-Outcome process_outcome(const RunResult& result, const std::string& command, const std::string& error_class,
-                        std::chrono::milliseconds grace_period) {
+Outcome process_outcome(const process::RunResult& result, const std::string& command,
+                        const std::string& error_class, std::chrono::milliseconds grace_period) {
     if (result.exit_code == 0) return Outcome::succeeded();
     ProcessFailure failure;
     failure.error_class = error_class;
@@ -220,7 +220,7 @@ Outcome process_outcome(const RunResult& result, const std::string& command, con
             "Stopped: the program was still running {:g} s after {}; sm-train killed its process group with "
             "SIGKILL",
             static_cast<double>(grace_period.count()) / 1000.0,
-            signal_name(result.forwarded_stop_signal ? result.forwarded_stop_signal : SIGTERM));
+            process::signal_name(result.forwarded_stop_signal ? result.forwarded_stop_signal : SIGTERM));
     } else if (result.exit_code == 137) {
         failure.extra_info = std::string(kSigkillExtraInfo);
     }
@@ -238,19 +238,21 @@ struct Job {
     std::optional<TrainingEnv> env;
     std::optional<IntermediateOutput> intermediate;
 
-    StopRequest& stop() const { return lifecycle.stop; }
+    process::StopRequest& stop() const { return lifecycle.stop; }
 
     /// Supervisor options for a process of the job: its grace period, and the
     /// failure report written before the SIGKILL when that runs out.
-    SupervisorOptions supervisor_options(const std::string& command, const std::string& error_class) const {
-        SupervisorOptions supervisor;
+    process::SupervisorOptions supervisor_options(const std::string& command,
+                                                  const std::string& error_class) const {
+        process::SupervisorOptions supervisor;
         supervisor.grace_period = settings.grace_period;
         supervisor.stop = &lifecycle.stop;
         supervisor.listener = lifecycle.listener;
         const fs::path out = env->paths().output;
         const auto grace = settings.grace_period;
-        supervisor.on_grace_expired = [out, command, error_class, grace](const StderrCapture& capture) {
-            RunResult so_far;
+        supervisor.on_grace_expired = [out, command, error_class,
+                                       grace](const process::StderrCapture& capture) {
+            process::RunResult so_far;
             so_far.exit_code = 137;
             so_far.killed_after_grace = true;
             so_far.stderr_capture = capture;
@@ -265,7 +267,7 @@ struct Job {
 
 /// Load: the TrainingEnv from the /opt/ml tree and the environment.
 void load(Job& job) {
-    job.stop().enter(Phase::Load);
+    job.stop().enter(process::Phase::Load);
     job.env.emplace(TrainingEnv::load(load_options(job.environ)));
     configure_logging(job.env->log_level());
     job.output_dir = job.env->paths().output;
@@ -302,7 +304,7 @@ Program prepare_code(Job& job) {
 
 /// Install: pip, supervised as the program is (signals forwarded, grace period).
 Outcome install(Job& job, const Program& program, const Environ& program_env) {
-    job.stop().enter(Phase::Install);
+    job.stop().enter(process::Phase::Install);
     if (!program.install) return Outcome::succeeded();
     InstallStep step = *program.install;
     use_codeartifact_index(step, job.settings, job.environ);
@@ -310,18 +312,18 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
     std::string shown = step.command.to_string();
     mask_all(shown, step.secret);
     spdlog::info("Installing with: {}", shown);
-    SpawnSpec spec;
+    process::SpawnSpec spec;
     spec.program = step.command.program;
     spec.argv = step.command.argv;
     Environ env = program_env;
     for (const auto& [name, value] : step.env) env.insert_or_assign(name, value);
-    spec.env = to_envp(env);
+    spec.env = process::to_envp(env);
     spec.cwd = job.env->paths().code;
-    const RunResult result = [&] {
+    const process::RunResult result = [&] {
         const s3::ProgressTicker progress("requirements install");  // a line every 10 s (progress.hpp)
         auto phase = Timeline::job().phase("requirements install");
-        return supervise(std::move(spec), job.lifecycle.signals,
-                         job.supervisor_options(shown, step.error_class));
+        return process::supervise(std::move(spec), job.lifecycle.signals,
+                                  job.supervisor_options(shown, step.error_class));
     }();
     Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                   result.killed_after_grace);
@@ -330,7 +332,7 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
 
 /// Wait for hosts: every host of the cluster resolves (SageMaker's DNS entries come late).
 void wait_for_hosts(Job& job) {
-    job.stop().enter(Phase::HostWait);
+    job.stop().enter(process::Phase::HostWait);
     if (job.settings.studio_local_mode) {
         spdlog::info("SM_STUDIO_LOCAL_MODE is true: not waiting for host names to resolve");
         return;
@@ -351,7 +353,7 @@ struct Launch {
 Launch plan_launch(Job& job, RunContext& context) {
     Launch launch;
     launch.runner_kind = job.env->framework_module() ? RunnerKind::Process : choose_runner(*job.env);
-    launch.runner = make_runner(launch.runner_kind, *job.env);
+    launch.runner = make_runner(launch.runner_kind);
     for (auto& [name, value] : launch.runner->extra_env(context)) context.program_env[name] = value;
     launch.command = launch.runner->command(context);
     return launch;
@@ -361,7 +363,7 @@ Launch plan_launch(Job& job, RunContext& context) {
 /// Launch, then supervise: the runner starts the program (after the other hosts,
 /// for a distributed one) and it runs to its end.
 Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
-    job.stop().enter(Phase::Launch);
+    job.stop().enter(process::Phase::Launch);
     // The phase becomes Supervise when the runner starts the program (runner.hpp):
     // a distributed runner may first wait for the other hosts.
     // Pretty-printing and masking the whole Training Env is most of sm-train's
@@ -377,13 +379,13 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
             auto phase = Timeline::job().phase("program");
             return launch.runner->run(context);
         }();
-        const RunResult& result = run.result;
+        const process::RunResult& result = run.result;
         Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                       result.killed_after_grace);
         return process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
-    } catch (const SpawnError& e) {
+    } catch (const process::SpawnError& e) {
         // The program exists but cannot be started: report it as the program's failure.
-        stderr_sink().write("sm-train: " + std::string(e.what()) + "\n");
+        process::stderr_sink().write("sm-train: " + std::string(e.what()) + "\n");
         ProcessFailure failure;
         failure.exit_code = static_cast<int>(e.exit_code());
         failure.error_message = e.what();
@@ -396,7 +398,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
 /// platform may read the report as "done"). Called once, on every path.
 Outcome final_sync(Job& job, Outcome outcome) {
     if (!job.intermediate) return outcome;
-    job.stop().enter(Phase::FinalSync);
+    job.stop().enter(process::Phase::FinalSync);
     const s3::SyncSummary sync = job.intermediate->finish();
     job.intermediate.reset();
     if (outcome.success() && !sync.ok()) {
@@ -481,7 +483,7 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
     if (options.dry_run) return outcome.exit_code;
     // An error after the sync started still uploads what was written.
     outcome = final_sync(job, std::move(outcome));
-    lifecycle.stop.enter(Phase::Report);
+    lifecycle.stop.enter(process::Phase::Report);
     auto phase = Timeline::job().phase("report");
     return report(outcome, job.output_dir);
 }

@@ -20,9 +20,9 @@ struct TrainOptions {
 /// main(), the stop request every step looks at, and the listener that fills it
 /// while no supervisor runs (nullptr: nobody takes stop signals between programs).
 struct Lifecycle {
-    const SignalBlock& signals;
-    StopRequest& stop;
-    StopListener* listener = nullptr;
+    const process::SignalBlock& signals;
+    process::StopRequest& stop;
+    process::StopListener* listener = nullptr;
 };
 
 /// Runs the job and returns sm-train's exit code: the program's (128+N when

@@ -7,6 +7,7 @@ list(APPEND SMTRAIN_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/cluster.cpp
   ${CMAKE_CURRENT_LIST_DIR}/local_tree.cpp
   ${CMAKE_CURRENT_LIST_DIR}/region.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/path_search.cpp
   ${CMAKE_CURRENT_LIST_DIR}/machine.cpp
   ${CMAKE_CURRENT_LIST_DIR}/training_env.cpp
   ${CMAKE_CURRENT_LIST_DIR}/training_env_render.cpp

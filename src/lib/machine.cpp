@@ -2,6 +2,7 @@
 #include <smtrain/machine.hpp>
 
 #include "config_files.hpp"
+#include "path_search.hpp"
 
 #include <smtrain/json.hpp>
 #include <smtrain/value.hpp>
@@ -29,29 +30,6 @@ using Clock = std::chrono::steady_clock;
 // and a broken one must not exhaust memory.
 constexpr std::size_t max_probe_output = 4 << 20;
 
-bool is_executable_file(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-}
-
-// `which NAME` in-process: the first executable regular file in PATH (an empty PATH
-// entry is the current directory, as for execvp).
-std::optional<std::string> find_in_path(const Environ& env, std::string_view name) {
-    const std::string path = lookup(env, "PATH").value_or("/bin:/usr/bin");
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        std::size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        // Built in one expression: assigning "." to an emptied string trips
-        // GCC 12's -Wrestrict false positive at -O3 (GCC bug 105329).
-        std::string candidate = (end == start ? std::string(".") : path.substr(start, end - start)) + "/";
-        candidate.append(name);
-        start = end + 1;
-        if (is_executable_file(candidate)) return candidate;
-    }
-    return std::nullopt;
-}
-
 // One probe program running with its stdout on a pipe.
 struct Probe {
     pid_t pid = -1;
@@ -73,8 +51,8 @@ std::vector<std::string> environ_strings(const Environ& env) {
 // group, stdin and stderr on /dev/null, stdout on a pipe. No shell, no fork in this process.
 Probe start_probe(const Environ& env, const std::vector<std::string>& argv, char* const envp[]) {
     Probe probe;
-    const auto exe = find_in_path(env, argv.front());
-    if (!exe) return probe;
+    const auto exe = detail::find_in_path(argv.front(), env);
+    if (exe.empty()) return probe;
 
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return probe;
@@ -101,7 +79,7 @@ Probe start_probe(const Environ& env, const std::vector<std::string>& argv, char
     args.push_back(nullptr);
 
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, exe->c_str(), &actions, &attr, args.data(), envp);
+    const int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, args.data(), envp);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(pipe_fds[1]);
@@ -227,8 +205,8 @@ MachineFacts probe_machine(const Environ& env, std::string_view instance_type,
     MachineFacts facts;
     const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     facts.num_cpus = cpus > 0 ? static_cast<int>(cpus) : 1;
-    facts.smddprun_installed = find_in_path(env, "smddprun").has_value();
-    facts.smddpmprun_installed = find_in_path(env, "smddpmprun").has_value();
+    facts.smddprun_installed = !detail::find_in_path("smddprun", env).empty();
+    facts.smddpmprun_installed = !detail::find_in_path("smddpmprun", env).empty();
 
     // As the toolkit: trn2.48xlarge is known to have 64 cores without asking neuron-ls.
     const bool known_neurons = instance_type.find("trn2.48xlarge") != std::string_view::npos;

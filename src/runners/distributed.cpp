@@ -234,7 +234,7 @@ int run_distributed(const Plan& plan, RunContext& context) {
             log_command(plan.kind == RunnerKind::Mpi ? "MPI" : "SMDataParallel", launch);
             const int per_host = plan.processes_per_host;
             const auto hosts = plan.cluster.hosts;
-            const LineFilter filter = [per_host, hosts](std::string_view line) {
+            const LineRewriter filter = [per_host, hosts](std::string_view line) {
                 return rewrite_mpi_tags(line, per_host, hosts);
             };
             return run_mpi_master(plan, launch, filter, context.system, context.execute, context.mpi);
@@ -258,24 +258,6 @@ int run_distributed(const Plan& plan, RunContext& context) {
         }
     }
     throw Error("unknown runner", ExitCode::Internal);
-}
-
-std::string_view to_string(RunnerKind kind) {
-    switch (kind) {
-        case RunnerKind::Process:
-            return "Process";
-        case RunnerKind::Mpi:
-            return "MPI";
-        case RunnerKind::SmDataParallel:
-            return "SMDataParallel";
-        case RunnerKind::TorchDistributed:
-            return "TorchDistributed";
-        case RunnerKind::PyTorchXla:
-            return "PyTorchXLA";
-        case RunnerKind::TfParameterServer:
-            return "TensorFlowParameterServer";
-    }
-    return "?";
 }
 
 }  // namespace smtrain::runners

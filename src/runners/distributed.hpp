@@ -5,9 +5,9 @@
 /// plan it follows, and running it (runner.py's `_get_by_runner_type` and each
 /// runner's `run`).
 
+#include "executor.hpp"
 #include "mpi_cluster.hpp"
 #include "plan.hpp"
-#include "system.hpp"
 
 #include <smtrain/training_env.hpp>
 

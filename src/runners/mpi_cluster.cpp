@@ -133,7 +133,7 @@ std::string environment_file_text(const EnvList& variables, std::vector<std::str
     return text;
 }
 
-int run_mpi_master(const Plan& plan, const Launch& launch, const LineFilter& filter, System& system,
+int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& filter, System& system,
                    const ProgramExecutor& execute, const MpiClusterSettings& settings) {
     spdlog::info("Starting MPI run as master node.");
     SshdGuard sshd(system, start_sshd(system, settings));

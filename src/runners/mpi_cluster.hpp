@@ -7,8 +7,8 @@
 /// for the master, exports its environment for the ranks, and waits for the
 /// MPI daemon that the master starts on it over ssh to come and go.
 
+#include "executor.hpp"
 #include "plan.hpp"
-#include "system.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -63,7 +63,7 @@ std::string environment_file_text(const EnvList& variables, std::vector<std::str
 /// The master's run: sshd, wait for workers, `launch` through `execute`, then
 /// (whatever mpirun did, even if it could not start) notify the workers, wait
 /// for them to finish, stop sshd. Returns mpirun's exit status.
-int run_mpi_master(const Plan& plan, const Launch& launch, const LineFilter& filter, System& system,
+int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& filter, System& system,
                    const ProgramExecutor& execute, const MpiClusterSettings& settings);
 
 /// A worker's run. `environment` is what the ranks on this host should see

@@ -22,10 +22,14 @@ using EnvList = std::vector<std::pair<std::string, std::string>>;
 /// The toolkit's runner types (runner.RunnerType).
 /// TfParameterServer is the TensorFlow container's parameter-server job.
 enum class RunnerKind { Process, Mpi, SmDataParallel, TorchDistributed, PyTorchXla, TfParameterServer };
+/// "process", "mpi", "smddprun", "torchrun", "xla", "tf-ps": the names sm-train
+/// logs, reports and prints with --dry-run.
 std::string_view to_string(RunnerKind kind);
 
 /// How the user program is started (the toolkit's _entry_point_type).
-enum class EntryKind { PythonProgram, PythonPackage, Command };
+enum class EntryKind { PythonPackage, PythonProgram, Command };
+/// "python package", "python program", "command".
+std::string_view to_string(EntryKind kind);
 
 /// The user program, before any launcher wraps it.
 struct Program {

@@ -7,8 +7,8 @@
 /// first host's worker is down. TF_CONFIG itself is built by the launcher
 /// (launcher/framework_env.hpp) and arrives in the plan's environment.
 
+#include "executor.hpp"
 #include "plan.hpp"
-#include "system.hpp"
 
 #include <chrono>
 #include <string>

@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "../lib/unique_fd.hpp"
 #include "smtrain/error.hpp"
-#include "unique_fd.hpp"
 
 namespace smtrain::s3 {
 namespace {
@@ -79,8 +79,8 @@ std::string describe_failure(const HttpResponse& r, const std::string& code) {
     return text;
 }
 
-UniqueFd open_or_throw(const std::filesystem::path& path, int flags, const std::string& what) {
-    UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
+detail::UniqueFd open_or_throw(const std::filesystem::path& path, int flags, const std::string& what) {
+    detail::UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
     if (!fd.valid()) throw Error(path.string() + ": cannot " + what + ": " + std::strerror(errno));
     return fd;
 }
@@ -176,7 +176,7 @@ HttpResponse S3Client::send(HttpRequest request, const S3Url& target, const std:
 }
 
 void S3Client::download(const S3Url& src, const std::filesystem::path& dest) const {
-    UniqueFd fd = open_or_throw(dest, O_WRONLY | O_CREAT | O_TRUNC, "create the download file");
+    detail::UniqueFd fd = open_or_throw(dest, O_WRONLY | O_CREAT | O_TRUNC, "create the download file");
     HttpRequest request;
     request.url = object_url(src);
     request.response_fd = fd.get();
@@ -213,7 +213,7 @@ S3Client::RangeAnswer S3Client::download_range(
 }
 
 void S3Client::upload(const std::filesystem::path& src, const S3Url& dest, const SentFn& sent) const {
-    UniqueFd fd = open_or_throw(src, O_RDONLY, "open for upload");
+    detail::UniqueFd fd = open_or_throw(src, O_RDONLY, "open for upload");
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw Error(src.string() + ": cannot stat: " + std::strerror(errno));
     const auto size = static_cast<std::uint64_t>(st.st_size);

@@ -21,9 +21,9 @@
 #include <utility>
 #include <vector>
 
+#include "../lib/unique_fd.hpp"
 #include "progress.hpp"
 #include "smtrain/error.hpp"
-#include "unique_fd.hpp"
 
 namespace smtrain::s3 {
 namespace {
@@ -106,7 +106,7 @@ public:
         if (common > 0 && !chain_.back().fd.valid()) reopen_last(refuse, fail);
         for (std::size_t i = common; i < count; ++i) {
             const int parent = chain_.empty() ? root_ : chain_.back().fd.get();
-            UniqueFd fd = open_level(parent, std::string(dirs[i]), /*create=*/true, refuse, fail);
+            detail::UniqueFd fd = open_level(parent, std::string(dirs[i]), /*create=*/true, refuse, fail);
             const std::uint32_t parent_node = chain_.empty() ? kNoNode : chain_.back().node;
             if (!chain_.empty() && chain_.size() % kStride != 0) chain_.back().fd.reset();
             chain_.push_back({std::string(dirs[i]), std::move(fd), tree_.child(parent_node, dirs[i])});
@@ -119,14 +119,14 @@ private:
     static constexpr std::size_t kStride = 16;
     struct Level {
         std::string name;
-        UniqueFd fd;  ///< kept for levels kStride, 2*kStride, ... and the deepest
+        detail::UniqueFd fd;  ///< kept for levels kStride, 2*kStride, ... and the deepest
         std::uint32_t node;
     };
 
     void reopen_last(const Refuse& refuse, const Refuse& fail) {
         std::size_t from = chain_.size() - 1;
         while (from > 0 && !chain_[from - 1].fd.valid()) --from;
-        UniqueFd fd;
+        detail::UniqueFd fd;
         for (std::size_t i = from; i < chain_.size(); ++i) {
             const int parent = fd.valid() ? fd.get() : (i == 0 ? root_ : chain_[i - 1].fd.get());
             fd = open_level(parent, chain_[i].name, /*create=*/false, refuse, fail);
@@ -137,8 +137,8 @@ private:
     /// Opens (creating when missing) one directory, never following a symlink:
     /// an entry below an extracted symlink would otherwise be written wherever
     /// that symlink points.
-    static UniqueFd open_level(int dir, const std::string& name, bool create, const Refuse& refuse,
-                               const Refuse& fail) {
+    static detail::UniqueFd open_level(int dir, const std::string& name, bool create, const Refuse& refuse,
+                                       const Refuse& fail) {
         int fd = ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT && create) {
             if (::mkdirat(dir, name.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir");
@@ -154,7 +154,7 @@ private:
             }
             fail("open directory '" + name + "'");
         }
-        return UniqueFd(fd);
+        return detail::UniqueFd(fd);
     }
 
     int root_;
@@ -237,10 +237,10 @@ private:
         if (control_.cancel && control_.cancel->load()) throw Error(tarball_ + ": extraction cancelled");
     }
 
-    static UniqueFd open_root(const fs::path& dest) {
+    static detail::UniqueFd open_root(const fs::path& dest) {
         std::error_code ec;
         fs::create_directories(dest, ec);
-        UniqueFd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        detail::UniqueFd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!root.valid()) {
             throw Error(dest.string() + ": cannot open the extraction directory: " + std::strerror(errno),
                         ExitCode::CannotWrite);
@@ -379,7 +379,7 @@ private:
         // Most names are new: create first (O_EXCL never follows a symlink), and
         // look at an existing name only when there is one.
         constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-        UniqueFd out(::openat(parent, leaf.c_str(), flags, 0600));
+        detail::UniqueFd out(::openat(parent, leaf.c_str(), flags, 0600));
         if (!out.valid() && errno == EEXIST) {
             clear_leaf(name, parent, leaf, /*allow_symlink=*/false);
             out.reset(::openat(parent, leaf.c_str(), flags, 0600));
@@ -431,7 +431,7 @@ private:
         split_entry_path(name, target_name, target_parts_);
         if (target_parts_.empty()) refuse(name, "hard link to the destination directory");
         std::uint32_t node = kNoNode;
-        UniqueFd target_dir(::dup(open_parent(name, target_parts_, node)));
+        detail::UniqueFd target_dir(::dup(open_parent(name, target_parts_, node)));
         if (!target_dir.valid()) fail(name, "dup");
         const std::string target_leaf(target_parts_.back());
         struct stat st {};
@@ -470,7 +470,7 @@ private:
     std::atomic<std::uint64_t> entries_done_{0};  ///< read by the progress ticker
     const ArchiveSource* source_ = nullptr;
     std::exception_ptr source_error_;
-    UniqueFd root_;
+    detail::UniqueFd root_;
     DirectoryTree tree_;
     DirectoryCursor cursor_;
     std::unique_ptr<archive, ArchiveCloser> archive_;

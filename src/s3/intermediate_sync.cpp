@@ -23,8 +23,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "../lib/unique_fd.hpp"
 #include "smtrain/error.hpp"
-#include "unique_fd.hpp"
 
 namespace smtrain::s3 {
 namespace {
@@ -142,8 +142,8 @@ struct IntermediateSync::State {
     /// (Declared before `client`, which is built with it.)
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
     S3Client client;
-    UniqueFd inotify;
-    UniqueFd stop_event;
+    detail::UniqueFd inotify;
+    detail::UniqueFd stop_event;
     std::unordered_map<int, std::string> watches;  ///< wd -> path relative to root (watcher thread only)
     int parent_watch = -1;                         ///< on root's parent, to see root made again
     std::size_t name_max = NAME_MAX;               ///< of the staging file system
@@ -231,7 +231,8 @@ struct IntermediateSync::State {
     /// Copies root/rel/name into the temporary tree and queues the copy.
     void take_file(const std::string& rel, const std::string& name) {
         const std::string rel_file = join_rel(rel, name);
-        UniqueFd in(::open((root / rel_file).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+        detail::UniqueFd in(
+            ::open((root / rel_file).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
         if (!in.valid()) {
             // Deleted (or replaced by a symlink) before we got to it: nothing to upload,
             // as in the toolkit.
@@ -245,7 +246,7 @@ struct IntermediateSync::State {
         const fs::path copy_dir = rel.empty() ? tmp_root : tmp_root / rel;
         std::error_code ec;
         fs::create_directories(copy_dir, ec);
-        UniqueFd out;
+        detail::UniqueFd out;
         fs::path copy;
         // Two takes of the same file in one microsecond would collide: try the next stamp.
         for (int tries = 0; tries < 100 && !out.valid(); ++tries) {

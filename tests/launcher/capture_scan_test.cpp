@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 namespace {
 
 // An ordinary log line: digits, '.', and 'm' and 'l' (the first and last
@@ -304,4 +304,4 @@ TEST(PipeSink, ASmallSinkPipeIsGrownAndALargeOneKept) {
 }
 
 }  // namespace
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

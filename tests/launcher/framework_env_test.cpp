@@ -169,7 +169,7 @@ TEST(FrameworkEnv, HuggingFacePytorchDdpRunsSmDataParallelWithThePyTorchVariable
     const auto env = job(
         R"(["algo-1", "algo-2"])", "algo-2",
         R"({"sagemaker_pytorch_ddp_enabled": true, "sagemaker_instance_type": "\"ml.p4d.24xlarge\""})", tree);
-    EXPECT_EQ(choose_runner(env), RunnerKind::SMDataParallel);
+    EXPECT_EQ(choose_runner(env), RunnerKind::SmDataParallel);
     EXPECT_EQ(vars_of(env), (std::map<std::string, std::string>{{"NCCL_SOCKET_IFNAME", "eth1"},
                                                                 {"NCCL_IB_DISABLE", "1"},
                                                                 {"NCCL_DEBUG", "WARN"},
@@ -186,7 +186,7 @@ TEST(FrameworkEnv, ThePyTorchContainersOrder) {
     EXPECT_EQ(kind(R"({"sagemaker_mpi_enabled": true, "sagemaker_torch_distributed_enabled": true})"),
               RunnerKind::Mpi);
     EXPECT_EQ(kind(R"({"sagemaker_pytorch_ddp_enabled": true, "sagemaker_torch_distributed_enabled": true})"),
-              RunnerKind::SMDataParallel);
+              RunnerKind::SmDataParallel);
     EXPECT_EQ(
         kind(
             R"({"sagemaker_torch_distributed_enabled": true, "sagemaker_distributed_dataparallel_enabled": true})"),
@@ -194,7 +194,7 @@ TEST(FrameworkEnv, ThePyTorchContainersOrder) {
     EXPECT_EQ(
         kind(
             R"({"sagemaker_distributed_dataparallel_enabled": true, "sagemaker_pytorch_xla_multi_worker_enabled": true})"),
-        RunnerKind::SMDataParallel);
+        RunnerKind::SmDataParallel);
     EXPECT_EQ(kind(R"({"sagemaker_pytorch_xla_multi_worker_enabled": true})"), RunnerKind::PyTorchXla);
     EXPECT_EQ(kind(R"({"sagemaker_pytorch_ddp_enabled": false})"), RunnerKind::Process);
 }

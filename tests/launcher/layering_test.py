@@ -4,22 +4,24 @@
 
     layering_test.py SOURCE_DIR
 
-Layers, lowest first: lib (include/smtrain, src/lib) < s3 (src/s3) < runners
-(src/runners) < launcher (src/launcher). Every quoted #include is resolved as
-the compiler does (the file's own directory, then src/launcher and src/, the
-launcher's include directories) and must land in the same layer or a lower
-one. src/runners/launcher_adapter.cpp, the bridge from the runners to the
-launcher's supervisor, is the one known exception (issue 11). Exits 1 listing
-every offending line.
+Layers, lowest first, each a CMake target: lib (include/smtrain, src/lib:
+smtrain) < s3 (src/s3: smtrain_s3) < process (src/process: smtrain_process) <
+runners (src/runners: smtrain_runners) < launcher (src/launcher:
+smtrain_launcher, sm-train). Each target sees only its own directory and
+those of the targets it links, so the compiler already refuses a bare
+#include of a higher layer's header; this check also catches relative paths
+("../launcher/x.hpp"). Every quoted #include is resolved from the file's own
+directory, then from each layer directory, and must land in the same layer
+or a lower one. No exceptions. Exits 1 listing every offending line.
 """
 import os
 import re
 import sys
 
 root = sys.argv[1]
-LAYERS = [("lib", ["include/smtrain", "src/lib"]), ("s3", ["src/s3"]), ("runners", ["src/runners"]),
-          ("launcher", ["src/launcher"])]
-EXCEPTIONS = {"src/runners/launcher_adapter.cpp"}
+LAYERS = [("lib", ["include/smtrain", "src/lib"]), ("s3", ["src/s3"]), ("process", ["src/process"]),
+          ("runners", ["src/runners"]), ("launcher", ["src/launcher"])]
+EXCEPTIONS = set()
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
@@ -32,8 +34,10 @@ def layer_of(path):
 
 
 def resolve(including, name):
-    for base in (os.path.dirname(including), os.path.join(root, "src/launcher"), os.path.join(root, "src"),
-                 os.path.join(root, "include")):
+    # A bare name found in a higher layer's directory is what a wrong include
+    # path would compile against: the highest layer is tried first.
+    bases = [os.path.dirname(including)] + [os.path.join(root, d) for _, dirs in reversed(LAYERS) for d in dirs]
+    for base in bases + [os.path.join(root, "src"), os.path.join(root, "include")]:
         candidate = os.path.normpath(os.path.join(base, name))
         if os.path.isfile(candidate):
             return candidate

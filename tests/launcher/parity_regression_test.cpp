@@ -10,7 +10,7 @@
 namespace {
 
 using smtrain::launcher::ProcessFailure;
-using smtrain::launcher::StderrCapture;
+using smtrain::process::StderrCapture;
 
 std::string message_for(std::string_view stderr_bytes) {
     StderrCapture capture;

@@ -13,6 +13,8 @@
 namespace smtrain::launcher {
 namespace {
 
+using namespace smtrain::process;  // the layer below the lifecycle, under test here too
+
 using std::chrono::milliseconds;
 
 TEST(Settings, DefaultsWhenNothingIsSet) {

@@ -24,6 +24,8 @@
 namespace smtrain::launcher {
 namespace {
 
+using namespace smtrain::process;  // the layer below the lifecycle, under test here too
+
 using smtrain::testing::FakeTree;
 using smtrain::testing::read_file;
 

@@ -3,7 +3,10 @@
 // executables that record their argv, a real TCP listener standing in for the
 // other hosts' sshd, and short time-outs.
 #include "mpi_cluster.hpp"
+#include "command.hpp"
 #include "fake_tools.hpp"
+#include "reaper.hpp"
+#include "spawn.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -19,11 +22,29 @@
 #include <thread>
 
 using namespace smtrain::runners;
+using smtrain::process::posix_system;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using Argv = std::vector<std::string>;
 
 namespace {
+
+// The program run to its end in `cwd`, with this process's environment plus
+// launch.env, through the process layer (the runners themselves start nothing).
+int run_to_end(const Launch& launch, const fs::path& cwd) {
+    smtrain::Environ env = smtrain::current_environ();
+    for (const auto& [name, value] : launch.env) env[name] = value;
+    smtrain::process::SpawnSpec spec;
+    spec.program = smtrain::process::find_in_path(launch.argv.at(0), env);
+    if (spec.program.empty()) throw smtrain::process::SpawnError(launch.argv.at(0), "execve", ENOENT);
+    spec.argv = launch.argv;
+    spec.env = smtrain::process::to_envp(env);
+    spec.cwd = cwd;
+    const pid_t pid = smtrain::process::spawn(spec).pid;
+    const auto status =
+        smtrain::process::Reaper::wait_until(pid, std::chrono::steady_clock::time_point::max());
+    return smtrain::process::exit_code_of(status.value_or(1 << 8));
+}
 
 // Accepts TCP connections on every loopback address (127.0.0.2 too) on a free port.
 class Listener {
@@ -122,10 +143,7 @@ TEST_F(MpiClusterTest, MasterOfThreeHostsRunsMpirunAndNotifiesEachWorker) {
 
     const int status = run_mpi_master(
         p, launch, nullptr, posix_system(),
-        [&](const Launch& l, const LineFilter& f) {
-            return run_program(l, f, smtrain::current_environ(), dir_);
-        },
-        settings_);
+        [&](const Launch& l, const LineRewriter&) { return run_to_end(l, dir_); }, settings_);
 
     EXPECT_EQ(status, 0);
     EXPECT_EQ(fake::recorded(records_, "sshd"), (Argv{settings_.sshd, "-D"}));
@@ -150,10 +168,7 @@ TEST_F(MpiClusterTest, MasterNotifiesWorkersEvenWhenMpirunFailsAndRetries) {
 
     const int status = run_mpi_master(
         p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
-        [&](const Launch& l, const LineFilter& f) {
-            return run_program(l, f, smtrain::current_environ(), dir_);
-        },
-        settings_);
+        [&](const Launch& l, const LineRewriter&) { return run_to_end(l, dir_); }, settings_);
 
     EXPECT_EQ(status, 3);  // mpirun's code decides the job
     EXPECT_EQ(fake::calls(records_, "ssh"), 3);
@@ -166,10 +181,7 @@ TEST_F(MpiClusterTest, MasterNotifiesWorkersWhenMpirunCannotStart) {
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
     EXPECT_THROW(run_mpi_master(
                      p, Launch{{"no-such-mpirun-here"}, {}}, nullptr, posix_system(),
-                     [&](const Launch& l, const LineFilter& f) {
-                         return run_program(l, f, smtrain::current_environ(), dir_);
-                     },
-                     settings_),
+                     [&](const Launch& l, const LineRewriter&) { return run_to_end(l, dir_); }, settings_),
                  smtrain::Error);
     EXPECT_EQ(fake::calls(records_, "ssh"), 1);
     EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1"));
@@ -182,7 +194,7 @@ TEST_F(MpiClusterTest, MasterGivesUpOnAnAbsentWorkerWithAClearError) {
     try {
         run_mpi_master(
             p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
-            [](const Launch&, const LineFilter&) { return 0; }, settings_);
+            [](const Launch&, const LineRewriter&) { return 0; }, settings_);
         FAIL() << "no error";
     } catch (const smtrain::Error& e) {
         EXPECT_EQ(std::string(e.what()), "MPI worker 127.0.0.2 did not accept connections on port " +
@@ -198,7 +210,7 @@ TEST_F(MpiClusterTest, MissingSshdNamesTheInstallSteps) {
     try {
         run_mpi_master(
             p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
-            [](const Launch&, const LineFilter&) { return 0; }, settings_);
+            [](const Launch&, const LineRewriter&) { return 0; }, settings_);
         FAIL() << "no error";
     } catch (const smtrain::Error& e) {
         const std::string what = e.what();

@@ -87,7 +87,7 @@ TEST(ParameterServer, ArgvCarriesTheClusterAndTaskIndex) {
 TEST(ParameterServer, MasterStartsThePsThenTheWorkerAndDoesNotWait) {
     RecordingSystem system;
     std::vector<Argv> ran;
-    const auto execute = [&](const Launch& launch, const LineFilter&) {
+    const auto execute = [&](const Launch& launch, const LineRewriter&) {
         system.calls.push_back("worker " + RecordingSystem::join(launch.argv));
         ran.push_back(launch.argv);
         return 0;
@@ -100,7 +100,7 @@ TEST(ParameterServer, MasterStartsThePsThenTheWorkerAndDoesNotWait) {
 TEST(ParameterServer, WorkerWaitsUntilTheMasterIsDownEveryTenSeconds) {
     RecordingSystem system;
     system.master_up_polls = 2;
-    const auto execute = [&](const Launch&, const LineFilter&) {
+    const auto execute = [&](const Launch&, const LineRewriter&) {
         system.calls.push_back("worker");
         return 0;
     };
@@ -112,7 +112,7 @@ TEST(ParameterServer, WorkerWaitsUntilTheMasterIsDownEveryTenSeconds) {
 TEST(ParameterServer, FailedWorkerDoesNotWaitAndKeepsItsStatus) {
     RecordingSystem system;
     system.master_up_polls = 5;
-    const auto execute = [&](const Launch&, const LineFilter&) { return 3; };
+    const auto execute = [&](const Launch&, const LineRewriter&) { return 3; };
     EXPECT_EQ(run_parameter_server_job(ps_plan("algo-2"), system, execute), 3);
     EXPECT_EQ(system.calls, (Argv{kImport, ps_start("1"), "stop 4242"}));
 }
@@ -120,7 +120,7 @@ TEST(ParameterServer, FailedWorkerDoesNotWaitAndKeepsItsStatus) {
 TEST(ParameterServer, WithoutTensorFlowNothingStarts) {
     RecordingSystem system;
     system.import_status = 1;
-    const auto execute = [&](const Launch&, const LineFilter&) { return 0; };
+    const auto execute = [&](const Launch&, const LineRewriter&) { return 0; };
     try {
         run_parameter_server_job(ps_plan("algo-1"), system, execute);
         FAIL() << "no error";
@@ -138,7 +138,7 @@ TEST(ParameterServer, StopSignalEndsTheWaitAndStopsThePs) {
     RecordingSystem system;
     system.master_up_polls = 100;
     system.stop_signal = 15;
-    const auto execute = [&](const Launch&, const LineFilter&) { return 0; };
+    const auto execute = [&](const Launch&, const LineRewriter&) { return 0; };
     try {
         run_parameter_server_job(ps_plan("algo-2"), system, execute);
         FAIL() << "no error";

@@ -15,11 +15,11 @@
 #include <sstream>
 #include <thread>
 
-#include "s3/client.hpp"
-#include "s3/code_download.hpp"
-#include "s3/credentials.hpp"
-#include "s3/intermediate_sync.hpp"
-#include "s3/s3_url.hpp"
+#include "client.hpp"
+#include "code_download.hpp"
+#include "credentials.hpp"
+#include "intermediate_sync.hpp"
+#include "s3_url.hpp"
 #include "servers.hpp"
 #include "smtrain/error.hpp"
 #include "test_util.hpp"

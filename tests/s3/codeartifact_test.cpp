@@ -3,7 +3,7 @@
 // toolkit applies them, and the two signed calls against codeartifact_server.py,
 // which checks each signature with botocore.
 
-#include "s3/codeartifact.hpp"
+#include "codeartifact.hpp"
 
 #include <gtest/gtest.h>
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "s3/extract.hpp"
+#include "extract.hpp"
 #include "smtrain/error.hpp"
 #include "test_util.hpp"
 

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "s3/intermediate_sync.hpp"
+#include "intermediate_sync.hpp"
 #include "servers.hpp"
 #include "smtrain/error.hpp"
 #include "test_util.hpp"

@@ -2,17 +2,8 @@
 # S3 tests (issue 4). Label: s3. They talk to real servers on loopback: one
 # moto S3 server for the whole run (a CTest fixture; a test binary run by hand
 # starts its own), plus per-test python3 helpers in this directory.
-if(TARGET smtrain_launcher)
-  set(SMTRAIN_S3_TEST_LIBS smtrain_launcher)
-else()
-  # The launcher is not built: compile the S3 sources into a library of our own.
-  set(SMTRAIN_LAUNCHER_SOURCES)
-  set(SMTRAIN_LAUNCHER_LIBS)
-  include(${PROJECT_SOURCE_DIR}/src/s3/sources.cmake)
-  add_library(smtrain_s3_for_tests STATIC ${SMTRAIN_LAUNCHER_SOURCES})
-  target_link_libraries(smtrain_s3_for_tests PUBLIC smtrain::smtrain ${SMTRAIN_LAUNCHER_LIBS} PRIVATE smtrain_warnings)
-  target_include_directories(smtrain_s3_for_tests PUBLIC ${PROJECT_SOURCE_DIR}/src)
-  set(SMTRAIN_S3_TEST_LIBS smtrain_s3_for_tests)
+if(NOT TARGET smtrain_s3)
+  return()
 endif()
 
 # Not smtrain_add_gtest: the discovered tests need the moto fixture and a longer timeout.
@@ -29,7 +20,7 @@ add_executable(smtrain_s3_tests
 # The tests write tarballs with libarchive's pax writer, which drags in the
 # table of every writer (xar needs libxml2, the digests need nettle): only the
 # tests link those, after the static libarchive.
-target_link_libraries(smtrain_s3_tests PRIVATE smtrain::smtrain ${SMTRAIN_S3_TEST_LIBS}
+target_link_libraries(smtrain_s3_tests PRIVATE smtrain::smtrain smtrain_s3
   ${SMTRAIN_STATIC_archive} xml2 nettle GTest::gtest GTest::gtest_main smtrain_warnings)
 target_compile_definitions(smtrain_s3_tests PRIVATE SMTRAIN_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 

@@ -40,6 +40,7 @@ namespace {
 
 using namespace smtrain;
 using namespace smtrain::launcher;
+using namespace smtrain::process;
 
 std::string hex(std::string_view bytes) {
     static constexpr char digits[] = "0123456789abcdef";

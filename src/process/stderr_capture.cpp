@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 
 const std::vector<std::string_view>& toolkit_error_markers() {
     // The toolkit's _PYTHON_ERRORS_ + _MPI_ERRORS_ + its default error class.
@@ -293,9 +293,9 @@ void LongLine::append(std::string_view bytes) {
         if (!carry_.empty()) {
             std::string joined = carry_;
             joined.append(bytes.substr(0, overlap));
-            names_error_ = launcher::names_error_class(joined);
+            names_error_ = process::names_error_class(joined);
         }
-        names_error_ = names_error_ || launcher::names_error_class(bytes);
+        names_error_ = names_error_ || process::names_error_class(bytes);
         if (bytes.size() >= overlap) {
             carry_.assign(bytes.substr(bytes.size() - overlap));
         } else {
@@ -514,4 +514,4 @@ std::string replace_invalid_utf8(std::string_view text) {
     return out;
 }
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

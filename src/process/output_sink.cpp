@@ -10,7 +10,7 @@
 
 #include <chrono>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 
 OutputSink::OutputSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
     struct stat st {};
@@ -136,4 +136,4 @@ OutputSink& stdout_sink() {
     return *sink;
 }
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

@@ -1,23 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "spawn.hpp"
 
+#include "reaper.hpp"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <utility>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 namespace {
 
 /// Marks every descriptor from 3 up close-on-exec, so the program gets only
@@ -56,7 +58,11 @@ struct Pipe {
     int release_read() { return std::exchange(read_end, -1); }
 };
 
-constexpr std::array<const char*, 5> kSteps = {"execve", "chdir", "dup2", "setpgid", "execve /bin/sh"};
+constexpr std::array<const char*, 10> kSteps = {"execve",         "chdir",
+                                                "dup2",           "setpgid",
+                                                "execve /bin/sh", "setns",
+                                                "unshare",        "mount --make-rprivate /",
+                                                "sethostname",    "mount --bind /etc/hosts"};
 
 /// Everything the child reads, prepared before it starts, and the two fields
 /// it writes when it cannot exec.
@@ -83,9 +89,14 @@ struct ChildArgs {
     char* const* argv;
     char* const* envp;
     char* const* sh_argv;
-    const char* cwd;  // nullptr: stay
-    int stdout_fd;    // -1: inherit
-    int stderr_fd;    // -1: inherit
+    const char* cwd;       // nullptr: stay
+    int stdin_fd;          // -1: inherit
+    int stdout_fd;         // -1: inherit
+    int stderr_fd;         // -1: inherit
+    int netns_fd;          // -1: stay in our network namespace
+    const char* hostname;  // with netns_fd
+    std::size_t hostname_length;
+    const char* hosts_file;  // with netns_fd
     bool new_process_group;
     bool sh_fallback_on_enoexec;
     int max_fd;  // bound of the CLOEXEC loop on kernels without close_range
@@ -105,6 +116,15 @@ struct ChildArgs {
 // memory, and must not touch the sanitizer's state (or anything of ours).
 __attribute__((no_sanitize("address", "undefined"))) int child_main(void* raw) {
     ChildArgs& args = *static_cast<ChildArgs*>(raw);
+    // stdin first: whether it is a terminal decides tcsetpgrp below.
+    if (args.stdin_fd >= 0 && dup2(args.stdin_fd, STDIN_FILENO) < 0) child_fail(args, 2);
+    if (args.netns_fd >= 0) {
+        if (setns(args.netns_fd, CLONE_NEWNET) != 0) child_fail(args, 5);
+        if (unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0) child_fail(args, 6);
+        if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) child_fail(args, 7);
+        if (sethostname(args.hostname, args.hostname_length) != 0) child_fail(args, 8);
+        if (mount(args.hosts_file, "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) child_fail(args, 9);
+    }
     if (args.new_process_group) {
         if (setpgid(0, 0) != 0) child_fail(args, 3);
         // Take the terminal's foreground (as tini does) so Ctrl-C and
@@ -206,8 +226,14 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     args.envp = exec.envp.data();
     args.sh_argv = exec.sh_argv.data();
     args.cwd = cwd.empty() ? nullptr : cwd.c_str();
-    args.stdout_fd = spec.capture_stdout ? out.write_end : -1;
-    args.stderr_fd = spec.capture_stderr ? err.write_end : -1;
+    args.stdin_fd = spec.stdin_fd;
+    args.stdout_fd = spec.capture_stdout ? out.write_end : spec.stdout_fd;
+    args.stderr_fd = spec.capture_stderr ? err.write_end : spec.stderr_fd;
+    const std::string hosts_file = spec.isolation ? spec.isolation->hosts_file.string() : std::string();
+    args.netns_fd = spec.isolation ? spec.isolation->netns_fd : -1;
+    args.hostname = spec.isolation ? spec.isolation->hostname.data() : nullptr;
+    args.hostname_length = spec.isolation ? spec.isolation->hostname.size() : 0;
+    args.hosts_file = hosts_file.c_str();
     args.new_process_group = spec.new_process_group;
     args.sh_fallback_on_enoexec = spec.sh_fallback_on_enoexec;
     args.max_fd = max_fd;
@@ -220,9 +246,16 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     sigset_t all, before;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &before);
-    // Returns once the child has exec'd or exited (CLONE_VFORK).
-    pid_t pid = clone(child_main, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
-    int clone_errno = errno;
+    pid_t pid = -1;
+    int clone_errno = 0;
+    {
+        // Watched from its first instant: no collect() elsewhere reaps it unseen.
+        const auto held = Reaper::hold();
+        // Returns once the child has exec'd or exited (CLONE_VFORK).
+        pid = clone(child_main, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+        clone_errno = errno;
+        if (pid > 0) Reaper::watch(pid, held);
+    }
     sigprocmask(SIG_SETMASK, &before, nullptr);
     if (pid < 0) throw SpawnError(spec.program, "fork", clone_errno);
 
@@ -230,9 +263,8 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     if (spec.capture_stderr) close(std::exchange(err.write_end, -1));
 
     if (args.failed_step >= 0) {
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        // It has called _exit: its status is there at once (the bound is a safety net).
+        Reaper::wait_until(pid, std::chrono::steady_clock::now() + std::chrono::seconds(5));
         // A program relative to its working directory ("./train.sh") is named in full.
         throw SpawnError(
             spec.program.is_relative() ? (spec.cwd / spec.program).lexically_normal() : spec.program,
@@ -249,24 +281,4 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     return child;
 }
 
-std::filesystem::path find_in_path(const std::string& name, const std::string& path_list) {
-    if (name.empty()) return {};
-    if (name.find('/') != std::string::npos) return name;
-    std::size_t start = 0;
-    while (true) {
-        std::size_t end = path_list.find(':', start);
-        std::string dir = path_list.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        std::filesystem::path candidate =
-            (dir.empty() ? std::filesystem::path(".") : std::filesystem::path(dir)) / name;
-        struct stat st {};
-        if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-            access(candidate.c_str(), X_OK) == 0) {
-            return candidate;
-        }
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return {};
-}
-
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The distributed runners behind the launcher's Runner interface: the launcher
-// chooses the kind (runner.cpp), this file plans and runs it with the
-// launcher's supervisor.
+// The distributed runners behind the lifecycle's Runner interface: the
+// runners layer plans the job and says what to launch on this host; this file
+// runs it with sm-train's supervisor and the job's stop request.
+#include "runner.hpp"
+
 #include "commands.hpp"
 #include "distributed.hpp"
-
-#include "runner.hpp"
 #include "spawn.hpp"
 #include "stop.hpp"
+#include "system.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -17,75 +18,7 @@ namespace smtrain::launcher {
 
 namespace {
 
-runners::RunnerKind our_kind(RunnerKind kind) {
-    switch (kind) {
-        case RunnerKind::Mpi:
-            return runners::RunnerKind::Mpi;
-        case RunnerKind::TorchDistributed:
-            return runners::RunnerKind::TorchDistributed;
-        case RunnerKind::SMDataParallel:
-            return runners::RunnerKind::SmDataParallel;
-        case RunnerKind::PyTorchXla:
-            return runners::RunnerKind::PyTorchXla;
-        case RunnerKind::TfParameterServer:
-            return runners::RunnerKind::TfParameterServer;
-        case RunnerKind::Process:
-            break;
-    }
-    throw Error("a plain process is not a distributed runner", ExitCode::Internal);
-}
-
-runners::EntryKind our_entry_kind(EntryPointKind kind) {
-    switch (kind) {
-        case EntryPointKind::PythonPackage:
-            return runners::EntryKind::PythonPackage;
-        case EntryPointKind::PythonProgram:
-            return runners::EntryKind::PythonProgram;
-        case EntryPointKind::Command:
-            return runners::EntryKind::Command;
-    }
-    return runners::EntryKind::Command;
-}
-
-/// The real system, except that the stop signals come from the job's
-/// StopRequest: the listener thread takes them while no supervisor runs, so
-/// the MPI waits (workers, master, status file) end as soon as a stop arrives.
-class StopAwareSystem final : public runners::System {
-public:
-    StopAwareSystem(runners::System& real, const StopRequest* stop) : real_(real), stop_(stop) {}
-    pid_t start_daemon(const std::vector<std::string>& argv) override { return real_.start_daemon(argv); }
-    void stop_daemon(pid_t pid) override { real_.stop_daemon(pid); }
-    int run_short(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) override {
-        return real_.run_short(argv, timeout);
-    }
-    bool can_connect(const std::string& host, int port, std::chrono::milliseconds timeout) override {
-        return real_.can_connect(host, port, timeout);
-    }
-    std::vector<pid_t> find_processes(const std::vector<std::string>& names) override {
-        return real_.find_processes(names);
-    }
-    bool process_alive(pid_t pid) override { return real_.process_alive(pid); }
-    bool file_exists(const std::filesystem::path& path) override { return real_.file_exists(path); }
-    void append_file(const std::filesystem::path& path, std::string_view text) override {
-        real_.append_file(path, text);
-    }
-    int take_stop_signal() override {
-        if (!stop_) return real_.take_stop_signal();
-        return stop_->requested() ? stop_->signal() : 0;
-    }
-    std::chrono::steady_clock::time_point now() override { return real_.now(); }
-    void sleep_for(std::chrono::milliseconds duration) override {
-        if (stop_) {
-            stop_->sleep_for(duration);
-        } else {
-            real_.sleep_for(duration);
-        }
-    }
-
-private:
-    runners::System& real_;
-    const StopRequest* stop_;
-};
+bool is_distributed(RunnerKind kind) { return kind != RunnerKind::Process; }
 
 class DistributedRunner final : public Runner {
 public:
@@ -115,27 +48,28 @@ public:
     RunOutcome run(const RunContext& context) override {
         const runners::Plan plan = make_plan(context);
         RunOutcome outcome;
-        StopAwareSystem system(runners::posix_system(), context.supervisor.stop);
-        runners::RunContext ours{system, {}, runners::mpi_cluster_settings(context.program_env), {}};
+        // The MPI and parameter-server waits end when the job's stop is requested.
+        const auto system = process::make_posix_system(context.supervisor.stop);
+        runners::RunContext ours{*system, {}, runners::mpi_cluster_settings(context.program_env), {}};
         for (const auto& [name, value] : context.program_env)
             ours.program_environment.emplace_back(name, value);
-        ours.execute = [&](const runners::Launch& launch, const runners::LineFilter& filter) {
+        ours.execute = [&](const runners::Launch& launch, const runners::LineRewriter& filter) {
             Environ env = context.program_env;
             for (const auto& [name, value] : launch.env) env[name] = value;
-            SpawnSpec spec;
+            process::SpawnSpec spec;
             spec.program = resolve(launch.argv.front(), env);
             spec.argv = launch.argv;
-            spec.env = to_envp(env);
+            spec.env = process::to_envp(env);
             spec.cwd = context.code_dir;
             spec.child_mask = &context.signals.original_mask();
-            SupervisorOptions supervisor = context.supervisor;
+            process::SupervisorOptions supervisor = context.supervisor;
             if (filter) {
                 supervisor.stdout_rewriter = filter;
                 supervisor.stderr_rewriter = filter;
             }
             outcome.command = Command{spec.program, launch.argv, false}.to_string();
-            if (supervisor.stop) supervisor.stop->enter(Phase::Supervise);
-            outcome.result = supervise(std::move(spec), context.signals, supervisor);
+            if (supervisor.stop) supervisor.stop->enter(process::Phase::Supervise);
+            outcome.result = process::supervise(std::move(spec), context.signals, supervisor);
             return outcome.result.exit_code;
         };
         const int status = runners::run_distributed(plan, ours);
@@ -147,14 +81,14 @@ public:
 private:
     runners::Plan make_plan(const RunContext& context) const {
         runners::Program program;
-        program.kind = our_entry_kind(context.kind);
+        program.kind = context.kind;
         program.python = context.python.string();
         program.entry_point = context.entry_point;
         program.args = context.args;
         // The program's environment is the toolkit's os.environ at this point
         // (sm-train's plus the SM_* variables): AWS credentials and
         // SM_HP_MP_PARAMETERS are looked up there.
-        return runners::make_plan(context.env, our_kind(kind_), std::move(program), context.program_env,
+        return runners::make_plan(context.env, kind_, std::move(program), context.program_env,
                                   runners::find_gethostname_shim());
     }
 
@@ -185,8 +119,8 @@ private:
 
     // mpirun, torchrun, ... are looked up on the program's PATH, as the toolkit's shell did.
     static std::filesystem::path resolve(const std::string& name, const Environ& env) {
-        const auto path = find_in_path(name, lookup(env, "PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
-        if (path.empty()) throw SpawnError(name, "execve", ENOENT);
+        const auto path = process::find_in_path(name, env);
+        if (path.empty()) throw process::SpawnError(name, "execve", ENOENT);
         return path;
     }
 
@@ -195,8 +129,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Runner> make_distributed_runner(RunnerKind kind, const TrainingEnv&) {
-    our_kind(kind);  // refuses Process early
+std::unique_ptr<Runner> make_distributed_runner(RunnerKind kind) {
+    if (!is_distributed(kind)) throw Error("a plain process is not a distributed runner", ExitCode::Internal);
     return std::make_unique<DistributedRunner>(kind);
 }
 

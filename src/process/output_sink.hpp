@@ -30,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 
 class OutputSink {
 public:
@@ -88,4 +88,4 @@ private:
 OutputSink& stderr_sink();
 OutputSink& stdout_sink();
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

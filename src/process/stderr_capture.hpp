@@ -24,7 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 
 /// The strings whose presence in a stderr line starts the capture: Python's
 /// built-in error classes, MPI's markers and ExecuteUserScriptError, as the toolkit lists them.
@@ -113,4 +113,4 @@ private:
 /// `text` with every invalid UTF-8 sequence replaced by U+FFFD.
 std::string replace_invalid_utf8(std::string_view text);
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

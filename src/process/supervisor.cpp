@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "supervisor.hpp"
 
+#include "reaper.hpp"
 #include "signals.hpp"
 #include "stop.hpp"
+
+#include "../lib/unique_fd.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +22,7 @@
 #include <memory>
 #include <optional>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -215,12 +218,6 @@ struct Stream {
     }
 };
 
-int exit_code_of(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return (128 + WTERMSIG(status)) % 256;
-    return 1;
-}
-
 }  // namespace
 
 bool become_subreaper() {
@@ -237,12 +234,9 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     // From here to the return the stop signals are ours: the listener that
     // takes them between programs steps aside (they stay pending meanwhile).
     StopListener::Paused paused(options.listener);
-    int sfd = signalfd(-1, &signals.blocked(), SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) throw Error(std::string("signalfd: ") + strerror(errno), ExitCode::Internal);
-    struct FdCloser {
-        int fd;
-        ~FdCloser() { close(fd); }
-    } sfd_closer{sfd};
+    const detail::UniqueFd signal_fd(signalfd(-1, &signals.blocked(), SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!signal_fd.valid()) throw Error(std::string("signalfd: ") + strerror(errno), ExitCode::Internal);
+    const int sfd = signal_fd.get();
 
     SpawnedProcess child = spawn(spec);
     const pid_t pid = child.pid;
@@ -285,17 +279,18 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
         kill(pid, signo);
     };
 
+    // Orphans are reaped too (we are PID 1 or a subreaper); other children
+    // started with spawn() (a daemon of the runner) keep their status for their owner.
     auto reap = [&] {
-        while (true) {
-            int status = 0;
-            pid_t reaped = waitpid(-1, &status, WNOHANG);
-            if (reaped <= 0) break;  // 0: none ready; -1/ECHILD: no children left
-            if (reaped == pid) {
-                main_exited = true;
-                result.wait_status = status;
-                result.exit_code = exit_code_of(status);
-                result.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-            }
+        if (main_exited) {
+            Reaper::collect();
+            return;
+        }
+        if (const auto status = Reaper::take(pid)) {
+            main_exited = true;
+            result.wait_status = *status;
+            result.exit_code = exit_code_of(*status);
+            result.term_signal = WIFSIGNALED(*status) ? WTERMSIG(*status) : 0;
         }
     };
 
@@ -404,4 +399,4 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     return result;
 }
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// A file descriptor that closes itself: the extractor and the sync open many
-/// directories relative to each other, and every early return must close them.
+/// The one file-descriptor owner of libsmtrain's internals and sm-train's
+/// layers: it closes what it holds (the extractor and the sync open many
+/// directories relative to each other, and every early return must close them).
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace smtrain::s3 {
+namespace smtrain::detail {
 
 class UniqueFd {
 public:
@@ -24,6 +25,8 @@ public:
     ~UniqueFd() { reset(); }
 
     int get() const { return fd_; }
+    /// Gives the descriptor up without closing it.
+    int release() { return std::exchange(fd_, -1); }
     bool valid() const { return fd_ >= 0; }
     void reset(int fd = -1) {
         if (fd_ >= 0) ::close(fd_);
@@ -34,4 +37,4 @@ private:
     int fd_ = -1;
 };
 
-}  // namespace smtrain::s3
+}  // namespace smtrain::detail

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <thread>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 
 class SignalBlock;
 
@@ -133,4 +133,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

@@ -14,7 +14,7 @@
 
 #include <algorithm>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 namespace {
 
 sigset_t stop_signals() {
@@ -135,4 +135,4 @@ void StopListener::listen() {
     }
 }
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

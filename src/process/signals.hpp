@@ -13,7 +13,7 @@
 #include <array>
 #include <string>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 
 /// Signals passed on to the program's process group.
 inline constexpr std::array<int, 6> kForwardedSignals = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -44,4 +44,4 @@ private:
     sigset_t blocked_{};
 };
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

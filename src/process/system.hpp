@@ -1,29 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// The side effects of the distributed runners (daemons, short commands, TCP
-/// probes, /proc scans, files, time), behind one interface so that the
-/// orchestration can be tested with fake executables and short time-outs.
-
-#include "plan.hpp"
+/// The side effects the runners' choreography needs (daemons, short commands,
+/// TCP probes, /proc scans, files, time, the stop request), behind one
+/// interface so that the MPI and parameter-server waits can be tested with
+/// fake executables and short time-outs.
+///
+/// Errors: start_daemon and append_file throw smtrain::Error (a SpawnError for
+/// a daemon that cannot start); every other member reports through its return
+/// value and never throws.
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace smtrain::runners {
+namespace smtrain::process {
+
+class StopRequest;
 
 class System {
 public:
     virtual ~System() = default;
 
-    /// Starts a long-running daemon (`sshd -D`) with sm-train's environment; returns its pid.
-    /// Throws smtrain::Error when it cannot be started.
+    /// Starts a long-running daemon (`sshd -D`) with sm-train's environment, in
+    /// its own process group, stdin from /dev/null; returns its pid.
     virtual pid_t start_daemon(const std::vector<std::string>& argv) = 0;
     /// Ends a daemon started above (SIGTERM, then SIGKILL after a grace period) and reaps it.
     virtual void stop_daemon(pid_t pid) = 0;
@@ -40,30 +45,20 @@ public:
     virtual bool file_exists(const std::filesystem::path& path) = 0;
     /// Appends `text` to `path`, creating it when absent.
     virtual void append_file(const std::filesystem::path& path, std::string_view text) = 0;
-    /// A stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) that arrived while
-    /// sm-train holds them blocked, taken from the pending set; 0 when none.
-    /// Long waits call it so that SageMaker's SIGTERM ends them.
+    /// The stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) of a stop requested
+    /// so far; 0 when none. Long waits call it so that SageMaker's SIGTERM ends them.
     virtual int take_stop_signal() = 0;
     virtual std::chrono::steady_clock::time_point now() = 0;
+    /// Sleeps for `duration`, or less when a stop is requested.
     virtual void sleep_for(std::chrono::milliseconds duration) = 0;
 };
 
-/// The real system (POSIX).
+/// The real system (POSIX). Its stops come from `stop` (the job's
+/// StopRequest, fed by the StopListener while no supervisor runs); without
+/// one, from the pending stop signals sm-train holds blocked.
+std::unique_ptr<System> make_posix_system(const StopRequest* stop);
+
+/// make_posix_system(nullptr), made once.
 System& posix_system();
 
-/// Transforms one line of the program's output (no trailing newline).
-using LineFilter = std::function<std::string(std::string_view)>;
-
-/// Runs the program to its end and returns its exit status (128+N when
-/// killed by signal N). The launcher supplies its supervisor here (signal
-/// forwarding, stderr tail, reports); `filter`, when set, is applied to every
-/// line of stdout and stderr.
-using ProgramExecutor = std::function<int(const Launch& launch, const LineFilter& filter)>;
-
-/// A simple executor for tests and tools: posix_spawnp with `environ` plus
-/// `launch.env`, in `cwd`, stdout and stderr passed through (line by line through
-/// `filter` when set), waiting for the end.
-int run_program(const Launch& launch, const LineFilter& filter, const Environ& environ,
-                const std::filesystem::path& cwd);
-
-}  // namespace smtrain::runners
+}  // namespace smtrain::process

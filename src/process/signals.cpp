@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 
 bool is_stop_signal(int signo) {
     return signo == SIGTERM || signo == SIGINT || signo == SIGHUP || signo == SIGQUIT;
@@ -25,4 +25,4 @@ SignalBlock::SignalBlock() {
 
 SignalBlock::~SignalBlock() { sigprocmask(SIG_SETMASK, &original_, nullptr); }
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
 
 class SignalBlock;
 class StopRequest;
@@ -71,4 +71,4 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
 /// (PR_SET_CHILD_SUBREAPER); a no-op as PID 1. Returns false when refused.
 bool become_subreaper();
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

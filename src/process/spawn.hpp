@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// Starting a program: a vfork-style child + execve, everything prepared before.
+/// Starting a program: a vfork-style child + execve, everything prepared
+/// before. The one place sm-train's layers start a process (libsmtrain's
+/// machine probes have their own, below this layer).
 ///
 /// The child (clone with CLONE_VM | CLONE_VFORK on its own stack, as glibc's
 /// posix_spawn) runs only async-signal-safe calls (setpgid, tcsetpgrp,
@@ -19,7 +21,16 @@
 #include <string>
 #include <vector>
 
-namespace smtrain::launcher {
+namespace smtrain::process {
+
+/// A host of its own for the child: it enters `netns_fd` (a network
+/// namespace), unshares the mount and UTS namespaces, sets `hostname` and
+/// bind-mounts `hosts_file` on /etc/hosts, all before execve.
+struct HostIsolation {
+    int netns_fd = -1;
+    std::string hostname;
+    std::filesystem::path hosts_file;
+};
 
 struct SpawnSpec {
     /// Path handed to execve (no PATH search: resolve it first, see find_in_path).
@@ -39,6 +50,15 @@ struct SpawnSpec {
     /// Give the child a pipe as stdout / stderr (read ends in SpawnedProcess).
     bool capture_stdout = false;
     bool capture_stderr = false;
+    /// Descriptors the child gets as stdin / stdout / stderr (dup2'd; the
+    /// caller keeps and closes its own). -1: inherited, or the capture pipe.
+    int stdin_fd = -1;
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    /// Where the child runs, when not in sm-train's own host: a network
+    /// namespace to enter and a private hostname and /etc/hosts (the hosts of
+    /// `sm-train local --hosts N`). The caller keeps it alive during spawn().
+    const HostIsolation* isolation = nullptr;
     /// Signal mask the program starts with (usually SignalBlock::original_mask()).
     /// nullptr: an empty mask.
     const sigset_t* child_mask = nullptr;
@@ -66,12 +86,9 @@ private:
 
 /// Starts the program. Signals should already be blocked by a SignalBlock (so
 /// none is delivered between fork and execve); the child restores
-/// `child_mask` and default dispositions. Throws SpawnError.
+/// `child_mask` and default dispositions. The child is watched by the Reaper
+/// (reaper.hpp) from the moment it exists: its owner gets its status with
+/// Reaper::take. Throws SpawnError (the child, if any, already reaped).
 SpawnedProcess spawn(const SpawnSpec& spec);
 
-/// The first executable `name` on `path_list` (":"-separated; an empty entry
-/// is the current directory). A name containing '/' is returned as is.
-/// Empty path when not found.
-std::filesystem::path find_in_path(const std::string& name, const std::string& path_list);
-
-}  // namespace smtrain::launcher
+}  // namespace smtrain::process

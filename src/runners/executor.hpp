@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// What sm-train hands the runners' choreography: the host's side effects
+/// (process::System) and an executor that runs a program under sm-train's
+/// supervision. The runners never start or supervise the program themselves.
+
+#include "plan.hpp"
+#include "supervisor.hpp"
+#include "system.hpp"
+
+#include <functional>
+
+namespace smtrain::runners {
+
+using process::LineRewriter;
+using process::System;
+
+/// Runs the program to its end and returns its exit status (128+N when
+/// killed by signal N). sm-train supplies its supervisor here (signal
+/// forwarding, the stderr tail, reports); `rewriter`, when set, is applied to
+/// every line of stdout and stderr.
+using ProgramExecutor = std::function<int(const Launch& launch, const LineRewriter& rewriter)>;
+
+}  // namespace smtrain::runners
