@@ -31,10 +31,12 @@ namespace smtrain::testing {
 
 namespace fs = std::filesystem;
 
-/// A fake /opt/ml under a fresh temp dir, removed at the end.
-class FakeTree {
+/// A fake /opt/ml under a fresh temp dir, removed at the end. (Not the public
+/// smtrain::testing::FakeTree of <smtrain/testing/fake_tree.hpp>: this one is
+/// the launcher tests' own, with the temp dir's root beside the tree.)
+class JobTree {
 public:
-    FakeTree() {
+    JobTree() {
         std::string pattern = (fs::temp_directory_path() / "smtrain-launcher-XXXXXX").string();
         if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         root_ = pattern;
@@ -44,12 +46,12 @@ public:
         write("input/config/inputdataconfig.json", R"({"dataset":{"TrainingInputMode":"File"}})");
         write("input/config/hyperparameters.json", "{}");
     }
-    ~FakeTree() {
+    ~JobTree() {
         std::error_code ec;
         fs::remove_all(root_, ec);
     }
-    FakeTree(const FakeTree&) = delete;
-    FakeTree& operator=(const FakeTree&) = delete;
+    JobTree(const JobTree&) = delete;
+    JobTree& operator=(const JobTree&) = delete;
 
     fs::path root() const { return root_; }
     fs::path base() const { return root_ / "opt_ml"; }
