@@ -53,7 +53,7 @@ protected:
     }
 
     s3test::ScriptServer server{"codeartifact_server.py"};
-    FakeTree tree;
+    JobTree tree;
     std::unique_ptr<Process> last;
 };
 

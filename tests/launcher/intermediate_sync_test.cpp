@@ -99,7 +99,7 @@ protected:
     }
     std::string diagnostics() const { return last ? "sm-train stderr:\n" + last->err() : ""; }
 
-    FakeTree tree;
+    JobTree tree;
     std::string endpoint;
     std::string bucket;
     std::unique_ptr<Process> last;

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/supervision_mode.hpp"
 #include "../support/temp_tree.hpp"
 
 extern char** environ;
@@ -30,10 +31,12 @@ namespace smtrain::testing {
 
 namespace fs = std::filesystem;
 
-/// A fake /opt/ml under a fresh temp dir, removed at the end.
-class FakeTree {
+/// A fake /opt/ml under a fresh temp dir, removed at the end. (Not the public
+/// smtrain::testing::FakeTree of <smtrain/testing/fake_tree.hpp>: this one is
+/// the launcher tests' own, with the temp dir's root beside the tree.)
+class JobTree {
 public:
-    FakeTree() {
+    JobTree() {
         std::string pattern = (fs::temp_directory_path() / "smtrain-launcher-XXXXXX").string();
         if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         root_ = pattern;
@@ -43,12 +46,12 @@ public:
         write("input/config/inputdataconfig.json", R"({"dataset":{"TrainingInputMode":"File"}})");
         write("input/config/hyperparameters.json", "{}");
     }
-    ~FakeTree() {
+    ~JobTree() {
         std::error_code ec;
         fs::remove_all(root_, ec);
     }
-    FakeTree(const FakeTree&) = delete;
-    FakeTree& operator=(const FakeTree&) = delete;
+    JobTree(const JobTree&) = delete;
+    JobTree& operator=(const JobTree&) = delete;
 
     fs::path root() const { return root_; }
     fs::path base() const { return root_ / "opt_ml"; }
@@ -76,9 +79,11 @@ private:
 class Process {
 public:
     /// Starts argv[0] (a path) with the environment plus `env_overrides`, its
-    /// output in `dir`; in `cwd` when given.
+    /// output in `dir`; in `cwd` when given. With `as_pid1`, as PID 1 of a PID
+    /// namespace of its own behind a relay (supervision_mode.hpp): pid() is then
+    /// the relay's, which passes on every signal but SIGKILL and exits as it did.
     Process(std::vector<std::string> argv, const std::map<std::string, std::string>& env_overrides,
-            const fs::path& dir, const fs::path& cwd = {})
+            const fs::path& dir, const fs::path& cwd = {}, bool as_pid1 = false)
         : out_(dir / "sm-train.stdout"), err_(dir / "sm-train.stderr") {
         std::map<std::string, std::string> env;
         for (char** e = environ; *e; ++e) {
@@ -98,6 +103,10 @@ public:
         c_argv.push_back(nullptr);
         for (auto& e : envs) c_env.push_back(e.data());
         c_env.push_back(nullptr);
+        if (as_pid1) {
+            start_as_pid1(c_argv, c_env, cwd);
+            return;
+        }
 
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
@@ -153,6 +162,34 @@ public:
     std::string err() const { return read_file(err_); }
 
 private:
+    /// As posix_spawn above, by hand: the relay is code that runs between fork
+    /// and execve (async-signal-safe calls only from fork to execve).
+    void start_as_pid1(const std::vector<char*>& argv, const std::vector<char*>& env, const fs::path& cwd) {
+        const char* out = out_.c_str();
+        const char* err = err_.c_str();
+        const char* dir = cwd.empty() ? nullptr : cwd.c_str();
+        pid_ = fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            const int in_fd = open("/dev/null", O_RDONLY);
+            const int out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int err_fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (in_fd < 0 || out_fd < 0 || err_fd < 0) _exit(250);
+            dup2(in_fd, 0);
+            dup2(out_fd, 1);
+            dup2(err_fd, 2);
+            for (const int fd : {in_fd, out_fd, err_fd})
+                if (fd > 2) close(fd);
+            if (dir != nullptr && chdir(dir) != 0) _exit(251);
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, nullptr);
+            test_support::become_pid1_when_asked(true);
+            execve(argv[0], argv.data(), env.data());
+            _exit(127);
+        }
+    }
+
     pid_t pid_ = -1;
     std::optional<int> status_;
     fs::path out_, err_;

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Process tests: the real sm-train binary runs real programs on fake trees.
+// Every test here starts sm-train (none runs launcher code in-process), and
+// tests.cmake runs each twice: with sm-train as a subreaper, and under the
+// `pid1.` prefix as PID 1 of a PID namespace of its own (SMTRAIN_TEST_AS_PID1=1,
+// tests/support/supervision_mode.hpp). The commands a test runs around it (tar,
+// sh, the S3 server) run as plain children in both.
 #include "launcher_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -43,14 +48,15 @@ protected:
     std::unique_ptr<Process> start(std::vector<std::string> args = {"train"},
                                    std::map<std::string, std::string> extra = {}) {
         args.insert(args.begin(), kSmTrain);
-        return std::make_unique<Process>(args, env(std::move(extra)), tree.root());
+        return std::make_unique<Process>(args, env(std::move(extra)), tree.root(), std::filesystem::path(),
+                                         test_support::test_as_pid1());
     }
     int run(std::vector<std::string> args = {"train"}, std::map<std::string, std::string> extra = {}) {
         last = start(std::move(args), std::move(extra));
         return last->exit_code();
     }
 
-    FakeTree tree;
+    JobTree tree;
     std::unique_ptr<Process> last;
 };
 
@@ -219,7 +225,7 @@ TEST_F(SmTrain, SeedExampleRunsFromTheRepositoryRoot) {
     std::filesystem::copy(std::string(SMTRAIN_SOURCE_DIR) + "/examples/opt_ml", tree.base(),
                           std::filesystem::copy_options::recursive);
     last = std::make_unique<Process>(std::vector<std::string>{kSmTrain, "train"}, env(), tree.root(),
-                                     SMTRAIN_SOURCE_DIR);
+                                     SMTRAIN_SOURCE_DIR, test_support::test_as_pid1());
     ASSERT_EQ(last->exit_code(), 0) << last->err();
     EXPECT_EQ(last->out(),
               "hp1=3 hp2=0.25 hp3='hello world'\ndataset=" + (tree.base() / "input/data/dataset").string() +
@@ -345,9 +351,22 @@ TEST_F(SmTrainSignals, SigtermReachesTheProgram) {
 
 TEST_F(SmTrainSignals, SignalAtStartIsNotLost) {
     tree.write("code/train.sh", "#!/bin/sh\nsleep 30\n");
+    const bool as_pid1 = test_support::test_as_pid1();
     for (int i = 0; i < 10; ++i) {
         auto r = start({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}});
-        kill(r->pid(), SIGTERM);  // as early as we can: sm-train may not even be in main() yet
+        // As a subreaper as early as we can: sm-train may not even be in main() yet
+        // (then SIGTERM's default action ends it: 143 too). As PID 1 as early as
+        // sm-train can take it: the kernel drops a SIGTERM that a namespace's init
+        // gets before it has blocked or caught it (before main), for any PID 1.
+        if (as_pid1) {
+            const pid_t sm_train = test_support::command_pid(r->pid(), true);
+            ASSERT_GT(sm_train, 0) << "the PID-1 relay never started sm-train";
+            ASSERT_TRUE(test_support::wait_until_it_takes(
+                sm_train, SIGTERM, std::filesystem::path(kSmTrain).filename().string()))
+                << "sm-train neither blocks nor catches SIGTERM\n"
+                << r->err();
+        }
+        kill(r->pid(), SIGTERM);
         auto status = r->wait(std::chrono::seconds(20));
         ASSERT_TRUE(status) << "SIGTERM was lost: sm-train still running";
         bool terminated = (WIFEXITED(*status) && WEXITSTATUS(*status) == 143) ||
@@ -392,28 +411,28 @@ TEST_F(SmTrainSignals, GracePeriodEndsWithReportAndKill) {
               "Command \"./print_signals --ignore-term \"");
 }
 
-bool can_unshare_pid() {
-    Process probe({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/true"}, {},
-                  std::filesystem::temp_directory_path());
-    return probe.exit_code() == 0;
-}
-
-TEST_F(SmTrainSignals, OrphansAreReapedAsSubreaper) {
+// What the program orphans, sm-train reaps: as a subreaper the orphans are
+// reparented to it; as PID 1 (the pid1. run) to it as the namespace's init.
+TEST_F(SmTrainSignals, OrphansAreReaped) {
     std::filesystem::copy_file(SMTRAIN_MAKE_ORPHANS, tree.code() / "make_orphans");
     tree.hyperparameters(R"({"n":"500"})");
     ASSERT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "make_orphans"}}), 0) << last->out() << last->err();
     EXPECT_EQ(last->out(), "children 0 zombies 0 misparented 0\n");
 }
 
-TEST_F(SmTrainSignals, OrphansAreReapedAsPid1) {
-    if (!can_unshare_pid()) GTEST_SKIP() << "no PID namespaces here (unshare --pid refused)";
-    std::filesystem::copy_file(SMTRAIN_MAKE_ORPHANS, tree.code() / "make_orphans");
-    tree.hyperparameters(R"({"n":"500"})");
-    last = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", kSmTrain, "train"},
-        env({{"SAGEMAKER_PROGRAM", "make_orphans"}}), tree.root());
-    ASSERT_EQ(last->exit_code(), 0) << last->out() << last->err();
-    EXPECT_EQ(last->out(), "children 0 zombies 0 misparented 0\n");
+// The pid1. run has sm-train as PID 1 indeed: where PID namespaces are refused,
+// the relay falls back to a plain child, and this fails rather than letting the
+// run pass as a second subreaper run.
+TEST_F(SmTrain, RunsInTheModeTheTestAsksFor) {
+    tree.write("code/train.sh",
+               "#!/bin/sh\nmkdir -p \"$SM_MODEL_DIR\"\necho $PPID > \"$SM_MODEL_DIR/parent\"\n");
+    ASSERT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}}), 0) << last->err();
+    if (test_support::test_as_pid1()) {
+        EXPECT_EQ(read_file(tree.model() / "parent"), "1\n");
+    } else {
+        EXPECT_NE(read_file(tree.model() / "parent"), "1\n");
+        EXPECT_EQ(last->err().find("cannot become a child subreaper"), std::string::npos) << last->err();
+    }
 }
 
 // ---- logs -------------------------------------------------------------------

@@ -73,7 +73,7 @@ protected:
         return last->exit_code();
     }
 
-    FakeTree tree;
+    JobTree tree;
     std::unique_ptr<Process> last;
 };
 

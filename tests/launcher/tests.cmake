@@ -30,6 +30,10 @@ if(TARGET smtrain_launcher)
     SMTRAIN_PRINT_SIGNALS="$<TARGET_FILE:smtrain_test_print_signals>"
     SMTRAIN_MAKE_ORPHANS="$<TARGET_FILE:smtrain_test_make_orphans>"
     SMTRAIN_S3_SERVER="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_server.py")
+  # The process tests again with sm-train as PID 1 of its own PID namespace
+  # (tests/support/supervision_mode.hpp); above it runs as a subreaper.
+  gtest_discover_tests(launcher_process_test TEST_PREFIX "pid1." DISCOVERY_TIMEOUT 60
+    PROPERTIES LABELS pid1 ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
 endif()
 
 # sm-train with sagemaker_s3_output, end to end against moto, and with

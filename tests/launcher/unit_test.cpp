@@ -26,7 +26,7 @@ namespace {
 
 using namespace smtrain::process;  // the layer below the lifecycle, under test here too
 
-using smtrain::testing::FakeTree;
+using smtrain::testing::JobTree;
 using smtrain::testing::read_file;
 
 // ---- stderr capture ---------------------------------------------------------
@@ -177,7 +177,7 @@ TEST(Report, ToolkitFormatWithExtraInfo) {
 }
 
 TEST(Report, FailureFileIsNeverReplaced) {
-    FakeTree tree;
+    JobTree tree;
     EXPECT_TRUE(write_failure_file(tree.output(), "first"));
     EXPECT_FALSE(write_failure_file(tree.output(), "second"));
     EXPECT_EQ(read_file(tree.output() / "failure"), "first");
@@ -201,7 +201,7 @@ TEST(Report, UnwritableDirectoryThrowsCannotWrite) {
 // ---- entry points -----------------------------------------------------------
 
 TEST(EntryPoint, KindAsTheToolkitDecides) {
-    FakeTree tree;
+    JobTree tree;
     EXPECT_EQ(entry_point_kind(tree.code(), "train.py"), EntryPointKind::PythonProgram);
     EXPECT_EQ(entry_point_kind(tree.code(), "train.sh"), EntryPointKind::Command);
     EXPECT_EQ(entry_point_kind(tree.code(), "train"), EntryPointKind::Command);
@@ -227,7 +227,7 @@ TEST(EntryPoint, Commands) {
 }
 
 TEST(EntryPoint, InstallSteps) {
-    FakeTree tree;
+    JobTree tree;
     EXPECT_FALSE(install_step(EntryPointKind::PythonProgram, tree.code(), "/py"));
     auto package = install_step(EntryPointKind::PythonPackage, tree.code(), "/py");
     ASSERT_TRUE(package);
@@ -257,7 +257,7 @@ TEST(EntryPoint, FrameworkModuleNamesTravelAsArguments) {
 }
 
 TEST(EntryPoint, FindPython) {
-    FakeTree tree;
+    JobTree tree;
     tree.write("bin/python", "#!/bin/sh\n", true);
     Environ env{{"PATH", (tree.base() / "bin").string()}};
     EXPECT_EQ(find_python(env), tree.base() / "bin/python");
@@ -341,7 +341,7 @@ SpawnSpec shell(const std::string& script) {
 
 TEST(Supervisor, ExitCodeAndStderrTail) {
     SignalBlock signals;
-    FakeTree tree;
+    JobTree tree;
     int sink = open((tree.root() / "err").c_str(), O_WRONLY | O_CREAT, 0644);
     SupervisorOptions options;
     options.stderr_sink = sink;
@@ -396,7 +396,7 @@ TEST(Supervisor, KilledBySignal) {
 
 TEST(Supervisor, LineRewriterSeesWholeLines) {
     SignalBlock signals;
-    FakeTree tree;
+    JobTree tree;
     int sink = open((tree.root() / "out").c_str(), O_WRONLY | O_CREAT, 0644);
     SupervisorOptions options;
     options.stdout_sink = sink;
@@ -424,7 +424,7 @@ TEST(Supervisor, MissingProgramIsASpawnError) {
 
 TEST(Supervisor, ScriptWithoutShebangFallsBackToSh) {
     SignalBlock signals;
-    FakeTree tree;
+    JobTree tree;
     auto script = tree.write("code/noshebang", "echo \"from sh: $1\" >&2\n", true);
     SpawnSpec spec;
     spec.program = script;

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/supervision_mode.hpp"
 #include "../support/temp_tree.hpp"
 
 namespace smtrain::reliability {
@@ -35,6 +36,10 @@ namespace fs = std::filesystem;
 using smtrain::testing::read_file;
 using smtrain::testing::TempDir;
 using smtrain::testing::write_file;
+// SMTRAIN_TEST_AS_PID1=1: every child runs as PID 1 of a PID namespace of its own
+// (supervision_mode.hpp), the other mode besides a subreaper (the default).
+using smtrain::test_support::become_pid1_when_asked;
+using smtrain::test_support::test_as_pid1;
 
 /// How a child ended and what it cost.
 struct ChildResult {
@@ -59,51 +64,8 @@ struct ChildSpec {
     std::function<void(pid_t)> after_fork;
 };
 
-/// SMTRAIN_TEST_AS_PID1=1: every child runs as PID 1 of a PID namespace of its
-/// own (as in a container), the other mode besides a subreaper (the default),
-/// as dumb-init runs its tests in both. Called in the forked child, so only
-/// async-signal-safe calls: the child becomes a relay that unshares, forks the
-/// real child (PID 1 there), passes on every signal it gets and exits as it did.
-/// Returns only in the real child (or when namespaces are refused: then the
-/// child runs as it would without the mode).
-inline void become_pid1_when_asked(bool asked) {
-    if (!asked || unshare(CLONE_NEWPID) != 0) return;
-    sigset_t all;
-    sigfillset(&all);
-    sigset_t before;
-    sigprocmask(SIG_SETMASK, &all, &before);
-    const pid_t init = fork();
-    if (init < 0) _exit(253);
-    if (init == 0) {
-        sigprocmask(SIG_SETMASK, &before, nullptr);
-        return;
-    }
-    for (;;) {
-        siginfo_t info;
-        const int signo = sigwaitinfo(&all, &info);
-        if (signo < 0) continue;
-        if (signo == SIGCHLD) {
-            int status = 0;
-            if (waitpid(init, &status, WNOHANG) == init) {
-                if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
-                // Killed by a signal: the same, as far as the parent can tell (128+N).
-                signal(WTERMSIG(status), SIG_DFL);
-                sigset_t one;
-                sigemptyset(&one);
-                sigaddset(&one, WTERMSIG(status));
-                sigprocmask(SIG_UNBLOCK, &one, nullptr);
-                kill(getpid(), WTERMSIG(status));
-                _exit(128 + WTERMSIG(status));
-            }
-            continue;
-        }
-        kill(init, signo);
-    }
-}
-
 inline ChildResult run_child(const ChildSpec& spec) {
-    const char* pid1_mode = std::getenv("SMTRAIN_TEST_AS_PID1");
-    const bool as_pid1 = pid1_mode && std::string_view(pid1_mode) == "1";
+    const bool as_pid1 = test_as_pid1();
     std::vector<std::string> envs;
     for (const auto& [k, v] : spec.env) envs.push_back(k + "=" + v);
     std::vector<char*> c_argv, c_env;

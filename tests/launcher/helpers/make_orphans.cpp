@@ -13,12 +13,27 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace {
 
-/// Processes (zombies included) whose parent is `parent`, other than us,
-/// from /proc/<pid>/stat; `zombies` gets those in state Z.
-int children_of(pid_t parent, int& zombies) {
+/// Our parent's PID and ours, as /proc numbers them: as PID 1 of
+/// a PID namespace, sm-train is 1 to getppid() but has its outer PID in a /proc
+/// mounted outside the namespace.
+std::pair<std::string, std::string> parent_and_self_in_proc() {
+    std::ifstream stat("/proc/self/stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    char state;
+    std::string ppid;
+    rest >> state >> ppid;
+    return {ppid, line.substr(0, line.find(' '))};
+}
+
+/// Processes (zombies included) whose parent is `parent`, other than `self`,
+/// from /proc/<pid>/stat (PIDs as /proc numbers them); `zombies` gets those in state Z.
+int children_of(const std::string& parent, const std::string& self, int& zombies) {
     int count = 0;
     zombies = 0;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
@@ -31,9 +46,9 @@ int children_of(pid_t parent, int& zombies) {
         if (close == std::string::npos) continue;
         std::istringstream rest(line.substr(close + 2));
         char state;
-        pid_t ppid;
+        std::string ppid;
         rest >> state >> ppid;
-        if (ppid != parent || entry.path().filename() == std::to_string(getpid())) continue;
+        if (ppid != parent || name == self) continue;
         ++count;
         if (state == 'Z') ++zombies;
     }
@@ -63,9 +78,10 @@ int main(int argc, char** argv) {
         waitpid(child, nullptr, 0);
     }
     close(report[1]);
+    const auto [supervisor_in_proc, self_in_proc] = parent_and_self_in_proc();
     int zombies = 0, children = 0;
     for (int tries = 0; tries < 100; ++tries) {  // up to 10 s for every orphan to exit and be reaped
-        children = children_of(supervisor, zombies);
+        children = children_of(supervisor_in_proc, self_in_proc, zombies);
         if (children == 0) break;
         usleep(100 * 1000);
     }
