@@ -302,6 +302,19 @@ Program prepare_code(Job& job) {
     return program;
 }
 
+/// A step's process (pip, the program, mpirun) exists but cannot be started:
+/// that step's failure, in the toolkit's format, with the exit code a shell
+/// would give (127 not found, 126 not executable). Never sm-train's own.
+Outcome cannot_start(const process::SpawnError& e, const std::string& error_class, const std::string& shown) {
+    process::stderr_sink().write("sm-train: " + std::string(e.what()) + "\n");
+    ProcessFailure failure;
+    failure.error_class = error_class;
+    failure.exit_code = static_cast<int>(e.exit_code());
+    failure.error_message = e.what();
+    failure.command = shown;
+    return Outcome::process(std::move(failure));
+}
+
 /// Install: pip, supervised as the program is (signals forwarded, grace period).
 Outcome install(Job& job, const Program& program, const Environ& program_env) {
     job.stop().enter(process::Phase::Install);
@@ -319,15 +332,19 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
     for (const auto& [name, value] : step.env) env.insert_or_assign(name, value);
     spec.env = process::to_envp(env);
     spec.cwd = job.env->paths().code;
-    const process::RunResult result = [&] {
-        const s3::ProgressTicker progress("requirements install");  // a line every 10 s (progress.hpp)
-        auto phase = Timeline::job().phase("requirements install");
-        return process::supervise(std::move(spec), job.lifecycle.signals,
-                                  job.supervisor_options(shown, step.error_class));
-    }();
-    Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
-                                  result.killed_after_grace);
-    return process_outcome(result, shown, step.error_class, job.settings.grace_period);
+    try {
+        const process::RunResult result = [&] {
+            const s3::ProgressTicker progress("requirements install");  // a line every 10 s (progress.hpp)
+            auto phase = Timeline::job().phase("requirements install");
+            return process::supervise(std::move(spec), job.lifecycle.signals,
+                                      job.supervisor_options(shown, step.error_class));
+        }();
+        Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
+                                      result.killed_after_grace);
+        return process_outcome(result, shown, step.error_class, job.settings.grace_period);
+    } catch (const process::SpawnError& e) {
+        return cannot_start(e, step.error_class, shown);
+    }
 }
 
 /// Wait for hosts: every host of the cluster resolves (SageMaker's DNS entries come late).
@@ -384,13 +401,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
                                       result.killed_after_grace);
         return process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
     } catch (const process::SpawnError& e) {
-        // The program exists but cannot be started: report it as the program's failure.
-        process::stderr_sink().write("sm-train: " + std::string(e.what()) + "\n");
-        ProcessFailure failure;
-        failure.exit_code = static_cast<int>(e.exit_code());
-        failure.error_message = e.what();
-        failure.command = shown;
-        return Outcome::process(std::move(failure));
+        return cannot_start(e, "ExecuteUserScriptError", shown);
     }
 }
 

@@ -87,12 +87,7 @@ public:
         SpawnSpec spec = helper_spec(argv, dev_null.get());
         // Its output is a diagnostic, never the program's: keep stdout for the program.
         spec.stdout_fd = STDERR_FILENO;
-        pid_t pid = -1;
-        try {
-            pid = spawn(spec).pid;
-        } catch (const SpawnError&) {
-            return 127;
-        }
+        const pid_t pid = spawn(spec).pid;  // SpawnError when it cannot start: the caller decides
         if (auto status = Reaper::wait_until(pid, std::chrono::steady_clock::now() + timeout))
             return exit_code_of(*status);
         kill(-pid, SIGKILL);

@@ -6,9 +6,11 @@
 /// interface so that the MPI and parameter-server waits can be tested with
 /// fake executables and short time-outs.
 ///
-/// Errors: start_daemon and append_file throw smtrain::Error (a SpawnError for
-/// a daemon that cannot start); every other member reports through its return
-/// value and never throws.
+/// Errors (the process layer's convention): a program that cannot be started
+/// throws SpawnError (start_daemon, run_short); once it runs, its end is a
+/// value, never an exception. append_file throws smtrain::Error naming the
+/// file. The probes (can_connect, find_processes, process_alive, file_exists)
+/// answer false or nothing on any failure and never throw.
 
 #include <sys/types.h>
 
@@ -33,8 +35,8 @@ public:
     /// Ends a daemon started above (SIGTERM, then SIGKILL after a grace period) and reaps it.
     virtual void stop_daemon(pid_t pid) = 0;
     /// Runs a short command to its end, stdin from /dev/null and output to
-    /// sm-train's stderr; kills it after `timeout`. Returns the exit status
-    /// (128+N when killed by signal N, 127 when it could not be started).
+    /// sm-train's stderr; kills it (its process group) after `timeout`.
+    /// Returns the exit status (128+N when killed by signal N).
     virtual int run_short(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) = 0;
     /// Whether `host` accepts a TCP connection on `port` within `timeout`.
     virtual bool can_connect(const std::string& host, int port, std::chrono::milliseconds timeout) = 0;

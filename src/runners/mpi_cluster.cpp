@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "mpi_cluster.hpp"
 
+#include "spawn.hpp"
+
 #include <smtrain/error.hpp>
 
 #include <spdlog/spdlog.h>
@@ -94,7 +96,14 @@ void notify_workers(const Plan& plan, System& system, const MpiClusterSettings& 
                 spdlog::info("Retry creating status file onto {}", host);
                 system.sleep_for(std::chrono::seconds(1));
             }
-            done = system.run_short({"ssh", host, "touch", file}, settings.notify_timeout) == 0;
+            try {
+                done = system.run_short({"ssh", host, "touch", file}, settings.notify_timeout) == 0;
+            } catch (const process::SpawnError& e) {
+                // Telling a worker is best effort, as in the toolkit: it stops on its own
+                // once this host's sshd is gone.
+                spdlog::warn("{}", e.what());
+                break;
+            }
         }
         if (!done) spdlog::warn("Failed to create status file onto {}", host);
     }

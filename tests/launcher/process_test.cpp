@@ -141,6 +141,20 @@ TEST_F(SmTrain, FailedInstallIsReportedAsTheToolkitDoes) {
     EXPECT_FALSE(std::filesystem::exists(tree.model() / "argv"));
 }
 
+// One convention for a process that cannot start, install step or program:
+// the step's own error class, the exit code a shell gives (127 here). It used
+// to be sm-train's own failure for pip and the program's for the program.
+TEST_F(SmTrain, InstallThatCannotStartIsReportedAsTheInstallsFailure) {
+    auto python = tree.write("bin/python", "#!/nonexistent/interpreter\n", true);
+    tree.write("code/requirements.txt", "numpy\n");
+    tree.write("code/train.py", kPrintArgvPy);
+    EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.py"}, {"SMTRAIN_PYTHON", python.string()}}), 127);
+    EXPECT_EQ(tree.failure(), "InstallRequirementsError:\nExitCode 127\nErrorMessage \"cannot run " +
+                                  python.string() + ": execve: No such file or directory\"\nCommand \"" +
+                                  python.string() + " -m pip install -r requirements.txt\"");
+    EXPECT_FALSE(std::filesystem::exists(tree.model() / "argv"));
+}
+
 TEST_F(SmTrain, FrameworkModuleFunctionIsCalled) {
     tree.write("code/my_framework.py",
                "import os, sys\n"

@@ -187,6 +187,23 @@ TEST_F(MpiClusterTest, MasterNotifiesWorkersWhenMpirunCannotStart) {
     EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1"));
 }
 
+// A notification that cannot even start (no ssh on PATH) is a warning: the
+// job's result is still mpirun's, and nothing is retried.
+TEST_F(MpiClusterTest, MasterWhoseSshCannotStartStillReturnsMpirunsStatus) {
+    Listener workers_sshd;
+    settings_.ssh_port = workers_sshd.port();
+    fake::write_tool(bin_, "mpirun", records_, "exit 0");
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
+    setenv("PATH", bin_.c_str(), 1);  // only the fakes, and then no ssh
+    fs::remove(bin_ / "ssh");
+    const int status = run_mpi_master(
+        p, Launch{{(bin_ / "mpirun").string()}, {}}, nullptr, posix_system(),
+        [&](const Launch& l, const LineRewriter&) { return run_to_end(l, dir_); }, settings_);
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(fake::calls(records_, "mpirun"), 1);
+    EXPECT_FALSE(fs::exists(dir_ / "done.127.0.0.1"));
+}
+
 TEST_F(MpiClusterTest, MasterGivesUpOnAnAbsentWorkerWithAClearError) {
     settings_.ssh_port = closed_port();
     settings_.workers_timeout = 300ms;
