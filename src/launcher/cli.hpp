@@ -2,6 +2,9 @@
 #pragma once
 /// \file
 /// sm-train's command line (CLI11).
+///
+/// Errors: run_cli never throws; every error becomes one line on stderr (and,
+/// for `train`, output/failure) and its documented exit code.
 
 #include "train.hpp"
 

@@ -4,6 +4,10 @@
 /// The development loop's subcommands: `sm-train init DIR` writes a job's
 /// /opt/ml tree from flags; `sm-train local` writes a throwaway one and runs the
 /// job in it (docs/testing.md).
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes): Error(Usage) for a bad flag, as each function says.
 
 #include "train.hpp"
 

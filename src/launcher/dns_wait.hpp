@@ -3,6 +3,11 @@
 /// \file
 /// Waiting until every host of the cluster resolves, as the toolkit does
 /// before starting the program (SageMaker's DNS entries appear late).
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes): ConfigError for a
+/// bad setting; a host that never resolves is a warning, not an error.
 
 #include "stop.hpp"
 

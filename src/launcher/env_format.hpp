@@ -2,6 +2,8 @@
 #pragma once
 /// \file
 /// `sm-train env`: the exported variables in a form a shell or tool can load.
+///
+/// Errors: none; these are renderings of values.
 
 #include <smtrain/training_env.hpp>
 

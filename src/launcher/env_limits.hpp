@@ -11,6 +11,11 @@
 /// then cannot start the program at all (E2BIG). sm-train writes such a value to a
 /// file and gives the program `<NAME>_FILE=<path>` instead, with a warning naming
 /// it. An argv that cannot fit is an error before anything runs.
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes): Error(BadConfig)
+/// naming the argument or variable over the kernel's limit.
 
 #include <smtrain/environ.hpp>
 

@@ -5,6 +5,11 @@
 /// sagemaker-training sets: TF_CONFIG (the TensorFlow container's training.py,
 /// parameter servers and MultiWorkerMirroredStrategy) and the NCCL/MASTER_*
 /// variables of the PyTorch container's training.py.
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes): ConfigError for a
+/// job the framework containers would refuse.
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>

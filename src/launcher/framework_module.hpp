@@ -3,6 +3,11 @@
 /// \file
 /// SAGEMAKER_TRAINING_MODULE ("pkg.mod:func"): how framework images run the job,
 /// with the error handling of the toolkit's trainer.train() around the call.
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes): ConfigError for
+/// a bad module value; the module's own failure is its exit code.
 
 #include "entry_point.hpp"
 

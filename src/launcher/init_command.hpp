@@ -3,6 +3,11 @@
 /// \file
 /// `sm-train init DIR [flags]`: a job's complete /opt/ml tree, as SageMaker and
 /// the Python SDK would write it. `SAGEMAKER_BASE_DIR=DIR sm-train train` runs it.
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes): Error(Usage)
+/// naming the flag at fault, Error(CannotWrite) for the tree.
 
 #include "tree_flags.hpp"
 

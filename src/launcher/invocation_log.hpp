@@ -2,6 +2,8 @@
 #pragma once
 /// \file
 /// The toolkit's "Invoking user script" log block, with secrets masked.
+///
+/// Errors: none; these are renderings of values.
 
 #include <smtrain/training_env.hpp>
 #include <smtrain/value.hpp>

@@ -4,6 +4,12 @@
 /// `sm-train local [init flags] [-- --name value ...]`: "run my job now". A
 /// throwaway tree from the init flags, the job run through the normal `train`
 /// path, and a summary of where the model, output and failure files are.
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes): Error(Usage)
+/// naming the flag at fault, Error(Unavailable) for several hosts where
+/// namespaces cannot be made.
 
 #include "train.hpp"
 #include "tree_flags.hpp"

@@ -4,6 +4,11 @@
 /// `sm-train local --hosts N`: the N hosts of a job on this machine, each in a
 /// network namespace of its own where its name (algo-K) resolves, joined by a
 /// bridge in one more namespace. Nothing outside those namespaces is touched.
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes):
+/// Error(Unavailable) saying what is missing (root, `ip`, a namespace).
 
 #include "train.hpp"
 

@@ -3,6 +3,9 @@
 /// \file
 /// sm-train's log: spdlog, synchronous, on stderr, in the toolkit's format
 /// (`2024-05-01 12:00:00,123 sm-train     INFO     message`).
+///
+/// Errors: none; a log line that cannot be written is dropped (and counted
+/// by the output sink).
 
 namespace smtrain::launcher {
 

@@ -2,6 +2,8 @@
 #pragma once
 /// \file
 /// The environment the user program runs with.
+///
+/// Errors: none; these are values.
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>

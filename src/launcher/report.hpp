@@ -7,6 +7,11 @@
 /// FailureReason. The failure file is written atomically (temp file, fsync,
 /// link, directory fsync) and an existing one is never replaced: a program may
 /// write its own reason. The success file is empty, so creating it is atomic.
+///
+/// Errors: report() and report_early() never throw: a report that cannot be
+/// written is said on stderr and the exit code becomes CannotWrite (73). The
+/// writers below throw Error(CannotWrite) naming the file; write_failure_file's
+/// false is not an error (a program left its own reason, which is kept).
 
 #include <filesystem>
 #include <optional>

@@ -2,6 +2,11 @@
 #pragma once
 /// \file
 /// `sm-train train`: the toolkit's trainer.train(), step by step.
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes); run_train itself
+/// returns the exit code and throws only with --dry-run.
 
 #include "env_format.hpp"
 #include "signals.hpp"

@@ -3,6 +3,11 @@
 /// \file
 /// The flags of `sm-train init` and `sm-train local` that describe a job, and
 /// writing the /opt/ml tree they describe (src/lib/tree_writer.hpp does the files).
+///
+/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
+/// ExitCode for a failure of sm-train's own; run_train's steps turn every
+/// exception into the one Outcome that report() writes): Error(Usage)
+/// naming the flag at fault, Error(CannotWrite) for the tree.
 
 #include "../lib/tree_writer.hpp"
 

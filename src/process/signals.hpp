@@ -7,6 +7,11 @@
 /// any thread or child exists, and handles them with signalfd/sigtimedwait. A
 /// signal that arrives before the program has started stays pending and is
 /// forwarded as soon as the supervisor runs (tini's model).
+///
+/// Errors (the process layer's convention: a program that cannot be started
+/// throws SpawnError, a kernel refusal smtrain::Error(Internal); a program's
+/// end is a value, never an exception): SignalBlock's constructor cannot fail
+/// (sigprocmask with valid arguments); nothing here throws.
 
 #include <signal.h>
 

@@ -11,6 +11,11 @@
 /// until it has exec'd. An exec failure is left in shared memory, so spawn()
 /// throws with the errno instead of returning a child that exits 127 for an
 /// unknown reason. See spawn.cpp for why this is safe.
+///
+/// Errors (the process layer's convention): spawn() throws SpawnError, naming
+/// the program, the step that failed (execve, chdir, dup2, setpgid, setns,
+/// ...) and errno, with the exit code a shell would give (127 or 126); no
+/// child is left behind.
 
 #include <smtrain/error.hpp>
 

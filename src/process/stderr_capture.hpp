@@ -16,6 +16,9 @@
 /// around a visible "[... N bytes cut ...]", so neither the error class at the
 /// end of a huge line nor the lines before it are lost. Memory stays bounded
 /// whatever the line lengths.
+///
+/// Errors: none but std::bad_alloc; the capture is bounded, whatever the
+/// program writes.
 
 #include <cstddef>
 #include <deque>

@@ -7,6 +7,11 @@
 /// kForwardedSignals go to the program's process group; every child that
 /// exits is reaped (orphans included); stderr is passed through as it comes
 /// while its tail and error lines are kept for the failure report.
+///
+/// Errors (the process layer's convention): supervise() throws SpawnError
+/// when the program cannot start and smtrain::Error(Internal) when the kernel
+/// refuses a signalfd or a poll; everything the program does (any exit, any
+/// signal, a stalled sink) is in the RunResult.
 
 #include "output_sink.hpp"
 #include "spawn.hpp"

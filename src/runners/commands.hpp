@@ -4,6 +4,11 @@
 /// The command lines of the distributed runners, built exactly as the toolkit
 /// builds them (mpi.py, smdataparallel.py, torch_distributed.py,
 /// pytorch_xla.py). Pure functions of a Plan: nothing here touches the system.
+///
+/// Errors (the runners layer's convention: a job the toolkit would refuse
+/// throws smtrain::Error with the toolkit's message and ExitCode::BadConfig;
+/// the side effects, and their errors, are process::System's): as each
+/// function says.
 
 #include "plan.hpp"
 

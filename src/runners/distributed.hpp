@@ -4,6 +4,10 @@
 /// The one entry point the launcher calls: which runner this host uses, the
 /// plan it follows, and running it (runner.py's `_get_by_runner_type` and each
 /// runner's `run`).
+///
+/// Errors (the runners layer's convention): smtrain::Error with the toolkit's
+/// message for a precondition that fails (a missing import, an absent host);
+/// a SpawnError from the executor or the System is passed on as it is.
 
 #include "executor.hpp"
 #include "mpi_cluster.hpp"

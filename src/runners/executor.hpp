@@ -4,6 +4,9 @@
 /// What sm-train hands the runners' choreography: the host's side effects
 /// (process::System) and an executor that runs a program under sm-train's
 /// supervision. The runners never start or supervise the program themselves.
+///
+/// Errors: the executor passes on the SpawnError of a program that cannot
+/// start; a program's failure is its exit status.
 
 #include "plan.hpp"
 #include "supervisor.hpp"

@@ -2,6 +2,8 @@
 #pragma once
 /// \file
 /// The toolkit's instance-type lists that switch on EFA settings.
+///
+/// Errors: none.
 
 #include <string_view>
 

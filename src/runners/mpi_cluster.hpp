@@ -6,6 +6,11 @@
 /// workers, runs mpirun and tells the workers it is done; each worker waits
 /// for the master, exports its environment for the ranks, and waits for the
 /// MPI daemon that the master starts on it over ssh to come and go.
+///
+/// Errors (the runners layer's convention): smtrain::Error naming the host and
+/// port for a wait that times out, "stopped by signal N ..." (exit 128+N) for
+/// a stop; a
+/// notification that cannot start is a warning.
 
 #include "executor.hpp"
 #include "plan.hpp"

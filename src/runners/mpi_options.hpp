@@ -2,6 +2,9 @@
 #pragma once
 /// \file
 /// `sagemaker_mpi_custom_mpi_options`: a string of mpirun options written by the user.
+///
+/// Errors (the runners layer's convention): smtrain::Error(BadConfig) naming
+/// the option, for custom MPI options the toolkit's parser would refuse.
 
 #include <string>
 #include <string_view>

@@ -3,6 +3,8 @@
 /// \file
 /// mpirun's `--tag-output` prefixes, rewritten so a CloudWatch search finds
 /// the rank and the host: `[1,3]<stdout>:` becomes `[1,mpirank:3,algo-2]<stdout>:`.
+///
+/// Errors: none.
 
 #include <string>
 #include <string_view>

@@ -4,6 +4,8 @@
 /// What a distributed runner needs to know, gathered once from the TrainingEnv,
 /// so that building a command line is a pure function that tests can call
 /// with values written by hand.
+///
+/// Errors: none; these are values.
 
 #include <smtrain/environ.hpp>
 

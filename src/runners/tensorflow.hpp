@@ -6,6 +6,10 @@
 /// worker with TF_CONFIG; a host other than the first then waits until the
 /// first host's worker is down. TF_CONFIG itself is built by the launcher
 /// (launcher/framework_env.hpp) and arrives in the plan's environment.
+///
+/// Errors (the runners layer's convention): smtrain::Error(BadConfig) for a
+/// job the TensorFlow container would refuse (this host not in the hosts,
+/// TensorFlow not importable).
 
 #include "executor.hpp"
 #include "plan.hpp"

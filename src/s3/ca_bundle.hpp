@@ -6,6 +6,11 @@
 /// sm-train carries its own libcurl and OpenSSL, so it cannot rely on a path
 /// compiled into a distribution's libcurl: it looks where each family of
 /// images keeps its bundle, in the order botocore and OpenSSL users expect.
+///
+/// Errors (the S3 layer's convention: every failure is one smtrain::Error line
+/// naming what failed; nothing returns an error code): find_ca_bundle throws
+/// when a variable names a file that is not there; no bundle at all is not an
+/// error (the empty result).
 
 #include <array>
 #include <filesystem>

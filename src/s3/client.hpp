@@ -6,6 +6,11 @@
 /// SigV4; failures that S3 or the network may recover from are retried with
 /// jittered exponential back-off, and everything else is an smtrain::Error
 /// naming the bucket, the key and the HTTP status.
+///
+/// Errors (the S3 layer's convention): every failure is one smtrain::Error
+/// line naming the bucket, the key and the HTTP status or curl error, thrown
+/// once the retries are spent; a cancel (the stop flag) throws "... cancelled"
+/// at the next retry or transfer chunk. Nothing returns an error code.
 
 #include <atomic>
 #include <chrono>

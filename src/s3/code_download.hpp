@@ -5,6 +5,9 @@
 ///
 /// Whether to fetch at all (the toolkit only does when the code dir is empty)
 /// is the launcher's decision; this is the fetching and unpacking.
+///
+/// Errors (the S3 layer's convention): smtrain::Error naming the URL, or the
+/// tarball entry for an extraction error; a stop throws "... cancelled".
 
 #include <filesystem>
 #include <string>

@@ -4,6 +4,9 @@
 /// The pip index of an AWS CodeArtifact repository, for the install step: with
 /// CA_REPOSITORY_ARN set, the toolkit installs requirements.txt from
 /// `https://aws:<token>@<repository endpoint>/simple/` instead of PyPI.
+///
+/// Errors (the S3 layer's convention): smtrain::Error, one line naming the ARN
+/// or the HTTP status of the token request.
 
 #include <optional>
 #include <string>

@@ -8,6 +8,10 @@
 ///     AWS_CONTAINER_AUTHORIZATION_TOKEN (or ..._TOKEN_FILE) as Authorization;
 ///  3. EC2 instance metadata, IMDSv2 (token PUT, then role and credentials GETs).
 /// Temporary credentials are fetched again before they expire.
+///
+/// Errors (the S3 layer's convention): smtrain::Error when no source has
+/// credentials, naming each source tried; a source that fails is skipped, not
+/// an error of its own.
 
 #include <chrono>
 #include <functional>

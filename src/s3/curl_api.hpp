@@ -8,6 +8,10 @@
 /// image needs no libcurl for s3://. The entry points the S3 client uses are
 /// gathered in CurlApi so that every handle gets the same defaults: only
 /// http and https, and the CA bundle found in the image (ca_bundle.hpp).
+///
+/// Errors (the S3 layer's convention): smtrain::Error when libcurl cannot be
+/// initialised or a handle cannot be made; transfer failures are in the
+/// response (http.hpp), never thrown here.
 
 #include <curl/curl.h>
 

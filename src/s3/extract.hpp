@@ -9,6 +9,10 @@
 /// and entries that would be written through a symlink extracted earlier.
 /// Everything is created relative to an open directory descriptor with
 /// `O_NOFOLLOW`, so nothing outside the destination is ever opened for writing.
+///
+/// Errors (the S3 layer's convention): smtrain::Error naming the tarball and
+/// the offending entry (an unsafe path, a link out, a corrupt archive, a write
+/// that failed); a stop throws "<tarball>: extraction cancelled".
 
 #include <atomic>
 #include <filesystem>

@@ -3,6 +3,11 @@
 /// \file
 /// One HTTP exchange over a reusable curl handle: enough for S3 and the
 /// credential endpoints, nothing more. Retries are the caller's business.
+///
+/// Errors (the S3 layer's convention, with one difference for this level):
+/// transport failures and HTTP errors are values in the Response, for the
+/// caller's retry loop to judge; only a handle that cannot be set up throws
+/// smtrain::Error.
 
 #include <sys/types.h>
 

@@ -15,6 +15,11 @@
 /// (multipart above 8 MiB), oldest first and never two copies of one key at
 /// once, so a file re-written after it was queued is stored after the earlier
 /// copy; each copy is removed once it is uploaded.
+///
+/// Errors (the S3 layer's convention): the constructor throws smtrain::Error
+/// for a destination it cannot use (a scheme but s3 and file, a folder it
+/// cannot set inotify up for); uploads that fail while the job runs are
+/// counted and reported by finish(), never thrown from its threads.
 
 #include <chrono>
 #include <cstddef>

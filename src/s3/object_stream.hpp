@@ -8,6 +8,10 @@
 /// Memory is bounded: at most `concurrency + 1` part buffers exist (the parts in
 /// flight or waiting to be read, and the one being read), so the stream holds at
 /// most (concurrency + 1) x part_size bytes: 72 MiB with the defaults.
+///
+/// Errors (the S3 layer's convention): next() throws the first part's
+/// smtrain::Error (bucket, key, status) once its retries are spent, or
+/// "... cancelled" after a stop.
 
 #include <atomic>
 #include <condition_variable>

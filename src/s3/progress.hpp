@@ -14,6 +14,8 @@
 /// The rate is over the last interval; the time left is shown when the total is
 /// known and the rate is not zero. A phase whose count reached its total writes
 /// no more lines.
+///
+/// Errors: none; a progress line that cannot be written is dropped.
 
 #include <chrono>
 #include <condition_variable>

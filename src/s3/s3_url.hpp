@@ -2,6 +2,9 @@
 #pragma once
 /// \file
 /// s3://bucket/key URLs and S3 key joining.
+///
+/// Errors (the S3 layer's convention): smtrain::Error naming the URL that is
+/// not s3://bucket/key.
 
 #include <string>
 #include <string_view>

@@ -4,6 +4,8 @@
 /// Bytes and objects this process moved to and from S3, for the job's
 /// end-of-run summary. Counted by S3Client when a transfer succeeds; safe to
 /// update from any thread (the sync uploads from its own threads).
+///
+/// Errors: none.
 
 #include <atomic>
 #include <cstdint>
