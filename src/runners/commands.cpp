@@ -45,7 +45,7 @@ std::string join_hosts(const std::vector<std::string>& hosts, int processes_per_
     return joined;
 }
 
-std::optional<std::string> find_var(const EnvList& list, std::string_view name) {
+std::optional<std::string> find_var(const EnvVars& list, std::string_view name) {
     for (const auto& [key, value] : list) {
         if (key == name) return value;
     }

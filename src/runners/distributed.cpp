@@ -102,7 +102,7 @@ int processes_per_host(const TrainingEnv& env) {
     return 1;
 }
 
-EnvList toolkit_order(const TrainingEnv& env, const EnvVars& vars) {
+EnvVars toolkit_order(const TrainingEnv& env, const EnvVars& vars) {
     std::vector<std::string> order(kToolkitOrder.begin(), kToolkitOrder.end());
     for (const auto& [channel, path] : env.channel_input_dirs())
         order.push_back("SM_CHANNEL_" + upper(channel));
@@ -110,7 +110,7 @@ EnvList toolkit_order(const TrainingEnv& env, const EnvVars& vars) {
         for (const auto& [key, value] : env.hyperparameters().as_dict())
             order.push_back("SM_HP_" + upper(key));
     }
-    EnvList sorted;
+    EnvVars sorted;
     std::vector<bool> taken(vars.size(), false);
     for (const auto& name : order) {
         for (std::size_t i = 0; i < vars.size(); ++i) {

@@ -29,7 +29,7 @@ int processes_per_host(const TrainingEnv& env);
 /// a dict; mpirun gets `-x NAME` in that order): the fixed names, then
 /// SM_CHANNEL_* in channel order, then SM_HP_* in hyperparameter order, then
 /// anything the toolkit does not have.
-EnvList toolkit_order(const TrainingEnv& env, const EnvVars& vars);
+EnvVars toolkit_order(const TrainingEnv& env, const EnvVars& vars);
 
 /// libsmtrain-gethostname.so beside the running executable (or in ../lib);
 /// "" when it is in neither place.
@@ -46,7 +46,7 @@ struct RunContext {
     MpiClusterSettings mpi;
     /// The environment the program sees (sm-train's plus SM_* and the
     /// toolkit's variables): what an MPI worker appends to /etc/environment.
-    EnvList program_environment;
+    EnvVars program_environment;
 };
 
 /// Runs the plan on this host and returns the exit status sm-train reports.

@@ -128,7 +128,7 @@ MpiClusterSettings mpi_cluster_settings(const Environ& environ) {
     return settings;
 }
 
-std::string environment_file_text(const EnvList& variables, std::vector<std::string>* skipped) {
+std::string environment_file_text(const EnvVars& variables, std::vector<std::string>* skipped) {
     std::string text;
     for (const auto& [name, value] : variables) {
         bool representable = true;
@@ -179,7 +179,7 @@ int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& f
     return status;
 }
 
-int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
+int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
                    const MpiClusterSettings& settings) {
     const std::string& master = plan.cluster.master;
     spdlog::info("Starting MPI run as worker node.");

@@ -63,7 +63,7 @@ MpiClusterSettings mpi_cluster_settings(const Environ& environ);
 /// variable, in order. pam_env removes the outer quotes and keeps the rest, so
 /// blanks and quotes survive; a value pam_env cannot carry (a newline or a `#`,
 /// where pam_env cuts the line) is left out, and its name returned in `skipped`.
-std::string environment_file_text(const EnvList& variables, std::vector<std::string>* skipped);
+std::string environment_file_text(const EnvVars& variables, std::vector<std::string>* skipped);
 
 /// The master's run: sshd, wait for workers, `launch` through `execute`, then
 /// (whatever mpirun did, even if it could not start) notify the workers, wait
@@ -74,7 +74,7 @@ int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& f
 /// A worker's run. `environment` is what the ranks on this host should see
 /// (sm-train's environment plus the exported SM_* variables). Returns 0 once
 /// the master's work is over; throws smtrain::Error when a wait times out.
-int run_mpi_worker(const Plan& plan, const EnvList& environment, System& system,
+int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
                    const MpiClusterSettings& settings);
 
 }  // namespace smtrain::runners

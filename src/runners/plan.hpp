@@ -8,6 +8,7 @@
 /// Errors: none; these are values.
 
 #include <smtrain/environ.hpp>
+#include <smtrain/training_env.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -18,8 +19,9 @@
 
 namespace smtrain::runners {
 
-/// Name=value pairs in the order they are given (the toolkit's dict order).
-using EnvList = std::vector<std::pair<std::string, std::string>>;
+// Name=value lists are libsmtrain's EnvVars (one type for the SM_* variables
+// and for what the runners add); here they keep the order they are given in,
+// the toolkit's dict order, which mpirun's `-x NAME` list follows.
 
 /// The toolkit's runner types (runner.RunnerType).
 /// TfParameterServer is the TensorFlow container's parameter-server job.
@@ -72,7 +74,7 @@ struct Plan {
     bool smddpmprun_installed = false;
     /// The variables sm-train exports to the program (SM_*, ...), in the
     /// toolkit's order: each one becomes `-x NAME` for mpirun.
-    EnvList exported;
+    EnvVars exported;
     /// sm-train's own environment (AWS credentials, SM_DLC_TORCH_VERSION,
     /// RUN_NEURON_PARALLEL_COMPILE, ...).
     Environ parent;
@@ -84,7 +86,7 @@ struct Plan {
 /// variables to set on top of the program's environment.
 struct Launch {
     std::vector<std::string> argv;
-    EnvList env;
+    EnvVars env;
 };
 
 }  // namespace smtrain::runners

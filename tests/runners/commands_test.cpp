@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 using namespace smtrain::runners;
+using smtrain::EnvVars;
 using Argv = std::vector<std::string>;
 
 namespace {
@@ -227,7 +228,7 @@ TEST(TorchrunCommand, SingleNode) {
     const auto command = torchrun_command(launch);
     EXPECT_EQ(command.argv,
               (Argv{"torchrun", "--nnodes", "1", "--nproc_per_node", "2", "train.py", "-v", "--lr", "35"}));
-    EXPECT_EQ(command.env, (EnvList{{"NCCL_SOCKET_IFNAME", "eth0"}, {"NCCL_PROTO", "simple"}}));
+    EXPECT_EQ(command.env, (EnvVars{{"NCCL_SOCKET_IFNAME", "eth0"}, {"NCCL_PROTO", "simple"}}));
 }
 
 TEST(TorchrunCommand, EveryRankOfThreeHostsOnEfa) {
@@ -237,7 +238,7 @@ TEST(TorchrunCommand, EveryRankOfThreeHostsOnEfa) {
         EXPECT_EQ(command.argv, (Argv{"torchrun", "--nnodes", "3", "--nproc_per_node", "32", "--master_addr",
                                       "algo-1", "--master_port", "7777", "--node_rank", std::to_string(rank),
                                       "train.py", "-v", "--lr", "35"}));
-        EXPECT_EQ(command.env, (EnvList{{"FI_PROVIDER", "efa"},
+        EXPECT_EQ(command.env, (EnvVars{{"FI_PROVIDER", "efa"},
                                         {"FI_EFA_USE_DEVICE_RDMA", "1"},
                                         {"RDMAV_FORK_SAFE", "1"},
                                         {"NCCL_SOCKET_IFNAME", "eth0"},
@@ -286,7 +287,7 @@ TEST(XlaCommand, TwoHosts) {
     const auto launch = xla_command(plan);
     EXPECT_EQ(launch.argv, (Argv{"/usr/bin/python3", "-m", "torch_xla.distributed.xla_spawn", "--num_gpus",
                                  "8", "train.py", "-v", "--lr", "35"}));
-    EXPECT_EQ(launch.env, (EnvList{{"NCCL_DEBUG", "info"},
+    EXPECT_EQ(launch.env, (EnvVars{{"NCCL_DEBUG", "info"},
                                    {"NCCL_PROTO", "simple"},
                                    {"FI_EFA_USE_DEVICE_RDMA", "1"},
                                    {"OFI_NCCL_NIC_DUP_CONNS", "8"},
@@ -329,7 +330,7 @@ TEST(MpiTags, RewrittenWithRankAndHost) {
 
 TEST(EnvironmentFile, QuotedForPamEnv) {
     std::vector<std::string> skipped;
-    const EnvList vars = {{"A", "plain"}, {"SM_HPS", R"({"a":"b c"})"},
+    const EnvVars vars = {{"A", "plain"}, {"SM_HPS", R"({"a":"b c"})"},
                           {"EMPTY", ""},  {"HASH", "a#b"},
                           {"NL", "a\nb"}, {"Q", "it's"}};
     EXPECT_EQ(environment_file_text(vars, &skipped),

@@ -22,6 +22,7 @@
 #include <thread>
 
 using namespace smtrain::runners;
+using smtrain::EnvVars;
 using smtrain::process::posix_system;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -247,7 +248,7 @@ TEST_F(MpiClusterTest, WorkerWaitsForTheDaemonToComeAndGoThenForTheStatusFile) {
         posix_system().run_short({(dir_ / daemon_name_).string(), "0.3"}, 5s);
         std::ofstream(dir_ / "done.127.0.0.1");
     });
-    const EnvList environment = {{"PATH", "/usr/bin:/bin"}, {"SM_HPS", R"({"a": "b c"})"}, {"BAD", "x\ny"}};
+    const EnvVars environment = {{"PATH", "/usr/bin:/bin"}, {"SM_HPS", R"({"a": "b c"})"}, {"BAD", "x\ny"}};
 
     const int status = run_mpi_worker(p, environment, posix_system(), settings_);
     master.join();
