@@ -3,6 +3,8 @@
 
 #include "reaper.hpp"
 
+#include "../lib/unique_fd.hpp"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -35,27 +37,14 @@ __attribute__((no_sanitize("address", "undefined"))) void cloexec_from_3(int max
 
 /// A pipe whose ends close on exec. Closes what it still owns.
 struct Pipe {
-    int read_end = -1, write_end = -1;
+    detail::UniqueFd read_end, write_end;
     Pipe() = default;
     explicit Pipe(const std::filesystem::path& program) {
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) != 0) throw SpawnError(program, "pipe", errno);
-        read_end = fds[0];
-        write_end = fds[1];
+        read_end.reset(fds[0]);
+        write_end.reset(fds[1]);
     }
-    Pipe(const Pipe&) = delete;
-    Pipe& operator=(const Pipe&) = delete;
-    Pipe(Pipe&& other) noexcept { *this = std::move(other); }
-    Pipe& operator=(Pipe&& other) noexcept {
-        std::swap(read_end, other.read_end);
-        std::swap(write_end, other.write_end);
-        return *this;
-    }
-    ~Pipe() {
-        if (read_end >= 0) close(read_end);
-        if (write_end >= 0) close(write_end);
-    }
-    int release_read() { return std::exchange(read_end, -1); }
 };
 
 constexpr std::array<const char*, 10> kSteps = {"execve",         "chdir",
@@ -227,8 +216,8 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     args.sh_argv = exec.sh_argv.data();
     args.cwd = cwd.empty() ? nullptr : cwd.c_str();
     args.stdin_fd = spec.stdin_fd;
-    args.stdout_fd = spec.capture_stdout ? out.write_end : spec.stdout_fd;
-    args.stderr_fd = spec.capture_stderr ? err.write_end : spec.stderr_fd;
+    args.stdout_fd = spec.capture_stdout ? out.write_end.get() : spec.stdout_fd;
+    args.stderr_fd = spec.capture_stderr ? err.write_end.get() : spec.stderr_fd;
     const std::string hosts_file = spec.isolation ? spec.isolation->hosts_file.string() : std::string();
     args.netns_fd = spec.isolation ? spec.isolation->netns_fd : -1;
     args.hostname = spec.isolation ? spec.isolation->hostname.data() : nullptr;
@@ -259,8 +248,8 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     sigprocmask(SIG_SETMASK, &before, nullptr);
     if (pid < 0) throw SpawnError(spec.program, "fork", clone_errno);
 
-    if (spec.capture_stdout) close(std::exchange(out.write_end, -1));
-    if (spec.capture_stderr) close(std::exchange(err.write_end, -1));
+    out.write_end.reset();  // the child has its copy
+    err.write_end.reset();
 
     if (args.failed_step >= 0) {
         // It has called _exit: its status is there at once (the bound is a safety net).
@@ -273,8 +262,8 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
 
     SpawnedProcess child;
     child.pid = pid;
-    if (spec.capture_stdout) child.stdout_fd = out.release_read();
-    if (spec.capture_stderr) child.stderr_fd = err.release_read();
+    if (spec.capture_stdout) child.stdout_fd = out.read_end.release();
+    if (spec.capture_stderr) child.stderr_fd = err.read_end.release();
     for (int fd : {child.stdout_fd, child.stderr_fd}) {
         if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     }

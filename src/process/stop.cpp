@@ -59,10 +59,10 @@ std::string_view describe(Phase phase) {
 }
 
 StopRequest::StopRequest() : event_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-    if (event_fd_ < 0) internal("eventfd");
+    if (!event_fd_.valid()) internal("eventfd");
 }
 
-StopRequest::~StopRequest() { close(event_fd_); }
+StopRequest::~StopRequest() = default;
 
 void StopRequest::request(int signo) {
     int none = 0;
@@ -71,7 +71,7 @@ void StopRequest::request(int signo) {
     stopped_in_.store(phase_.load());
     flag_->store(true);
     const std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = write(event_fd_, &one, sizeof one);
+    [[maybe_unused]] ssize_t n = write(event_fd_.get(), &one, sizeof one);
 }
 
 std::optional<StopRequest::Clock::time_point> StopRequest::at() const {
@@ -84,7 +84,7 @@ bool StopRequest::sleep_for(std::chrono::milliseconds delay) const {
     while (!requested()) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) return true;
-        pollfd p{event_fd_, POLLIN, 0};
+        pollfd p{event_fd_.get(), POLLIN, 0};
         poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000)));
     }
     return false;
@@ -96,26 +96,22 @@ std::string StopRequest::reason() const {
 
 StopListener::StopListener(const SignalBlock&, StopRequest& stop) : stop_(stop) {
     const sigset_t set = stop_signals();
-    signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (signal_fd_ < 0) internal("signalfd");
-    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wake_fd_ < 0) internal("eventfd");
+    signal_fd_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!signal_fd_.valid()) internal("signalfd");
+    wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake_fd_.valid()) internal("eventfd");
     resume();
 }
 
-StopListener::~StopListener() {
-    pause();
-    close(signal_fd_);
-    close(wake_fd_);
-}
+StopListener::~StopListener() { pause(); }
 
 void StopListener::pause() {
     if (!thread_.joinable()) return;
     const std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+    [[maybe_unused]] ssize_t n = write(wake_fd_.get(), &one, sizeof one);
     thread_.join();
     std::uint64_t count = 0;
-    n = read(wake_fd_, &count, sizeof count);  // reset for the next resume()
+    n = read(wake_fd_.get(), &count, sizeof count);  // reset for the next resume()
 }
 
 void StopListener::resume() {
@@ -125,11 +121,11 @@ void StopListener::resume() {
 
 void StopListener::listen() {
     for (;;) {
-        pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+        pollfd fds[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
         if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
         if (fds[1].revents) return;
         signalfd_siginfo info;
-        while (read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        while (read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
             stop_.request(static_cast<int>(info.ssi_signo));
         }
     }

@@ -18,6 +18,8 @@
 /// Errors: the constructors throw smtrain::Error(Internal) when the kernel
 /// refuses an eventfd, a signalfd or a thread; nothing else throws.
 
+#include "../lib/unique_fd.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -76,7 +78,7 @@ public:
     /// The flag set by request(), for code that polls one (the S3 client's cancel).
     std::shared_ptr<const std::atomic<bool>> flag() const { return flag_; }
     /// An eventfd that becomes readable at the first request(), for poll().
-    int fd() const { return event_fd_; }
+    int fd() const { return event_fd_.get(); }
 
     /// Sleeps for `delay` unless a stop is requested first. Returns false on a stop.
     bool sleep_for(std::chrono::milliseconds delay) const;
@@ -90,7 +92,7 @@ private:
     std::atomic<Phase> phase_{Phase::Load};
     std::atomic<Phase> stopped_in_{Phase::Load};
     std::atomic<Clock::rep> at_{0};
-    int event_fd_ = -1;
+    detail::UniqueFd event_fd_;
 };
 
 /// A thread that takes the stop signals while no supervisor does, into a
@@ -128,8 +130,8 @@ private:
     void listen();
 
     StopRequest& stop_;
-    int signal_fd_ = -1;
-    int wake_fd_ = -1;
+    detail::UniqueFd signal_fd_;
+    detail::UniqueFd wake_fd_;
     std::thread thread_;
 };
 
