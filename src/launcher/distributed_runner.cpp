@@ -13,6 +13,7 @@
 #include <smtrain/error.hpp>
 
 #include <cerrno>
+#include <optional>
 
 namespace smtrain::launcher {
 
@@ -27,7 +28,7 @@ public:
     RunnerKind kind() const override { return kind_; }
 
     Command command(const RunContext& context) const override {
-        const runners::Plan plan = make_plan(context);
+        const runners::Plan& plan = plan_for(context);
         if (!is_master(plan) && is_mpi(plan)) {
             // A worker runs no program of its own: the master's mpirun starts the ranks here.
             const auto settings = runners::mpi_cluster_settings(context.program_env);
@@ -38,7 +39,7 @@ public:
     }
 
     Environ extra_env(const RunContext& context) const override {
-        const runners::Plan plan = make_plan(context);
+        const runners::Plan& plan = plan_for(context);
         if (is_mpi(plan)) return {};
         Environ extra;
         for (const auto& [name, value] : launch(plan).env) extra[name] = value;
@@ -46,7 +47,7 @@ public:
     }
 
     RunOutcome run(const RunContext& context) override {
-        const runners::Plan plan = make_plan(context);
+        const runners::Plan& plan = plan_for(context);
         RunOutcome outcome;
         // The MPI and parameter-server waits end when the job's stop is requested.
         const auto system = process::make_posix_system(context.supervisor.stop);
@@ -79,6 +80,14 @@ public:
     }
 
 private:
+    /// The plan of this job, made once: the lifecycle asks for the command
+    /// (invocation log, --dry-run), the extra variables and the run, all with
+    /// the one RunContext of the job.
+    const runners::Plan& plan_for(const RunContext& context) const {
+        if (!plan_) plan_ = make_plan(context);
+        return *plan_;
+    }
+
     runners::Plan make_plan(const RunContext& context) const {
         runners::Program program;
         program.kind = context.kind;
@@ -125,6 +134,7 @@ private:
     }
 
     RunnerKind kind_;
+    mutable std::optional<runners::Plan> plan_;
 };
 
 }  // namespace
