@@ -61,6 +61,10 @@ find_package(Python3 COMPONENTS Interpreter)
 if(Python3_Interpreter_FOUND)
   add_test(NAME layering COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py ${PROJECT_SOURCE_DIR})
   set_tests_properties(layering PROPERTIES LABELS launcher)
+  # Every SMTRAIN_* variable read by Settings alone, and listed once in docs/launcher.md.
+  add_test(NAME settings_variables
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/settings_variables_test.py ${PROJECT_SOURCE_DIR})
+  set_tests_properties(settings_variables PROPERTIES LABELS launcher)
 endif()
 
 # The end-of-job timeline (issue 15): the recorder, and sm-train's block.
