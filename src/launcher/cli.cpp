@@ -82,7 +82,10 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
             "reaped by sm-train\n");
     }
     // run_train reports every failure itself; the timeline block comes last.
-    if (!train.dry_run) return log_job_timeline(run_train(train, lifecycle, environ), environ);
+    if (!train.dry_run) {
+        train.timeline = true;
+        return run_train(train, lifecycle, environ);
+    }
     try {
         return run_train(train, lifecycle, environ);
     } catch (const Error& e) {

@@ -46,7 +46,7 @@ bool is_empty_dir(const fs::path& dir) {
 }
 
 void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, const Environ& env,
-                      process::StopRequest& stop) {
+                      unsigned s3_max_concurrency, process::StopRequest& stop) {
     std::error_code ec;
     fs::create_directories(code_dir, ec);
     if (ec) fail("cannot create " + code_dir.string(), ec);
@@ -60,6 +60,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         auto phase = Timeline::job().phase("code download");  // the extraction included
         std::map<std::string, std::string> vars(env.begin(), env.end());
         s3::ClientConfig config = s3::ClientConfig::from_environment(s3::map_env(std::move(vars)));
+        config.max_concurrency = s3_max_concurrency;
         config.cancel = stop.flag();
         s3::prepare_code_from_s3(module_dir, code_dir, s3::S3Client(std::move(config)));
         return;

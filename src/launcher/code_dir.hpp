@@ -23,11 +23,12 @@ namespace smtrain::launcher {
 /// Each way records its phase in `stop` (CodeDownload, CodeExtraction, CodeCopy),
 /// and the download and the extraction end within about a second once `stop` is
 /// requested (throwing Error "... cancelled"). The S3 client is configured from
-/// `env` (AWS_REGION, S3_ENDPOINT_URL, the credential chain).
+/// `env` (AWS_REGION, S3_ENDPOINT_URL, the credential chain), with up to
+/// `s3_max_concurrency` requests in flight.
 /// Throws Error(NoProgram) when the source does not exist, Error(CannotWrite)
 /// when the code dir cannot be written, Error for the rest.
 void prepare_code_dir(const std::string& module_dir, const std::filesystem::path& code_dir,
-                      const Environ& env, process::StopRequest& stop);
+                      const Environ& env, unsigned s3_max_concurrency, process::StopRequest& stop);
 
 /// Whether a directory is missing or has no entries.
 bool is_empty_dir(const std::filesystem::path& dir);

@@ -31,8 +31,7 @@ public:
         const runners::Plan& plan = plan_for(context);
         if (!is_master(plan) && is_mpi(plan)) {
             // A worker runs no program of its own: the master's mpirun starts the ranks here.
-            const auto settings = runners::mpi_cluster_settings(context.program_env);
-            return Command{settings.sshd, {settings.sshd, "-D"}, false};
+            return Command{context.mpi.sshd, {context.mpi.sshd, "-D"}, false};
         }
         const runners::Launch launch = this->launch(plan);
         return Command{resolve(launch.argv.front(), context.program_env), launch.argv, false};
@@ -51,7 +50,7 @@ public:
         RunOutcome outcome;
         // The MPI and parameter-server waits end when the job's stop is requested.
         const auto system = process::make_posix_system(context.supervisor.stop);
-        runners::RunContext ours{*system, {}, runners::mpi_cluster_settings(context.program_env), {}};
+        runners::RunContext ours{*system, {}, context.mpi, {}};
         for (const auto& [name, value] : context.program_env)
             ours.program_environment.emplace_back(name, value);
         ours.execute = [&](const runners::Launch& launch, const runners::LineRewriter& filter) {

@@ -11,8 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 
 namespace smtrain::launcher {
 namespace {
@@ -30,28 +28,6 @@ bool resolves(const std::string& host) {
 }
 
 }  // namespace
-
-std::chrono::milliseconds seconds_variable(const Environ& env, const char* name,
-                                           std::chrono::milliseconds fallback) {
-    auto it = env.find(std::string_view(name));
-    if (it == env.end() || it->second.empty()) return fallback;
-    const std::string& text = it->second;
-    double seconds = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) || seconds < 0 ||
-        seconds > 1e9) {
-        throw ConfigError(name, "", "expected a number of seconds, got '" + text + "'");
-    }
-    return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
-}
-
-DnsWaitOptions dns_wait_options(const Environ& env) {
-    DnsWaitOptions options;
-    options.give_up_after = seconds_variable(env, "SMTRAIN_DNS_WAIT_TIMEOUT_S", options.give_up_after);
-    options.max_delay = seconds_variable(env, "SMTRAIN_DNS_WAIT_MAX_DELAY_S", options.max_delay);
-    options.first_delay = std::min(options.first_delay, options.max_delay);
-    return options;
-}
 
 bool wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
                     const process::StopRequest& stop) {

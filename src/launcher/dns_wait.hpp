@@ -19,15 +19,12 @@
 
 namespace smtrain::launcher {
 
+/// Settings (settings.hpp) reads the two that SMTRAIN_* variables change.
 struct DnsWaitOptions {
     std::chrono::milliseconds first_delay{100};
     std::chrono::milliseconds max_delay{30'000};
     std::chrono::milliseconds give_up_after{15 * 60 * 1000};  ///< per host, as the toolkit's @retry
 };
-
-/// Defaults, overridden by SMTRAIN_DNS_WAIT_TIMEOUT_S (seconds, fractions
-/// allowed) and SMTRAIN_DNS_WAIT_MAX_DELAY_S. Throws ConfigError on a bad value.
-DnsWaitOptions dns_wait_options(const Environ& env);
 
 /// Resolves each host in turn, retrying with exponential back-off. Returns
 /// false as soon as `stop` is requested (within one lookup: getaddrinfo itself
@@ -35,10 +32,5 @@ DnsWaitOptions dns_wait_options(const Environ& env);
 /// Error(Unavailable) naming the host when one never resolves.
 bool wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
                     const process::StopRequest& stop);
-
-/// Reads a duration in seconds (e.g. "110", "0.5") from `env[name]`, else `fallback`.
-/// Throws ConfigError when it is not a non-negative number.
-std::chrono::milliseconds seconds_variable(const Environ& env, const char* name,
-                                           std::chrono::milliseconds fallback);
 
 }  // namespace smtrain::launcher

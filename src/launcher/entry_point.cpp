@@ -40,8 +40,7 @@ EntryPointKind entry_point_kind(const std::filesystem::path& code_dir, std::stri
     return EntryPointKind::Command;
 }
 
-std::filesystem::path find_python(const Environ& env) {
-    std::string forced = env_value(env, kPythonVariable);
+std::filesystem::path find_python(const std::string& forced, const Environ& env) {
     if (!forced.empty()) {
         std::filesystem::path found = process::find_in_path(forced, env);
         if (found.empty() || access(found.c_str(), X_OK) != 0) {

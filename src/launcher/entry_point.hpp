@@ -25,12 +25,13 @@ using runners::to_string;
 /// Python program; anything else is a command.
 EntryPointKind entry_point_kind(const std::filesystem::path& code_dir, std::string_view name);
 
-/// The variable that overrides the interpreter (a path, or a name looked up on PATH).
+/// The name of the setting that forces the interpreter (Settings::python), for messages.
 inline constexpr std::string_view kPythonVariable = "SMTRAIN_PYTHON";
 
-/// $SMTRAIN_PYTHON, else the first of `python3`, `python` on PATH.
+/// `forced` (a path, or a name looked up on env's PATH) when not empty, else
+/// the first of `python3`, `python` on env's PATH.
 /// Throws Error(NotFound) naming what was searched.
-std::filesystem::path find_python(const Environ& env);
+std::filesystem::path find_python(const std::string& forced, const Environ& env);
 
 using process::Command;
 

@@ -3,7 +3,6 @@
 
 #include "timeline.hpp"
 
-#include "dns_wait.hpp"
 #include "signals.hpp"
 
 #include <smtrain/error.hpp>
@@ -33,15 +32,9 @@ s3::EnvLookup client_environment(const TrainingEnv& env, const Environ& variable
 
 }  // namespace
 
-SyncWaitBounds SyncWaitBounds::from_environment(const Environ& variables) {
-    SyncWaitBounds bounds;
-    bounds.after_end = seconds_variable(variables, "SMTRAIN_SYNC_WAIT_S", bounds.after_end);
-    bounds.after_stop = seconds_variable(variables, "SMTRAIN_SYNC_STOP_WAIT_S", bounds.after_stop);
-    return bounds;
-}
-
 IntermediateOutput::IntermediateOutput(const TrainingEnv& env, const Environ& variables,
-                                       const SyncWaitBounds& bounds, const process::StopRequest& stop)
+                                       const SyncWaitBounds& bounds, unsigned s3_max_concurrency,
+                                       const process::StopRequest& stop)
     : bounds_(bounds), stop_(stop) {
     const std::optional<std::string> url = env.sagemaker_s3_output();
     if (!url || url->empty()) return;
@@ -50,6 +43,7 @@ IntermediateOutput::IntermediateOutput(const TrainingEnv& env, const Environ& va
     options.s3_output_url = *url;
     options.job_name = lookup(variables, "TRAINING_JOB_NAME").value_or("");
     options.client = s3::ClientConfig::from_environment(client_environment(env, variables));
+    options.client.max_concurrency = s3_max_concurrency;
     auto sync = std::make_unique<s3::IntermediateSync>();
     if (!sync->start(options)) {
         spdlog::debug("Intermediate output sync not started ({} exists, or sagemaker_s3_output is file://)",

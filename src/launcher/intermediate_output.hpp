@@ -26,9 +26,6 @@ struct SyncWaitBounds {
     /// ends at the latest this long after it: SMTRAIN_SYNC_STOP_WAIT_S (default
     /// 115 s, 5 s before SageMaker's own SIGKILL at 120 s).
     std::chrono::milliseconds after_stop = std::chrono::seconds(115);
-
-    /// Reads the two variables; a bad value is a ConfigError (exit 65).
-    static SyncWaitBounds from_environment(const Environ& variables);
 };
 
 class IntermediateOutput {
@@ -38,11 +35,12 @@ public:
     /// Starts the sync when `sagemaker_s3_output` asks for it, following the
     /// toolkit's rules (see s3::IntermediateSync::start), with the region
     /// (AWS_REGION, then SAGEMAKER_REGION as the program sees it), S3_ENDPOINT_URL
-    /// and TRAINING_JOB_NAME from `variables`. Throws smtrain::Error when it
-    /// cannot start (bad URL scheme, no libcurl, no inotify). finish() ends its
-    /// wait early once `stop` is requested (see SyncWaitBounds::after_stop).
+    /// and TRAINING_JOB_NAME from `variables`, and up to `s3_max_concurrency`
+    /// uploads in flight. Throws smtrain::Error when it cannot start (bad URL
+    /// scheme, no libcurl, no inotify). finish() ends its wait early once
+    /// `stop` is requested (see SyncWaitBounds::after_stop).
     IntermediateOutput(const TrainingEnv& env, const Environ& variables, const SyncWaitBounds& bounds,
-                       const process::StopRequest& stop);
+                       unsigned s3_max_concurrency, const process::StopRequest& stop);
     IntermediateOutput(const IntermediateOutput&) = delete;
     IntermediateOutput& operator=(const IntermediateOutput&) = delete;
     /// Finishes (bounded, failures logged) when finish() was not called: an

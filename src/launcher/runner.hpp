@@ -12,6 +12,7 @@
 
 #include "choose.hpp"
 #include "entry_point.hpp"
+#include "mpi_cluster.hpp"
 #include "signals.hpp"
 #include "supervisor.hpp"
 
@@ -42,6 +43,7 @@ struct RunContext {
     Command program;                        ///< the plain-process command (program_command())
     Environ program_env;                    ///< the program's whole environment
     process::SupervisorOptions supervisor;  ///< grace period, sinks
+    runners::MpiClusterSettings mpi;        ///< sshd (Settings::mpi, SMTRAIN_SSHD) for the MPI runners
 };
 
 /// What a runner did, for the report.

@@ -4,13 +4,17 @@
 /// sm-train's own settings: every SMTRAIN_* variable (and the few others that
 /// steer sm-train rather than the program), read once, at the start of the job.
 ///
-/// The steps of the job receive a Settings; none of them looks a variable up.
+/// The steps of the job receive a Settings, and the layers below get plain
+/// values from it; none of them looks an SMTRAIN_* variable up. (The S3 layer
+/// reads AWS_* and S3_ENDPOINT_URL itself: that is the AWS SDKs' contract.)
 ///
 /// Errors: Settings::from_environment throws ConfigError naming the variable
 /// and the bad value (exit 65); nothing else throws.
 
 #include "dns_wait.hpp"
 #include "intermediate_output.hpp"
+#include "mpi_cluster.hpp"
+#include "timeline.hpp"
 
 #include <smtrain/environ.hpp>
 
@@ -24,10 +28,25 @@ struct Settings {
     /// SMTRAIN_GRACE_PERIOD_S (default 110): how long a program (or pip) may take
     /// to exit after a forwarded stop signal before its process group is killed.
     std::chrono::milliseconds grace_period = std::chrono::seconds(110);
-    /// SMTRAIN_DNS_WAIT_TIMEOUT_S, SMTRAIN_DNS_WAIT_MAX_DELAY_S.
+    /// SMTRAIN_DNS_WAIT_TIMEOUT_S (default 900), SMTRAIN_DNS_WAIT_MAX_DELAY_S (default 30).
     DnsWaitOptions dns_wait;
-    /// SMTRAIN_SYNC_WAIT_S, SMTRAIN_SYNC_STOP_WAIT_S.
+    /// SMTRAIN_SYNC_WAIT_S (default 600), SMTRAIN_SYNC_STOP_WAIT_S (default 115).
     SyncWaitBounds sync_wait;
+    /// SMTRAIN_PYTHON (default empty: `python3`, then `python` on PATH): the
+    /// interpreter of Python entry points, a path or a name looked up on PATH.
+    /// Any text is a valid setting: whether it names an executable is found
+    /// out when an interpreter is needed (find_python, exit 127).
+    std::string python;
+    /// SMTRAIN_SSHD (default /usr/sbin/sshd) in mpi.sshd, for images that keep
+    /// sshd elsewhere; an absolute path (sshd refuses to start from a relative
+    /// one). The rest of `mpi` keeps its defaults.
+    runners::MpiClusterSettings mpi;
+    /// SMTRAIN_S3_MAX_CONCURRENCY (default 10, aws-cli's max_concurrent_requests):
+    /// S3 requests in flight together, a whole number from 1 to 1000.
+    unsigned s3_max_concurrency = 10;
+    /// SMTRAIN_TIMELINE (default text; also when empty): the end-of-job block
+    /// as text, as JSON, or off.
+    TimelineFormat timeline = TimelineFormat::Text;
     /// SM_STUDIO_LOCAL_MODE=true (any case): no wait for host names.
     bool studio_local_mode = false;
     /// CA_REPOSITORY_ARN: pip reads requirements.txt from this CodeArtifact repository.
@@ -38,6 +57,12 @@ struct Settings {
     /// Reads every setting from `environ`. Throws ConfigError naming the variable.
     static Settings from_environment(const Environ& environ);
 };
+
+/// SMTRAIN_TIMELINE alone, for the end-of-job block of a job whose Settings
+/// could not be read (Settings::from_environment threw): the block is logged
+/// on every ending, that one's too, in the format asked for. A bad
+/// SMTRAIN_TIMELINE gives Text (the job's failure already names it). Never throws.
+TimelineFormat timeline_format_without_settings(const Environ& environ) noexcept;
 
 /// `environ` with a relative SAGEMAKER_BASE_DIR made absolute against the
 /// current directory, once, before anything changes directory (the program

@@ -133,23 +133,16 @@ std::optional<TimelineFormat> parse_timeline_format(std::string_view value) {
     return std::nullopt;
 }
 
-int log_job_timeline(int exit_code, const Environ& environ) {
+int log_job_timeline(int exit_code, TimelineFormat format) {
     try {
-        const auto it = environ.find("SMTRAIN_TIMELINE");
-        const std::string_view timeline_variable = it == environ.end() ? std::string_view() : it->second;
-        std::optional<TimelineFormat> format = parse_timeline_format(timeline_variable);
-        if (!format) {
-            spdlog::warn("SMTRAIN_TIMELINE={}: not text, json or off; using text", timeline_variable);
-            format = TimelineFormat::Text;
-        }
-        if (*format == TimelineFormat::Off) return exit_code;
+        if (format == TimelineFormat::Off) return exit_code;
         // ru_maxrss of the children: the largest resident set of any process
         // sm-train (or, as subreaper, its orphan reaping) waited for.
         rusage usage{};
         const long peak = getrusage(RUSAGE_CHILDREN, &usage) == 0 ? usage.ru_maxrss : -1;
         const Timeline& timeline = Timeline::job();
         const Timeline::Ending ending = timeline.ending_with(exit_code);
-        if (*format == TimelineFormat::Json) {
+        if (format == TimelineFormat::Json) {
             spdlog::info("Timeline: {}", timeline.json(ending, peak));
         } else {
             for (const std::string& line : timeline.text_lines(ending, peak)) spdlog::info("{}", line);

@@ -95,15 +95,14 @@ private:
     bool killed_after_grace_ = false;
 };
 
-/// How SMTRAIN_TIMELINE asks for the block: "text" (the default, also when
-/// unset or empty), "json" or "off". Anything else: std::nullopt.
+/// How SMTRAIN_TIMELINE (Settings::timeline) asks for the block: "text" (the
+/// default, also when empty), "json" or "off". Anything else: std::nullopt.
 enum class TimelineFormat { Text, Json, Off };
 std::optional<TimelineFormat> parse_timeline_format(std::string_view value);
 
-/// Logs the job's block (INFO) in the format SMTRAIN_TIMELINE of `environ`
-/// asks for (an unknown value: a warning, then text), with
-/// the peak RSS of the processes sm-train waited for (getrusage
-/// RUSAGE_CHILDREN), and returns `exit_code`. Never throws.
-int log_job_timeline(int exit_code, const Environ& environ);
+/// Logs the job's block (INFO) in `format` (nothing when Off), with the peak
+/// RSS of the processes sm-train waited for (getrusage RUSAGE_CHILDREN), and
+/// returns `exit_code`. Never throws.
+int log_job_timeline(int exit_code, TimelineFormat format);
 
 }  // namespace smtrain::launcher

@@ -75,7 +75,9 @@ fs::path inspected_dir(const TrainingEnv& env, bool dry_run) {
     return code;
 }
 
-Program resolve_program(const TrainingEnv& env, const Environ& environ, bool dry_run) {
+/// `forced_python` is Settings::python (SMTRAIN_PYTHON), empty for a search of PATH.
+Program resolve_program(const TrainingEnv& env, const Environ& environ, const std::string& forced_python,
+                        bool dry_run) {
     if (!env.user_entry_point() || env.user_entry_point()->empty()) {
         throw Error("no program to run: set SAGEMAKER_PROGRAM or the sagemaker_program hyperparameter",
                     ExitCode::NoProgram);
@@ -107,7 +109,7 @@ Program resolve_program(const TrainingEnv& env, const Environ& environ, bool dry
             }
         }
     }
-    if (program.kind != EntryPointKind::Command) program.python = find_python(environ);
+    if (program.kind != EntryPointKind::Command) program.python = find_python(forced_python, environ);
     program.command =
         program_command(program.kind, code, program.entry_point, env.to_cmd_args(), program.python);
     program.install = install_step(program.kind, dir, program.python);
@@ -282,7 +284,7 @@ Program prepare_code(Job& job) {
         Program program;
         program.entry_point = *env.framework_module();
         program.kind = EntryPointKind::PythonProgram;
-        program.python = find_python(job.environ);
+        program.python = find_python(job.settings.python, job.environ);
         program.command =
             framework_command(*env.framework_module(), program.python, env.paths().output / "failure");
         return program;
@@ -294,9 +296,10 @@ Program prepare_code(Job& job) {
             std::error_code ec;
             fs::create_directories(dir, ec);
         }
-        prepare_code_dir(env.module_dir(), env.paths().code, job.environ, job.stop());
+        prepare_code_dir(env.module_dir(), env.paths().code, job.environ, job.settings.s3_max_concurrency,
+                         job.stop());
     }
-    Program program = resolve_program(env, job.environ, job.options.dry_run);
+    Program program = resolve_program(env, job.environ, job.settings.python, job.options.dry_run);
     if (!job.options.dry_run && program.kind == EntryPointKind::Command)
         make_executable(env.paths().code / program.entry_point);
     return program;
@@ -443,7 +446,8 @@ Outcome run_steps(Job& job) {
                        program.python,
                        program.command,
                        program_environment(job.environ, vars),
-                       {}};
+                       {},
+                       job.settings.mpi};
     Launch launch = plan_launch(job, context);
     launch.vars = std::move(vars);
     if (job.options.dry_run) {
@@ -454,7 +458,8 @@ Outcome run_steps(Job& job) {
     move_oversized_variables_to_files(launch.command, launch.vars, context.program_env, job.settings);
 
     // Before anything of the user's runs, as the toolkit's start_sync.
-    job.intermediate.emplace(env, job.environ, job.settings.sync_wait, job.stop());
+    job.intermediate.emplace(env, job.environ, job.settings.sync_wait, job.settings.s3_max_concurrency,
+                             job.stop());
 
     Outcome installed = install(job, program, context.program_env);
     if (!installed.success()) return installed;
@@ -477,8 +482,10 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
     const Environ environ = with_absolute_base_dir(process_environ);
     Job job{options, lifecycle, environ, {}, output_dir_without_env(environ), {}, {}};
     Outcome outcome;
+    std::optional<TimelineFormat> timeline;  // set once the Settings are read
     try {
         job.settings = Settings::from_environment(environ);
+        timeline = job.settings.timeline;
         outcome = run_steps(job);
     } catch (const Error& e) {
         if (options.dry_run) throw;
@@ -495,8 +502,15 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
     // An error after the sync started still uploads what was written.
     outcome = final_sync(job, std::move(outcome));
     lifecycle.stop.enter(process::Phase::Report);
-    auto phase = Timeline::job().phase("report");
-    return report(outcome, job.output_dir);
+    const int exit_code = [&] {
+        auto phase = Timeline::job().phase("report");
+        return report(outcome, job.output_dir);
+    }();
+    if (!options.timeline) return exit_code;
+    // The block is logged on every ending, one with a bad setting (say
+    // SMTRAIN_GRACE_PERIOD_S=abc) too: then no Settings exist, and
+    // SMTRAIN_TIMELINE is read alone so that its format still holds.
+    return log_job_timeline(exit_code, timeline ? *timeline : timeline_format_without_settings(environ));
 }
 
 int run_env(EnvFormat format, const Environ& environ) {

@@ -19,6 +19,9 @@ namespace smtrain::launcher {
 struct TrainOptions {
     bool dry_run = false;  ///< print what would run, run nothing, write nothing
     bool json = false;     ///< --dry-run output as JSON
+    /// After the report, log the end-of-job block (Settings::timeline) and the
+    /// exit code in it: `sm-train train` does, `sm-train local` does not.
+    bool timeline = false;
 };
 
 /// Who owns the signals for the whole run: the block installed first thing in
@@ -35,7 +38,8 @@ struct Lifecycle {
 /// output/success or output/failure, once, at the end. Never returns 0 after
 /// a failure. The steps (load, prepare code, install, wait for hosts, launch,
 /// supervise, final sync) each return into one Outcome that report() writes;
-/// see docs/architecture.md. Throws only with --dry-run (the cli prints it).
+/// see docs/architecture.md. Throws only with --dry-run (the cli prints it),
+/// which logs no timeline.
 int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& environ);
 
 /// `sm-train env`: prints the exported variables. Returns the exit code.

@@ -122,12 +122,6 @@ bool needs_no_quotes_check(char c) { return c == '\n' || c == '#' || c == '\r' |
 
 }  // namespace
 
-MpiClusterSettings mpi_cluster_settings(const Environ& environ) {
-    MpiClusterSettings settings;
-    if (auto sshd = lookup(environ, "SMTRAIN_SSHD"); sshd && !sshd->empty()) settings.sshd = *sshd;
-    return settings;
-}
-
 std::string environment_file_text(const EnvVars& variables, std::vector<std::string>* skipped) {
     std::string text;
     for (const auto& [name, value] : variables) {

@@ -23,7 +23,7 @@
 namespace smtrain::runners {
 
 struct MpiClusterSettings {
-    /// SMTRAIN_SSHD overrides it, for images that keep sshd elsewhere.
+    /// sm-train's SMTRAIN_SSHD overrides it, for images that keep sshd elsewhere.
     std::string sshd = "/usr/sbin/sshd";
     int ssh_port = 22;
     /// The worker appends its environment here, where pam_env gives it to the
@@ -55,9 +55,6 @@ struct MpiClusterSettings {
     /// finish (their sshd closes). The toolkit sleeps 30 s unconditionally.
     std::chrono::milliseconds linger_timeout = std::chrono::seconds(30);
 };
-
-/// Reads SMTRAIN_SSHD from `environ` into the defaults.
-MpiClusterSettings mpi_cluster_settings(const Environ& environ);
 
 /// The lines the worker appends to /etc/environment: `NAME="value"` for each
 /// variable, in order. pam_env removes the outer quotes and keeps the rest, so

@@ -92,16 +92,6 @@ ClientConfig ClientConfig::from_environment(const EnvLookup& env,
     ClientConfig config;
     config.region = resolve_region(env, sagemaker_region_hyperparameter);
     if (auto endpoint = env("S3_ENDPOINT_URL")) config.endpoint_url = *endpoint;
-    if (auto value = env("SMTRAIN_S3_MAX_CONCURRENCY")) {
-        char* end = nullptr;
-        errno = 0;
-        const long n = std::strtol(value->c_str(), &end, 10);
-        if (value->empty() || *end != '\0' || errno != 0 || n < 1 || n > 1000) {
-            throw Error("SMTRAIN_S3_MAX_CONCURRENCY: expected a whole number from 1 to 1000, got '" + *value +
-                        "'");
-        }
-        config.max_concurrency = static_cast<unsigned>(n);
-    }
     config.credentials = std::make_shared<CredentialProvider>(env);
     return config;
 }

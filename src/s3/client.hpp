@@ -44,9 +44,9 @@ struct ClientConfig {
     std::uint64_t multipart_threshold = 8ull << 20;  ///< files larger than this go multipart
     std::uint64_t part_size = 8ull << 20;            ///< grown when a file would need > 10,000 parts
     /// Requests in flight together through one client (files, parts, GETs),
-    /// each on a reused connection: SMTRAIN_S3_MAX_CONCURRENCY, default 10
-    /// as aws-cli's max_concurrent_requests. Also the parts of one file
-    /// uploaded in parallel.
+    /// each on a reused connection: default 10 as aws-cli's
+    /// max_concurrent_requests (sm-train sets SMTRAIN_S3_MAX_CONCURRENCY here
+    /// from its settings). Also the parts of one file uploaded in parallel.
     unsigned max_concurrency = 10;
     /// The connections, shared by every client made from this config (made
     /// by the first S3Client when empty).
@@ -55,9 +55,8 @@ struct ClientConfig {
     /// retry starts, and the call throws smtrain::Error ("... cancelled").
     std::shared_ptr<const std::atomic<bool>> cancel;
 
-    /// Region (see resolve_region), S3_ENDPOINT_URL, SMTRAIN_S3_MAX_CONCURRENCY
-    /// and credentials from `env`. Throws smtrain::Error naming the variable
-    /// when SMTRAIN_S3_MAX_CONCURRENCY is not a whole number from 1 to 1000.
+    /// Region (see resolve_region), S3_ENDPOINT_URL and credentials from `env`,
+    /// the AWS SDKs' variables; the rest keeps its defaults. No error of its own.
     static ClientConfig from_environment(const EnvLookup& env = process_env(),
                                          const std::string& sagemaker_region_hyperparameter = "");
 };

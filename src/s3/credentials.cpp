@@ -17,7 +17,9 @@ namespace {
 
 constexpr const char* kContainerEndpoint = "http://169.254.170.2";
 /// Test-only: replaces the 169.254.170.2 base of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
-/// (docs/s3.md). Real containers never set it.
+/// (docs/s3.md). Real containers never set it. Read here with the AWS_* variables
+/// it stands beside, not in sm-train's Settings: it is no setting of sm-train but
+/// a hook of the credential chain's tests, which run the S3 layer without sm-train.
 constexpr const char* kContainerEndpointOverride = "SMTRAIN_TEST_CONTAINER_CREDENTIALS_ENDPOINT";
 constexpr const char* kImdsEndpoint = "http://169.254.169.254";
 

@@ -24,9 +24,24 @@ TEST(Settings, DefaultsWhenNothingIsSet) {
     EXPECT_EQ(s.dns_wait.max_delay, milliseconds(30'000));
     EXPECT_EQ(s.sync_wait.after_end, milliseconds(600'000));
     EXPECT_EQ(s.sync_wait.after_stop, milliseconds(115'000));
+    EXPECT_EQ(s.python, "");
+    EXPECT_EQ(s.mpi.sshd, "/usr/sbin/sshd");
+    EXPECT_EQ(s.s3_max_concurrency, 10u);
+    EXPECT_EQ(s.timeline, TimelineFormat::Text);
     EXPECT_FALSE(s.studio_local_mode);
     EXPECT_EQ(s.codeartifact_repository_arn, "");
     EXPECT_EQ(s.temp_dir, "/tmp");
+}
+
+TEST(Settings, AnEmptyValueKeepsTheDefault) {
+    const Settings s = Settings::from_environment(Environ{{"SMTRAIN_PYTHON", ""},
+                                                          {"SMTRAIN_SSHD", ""},
+                                                          {"SMTRAIN_TIMELINE", ""},
+                                                          {"SMTRAIN_GRACE_PERIOD_S", ""}});
+    EXPECT_EQ(s.python, "");
+    EXPECT_EQ(s.mpi.sshd, "/usr/sbin/sshd");
+    EXPECT_EQ(s.timeline, TimelineFormat::Text);
+    EXPECT_EQ(s.grace_period, milliseconds(110'000));
 }
 
 TEST(Settings, EveryVariableIsRead) {
@@ -35,6 +50,10 @@ TEST(Settings, EveryVariableIsRead) {
                                                           {"SMTRAIN_DNS_WAIT_MAX_DELAY_S", "0.05"},
                                                           {"SMTRAIN_SYNC_WAIT_S", "30"},
                                                           {"SMTRAIN_SYNC_STOP_WAIT_S", "1"},
+                                                          {"SMTRAIN_PYTHON", "/opt/conda/bin/python"},
+                                                          {"SMTRAIN_SSHD", "/usr/local/sbin/sshd"},
+                                                          {"SMTRAIN_S3_MAX_CONCURRENCY", "32"},
+                                                          {"SMTRAIN_TIMELINE", "json"},
                                                           {"SM_STUDIO_LOCAL_MODE", "True"},
                                                           {"CA_REPOSITORY_ARN", "arn:x"},
                                                           {"TMPDIR", "/var/tmp"}});
@@ -44,9 +63,71 @@ TEST(Settings, EveryVariableIsRead) {
     EXPECT_EQ(s.dns_wait.first_delay, milliseconds(50));  // never above the largest delay
     EXPECT_EQ(s.sync_wait.after_end, milliseconds(30'000));
     EXPECT_EQ(s.sync_wait.after_stop, milliseconds(1000));
+    EXPECT_EQ(s.python, "/opt/conda/bin/python");
+    EXPECT_EQ(s.mpi.sshd, "/usr/local/sbin/sshd");
+    EXPECT_EQ(s.s3_max_concurrency, 32u);
+    EXPECT_EQ(s.timeline, TimelineFormat::Json);
     EXPECT_TRUE(s.studio_local_mode);
     EXPECT_EQ(s.codeartifact_repository_arn, "arn:x");
     EXPECT_EQ(s.temp_dir, "/var/tmp");
+}
+
+TEST(Settings, AnInterpreterMayBeANameOnPath) {
+    // Found on PATH when needed (find_python); no text is a bad value here.
+    EXPECT_EQ(Settings::from_environment(Environ{{"SMTRAIN_PYTHON", "python3.11"}}).python, "python3.11");
+}
+
+TEST(Settings, TheTimelineIsTextJsonOrOff) {
+    EXPECT_EQ(Settings::from_environment(Environ{{"SMTRAIN_TIMELINE", "text"}}).timeline,
+              TimelineFormat::Text);
+    EXPECT_EQ(Settings::from_environment(Environ{{"SMTRAIN_TIMELINE", "off"}}).timeline, TimelineFormat::Off);
+}
+
+TEST(Settings, TheS3BoundIsAWholeNumberFrom1To1000) {
+    EXPECT_EQ(Settings::from_environment(Environ{{"SMTRAIN_S3_MAX_CONCURRENCY", "1"}}).s3_max_concurrency,
+              1u);
+    EXPECT_EQ(Settings::from_environment(Environ{{"SMTRAIN_S3_MAX_CONCURRENCY", "1000"}}).s3_max_concurrency,
+              1000u);
+}
+
+/// The message and exit code of `variable`=`value`, which must be refused.
+void expect_refused(const char* variable, const char* value, const std::string& message) {
+    try {
+        Settings::from_environment(Environ{{variable, value}});
+        ADD_FAILURE() << variable << "=" << value << " was accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), message);
+        EXPECT_EQ(e.exit_code(), ExitCode::BadConfig);
+    }
+}
+
+TEST(Settings, ABadS3BoundNamesItsVariable) {
+    for (const char* bad : {"", "0", "-1", "ten", "4x", "1001", "99999999999999999999"}) {
+        expect_refused(
+            "SMTRAIN_S3_MAX_CONCURRENCY", bad,
+            std::string("SMTRAIN_S3_MAX_CONCURRENCY: expected a whole number from 1 to 1000, got '") + bad +
+                "'");
+    }
+}
+
+TEST(Settings, ARelativeSshdNamesItsVariable) {
+    expect_refused("SMTRAIN_SSHD", "sshd", "SMTRAIN_SSHD: expected an absolute path, got 'sshd'");
+    expect_refused("SMTRAIN_SSHD", "bin/sshd", "SMTRAIN_SSHD: expected an absolute path, got 'bin/sshd'");
+}
+
+TEST(Settings, AnUnknownTimelineNamesItsVariable) {
+    expect_refused("SMTRAIN_TIMELINE", "JSON", "SMTRAIN_TIMELINE: expected text, json or off, got 'JSON'");
+    expect_refused("SMTRAIN_TIMELINE", "yes", "SMTRAIN_TIMELINE: expected text, json or off, got 'yes'");
+}
+
+TEST(Settings, TheTimelineIsReadAloneWhenTheSettingsAreNot) {
+    // SMTRAIN_GRACE_PERIOD_S=abc fails the Settings; the timeline's own format still holds.
+    const Environ bad_grace{{"SMTRAIN_GRACE_PERIOD_S", "abc"}, {"SMTRAIN_TIMELINE", "off"}};
+    EXPECT_THROW(Settings::from_environment(bad_grace), ConfigError);
+    EXPECT_EQ(timeline_format_without_settings(bad_grace), TimelineFormat::Off);
+    EXPECT_EQ(timeline_format_without_settings(Environ{{"SMTRAIN_TIMELINE", "json"}}), TimelineFormat::Json);
+    EXPECT_EQ(timeline_format_without_settings(Environ{}), TimelineFormat::Text);
+    EXPECT_EQ(timeline_format_without_settings(Environ{{"SMTRAIN_TIMELINE", "yes"}}), TimelineFormat::Text);
 }
 
 TEST(Settings, ABadValueIsAConfigErrorNamingItsVariable) {

@@ -51,9 +51,13 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
     SMTRAIN_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
     SMTRAIN_S3_OBJECTS="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_objects.py")
+  # Two labels: set apart, as gtest_discover_tests's PROPERTIES cannot take a
+  # list value (see smtrain_label_discovered_tests in tests/CMakeLists.txt).
   gtest_discover_tests(launcher_intermediate_sync_test DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "launcher;s3" FIXTURES_REQUIRED s3_moto TIMEOUT 300
+    TEST_LIST launcher_intermediate_sync_test_TESTS
+    PROPERTIES FIXTURES_REQUIRED s3_moto TIMEOUT 300
                ENVIRONMENT SMTRAIN_TEST_MOTO_STATE=${CMAKE_CURRENT_BINARY_DIR}/s3-moto.state)
+  smtrain_label_discovered_tests(launcher_intermediate_sync_test_TESTS launcher s3)
 endif()
 
 # No header of a lower layer includes a higher one (docs/architecture.md).
@@ -61,6 +65,10 @@ find_package(Python3 COMPONENTS Interpreter)
 if(Python3_Interpreter_FOUND)
   add_test(NAME layering COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py ${PROJECT_SOURCE_DIR})
   set_tests_properties(layering PROPERTIES LABELS launcher)
+  # Every SMTRAIN_* variable read by Settings alone, and listed once in docs/launcher.md.
+  add_test(NAME settings_variables
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/settings_variables_test.py ${PROJECT_SOURCE_DIR})
+  set_tests_properties(settings_variables PROPERTIES LABELS launcher)
 endif()
 
 # The end-of-job timeline (issue 15): the recorder, and sm-train's block.

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 using reliability::ChildResult;
 using reliability::ChildSpec;
 using reliability::run_child;
+using smtrain::testing::read_file;
 using smtrain::testing::TempDir;
 using smtrain::testing::write_file;
 using namespace std::chrono_literals;
@@ -217,6 +218,38 @@ TEST_F(JobTimeline, OwnFailureStillEndsWithTheBlock) {
     const Value timeline = timeline_json(run.err);
     ASSERT_TRUE(timeline.is_dict()) << run.err;
     EXPECT_EQ(timeline.find("ended")->find("exit_code")->as_int64(), run.exit_code);
+}
+
+TEST_F(JobTimeline, ABadSettingStillEndsWithTheBlockInItsFormat) {
+    // The Settings cannot be read: SMTRAIN_TIMELINE still decides the block's format.
+    program("exit 0\n");
+    ChildSpec json = spec("json");
+    json.env["SMTRAIN_GRACE_PERIOD_S"] = "abc";
+    const ChildResult run = run_child(json);
+    ASSERT_EQ(run.exit_code, 65) << run.err;
+    EXPECT_NE(run.err.find("SMTRAIN_GRACE_PERIOD_S: expected a number of seconds, got 'abc'"),
+              std::string::npos)
+        << run.err;
+    const Value timeline = timeline_json(run.err);
+    ASSERT_TRUE(timeline.is_dict()) << run.err;
+    EXPECT_EQ(timeline.find("ended")->find("exit_code")->as_int64(), 65);
+
+    ChildSpec off = spec("off");
+    off.env["SMTRAIN_GRACE_PERIOD_S"] = "abc";
+    const ChildResult quiet = run_child(off);
+    ASSERT_EQ(quiet.exit_code, 65) << quiet.err;
+    EXPECT_EQ(quiet.err.find("Where the time went"), std::string::npos) << quiet.err;
+    EXPECT_EQ(quiet.err.find("Timeline: "), std::string::npos) << quiet.err;
+}
+
+TEST_F(JobTimeline, AnUnknownFormatFailsTheJobAndLogsText) {
+    program("exit 0\n");
+    const ChildResult run = run_child(spec("yes"));
+    ASSERT_EQ(run.exit_code, 65) << run.err;
+    EXPECT_EQ(read_file(base / "output/failure"),
+              "sm-train: SMTRAIN_TIMELINE: expected text, json or off, got 'yes'");
+    EXPECT_NE(run.err.find("Where the time went ("), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("  ended: exit code 65"), std::string::npos) << run.err;
 }
 
 TEST_F(JobTimeline, OffLogsNoBlock) {

@@ -260,16 +260,23 @@ TEST(EntryPoint, FindPython) {
     JobTree tree;
     tree.write("bin/python", "#!/bin/sh\n", true);
     Environ env{{"PATH", (tree.base() / "bin").string()}};
-    EXPECT_EQ(find_python(env), tree.base() / "bin/python");
+    EXPECT_EQ(find_python("", env), tree.base() / "bin/python");
     tree.write("bin/python3", "#!/bin/sh\n", true);
-    EXPECT_EQ(find_python(env), tree.base() / "bin/python3");
+    EXPECT_EQ(find_python("", env), tree.base() / "bin/python3");
+    EXPECT_EQ(find_python("python", env), tree.base() / "bin/python");
+    // The forced interpreter comes from the parameter (Settings), not from env.
     env["SMTRAIN_PYTHON"] = "python";
-    EXPECT_EQ(find_python(env), tree.base() / "bin/python");
-    env["SMTRAIN_PYTHON"] = "/nonexistent/python";
-    EXPECT_THROW(find_python(env), Error);
+    EXPECT_EQ(find_python("", env), tree.base() / "bin/python3");
+    try {
+        find_python("/nonexistent/python", env);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()), "SMTRAIN_PYTHON=/nonexistent/python: not an executable file");
+        EXPECT_EQ(e.exit_code(), ExitCode::NotFound);
+    }
     Environ none{{"PATH", (tree.base() / "nothing").string()}};
     try {
-        find_python(none);
+        find_python("", none);
         FAIL();
     } catch (const Error& e) {
         EXPECT_EQ(e.exit_code(), ExitCode::NotFound);

@@ -23,6 +23,7 @@
 #include "program_env.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "settings.hpp"
 #include "stderr_capture.hpp"
 
 #include <smtrain/error.hpp>
@@ -101,7 +102,10 @@ int run_env(const std::vector<std::string_view>& args) {
         }
         const std::string& name = *env.user_entry_point();
         const EntryPointKind kind = entry_point_kind(env.paths().code, name);
-        const std::filesystem::path python = kind == EntryPointKind::Command ? "" : find_python(environ);
+        const std::filesystem::path python =
+            kind == EntryPointKind::Command
+                ? ""
+                : find_python(Settings::from_environment(environ).python, environ);
         std::cout << "kind " << to_string(kind) << '\n';
         for (const auto& a : program_command(kind, env.paths().code, name, cmd_args, python).argv) {
             std::cout << "argv " << hex(a) << '\n';
