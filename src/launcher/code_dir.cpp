@@ -58,8 +58,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         stop.enter(process::Phase::CodeDownload);
         spdlog::info("Downloading {} into the code directory {}", module_dir, code_dir.string());
         auto phase = Timeline::job().phase("code download");  // the extraction included
-        std::map<std::string, std::string> vars(env.begin(), env.end());
-        s3::ClientConfig config = s3::ClientConfig::from_environment(s3::map_env(std::move(vars)));
+        s3::ClientConfig config = s3::ClientConfig::from_environment(env);
         config.max_concurrency = s3_max_concurrency;
         config.cancel = stop.flag();
         s3::prepare_code_from_s3(module_dir, code_dir, s3::S3Client(std::move(config)));

@@ -20,14 +20,14 @@ namespace {
 /// its Environment() has just set SAGEMAKER_REGION to the sagemaker_region
 /// hyperparameter (or the default region), which the region lookup then
 /// takes after AWS_REGION. That is also the SAGEMAKER_REGION the program gets.
-s3::EnvLookup client_environment(const TrainingEnv& env, const Environ& variables) {
-    std::map<std::string, std::string> vars(variables.begin(), variables.end());
+Environ client_environment(const TrainingEnv& env, const Environ& variables) {
+    Environ vars = variables;
     if (env.region().empty()) {
         vars.erase("SAGEMAKER_REGION");
     } else {
         vars["SAGEMAKER_REGION"] = env.region();
     }
-    return s3::map_env(std::move(vars));
+    return vars;
 }
 
 }  // namespace

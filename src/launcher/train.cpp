@@ -180,8 +180,7 @@ void use_codeartifact_index(InstallStep& step, const Settings& settings, const E
             "configuring pip to use codeartifact (domain: {}, domain owner: {}, repository: {}, region: {})",
             repo->domain, repo->account, repo->repository, repo->region);
     }
-    std::map<std::string, std::string> vars(environ.begin(), environ.end());
-    const s3::PipIndex index = s3::codeartifact_pip_index(arn, s3::map_env(std::move(vars)));
+    const s3::PipIndex index = s3::codeartifact_pip_index(arn, environ);
     step.command.argv.insert(step.command.argv.end(), {"-i", index.url});
     step.secret = index.token;
 }

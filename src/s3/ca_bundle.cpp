@@ -16,9 +16,9 @@ bool is_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::string find_ca_bundle(const EnvLookup& env, const std::filesystem::path& root) {
+std::string find_ca_bundle(const Environ& env, const std::filesystem::path& root) {
     for (const char* variable : {"AWS_CA_BUNDLE", "SSL_CERT_FILE"}) {
-        const auto value = env(variable);
+        const auto value = aws_variable(env, variable);
         if (!value || value->empty()) continue;
         if (!is_file(*value)) throw Error(std::string(variable) + "=" + *value + ": no such file");
         return *value;

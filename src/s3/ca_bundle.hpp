@@ -38,6 +38,6 @@ inline constexpr std::array<const char*, 6> kCaBundlePaths = {
 /// exist ("AWS_CA_BUNDLE=/x: no such file"; a variable set on purpose is never
 /// skipped silently) or when no bundle is found at all (the line names the
 /// variables and the package to install). Nothing is retried.
-std::string find_ca_bundle(const EnvLookup& env, const std::filesystem::path& root = "/");
+std::string find_ca_bundle(const Environ& env, const std::filesystem::path& root = "/");
 
 }  // namespace smtrain::s3

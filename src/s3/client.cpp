@@ -87,11 +87,11 @@ detail::UniqueFd open_or_throw(const std::filesystem::path& path, int flags, con
 
 }  // namespace
 
-ClientConfig ClientConfig::from_environment(const EnvLookup& env,
+ClientConfig ClientConfig::from_environment(const Environ& env,
                                             const std::string& sagemaker_region_hyperparameter) {
     ClientConfig config;
     config.region = resolve_region(env, sagemaker_region_hyperparameter);
-    if (auto endpoint = env("S3_ENDPOINT_URL")) config.endpoint_url = *endpoint;
+    if (auto endpoint = aws_variable(env, "S3_ENDPOINT_URL")) config.endpoint_url = *endpoint;
     config.credentials = std::make_shared<CredentialProvider>(env);
     return config;
 }

@@ -57,7 +57,7 @@ struct ClientConfig {
 
     /// Region (see resolve_region), S3_ENDPOINT_URL and credentials from `env`,
     /// the AWS SDKs' variables; the rest keeps its defaults. No error of its own.
-    static ClientConfig from_environment(const EnvLookup& env = process_env(),
+    static ClientConfig from_environment(const Environ& env = current_environ(),
                                          const std::string& sagemaker_region_hyperparameter = "");
 };
 

@@ -28,9 +28,9 @@ bool take_literal(std::string_view& rest, std::string_view literal) {
     return true;
 }
 
-std::string endpoint_for(const CodeArtifactRepository& repo, const EnvLookup& env) {
+std::string endpoint_for(const CodeArtifactRepository& repo, const Environ& env) {
     for (const char* name : {"AWS_ENDPOINT_URL_CODEARTIFACT", "AWS_ENDPOINT_URL"}) {
-        if (auto url = env(name); url && !url->empty()) {
+        if (auto url = aws_variable(env, name); url && !url->empty()) {
             std::string endpoint = *url;
             while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
             return endpoint;
@@ -123,7 +123,7 @@ std::string pip_index_url(const std::string& repository_endpoint, const std::str
     return url;
 }
 
-PipIndex codeartifact_pip_index(const std::string& arn, const EnvLookup& env) {
+PipIndex codeartifact_pip_index(const std::string& arn, const Environ& env) {
     const auto repo = CodeArtifactRepository::parse(arn);
     if (!repo) throw Error("invalid CodeArtifact repository arn " + arn);
     try {

@@ -40,7 +40,7 @@ struct PipIndex {
 /// boto3 reads them), else the region's public one. Throws smtrain::Error:
 /// "invalid CodeArtifact repository arn <arn>" or "failed to configure pip to
 /// use codeartifact: <why>".
-PipIndex codeartifact_pip_index(const std::string& arn, const EnvLookup& env = process_env());
+PipIndex codeartifact_pip_index(const std::string& arn, const Environ& env = current_environ());
 
 /// The toolkit's index URL from a repository endpoint and a token:
 /// `<endpoint ending in repository[/]>` becomes `.../<repository>/simple/`, and

@@ -30,8 +30,8 @@ std::string trim(std::string s) {
     return s.substr(first, last - first + 1);
 }
 
-std::string non_empty(const EnvLookup& env, const std::string& name) {
-    auto value = env(name);
+std::string non_empty(const Environ& env, const std::string& name) {
+    auto value = aws_variable(env, name);
     return value ? *value : "";
 }
 
@@ -103,20 +103,10 @@ std::string describe(const HttpResponse& r) {
 
 }  // namespace
 
-EnvLookup process_env() {
-    return [](const std::string& name) -> std::optional<std::string> {
-        const char* value = std::getenv(name.c_str());
-        if (!value || !*value) return std::nullopt;
-        return std::string(value);
-    };
-}
-
-EnvLookup map_env(std::map<std::string, std::string> vars) {
-    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-        auto it = vars.find(name);
-        if (it == vars.end() || it->second.empty()) return std::nullopt;
-        return it->second;
-    };
+std::optional<std::string> aws_variable(const Environ& env, std::string_view name) {
+    auto value = lookup(env, name);
+    if (!value || value->empty()) return std::nullopt;
+    return value;
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(const std::string& text) {
@@ -136,15 +126,15 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(const std
     return std::chrono::system_clock::from_time_t(t);
 }
 
-std::string resolve_region(const EnvLookup& env, const std::string& sagemaker_region_hyperparameter) {
-    if (auto r = env("AWS_REGION")) return *r;
-    if (auto r = env("SAGEMAKER_REGION")) return *r;
+std::string resolve_region(const Environ& env, const std::string& sagemaker_region_hyperparameter) {
+    if (auto r = aws_variable(env, "AWS_REGION")) return *r;
+    if (auto r = aws_variable(env, "SAGEMAKER_REGION")) return *r;
     if (!sagemaker_region_hyperparameter.empty()) return sagemaker_region_hyperparameter;
-    if (auto r = env("AWS_DEFAULT_REGION")) return *r;
+    if (auto r = aws_variable(env, "AWS_DEFAULT_REGION")) return *r;
     return "us-east-1";
 }
 
-CredentialProvider::CredentialProvider(EnvLookup env) : env_(std::move(env)) {}
+CredentialProvider::CredentialProvider(Environ env) : env_(std::move(env)) {}
 
 std::optional<Credentials> CredentialProvider::from_environment() const {
     const std::string key = non_empty(env_, "AWS_ACCESS_KEY_ID");
@@ -158,7 +148,7 @@ std::optional<Credentials> CredentialProvider::from_container() const {
     std::vector<std::string> headers;
     if (const std::string relative = non_empty(env_, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
         !relative.empty()) {
-        const auto base = env_(kContainerEndpointOverride);
+        const auto base = aws_variable(env_, kContainerEndpointOverride);
         url = (base ? *base : kContainerEndpoint) + relative;
     } else if (const std::string full = non_empty(env_, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
                !full.empty()) {
@@ -195,11 +185,11 @@ std::optional<Credentials> CredentialProvider::from_container() const {
 }
 
 std::optional<Credentials> CredentialProvider::from_imds() const {
-    if (const auto disabled = env_("AWS_EC2_METADATA_DISABLED");
+    if (const auto disabled = aws_variable(env_, "AWS_EC2_METADATA_DISABLED");
         disabled && (*disabled == "true" || *disabled == "1")) {
         return std::nullopt;
     }
-    const auto endpoint_override = env_("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    const auto endpoint_override = aws_variable(env_, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
     std::string base = endpoint_override ? *endpoint_override : kImdsEndpoint;
     while (!base.empty() && base.back() == '/') base.pop_back();
 

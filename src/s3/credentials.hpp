@@ -13,6 +13,8 @@
 /// credentials, naming each source tried; a source that fails is skipped, not
 /// an error of its own.
 
+#include <smtrain/environ.hpp>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -31,16 +33,16 @@ struct Credentials {
     std::optional<std::chrono::system_clock::time_point> expiration;
 };
 
-/// Reads one variable; the default reads the process environment. Tests and
-/// the launcher may pass the environment they mean instead.
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-EnvLookup process_env();
-EnvLookup map_env(std::map<std::string, std::string> vars);
+/// `name`'s value in `env`; nullopt when it is unset or empty, as the AWS SDKs
+/// read their variables. The S3 layer takes the environment it means as an
+/// Environ (libsmtrain's one type for it): the launcher passes the job's,
+/// tests their own, and the defaults are the process's (current_environ()).
+std::optional<std::string> aws_variable(const Environ& env, std::string_view name);
 
 /// Finds credentials on first use and keeps them fresh. Thread-safe.
 class CredentialProvider {
 public:
-    explicit CredentialProvider(EnvLookup env = process_env());
+    explicit CredentialProvider(Environ env = current_environ());
 
     /// Current credentials; fetched again when they expire within
     /// `refresh_margin`. Throws smtrain::Error when no source has any, naming
@@ -63,7 +65,7 @@ private:
     std::optional<Credentials> from_imds() const;
     Credentials fetch();
 
-    EnvLookup env_;
+    Environ env_;
     std::mutex mutex_;
     std::optional<Credentials> cached_;
     std::string source_;
@@ -72,7 +74,7 @@ private:
 /// The region the toolkit would use: AWS_REGION, then SAGEMAKER_REGION, then
 /// the `sagemaker_region` hyperparameter passed in, then AWS_DEFAULT_REGION,
 /// then "us-east-1".
-std::string resolve_region(const EnvLookup& env, const std::string& sagemaker_region_hyperparameter = "");
+std::string resolve_region(const Environ& env, const std::string& sagemaker_region_hyperparameter = "");
 
 /// Parses "2024-01-02T03:04:05Z" (also with fractional seconds or "+00:00").
 std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(const std::string& text);

@@ -47,7 +47,7 @@ CurlApi load() {
     // OpenSSL). The first init decides: later LOAD_CONFIG requests are no-ops.
     if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) != 1)
         throw Error("libcurl: OpenSSL init failed");
-    g_ca_bundle = find_ca_bundle(process_env());
+    g_ca_bundle = find_ca_bundle(current_environ());
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("libcurl: curl_global_init failed");
     return CurlApi{
         .easy_init = &init_with_defaults,

@@ -21,28 +21,29 @@ TEST(CaBundle, DebianPathFirst) {
     TempDir root;
     write_file(root.path() / "etc/ssl/certs/ca-certificates.crt", kPem);
     write_file(root.path() / "etc/pki/tls/certs/ca-bundle.crt", kPem);
-    EXPECT_EQ(find_ca_bundle(map_env({}), root.path()),
+    EXPECT_EQ(find_ca_bundle(smtrain::Environ{}, root.path()),
               (root.path() / "etc/ssl/certs/ca-certificates.crt").string());
 }
 
 TEST(CaBundle, AmazonLinuxPath) {
     TempDir root;
     write_file(root.path() / "etc/pki/tls/certs/ca-bundle.crt", kPem);
-    EXPECT_EQ(find_ca_bundle(map_env({}), root.path()),
+    EXPECT_EQ(find_ca_bundle(smtrain::Environ{}, root.path()),
               (root.path() / "etc/pki/tls/certs/ca-bundle.crt").string());
 }
 
 TEST(CaBundle, LastFallbackPath) {
     TempDir root;
     write_file(root.path() / "etc/ssl/cert.pem", kPem);
-    EXPECT_EQ(find_ca_bundle(map_env({}), root.path()), (root.path() / "etc/ssl/cert.pem").string());
+    EXPECT_EQ(find_ca_bundle(smtrain::Environ{}, root.path()), (root.path() / "etc/ssl/cert.pem").string());
 }
 
 TEST(CaBundle, DirectoryIsNoBundle) {
     TempDir root;
     std::filesystem::create_directories(root.path() / "etc/ssl/certs/ca-certificates.crt");
     write_file(root.path() / "etc/ssl/ca-bundle.pem", kPem);
-    EXPECT_EQ(find_ca_bundle(map_env({}), root.path()), (root.path() / "etc/ssl/ca-bundle.pem").string());
+    EXPECT_EQ(find_ca_bundle(smtrain::Environ{}, root.path()),
+              (root.path() / "etc/ssl/ca-bundle.pem").string());
 }
 
 TEST(CaBundle, VariablesComeBeforeThePaths) {
@@ -51,23 +52,25 @@ TEST(CaBundle, VariablesComeBeforeThePaths) {
     const std::string aws = (root.path() / "aws.pem").string(), ssl = (root.path() / "ssl.pem").string();
     write_file(aws, kPem);
     write_file(ssl, kPem);
-    EXPECT_EQ(find_ca_bundle(map_env({{"AWS_CA_BUNDLE", aws}, {"SSL_CERT_FILE", ssl}}), root.path()), aws);
-    EXPECT_EQ(find_ca_bundle(map_env({{"SSL_CERT_FILE", ssl}}), root.path()), ssl);
-    EXPECT_EQ(find_ca_bundle(map_env({{"AWS_CA_BUNDLE", ""}, {"SSL_CERT_FILE", ssl}}), root.path()), ssl);
+    EXPECT_EQ(find_ca_bundle(smtrain::Environ({{"AWS_CA_BUNDLE", aws}, {"SSL_CERT_FILE", ssl}}), root.path()),
+              aws);
+    EXPECT_EQ(find_ca_bundle(smtrain::Environ({{"SSL_CERT_FILE", ssl}}), root.path()), ssl);
+    EXPECT_EQ(find_ca_bundle(smtrain::Environ({{"AWS_CA_BUNDLE", ""}, {"SSL_CERT_FILE", ssl}}), root.path()),
+              ssl);
 }
 
 TEST(CaBundle, VariableNamingAMissingFileIsOneLine) {
     TempDir root;
     write_file(root.path() / "etc/ssl/certs/ca-certificates.crt", kPem);
     EXPECT_EQ(error_of([&] {
-                  find_ca_bundle(map_env({{"AWS_CA_BUNDLE", "/nonexistent/ca.pem"}}), root.path());
+                  find_ca_bundle(smtrain::Environ({{"AWS_CA_BUNDLE", "/nonexistent/ca.pem"}}), root.path());
               }),
               "AWS_CA_BUNDLE=/nonexistent/ca.pem: no such file");
 }
 
 TEST(CaBundle, NoneIsOneLine) {
     TempDir root;
-    EXPECT_EQ(error_of([&] { find_ca_bundle(map_env({}), root.path()); }),
+    EXPECT_EQ(error_of([&] { find_ca_bundle(smtrain::Environ{}, root.path()); }),
               "no CA certificate bundle for HTTPS: set AWS_CA_BUNDLE or install ca-certificates in the image "
               "(looked in /etc/ssl/certs/ca-certificates.crt, /etc/pki/tls/certs/ca-bundle.crt and 4 more)");
 }
@@ -75,7 +78,7 @@ TEST(CaBundle, NoneIsOneLine) {
 // On this (Debian) build machine the process-wide instance uses Debian's bundle.
 TEST(CaBundle, CurlUsesTheBundleFound) {
     CurlApi::get();
-    EXPECT_EQ(CurlApi::ca_bundle(), find_ca_bundle(process_env()));
+    EXPECT_EQ(CurlApi::ca_bundle(), find_ca_bundle(smtrain::current_environ()));
     EXPECT_FALSE(CurlApi::ca_bundle().empty());
 }
 

@@ -32,10 +32,10 @@ namespace {
 
 /// A client for moto (or a proxy in front of it) with static test keys.
 ClientConfig test_config(const std::string& endpoint) {
-    return ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                   {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                   {"AWS_REGION", "us-east-1"},
-                                                   {"S3_ENDPOINT_URL", endpoint}}));
+    return ClientConfig::from_environment(smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                            {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                            {"AWS_REGION", "us-east-1"},
+                                                            {"S3_ENDPOINT_URL", endpoint}}));
 }
 
 void write_random(const fs::path& path, size_t size, unsigned seed) {
@@ -92,13 +92,14 @@ TEST(S3Url, EncodesKeysForThePath) {
 // ---- configuration ------------------------------------------------------
 
 TEST(Region, ToolkitOrder) {
-    EXPECT_EQ(
-        resolve_region(map_env({{"AWS_REGION", "eu-west-1"}, {"SAGEMAKER_REGION", "us-west-2"}}), "ap-1"),
-        "eu-west-1");
-    EXPECT_EQ(resolve_region(map_env({{"SAGEMAKER_REGION", "us-west-2"}}), "ap-south-1"), "us-west-2");
-    EXPECT_EQ(resolve_region(map_env({}), "ap-south-1"), "ap-south-1");
-    EXPECT_EQ(resolve_region(map_env({{"AWS_DEFAULT_REGION", "sa-east-1"}})), "sa-east-1");
-    EXPECT_EQ(resolve_region(map_env({})), "us-east-1");
+    EXPECT_EQ(resolve_region(
+                  smtrain::Environ({{"AWS_REGION", "eu-west-1"}, {"SAGEMAKER_REGION", "us-west-2"}}), "ap-1"),
+              "eu-west-1");
+    EXPECT_EQ(resolve_region(smtrain::Environ({{"SAGEMAKER_REGION", "us-west-2"}}), "ap-south-1"),
+              "us-west-2");
+    EXPECT_EQ(resolve_region(smtrain::Environ{}, "ap-south-1"), "ap-south-1");
+    EXPECT_EQ(resolve_region(smtrain::Environ({{"AWS_DEFAULT_REGION", "sa-east-1"}})), "sa-east-1");
+    EXPECT_EQ(resolve_region(smtrain::Environ{}), "us-east-1");
 }
 
 TEST(Iso8601, ParsesCredentialExpirations) {
@@ -117,7 +118,7 @@ ScriptServer cred_server(const std::string& token, int lifetime_seconds) {
     return ScriptServer("cred_server.py", {token, std::to_string(lifetime_seconds)});
 }
 
-std::map<std::string, std::string> no_imds(std::map<std::string, std::string> vars) {
+smtrain::Environ no_imds(smtrain::Environ vars) {
     // Only loopback in tests: IMDS goes to a closed local port.
     vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:9";
     return vars;
@@ -125,10 +126,10 @@ std::map<std::string, std::string> no_imds(std::map<std::string, std::string> va
 
 TEST(Credentials, EnvironmentKeysComeFirst) {
     CredentialProvider provider(
-        map_env(no_imds({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
-                         {"AWS_SECRET_ACCESS_KEY", "s"},
-                         {"AWS_SESSION_TOKEN", "t"},
-                         {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/x"}})));
+        smtrain::Environ(no_imds({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+                                  {"AWS_SECRET_ACCESS_KEY", "s"},
+                                  {"AWS_SESSION_TOKEN", "t"},
+                                  {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/x"}})));
     const Credentials c = provider.get();
     EXPECT_EQ(c.access_key_id, "AKIDENV");
     EXPECT_EQ(c.session_token, "t");
@@ -139,8 +140,9 @@ TEST(Credentials, EnvironmentKeysComeFirst) {
 TEST(Credentials, ContainerFullUriWithTokenAndRefreshBeforeExpiry) {
     // 60 s lifetime is inside the 5-minute refresh margin: every get() fetches again.
     ScriptServer server = cred_server("Bearer sekrit", 60);
-    CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
-                                                 {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer sekrit"}})));
+    CredentialProvider provider(
+        smtrain::Environ(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
+                                  {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer sekrit"}})));
     const Credentials first = provider.get();
     EXPECT_EQ(first.access_key_id, "AKIDTEST1");
     EXPECT_EQ(first.secret_access_key, "secret1");
@@ -153,7 +155,8 @@ TEST(Credentials, ContainerFullUriWithTokenAndRefreshBeforeExpiry) {
 
 TEST(Credentials, LongLivedContainerCredentialsAreCached) {
     ScriptServer server = cred_server("", 3600);
-    CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/c")}})));
+    CredentialProvider provider(
+        smtrain::Environ(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/c")}})));
     EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
     EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
     provider.invalidate();  // as after an ExpiredToken answer
@@ -163,8 +166,8 @@ TEST(Credentials, LongLivedContainerCredentialsAreCached) {
 TEST(Credentials, ContainerRelativeUriAgainstTheTestEndpoint) {
     ScriptServer server = cred_server("", 3600);
     CredentialProvider provider(
-        map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc-123"},
-                         {"SMTRAIN_TEST_CONTAINER_CREDENTIALS_ENDPOINT", server.url("")}})));
+        smtrain::Environ(no_imds({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc-123"},
+                                  {"SMTRAIN_TEST_CONTAINER_CREDENTIALS_ENDPOINT", server.url("")}})));
     EXPECT_EQ(provider.get().access_key_id, "AKIDTEST1");
     EXPECT_EQ(server.file(".log"), "/v2/credentials/abc-123 auth=\n");
 }
@@ -172,22 +175,23 @@ TEST(Credentials, ContainerRelativeUriAgainstTheTestEndpoint) {
 TEST(Credentials, WrongTokenIsAClearError) {
     ScriptServer server = cred_server("Bearer right", 3600);
     const std::string url = server.url("/creds");
-    CredentialProvider provider(map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url},
-                                                 {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer wrong"}})));
+    CredentialProvider provider(
+        smtrain::Environ(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url},
+                                  {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer wrong"}})));
     EXPECT_EQ(error_of([&] { provider.get(); }),
               "container credentials endpoint " + url + ": HTTP 401: {\"message\": \"bad token\"}");
 }
 
 TEST(Credentials, PlainHttpFullUriMustBeLocal) {
     CredentialProvider provider(
-        map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds"}})));
+        smtrain::Environ(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds"}})));
     EXPECT_EQ(error_of([&] { provider.get(); }),
               "AWS_CONTAINER_CREDENTIALS_FULL_URI: http://example.com/creds: plain http is only allowed to "
               "loopback or 169.254.170.2/.23");
 }
 
 TEST(Credentials, NothingConfiguredSaysWhatWasTried) {
-    CredentialProvider provider(map_env(no_imds({})));
+    CredentialProvider provider(smtrain::Environ(no_imds({})));
     EXPECT_EQ(
         error_of([&] { provider.get(); }),
         "no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set, no container credentials "
@@ -197,9 +201,9 @@ TEST(Credentials, NothingConfiguredSaysWhatWasTried) {
 TEST(Credentials, UploadWithContainerCredentials) {
     ScriptServer server = cred_server("Bearer t", 60);
     ClientConfig config = ClientConfig::from_environment(
-        map_env(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
-                         {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer t"},
-                         {"S3_ENDPOINT_URL", moto_endpoint()}})));
+        smtrain::Environ(no_imds({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")},
+                                  {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer t"},
+                                  {"S3_ENDPOINT_URL", moto_endpoint()}})));
     S3Client client(config);
     const std::string bucket = unique_bucket("creds");
     client.create_bucket(bucket);
@@ -244,11 +248,12 @@ TEST(S3Client, EveryRequestIsSignedAsAwsChecksIt) {
     // moto takes any signature: sigv4_proxy.py checks each request with botocore first.
     const std::string moto = moto_endpoint();
     ScriptServer proxy("sigv4_proxy.py", {moto.substr(moto.rfind(':') + 1), "us-east-1"});
-    ClientConfig config = ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                                  {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                                  {"AWS_SESSION_TOKEN", "session-token"},
-                                                                  {"AWS_REGION", "us-east-1"},
-                                                                  {"S3_ENDPOINT_URL", proxy.url()}}));
+    ClientConfig config =
+        ClientConfig::from_environment(smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                         {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                         {"AWS_SESSION_TOKEN", "session-token"},
+                                                         {"AWS_REGION", "us-east-1"},
+                                                         {"S3_ENDPOINT_URL", proxy.url()}}));
     config.part_size = 5 << 20;
     S3Client client(config);
     const std::string bucket = unique_bucket("signed");

@@ -45,7 +45,7 @@ TEST(CodeArtifactArn, WhatDoesNotMatch) {
           "arn:aws:codeartifact:r:1:repository/d/\nr", " arn:aws:codeartifact:r:1:repository/d/r"}) {
         EXPECT_FALSE(CodeArtifactRepository::parse(arn)) << arn;
     }
-    EXPECT_EQ(error_of([] { codeartifact_pip_index("invalid_arn", map_env({})); }),
+    EXPECT_EQ(error_of([] { codeartifact_pip_index("invalid_arn", smtrain::Environ{}); }),
               "invalid CodeArtifact repository arn invalid_arn");
 }
 
@@ -66,11 +66,11 @@ TEST(CodeArtifactIndex, UrlAsTheToolkitBuildsIt) {
 }
 
 /// The variables boto3 would see in a job: static keys and the endpoint override.
-EnvLookup job_env(const ScriptServer& server, const std::string& secret = "testing") {
-    return map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                    {"AWS_SECRET_ACCESS_KEY", secret},
-                    {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"},
-                    {"AWS_ENDPOINT_URL_CODEARTIFACT", server.url()}});
+smtrain::Environ job_env(const ScriptServer& server, const std::string& secret = "testing") {
+    return smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                             {"AWS_SECRET_ACCESS_KEY", secret},
+                             {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"},
+                             {"AWS_ENDPOINT_URL_CODEARTIFACT", server.url()}});
 }
 
 TEST(CodeArtifactIndex, SignedCallsGiveTheAuthenticatedIndex) {
@@ -90,9 +90,10 @@ TEST(CodeArtifactIndex, SignedCallsGiveTheAuthenticatedIndex) {
 
 TEST(CodeArtifactIndex, AwsEndpointUrlIsTheFallbackOverride) {
     ScriptServer server("codeartifact_server.py");
-    const PipIndex index = codeartifact_pip_index(kArn, map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                                 {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                                 {"AWS_ENDPOINT_URL", server.url("/")}}));
+    const PipIndex index =
+        codeartifact_pip_index(kArn, smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                       {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                       {"AWS_ENDPOINT_URL", server.url("/")}}));
     EXPECT_EQ(index.token, kToken);
 }
 
@@ -111,10 +112,10 @@ TEST(CodeArtifactIndex, ErrorsSayWhatCodeArtifactSaid) {
               "failed to configure pip to use codeartifact: GetRepositoryEndpoint: HTTP 404 "
               "ResourceNotFoundException: Repository not found");
     EXPECT_EQ(error_of([&] {
-                  codeartifact_pip_index(kArn,
-                                         map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                  {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                  {"AWS_ENDPOINT_URL_CODEARTIFACT", "http://127.0.0.1:9"}}));
+                  codeartifact_pip_index(
+                      kArn, smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                              {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                              {"AWS_ENDPOINT_URL_CODEARTIFACT", "http://127.0.0.1:9"}}));
               }).rfind("failed to configure pip to use codeartifact: GetAuthorizationToken: ", 0),
               0u);
 }

@@ -21,10 +21,11 @@ using namespace smtrain::s3::test;
 namespace {
 
 ClientConfig test_config(const std::string& endpoint) {
-    ClientConfig config = ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                                  {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                                  {"AWS_REGION", "us-east-1"},
-                                                                  {"S3_ENDPOINT_URL", endpoint}}));
+    ClientConfig config =
+        ClientConfig::from_environment(smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                         {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                         {"AWS_REGION", "us-east-1"},
+                                                         {"S3_ENDPOINT_URL", endpoint}}));
     config.retry = {40, std::chrono::milliseconds(50), std::chrono::milliseconds(500)};
     return config;
 }

@@ -25,10 +25,10 @@ using namespace smtrain::s3::test;
 namespace {
 
 ClientConfig test_config(const std::string& endpoint) {
-    return ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                   {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                   {"AWS_REGION", "us-east-1"},
-                                                   {"S3_ENDPOINT_URL", endpoint}}));
+    return ClientConfig::from_environment(smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                            {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                            {"AWS_REGION", "us-east-1"},
+                                                            {"S3_ENDPOINT_URL", endpoint}}));
 }
 
 std::string random_bytes(std::size_t size, unsigned seed) {

@@ -56,10 +56,10 @@ TEST(ProgressTicker, ShortPhaseWritesNothing) {
 }
 
 TEST(ProgressTicker, SlowCodeDownloadWritesLines) {
-    S3Client direct(ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                            {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                            {"AWS_REGION", "us-east-1"},
-                                                            {"S3_ENDPOINT_URL", moto_endpoint()}})));
+    S3Client direct(ClientConfig::from_environment(smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                                     {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                                     {"AWS_REGION", "us-east-1"},
+                                                                     {"S3_ENDPOINT_URL", moto_endpoint()}})));
     const std::string bucket = unique_bucket("progress");
     direct.create_bucket(bucket);
     TempDir tmp;
@@ -74,10 +74,10 @@ TEST(ProgressTicker, SlowCodeDownloadWritesLines) {
     const std::string moto = moto_endpoint();
     // 100 KB/s per connection: the 300 KiB tar (307,200 bytes) takes about 1.5 s on 2 connections.
     ScriptServer proxy("range_proxy.py", {moto.substr(moto.rfind(':') + 1), "--trickle", "100000"});
-    S3Client client(ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                            {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                            {"AWS_REGION", "us-east-1"},
-                                                            {"S3_ENDPOINT_URL", proxy.url()}})));
+    S3Client client(ClientConfig::from_environment(smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                                     {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                                     {"AWS_REGION", "us-east-1"},
+                                                                     {"S3_ENDPOINT_URL", proxy.url()}})));
     std::mutex mutex;
     std::vector<std::string> lines;
     set_progress_sink([&](const std::string& line) {

@@ -22,10 +22,11 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 ClientConfig sink_config(const std::string& endpoint, unsigned concurrency) {
-    ClientConfig config = ClientConfig::from_environment(map_env({{"AWS_ACCESS_KEY_ID", "testing"},
-                                                                  {"AWS_SECRET_ACCESS_KEY", "testing"},
-                                                                  {"AWS_REGION", "us-east-1"},
-                                                                  {"S3_ENDPOINT_URL", endpoint}}));
+    ClientConfig config =
+        ClientConfig::from_environment(smtrain::Environ({{"AWS_ACCESS_KEY_ID", "testing"},
+                                                         {"AWS_SECRET_ACCESS_KEY", "testing"},
+                                                         {"AWS_REGION", "us-east-1"},
+                                                         {"S3_ENDPOINT_URL", endpoint}}));
     config.max_concurrency = concurrency;
     config.retry = {4, std::chrono::milliseconds(10), std::chrono::milliseconds(50)};
     return config;
@@ -216,12 +217,13 @@ TEST(UploadPool, ProgressLineFormat) {
 // SMTRAIN_S3_MAX_CONCURRENCY is sm-train's setting, read and checked by its
 // Settings (tests/launcher/settings_test.cpp): the S3 layer keeps the default.
 TEST(UploadPool, TheBoundIsNotReadFromTheEnvironment) {
-    EXPECT_EQ(ClientConfig::from_environment(map_env({})).max_concurrency, 10u);
-    EXPECT_EQ(ClientConfig::from_environment(map_env({{"SMTRAIN_S3_MAX_CONCURRENCY", "32"}})).max_concurrency,
+    EXPECT_EQ(ClientConfig::from_environment(smtrain::Environ{}).max_concurrency, 10u);
+    EXPECT_EQ(ClientConfig::from_environment(smtrain::Environ({{"SMTRAIN_S3_MAX_CONCURRENCY", "32"}}))
+                  .max_concurrency,
               10u);
-    EXPECT_EQ(
-        ClientConfig::from_environment(map_env({{"SMTRAIN_S3_MAX_CONCURRENCY", "ten"}})).max_concurrency,
-        10u);
+    EXPECT_EQ(ClientConfig::from_environment(smtrain::Environ({{"SMTRAIN_S3_MAX_CONCURRENCY", "ten"}}))
+                  .max_concurrency,
+              10u);
 }
 
 }  // namespace
