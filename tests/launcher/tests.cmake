@@ -33,7 +33,8 @@ if(TARGET smtrain_launcher)
   # The process tests again with sm-train as PID 1 of its own PID namespace
   # (tests/support/supervision_mode.hpp); above it runs as a subreaper.
   gtest_discover_tests(launcher_process_test TEST_PREFIX "pid1." DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS pid1 ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
+    TEST_LIST launcher_process_test_PID1_TESTS PROPERTIES ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
+  smtrain_label_discovered_tests(launcher_process_test_PID1_TESTS launcher pid1)
 endif()
 
 # sm-train with sagemaker_s3_output, end to end against moto, and with

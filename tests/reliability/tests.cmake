@@ -30,6 +30,7 @@ if(TARGET smtrain_launcher)
   # (child.hpp, SMTRAIN_TEST_AS_PID1); above it runs as a subreaper.
   foreach(test reliability_faults_test reliability_lifecycle_test)
     gtest_discover_tests(${test} TEST_PREFIX "pid1." DISCOVERY_TIMEOUT 60
-      PROPERTIES LABELS pid1 ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
+      TEST_LIST ${test}_PID1_TESTS PROPERTIES ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
+    smtrain_label_discovered_tests(${test}_PID1_TESTS reliability pid1)
   endforeach()
 endif()
