@@ -32,22 +32,16 @@ using namespace std::chrono_literals;
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-/// sm-train's own environment, for the daemons and short commands.
-std::vector<std::string> own_envp() {
-    std::vector<std::string> envp;
-    for (char** e = ::environ; e && *e; ++e) envp.emplace_back(*e);
-    return envp;
-}
-
 /// A daemon or a short command: sm-train's environment, argv[0] on its PATH,
 /// stdin from /dev/null, its own process group (the signals sm-train forwards
 /// to the program's group are not for it).
 SpawnSpec helper_spec(const std::vector<std::string>& argv, int dev_null) {
+    const Environ own = current_environ();  // sm-train's own environment
     SpawnSpec spec;
-    spec.program = find_in_path(argv.at(0), current_environ());
+    spec.program = find_in_path(argv.at(0), own);
     if (spec.program.empty()) spec.program = argv.at(0);  // execve names the ENOENT
     spec.argv = argv;
-    spec.env = own_envp();
+    spec.env = to_envp(own);
     spec.stdin_fd = dev_null;
     return spec;
 }

@@ -55,6 +55,20 @@ public:
     virtual void sleep_for(std::chrono::milliseconds duration) = 0;
 };
 
+/// A daemon started with System::start_daemon, stopped (and reaped) however
+/// the scope is left: the MPI hosts' sshd, the TensorFlow parameter server.
+class DaemonGuard {
+public:
+    DaemonGuard(System& system, pid_t pid) : system_(system), pid_(pid) {}
+    ~DaemonGuard() { system_.stop_daemon(pid_); }
+    DaemonGuard(const DaemonGuard&) = delete;
+    DaemonGuard& operator=(const DaemonGuard&) = delete;
+
+private:
+    System& system_;
+    pid_t pid_;
+};
+
 /// The real system (POSIX). Its stops come from `stop` (the job's
 /// StopRequest, fed by the StopListener while no supervisor runs); without
 /// one, from the pending stop signals sm-train holds blocked.

@@ -16,6 +16,7 @@
 
 namespace smtrain::runners {
 
+using process::DaemonGuard;
 using process::LineRewriter;
 using process::System;
 

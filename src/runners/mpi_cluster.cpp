@@ -37,19 +37,6 @@ pid_t start_sshd(System& system, const MpiClusterSettings& settings) {
     return system.start_daemon({settings.sshd, "-D"});
 }
 
-// Stops our sshd however the scope is left.
-class SshdGuard {
-public:
-    SshdGuard(System& system, pid_t pid) : system_(system), pid_(pid) {}
-    ~SshdGuard() { system_.stop_daemon(pid_); }
-    SshdGuard(const SshdGuard&) = delete;
-    SshdGuard& operator=(const SshdGuard&) = delete;
-
-private:
-    System& system_;
-    pid_t pid_;
-};
-
 // Ends a wait when SageMaker stops the job: exit as a program killed by that signal would.
 void check_stop(System& system) {
     if (const int signo = system.take_stop_signal()) {
@@ -139,7 +126,7 @@ std::string environment_file_text(const EnvVars& variables, std::vector<std::str
 int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& filter, System& system,
                    const ProgramExecutor& execute, const MpiClusterSettings& settings) {
     spdlog::info("Starting MPI run as master node.");
-    SshdGuard sshd(system, start_sshd(system, settings));
+    DaemonGuard sshd(system, start_sshd(system, settings));
 
     spdlog::info("Waiting for MPI workers to establish their SSH connections");
     const auto deadline = system.now() + settings.workers_timeout;
@@ -195,7 +182,7 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
                      settings.environment_file.string());
     }
 
-    SshdGuard sshd(system, start_sshd(system, settings));
+    DaemonGuard sshd(system, start_sshd(system, settings));
 
     spdlog::info("Waiting for MPI process to finish.");
     std::vector<pid_t> daemons;

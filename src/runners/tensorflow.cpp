@@ -21,18 +21,6 @@ constexpr const char* kParameterServerCode =
     "config = tf.compat.v1.ConfigProto(device_count={'GPU': 0})\n"
     "tf.distribute.Server(cluster, job_name='ps', task_index=int(sys.argv[2]), config=config).join()\n";
 
-class DaemonGuard {
-public:
-    DaemonGuard(System& system, pid_t pid) : system_(system), pid_(pid) {}
-    ~DaemonGuard() { system_.stop_daemon(pid_); }
-    DaemonGuard(const DaemonGuard&) = delete;
-    DaemonGuard& operator=(const DaemonGuard&) = delete;
-
-private:
-    System& system_;
-    pid_t pid_;
-};
-
 std::string own_tf_config(const Plan& plan) {
     const auto tf_config = lookup(plan.parent, "TF_CONFIG");
     if (!tf_config) throw Error("parameter server job without TF_CONFIG", ExitCode::Internal);

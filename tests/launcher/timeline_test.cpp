@@ -22,6 +22,7 @@ using reliability::run_child;
 using smtrain::testing::read_file;
 using smtrain::testing::TempDir;
 using smtrain::testing::write_file;
+using smtrain::testing::write_one_host_config;
 using namespace std::chrono_literals;
 
 // ---- the recorder -----------------------------------------------------------------------
@@ -81,10 +82,7 @@ class JobTimeline : public ::testing::Test {
 protected:
     void SetUp() override {
         base = tmp.path() / "opt_ml";
-        write_file(base / "input/config/resourceconfig.json",
-                   R"({"current_host":"algo-1","hosts":["algo-1"]})");
-        write_file(base / "input/config/inputdataconfig.json", R"({"train":{"TrainingInputMode":"File"}})");
-        fs::create_directories(base / "output");
+        write_one_host_config(base);
         fs::create_directories(base / "model");
     }
     /// The program: `script`, packed in a local sourcedir.tar.gz, so that

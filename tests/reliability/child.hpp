@@ -36,6 +36,7 @@ namespace fs = std::filesystem;
 using smtrain::testing::read_file;
 using smtrain::testing::TempDir;
 using smtrain::testing::write_file;
+using smtrain::testing::write_one_host_config;
 // SMTRAIN_TEST_AS_PID1=1: every child runs as PID 1 of a PID namespace of its own
 // (supervision_mode.hpp), the other mode besides a subreaper (the default).
 using smtrain::test_support::become_pid1_when_asked;

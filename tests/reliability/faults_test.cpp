@@ -31,11 +31,8 @@ class Faults : public ::testing::Test {
 protected:
     void SetUp() override {
         base = tmp.path() / "opt_ml";
-        write_file(base / "input/config/resourceconfig.json",
-                   R"({"current_host":"algo-1","hosts":["algo-1"]})");
-        write_file(base / "input/config/inputdataconfig.json", R"({"train":{"TrainingInputMode":"File"}})");
+        write_one_host_config(base);
         write_file(base / "input/config/hyperparameters.json", R"({"sagemaker_program":"\"train.sh\""})");
-        fs::create_directories(base / "output");
     }
     void program(const std::string& script) {
         write_file(base / "code/train.sh", "#!/bin/sh\n" + script);

@@ -49,11 +49,8 @@ class Lifecycle : public ::testing::Test {
 protected:
     void SetUp() override {
         base = tmp.path() / "opt_ml";
-        write_file(base / "input/config/resourceconfig.json",
-                   R"({"current_host":"algo-1","hosts":["algo-1"]})");
-        write_file(base / "input/config/inputdataconfig.json", R"({"train":{"TrainingInputMode":"File"}})");
+        write_one_host_config(base);
         hyperparameters(R"("sagemaker_program":"\"train.sh\"")");
-        fs::create_directories(base / "output");
     }
     void hyperparameters(const std::string& members) {
         write_file(base / "input/config/hyperparameters.json", "{" + members + "}");

@@ -33,6 +33,15 @@ inline void write_file(const std::filesystem::path& path, std::string_view text)
     if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+/// The config of a one-host job (algo-1, one File channel `train`) under
+/// `base` (the fake /opt/ml), and its output dir: what the fixtures that run
+/// sm-train on a program of their own start from.
+inline void write_one_host_config(const std::filesystem::path& base) {
+    write_file(base / "input/config/resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
+    write_file(base / "input/config/inputdataconfig.json", R"({"train":{"TrainingInputMode":"File"}})");
+    std::filesystem::create_directories(base / "output");
+}
+
 /// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
 class TempDir {
 public:
