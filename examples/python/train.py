@@ -2,7 +2,10 @@
 """The seed workflow: a SageMaker script-mode training program.
 
 sm-train runs it as `python train.py --hp1 ... --hp2 ... --hp3 ...`, with the
-SM_* variables set, exactly as the SageMaker training toolkit would.
+SM_* variables set, exactly as the SageMaker training toolkit would. The
+arguments are the seed's: `--hp1` a string, `--hp2` an integer, `--hp3` a
+float, `--dataset` the `dataset` channel (SM_CHANNEL_DATASET must be set: the
+job needs that channel).
 """
 import argparse
 import json
@@ -11,10 +14,10 @@ import os
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--hp1", type=int, default=1)
-    parser.add_argument("--hp2", type=float, default=0.1)
-    parser.add_argument("--hp3", type=str, default="")
-    parser.add_argument("--dataset", type=str, default=os.environ.get("SM_CHANNEL_DATASET"))
+    parser.add_argument("--hp1", type=str, default="test_param")
+    parser.add_argument("--hp2", type=int, default=50)
+    parser.add_argument("--hp3", type=float, default=0.1)
+    parser.add_argument("--dataset", type=str, default=os.environ["SM_CHANNEL_DATASET"])
     parser.add_argument("--model-dir", type=str, default=os.environ.get("SM_MODEL_DIR", "model"))
     args = parser.parse_args()
 

@@ -184,9 +184,9 @@ job_tree "$root/examples/opt_ml" "$tree"
 job_mounts "$tree"
 run_job seed "$work/seed.out" "$work/seed.err" "${mounts[@]}" localhost/smtrain-test/python train
 if [[ $status == 0 ]] &&
-    grep -qxF "hp1=3 hp2=0.25 hp3='hello world'" "$work/seed.out" &&
+    grep -qxF "hp1='hello world' hp2=3 hp3=0.25" "$work/seed.out" &&
     grep -qxF "files=['train.csv'] rows=5" "$work/seed.out" &&
-    [[ $(cat "$tree/model/model.json" 2>/dev/null) == '{"hp1": 3, "hp2": 0.25, "hp3": "hello world", "rows": 5}' ]] &&
+    [[ $(cat "$tree/model/model.json" 2>/dev/null) == '{"hp1": "hello world", "hp2": 3, "hp3": 0.25, "rows": 5}' ]] &&
     [[ -f $tree/output/success && ! -e $tree/output/failure ]]; then
     pass "seed image: train.py ran, model/model.json and output/success in the mounted tree, exit 0"
 else

@@ -242,11 +242,11 @@ TEST_F(SmTrain, SeedExampleRunsFromTheRepositoryRoot) {
                                      SMTRAIN_SOURCE_DIR, test_support::test_as_pid1());
     ASSERT_EQ(last->exit_code(), 0) << last->err();
     EXPECT_EQ(last->out(),
-              "hp1=3 hp2=0.25 hp3='hello world'\ndataset=" + (tree.base() / "input/data/dataset").string() +
+              "hp1='hello world' hp2=3 hp3=0.25\ndataset=" + (tree.base() / "input/data/dataset").string() +
                   "\nfiles=['train.csv'] rows=5\nmodel written to " + (tree.model() / "model.json").string() +
                   "\n");
     EXPECT_EQ(read_file(tree.model() / "model.json"),
-              R"({"hp1": 3, "hp2": 0.25, "hp3": "hello world", "rows": 5})");
+              R"({"hp1": "hello world", "hp2": 3, "hp3": 0.25, "rows": 5})");
     EXPECT_TRUE(tree.has_success());
 }
 

@@ -18,16 +18,16 @@ fail() { echo "FAIL: $*" >&2; for f in *.out; do echo "--- $f"; cat "$f"; done >
 # Success: the seed example with a channel and hyperparameters, some after --.
 status=0
 timeout 120 "$sm_train" local --entry-point train.py --source-dir "$source_dir/examples/python" \
-    --channel dataset="$source_dir/examples/opt_ml/input/data/dataset" --hp hp1=7 --output out --job-name local-job \
-    -- --hp3 'two words' --hp2=0.25 > ok.out 2>&1 || status=$?
+    --channel dataset="$source_dir/examples/opt_ml/input/data/dataset" --hp hp2=7 --output out --job-name local-job \
+    -- --hp1 'two words' --hp3=0.25 > ok.out 2>&1 || status=$?
 [ "$status" = 0 ] || fail "the job exited $status"
-grep -qx "hp1=7 hp2=0.25 hp3='two words'" ok.out || fail "the program did not get its hyperparameters"
+grep -qx "hp1='two words' hp2=7 hp3=0.25" ok.out || fail "the program did not get its hyperparameters"
 grep -qx "sm-train local: the job succeeded (exit code 0)" ok.out || fail "no summary"
 grep -qx "SAGEMAKER_JOB_NAME=local-job" ok.out || fail "TRAINING_JOB_NAME was not set from --job-name"
 grep -qx "  model:   $work/out/model (model.json)" ok.out || fail "no model line"
 grep -qx "  output:  $work/out/output (data, success)" ok.out || fail "no output line"
 grep -qx "  tree:    removed (--keep keeps it, --output DIR copies model/ and output/ out)" ok.out || fail "tree line"
-python3 -c "import json,sys; m=json.load(open('out/model/model.json')); assert m['hp1']==7 and m['rows']>0, m" ||
+python3 -c "import json,sys; m=json.load(open('out/model/model.json')); assert m['hp2']==7 and m['rows']>0, m" ||
     fail "model.json"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "the tree was not removed: $(ls -A "$TMPDIR")"
 
