@@ -28,7 +28,8 @@ test_packages=(
     busybox-static                      # /bin/sh of the minimal-root test
     mmdebstrap openssl                  # the Debian 11 root test; the TLS test CA
     openmpi-bin libopenmpi-dev openssh-server iproute2  # MPI runner tests
-    python3-torch                       # the real torchrun test (CPU, gloo)
+    python3-torch                       # the real torchrun tests (CPU, gloo)
+    python3-omegaconf                   # the hydra style's real parser (OmegaConf.from_cli; no python3-hydra in Debian)
     python3-pytest                      # the pytest example of docs/testing.md
     clang libclang-rt-14-dev python3    # fuzz targets (libFuzzer runtime); the Python examples
     clang-format                        # scripts/check-format.sh

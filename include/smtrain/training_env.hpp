@@ -21,6 +21,7 @@
 #include <smtrain/error.hpp>
 #include <smtrain/machine.hpp>
 #include <smtrain/paths.hpp>
+#include <smtrain/program_args.hpp>
 #include <smtrain/value.hpp>
 
 #include <cstdint>
@@ -263,6 +264,9 @@ public:
     EnvVars toolkit_process_env_vars() const;
     /// `--key value` pairs sorted by key (`-k` for one-character keys), values as Python's str().
     std::vector<std::string> to_cmd_args() const;
+    /// The hyperparameters as arguments in `style` (program_args.hpp): what
+    /// sm-train gives the program under SMTRAIN_ARGS; to_cmd_args() is argparse.
+    std::vector<std::string> to_cmd_args(const ArgumentStyle& style) const;
 
 private:
     struct MachineProbe;  // probes once, on first use, shared by copies

@@ -2,6 +2,7 @@
 #include "entry_point.hpp"
 
 #include "../lib/path_search.hpp"
+#include "commands.hpp"
 #include "spawn.hpp"
 
 #include <smtrain/error.hpp>
@@ -20,12 +21,6 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 std::string env_value(const Environ& env, std::string_view name) {
     auto it = env.find(name);
     return it == env.end() ? std::string() : it->second;
-}
-
-/// Python's str.replace(".py", ""): every occurrence, as the toolkit names the module.
-std::string without_py(std::string name) {
-    for (std::size_t at; (at = name.find(".py")) != std::string::npos;) name.erase(at, 3);
-    return name;
 }
 
 }  // namespace
@@ -62,27 +57,40 @@ std::filesystem::path find_python(const std::string& forced, const Environ& env)
 Command program_command(EntryPointKind kind, const std::filesystem::path& /*code_dir: where it starts*/,
                         const std::string& name, const std::vector<std::string>& args,
                         const std::filesystem::path& python) {
+    // The argv is the runners' (one builder for every runner); what is ours is
+    // how it starts: the toolkit's shell ran a command as "./name" from the
+    // code dir, and the kernel hands a script's interpreter the path execve
+    // got, so "./name" keeps `$0` the toolkit's. The child is in the code dir
+    // when it calls execve.
     Command command;
-    switch (kind) {
-        case EntryPointKind::PythonPackage:
-            command.program = python;
-            command.argv = {python.string(), "-m", without_py(name)};
-            break;
-        case EntryPointKind::PythonProgram:
-            command.program = python;
-            command.argv = {python.string(), name};
-            break;
-        case EntryPointKind::Command:
-            // The toolkit's shell runs "./name" from the code dir, and the kernel
-            // hands a script's interpreter the path execve got: "./name" keeps
-            // `$0` the toolkit's. The child is in the code dir when it calls execve.
-            command.program = "./" + name;
-            command.argv = {"./" + name};
-            command.sh_fallback_on_enoexec = true;
-            break;
+    command.argv = runners::program_argv(runners::Program{kind, python.string(), name, args});
+    if (kind == EntryPointKind::Command) {
+        command.program = command.argv.front();
+        command.sh_fallback_on_enoexec = true;
+    } else {
+        command.program = python;
     }
-    command.argv.insert(command.argv.end(), args.begin(), args.end());
     return command;
+}
+
+ProgramWords program_words(const TrainingEnv& env, const ArgumentStyle& style) {
+    ProgramWords words;
+    words.args = env.to_cmd_args(style);
+    if (style.kind != ArgumentStyle::Kind::Template) {
+        words.entry_point = env.user_entry_point();
+        return words;
+    }
+    auto& argv = words.args;
+    std::size_t program_words = 1;
+    if (argv.front() == "-m") {
+        if (argv.size() < 2) throw ConfigError(style.setting, "", "the template's -m names no module");
+        words.entry_point = "-m " + argv[1];
+        program_words = 2;
+    } else {
+        words.entry_point = argv.front();
+    }
+    argv.erase(argv.begin(), argv.begin() + static_cast<std::ptrdiff_t>(program_words));
+    return words;
 }
 
 std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesystem::path& code_dir,
@@ -91,6 +99,10 @@ std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesyst
     bool has_requirements = std::filesystem::exists(code_dir / "requirements.txt", ec);
     InstallStep step;
     step.command.program = python;
+    // A module is installed as a package when the code dir is one (setup.py), else as a program.
+    if (kind == EntryPointKind::PythonModule)
+        kind = std::filesystem::exists(code_dir / "setup.py", ec) ? EntryPointKind::PythonPackage
+                                                                  : EntryPointKind::PythonProgram;
     if (kind == EntryPointKind::PythonPackage) {
         step.command.argv = {python.string(), "-m", "pip", "install", "."};
         if (has_requirements) {

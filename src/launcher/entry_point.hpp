@@ -7,6 +7,7 @@
 #include "plan.hpp"
 
 #include <smtrain/environ.hpp>
+#include <smtrain/training_env.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -35,18 +36,32 @@ std::filesystem::path find_python(const std::string& forced, const Environ& env)
 
 using process::Command;
 
-/// The program with its arguments, as the toolkit's ProcessRunner builds it:
+/// The program with its arguments, as the toolkit's ProcessRunner builds it
+/// (the argv is runners::program_argv's):
 /// - Python package: `python -m <name without .py> args...`
 /// - Python program: `python <name> args...`
+/// - Python module (ours): `python -m <name> args...`
 /// - command: `./<name> args...`, execve'd as `./<name>` from the code dir so a
 ///   script's `$0` is `./<name>` (a script without a shebang runs with /bin/sh)
 /// `python` is only used (and only needs to be non-empty) for the Python kinds.
 Command program_command(EntryPointKind kind, const std::filesystem::path& code_dir, const std::string& name,
                         const std::vector<std::string>& args, const std::filesystem::path& python);
 
+/// What the job names as its program, before the code dir is looked at: the
+/// entry point (sagemaker_program, or a template's first word; `-m pkg.mod`
+/// when a template starts with -m), nullopt when neither names one, and the
+/// arguments in `style` (a template's other words). Throws ConfigError as
+/// render_arguments does.
+struct ProgramWords {
+    std::optional<std::string> entry_point;
+    std::vector<std::string> args;
+};
+ProgramWords program_words(const TrainingEnv& env, const ArgumentStyle& style);
+
 /// The install step the toolkit runs first, if any:
 /// - Python package: `python -m pip install .` plus `-r requirements.txt` when present
 /// - Python program with requirements.txt: `python -m pip install -r requirements.txt`
+/// - Python module: as a package when the code dir has setup.py, else as a program
 struct InstallStep {
     Command command;
     std::string error_class;          ///< InstallModuleError / InstallRequirementsError

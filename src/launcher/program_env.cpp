@@ -1,13 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "program_env.hpp"
 
+#include "entry_point.hpp"
 #include "framework_env.hpp"
+
+#include <smtrain/json.hpp>
 
 namespace smtrain::launcher {
 
 EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
-                           const std::filesystem::path& code_dir) {
+                           const std::filesystem::path& code_dir, const ArgumentStyle& style) {
     EnvVars vars = env.to_env_vars();
+    if (style.kind != ArgumentStyle::Kind::Argparse) {
+        ProgramWords words = program_words(env, style);
+        Value::List args;
+        for (auto& arg : words.args) args.emplace_back(std::move(arg));
+        const std::string user_args = dump_json(Value(std::move(args)));
+        for (auto& [name, value] : vars) {
+            if (name == "SM_USER_ARGS") value = user_args;
+        }
+    }
     for (auto& var : env.toolkit_process_env_vars()) vars.push_back(std::move(var));
     for (auto& var : framework_env_vars(env)) vars.push_back(std::move(var));
     // The toolkit puts the code dir first on sys.path and exports sys.path;

@@ -18,8 +18,10 @@ namespace smtrain::launcher {
 /// framework containers add (framework_env_vars(): TF_CONFIG, NCCL_*, MASTER_*), and
 /// PYTHONPATH with the code dir in front of the inherited value, and PWD (the
 /// code dir, where every program starts, as the toolkit's shell sets it).
+/// SM_USER_ARGS holds the arguments the program gets: to_cmd_args() as the
+/// toolkit's, or the arguments in `style` (SMTRAIN_ARGS) when another is chosen.
 EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
-                           const std::filesystem::path& code_dir);
+                           const std::filesystem::path& code_dir, const ArgumentStyle& style = {});
 
 /// The parent environment with exported_variables() laid over it.
 Environ program_environment(const TrainingEnv& env, const Environ& parent,

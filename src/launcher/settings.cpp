@@ -96,6 +96,7 @@ Settings Settings::from_environment(const Environ& environ) {
     settings.mpi = mpi_cluster_settings(environ);
     settings.s3_max_concurrency = s3_concurrency_variable(environ, settings.s3_max_concurrency);
     settings.timeline = timeline_format(environ);
+    settings.arguments = ArgumentStyle::parse(lookup(environ, "SMTRAIN_ARGS").value_or(""), "SMTRAIN_ARGS");
     std::string local = lookup(environ, "SM_STUDIO_LOCAL_MODE").value_or("");
     std::transform(local.begin(), local.end(), local.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -17,6 +17,7 @@
 #include "timeline.hpp"
 
 #include <smtrain/environ.hpp>
+#include <smtrain/program_args.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -47,6 +48,9 @@ struct Settings {
     /// SMTRAIN_TIMELINE (default text; also when empty): the end-of-job block
     /// as text, as JSON, or off.
     TimelineFormat timeline = TimelineFormat::Text;
+    /// SMTRAIN_ARGS (default argparse, the toolkit's `--key value`): how
+    /// hyperparameters become the program's arguments (program_args.hpp).
+    ArgumentStyle arguments;
     /// SM_STUDIO_LOCAL_MODE=true (any case): no wait for host names.
     bool studio_local_mode = false;
     /// CA_REPOSITORY_ARN: pip reads requirements.txt from this CodeArtifact repository.

@@ -3,6 +3,7 @@
 
 #include "code_dir.hpp"
 #include "codeartifact.hpp"
+#include "commands.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
 #include "env_limits.hpp"
@@ -57,7 +58,8 @@ LoadOptions load_options(const Environ& environ) {
 
 /// The user program: where it is, what kind, how it is started.
 struct Program {
-    std::string entry_point;
+    std::string entry_point;  ///< the module's name for a PythonModule
+    std::vector<std::string> args;
     EntryPointKind kind = EntryPointKind::Command;
     fs::path python;
     Command command;
@@ -75,19 +77,27 @@ fs::path inspected_dir(const TrainingEnv& env, bool dry_run) {
     return code;
 }
 
-/// `forced_python` is Settings::python (SMTRAIN_PYTHON), empty for a search of PATH.
+/// `forced_python` is Settings::python (SMTRAIN_PYTHON), empty for a search of
+/// PATH; `style` is Settings::arguments (SMTRAIN_ARGS).
 Program resolve_program(const TrainingEnv& env, const Environ& environ, const std::string& forced_python,
-                        bool dry_run) {
-    if (!env.user_entry_point() || env.user_entry_point()->empty()) {
+                        const ArgumentStyle& style, bool dry_run) {
+    ProgramWords words = program_words(env, style);
+    if (!words.entry_point || words.entry_point->empty()) {
         throw Error("no program to run: set SAGEMAKER_PROGRAM or the sagemaker_program hyperparameter",
                     ExitCode::NoProgram);
     }
     Program program;
-    program.entry_point = *env.user_entry_point();
+    program.entry_point = *words.entry_point;
+    program.args = std::move(words.args);
     const fs::path& code = env.paths().code;
     fs::path dir = inspected_dir(env, dry_run);
-    program.kind = entry_point_kind(dir, program.entry_point);
-    if (program.kind != EntryPointKind::PythonPackage) {
+    if (auto module = runners::module_entry(program.entry_point)) {
+        program.kind = EntryPointKind::PythonModule;
+        program.entry_point = *module;
+    } else {
+        program.kind = entry_point_kind(dir, program.entry_point);
+    }
+    if (program.kind != EntryPointKind::PythonPackage && program.kind != EntryPointKind::PythonModule) {
         // A package may be a module or a directory; anything else must be a file here.
         fs::path file = dir / program.entry_point;
         std::error_code ec;
@@ -110,8 +120,7 @@ Program resolve_program(const TrainingEnv& env, const Environ& environ, const st
         }
     }
     if (program.kind != EntryPointKind::Command) program.python = find_python(forced_python, environ);
-    program.command =
-        program_command(program.kind, code, program.entry_point, env.to_cmd_args(), program.python);
+    program.command = program_command(program.kind, code, program.entry_point, program.args, program.python);
     program.install = install_step(program.kind, dir, program.python);
     return program;
 }
@@ -150,13 +159,17 @@ int print_dry_run(const Program& program, RunnerKind runner_kind, const Command&
         out.emplace_back("argv", argv(command));
         out.emplace_back("cwd", Value(cwd.string()));
         out.emplace_back("env", Value(std::move(env)));
+        out.emplace_back("arguments", Value(settings.arguments.name()));
         std::cout << dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2})
                   << "\n";
         return 0;
     }
     std::cout << "runner: " << to_string(runner_kind) << "\n"
-              << "entry point: " << program.entry_point << " (" << to_string(program.kind) << ")\n"
-              << "working directory: " << cwd.string() << "\n";
+              << "entry point: " << program.entry_point << " (" << to_string(program.kind) << ")\n";
+    // Shown when SMTRAIN_ARGS chose another style than the toolkit's.
+    if (settings.arguments.kind != ArgumentStyle::Kind::Argparse)
+        std::cout << "arguments: " << settings.arguments.name() << " (SMTRAIN_ARGS)\n";
+    std::cout << "working directory: " << cwd.string() << "\n";
     if (program.install) {
         std::cout << "install: " << quoted_command(program.install->command);
         if (program.install->reads_requirements && !settings.codeartifact_repository_arn.empty()) {
@@ -284,6 +297,7 @@ Program prepare_code(Job& job) {
         program.entry_point = *env.framework_module();
         program.kind = EntryPointKind::PythonProgram;
         program.python = find_python(job.settings.python, job.environ);
+        program.args = env.to_cmd_args();
         program.command =
             framework_command(*env.framework_module(), program.python, env.paths().output / "failure");
         return program;
@@ -298,7 +312,8 @@ Program prepare_code(Job& job) {
         prepare_code_dir(env.module_dir(), env.paths().code, job.environ, job.settings.s3_max_concurrency,
                          job.stop());
     }
-    Program program = resolve_program(env, job.environ, job.settings.python, job.options.dry_run);
+    Program program =
+        resolve_program(env, job.environ, job.settings.python, job.settings.arguments, job.options.dry_run);
     if (!job.options.dry_run && program.kind == EntryPointKind::Command)
         make_executable(env.paths().code / program.entry_point);
     return program;
@@ -435,12 +450,12 @@ Outcome run_steps(Job& job) {
 
     const TrainingEnv& env = *job.env;
     const fs::path& code_dir = env.paths().code;
-    EnvVars vars = exported_variables(env, job.environ, code_dir);
+    EnvVars vars = exported_variables(env, job.environ, code_dir, job.settings.arguments);
     RunContext context{env,
                        job.lifecycle.signals,
                        program.kind,
                        program.entry_point,
-                       env.to_cmd_args(),
+                       program.args,
                        code_dir,
                        program.python,
                        program.command,
@@ -513,8 +528,10 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
 }
 
 int run_env(EnvFormat format, const Environ& environ) {
+    const Settings settings = Settings::from_environment(environ);
     TrainingEnv env = TrainingEnv::load(load_options(environ));
-    std::cout << format_variables(exported_variables(env, environ, env.paths().code), format);
+    std::cout << format_variables(exported_variables(env, environ, env.paths().code, settings.arguments),
+                                  format);
     std::cout.flush();
     return 0;
 }

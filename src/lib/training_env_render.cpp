@@ -6,6 +6,7 @@
 #include "training_env_internal.hpp"
 
 #include <smtrain/json.hpp>
+#include <smtrain/program_args.hpp>
 #include <smtrain/python_format.hpp>
 
 #include <algorithm>
@@ -23,29 +24,6 @@ Value string_list(const std::vector<std::string>& items) {
 }
 
 Value optional_string(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
-
-// Python's len(str): code points, so "é" is a one-character key and gets one dash.
-std::size_t code_points(std::string_view utf8) {
-    return static_cast<std::size_t>(std::count_if(
-        utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-// `%s` of a hyperparameter value in argv: a dict as "k=v,k2=v2" sorted by key.
-std::string cmd_arg_value(const Value& v) {
-    if (v.is_null()) return {};
-    if (!v.is_dict()) return python_str(v);
-    std::vector<const std::pair<std::string, Value>*> items;
-    for (const auto& item : v.as_dict()) items.push_back(&item);
-    std::sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
-    std::string out;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i > 0) out += ',';
-        out += items[i]->first;
-        out += '=';
-        out += python_str(items[i]->second);
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -97,31 +75,10 @@ Value TrainingEnv::training_env() const {
     return env;
 }
 
-std::vector<std::string> TrainingEnv::to_cmd_args() const {
-    const Value::Dict& hps = hyperparameters_.as_dict();
-    std::vector<const std::pair<std::string, Value>*> sorted;
-    sorted.reserve(hps.size());
-    for (const auto& item : hps) sorted.push_back(&item);
-    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+std::vector<std::string> TrainingEnv::to_cmd_args() const { return to_cmd_args(ArgumentStyle{}); }
 
-    std::vector<std::string> args;
-    args.reserve(2 * sorted.size());
-    for (const auto* item : sorted) {
-        const std::string& key = item->first;
-        if (key.empty()) {
-            args.emplace_back();
-        } else {
-            args.push_back((code_points(key) > 1 ? "--" : "-") + key);
-        }
-        args.push_back(cmd_arg_value(item->second));
-        // A NUL cannot cross execve; the toolkit fails there with "embedded null byte".
-        if (args.back().find('\0') != std::string::npos) {
-            throw ConfigError(hyperparameters_source_,
-                              detail::json_path_key(hyperparameters_path_prefix_, key),
-                              "the value holds a NUL character, which cannot be passed in argv");
-        }
-    }
-    return args;
+std::vector<std::string> TrainingEnv::to_cmd_args(const ArgumentStyle& style) const {
+    return render_arguments(hyperparameters_, style, {hyperparameters_source_, hyperparameters_path_prefix_});
 }
 
 EnvVars TrainingEnv::to_env_vars() const {

@@ -39,6 +39,8 @@ std::string_view to_string(EntryKind kind) {
             return "python program";
         case EntryKind::Command:
             return "command";
+        case EntryKind::PythonModule:
+            return "python module";
     }
     return "command";
 }

@@ -28,6 +28,8 @@ std::vector<std::string> python_entry(const Program& program) {
     std::vector<std::string> argv;
     if (program.kind == EntryKind::PythonPackage) {
         argv = {"-m", without_py(program.entry_point)};
+    } else if (program.kind == EntryKind::PythonModule) {
+        argv = {"-m", program.entry_point};
     } else {
         argv = {program.entry_point};
     }
@@ -63,6 +65,34 @@ std::vector<std::string> program_argv(const Program& program) {
     std::vector<std::string> argv = {program.python};
     append(argv, python_entry(program));
     return argv;
+}
+
+std::optional<std::string> module_entry(std::string_view entry_point) {
+    std::string_view name;
+    if (entry_point.starts_with("-m") && entry_point.size() > 2 &&
+        (entry_point[2] == ' ' || entry_point[2] == '\t')) {
+        name = entry_point.substr(2);
+        name.remove_prefix(std::min(name.find_first_not_of(" \t"), name.size()));
+    } else if (entry_point.ends_with(':')) {
+        name = entry_point.substr(0, entry_point.size() - 1);
+    } else {
+        return std::nullopt;
+    }
+    // A dotted Python identifier (ASCII): pkg, pkg.sub.train.
+    auto start = [](char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    auto rest = [&](char c) { return start(c) || (c >= '0' && c <= '9'); };
+    bool at_start = true;
+    for (char c : name) {
+        if (c == '.' && !at_start) {
+            at_start = true;
+        } else if (at_start ? start(c) : rest(c)) {
+            at_start = false;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (name.empty() || at_start) return std::nullopt;
+    return std::string(name);
 }
 
 std::vector<std::string> mpi_program_argv(const Program& program) {
@@ -243,7 +273,7 @@ Launch torchrun_command(const Plan& plan) {
             "entry-point",
             ExitCode::NoProgram);
     }
-    if (plan.program.kind != EntryKind::PythonProgram) {
+    if (plan.program.kind != EntryKind::PythonProgram && plan.program.kind != EntryKind::PythonModule) {
         throw Error("Unsupported entry point type for torch_distributed", ExitCode::NoProgram);
     }
     Launch launch;
@@ -264,6 +294,8 @@ Launch torchrun_command(const Plan& plan) {
         append(launch.argv, {"--master_addr", cluster.master, "--master_port", "7777", "--node_rank",
                              std::to_string(host_rank(cluster))});
     }
+    // torchrun's -m runs each worker as `python -m`, as the plain process would.
+    if (plan.program.kind == EntryKind::PythonModule) launch.argv.push_back("-m");
     launch.argv.push_back(plan.program.entry_point);
     append(launch.argv, plan.program.args);
     return launch;

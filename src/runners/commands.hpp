@@ -12,14 +12,24 @@
 
 #include "plan.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace smtrain::runners {
 
 /// The program as a plain process runs it: `python train.py args`,
-/// `python -m pkg args`, or `./train.sh args` (no shell).
+/// `python -m pkg args` (the package's name with every ".py" removed, as
+/// Python's str.replace does), `python -m pkg.module args`, or
+/// `./train.sh args` (no shell). The one builder of the program's argv: the
+/// launcher's plain process runs this too.
 std::vector<std::string> program_argv(const Program& program);
+
+/// The module an entry point names, if it names one: `-m pkg.module` (blanks
+/// after -m) or `pkg.module:` give "pkg.module". Anything else (a file name, a
+/// name that is not a dotted Python identifier) is nullopt.
+std::optional<std::string> module_entry(std::string_view entry_point);
 
 /// The program as an MPI rank runs it: Python gets `-m mpi4py` first, so an
 /// uncaught exception aborts every rank instead of hanging the others.
@@ -37,9 +47,10 @@ Launch smddp_master_command(const Plan& plan);
 /// NCCL_PROTO/NCCL_ALGO for PyTorch DLCs and `smddpmprun -i TYPE --allow-bypass`.
 std::vector<std::string> modelparallel_args(const Plan& plan);
 
-/// `torchrun --nnodes N --nproc_per_node P [...] train.py args` and the NCCL/EFA
-/// variables (torch_distributed.TorchDistributedRunner). Throws smtrain::Error
-/// (the toolkit's ClientError text) for a Python package or a command.
+/// `torchrun --nnodes N --nproc_per_node P [...] train.py args` (`-m pkg.module
+/// args` for a module) and the NCCL/EFA variables
+/// (torch_distributed.TorchDistributedRunner). Throws smtrain::Error (the
+/// toolkit's ClientError text) for a Python package or a command.
 Launch torchrun_command(const Plan& plan);
 
 /// `python -m torch_xla.distributed.xla_spawn --num_gpus N train.py args` and

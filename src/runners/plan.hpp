@@ -30,17 +30,20 @@ enum class RunnerKind { Process, Mpi, SmDataParallel, TorchDistributed, PyTorchX
 /// logs, reports and prints with --dry-run.
 std::string_view to_string(RunnerKind kind);
 
-/// How the user program is started (the toolkit's _entry_point_type).
-enum class EntryKind { PythonPackage, PythonProgram, Command };
-/// "python package", "python program", "command".
+/// How the user program is started (the toolkit's _entry_point_type), plus
+/// PythonModule (ours): `-m pkg.module` or `pkg.module:` runs `python -m pkg.module`.
+enum class EntryKind { PythonPackage, PythonProgram, Command, PythonModule };
+/// "python package", "python program", "command", "python module".
 std::string_view to_string(EntryKind kind);
 
 /// The user program, before any launcher wraps it.
 struct Program {
     EntryKind kind = EntryKind::PythonProgram;
     std::string python = "python3";  ///< interpreter for the Python kinds
-    std::string entry_point;         ///< "train.py", "pkg" or "train.sh", as the job names it
-    std::vector<std::string> args;   ///< the hyperparameters as arguments
+    /// "train.py", "pkg" or "train.sh", as the job names it; the module's
+    /// dotted name ("pkg.train") for a PythonModule.
+    std::string entry_point;
+    std::vector<std::string> args;  ///< the hyperparameters as arguments
 };
 
 /// The hosts taking part in distributed training, as this host sees them.

@@ -6,6 +6,7 @@ smtrain_add_gtest(smtrain_env_tests
     ${CMAKE_CURRENT_LIST_DIR}/hyperparameters_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/env_vars_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cmd_args_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/program_args_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cluster_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/validation_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/local_tree_test.cpp

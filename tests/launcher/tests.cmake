@@ -72,6 +72,15 @@ if(Python3_Interpreter_FOUND)
   set_tests_properties(settings_variables PROPERTIES LABELS launcher)
 endif()
 
+# SMTRAIN_ARGS (issue 24): each style fed to a real parser by a real run of
+# sm-train (OmegaConf's from_cli for hydra, argparse store_true for flags, a
+# template), a module entry point, the dry run and `sm-train env`, bad input.
+if(TARGET sm-train AND Python3_Interpreter_FOUND)
+  add_test(NAME launcher_argument_styles
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/argument_styles_test.py $<TARGET_FILE:sm-train>)
+  set_tests_properties(launcher_argument_styles PROPERTIES LABELS launcher TIMEOUT 120 SKIP_RETURN_CODE 77)
+endif()
+
 # The end-of-job timeline (issue 15): the recorder, and sm-train's block.
 if(TARGET smtrain_launcher AND TARGET sm-train)
   smtrain_add_gtest(launcher_timeline_test

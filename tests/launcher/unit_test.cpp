@@ -226,6 +226,37 @@ TEST(EntryPoint, Commands) {
     EXPECT_EQ(command.to_string(), "./train.sh --lr 0.1");
 }
 
+// Python's "a.p.pyy".replace(".py", "") is "a.py": one pass, left to right, over
+// the original text. The launcher's old copy searched again from the start
+// after each removal and gave "a".
+TEST(EntryPoint, PackageNameLosesEachPyOnceAsPythonStrReplace) {
+    auto package = program_command(EntryPointKind::PythonPackage, "/c", "a.p.pyy", {}, "/usr/bin/python3");
+    EXPECT_EQ(package.argv, (std::vector<std::string>{"/usr/bin/python3", "-m", "a.py"}));
+    EXPECT_EQ(program_command(EntryPointKind::PythonPackage, "/c", ".py.pyy", {}, "/py").argv,
+              (std::vector<std::string>{"/py", "-m", "y"}));
+}
+
+TEST(EntryPoint, ModuleRunsWithDashM) {
+    auto module = program_command(EntryPointKind::PythonModule, "/c", "pkg.train", {"--lr", "0.1"}, "/py");
+    EXPECT_EQ(module.program, "/py");
+    EXPECT_EQ(module.argv, (std::vector<std::string>{"/py", "-m", "pkg.train", "--lr", "0.1"}));
+    EXPECT_FALSE(module.sh_fallback_on_enoexec);
+}
+
+TEST(EntryPoint, ModuleInstallsAsPackageOnlyWithSetupPy) {
+    JobTree tree;
+    EXPECT_FALSE(install_step(EntryPointKind::PythonModule, tree.code(), "/py"));
+    tree.write("code/requirements.txt", "numpy\n");
+    auto requirements = install_step(EntryPointKind::PythonModule, tree.code(), "/py");
+    ASSERT_TRUE(requirements);
+    EXPECT_EQ(requirements->command.to_string(), "/py -m pip install -r requirements.txt");
+    tree.write("code/setup.py", "");
+    auto package = install_step(EntryPointKind::PythonModule, tree.code(), "/py");
+    ASSERT_TRUE(package);
+    EXPECT_EQ(package->command.to_string(), "/py -m pip install . -r requirements.txt");
+    EXPECT_EQ(package->error_class, "InstallModuleError");
+}
+
 TEST(EntryPoint, InstallSteps) {
     JobTree tree;
     EXPECT_FALSE(install_step(EntryPointKind::PythonProgram, tree.code(), "/py"));

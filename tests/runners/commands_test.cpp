@@ -337,3 +337,46 @@ TEST(EnvironmentFile, QuotedForPamEnv) {
               "A=\"plain\"\nSM_HPS=\"{\"a\":\"b c\"}\"\nEMPTY=\"\"\nQ=\"it's\"\n");
     EXPECT_EQ(skipped, (std::vector<std::string>{"HASH", "NL"}));
 }
+
+// ---- module entry points (ours: `-m pkg.module` or `pkg.module:`) -------------------------
+
+TEST(ModuleEntry, DashMAndTrailingColonNameAModule) {
+    EXPECT_EQ(module_entry("-m pkg.train"), "pkg.train");
+    EXPECT_EQ(module_entry("-m  \tpkg"), "pkg");
+    EXPECT_EQ(module_entry("pkg.sub.train:"), "pkg.sub.train");
+    EXPECT_EQ(module_entry("_p1._t2:"), "_p1._t2");
+}
+
+TEST(ModuleEntry, AnythingElseIsNoModule) {
+    for (const char* entry :
+         {"train.py", "pkg.train", "train.sh", "-m", "-m ", "-mpkg", "-m pkg/train.py", "-m pkg..train",
+          "-m .pkg", "-m pkg.", ":", "pkg.train:main", "1pkg:", "pkg-name:", "-m pkg train"}) {
+        EXPECT_EQ(module_entry(entry), std::nullopt) << entry;
+    }
+}
+
+TEST(ModuleEntry, EveryRunnerThatRunsPythonRunsTheModule) {
+    const Program module{EntryKind::PythonModule, "/usr/bin/python3", "pkg.train", {"--lr", "35"}};
+    EXPECT_EQ(program_argv(module), (Argv{"/usr/bin/python3", "-m", "pkg.train", "--lr", "35"}));
+    EXPECT_EQ(mpi_program_argv(module),
+              (Argv{"/usr/bin/python3", "-m", "mpi4py", "-m", "pkg.train", "--lr", "35"}));
+
+    auto mpi = mpi_plan({"algo-1"}, 1);
+    mpi.program = module;
+    EXPECT_EQ(mpi_master_command(mpi).argv,
+              concat({mpi_fixed("algo-1", "1"),
+                      kExported,
+                      {"/usr/bin/python3", "-m", "mpi4py", "-m", "pkg.train", "--lr", "35"}}));
+
+    auto torch = torch_plan({"algo-1", "algo-2"}, "algo-2", 2, "ml.c5.xlarge");
+    torch.program = module;
+    EXPECT_EQ(torchrun_command(torch).argv,
+              (Argv{"torchrun", "--nnodes", "2", "--nproc_per_node", "2", "--master_addr", "algo-1",
+                    "--master_port", "7777", "--node_rank", "1", "-m", "pkg.train", "--lr", "35"}));
+}
+
+TEST(ProgramArgv, PackageNameLosesEachPyOnceAsPythonStrReplace) {
+    // Python: "a.p.pyy".replace(".py", "") == "a.py" (no second pass over the result).
+    const Program package{EntryKind::PythonPackage, "python3", "a.p.pyy", {}};
+    EXPECT_EQ(program_argv(package), (Argv{"python3", "-m", "a.py"}));
+}

@@ -33,3 +33,12 @@ if(TARGET sm-train)
   set_tests_properties(runners_torchrun_two_hosts PROPERTIES
     LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
+
+# A module entry point (`-m trainer.main`, `trainer.main:`) under a real
+# torchrun, one host on CPU; skipped (77) without torchrun.
+if(TARGET sm-train)
+  add_test(NAME runners_torchrun_module
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/torchrun_module.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_torchrun_module PROPERTIES
+    LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
