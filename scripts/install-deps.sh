@@ -28,6 +28,7 @@ test_packages=(
     busybox-static                      # /bin/sh of the minimal-root test
     mmdebstrap openssl                  # the Debian 11 root test; the TLS test CA
     openmpi-bin libopenmpi-dev openssh-server iproute2  # MPI runner tests
+    python3-mpi4py                      # a module entry point under a real mpirun (python -m mpi4py -m ...)
     python3-torch                       # the real torchrun tests (CPU, gloo)
     python3-omegaconf                   # the hydra style's real parser (OmegaConf.from_cli; no python3-hydra in Debian)
     python3-pytest                      # the pytest example of docs/testing.md

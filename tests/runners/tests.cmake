@@ -42,3 +42,13 @@ if(TARGET sm-train)
   set_tests_properties(runners_torchrun_module PROPERTIES
     LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
+
+# A module entry point (`-m pkg.rank`) under a real mpirun: two ranks on host
+# algo-1 in a network namespace. Skipped (77) without mpirun, mpi4py or
+# namespaces; not in sanitizer builds, as runners_mpi_two_hosts.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_mpi_module
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_module.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_mpi_module PROPERTIES
+    LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
