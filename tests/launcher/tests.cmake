@@ -24,6 +24,13 @@ if(TARGET smtrain_launcher)
     LABELS launcher)
   add_dependencies(launcher_sdk_parity_test sm-train)
   target_compile_definitions(launcher_sdk_parity_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
+  # Jobs of the SageMaker SDK v3, ModelTrainer (issue 20): command mode, the tuner, local mode.
+  smtrain_add_gtest(launcher_sdk_v3_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
+  add_dependencies(launcher_sdk_v3_test sm-train)
+  target_compile_definitions(launcher_sdk_v3_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
 
   target_compile_definitions(launcher_process_test PRIVATE
     SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
