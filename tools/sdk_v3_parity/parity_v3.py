@@ -90,13 +90,17 @@ class Sdk:
 
 class Case:
     def __init__(self, name, entry="train.py", hps=None, distributed=None, hosts=("algo-1",), host="algo-1",
-                 nic="eth0", instance_type="ml.m5.xlarge", requirements=None, differences=(), failing=False):
+                 nic="eth0", instance_type="ml.m5.xlarge", requirements=None, differences=(), failing=False,
+                 tuner=False):
         self.name, self.entry, self.hps = name, entry, hps or {}
         self.distributed = distributed  # (class name, driver script, model_dump()) or None
         self.hosts, self.host, self.nic, self.instance_type = list(hosts), host, nic, instance_type
         self.requirements = requirements
         self.differences = differences  # what docs/compatibility.md says differs
         self.failing = failing  # the program records, then raises ValueError
+        # The sm-train run is a HyperparameterTuner trial (sm-train as ENTRYPOINT), the
+        # SDK's the same job from train(): where the code is and the channels differ.
+        self.tuner = tuner
 
 
 EVERY_TYPE = {"epochs": 10, "lr": 0.001, "name": "abc", "flag": True, "layers": [64, 32], "betas": {"b1": 0.9},
@@ -115,6 +119,10 @@ CASES = [
     Case("MPI master, 1 host", hps={"lr": 0.1},
          distributed=MPI + ({"process_count_per_node": 2, "mpi_additional_options": ["-x", "MY_VAR"]},),
          differences=("mpirun options",)),
+    Case("the tuner path (sm-train as ENTRYPOINT) against train() under the SDK's drivers", hps={"lr": 0.1, "name": "abc"},
+         tuner=True, requirements="requirements.txt",
+         distributed=TORCHRUN + ({"process_count_per_node": 2, "smp": None},),
+         differences=("code in /opt/ml/code", "no code channel")),
     Case("a failing program", hps={"lr": -1}, failing=True, differences=("output/failure", "exit status")),
     Case("local mode (ethwe, local_cpu), 2 hosts", hps={"epochs": 2}, hosts=("algo-1", "algo-2"), host="algo-2",
          nic="ethwe", instance_type="local_cpu"),
@@ -161,6 +169,27 @@ def make_tree(sdk, case, root, command):
     return tree
 
 
+TUNER_KEYS = {"cwd", "PWD", "SM_SOURCE_DIR", "SM_CHANNELS", "SM_CHANNEL_CODE", "SM_INPUT_DATA_CONFIG",
+              "SM_TRAINING_ENV"}
+
+
+def as_tuner_trial(tree, case):
+    """The tree as HyperparameterTuner sends the job (tuner.py _build_driver_and_code_channels):
+    no `code` channel; the code as sourcedir.tar.gz in sagemaker_submit_directory; sagemaker_program;
+    static hyperparameters as str()."""
+    channels_file = f"{tree}/input/config/inputdataconfig.json"
+    with open(channels_file) as f:
+        channels = json.load(f)
+    del channels["code"]
+    write(channels_file, json.dumps(channels))
+    subprocess.run(["tar", "-czf", f"{tree}/sourcedir.tar.gz", "-C", f"{tree}/input/data/code", "."], check=True)
+    shutil.rmtree(f"{tree}/input/data/code")
+    hps = {k: str(v) for k, v in case.hps.items()}
+    hps["sagemaker_program"] = case.entry
+    hps["sagemaker_submit_directory"] = "/opt/ml/sourcedir.tar.gz"
+    write(f"{tree}/input/config/hyperparameters.json", json.dumps(hps))
+
+
 def fakes(root):
     """Fake torchrun, mpirun, ssh and the Python modules the drivers import
     (torch for its version, paramiko) that this machine lacks."""
@@ -181,10 +210,11 @@ def fakes(root):
     return bin_dir, py
 
 
-def run_tree(sdk, tree, root, bin_dir, py, sm_train):
+def run_tree(sdk, tree, root, bin_dir, py, sm_train, entrypoint=None):
     """The container as ModelTrainer starts it, the tree on /opt/ml, in a private mount namespace
     (sshd and /etc/environment, which the MPI driver touches, replaced there too)."""
-    entrypoint = sdk.constants.DEFAULT_CONTAINER_ENTRYPOINT + sdk.constants.DEFAULT_CONTAINER_ARGUMENTS
+    if entrypoint is None:
+        entrypoint = sdk.constants.DEFAULT_CONTAINER_ENTRYPOINT + sdk.constants.DEFAULT_CONTAINER_ARGUMENTS
     etc_env = os.path.join(root, "etc-environment")
     write(etc_env, "")
     inner = " && ".join([
@@ -236,10 +266,11 @@ def compare(case, sdk_records, ours):
                 diffs.append(f"-np: sdk {np_of(argv_a)}, sm-train {np_of(argv_b)} (expected sdk x {hosts})")
         elif argv_a[1:] != argv_b[1:] or os.path.basename(argv_a[0]) != os.path.basename(argv_b[0]):
             diffs.append(f"{name} argv: sdk {argv_a} sm-train {argv_b}")
-        if a["cwd"] != b["cwd"]:
+        ignored = TUNER_KEYS if case.tuner else set()
+        if a["cwd"] != b["cwd"] and "cwd" not in ignored:
             diffs.append(f"{name} cwd: sdk {a['cwd']} sm-train {b['cwd']}")
-        env_a = {k: v for k, v in a["env"].items() if k not in NOISE}
-        env_b = {k: v for k, v in b["env"].items() if k not in NOISE}
+        env_a = {k: v for k, v in a["env"].items() if k not in NOISE | ignored}
+        env_b = {k: v for k, v in b["env"].items() if k not in NOISE | ignored}
         for key in sorted(set(env_a) | set(env_b)):
             if env_a.get(key) != env_b.get(key):
                 diffs.append(f"{name} env {key}: sdk {env_a.get(key)!r} sm-train {env_b.get(key)!r}")
@@ -273,8 +304,12 @@ def main():
             runs = {}
             for who, command in (("sdk", None), ("sm-train", "exec " + sm_train)):
                 root = os.path.join(base, f"case{n}-{who}")
-                tree = make_tree(sdk, case, root, command)
-                result, records = run_tree(sdk, tree, root, bin_dir, py, sm_train)
+                tree = make_tree(sdk, case, root, None if case.tuner else command)
+                entrypoint = None
+                if case.tuner and who == "sm-train":
+                    as_tuner_trial(tree, case)
+                    entrypoint = [sm_train, "train"]
+                result, records = run_tree(sdk, tree, root, bin_dir, py, sm_train, entrypoint)
                 runs[who] = (result, records)
             (res_a, rec_a), (res_b, rec_b) = runs["sdk"], runs["sm-train"]
             diffs = compare(case, rec_a, rec_b)
