@@ -172,9 +172,14 @@ TEST_F(V3Job, CommandModeRunsTheEntryScriptAsTheBasicDriver) {
     tree.hyperparameters(
         R"({"epochs": "10", "lr": "0.001", "name": "abc", "flag": "true", "layers": "[64, 32]",
                              "betas": "{\"b1\": 0.9}", "none": "null"})");
-    ASSERT_EQ(run_command_mode(), 0) << last->err();
+    // As environment.py exported them: SM_LOG_LEVEL as a string, while the
+    // SM_TRAINING_ENV it wrote has the int 20 it had (SM_LOG_LEVEL being unset then).
+    ASSERT_EQ(run_command_mode({{"SM_LOG_LEVEL", "20"}, {"SM_TRAINING_ENV", R"({"log_level": 20})"}}), 0)
+        << last->err();
     EXPECT_TRUE(tree.has_success());
     const Value r = recorded();
+    EXPECT_NE(env(r, "SM_TRAINING_ENV").find(R"("log_level": 20, )"), std::string::npos)
+        << env(r, "SM_TRAINING_ENV");
     EXPECT_EQ(strings(*r.find("argv")),
               (std::vector<std::string>{"train.py", "--epochs", "10", "--lr", "0.001", "--name", "abc",
                                         "--flag", "true", "--layers", "[64, 32]", "--betas", R"({"b1": 0.9})",
