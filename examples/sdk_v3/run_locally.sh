@@ -9,11 +9,16 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sm_train=${SM_TRAIN:-sm-train}
+# Debian's python3 refuses pip installs outside a venv (PEP 668); a training image's pip installs.
+export PIP_BREAK_SYSTEM_PACKAGES=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if command -v torchrun >/dev/null; then
     distributed='{"process_count_per_node": 2, "smp": null}'
     export PET_REDIRECTS=9:0 PET_TEE=9:0  # torch 1.13 on Python 3.11
+    # One host: torchrun's rendezvous is on 29500 unless told; another job on this
+    # machine may hold that port (on SageMaker each host is alone).
+    export PET_MASTER_PORT=$((20000 + RANDOM % 20000))
 else
     distributed='{}'
 fi
