@@ -53,6 +53,9 @@ struct JsonDumpOptions {
     bool sort_keys = true;
     /// -1: compact `separators=(",", ":")`; >= 0: `indent=N` with `(",", ": ")`.
     int indent = -1;
+    /// With indent -1: json.dumps's default separators `(", ", ": ")` instead of
+    /// the compact ones (what the SageMaker SDK v3's drivers write).
+    bool spaced = false;
 };
 
 /// Python's `json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`

@@ -83,7 +83,7 @@ private:
     /// (invocation log, --dry-run), the extra variables and the run, all with
     /// the one RunContext of the job.
     const runners::Plan& plan_for(const RunContext& context) const {
-        if (!plan_) plan_ = make_plan(context);
+        if (!plan_) plan_ = context.plan ? *context.plan : make_plan(context);
         return *plan_;
     }
 
@@ -108,6 +108,7 @@ private:
     }
 
     runners::Launch launch(const runners::Plan& plan) const {
+        if (!plan.master_command.empty()) return runners::Launch{plan.master_command, {}};
         switch (plan.kind) {
             case runners::RunnerKind::Mpi:
                 return runners::mpi_master_command(plan);

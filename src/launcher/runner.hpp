@@ -13,6 +13,7 @@
 #include "choose.hpp"
 #include "entry_point.hpp"
 #include "mpi_cluster.hpp"
+#include "plan.hpp"
 #include "signals.hpp"
 #include "supervisor.hpp"
 
@@ -21,6 +22,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +46,9 @@ struct RunContext {
     Environ program_env;                    ///< the program's whole environment
     process::SupervisorOptions supervisor;  ///< grace period, sinks
     runners::MpiClusterSettings mpi;        ///< sshd (Settings::mpi, SMTRAIN_SSHD) for the MPI runners
+    /// A distributed runner's plan made by the caller (an SDK v3 job's,
+    /// sdk_v3.hpp); unset: made from the TrainingEnv.
+    std::optional<runners::Plan> plan = {};
 };
 
 /// What a runner did, for the report.

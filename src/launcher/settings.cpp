@@ -103,6 +103,12 @@ Settings Settings::from_environment(const Environ& environ) {
     settings.studio_local_mode = local == "true";
     settings.codeartifact_repository_arn = lookup(environ, "CA_REPOSITORY_ARN").value_or("");
     if (auto tmp = non_empty(environ, "TMPDIR")) settings.temp_dir = *tmp;
+    if (auto v3 = non_empty(environ, "SMTRAIN_SDK_V3_VARIABLES")) {
+        if (*v3 != "true" && *v3 != "false") {
+            throw ConfigError("SMTRAIN_SDK_V3_VARIABLES", "", "expected true or false, got '" + *v3 + "'");
+        }
+        settings.sdk_v3_variables = *v3 == "true";
+    }
     return settings;
 }
 

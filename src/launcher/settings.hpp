@@ -57,6 +57,10 @@ struct Settings {
     std::string codeartifact_repository_arn;
     /// TMPDIR (default /tmp): where oversized variables are moved to files.
     std::filesystem::path temp_dir = "/tmp";
+    /// SMTRAIN_SDK_V3_VARIABLES (default false): a v2-style job's program also
+    /// gets the SDK v3's variable names it lacks (SM_ENTRY_SCRIPT, SM_SOURCE_DIR,
+    /// SM_HP_MODEL_LR for `model.lr`, ...; sdk_v3_job.hpp).
+    bool sdk_v3_variables = false;
 
     /// Reads every setting from `environ`. Throws ConfigError naming the variable.
     static Settings from_environment(const Environ& environ);

@@ -4,6 +4,7 @@
 #include "code_dir.hpp"
 #include "codeartifact.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
 #include "env_limits.hpp"
@@ -16,6 +17,7 @@
 #include "progress.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "sdk_v3_job.hpp"
 #include "settings.hpp"
 #include "timeline.hpp"
 
@@ -319,6 +321,40 @@ Program prepare_code(Job& job) {
     return program;
 }
 
+/// Prepare code for a job of the SageMaker SDK v3 (sdk_v3_job.hpp): the code
+/// from sagemaker_submit_directory on the tuner path, the program as the SDK's
+/// driver starts it.
+Program prepare_v3_code(Job& job, const SdkV3Job& v3, Environ& program_env, EnvVars& driver_env) {
+    const TrainingEnv& env = *job.env;
+    if (!job.options.dry_run) {
+        for (const fs::path& dir : {env.paths().output, env.paths().model}) {
+            std::error_code ec;
+            fs::create_directories(dir, ec);
+        }
+        if (v3.from_submit_directory) {
+            prepare_code_dir(env.module_dir(), env.paths().code, job.environ, job.settings.s3_max_concurrency,
+                             job.stop());
+        }
+    }
+    Program program;
+    program.entry_point = v3.entry_script;
+    program.args = v3.args;
+    const bool python = v3.entry_script.ends_with(".py");
+    program.kind = python ? EntryPointKind::PythonProgram : EntryPointKind::Command;
+    std::error_code ec;
+    if (!job.options.dry_run && !fs::is_regular_file(v3.code_dir / v3.entry_script, ec)) {
+        throw Error("program " + v3.entry_script + " not found in " + v3.code_dir.string(),
+                    ExitCode::NoProgram);
+    }
+    program.python = find_python(job.settings.python, job.environ);
+    if (!job.options.dry_run && !python) make_executable(v3.code_dir / v3.entry_script);
+    if (v3.job.driver != runners::v3::Driver::Mpi) {
+        program.command = sdk_v3_command(v3, env, program_env, program.python, driver_env);
+    }
+    program.install = sdk_v3_install(v3, program.python);
+    return program;
+}
+
 /// A step's process (pip, the program, mpirun) exists but cannot be started:
 /// that step's failure, in the toolkit's format, with the exit code a shell
 /// would give (127 not found, 126 not executable). Never sm-train's own.
@@ -384,9 +420,19 @@ struct Launch {
 
 /// The runner chosen and the command and environment of this host made: before
 /// the install step, which runs in that environment, and --dry-run, which prints it.
-Launch plan_launch(Job& job, RunContext& context) {
+Launch plan_launch(Job& job, RunContext& context, const SdkV3Job* v3) {
     Launch launch;
-    launch.runner_kind = job.env->framework_module() ? RunnerKind::Process : choose_runner(*job.env);
+    if (v3 != nullptr) {
+        const bool mpi = v3->job.driver == runners::v3::Driver::Mpi;
+        launch.runner_kind = mpi ? RunnerKind::Mpi : RunnerKind::Process;
+        if (mpi) {
+            context.plan =
+                runners::v3::mpi_plan(v3->job, *job.env, context.program_env, context.python.string(),
+                                      v3->args, v3->variables, runners::find_gethostname_shim());
+        }
+    } else {
+        launch.runner_kind = job.env->framework_module() ? RunnerKind::Process : choose_runner(*job.env);
+    }
     launch.runner = make_runner(launch.runner_kind);
     for (auto& [name, value] : launch.runner->extra_env(context)) context.program_env[name] = value;
     launch.command = launch.runner->command(context);
@@ -445,12 +491,19 @@ Outcome run_steps(Job& job) {
 
     load(job);
     if (job.stop().requested()) return stopped();
-    const Program program = prepare_code(job);
-    if (job.stop().requested()) return stopped();
-
     const TrainingEnv& env = *job.env;
-    const fs::path& code_dir = env.paths().code;
-    EnvVars vars = exported_variables(env, job.environ, code_dir, job.settings.arguments);
+    // A job of the SageMaker SDK v3 has its own program, variables and runner;
+    // everything around them is the same.
+    const std::optional<SdkV3Job> v3 = sdk_v3_job(env, job.environ);
+    const fs::path code_dir = v3 ? v3->code_dir : env.paths().code;
+    EnvVars vars = v3 ? v3->variables : exported_variables(env, job.environ, code_dir, job.settings.arguments);
+    if (!v3 && job.settings.sdk_v3_variables) add_sdk_v3_names(vars, env, job.environ, code_dir);
+    Environ program_env = program_environment(job.environ, vars);
+    EnvVars driver_env;
+    const Program program = v3 ? prepare_v3_code(job, *v3, program_env, driver_env) : prepare_code(job);
+    if (job.stop().requested()) return stopped();
+    for (const auto& [name, value] : driver_env) program_env.insert_or_assign(name, value);
+
     RunContext context{env,
                        job.lifecycle.signals,
                        program.kind,
@@ -459,10 +512,11 @@ Outcome run_steps(Job& job) {
                        code_dir,
                        program.python,
                        program.command,
-                       program_environment(job.environ, vars),
+                       std::move(program_env),
                        {},
-                       job.settings.mpi};
-    Launch launch = plan_launch(job, context);
+                       job.settings.mpi,
+                       std::nullopt};
+    Launch launch = plan_launch(job, context, v3 ? &*v3 : nullptr);
     launch.vars = std::move(vars);
     if (job.options.dry_run) {
         const int code = print_dry_run(program, launch.runner_kind, launch.command, code_dir, launch.vars,
@@ -530,7 +584,9 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
 int run_env(EnvFormat format, const Environ& environ) {
     const Settings settings = Settings::from_environment(environ);
     TrainingEnv env = TrainingEnv::load(load_options(environ));
-    std::cout << format_variables(exported_variables(env, environ, env.paths().code, settings.arguments),
+    const std::optional<SdkV3Job> v3 = sdk_v3_job(env, environ);
+    std::cout << format_variables(
+        v3 ? v3->variables : exported_variables(env, environ, env.paths().code, settings.arguments),
                                   format);
     std::cout.flush();
     return 0;

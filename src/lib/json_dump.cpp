@@ -97,13 +97,13 @@ public:
                 out_ += is_dict ? '}' : ']';
                 continue;
             }
-            if (top.next) out_ += ',';
+            if (top.next) out_ += spaced() ? ", " : ",";
             newline(open_.size());
             const Value* child;
             if (!top.order.empty()) {
                 const auto* entry = top.order[top.next];
                 append_json_string(out_, entry->first);
-                out_ += pretty() ? ": " : ":";
+                out_ += pretty() || spaced() ? ": " : ":";
                 child = &entry->second;
             } else {
                 child = &top.value->as_list()[top.next];
@@ -180,6 +180,7 @@ private:
     }
 
     bool pretty() const { return options_.indent >= 0; }
+    bool spaced() const { return options_.spaced && !pretty(); }
 
     // In indent mode, a line break and the indent of `level`; nothing in compact mode.
     void newline(std::size_t level) {

@@ -229,8 +229,9 @@ int run_distributed(const Plan& plan, RunContext& context) {
             if (plan.kind == RunnerKind::SmDataParallel && !plan.smddprun_installed) {
                 spdlog::warn("Warning: smddprun not being used as smddp is not installed");
             }
-            const Launch launch =
-                plan.kind == RunnerKind::Mpi ? mpi_master_command(plan) : smddp_master_command(plan);
+            const Launch launch = !plan.master_command.empty()   ? Launch{plan.master_command, {}}
+                                  : plan.kind == RunnerKind::Mpi ? mpi_master_command(plan)
+                                                                 : smddp_master_command(plan);
             log_command(plan.kind == RunnerKind::Mpi ? "MPI" : "SMDataParallel", launch);
             const int per_host = plan.processes_per_host;
             const auto hosts = plan.cluster.hosts;

@@ -83,6 +83,9 @@ struct Plan {
     Environ parent;
     /// Absolute path of libsmtrain-gethostname.so, preloaded into MPI ranks.
     std::string gethostname_shim;
+    /// The MPI master's mpirun command when the caller made it (an SDK v3 job's,
+    /// sdk_v3.hpp); unset: the toolkit's mpi_master_command().
+    std::vector<std::string> master_command;
 };
 
 /// A command ready to start: argv (argv[0] searched on PATH) and the

@@ -30,6 +30,16 @@ TEST(JsonDump, Scalars) {
     EXPECT_EQ(dump_json(Value("")), "\"\"");
 }
 
+TEST(JsonDump, SpacedIsJsonDumpsDefaultSeparators) {
+    // json.dumps({"b": [1, 2], "a": {"x": None}}) in Python: insertion order, ", " and ": ".
+    const Value v(Value::Dict{{"b", Value(Value::List{Value(1), Value(2)})},
+                              {"a", Value(Value::Dict{{"x", Value()}})}});
+    EXPECT_EQ(dump_json(v, JsonDumpOptions{.sort_keys = false, .indent = -1, .spaced = true}),
+              R"({"b": [1, 2], "a": {"x": null}})");
+    // With an indent, spaced changes nothing: json.dumps(indent=N) uses (",", ": ").
+    EXPECT_EQ(dump_json(v, JsonDumpOptions{.sort_keys = false, .indent = 0, .spaced = true}), pretty(v, 0));
+}
+
 TEST(JsonDump, EveryAsciiEscape) {
     std::string s = "\"\\\n\r\t\b\f";
     s += '\0';

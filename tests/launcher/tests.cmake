@@ -24,6 +24,17 @@ if(TARGET smtrain_launcher)
     LABELS launcher)
   add_dependencies(launcher_sdk_parity_test sm-train)
   target_compile_definitions(launcher_sdk_parity_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
+  # Jobs of the SageMaker SDK v3, ModelTrainer (issue 20): command mode, the tuner, local mode.
+  smtrain_add_gtest(launcher_sdk_v3_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
+  add_dependencies(launcher_sdk_v3_test sm-train)
+  target_compile_definitions(launcher_sdk_v3_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
+  # examples/sdk_v3: the three v3 paths run locally by sm-train, as its README shows.
+  add_test(NAME example_sdk_v3 COMMAND env SM_TRAIN=$<TARGET_FILE:sm-train>
+           ${PROJECT_SOURCE_DIR}/examples/sdk_v3/run_locally.sh)
+  set_tests_properties(example_sdk_v3 PROPERTIES LABELS launcher TIMEOUT 300)
 
   target_compile_definitions(launcher_process_test PRIVATE
     SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
