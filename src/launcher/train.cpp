@@ -496,7 +496,8 @@ Outcome run_steps(Job& job) {
     // everything around them is the same.
     const std::optional<SdkV3Job> v3 = sdk_v3_job(env, job.environ);
     const fs::path code_dir = v3 ? v3->code_dir : env.paths().code;
-    EnvVars vars = v3 ? v3->variables : exported_variables(env, job.environ, code_dir, job.settings.arguments);
+    EnvVars vars =
+        v3 ? v3->variables : exported_variables(env, job.environ, code_dir, job.settings.arguments);
     if (!v3 && job.settings.sdk_v3_variables) add_sdk_v3_names(vars, env, job.environ, code_dir);
     Environ program_env = program_environment(job.environ, vars);
     EnvVars driver_env;
@@ -586,8 +587,7 @@ int run_env(EnvFormat format, const Environ& environ) {
     TrainingEnv env = TrainingEnv::load(load_options(environ));
     const std::optional<SdkV3Job> v3 = sdk_v3_job(env, environ);
     std::cout << format_variables(
-        v3 ? v3->variables : exported_variables(env, environ, env.paths().code, settings.arguments),
-                                  format);
+        v3 ? v3->variables : exported_variables(env, environ, env.paths().code, settings.arguments), format);
     std::cout.flush();
     return 0;
 }
