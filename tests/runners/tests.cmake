@@ -22,6 +22,12 @@ if(TARGET sm-train AND MPI_C_FOUND AND SMTRAIN_BUILD_EXAMPLES AND NOT SMTRAIN_SA
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_two_hosts.sh $<TARGET_FILE:sm-train>
             $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_mpi_two_hosts PROPERTIES LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE)
+  # The same hosts, the master's sshd dying at start (issue 21, item 5).
+  add_test(NAME runners_mpi_sshd_dies_at_start
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_two_hosts.sh $<TARGET_FILE:sm-train>
+            $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR} sshd-dies-on-master)
+  set_tests_properties(runners_mpi_sshd_dies_at_start PROPERTIES
+    LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
 
 # A real torchrun job on CPUs (gloo): two hosts as network namespaces, each
@@ -33,3 +39,4 @@ if(TARGET sm-train)
   set_tests_properties(runners_torchrun_two_hosts PROPERTIES
     LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
+
