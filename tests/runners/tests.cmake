@@ -40,3 +40,20 @@ if(TARGET sm-train)
     LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
 
+# Root cause first (issue 21): real torchrun and Open MPI jobs on one host whose
+# rank 1 fails first; output/failure's message must name it and its error.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_root_cause_real
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/root_cause_real.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_root_cause_real PROPERTIES
+    LABELS "runners;torchrun;mpi" TIMEOUT 600 RUN_SERIAL TRUE)
+endif()
+
+# The first failure named on every host (issue 21): two torchrun hosts, rank 1 raises.
+if(TARGET sm-train)
+  add_test(NAME runners_torchrun_first_failure_two_hosts
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/torchrun_first_failure_two_hosts.sh $<TARGET_FILE:sm-train>
+            ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_torchrun_first_failure_two_hosts PROPERTIES
+    LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
