@@ -47,6 +47,8 @@ struct Settings {
     /// SMTRAIN_TIMELINE (default text; also when empty): the end-of-job block
     /// as text, as JSON, or off.
     TimelineFormat timeline = TimelineFormat::Text;
+    /// SMTRAIN_DIAGNOSTICS: a failed program leaves output/data/sm-train-diagnostics.json (diagnostics.hpp).
+    bool diagnostics = true;
     /// SM_STUDIO_LOCAL_MODE=true (any case): no wait for host names.
     bool studio_local_mode = false;
     /// CA_REPOSITORY_ARN: pip reads requirements.txt from this CodeArtifact repository.

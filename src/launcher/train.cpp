@@ -3,6 +3,7 @@
 
 #include "code_dir.hpp"
 #include "codeartifact.hpp"
+#include "diagnostics.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
 #include "env_limits.hpp"
@@ -286,28 +287,30 @@ std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::R
 /// consequence of another host's (a barrier whose peer died). The hosts tell
 /// each other theirs, bounded in time, and a host whose own is a consequence
 /// reports the other host's first, then its own (docs/reliability.md).
-void put_first_failure_of_the_job_first(Outcome& outcome, const RootCause& own, const TrainingEnv& env,
-                                        const process::StopRequest& stop) {
+/// Returns the other host's first failure when it is the one put first.
+std::string put_first_failure_of_the_job_first(Outcome& outcome, const RootCause& own, const TrainingEnv& env,
+                                               const process::StopRequest& stop) {
     constexpr int kExchangePort = 7781;
     constexpr std::chrono::seconds kExchangeWindow{10};
     std::vector<std::string> peers;
     for (const auto& h : env.hosts()) {
         if (h != env.current_host()) peers.push_back(h);
     }
-    if (peers.empty() || stop.requested()) return;
+    if (peers.empty() || stop.requested()) return {};
     spdlog::info("Exchanging the root cause with {} other host(s) (at most {} s)", peers.size(),
                  kExchangeWindow.count());
     const auto system = process::make_posix_system(&stop);
     const auto heard = exchange_causes(*system, own, peers, kExchangePort, kExchangeWindow);
     for (const auto& h : heard) spdlog::info("{} reports: {}", h.host, h.cause);
     const std::string first = first_failure_elsewhere(own, heard);
-    if (first.empty()) return;
+    if (first.empty()) return {};
     spdlog::error("First failure of the job: {}", first);
     ProcessFailure& failure = *outcome.process_failure;
     // This host's own line (the message's first) goes after the job's first failure.
     const std::size_t own_end = std::min(failure.error_message.find('\n'), failure.error_message.size());
     failure.error_message = first + "\non " + env.current_host() + ": " +
                             failure.error_message.substr(0, own_end) + failure.error_message.substr(own_end);
+    return first;
 }
 
 /// Whether the memory cgroup's OOM-kill count rose since `before`.
@@ -496,8 +499,22 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         const auto cause =
             put_root_cause_first(outcome, run.result, launch.runner_kind, job.env->current_host(),
                                  oom_kill_rose(oom_kills), run.rewriter);
+        std::string first_elsewhere;
         if (cause && launch.runner_kind == RunnerKind::TorchDistributed)
-            put_first_failure_of_the_job_first(outcome, *cause, *job.env, job.stop());
+            first_elsewhere = put_first_failure_of_the_job_first(outcome, *cause, *job.env, job.stop());
+        if (outcome.process_failure && job.settings.diagnostics) {
+            FailureDiagnostics d;
+            d.host = job.env->current_host();
+            d.runner = launch.runner_kind;
+            d.command = run.command;
+            d.exit_code = run.result.exit_code;
+            d.term_signal = run.result.term_signal;
+            d.root_cause = cause;
+            d.first_failure_of_job = first_elsewhere;
+            d.error_message = outcome.process_failure->error_message;
+            d.stderr_tail = run.result.stderr_capture.tail();
+            write_diagnostics(job.env->paths().output, d, job.environ);
+        }
         return outcome;
     } catch (const process::SpawnError& e) {
         return cannot_start(e, "ExecuteUserScriptError", shown);

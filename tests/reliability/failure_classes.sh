@@ -103,16 +103,32 @@ fi
 # --- a missing channel file ------------------------------------------------------------
 make_tree missing read.py
 cat > "$WORK/missing/opt/ml/code/read.py" <<'PY'
-import os
+import os, sys
+print("using key", os.environ.get("AWS_SECRET_ACCESS_KEY"), file=sys.stderr)
 open(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "part-00017.csv")).read()
 PY
-run missing
+run missing env AWS_SECRET_ACCESS_KEY=sekrit-value-4711
 check missing "Missing file: FileNotFoundError: [Errno 2] No such file or directory: '$WORK/missing/opt/ml/input/data/train/part-00017.csv'"
+
+# The diagnostics file beside it: the class and root cause, the last lines, no secret.
+diag=$WORK/missing/opt/ml/output/data/sm-train-diagnostics.json
+if python3 - "$diag" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("diagnostics:", json.dumps({k: d[k] for k in ("class", "exit_code", "runner")}))
+assert d["class"] == "Missing file", d["class"]
+assert d["root_cause"]["error"].startswith("FileNotFoundError"), d["root_cause"]
+assert any("using key ****" in l for l in d["last_lines"]), d["last_lines"]
+assert "sekrit-value-4711" not in open(sys.argv[1]).read(), "a secret in the diagnostics"
+PY
+then passed=$((passed + 1)); else echo "FAIL: diagnostics file"; failures=$((failures + 1)); fi
 
 # --- an import error -------------------------------------------------------------------
 make_tree import imp.py
 echo 'import no_such_module_smtrain' > "$WORK/import/opt/ml/code/imp.py"
-run import
+run import env SMTRAIN_DIAGNOSTICS=off
+[ -e "$WORK/import/opt/ml/output/data/sm-train-diagnostics.json" ] &&
+    { echo "FAIL: SMTRAIN_DIAGNOSTICS=off left a diagnostics file"; failures=$((failures + 1)); }
 check import "Python import error: ModuleNotFoundError: No module named 'no_such_module_smtrain'"
 
 # --- a failed pip install (no index: the package cannot be found) ----------------------
