@@ -84,6 +84,35 @@ detail::UniqueFd connect_to(const std::string& host, int port, std::chrono::mill
     return {};
 }
 
+/// A TCP socket listening on `port` of every address: IPv6 and IPv4 together,
+/// or IPv4 alone where the kernel has no IPv6. Empty when neither can be had.
+detail::UniqueFd listen_on(int port) {
+    const int on = 1, off = 0;
+    detail::UniqueFd v6(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (v6.get() >= 0) {
+        setsockopt(v6.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        setsockopt(v6.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);  // IPv4 too
+        sockaddr_in6 address{};
+        address.sin6_family = AF_INET6;
+        address.sin6_addr = in6addr_any;
+        address.sin6_port = htons(static_cast<uint16_t>(port));
+        if (bind(v6.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+            listen(v6.get(), 64) == 0)
+            return v6;
+    }
+    detail::UniqueFd v4(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (v4.get() < 0) return {};
+    setsockopt(v4.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_ANY);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    if (bind(v4.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        listen(v4.get(), 64) != 0)
+        return {};
+    return v4;
+}
+
 /// A daemon's stderr: passed on to sm-train's stderr as it comes by a thread of
 /// its own (a daemon must never block on a full pipe while the supervisor runs
 /// the program), its last 4 KiB kept for the reason when it dies.
@@ -198,18 +227,8 @@ public:
 
     void announce(int port, std::string_view text, std::chrono::milliseconds duration) override {
         const auto deadline = std::chrono::steady_clock::now() + duration;
-        detail::UniqueFd listener(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        detail::UniqueFd listener = listen_on(port);
         if (listener.get() < 0) return;
-        const int on = 1, off = 0;
-        setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-        setsockopt(listener.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);  // IPv4 too
-        sockaddr_in6 address{};
-        address.sin6_family = AF_INET6;
-        address.sin6_addr = in6addr_any;
-        address.sin6_port = htons(static_cast<uint16_t>(port));
-        if (bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-            listen(listener.get(), 64) != 0)
-            return;
         // Without a StopRequest, a pending stop signal is left for its reader (taking it here would lose it).
         while (!(stop_ && stop_->requested())) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
