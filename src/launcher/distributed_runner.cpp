@@ -66,6 +66,7 @@ public:
             if (filter) {
                 supervisor.stdout_rewriter = filter;
                 supervisor.stderr_rewriter = filter;
+                outcome.rewriter = filter;
             }
             outcome.command = Command{spec.program, launch.argv, false}.to_string();
             if (supervisor.stop) supervisor.stop->enter(process::Phase::Supervise);

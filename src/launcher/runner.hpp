@@ -55,6 +55,9 @@ struct RunContext {
 struct RunOutcome {
     process::RunResult result;
     std::string command;  ///< the command line to report (argv joined with spaces)
+    /// How the runner rewrote the launcher's lines (MPI's rank tags), for reading
+    /// the captured tail as the log shows it; empty when it did not.
+    process::LineRewriter rewriter;
 };
 
 class Runner {

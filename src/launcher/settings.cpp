@@ -85,6 +85,14 @@ TimelineFormat timeline_format(const Environ& environ) {
     return *format;
 }
 
+/// SMTRAIN_DIAGNOSTICS (issue 21): on (the default) or off.
+bool diagnostics_enabled(const Environ& environ) {
+    const std::string value = lookup(environ, "SMTRAIN_DIAGNOSTICS").value_or("on");
+    if (value.empty() || value == "on") return true;
+    if (value == "off") return false;
+    throw ConfigError("SMTRAIN_DIAGNOSTICS", "", "expected on or off, got '" + value + "'");
+}
+
 }  // namespace
 
 Settings Settings::from_environment(const Environ& environ) {
@@ -97,6 +105,7 @@ Settings Settings::from_environment(const Environ& environ) {
     settings.s3_max_concurrency = s3_concurrency_variable(environ, settings.s3_max_concurrency);
     settings.timeline = timeline_format(environ);
     settings.arguments = ArgumentStyle::parse(lookup(environ, "SMTRAIN_ARGS").value_or(""), "SMTRAIN_ARGS");
+    settings.diagnostics = diagnostics_enabled(environ);
     std::string local = lookup(environ, "SM_STUDIO_LOCAL_MODE").value_or("");
     std::transform(local.begin(), local.end(), local.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -51,6 +51,8 @@ struct Settings {
     /// SMTRAIN_ARGS (default argparse, the toolkit's `--key value`): how
     /// hyperparameters become the program's arguments (program_args.hpp).
     ArgumentStyle arguments;
+    /// SMTRAIN_DIAGNOSTICS: a failed program leaves output/data/sm-train-diagnostics.json (diagnostics.hpp).
+    bool diagnostics = true;
     /// SM_STUDIO_LOCAL_MODE=true (any case): no wait for host names.
     bool studio_local_mode = false;
     /// CA_REPOSITORY_ARN: pip reads requirements.txt from this CodeArtifact repository.

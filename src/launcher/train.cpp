@@ -4,10 +4,12 @@
 #include "code_dir.hpp"
 #include "codeartifact.hpp"
 #include "commands.hpp"
+#include "diagnostics.hpp"
 #include "distributed.hpp"
 #include "dns_wait.hpp"
 #include "entry_point.hpp"
 #include "env_limits.hpp"
+#include "failure_exchange.hpp"
 #include "framework_module.hpp"
 #include "intermediate_output.hpp"
 #include "invocation_log.hpp"
@@ -16,6 +18,7 @@
 #include "program_env.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "root_cause.hpp"
 #include "runner.hpp"
 #include "sdk_v3_job.hpp"
 #include "settings.hpp"
@@ -244,6 +247,93 @@ Outcome process_outcome(const process::RunResult& result, const std::string& com
     return Outcome::process(std::move(failure));
 }
 
+/// The failing process's root cause, with its class, in front of the toolkit's
+/// message (issue 21): the first 1024 characters are all SageMaker shows. A
+/// launcher's (torchrun, mpirun) merged output gets the rank that failed first
+/// and its own error line; a plain program's message is already its own, so it
+/// only gets its class, when known (an unknown one keeps the toolkit's text).
+/// A job that was stopped keeps the toolkit's message: nothing of its own failed.
+std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::RunResult& result,
+                                              RunnerKind kind, const std::string& host, bool oom_killed,
+                                              const process::LineRewriter& rewriter = {}) {
+    if (!outcome.process_failure || result.forwarded_stop_signal != 0 || result.killed_after_grace)
+        return std::nullopt;
+    ProcessFailure& failure = *outcome.process_failure;
+    // The capture holds the lines as the launcher wrote them; the log shows them
+    // rewritten (MPI's `[1,3]` tags name their host): read them as the log does.
+    std::string tail = result.stderr_capture.tail();
+    if (rewriter) {
+        std::string rewritten;
+        std::size_t start = 0;
+        while (start < tail.size()) {
+            std::size_t end = tail.find('\n', start);
+            if (end == std::string::npos) end = tail.size();
+            rewritten += rewriter(std::string_view(tail).substr(start, end - start)) + "\n";
+            start = end + 1;
+        }
+        tail = std::move(rewritten);
+    }
+    auto then_toolkit = [&](std::string first) {
+        return failure.error_message.empty() ? first : first + "\n" + failure.error_message;
+    };
+    if (failure.error_class != "ExecuteUserScriptError") {
+        // pip (InstallRequirementsError, InstallModuleError): its last error line says which package.
+        const std::string line = decisive_line(tail);
+        failure.error_message = then_toolkit(std::string(class_name(FailureClass::PipInstall)) +
+                                             (line.empty() ? "" : ": ") + line);
+        return std::nullopt;
+    }
+    auto cause = find_root_cause(kind, tail, host, result.exit_code, result.term_signal);
+    if (!cause) return std::nullopt;
+    cause->failure_class = classify(cause->error, cause->exit_code, cause->signal, oom_killed);
+    spdlog::error("Root cause: {}", cause->to_string());
+    if (kind != RunnerKind::Process) {
+        failure.error_message = then_toolkit(cause->to_string());
+    } else if (cause->failure_class != FailureClass::Unknown) {
+        failure.error_message =
+            failure.error_message.empty()
+                ? cause->to_string()
+                : std::string(class_name(cause->failure_class)) + ": " + failure.error_message;
+    }
+    return cause;
+}
+
+/// torchrun on several hosts: each failed host's own first failure may be the
+/// consequence of another host's (a barrier whose peer died). The hosts tell
+/// each other theirs, bounded in time, and a host whose own is a consequence
+/// reports the other host's first, then its own (docs/reliability.md).
+/// Returns the other host's first failure when it is the one put first.
+std::string put_first_failure_of_the_job_first(Outcome& outcome, const RootCause& own, const TrainingEnv& env,
+                                               const process::StopRequest& stop) {
+    constexpr int kExchangePort = 7781;
+    constexpr std::chrono::seconds kExchangeWindow{10};
+    std::vector<std::string> peers;
+    for (const auto& h : env.hosts()) {
+        if (h != env.current_host()) peers.push_back(h);
+    }
+    if (peers.empty() || stop.requested()) return {};
+    spdlog::info("Exchanging the root cause with {} other host(s) (at most {} s)", peers.size(),
+                 kExchangeWindow.count());
+    const auto system = process::make_posix_system(&stop);
+    const auto heard = exchange_causes(*system, own, peers, kExchangePort, kExchangeWindow);
+    for (const auto& h : heard) spdlog::info("{} reports: {}", h.host, h.cause);
+    const std::string first = first_failure_elsewhere(own, heard);
+    if (first.empty()) return {};
+    spdlog::error("First failure of the job: {}", first);
+    ProcessFailure& failure = *outcome.process_failure;
+    // This host's own line (the message's first) goes after the job's first failure.
+    const std::size_t own_end = std::min(failure.error_message.find('\n'), failure.error_message.size());
+    failure.error_message = first + "\non " + env.current_host() + ": " +
+                            failure.error_message.substr(0, own_end) + failure.error_message.substr(own_end);
+    return first;
+}
+
+/// Whether the memory cgroup's OOM-kill count rose since `before`.
+bool oom_kill_rose(const std::optional<std::uint64_t>& before) {
+    const auto after = oom_kill_count();
+    return before && after && *after > *before;
+}
+
 /// What every step shares: the job's signals, stop request, settings and tree.
 struct Job {
     const TrainOptions& options;
@@ -394,7 +484,9 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
         }();
         Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                       result.killed_after_grace);
-        return process_outcome(result, shown, step.error_class, job.settings.grace_period);
+        Outcome outcome = process_outcome(result, shown, step.error_class, job.settings.grace_period);
+        put_root_cause_first(outcome, result, RunnerKind::Process, job.env->current_host(), false);
+        return outcome;
     } catch (const process::SpawnError& e) {
         return cannot_start(e, step.error_class, shown);
     }
@@ -454,6 +546,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
     }
     const std::string shown = launch.command.to_string();
     context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError");
+    const auto oom_kills = oom_kill_count();
     try {
         RunOutcome run = [&] {
             auto phase = Timeline::job().phase("program");
@@ -462,7 +555,28 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         const process::RunResult& result = run.result;
         Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                       result.killed_after_grace);
-        return process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
+        Outcome outcome =
+            process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
+        const auto cause =
+            put_root_cause_first(outcome, run.result, launch.runner_kind, job.env->current_host(),
+                                 oom_kill_rose(oom_kills), run.rewriter);
+        std::string first_elsewhere;
+        if (cause && launch.runner_kind == RunnerKind::TorchDistributed)
+            first_elsewhere = put_first_failure_of_the_job_first(outcome, *cause, *job.env, job.stop());
+        if (outcome.process_failure && job.settings.diagnostics) {
+            FailureDiagnostics d;
+            d.host = job.env->current_host();
+            d.runner = launch.runner_kind;
+            d.command = run.command;
+            d.exit_code = run.result.exit_code;
+            d.term_signal = run.result.term_signal;
+            d.root_cause = cause;
+            d.first_failure_of_job = first_elsewhere;
+            d.error_message = outcome.process_failure->error_message;
+            d.stderr_tail = run.result.stderr_capture.tail();
+            write_diagnostics(job.env->paths().output, d, job.environ);
+        }
+        return outcome;
     } catch (const process::SpawnError& e) {
         return cannot_start(e, "ExecuteUserScriptError", shown);
     }

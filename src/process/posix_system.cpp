@@ -2,6 +2,7 @@
 #include "system.hpp"
 
 #include "command.hpp"
+#include "output_sink.hpp"
 #include "reaper.hpp"
 #include "spawn.hpp"
 #include "stop.hpp"
@@ -13,15 +14,20 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 namespace smtrain::process {
@@ -48,6 +54,120 @@ SpawnSpec helper_spec(const std::vector<std::string>& argv, int dev_null) {
 
 detail::UniqueFd open_dev_null() { return detail::UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)); }
 
+/// A connected TCP socket to `host`:`port` (blocking again once connected),
+/// or an empty one when nothing accepts within `timeout`.
+detail::UniqueFd connect_to(const std::string& host, int port, std::chrono::milliseconds timeout) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return {};
+    struct FreeAddresses {
+        void operator()(addrinfo* a) const { freeaddrinfo(a); }
+    };
+    std::unique_ptr<addrinfo, FreeAddresses> addresses(found);
+    for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+        detail::UniqueFd fd(
+            socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
+        if (fd.get() < 0) continue;
+        bool connected = connect(fd.get(), a->ai_addr, a->ai_addrlen) == 0;
+        if (!connected && errno == EINPROGRESS) {
+            pollfd p{fd.get(), POLLOUT, 0};
+            if (poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
+                int error = 0;
+                socklen_t length = sizeof error;
+                connected = getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
+            }
+        }
+        if (connected) return fd;
+    }
+    return {};
+}
+
+/// A TCP socket listening on `port` of every address: IPv6 and IPv4 together,
+/// or IPv4 alone where the kernel has no IPv6. Empty when neither can be had.
+detail::UniqueFd listen_on(int port) {
+    const int on = 1, off = 0;
+    detail::UniqueFd v6(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (v6.get() >= 0) {
+        setsockopt(v6.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        setsockopt(v6.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);  // IPv4 too
+        sockaddr_in6 address{};
+        address.sin6_family = AF_INET6;
+        address.sin6_addr = in6addr_any;
+        address.sin6_port = htons(static_cast<uint16_t>(port));
+        if (bind(v6.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+            listen(v6.get(), 64) == 0)
+            return v6;
+    }
+    detail::UniqueFd v4(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (v4.get() < 0) return {};
+    setsockopt(v4.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_ANY);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    if (bind(v4.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        listen(v4.get(), 64) != 0)
+        return {};
+    return v4;
+}
+
+/// A daemon's stderr: passed on to sm-train's stderr as it comes by a thread of
+/// its own (a daemon must never block on a full pipe while the supervisor runs
+/// the program), its last 4 KiB kept for the reason when it dies.
+class DaemonLog {
+public:
+    explicit DaemonLog(int read_fd) : fd_(read_fd), relay_([this] { relay(); }) {}
+    ~DaemonLog() {
+        stop_ = true;
+        relay_.join();
+    }
+    DaemonLog(const DaemonLog&) = delete;
+    DaemonLog& operator=(const DaemonLog&) = delete;
+
+    /// The tail, once the daemon's stderr is closed or `deadline` has passed.
+    std::string tail(std::chrono::steady_clock::time_point deadline) {
+        while (!eof_ && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        const std::lock_guard lock(mutex_);
+        return tail_;
+    }
+
+private:
+    static constexpr std::size_t kTail = 4096;
+
+    void relay() {
+        char buffer[4096];
+        for (;;) {
+            pollfd p{fd_.get(), POLLIN, 0};
+            // The stop flag is checked every 100 ms: a daemon's own children (sshd's
+            // sessions) may keep the pipe open after the daemon is gone.
+            const int ready = poll(&p, 1, 100);
+            if (ready == 0) {
+                if (stop_) break;
+                continue;
+            }
+            const ssize_t n = read(fd_.get(), buffer, sizeof buffer);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            if (n <= 0) break;
+            const std::string_view chunk(buffer, static_cast<std::size_t>(n));
+            stderr_sink().write(chunk);
+            const std::lock_guard lock(mutex_);
+            tail_.append(chunk);
+            if (tail_.size() > kTail) tail_.erase(0, tail_.size() - kTail);
+        }
+        eof_ = true;
+    }
+
+    detail::UniqueFd fd_;
+    std::mutex mutex_;
+    std::string tail_;
+    std::atomic<bool> eof_{false};
+    std::atomic<bool> stop_{false};
+    std::thread relay_;  // last: it starts once the members it uses exist
+};
+
 char process_state(pid_t pid) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string text;
@@ -64,16 +184,86 @@ public:
 
     pid_t start_daemon(const std::vector<std::string>& argv) override {
         const detail::UniqueFd dev_null = open_dev_null();
-        return spawn(helper_spec(argv, dev_null.get())).pid;
+        SpawnSpec spec = helper_spec(argv, dev_null.get());
+        spec.capture_stderr = true;
+        const SpawnedProcess started = spawn(spec);
+        const std::lock_guard lock(mutex_);
+        daemons_[started.pid] = std::make_unique<DaemonLog>(started.stderr_fd);
+        return started.pid;
     }
 
     void stop_daemon(pid_t pid) override {
         if (pid <= 0) return;
-        kill(pid, SIGTERM);
-        if (!Reaper::wait_until(pid, std::chrono::steady_clock::now() + 5s)) {
-            kill(pid, SIGKILL);
-            Reaper::wait_until(pid, std::chrono::steady_clock::now() + 5s);
+        std::unique_ptr<DaemonLog> log = take_log(pid);
+        if (ended_.erase(pid) == 0) {  // not already reaped by daemon_exited()
+            kill(pid, SIGTERM);
+            if (!Reaper::wait_until(pid, std::chrono::steady_clock::now() + 5s)) {
+                kill(pid, SIGKILL);
+                Reaper::wait_until(pid, std::chrono::steady_clock::now() + 5s);
+            }
         }
+        log.reset();  // joins the relay (within 100 ms, whoever still holds the pipe)
+    }
+
+    std::optional<DaemonExit> daemon_exited(pid_t pid) override {
+        if (ended_.count(pid) != 0) return ended_[pid];
+        const std::optional<int> status = Reaper::take(pid);
+        if (!status) return std::nullopt;
+        DaemonExit exit{exit_code_of(*status), {}};
+        if (std::unique_ptr<DaemonLog> log = take_log(pid))
+            exit.stderr_tail = log->tail(std::chrono::steady_clock::now() + 500ms);
+        ended_[pid] = exit;
+        return exit;
+    }
+
+    void make_directory(const std::filesystem::path& path, unsigned mode) override {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) return;
+        std::filesystem::create_directories(path, ec);
+        if (ec) throw Error("cannot create " + path.string() + ": " + ec.message());
+        if (chmod(path.c_str(), static_cast<mode_t>(mode)) != 0)
+            throw Error("cannot chmod " + path.string() + ": " + errno_text(errno));
+    }
+
+    void announce(int port, std::string_view text, std::chrono::milliseconds duration) override {
+        const auto deadline = std::chrono::steady_clock::now() + duration;
+        detail::UniqueFd listener = listen_on(port);
+        if (listener.get() < 0) return;
+        // Without a StopRequest, a pending stop signal is left for its reader (taking it here would lose it).
+        while (!(stop_ && stop_->requested())) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) break;
+            pollfd p{listener.get(), POLLIN, 0};
+            // At most 100 ms per wait, so that a stop ends the announcement at once.
+            if (poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 100))) != 1) continue;
+            const detail::UniqueFd peer(
+                accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+            if (peer.get() < 0) continue;
+            // A reader that takes nothing must not hold the others up: one try, no wait.
+            [[maybe_unused]] const ssize_t n = send(peer.get(), text.data(), text.size(), MSG_NOSIGNAL);
+        }
+    }
+
+    std::optional<std::string> read_announcement(const std::string& host, int port,
+                                                 std::chrono::milliseconds timeout) override {
+        const detail::UniqueFd fd = connect_to(host, port, timeout);
+        if (fd.get() < 0) return std::nullopt;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::string text;
+        char buffer[4096];
+        while (text.size() < 4096) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            pollfd p{fd.get(), POLLIN, 0};
+            if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) != 1) break;
+            const ssize_t n = read(fd.get(), buffer, std::min(sizeof buffer, 4096 - text.size()));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            text.append(buffer, static_cast<std::size_t>(n));
+        }
+        if (text.empty()) return std::nullopt;
+        return text;
     }
 
     int run_short(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) override {
@@ -90,32 +280,7 @@ public:
     }
 
     bool can_connect(const std::string& host, int port, std::chrono::milliseconds timeout) override {
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* found = nullptr;
-        if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return false;
-        struct FreeAddresses {
-            void operator()(addrinfo* a) const { freeaddrinfo(a); }
-        };
-        std::unique_ptr<addrinfo, FreeAddresses> addresses(found);
-        for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-            const int fd =
-                socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-            if (fd < 0) continue;
-            bool connected = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
-            if (!connected && errno == EINPROGRESS) {
-                pollfd p{fd, POLLOUT, 0};
-                if (poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
-                    int error = 0;
-                    socklen_t length = sizeof error;
-                    connected = getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
-                }
-            }
-            close(fd);
-            if (connected) return true;
-        }
-        return false;
+        return connect_to(host, port, timeout).get() >= 0;
     }
 
     std::vector<pid_t> find_processes(const std::vector<std::string>& names) override {
@@ -188,7 +353,19 @@ public:
     }
 
 private:
+    std::unique_ptr<DaemonLog> take_log(pid_t pid) {
+        const std::lock_guard lock(mutex_);
+        const auto it = daemons_.find(pid);
+        if (it == daemons_.end()) return nullptr;
+        std::unique_ptr<DaemonLog> log = std::move(it->second);
+        daemons_.erase(it);
+        return log;
+    }
+
     const StopRequest* stop_;
+    std::mutex mutex_;
+    std::map<pid_t, std::unique_ptr<DaemonLog>> daemons_;
+    std::map<pid_t, DaemonExit> ended_;  ///< daemons reaped by daemon_exited()
 };
 
 }  // namespace

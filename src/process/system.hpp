@@ -17,6 +17,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,15 +26,40 @@ namespace smtrain::process {
 
 class StopRequest;
 
+/// How a daemon ended: its exit code (128+N for signal N) and the last lines
+/// it wrote on stderr (at most 4 KiB), which say why.
+struct DaemonExit {
+    int exit_code = 0;
+    std::string stderr_tail;
+};
+
 class System {
 public:
     virtual ~System() = default;
 
     /// Starts a long-running daemon (`sshd -D`) with sm-train's environment, in
-    /// its own process group, stdin from /dev/null; returns its pid.
+    /// its own process group, stdin from /dev/null; returns its pid. Its stderr
+    /// is passed on to sm-train's and its tail kept for daemon_exited().
     virtual pid_t start_daemon(const std::vector<std::string>& argv) = 0;
     /// Ends a daemon started above (SIGTERM, then SIGKILL after a grace period) and reaps it.
     virtual void stop_daemon(pid_t pid) = 0;
+    /// How a daemon started above ended, once it has (it is then reaped and
+    /// stop_daemon() has nothing left to do); nullopt while it runs. Never blocks
+    /// for long: when it has ended, waits at most half a second for its last stderr.
+    virtual std::optional<DaemonExit> daemon_exited(pid_t pid) = 0;
+    /// Creates `path` (and its parents) when absent and gives it `mode`, as a
+    /// daemon's own service does before starting it (sshd's /run/sshd). Throws
+    /// smtrain::Error naming the path when it cannot.
+    virtual void make_directory(const std::filesystem::path& path, unsigned mode) = 0;
+    /// Answers every TCP connection on `port` with `text`, then closes it,
+    /// until `duration` has passed or a stop is requested: how a host whose job
+    /// ended at the start tells the hosts waiting for it why. Best effort: a
+    /// port that cannot be opened ends it at once.
+    virtual void announce(int port, std::string_view text, std::chrono::milliseconds duration) = 0;
+    /// What `host` announces on `port` (at most 4 KiB), or nullopt when nothing
+    /// answers there within `timeout`.
+    virtual std::optional<std::string> read_announcement(const std::string& host, int port,
+                                                         std::chrono::milliseconds timeout) = 0;
     /// Runs a short command to its end, stdin from /dev/null and output to
     /// sm-train's stderr; kills it (its process group) after `timeout`.
     /// Returns the exit status (128+N when killed by signal N).

@@ -33,8 +33,59 @@ pid_t start_sshd(System& system, const MpiClusterSettings& settings) {
     if (!system.file_exists(settings.sshd)) {
         throw Error(fmt::format(kSshdMissing, settings.sshd), ExitCode::Unavailable);
     }
+    try {
+        system.make_directory(settings.sshd_runtime_dir, 0755);
+    } catch (const Error& e) {
+        // sshd then says what it lacks, and that ends the job with its words.
+        spdlog::warn("{}", e.what());
+    }
     spdlog::info("Starting the SSH daemon: {} -D", settings.sshd);
     return system.start_daemon({settings.sshd, "-D"});
+}
+
+/// The last lines of a daemon's stderr as one line: what it said before dying.
+std::string last_words(const std::string& tail) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < tail.size()) {
+        std::size_t end = tail.find('\n', start);
+        if (end == std::string::npos) end = tail.size();
+        std::string line = tail.substr(start, end - start);
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+        if (!line.empty()) lines.push_back(std::move(line));
+        start = end + 1;
+    }
+    constexpr std::size_t kLines = 5;
+    if (lines.size() > kLines) lines.erase(lines.begin(), lines.end() - kLines);
+    return fmt::format("{}", fmt::join(lines, " | "));
+}
+
+/// Ends this host's job at its start: the reason is logged at once, announced
+/// to the hosts that wait for this one (bounded by notice_window), then thrown.
+[[noreturn]] void fail_at_start(System& system, const MpiClusterSettings& settings,
+                                const std::string& reason) {
+    spdlog::error("{}", reason);
+    system.announce(settings.notice_port, reason, settings.notice_window);
+    throw Error(reason, ExitCode::Unavailable);
+}
+
+/// A daemon this host needs for the start that exited ends the job here.
+void check_daemon(System& system, const Plan& plan, const MpiClusterSettings& settings,
+                  const StartedDaemon& daemon) {
+    const auto exit = system.daemon_exited(daemon.pid);
+    if (!exit) return;
+    const std::string words = last_words(exit->stderr_tail);
+    fail_at_start(system, settings,
+                  fmt::format("{} on {} exited with code {} during the job's start{}{}", daemon.name,
+                              plan.cluster.current_host, exit->exit_code, words.empty() ? "" : ": ", words));
+}
+
+/// A host this one waits for that announces why its job ended ends this one too, naming it.
+void check_peer(System& system, const MpiClusterSettings& settings, const std::string& host) {
+    if (auto text = system.read_announcement(host, settings.notice_port, settings.connect_timeout)) {
+        // The announcement already names the host and daemon that failed first.
+        fail_at_start(system, settings, fmt::format("{} ended its job at the start: {}", host, *text));
+    }
 }
 
 // Ends a wait when SageMaker stops the job: exit as a program killed by that signal would.
@@ -126,15 +177,20 @@ std::string environment_file_text(const EnvVars& variables, std::vector<std::str
 int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& filter, System& system,
                    const ProgramExecutor& execute, const MpiClusterSettings& settings) {
     spdlog::info("Starting MPI run as master node.");
-    DaemonGuard sshd(system, start_sshd(system, settings));
+    const StartedDaemon own{start_sshd(system, settings), "sshd"};
+    DaemonGuard sshd(system, own.pid);
 
     spdlog::info("Waiting for MPI workers to establish their SSH connections");
     const auto deadline = system.now() + settings.workers_timeout;
     for (const auto& host : workers_of(plan)) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - system.now());
         const bool up =
-            wait_for(system, std::max(left, std::chrono::milliseconds(0)), settings.poll_interval,
-                     [&] { return system.can_connect(host, settings.ssh_port, settings.connect_timeout); });
+            wait_for(system, std::max(left, std::chrono::milliseconds(0)), settings.poll_interval, [&] {
+                check_daemon(system, plan, settings, own);
+                if (system.can_connect(host, settings.ssh_port, settings.connect_timeout)) return true;
+                check_peer(system, settings, host);
+                return false;
+            });
         if (!up) {
             throw Error(fmt::format("MPI worker {} did not accept connections on port {} within {} s", host,
                                     settings.ssh_port, seconds(settings.workers_timeout)),
@@ -165,8 +221,11 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
     const std::string& master = plan.cluster.master;
     spdlog::info("Starting MPI run as worker node.");
     spdlog::info("Waiting for MPI Master to create SSH daemon.");
-    if (!wait_for(system, settings.master_timeout, settings.poll_interval,
-                  [&] { return system.can_connect(master, settings.ssh_port, settings.connect_timeout); })) {
+    if (!wait_for(system, settings.master_timeout, settings.poll_interval, [&] {
+            if (system.can_connect(master, settings.ssh_port, settings.connect_timeout)) return true;
+            check_peer(system, settings, master);
+            return false;
+        })) {
         throw Error(fmt::format("MPI master {} did not accept connections on port {} within {} s", master,
                                 settings.ssh_port, seconds(settings.master_timeout)),
                     ExitCode::Unavailable);
@@ -175,20 +234,30 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
 
     spdlog::info("Writing environment variables to {} for the MPI process.",
                  settings.environment_file.string());
+    // PWD is the code dir of sm-train's own start, not the ssh session's; the
+    // toolkit's os.environ written there has none.
+    EnvVars exported;
+    for (const auto& variable : environment) {
+        if (variable.first != "PWD") exported.push_back(variable);
+    }
     std::vector<std::string> skipped;
-    system.append_file(settings.environment_file, environment_file_text(environment, &skipped));
+    system.append_file(settings.environment_file, environment_file_text(exported, &skipped));
     for (const auto& name : skipped) {
         spdlog::warn("{} is not written to {}: its value has a newline or '#'", name,
                      settings.environment_file.string());
     }
 
-    DaemonGuard sshd(system, start_sshd(system, settings));
+    const StartedDaemon own{start_sshd(system, settings), "sshd"};
+    DaemonGuard sshd(system, own.pid);
 
     spdlog::info("Waiting for MPI process to finish.");
     std::vector<pid_t> daemons;
     if (!wait_for(system, settings.daemon_start_timeout, settings.poll_interval, [&] {
             daemons = system.find_processes(settings.mpi_daemon_names);
-            return !daemons.empty();
+            if (!daemons.empty()) return true;
+            check_daemon(system, plan, settings, own);
+            check_peer(system, settings, master);
+            return false;
         })) {
         throw Error(fmt::format("no MPI daemon ({}) started on this host within {} s: the master {} never "
                                 "reached it over ssh",

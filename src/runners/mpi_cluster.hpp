@@ -9,8 +9,9 @@
 ///
 /// Errors (the runners layer's convention): smtrain::Error naming the host and
 /// port for a wait that times out, "stopped by signal N ..." (exit 128+N) for
-/// a stop; a
-/// notification that cannot start is a warning.
+/// a stop; Error(Unavailable) with the daemon's stderr when this host's sshd
+/// exits during the start, or with another host's reason when that host
+/// announces one (`notice_port`); a notification that cannot start is a warning.
 
 #include "executor.hpp"
 #include "plan.hpp"
@@ -26,6 +27,15 @@ struct MpiClusterSettings {
     /// sm-train's SMTRAIN_SSHD overrides it, for images that keep sshd elsewhere.
     std::string sshd = "/usr/sbin/sshd";
     int ssh_port = 22;
+    /// sshd refuses to start without its privilege separation directory, which
+    /// its own service creates (`RuntimeDirectory=sshd`); a fresh machine or an
+    /// image without systemd has none. Created (0755) before sshd starts.
+    std::filesystem::path sshd_runtime_dir = "/run/sshd";
+    /// A host whose sshd dies during the job's start answers every connection on
+    /// this port with the reason, for `notice_window`; the hosts waiting for it
+    /// read it there and end their wait with it.
+    int notice_port = 7781;
+    std::chrono::milliseconds notice_window = std::chrono::seconds(10);
     /// The worker appends its environment here, where pam_env gives it to the
     /// ssh sessions that start the ranks.
     std::filesystem::path environment_file = "/etc/environment";
@@ -61,6 +71,13 @@ struct MpiClusterSettings {
 /// blanks and quotes survive; a value pam_env cannot carry (a newline or a `#`,
 /// where pam_env cuts the line) is left out, and its name returned in `skipped`.
 std::string environment_file_text(const EnvVars& variables, std::vector<std::string>* skipped);
+
+/// A daemon this host started and the job needs (sshd, a parameter server),
+/// checked during the waits of the job's start.
+struct StartedDaemon {
+    pid_t pid;
+    std::string name;  ///< as the reason names it: "sshd"
+};
 
 /// The master's run: sshd, wait for workers, `launch` through `execute`, then
 /// (whatever mpirun did, even if it could not start) notify the workers, wait

@@ -65,7 +65,9 @@ TEST_F(CodeArtifactRun, PipGetsTheIndexAndTheTokenIsMaskedInTheFailureReport) {
     EXPECT_EQ(read_file(tree.model() / "pip-argv"),
               "-m\npip\ninstall\n-r\nrequirements.txt\n-i\n" + kIndex + "\n");
     EXPECT_EQ(tree.failure(),
-              "InstallRequirementsError:\nExitCode 1\nErrorMessage \"ERROR: No matching distribution\"\n"
+              "InstallRequirementsError:\nExitCode 1\nErrorMessage \"pip install failed: ERROR: No matching "
+              "distribution\n"
+              "ERROR: No matching distribution\"\n"
               "Command \"" +
                   python.string() +
                   " -m pip install -r requirements.txt -i https://aws:****@my_domain-012345678900.d."

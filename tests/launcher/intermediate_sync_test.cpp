@@ -179,7 +179,8 @@ TEST_F(IntermediateSyncRun, AFailedProgramStillUploadsWhatItWroteAndKeepsItsOwnR
     EXPECT_EQ(objects("runs/exp1/job-7/output/intermediate/"),
               (std::map<std::string, std::string>{{"ckpt/state", "step 100"}}));
     EXPECT_EQ(tree.failure(),
-              "ExecuteUserScriptError:\nExitCode 3\nErrorMessage \"CUDA error: out of memory\"\nCommand "
+              "ExecuteUserScriptError:\nExitCode 3\nErrorMessage \"GPU out of memory: CUDA error: out of "
+              "memory\"\nCommand "
               "\"./train.sh\"");
     EXPECT_FALSE(tree.has_success());
 }

@@ -135,8 +135,8 @@ TEST_F(SmTrain, FailedInstallIsReportedAsTheToolkitDoes) {
     EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.py"}, {"SMTRAIN_PYTHON", fake_python.string()}}),
               1);
     EXPECT_EQ(tree.failure(),
-              "InstallRequirementsError:\nExitCode 1\nErrorMessage \"ERROR: Invalid requirement: "
-              "\"numpy==\"\"\nCommand \"" +
+              "InstallRequirementsError:\nExitCode 1\nErrorMessage \"pip install failed: ERROR: Invalid "
+              "requirement: \"numpy==\"\nERROR: Invalid requirement: \"numpy==\"\"\nCommand \"" +
                   fake_python.string() + " -m pip install -r requirements.txt\"");
     EXPECT_FALSE(std::filesystem::exists(tree.model() / "argv"));
 }
@@ -277,9 +277,11 @@ TEST_F(SmTrain, ShellExitCodeReportWithLastLines) {
 TEST_F(SmTrain, SigkillReportHasTheToolkitExtraInfo) {
     tree.write("code/train.sh", "#!/bin/sh\nkill -9 $$\n");
     EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}}), 137);
-    EXPECT_EQ(tree.failure(),
-              "ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\n"
-              "ExtraInfo \"OutOfMemory: Process killed by SIGKILL (signal 9)\"\nCommand \"./train.sh\"");
+    EXPECT_EQ(
+        tree.failure(),
+        "ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"Killed by a signal: the program on algo-1 "
+        "was killed by SIGKILL\"\n"
+        "ExtraInfo \"OutOfMemory: Process killed by SIGKILL (signal 9)\"\nCommand \"./train.sh\"");
 }
 
 TEST_F(SmTrain, MissingProgram) {

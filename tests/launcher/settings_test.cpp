@@ -77,6 +77,19 @@ TEST(Settings, AnInterpreterMayBeANameOnPath) {
     EXPECT_EQ(Settings::from_environment(Environ{{"SMTRAIN_PYTHON", "python3.11"}}).python, "python3.11");
 }
 
+TEST(Settings, DiagnosticsAreOnUnlessOff) {
+    EXPECT_TRUE(Settings::from_environment(Environ{}).diagnostics);
+    EXPECT_TRUE(Settings::from_environment(Environ{{"SMTRAIN_DIAGNOSTICS", "on"}}).diagnostics);
+    EXPECT_FALSE(Settings::from_environment(Environ{{"SMTRAIN_DIAGNOSTICS", "off"}}).diagnostics);
+    try {
+        Settings::from_environment(Environ{{"SMTRAIN_DIAGNOSTICS", "no"}});
+        FAIL() << "no error";
+    } catch (const smtrain::ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), "SMTRAIN_DIAGNOSTICS: expected on or off, got 'no'");
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::BadConfig);
+    }
+}
+
 TEST(Settings, TheTimelineIsTextJsonOrOff) {
     EXPECT_EQ(Settings::from_environment(Environ{{"SMTRAIN_TIMELINE", "text"}}).timeline,
               TimelineFormat::Text);

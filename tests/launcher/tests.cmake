@@ -12,6 +12,12 @@ if(TARGET smtrain_launcher)
     LIBS smtrain_launcher
     LABELS launcher)
 
+  # Root cause and failure class (issue 21): the parsers on launchers' own words, the cgroup count.
+  smtrain_add_gtest(launcher_root_cause_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/root_cause_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
+
   smtrain_add_gtest(launcher_process_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/process_test.cpp
     LIBS smtrain_launcher

@@ -17,6 +17,12 @@ if(TARGET smtrain_launcher)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/env_limits_test.cpp ${CMAKE_CURRENT_LIST_DIR}/regressions_test.cpp
     LIBS smtrain_launcher
     LABELS reliability)
+  # Each failure class of issue 21 produced for real (a memory cgroup, a full tmpfs, pip, ...).
+  if(NOT SMTRAIN_SANITIZE)
+    add_test(NAME reliability_failure_classes
+      COMMAND ${CMAKE_CURRENT_LIST_DIR}/failure_classes.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+    set_tests_properties(reliability_failure_classes PROPERTIES LABELS reliability TIMEOUT 300)
+  endif()
   foreach(test reliability_catalogue_test reliability_faults_test reliability_lifecycle_test
                reliability_env_limits_test)
     add_dependencies(${test} sm-train smtrain_test_fork_children)

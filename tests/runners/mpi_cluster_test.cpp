@@ -13,12 +13,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 using namespace smtrain::runners;
@@ -88,8 +90,14 @@ protected:
         records_ = dir_ / "records";
         fs::create_directories(records_);
         bin_ = dir_ / "bin";
-        // sshd stays up until it is stopped; ssh does what the real one would ask the other host to do.
-        fake::write_tool(bin_, "sshd", records_, "exec sleep 600");
+        // sshd stays up until it is stopped, once its privilege separation
+        // directory exists (the real one dies without it, saying so on stderr);
+        // ssh does what the real one would ask the other host to do.
+        settings_.sshd_runtime_dir = dir_ / "run" / "sshd";
+        fake::write_tool(bin_, "sshd", records_,
+                         "[ -d '" + settings_.sshd_runtime_dir.string() +
+                             "' ] || { echo 'Missing privilege separation directory: " +
+                             settings_.sshd_runtime_dir.string() + "' >&2; exit 255; }\nexec sleep 600");
         fake::write_tool(bin_, "ssh", records_,
                          "if [ -e '" + (dir_ / "ssh-fails").string() + "' ] && [ $n -lt $(cat '" +
                              (dir_ / "ssh-fails").string() +
@@ -110,6 +118,8 @@ protected:
         settings_.master_check_interval = 100ms;
         settings_.notify_timeout = 5s;
         settings_.linger_timeout = 100ms;
+        settings_.notice_port = closed_port();
+        settings_.notice_window = 300ms;
         // A name no real MPI daemon has, so a concurrent real run cannot interfere.
         daemon_name_ = "orted-" + std::to_string(getpid());
         settings_.mpi_daemon_names = {daemon_name_};
@@ -248,7 +258,9 @@ TEST_F(MpiClusterTest, WorkerWaitsForTheDaemonToComeAndGoThenForTheStatusFile) {
         posix_system().run_short({(dir_ / daemon_name_).string(), "0.3"}, 5s);
         std::ofstream(dir_ / "done.127.0.0.1");
     });
-    const EnvVars environment = {{"PATH", "/usr/bin:/bin"}, {"SM_HPS", R"({"a": "b c"})"}, {"BAD", "x\ny"}};
+    // PWD is sm-train's, not the ssh session's: the toolkit writes none.
+    const EnvVars environment = {
+        {"PATH", "/usr/bin:/bin"}, {"PWD", "/opt/ml/code"}, {"SM_HPS", R"({"a": "b c"})"}, {"BAD", "x\ny"}};
 
     const int status = run_mpi_worker(p, environment, posix_system(), settings_);
     master.join();
@@ -303,4 +315,78 @@ TEST_F(MpiClusterTest, WorkerStopsWaitingForTheStatusFileWhenTheMasterIsGone) {
               0);
     master.join();
     EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
+}
+
+TEST_F(MpiClusterTest, SshdRuntimeDirectoryIsCreatedBeforeSshdStarts) {
+    const auto p = plan({"127.0.0.1"}, "127.0.0.1");
+    const int status = run_mpi_master(
+        p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
+        [](const Launch&, const LineRewriter&) { return 0; }, settings_);
+    EXPECT_EQ(status, 0);
+    struct stat st {};
+    ASSERT_EQ(stat(settings_.sshd_runtime_dir.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0755u);
+}
+
+// The privilege separation directory cannot be made (a file is in the way):
+// sshd dies at once, and the master's wait for its workers ends within seconds
+// with sshd's own words, which a waiting worker reads on the notice port.
+TEST_F(MpiClusterTest, MasterWhoseSshdDiesAtStartEndsAtOnceWithItsStderrAndTellsTheWorkers) {
+    fs::create_directories(dir_ / "run");
+    std::ofstream(dir_ / "run" / "sshd") << "not a directory";
+    settings_.ssh_port = closed_port();
+    settings_.workers_timeout = 60s;
+    settings_.notice_window = 3s;
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
+    std::optional<std::string> heard;
+    std::thread worker([&] {
+        const auto until = std::chrono::steady_clock::now() + 3s;
+        while (!heard && std::chrono::steady_clock::now() < until) {
+            heard = posix_system().read_announcement("127.0.0.1", settings_.notice_port, 200ms);
+            if (!heard) std::this_thread::sleep_for(50ms);
+        }
+    });
+    const auto start = std::chrono::steady_clock::now();
+    std::string what;
+    try {
+        run_mpi_master(
+            p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
+            [](const Launch&, const LineRewriter&) { return 0; }, settings_);
+    } catch (const smtrain::Error& e) {
+        what = e.what();
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
+    }
+    worker.join();
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(what,
+              "sshd on 127.0.0.1 exited with code 255 during the job's start: "
+              "Missing privilege separation directory: " +
+                  settings_.sshd_runtime_dir.string());
+    ASSERT_TRUE(heard.has_value()) << "nothing announced on the notice port";
+    EXPECT_EQ(*heard, what);
+    // The poll interval, plus the announcement window: not the hour of the worker wait.
+    EXPECT_LT(took, 10s);
+    EXPECT_EQ(fake::calls(records_, "mpirun"), 0);
+}
+
+// The worker waits for a master whose sshd never comes up; the master
+// announces why, and the worker's wait ends with it instead of the hour.
+TEST_F(MpiClusterTest, WorkerWaitingForADeadMasterEndsWithTheMastersReason) {
+    settings_.ssh_port = closed_port();
+    settings_.master_timeout = 60s;
+    const std::string reason = "sshd on 127.0.0.1 exited with code 255 during the job's start: boom";
+    std::thread master([&] { posix_system().announce(settings_.notice_port, reason, 3s); });
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
+    const auto start = std::chrono::steady_clock::now();
+    std::string what;
+    try {
+        run_mpi_worker(p, {}, posix_system(), settings_);
+    } catch (const smtrain::Error& e) {
+        what = e.what();
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
+    }
+    master.join();
+    EXPECT_EQ(what, "127.0.0.1 ended its job at the start: " + reason);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+    EXPECT_EQ(fake::calls(records_, "sshd"), 0);
 }

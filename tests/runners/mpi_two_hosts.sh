@@ -8,8 +8,13 @@
 # names the ranks saw through libsmtrain-gethostname.so, and that both
 # sm-train processes exit 0. Nothing outside the namespaces is touched.
 #
-# usage: mpi_two_hosts.sh SM_TRAIN ALLREDUCE_PROGRAM WORK_PARENT
+# With MODE sshd-dies-on-master, algo-1's /run is read-only, so that its
+# (real) sshd dies at start for want of /run/sshd: both hosts must end within
+# seconds, algo-1 with sshd's own words, algo-2 with a reason naming algo-1's sshd.
+#
+# usage: mpi_two_hosts.sh SM_TRAIN ALLREDUCE_PROGRAM WORK_PARENT [MODE]
 set -uo pipefail
+MODE=${4:-run}
 
 SM_TRAIN=$(realpath "$1")
 PROGRAM=$(realpath "$2")
@@ -59,7 +64,10 @@ one_host() {
     exit 0
 }
 
-netns_hosts_up || one_host
+if ! netns_hosts_up; then
+    [ "$MODE" = run ] || { echo "SKIP: network namespaces are not allowed here"; exit 77; }
+    one_host
+fi
 
 # Keys and configs, all in the work dir.
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/id" -C smtrain-test || fail "ssh-keygen"
@@ -103,6 +111,27 @@ start_host() {
         "$WORK/ssh_config:/etc/ssh/ssh_config" "$WORK/pam_sshd:/etc/pam.d/sshd" -- \
         env SAGEMAKER_BASE_DIR="$WORK/$host/opt/ml" timeout 100 "$SM_TRAIN" train
 }
+
+if [ "$MODE" = sshd-dies-on-master ]; then
+    export NETNS_READONLY_RUN=algo-1
+    started=$(date +%s)
+    start_host algo-2
+    start_host algo-1
+    netns_hosts_wait && fail "both sm-train exited 0 without a master sshd"
+    took=$(($(date +%s) - started))
+    echo "both hosts ended after $took s"
+    [ "$took" -lt 60 ] || fail "the hosts took $took s to end"
+    sshd_words="sshd on algo-1 exited with code 255 during the job's start: Missing privilege separation directory: /run/sshd"
+    for host in algo-1 algo-2; do
+        echo "$host output/failure: $(cat "$WORK/$host/opt/ml/output/failure")"
+    done
+    [ "$(cat "$WORK/algo-1/opt/ml/output/failure")" = "sm-train: $sshd_words" ] ||
+        fail "algo-1's failure does not give sshd's words"
+    [ "$(cat "$WORK/algo-2/opt/ml/output/failure")" = "sm-train: algo-1 ended its job at the start: $sshd_words" ] ||
+        fail "algo-2's failure does not name algo-1's sshd"
+    echo "two-host MPI run, master sshd dies at start: OK"
+    exit 0
+fi
 
 start_host algo-2
 start_host algo-1

@@ -11,7 +11,9 @@
 #   netns_hosts_up            1 when namespaces are not allowed here
 #   netns_host_start HOST LOG [SRC:DST ...] -- COMMAND...
 #                             COMMAND in HOST, its output in LOG, in the background;
-#                             each SRC is bind-mounted over DST first
+#                             each SRC is bind-mounted over DST first; /run is an
+#                             empty tmpfs (no /run/sshd), read-only on the hosts
+#                             listed in NETNS_READONLY_RUN
 #   netns_hosts_wait          waits for every started host; prints each exit code;
 #                             1 when one was not 0
 #   netns_hosts_fail MESSAGE  prints MESSAGE and the tail of every WORK/*.log, exits 1
@@ -64,7 +66,7 @@ netns_host_start() {
     shift  # the --
     ip netns exec "${NETNS_OF[$host]}" unshare --mount --uts --propagation private sh -c '
         set -e
-        w=$1; h=$2; nbinds=$3; shift 3
+        w=$1; h=$2; ro=$3; nbinds=$4; shift 4
         hostname "ip-192-168-77-${h#algo-}"
         mount --bind "$w/hosts" /etc/hosts
         while [ "$nbinds" -gt 0 ]; do
@@ -89,8 +91,11 @@ netns_host_start() {
                 /tmp/*) mkdir -p "$keep"; mount --rbind "/run/old-tmp/${keep#/tmp/}" "$keep" ;;
             esac
         done
-        mkdir -m 755 /run/sshd
-        exec "$@"' sh "$WORK" "$host" "${#binds[@]}" "${binds[@]}" "$@" > "$log" 2>&1 &
+        # No /run/sshd: a user'"'"'s machine or image has none, and sm-train
+        # creates it as sshd'"'"'s service does. A host named in NETNS_READONLY_RUN
+        # gets a read-only /run, where nothing can create it.
+        case " $ro " in *" $h "*) mount -o remount,ro /run ;; esac
+        exec "$@"' sh "$WORK" "$host" "${NETNS_READONLY_RUN:-}" "${#binds[@]}" "${binds[@]}" "$@" > "$log" 2>&1 &
     NETNS_PIDS+=($!)
     NETNS_HOSTS_STARTED+=("$host")
 }

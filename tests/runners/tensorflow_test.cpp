@@ -27,6 +27,13 @@ public:
         return 4242;
     }
     void stop_daemon(pid_t pid) override { calls.push_back("stop " + std::to_string(pid)); }
+    std::optional<smtrain::process::DaemonExit> daemon_exited(pid_t) override { return std::nullopt; }
+    void make_directory(const std::filesystem::path&, unsigned) override {}
+    void announce(int, std::string_view, std::chrono::milliseconds) override {}
+    std::optional<std::string> read_announcement(const std::string&, int,
+                                                 std::chrono::milliseconds) override {
+        return std::nullopt;
+    }
     int run_short(const Argv& argv, std::chrono::milliseconds) override {
         calls.push_back("run " + join(argv));
         return import_status;

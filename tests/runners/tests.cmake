@@ -23,6 +23,12 @@ if(TARGET sm-train AND MPI_C_FOUND AND SMTRAIN_BUILD_EXAMPLES AND NOT SMTRAIN_SA
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_two_hosts.sh $<TARGET_FILE:sm-train>
             $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_mpi_two_hosts PROPERTIES LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE)
+  # The same hosts, the master's sshd dying at start (issue 21, item 5).
+  add_test(NAME runners_mpi_sshd_dies_at_start
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_two_hosts.sh $<TARGET_FILE:sm-train>
+            $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR} sshd-dies-on-master)
+  set_tests_properties(runners_mpi_sshd_dies_at_start PROPERTIES
+    LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
 
 # A real torchrun job on CPUs (gloo): two hosts as network namespaces, each
@@ -52,4 +58,22 @@ if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_module.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_mpi_module PROPERTIES
     LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
+
+# Root cause first (issue 21): real torchrun and Open MPI jobs on one host whose
+# rank 1 fails first; output/failure's message must name it and its error.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_root_cause_real
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/root_cause_real.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_root_cause_real PROPERTIES
+    LABELS "runners;torchrun;mpi" TIMEOUT 600 RUN_SERIAL TRUE)
+endif()
+
+# The first failure named on every host (issue 21): two torchrun hosts, rank 1 raises.
+if(TARGET sm-train)
+  add_test(NAME runners_torchrun_first_failure_two_hosts
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/torchrun_first_failure_two_hosts.sh $<TARGET_FILE:sm-train>
+            ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_torchrun_first_failure_two_hosts PROPERTIES
+    LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()

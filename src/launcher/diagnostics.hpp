@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The diagnostics file of a failed job (issue 21): one JSON document beside
+/// the reason, output/data/sm-train-diagnostics.json, so it reaches S3 with the
+/// job's output. What failed first and why, the class, the exit, the command,
+/// and the last lines of the launcher's stderr; the values of sm-train's
+/// secret-looking variables (invocation_log.hpp's is_secret_name) are masked
+/// wherever they appear. Off with SMTRAIN_DIAGNOSTICS=off.
+///
+/// Errors: none; a file that cannot be written is a warning.
+
+#include "root_cause.hpp"
+
+#include <smtrain/environ.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace smtrain::launcher {
+
+struct FailureDiagnostics {
+    std::string host;
+    runners::RunnerKind runner = runners::RunnerKind::Process;
+    std::string command;
+    int exit_code = 0;
+    int term_signal = 0;
+    std::optional<RootCause> root_cause;
+    std::string first_failure_of_job;  ///< another host's, when it came first (failure_exchange.hpp)
+    std::string error_message;         ///< the ErrorMessage of output/failure
+    std::string stderr_tail;           ///< the last bytes of the launcher's stderr
+};
+
+/// The document, secrets of `environ` masked; its `last_lines` are the last
+/// kLastLines lines of the tail.
+std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ);
+inline constexpr std::size_t kLastLines = 100;
+
+/// Writes diagnostics_json() to `output_dir`/data/sm-train-diagnostics.json.
+void write_diagnostics(const std::filesystem::path& output_dir, const FailureDiagnostics& d,
+                       const Environ& environ);
+
+}  // namespace smtrain::launcher

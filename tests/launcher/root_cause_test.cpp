@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+// The root cause and failure class of issue 21 on the launchers' own words:
+// torchrun 1.13's ChildFailedError summary (the template of
+// torch/distributed/elastic/multiprocessing/errors/__init__.py), Open MPI 4's
+// abort reports, and fake cgroup v1/v2 trees for the OOM-kill count. The real
+// jobs are tests/runners/root_cause_real.sh.
+#include "root_cause.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace smtrain::launcher;
+using smtrain::runners::RunnerKind;
+namespace fs = std::filesystem;
+
+namespace {
+
+// What torchrun prints on algo-1 when its local rank 0 got "Connection closed
+// by peer" after algo-2's rank 1 failed: this host's root cause is the Gloo error.
+const char* kTorchrunNoErrorFile = R"(Traceback (most recent call last):
+  File "/opt/ml/code/train.py", line 7, in <module>
+    dist.barrier()
+RuntimeError: [../third_party/gloo/gloo/transport/tcp/pair.cc:598] Connection closed by peer [192.168.77.2]:29500
+ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: 1) local_rank: 0 (pid: 4242) of binary: /usr/bin/python3
+Traceback (most recent call last):
+  File "/usr/bin/torchrun", line 33, in <module>
+    sys.exit(load_entry_point('torch==1.13.1', 'console_scripts', 'torchrun')())
+torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
+============================================================
+train.py FAILED
+------------------------------------------------------------
+Failures:
+  <NO_OTHER_FAILURES>
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_04:20:01
+  host      : ip-192-168-77-1
+  rank      : 0 (local_rank: 0)
+  exitcode  : 1 (pid: 4242)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)";
+
+const char* kTorchrunWithErrorFile =
+    R"(ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: 1) local_rank: 1 (pid: 77) of binary: /usr/bin/python3
+torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
+============================================================
+train.py FAILED
+------------------------------------------------------------
+Failures:
+  <NO_OTHER_FAILURES>
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_04:20:01
+  host      : ip-10-0-0-1
+  rank      : 3 (local_rank: 1)
+  exitcode  : 1 (pid: 77)
+  error_file: /tmp/torchelastic_x/none_y/attempt_0/1/error.json
+  traceback : Traceback (most recent call last):
+    File "/usr/lib/python3/dist-packages/torch/distributed/elastic/multiprocessing/errors/__init__.py", line 346, in wrapper
+      return f(*args, **kwargs)
+    File "/opt/ml/code/train.py", line 10, in main
+      raise KeyError("shard 17 has no labels")
+  KeyError: 'shard 17 has no labels'
+
+============================================================
+)";
+
+const char* kTorchrunSignal = R"(Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_04:20:01
+  host      : ip-10-0-0-1
+  rank      : 5 (local_rank: 1)
+  exitcode  : -9 (pid: 77)
+  error_file: <N/A>
+  traceback : Signal 9 (SIGKILL) received by PID 77
+============================================================
+)";
+
+const char* kMpirunExit = R"([1,mpirank:0,algo-1]<stderr>:rank 0 waiting
+[1,mpirank:1,algo-2]<stderr>:rank 1 starting
+[1,mpirank:1,algo-2]<stderr>:OSError: [Errno 5] Input/output error
+-------------------------------------------------------
+Primary job  terminated normally, but 1 process returned
+a non-zero exit code. Per user-direction, the job has been aborted.
+-------------------------------------------------------
+--------------------------------------------------------------------------
+mpirun detected that one or more processes exited with non-zero status, thus causing
+the job to be terminated. The first process to do so was:
+
+  Process name: [[43035,1],1]
+  Exit code:    3
+--------------------------------------------------------------------------
+)";
+
+const char* kMpirunSignal = R"([1,mpirank:2,algo-2]<stdout>:step 10
+--------------------------------------------------------------------------
+mpirun noticed that process rank 2 with PID 0 on node ip-10-0-0-2 exited on signal 9 (Killed).
+--------------------------------------------------------------------------
+)";
+
+}  // namespace
+
+TEST(RootCause, TorchrunWithoutErrorFileTakesTheWorkersOwnTracebackNotTorchruns) {
+    const auto cause = find_root_cause(RunnerKind::TorchDistributed, kTorchrunNoErrorFile, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 0 (local rank 0) on algo-1 exited with code 1: RuntimeError: "
+              "[../third_party/gloo/gloo/transport/tcp/pair.cc:598] Connection closed by peer "
+              "[192.168.77.2]:29500");
+    EXPECT_EQ(classify(cause->error, cause->exit_code, cause->signal, false),
+              FailureClass::CollectiveFailure);
+}
+
+// Two local workers, both exit 1, no error files: torchrun's "first observed"
+// is a tie it breaks by rank; their shared stderr cannot say whose ValueError it is.
+TEST(RootCause, TorchrunTwoFailuresWithoutErrorFilesNameTheErrorAndBothRanks) {
+    const std::string text = std::string(R"(Traceback (most recent call last):
+  File "/opt/ml/code/train.py", line 6, in <module>
+    raise ValueError("rank one broke: bad shard 17")
+ValueError: rank one broke: bad shard 17
+Traceback (most recent call last):
+  File "/opt/ml/code/train.py", line 7, in <module>
+    dist.barrier()
+RuntimeError: [./gloo/transport/tcp/pair.cc:598] Connection closed by peer [127.0.0.1]:2989
+============================================================
+train.py FAILED
+------------------------------------------------------------
+Failures:
+[1]:
+  time      : 2026-12-07_04:30:24
+  host      : sandbox
+  rank      : 1 (local_rank: 1)
+  exitcode  : 1 (pid: 78)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_04:30:24
+  host      : sandbox
+  rank      : 0 (local_rank: 0)
+  exitcode  : 1 (pid: 77)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)");
+    const auto cause = find_root_cause(RunnerKind::TorchDistributed, text, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "one of ranks 0 and 1 on algo-1 exited with code 1: ValueError: rank one broke: "
+              "bad shard 17");
+}
+
+TEST(RootCause, TorchrunErrorFileGivesTheExceptionOfTheFirstFailure) {
+    const auto cause = find_root_cause(RunnerKind::TorchDistributed, kTorchrunWithErrorFile, "algo-2", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->rank, 3);
+    EXPECT_EQ(cause->local_rank, 1);
+    EXPECT_EQ(cause->to_string(),
+              "rank 3 (local rank 1) on algo-2 exited with code 1: KeyError: 'shard 17 has no labels'");
+}
+
+TEST(RootCause, TorchrunWorkerKilledBySignal) {
+    auto cause = find_root_cause(RunnerKind::TorchDistributed, kTorchrunSignal, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    cause->failure_class = classify(cause->error, cause->exit_code, cause->signal, false);
+    EXPECT_EQ(cause->to_string(),
+              "Killed by a signal: rank 5 (local rank 1) on algo-1 was killed by SIGKILL");
+    cause->failure_class = classify(cause->error, cause->exit_code, cause->signal, true);
+    EXPECT_EQ(cause->failure_class, FailureClass::HostOutOfMemory);
+}
+
+TEST(RootCause, MpirunFirstProcessAndItsOwnTaggedLines) {
+    const auto cause = find_root_cause(RunnerKind::Mpi, kMpirunExit, "algo-1", 3, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 1 on algo-2 exited with code 3: OSError: [Errno 5] Input/output error");
+}
+
+TEST(RootCause, MpirunRankKilledBySignalOnAnotherHost) {
+    const auto cause = find_root_cause(RunnerKind::SmDataParallel, kMpirunSignal, "algo-1", 137, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), "rank 2 on algo-2 was killed by SIGKILL");
+}
+
+TEST(RootCause, PlainProgramsLastExceptionLine) {
+    const auto cause =
+        find_root_cause(RunnerKind::Process,
+                        "loading\nTraceback (most recent call last):\n  File \"t.py\", line 1\n"
+                        "FileNotFoundError: [Errno 2] No such file or directory: '/opt/ml/x'\n",
+                        "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(classify(cause->error, 1, 0, false), FailureClass::MissingFile);
+    EXPECT_EQ(
+        cause->to_string(),
+        "the program on algo-1 exited with code 1: FileNotFoundError: [Errno 2] No such file or directory: "
+        "'/opt/ml/x'");
+}
+
+TEST(FailureClass, EachClassFromItsOwnWords) {
+    EXPECT_EQ(
+        classify("torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB", 1, 0, false),
+        FailureClass::GpuOutOfMemory);
+    EXPECT_EQ(classify("OSError: [Errno 28] No space left on device", 1, 0, false), FailureClass::NoSpace);
+    EXPECT_EQ(classify("ModuleNotFoundError: No module named 'x'", 1, 0, false), FailureClass::ImportError);
+    EXPECT_EQ(classify("RuntimeError: NCCL communicator was aborted", 1, 0, false),
+              FailureClass::CollectiveFailure);
+    EXPECT_EQ(classify("", 137, 0, false), FailureClass::Unknown) << "137 alone is not an OOM, nor a signal";
+    EXPECT_EQ(classify("", 137, SIGKILL, false), FailureClass::Signal) << "SIGKILL alone is not an OOM";
+    EXPECT_EQ(classify("", 255, 0, false), FailureClass::Unknown) << "mpirun's 255 is no signal";
+    EXPECT_EQ(classify("", 137, 0, true), FailureClass::HostOutOfMemory);
+    EXPECT_EQ(classify("ValueError: bad shard", 1, 0, true), FailureClass::Unknown)
+        << "not killed: not an OOM";
+    EXPECT_EQ(class_name(FailureClass::Unknown), "");
+}
+
+TEST(FailureClass, OomKillCountFromCgroupV1AndV2) {
+    const fs::path dir = fs::temp_directory_path() / ("smtrain-oom-" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "root" / "memory" / "job" / "a");
+    fs::create_directories(dir / "root" / "job" / "b");
+    std::ofstream(dir / "v1") << "9:pids:/\n4:memory:/job/a\n0::/\n";
+    std::ofstream(dir / "root" / "memory" / "job" / "a" / "memory.oom_control")
+        << "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n";
+    std::ofstream(dir / "v2") << "0::/job/b\n";
+    std::ofstream(dir / "root" / "job" / "b" / "memory.events")
+        << "low 0\nhigh 0\nmax 7\noom 2\noom_kill 2\n";
+    EXPECT_EQ(oom_kill_count(dir / "v1", dir / "root"), 3u);
+    EXPECT_EQ(oom_kill_count(dir / "v2", dir / "root"), 2u);
+    EXPECT_EQ(oom_kill_count(dir / "none", dir / "root"), std::nullopt);
+    fs::remove_all(dir);
+}

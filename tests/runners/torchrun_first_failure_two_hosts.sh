@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Issue 21's first run, for real: `sagemaker_torch_distributed_enabled` on two
+# hosts (network namespaces, netns_hosts.sh), one rank each. Rank 1 (algo-2)
+# raises ValueError("rank one broke: bad shard 17") while rank 0 (algo-1)
+# waits in a barrier and gets Gloo's "Connection closed by peer". Each host's
+# ErrorMessage must start with the job's first failure: algo-2's own, and on
+# algo-1 algo-2's too (the hosts exchange their root causes), with algo-1's own
+# consequence after it.
+#
+# usage: torchrun_first_failure_two_hosts.sh SM_TRAIN WORK_PARENT
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SM_TRAIN=$(realpath "$1")
+WORK=$(realpath "$(mktemp -d "$2/torchrun-first-failure.XXXXXX")")
+source "$HERE/netns_hosts.sh"
+fail() { netns_hosts_fail "$@"; }
+export PET_REDIRECTS=9:0 PET_TEE=9:0  # Debian's torch 1.13 (see torchrun_two_hosts.sh)
+
+command -v torchrun > /dev/null || { echo "SKIP: torchrun is not on PATH (Debian: python3-torch)"; exit 77; }
+netns_hosts_up || { echo "SKIP: network namespaces are not allowed here"; exit 77; }
+
+for host in algo-2 algo-1; do
+    netns_make_tree "$host" '["algo-1", "algo-2"]' eth0 \
+        '{"sagemaker_torch_distributed_enabled": "true", "sagemaker_program": "\"train.py\""}'
+    cat > "$WORK/$host/opt/ml/code/train.py" <<'PY'
+import time
+import torch.distributed as dist
+dist.init_process_group("gloo")
+if dist.get_rank() == 1:
+    time.sleep(1)
+    raise ValueError("rank one broke: bad shard 17")
+dist.barrier()
+PY
+    netns_host_start "$host" "$WORK/$host.log" -- \
+        env SAGEMAKER_BASE_DIR="$WORK/$host/opt/ml" timeout 150 "$SM_TRAIN" train
+done
+netns_hosts_wait && fail "both sm-train exited 0"
+first="rank 1 (local rank 0) on algo-2 exited with code 1: ValueError: rank one broke: bad shard 17"
+for host in algo-1 algo-2; do
+    echo "=== $host output/failure:"
+    cat "$WORK/$host/opt/ml/output/failure"
+    echo
+    line=$(sed -n 3p "$WORK/$host/opt/ml/output/failure")
+    [ "$line" = "ErrorMessage \"$first" ] || fail "$host: <$line>, expected <ErrorMessage \"$first>"
+done
+grep -q '^on algo-1: Collective failure (NCCL/Gloo): rank 0 (local rank 0) on algo-1 exited with code 1: RuntimeError: .*Connection closed by peer' \
+    "$WORK/algo-1/opt/ml/output/failure" || fail "algo-1's own consequence is not named after the first failure"
+echo "two-host torchrun, first failure on every host: OK"
