@@ -11,6 +11,7 @@
 /// Errors: Settings::from_environment throws ConfigError naming the variable
 /// and the bad value (exit 65); nothing else throws.
 
+#include "deadline_warning.hpp"
 #include "dns_wait.hpp"
 #include "intermediate_output.hpp"
 #include "mpi_cluster.hpp"
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace smtrain::launcher {
@@ -53,6 +55,16 @@ struct Settings {
     std::string codeartifact_repository_arn;
     /// TMPDIR (default /tmp): where oversized variables are moved to files.
     std::filesystem::path temp_dir = "/tmp";
+
+    // Deadlines and interruptions (docs/checkpoints.md).
+    /// SMTRAIN_DEADLINE_SIGNAL (default empty: no warning) and SMTRAIN_DEADLINE_WARNING_S
+    /// (default 600): the signal sent to the program that long before the deadline.
+    DeadlineWarningSettings deadline_warning;
+    /// SMTRAIN_MAX_RUNTIME_S (default empty: trainingjobconfig.json's MaxRuntimeInSeconds).
+    std::optional<std::chrono::seconds> max_runtime;
+    /// SMTRAIN_STOP_WINDOW_S (default 120, SageMaker's): `local --interrupt-after`'s
+    /// time from its SIGTERM to its SIGKILL.
+    std::chrono::milliseconds stop_window = std::chrono::seconds(120);
 
     /// Reads every setting from `environ`. Throws ConfigError naming the variable.
     static Settings from_environment(const Environ& environ);
