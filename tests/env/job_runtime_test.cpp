@@ -146,12 +146,12 @@ TEST(JobRuntime, MalformedFilesNameTheFileAndThePath) {
               "got 0");
     tree.write("opt/ml/input/config/trainingjobconfig.json", "{}");
     tree.write("opt/ml/input/config/checkpointconfig.json", R"({"LocalPath": 3})");
-    EXPECT_EQ(config_error(tree), "checkpointconfig.json: $.LocalPath: expected string, got integer");
+    EXPECT_EQ(config_error(tree), "checkpointconfig.json: $.LocalPath: expected string, got number");
     tree.write("opt/ml/input/config/checkpointconfig.json", "{");
     EXPECT_EQ(config_error(tree).rfind("checkpointconfig.json: invalid JSON", 0), 0u) << config_error(tree);
     tree.write("opt/ml/input/config/checkpointconfig.json", "{}");
     tree.write("opt/ml/input/config/init-config.json", R"({"jobRunInfo": []})");
-    EXPECT_EQ(config_error(tree), "init-config.json: $.jobRunInfo: expected object, got list");
+    EXPECT_EQ(config_error(tree), "init-config.json: $.jobRunInfo: expected object, got array");
 }
 
 TEST(JobRuntime, FromEnvironmentReadsWhatToEnvVarsWrote) {
