@@ -29,12 +29,12 @@ run() {
     echo '{}' > "$base/input/config/inputdataconfig.json"
     echo "$hps" > "$base/input/config/hyperparameters.json"
     # What SageMaker writes: the CreateTrainingJob request, StoppingCondition included.
-    echo '{"TrainingJobName": "t", "StoppingCondition": {"MaxRuntimeInSeconds": 12}}' \
+    echo "{\"TrainingJobName\": \"t\", \"StoppingCondition\": {\"MaxRuntimeInSeconds\": $MAX_RUNTIME}}" \
         > "$base/input/config/trainingjobconfig.json"
     cp "$HERE/warn.py" "$base/code/"
     printf '#!/bin/sh\nexec /usr/bin/python3 warn.py\n' > "$base/code/warn.sh"
     chmod +x "$base/code/warn.sh"
-    env SAGEMAKER_BASE_DIR="$base" SM_STUDIO_LOCAL_MODE=true "$@" timeout 60 "$SM_TRAIN" train \
+    env SAGEMAKER_BASE_DIR="$base" SM_STUDIO_LOCAL_MODE=true "$@" timeout $((MAX_RUNTIME + 60)) "$SM_TRAIN" train \
         > "$WORK/$name.log" 2>&1 || fail "$name: sm-train exited $?"
     local files=("$base"/model/warned-*)
     [ "${#files[@]}" = "$ranks" ] || fail "$name: ${#files[@]} rank(s) reported, expected $ranks"
@@ -50,6 +50,12 @@ run() {
     grep -q "at [0-9.]* s: deadline warning: SIGUSR1 to" "$WORK/$name.log" || fail "$name: not in the timeline"
 }
 
+# The warning must come after every rank has set its handler: importing torch
+# takes from 2 s to 30 s on a loaded machine (torchrun, then each worker).
+start=$SECONDS
+/usr/bin/python3 -c 'import torch' 2> /dev/null
+MAX_RUNTIME=$((3 * (SECONDS - start + 1) + 12))
+echo "deadline in $MAX_RUNTIME s, the warning $SMTRAIN_DEADLINE_WARNING_S s before it"
 RESOURCE_CONFIG='{"current_host": "algo-1", "hosts": ["algo-1"]}'
 run process 1 '{"sagemaker_program": "\"warn.py\""}'
 
