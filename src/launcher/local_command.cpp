@@ -103,9 +103,11 @@ void copy_out(const fs::path& from, const fs::path& to) {
                     ExitCode::CannotWrite);
 }
 
-/// The trees of one run of the job, under `dir`: one per host.
+/// The trees of one run of the job, under `dir`: one per host. `attempt` (1, 2,
+/// ...) goes into init-config.json as SageMaker's jobRunNumber (SM_RUN_ATTEMPT).
 std::vector<LocalHost> make_trees(const TreeFlags& flags, const std::vector<std::string>& hosts,
-                                  const fs::path& dir, bool with_checkpoints) {
+                                  const fs::path& dir, bool with_checkpoints,
+                                  std::optional<int> attempt = {}) {
     std::vector<LocalHost> local_hosts;
     for (const auto& host : hosts) {
         const fs::path base = hosts.size() == 1 ? dir / "opt" / "ml" : dir / host / "opt" / "ml";
@@ -114,6 +116,10 @@ std::vector<LocalHost> make_trees(const TreeFlags& flags, const std::vector<std:
         write_tree(tree_plan(mine, base), base);
         // SageMaker's default LocalPath: the job sees SM_CHECKPOINT_DIR there.
         if (with_checkpoints) fs::create_directories(Paths::under(base).checkpoints);
+        if (attempt) {
+            std::ofstream(Paths::under(base).input_config / "init-config.json")
+                << "{\"jobRunInfo\": {\"jobRunNumber\": " << *attempt << "}}\n";
+        }
         local_hosts.push_back({host, base, host == hosts.front() ? fs::path() : dir / (host + ".log")});
     }
     return local_hosts;
@@ -209,7 +215,7 @@ int run_interrupted(const LocalOptions& options, const TreeFlags& flags,
     int code = 0;
     for (int attempt = 1; attempt <= options.interruptions + 1; ++attempt) {
         const fs::path dir = work / ("run-" + std::to_string(attempt));
-        final_hosts = make_trees(flags, hosts, dir, true);
+        final_hosts = make_trees(flags, hosts, dir, true, attempt);
         for (const auto& host : final_hosts) {
             if (fs::exists(kept / host.name))
                 replace_dir_with(kept / host.name, Paths::under(host.base).checkpoints);

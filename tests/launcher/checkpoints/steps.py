@@ -39,7 +39,8 @@ if ckpt_dir:
     done = sorted(n for n in os.listdir(ckpt_dir) if n.startswith("step-"))
     if done:
         step, state = map(int, open(os.path.join(ckpt_dir, done[-1])).read().split())
-        print("resuming after step %d (SM_RESUMING=%s)" % (step, os.environ.get("SM_RESUMING")), flush=True)
+        print("resuming after step %d (SM_RESUMING=%s, SM_RUN_ATTEMPT=%s)"
+              % (step, os.environ.get("SM_RESUMING"), os.environ.get("SM_RUN_ATTEMPT")), flush=True)
 while step < args.steps:
     if stopping:
         print("SIGTERM: stopping after step %d" % step, flush=True)
