@@ -3,6 +3,8 @@
 
 #include "process_tree.hpp"
 #include "reaper.hpp"
+#include "signals.hpp"
+#include "stop.hpp"
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -43,21 +45,21 @@ void kill_process_tree(pid_t root) {
     }
 }
 
-bool wait_for_host_processes(std::vector<HostProcess>& hosts, const process::SignalBlock& signals,
-                             process::StopListener* listener,
+bool wait_for_host_processes(std::vector<HostProcess>& hosts, const Lifecycle& lifecycle,
                              const std::optional<Interruption>& interruption) {
     using Clock = std::chrono::steady_clock;
     const Clock::time_point start = Clock::now();
     std::optional<Clock::time_point> term_at;
     bool killed = false;
-    const process::StopListener::Paused paused(listener);
+    const process::StopListener::Paused paused(lifecycle.listener);
     std::size_t running = 0;
     for (const auto& host : hosts) running += host.done ? 0 : 1;
     while (running > 0) {
         timespec tick{0, 20 * 1000 * 1000};
         siginfo_t info{};
-        const int signo = ::sigtimedwait(&signals.blocked(), &info, &tick);
+        const int signo = ::sigtimedwait(&lifecycle.signals.blocked(), &info, &tick);
         if (signo > 0 && process::is_stop_signal(signo)) {
+            lifecycle.stop.request(signo);  // a series of runs ends with it too
             for (const auto& host : hosts) {
                 if (!host.done) ::kill(host.pid, signo);
             }

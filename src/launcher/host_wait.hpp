@@ -8,8 +8,7 @@
 ///
 /// Errors: none thrown.
 
-#include "signals.hpp"
-#include "stop.hpp"
+#include "train.hpp"
 
 #include <sys/types.h>
 
@@ -31,12 +30,12 @@ struct HostProcess {
     bool done = false;
 };
 
-/// Waits for every host process. A stop signal sm-train gets goes to each; with
-/// `interruption`, SIGTERM goes to each at `after` and, any still running when the
-/// stop window ends, is killed with all its descendants. Takes the stop signals
-/// itself (the listener is paused meanwhile). Returns whether the interruption was sent.
-bool wait_for_host_processes(std::vector<HostProcess>& hosts, const process::SignalBlock& signals,
-                             process::StopListener* listener,
+/// Waits for every host process. A stop signal sm-train gets goes to each and is
+/// recorded in the lifecycle's StopRequest; with `interruption`, SIGTERM goes to
+/// each at `after` and, any still running when the stop window ends, is killed
+/// with all its descendants. Takes the stop signals itself (the listener is
+/// paused meanwhile). Returns whether the interruption was sent.
+bool wait_for_host_processes(std::vector<HostProcess>& hosts, const Lifecycle& lifecycle,
                              const std::optional<Interruption>& interruption);
 
 /// SIGKILL to `root` and every descendant of it, until none is left.

@@ -155,7 +155,7 @@ int run_once(const std::vector<LocalHost>& local_hosts, const fs::path& dir, con
     spec.new_process_group = false;
     spec.child_mask = &lifecycle.signals.original_mask();
     std::vector<HostProcess> hosts{{process::spawn(spec).pid, 0, false}};
-    const bool sent = wait_for_host_processes(hosts, lifecycle.signals, lifecycle.listener, interruption);
+    const bool sent = wait_for_host_processes(hosts, lifecycle, interruption);
     if (interrupted) *interrupted = sent;
     return process::exit_code_of(hosts.front().status);
 }
@@ -242,8 +242,9 @@ int run_interrupted(const LocalOptions& options, const TreeFlags& flags,
                     std::string(", exit code ") + std::to_string(code);
         }
         lines.push_back(line);
-        if (!interrupted) break;
+        // Ctrl-C (or a stop of sm-train local itself) ends the series: no more runs.
         if (lifecycle.stop.requested()) return 128 + lifecycle.stop.signal();
+        if (!interrupted) break;
     }
 
     std::fprintf(stderr, "\nsm-train local: the same job, uninterrupted, for comparison\n");

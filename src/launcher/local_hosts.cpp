@@ -213,7 +213,7 @@ std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const fs::
     // The wait takes the stop signals itself, so the stop listener must not.
     std::vector<HostProcess> waited;
     for (const auto& child : children) waited.push_back({child.pid, 0, false});
-    const bool sent = wait_for_host_processes(waited, signals, lifecycle.listener, interruption);
+    const bool sent = wait_for_host_processes(waited, lifecycle, interruption);
     if (interrupted) *interrupted = sent;
     for (std::size_t k = 0; k < children.size(); ++k) children[k].status = waited[k].status;
     std::vector<int> codes;

@@ -83,6 +83,19 @@ expect not_resuming 1 --entry-point steps.py --source-dir "$WORK/py" --interrupt
     -- --steps 40 --no_checkpoints 1
 has not_resuming "the program does NOT resume"
 
+# Ctrl-C during the second run ends the series: no third run, no comparison run.
+"$SM_TRAIN" local --entry-point steps.py --source-dir "$WORK/py" --interrupt-after 4s --interruptions 2 \
+    -- --steps 40 > "$WORK/ctrl_c.log" 2>&1 &
+sm_train=$!
+sleep 7
+kill -INT "$sm_train"
+wait "$sm_train"
+code=$?
+echo "ctrl_c: exit $code"
+[ "$code" = 130 ] || fail "ctrl_c: exit code $code, expected 130"
+grep -q "run 3 of 3" "$WORK/ctrl_c.log" && fail "ctrl_c: a third run started after Ctrl-C"
+grep -q "uninterrupted, for comparison" "$WORK/ctrl_c.log" && fail "ctrl_c: the comparison run started after Ctrl-C"
+
 # Two hosts (network namespaces, root only): each host keeps and restores its own checkpoints.
 if [ "$(id -u)" = 0 ] && command -v ip > /dev/null && ip netns add "smtrain-probe-$$" 2> /dev/null; then
     ip netns del "smtrain-probe-$$"
