@@ -25,6 +25,11 @@ public:
 
     const std::vector<double>& weights() const { return weights_; }
     double bias() const { return bias_; }
+    /// Puts back the parameters of a checkpoint (the scaling comes from the data).
+    void restore(std::vector<double> weights, double bias) {
+        weights_ = std::move(weights);
+        bias_ = bias;
+    }
     const std::vector<double>& means() const { return means_; }
     const std::vector<double>& scales() const { return scales_; }
 

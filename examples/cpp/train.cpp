@@ -4,7 +4,9 @@
 // directly against a tree with SAGEMAKER_BASE_DIR=/path/to/opt_ml.
 //
 // Hyperparameters: epochs (int, 100), learning_rate (float, 0.5),
-// standardize (bool, true), log_every (int, 10).
+// standardize (bool, true), log_every (int, 10), epoch_delay_ms (int, 0).
+// With a checkpoint dir (SM_CHECKPOINT_DIR) it writes a checkpoint per epoch
+// (smtrain::write_checkpoint) and resumes after the latest one.
 // Metric lines for a SageMaker metric_definitions regex such as
 //   {"Name": "train:loss", "Regex": "loss=([0-9.]+)"}
 // look like `epoch=3 loss=0.1234 accuracy=0.9500`.

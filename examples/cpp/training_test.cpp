@@ -92,3 +92,25 @@ TEST(Training, AMissingChannelSaysWhich) {
     std::ostringstream log;
     EXPECT_THROW(train_model(tree.load(), log), smtrain::LookupError);
 }
+
+// A job interrupted after 30 epochs and started again with its checkpoint dir
+// (as SageMaker restores it on a spot restart) ends with the model of a job
+// that ran all 60 epochs at once, to the bit.
+TEST(Training, ResumesFromItsCheckpointsToTheSameModel) {
+    auto whole = exam_tree();
+    whole.hyperparameter("epochs", 60).hyperparameter("log_every", 100);
+    std::ostringstream log;
+    train_model(whole.load(), log);
+
+    auto resumed = exam_tree();
+    std::filesystem::create_directories(resumed.paths().checkpoints);
+    resumed.hyperparameter("epochs", 30).hyperparameter("log_every", 100);
+    train_model(resumed.load(), log);  // "interrupted" after epoch 30
+    resumed.hyperparameter("epochs", 60);
+    std::ostringstream second;
+    const smtrain::TrainingEnv env = resumed.load();
+    EXPECT_TRUE(env.resuming());
+    train_model(env, second);
+    EXPECT_NE(second.str().find("resuming after epoch 30"), std::string::npos) << second.str();
+    EXPECT_EQ(read(resumed.paths().model / "model.json"), read(whole.paths().model / "model.json"));
+}

@@ -19,11 +19,13 @@
 
 #include <smtrain/environ.hpp>
 #include <smtrain/error.hpp>
+#include <smtrain/job_runtime.hpp>
 #include <smtrain/machine.hpp>
 #include <smtrain/paths.hpp>
 #include <smtrain/program_args.hpp>
 #include <smtrain/value.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -59,6 +61,9 @@ struct LoadOptions {
     bool create_local_tree = true;
     /// Where the default tree lives; tests point it elsewhere to stay off a real /opt/ml.
     std::filesystem::path default_base = "/opt/ml";
+    /// The job's maximum runtime when the launcher was told it (SMTRAIN_MAX_RUNTIME_S):
+    /// wins over trainingjobconfig.json's StoppingCondition.
+    std::optional<std::chrono::seconds> max_runtime;
 };
 
 /// Not part of the API: what TrainingEnv::hyperparameter<T> expands to.
@@ -219,6 +224,19 @@ public:
     /// `sagemaker_region`, else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config; "" when none.
     const std::string& region() const { return region_; }
 
+    // ---- checkpoints, deadline, restarts (job_runtime.hpp) ----------------
+    /// Everything below in one value.
+    const JobRuntime& runtime() const { return runtime_; }
+    /// Where to write checkpoints (SageMaker syncs it to S3 and restores it on a
+    /// restarted spot job); nullopt when the job has none.
+    const std::optional<std::filesystem::path>& checkpoint_dir() const { return runtime_.checkpoint_dir; }
+    /// When the platform stops the job (MaxRuntimeInSeconds); nullopt when unknown.
+    const std::optional<std::chrono::system_clock::time_point>& deadline() const { return runtime_.deadline; }
+    /// Whether the checkpoint dir held checkpoints when the job started.
+    bool resuming() const { return runtime_.resuming; }
+    /// Which run of the job this is (1, 2, ...) where the platform says; nullopt otherwise.
+    const std::optional<std::int64_t>& attempt() const { return runtime_.attempt; }
+
     // ---- machine -------------------------------------------------------
     int num_cpus() const { return machine().num_cpus; }
     int num_gpus() const { return machine().num_gpus; }
@@ -257,7 +275,10 @@ public:
     /// Every public property of the toolkit's Environment, as SM_TRAINING_ENV holds it.
     Value training_env() const;
     /// The SM_* variables (`Environment.to_env_vars()`) plus our documented
-    /// additions SM_HOST_COUNT, SM_CURRENT_HOST_RANK, SM_MASTER_ADDR, SM_MASTER_PORT.
+    /// additions SM_HOST_COUNT, SM_CURRENT_HOST_RANK, SM_MASTER_ADDR, SM_MASTER_PORT
+    /// and, each when known, SM_CHECKPOINT_DIR, SM_RESUMING, SM_CHECKPOINT_S3_URI,
+    /// SM_TENSORBOARD_DIR, SM_TENSORBOARD_S3_URI, SM_MAX_RUNTIME_SECONDS, SM_DEADLINE,
+    /// SM_MANAGED_SPOT, SM_RUN_ATTEMPT (docs/checkpoints.md).
     EnvVars to_env_vars() const;
     /// SAGEMAKER_JOB_NAME, CURRENT_HOST, SAGEMAKER_REGION, as the toolkit sets them, plus
     /// SAGEMAKER_BASE_DIR when load() created the local tree (the toolkit sets it then too).
@@ -308,6 +329,7 @@ private:
     std::string sagemaker_job_name_;  // SAGEMAKER_JOB_NAME as the toolkit exports it
     Value is_modelparallel_enabled_;
     bool created_local_tree_ = false;
+    JobRuntime runtime_;
     std::shared_ptr<MachineProbe> machine_probe_;
 };
 

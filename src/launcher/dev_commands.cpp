@@ -32,6 +32,17 @@ DevCommands::DevCommands(CLI::App& app) : state_(std::make_unique<State>()) {
                       "Keep the tree after a success too (always after a failure)");
     s.local->add_option("--output", s.local_options.output, "Copy model/ and output/ into DIR")
         ->type_name("DIR");
+    s.local
+        ->add_option("--interrupt-after", s.local_options.interrupt_after,
+                     "Interrupt the job as a spot interruption does (SIGTERM, SIGKILL after "
+                     "SMTRAIN_STOP_WINDOW_S) after DURATION (30s, 500ms, 2m), then run it again with "
+                     "its checkpoints, and compare the model with an uninterrupted run's")
+        ->type_name("DURATION");
+    s.local
+        ->add_option("--interruptions", s.local_options.interruptions,
+                     "With --interrupt-after: interrupt K times (default 1)")
+        ->type_name("K")
+        ->check(CLI::PositiveNumber);
     s.local->add_option("args", s.local_options.args, "After --: --name value hyperparameters");
     add_tree_flags(*s.local, s.local_options.tree);
 }

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "local_command.hpp"
 
+#include "command.hpp"
+#include "host_wait.hpp"
 #include "local_hosts.hpp"
+#include "reaper.hpp"
+#include "settings.hpp"
+#include "spawn.hpp"
 #include "supervisor.hpp"
 #include "train.hpp"
 
@@ -10,7 +15,13 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -92,7 +103,202 @@ void copy_out(const fs::path& from, const fs::path& to) {
                     ExitCode::CannotWrite);
 }
 
+/// The trees of one run of the job, under `dir`: one per host. `attempt` (1, 2,
+/// ...) goes into init-config.json as SageMaker's jobRunNumber (SM_RUN_ATTEMPT).
+std::vector<LocalHost> make_trees(const TreeFlags& flags, const std::vector<std::string>& hosts,
+                                  const fs::path& dir, bool with_checkpoints,
+                                  std::optional<int> attempt = {}) {
+    std::vector<LocalHost> local_hosts;
+    for (const auto& host : hosts) {
+        const fs::path base = hosts.size() == 1 ? dir / "opt" / "ml" : dir / host / "opt" / "ml";
+        TreeFlags mine = flags;
+        mine.current_host = host;
+        write_tree(tree_plan(mine, base), base);
+        // SageMaker's default LocalPath: the job sees SM_CHECKPOINT_DIR there.
+        if (with_checkpoints) fs::create_directories(Paths::under(base).checkpoints);
+        if (attempt) {
+            std::ofstream(Paths::under(base).input_config / "init-config.json")
+                << "{\"jobRunInfo\": {\"jobRunNumber\": " << *attempt << "}}\n";
+        }
+        local_hosts.push_back({host, base, host == hosts.front() ? fs::path() : dir / (host + ".log")});
+    }
+    return local_hosts;
+}
+
+/// One run of the job on its trees: in this process for one host, else one
+/// `sm-train train` per host in namespaces. With `interruption`, every host is a
+/// child process, interrupted as SageMaker would; `*interrupted` says whether it was.
+int run_once(const std::vector<LocalHost>& local_hosts, const fs::path& dir, const TreeFlags& flags,
+             const Lifecycle& lifecycle, const Environ& environ,
+             const std::optional<Interruption>& interruption, bool* interrupted) {
+    Environ env = environ;
+    // The service sets TRAINING_JOB_NAME; the SDK's script mode the hyperparameter.
+    if (!flags.job_name.empty()) env["TRAINING_JOB_NAME"] = flags.job_name;
+    if (local_hosts.size() > 1) {
+        for (int c : run_local_hosts(local_hosts, dir, lifecycle, env, interruption, interrupted)) {
+            if (c != 0) return c;
+        }
+        return 0;
+    }
+    env["SAGEMAKER_BASE_DIR"] = local_hosts.front().base.string();
+    // One host on this machine: algo-1 need not resolve (as Studio's local mode).
+    env["SM_STUDIO_LOCAL_MODE"] = "true";
+    if (!interruption) return train_here(lifecycle, env);
+    // As the container's PID 1: a process of its own, which SIGTERM and SIGKILL reach.
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) throw Error("sm-train local: cannot find sm-train itself (/proc/self/exe): " + ec.message());
+    process::SpawnSpec spec;
+    spec.program = self;
+    spec.argv = {self.string(), "train"};
+    spec.env = process::to_envp(env);
+    spec.new_process_group = false;
+    spec.child_mask = &lifecycle.signals.original_mask();
+    std::vector<HostProcess> hosts{{process::spawn(spec).pid, 0, false}};
+    const bool sent = wait_for_host_processes(hosts, lifecycle, interruption);
+    if (interrupted) *interrupted = sent;
+    return process::exit_code_of(hosts.front().status);
+}
+
+/// Every regular file under `dir`, by relative path, with its content.
+std::map<std::string, std::string> files_under(const fs::path& dir) {
+    std::map<std::string, std::string> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        std::error_code type_ec;
+        if (!it->is_regular_file(type_ec)) continue;
+        std::ifstream in(it->path(), std::ios::binary);
+        std::ostringstream bytes;
+        bytes << in.rdbuf();
+        files.emplace(fs::relative(it->path(), dir, type_ec).string(), bytes.str());
+    }
+    return files;
+}
+
+std::string describe_files(const std::map<std::string, std::string>& files) {
+    if (files.empty()) return "nothing";
+    std::string text;
+    for (const auto& [name, bytes] : files) {
+        if (!text.empty()) text += ", ";
+        text += name + " (" + std::to_string(bytes.size()) + " bytes)";
+    }
+    return text;
+}
+
+void replace_dir_with(const fs::path& from, const fs::path& to) {
+    std::error_code ec;
+    fs::remove_all(to, ec);
+    fs::create_directories(to, ec);
+    fs::copy(from, to, fs::copy_options::recursive, ec);
+    if (ec)
+        throw Error(
+            "--interrupt-after: cannot copy " + from.string() + " to " + to.string() + ": " + ec.message(),
+            ExitCode::CannotWrite);
+}
+
+/// `--interrupt-after`: the job interrupted `interruptions` times and resumed each
+/// time on a fresh tree with the checkpoints it kept, then once uninterrupted;
+/// prints whether it resumed and whether the final models are equal. Returns the
+/// trees of the last interrupted-and-resumed run (for the summary) and the exit code.
+int run_interrupted(const LocalOptions& options, const TreeFlags& flags,
+                    const std::vector<std::string>& hosts, const fs::path& work, const Lifecycle& lifecycle,
+                    const Environ& environ, std::vector<LocalHost>& final_hosts) {
+    const Settings settings = Settings::from_environment(environ);
+    const Interruption interruption{parse_interrupt_after(options.interrupt_after), settings.stop_window};
+    if (!process::become_subreaper()) {
+        std::fputs("sm-train: warning: cannot become a child subreaper\n", stderr);
+    }
+    const fs::path kept = work / "checkpoints";  // what SageMaker keeps in S3 between runs
+    std::vector<std::string> lines;
+    bool resumes = true;
+    int code = 0;
+    for (int attempt = 1; attempt <= options.interruptions + 1; ++attempt) {
+        const fs::path dir = work / ("run-" + std::to_string(attempt));
+        final_hosts = make_trees(flags, hosts, dir, true, attempt);
+        for (const auto& host : final_hosts) {
+            if (fs::exists(kept / host.name))
+                replace_dir_with(kept / host.name, Paths::under(host.base).checkpoints);
+        }
+        const bool last = attempt == options.interruptions + 1;
+        std::fprintf(stderr, "\nsm-train local: run %d of %d%s\n", attempt, options.interruptions + 1,
+                     last ? " (to the end)" : ", to be interrupted");
+        bool interrupted = false;
+        code = run_once(final_hosts, dir, flags, lifecycle, environ,
+                        last ? std::nullopt : std::optional<Interruption>(interruption), &interrupted);
+        std::size_t checkpoint_files = 0;
+        for (const auto& host : final_hosts) {
+            const fs::path checkpoints = Paths::under(host.base).checkpoints;
+            checkpoint_files += files_under(checkpoints).size();
+            replace_dir_with(checkpoints, kept / host.name);
+        }
+        std::string line = "  run " + std::to_string(attempt) + ": ";
+        if (interrupted) {
+            line += "interrupted (SIGTERM), exit code " + std::to_string(code) + "; " +
+                    std::to_string(checkpoint_files) + " checkpoint file(s) kept";
+            if (checkpoint_files == 0) resumes = false;
+        } else {
+            line += (last ? "ran to the end" : "ended before the interruption") +
+                    std::string(", exit code ") + std::to_string(code);
+        }
+        lines.push_back(line);
+        // Ctrl-C (or a stop of sm-train local itself) ends the series: no more runs.
+        if (lifecycle.stop.requested()) return 128 + lifecycle.stop.signal();
+        if (!interrupted) break;
+    }
+
+    std::fprintf(stderr, "\nsm-train local: the same job, uninterrupted, for comparison\n");
+    const std::vector<LocalHost> reference = make_trees(flags, hosts, work / "uninterrupted", true);
+    const int reference_code =
+        run_once(reference, work / "uninterrupted", flags, lifecycle, environ, std::nullopt, nullptr);
+    lines.push_back("  uninterrupted run: exit code " + std::to_string(reference_code));
+
+    bool equal = true;
+    for (std::size_t k = 0; k < final_hosts.size(); ++k) {
+        const auto resumed = files_under(Paths::under(final_hosts[k].base).model);
+        const auto whole = files_under(Paths::under(reference[k].base).model);
+        const std::string prefix = final_hosts.size() == 1 ? "" : final_hosts[k].name + " ";
+        if (resumed == whole && !whole.empty()) {
+            lines.push_back("  " + prefix + "final model: equals the uninterrupted run's (" +
+                            describe_files(whole) + ")");
+        } else {
+            equal = false;
+            lines.push_back("  " + prefix + "final model: DIFFERS from the uninterrupted run's");
+            lines.push_back("    interrupted and resumed wrote: " + describe_files(resumed));
+            lines.push_back("    uninterrupted wrote:           " + describe_files(whole));
+        }
+    }
+    if (!resumes) {
+        lines.push_back(
+            "  the program does NOT resume: the checkpoint dir was empty when it was interrupted (write "
+            "checkpoints to $SM_CHECKPOINT_DIR and read them back at start)");
+    }
+    std::fprintf(stderr, "\nsm-train local: interruptions (%d, after %s each, stop window %g s)\n",
+                 options.interruptions, options.interrupt_after.c_str(),
+                 std::chrono::duration<double>(interruption.stop_window).count());
+    for (const auto& line : lines) std::fprintf(stderr, "%s\n", line.c_str());
+    if (code != 0) return code;
+    if (reference_code != 0) return reference_code;
+    return resumes && equal ? 0 : static_cast<int>(ExitCode::Failure);
+}
+
 }  // namespace
+
+std::chrono::milliseconds parse_interrupt_after(const std::string& text) {
+    double number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    double scale = 0;
+    if (unit.empty() || unit == "s") scale = 1000;
+    if (unit == "ms") scale = 1;
+    if (unit == "m") scale = 60'000;
+    if (unit == "h") scale = 3'600'000;
+    if (ec != std::errc() || scale == 0 || !std::isfinite(number) || number <= 0 || number * scale > 1e12) {
+        throw Error("--interrupt-after " + text + ": expected a duration such as 30s, 500ms or 2m",
+                    ExitCode::Usage);
+    }
+    return std::chrono::milliseconds(static_cast<long long>(std::llround(number * scale)));
+}
 
 int run_local(const LocalOptions& options, const Lifecycle& lifecycle, const Environ& environ) {
     TreeFlags flags = options.tree;
@@ -103,6 +309,7 @@ int run_local(const LocalOptions& options, const Lifecycle& lifecycle, const Env
             throw Error("--output " + options.output + ": not a directory", ExitCode::Usage);
         }
     }
+    if (!options.interrupt_after.empty()) parse_interrupt_after(options.interrupt_after);
 
     // Check every flag against a first plan before anything is made.
     const auto hosts = detail::resolved_hosts(tree_plan(flags, "/").spec);
@@ -117,31 +324,11 @@ int run_local(const LocalOptions& options, const Lifecycle& lifecycle, const Env
     std::vector<LocalHost> local_hosts;
     int code = 0;
     try {
-        for (const auto& host : hosts) {
-            const fs::path base = hosts.size() == 1 ? work / "opt" / "ml" : work / host / "opt" / "ml";
-            TreeFlags mine = flags;
-            mine.current_host = host;
-            write_tree(tree_plan(mine, base), base);
-            local_hosts.push_back({host, base, host == hosts.front() ? fs::path() : work / (host + ".log")});
-        }
-        if (hosts.size() == 1) {
-            Environ env = environ;
-            env["SAGEMAKER_BASE_DIR"] = local_hosts.front().base.string();
-            // One host on this machine: algo-1 need not resolve (as Studio's local mode).
-            env["SM_STUDIO_LOCAL_MODE"] = "true";
-            // The service sets TRAINING_JOB_NAME; the SDK's script mode the hyperparameter.
-            if (!flags.job_name.empty()) env["TRAINING_JOB_NAME"] = flags.job_name;
-            code = train_here(lifecycle, env);
+        if (!options.interrupt_after.empty()) {
+            code = run_interrupted(options, flags, hosts, work, lifecycle, environ, local_hosts);
         } else {
-            Environ env = environ;
-            if (!flags.job_name.empty()) env["TRAINING_JOB_NAME"] = flags.job_name;
-            const auto codes = run_local_hosts(local_hosts, work, lifecycle, env);
-            for (int c : codes) {
-                if (c != 0) {
-                    code = c;
-                    break;
-                }
-            }
+            local_hosts = make_trees(flags, hosts, work, false);
+            code = run_once(local_hosts, work, flags, lifecycle, environ, std::nullopt, nullptr);
         }
     } catch (...) {
         std::error_code ec;

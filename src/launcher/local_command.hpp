@@ -16,6 +16,7 @@
 
 #include <smtrain/environ.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,15 @@ struct LocalOptions {
     bool keep = false;              ///< keep the tree after a success too
     std::string output;             ///< copy model/ and output/ here
     std::vector<std::string> args;  ///< after `--`: --name value, more hyperparameters
+    /// --interrupt-after DURATION: interrupt the job as a spot interruption does,
+    /// then run it again on a fresh tree with its checkpoints (docs/checkpoints.md).
+    std::string interrupt_after;
+    /// --interruptions K (default 1): how many times.
+    int interruptions = 1;
 };
+
+/// "30s", "500ms", "2m", "1.5" (seconds) as a duration; Error(Usage) naming --interrupt-after.
+std::chrono::milliseconds parse_interrupt_after(const std::string& text);
 
 /// Runs the job; returns its exit code (sm-train train's). The tree is kept when
 /// the job failed or with --keep. Throws Error(Usage) naming the flag at fault,

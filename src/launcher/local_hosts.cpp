@@ -2,6 +2,7 @@
 #include "local_hosts.hpp"
 
 #include "command.hpp"
+#include "host_wait.hpp"
 #include "reaper.hpp"
 #include "spawn.hpp"
 #include "stop.hpp"
@@ -133,7 +134,8 @@ void check_local_hosts_possible(std::size_t count) {
 }
 
 std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const fs::path& work,
-                                 const Lifecycle& lifecycle, const Environ& environ) {
+                                 const Lifecycle& lifecycle, const Environ& environ,
+                                 const std::optional<Interruption>& interruption, bool* interrupted) {
     const process::SignalBlock& signals = lifecycle.signals;
     check_local_hosts_possible(hosts.size());
     const IpTool ip(find_ip(environ), work / "ip.stderr");
@@ -208,27 +210,12 @@ std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const fs::
     }
 
     // Wait for every host; a stop signal goes to each (each sm-train passes it on).
-    // This loop takes the stop signals itself, so the stop listener must not.
-    const process::StopListener::Paused paused(lifecycle.listener);
-    std::size_t running = children.size();
-    while (running > 0) {
-        timespec tick{0, 100 * 1000 * 1000};
-        siginfo_t info{};
-        const int signo = ::sigtimedwait(&signals.blocked(), &info, &tick);
-        if (signo > 0 && process::is_stop_signal(signo)) {
-            for (const auto& child : children) {
-                if (!child.done) ::kill(child.pid, signo);
-            }
-        }
-        for (auto& child : children) {
-            if (child.done) continue;
-            if (const auto status = process::Reaper::take(child.pid)) {
-                child.status = *status;
-                child.done = true;
-                --running;
-            }
-        }
-    }
+    // The wait takes the stop signals itself, so the stop listener must not.
+    std::vector<HostProcess> waited;
+    for (const auto& child : children) waited.push_back({child.pid, 0, false});
+    const bool sent = wait_for_host_processes(waited, lifecycle, interruption);
+    if (interrupted) *interrupted = sent;
+    for (std::size_t k = 0; k < children.size(); ++k) children[k].status = waited[k].status;
     std::vector<int> codes;
     for (const auto& child : children) codes.push_back(process::exit_code_of(child.status));
     return codes;

@@ -10,11 +10,13 @@
 /// exception into the one Outcome that report() writes):
 /// Error(Unavailable) saying what is missing (root, `ip`, a namespace).
 
+#include "host_wait.hpp"
 #include "train.hpp"
 
 #include <smtrain/environ.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,8 +36,12 @@ void check_local_hosts_possible(std::size_t count);
 /// Runs `sm-train train` for every host inside its namespaces (network, mount,
 /// UTS; /etc/hosts private), forwards SIGTERM/SIGINT to them, waits for all and
 /// removes the namespaces. Returns each host's exit code (128+N when killed by N).
+/// With `interruption`, the hosts are interrupted as SageMaker interrupts a job
+/// (host_wait.hpp); `*interrupted` says whether that happened before they ended.
 /// Throws Error(Unavailable) when the namespaces cannot be made.
 std::vector<int> run_local_hosts(const std::vector<LocalHost>& hosts, const std::filesystem::path& work,
-                                 const Lifecycle& lifecycle, const Environ& environ);
+                                 const Lifecycle& lifecycle, const Environ& environ,
+                                 const std::optional<Interruption>& interruption = std::nullopt,
+                                 bool* interrupted = nullptr);
 
 }  // namespace smtrain::launcher

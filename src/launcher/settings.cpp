@@ -93,6 +93,31 @@ bool diagnostics_enabled(const Environ& environ) {
     throw ConfigError("SMTRAIN_DIAGNOSTICS", "", "expected on or off, got '" + value + "'");
 }
 
+/// SMTRAIN_DEADLINE_SIGNAL, SMTRAIN_DEADLINE_WARNING_S, SMTRAIN_MAX_RUNTIME_S, SMTRAIN_STOP_WINDOW_S.
+void read_deadline_settings(const Environ& environ, Settings& settings) {
+    if (auto name = non_empty(environ, "SMTRAIN_DEADLINE_SIGNAL")) {
+        const auto signo = parse_signal(*name);
+        if (!signo) {
+            throw ConfigError(
+                "SMTRAIN_DEADLINE_SIGNAL", "",
+                "expected a signal name such as USR1 or SIGUSR1, or a number, got '" + *name + "'");
+        }
+        settings.deadline_warning.signal = *signo;
+    }
+    settings.deadline_warning.lead =
+        seconds_variable(environ, "SMTRAIN_DEADLINE_WARNING_S", settings.deadline_warning.lead);
+    if (non_empty(environ, "SMTRAIN_MAX_RUNTIME_S")) {
+        const auto max = seconds_variable(environ, "SMTRAIN_MAX_RUNTIME_S", {});
+        if (max.count() < 1000 || max.count() % 1000 != 0) {
+            throw ConfigError("SMTRAIN_MAX_RUNTIME_S", "",
+                              "expected a whole number of seconds, at least 1, got '" +
+                                  *lookup(environ, "SMTRAIN_MAX_RUNTIME_S") + "'");
+        }
+        settings.max_runtime = std::chrono::duration_cast<std::chrono::seconds>(max);
+    }
+    settings.stop_window = seconds_variable(environ, "SMTRAIN_STOP_WINDOW_S", settings.stop_window);
+}
+
 }  // namespace
 
 Settings Settings::from_environment(const Environ& environ) {
@@ -118,6 +143,7 @@ Settings Settings::from_environment(const Environ& environ) {
         }
         settings.sdk_v3_variables = *v3 == "true";
     }
+    read_deadline_settings(environ, settings);
     return settings;
 }
 

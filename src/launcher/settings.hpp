@@ -11,6 +11,7 @@
 /// Errors: Settings::from_environment throws ConfigError naming the variable
 /// and the bad value (exit 65); nothing else throws.
 
+#include "deadline_warning.hpp"
 #include "dns_wait.hpp"
 #include "intermediate_output.hpp"
 #include "mpi_cluster.hpp"
@@ -21,6 +22,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace smtrain::launcher {
@@ -63,6 +65,16 @@ struct Settings {
     /// gets the SDK v3's variable names it lacks (SM_ENTRY_SCRIPT, SM_SOURCE_DIR,
     /// SM_HP_MODEL_LR for `model.lr`, ...; sdk_v3_job.hpp).
     bool sdk_v3_variables = false;
+
+    // Deadlines and interruptions (docs/checkpoints.md).
+    /// SMTRAIN_DEADLINE_SIGNAL (default empty: no warning) and SMTRAIN_DEADLINE_WARNING_S
+    /// (default 600): the signal sent to the program that long before the deadline.
+    DeadlineWarningSettings deadline_warning;
+    /// SMTRAIN_MAX_RUNTIME_S (default empty: trainingjobconfig.json's MaxRuntimeInSeconds).
+    std::optional<std::chrono::seconds> max_runtime;
+    /// SMTRAIN_STOP_WINDOW_S (default 120, SageMaker's): `local --interrupt-after`'s
+    /// time from its SIGTERM to its SIGKILL.
+    std::chrono::milliseconds stop_window = std::chrono::seconds(120);
 
     /// Reads every setting from `environ`. Throws ConfigError naming the variable.
     static Settings from_environment(const Environ& environ);

@@ -61,6 +61,10 @@ Timeline::Scope Timeline::phase(std::string name) {
     return Scope(this, phases_.size() - 1);
 }
 
+void Timeline::event(std::string what, Clock::time_point at) {
+    events_.push_back(Event{std::move(what), at - start_});
+}
+
 void Timeline::process_ended(int term_signal, int stop_signal, bool killed_after_grace) {
     term_signal_ = term_signal;
     if (stop_signal) stop_signal_ = stop_signal;
@@ -81,6 +85,7 @@ std::vector<std::string> Timeline::text_lines(const Ending& ending, long peak_rs
         lines.push_back(fmt::format("  {:<22}{:>8.3f} s{:>10.3f} s{}", p.name, seconds(p.start),
                                     seconds(duration), p.open ? " (unfinished)" : ""));
     }
+    for (const Event& e : events_) lines.push_back(fmt::format("  at {:.3f} s: {}", seconds(e.at), e.what));
     lines.push_back(peak_rss_kib < 0 ? std::string("  program peak RSS: unknown")
                                      : fmt::format("  program peak RSS: {}",
                                                    mib(static_cast<std::uint64_t>(peak_rss_kib) * 1024)));
@@ -104,6 +109,13 @@ std::string Timeline::json(const Ending& ending, long peak_rss_kib) const {
         row.emplace_back("finished", Value(!p.open));
         phases.emplace_back(std::move(row));
     }
+    Value::List events;
+    for (const Event& e : events_) {
+        Value::Dict row;
+        row.emplace_back("what", Value(e.what));
+        row.emplace_back("at_s", Value(seconds(e.at)));
+        events.emplace_back(std::move(row));
+    }
     const s3::TransferTotals s3 = s3::transfer_counters().totals();
     Value::Dict transfers;
     transfers.emplace_back("downloaded_bytes", count(s3.downloaded_bytes));
@@ -119,6 +131,7 @@ std::string Timeline::json(const Ending& ending, long peak_rss_kib) const {
     Value::Dict out;
     out.emplace_back("total_s", Value(seconds(total)));
     out.emplace_back("phases", Value(std::move(phases)));
+    out.emplace_back("events", Value(std::move(events)));
     out.emplace_back("peak_rss_kib",
                      peak_rss_kib < 0 ? Value() : Value(static_cast<std::int64_t>(peak_rss_kib)));
     out.emplace_back("s3", Value(std::move(transfers)));

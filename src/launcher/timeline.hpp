@@ -37,6 +37,12 @@ public:
         bool open = true;
     };
 
+    /// Something that happened at one instant (the deadline warning sent).
+    struct Event {
+        std::string what;
+        Clock::duration at{};  ///< from the start of the job
+    };
+
     /// How the job ended.
     struct Ending {
         int exit_code = 0;    ///< sm-train's exit code
@@ -77,10 +83,14 @@ public:
     /// code comes with log_job_timeline().
     void process_ended(int term_signal, int stop_signal, bool killed_after_grace);
 
+    /// Records event `what` at `at` (a time point of Clock).
+    void event(std::string what, Clock::time_point at);
+
     const std::vector<Phase>& phases() const { return phases_; }
+    const std::vector<Event>& events() const { return events_; }
     Clock::duration elapsed() const { return Clock::now() - start_; }
 
-    /// The block: a heading, one row per phase, then memory, S3 and the ending.
+    /// The block: a heading, one row per phase, one per event, then memory, S3 and the ending.
     /// `peak_rss_kib` < 0 when unknown.
     std::vector<std::string> text_lines(const Ending& ending, long peak_rss_kib) const;
     /// The same as one JSON object on one line (docs/launcher.md lists its fields).
@@ -91,6 +101,7 @@ public:
 private:
     Clock::time_point start_;
     std::vector<Phase> phases_;
+    std::vector<Event> events_;
     int term_signal_ = 0, stop_signal_ = 0;
     bool killed_after_grace_ = false;
 };

@@ -4,6 +4,7 @@
 #include "code_dir.hpp"
 #include "codeartifact.hpp"
 #include "commands.hpp"
+#include "deadline_warning.hpp"
 #include "diagnostics.hpp"
 #include "distributed.hpp"
 #include "dns_wait.hpp"
@@ -374,7 +375,9 @@ struct Job {
 /// Load: the TrainingEnv from the /opt/ml tree and the environment.
 void load(Job& job) {
     job.stop().enter(process::Phase::Load);
-    job.env.emplace(TrainingEnv::load(load_options(job.environ)));
+    LoadOptions options = load_options(job.environ);
+    options.max_runtime = job.settings.max_runtime;
+    job.env.emplace(TrainingEnv::load(options));
     configure_logging(job.env->log_level());
     job.output_dir = job.env->paths().output;
 }
@@ -547,11 +550,24 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
     const std::string shown = launch.command.to_string();
     context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError");
     const auto oom_kills = oom_kill_count();
+    std::optional<DeadlineWarning> warning;
+    if (job.env->deadline() && job.settings.deadline_warning.signal != 0) {
+        warning.emplace(*job.env->deadline(), job.settings.deadline_warning,
+                        warning_target(launch.runner_kind));
+        context.supervisor.on_started = [&warning](pid_t pid) { warning->program_started(pid); };
+    }
+    // The warning's record, whichever way the run ends.
+    auto record_warning = [&] {
+        if (!warning) return;
+        warning->program_ended();
+        if (const auto at = warning->sent_at()) Timeline::job().event(warning->description(), *at);
+    };
     try {
         RunOutcome run = [&] {
             auto phase = Timeline::job().phase("program");
             return launch.runner->run(context);
         }();
+        record_warning();
         const process::RunResult& result = run.result;
         Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                       result.killed_after_grace);
@@ -578,6 +594,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         }
         return outcome;
     } catch (const process::SpawnError& e) {
+        record_warning();
         return cannot_start(e, "ExecuteUserScriptError", shown);
     }
 }

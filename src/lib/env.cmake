@@ -13,4 +13,6 @@ list(APPEND SMTRAIN_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/training_env_render.cpp
   ${CMAKE_CURRENT_LIST_DIR}/program_args.cpp
   ${CMAKE_CURRENT_LIST_DIR}/training_env_from_environment.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/training_env_hyperparameters.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/training_env_hyperparameters.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/job_runtime.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/checkpoint_file.cpp)

@@ -4,6 +4,7 @@
 
 #include "cluster.hpp"
 #include "config_files.hpp"
+#include "job_runtime_files.hpp"
 #include "local_tree.hpp"
 #include "region.hpp"
 #include "training_env_internal.hpp"
@@ -203,6 +204,7 @@ TrainingEnv TrainingEnv::load(const LoadOptions& options) {
     te.sagemaker_hyperparameters_ = std::move(hp.sagemaker);
     te.resource_config_ = std::move(resource_config);
     te.input_data_config_ = std::move(input_data_config);
+    te.runtime_ = detail::read_job_runtime(te.paths_, env, options.max_runtime);
 
     te.machine_probe_ = std::make_shared<MachineProbe>();
     te.machine_probe_->facts = options.machine;

@@ -4,6 +4,7 @@
 #include <smtrain/training_env.hpp>
 
 #include "config_files.hpp"
+#include "job_runtime_files.hpp"
 #include "region.hpp"
 #include "training_env_internal.hpp"
 
@@ -200,6 +201,7 @@ TrainingEnv TrainingEnv::from_environment(const Environ& env) {
     }
     te.machine_probe_->environ = env;
     te.machine_probe_->instance_type = te.current_instance_type_;
+    te.runtime_ = detail::job_runtime_from_environment(env);
     return te;
 }
 

@@ -3,6 +3,7 @@
 #include <smtrain/training_env.hpp>
 
 #include "config_files.hpp"
+#include "job_runtime_files.hpp"
 #include "training_env_internal.hpp"
 
 #include <smtrain/json.hpp>
@@ -212,6 +213,7 @@ EnvVars TrainingEnv::to_env_vars() const {
     if (auto rank = current_host_rank()) vars.emplace_back("SM_CURRENT_HOST_RANK", std::to_string(*rank));
     vars.emplace_back("SM_MASTER_ADDR", master_hostname_);
     vars.emplace_back("SM_MASTER_PORT", std::to_string(master_port));
+    detail::append_job_runtime_vars(runtime_, vars);
 
     // Names that upper-case alike ("lr" and "LR") collide as dict keys do: the later
     // value wins. Sort stably, then keep the last of each run of equal names.

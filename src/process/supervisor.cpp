@@ -240,6 +240,7 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
 
     SpawnedProcess child = spawn(spec);
     const pid_t pid = child.pid;
+    if (options.on_started) options.on_started(pid);
 
     // fd 1 and 2 are shared with the logger; any other sink is the caller's.
     auto sink_for = [](int fd, std::optional<OutputSink>& own, const char* name) -> OutputSink* {

@@ -23,6 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include <sys/types.h>
+
 namespace smtrain::process {
 
 class SignalBlock;
@@ -54,6 +56,9 @@ struct SupervisorOptions {
     StopRequest* stop = nullptr;
     /// Paused while the supervisor runs, so that it alone takes the signals.
     StopListener* listener = nullptr;
+    /// Called once the program has started, with its pid (its process group's
+    /// id too): the deadline warning (launcher/deadline_warning.hpp) arms on it.
+    std::function<void(pid_t)> on_started;
 };
 
 struct RunResult {

@@ -15,5 +15,6 @@ smtrain_add_gtest(smtrain_env_tests
     ${CMAKE_CURRENT_LIST_DIR}/from_environment_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/typed_access_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/job_runtime_test.cpp
   LABELS env)
 target_include_directories(smtrain_env_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/src/lib)

@@ -107,3 +107,23 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
   add_dependencies(launcher_timeline_test sm-train)
   target_compile_definitions(launcher_timeline_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
 endif()
+
+# Checkpoints, interruptions and the deadline warning (issue 22), with real
+# programs: Python, the C++ example, real torchrun and mpirun (docs/checkpoints.md).
+if(TARGET sm-train AND SMTRAIN_BUILD_EXAMPLES)  # the example is defined after tests/
+  add_test(NAME launcher_interrupt_resume
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/checkpoints/interrupt_resume.sh $<TARGET_FILE:sm-train>
+            $<TARGET_FILE:smtrain_example_cpp> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(launcher_interrupt_resume PROPERTIES LABELS "launcher;checkpoints" TIMEOUT 900)
+endif()
+if(TARGET smtrain_launcher)
+  smtrain_add_gtest(launcher_deadline_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/deadline_warning_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher checkpoints)
+endif()
+if(TARGET sm-train)
+  add_test(NAME launcher_deadline_warning
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/checkpoints/deadline_warning.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(launcher_deadline_warning PROPERTIES LABELS "launcher;checkpoints;torchrun;mpi" TIMEOUT 300)
+endif()
