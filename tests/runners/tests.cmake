@@ -7,6 +7,7 @@ smtrain_add_gtest(smtrain_runners_tests
     ${CMAKE_CURRENT_LIST_DIR}/commands_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/mpi_cluster_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tensorflow_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/instance_types_test.cpp
   LIBS smtrain_runners
   LABELS runners)
 endif()
