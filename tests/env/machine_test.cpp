@@ -60,7 +60,8 @@ int online_cpus_from_sysfs() {
 // stage runs this on the aarch64 build (scripts/test.sh arm64).
 TEST_F(FakeTools, GravitonHostHasCpusOnly) {
     dir.mkdir("bin");
-    if (!std::filesystem::exists("/sys/devices/system/cpu/online")) GTEST_SKIP() << "no /sys/devices/system/cpu/online";
+    if (!std::filesystem::exists("/sys/devices/system/cpu/online"))
+        GTEST_SKIP() << "no /sys/devices/system/cpu/online";
     for (const char* type : {"ml.c7g.16xlarge", "ml.m7g.4xlarge", "ml.r7g.xlarge"}) {
         const MachineFacts facts = probe_machine(only_fakes(), type);
         EXPECT_EQ(facts.num_gpus, 0) << type;

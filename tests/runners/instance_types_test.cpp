@@ -13,14 +13,15 @@ namespace smtrain::runners {
 namespace {
 
 TEST(InstanceTypes, EfaNcclTableIsTheToolkits) {
-    for (const char* type : {"ml.g4dn.8xlarge", "ml.g4dn.12xlarge", "ml.g5.48xlarge", "ml.p3dn.24xlarge",
-                             "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.trn1.32xlarge",
-                             "ml.p6e-gb200.36xlarge"})
+    for (const char* type :
+         {"ml.g4dn.8xlarge", "ml.g4dn.12xlarge", "ml.g5.48xlarge", "ml.p3dn.24xlarge", "ml.p4d.24xlarge",
+          "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.trn1.32xlarge", "ml.p6e-gb200.36xlarge"})
         EXPECT_TRUE(is_efa_nccl_instance(type)) << type;
 }
 
 TEST(InstanceTypes, EfaRdmaTableIsTheToolkits) {
-    for (const char* type : {"ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.trn1.32xlarge", "ml.p6e-gb200.36xlarge"})
+    for (const char* type :
+         {"ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.trn1.32xlarge", "ml.p6e-gb200.36xlarge"})
         EXPECT_TRUE(is_efa_rdma_instance(type)) << type;
     // In the NCCL table only.
     for (const char* type :
@@ -52,8 +53,8 @@ TEST(InstanceTypes, GravitonTypesAreInNeitherTable) {
 // As the toolkit's `in` on a list: exact names only; types it has not listed
 // (p5e, p5en, p6-b200, trn2) get no EFA settings from it either.
 TEST(InstanceTypes, OnlyExactNamesMatch) {
-    for (const char* type : {"", "local", "ml.p4d.24xlarge ", "ml.p4d.24xlarg", "ml.p5e.48xlarge", "ml.p5en.48xlarge",
-                             "ml.p6-b200.48xlarge", "ml.trn2.48xlarge"}) {
+    for (const char* type : {"", "local", "ml.p4d.24xlarge ", "ml.p4d.24xlarg", "ml.p5e.48xlarge",
+                             "ml.p5en.48xlarge", "ml.p6-b200.48xlarge", "ml.trn2.48xlarge"}) {
         EXPECT_FALSE(is_efa_nccl_instance(type)) << '"' << type << '"';
         EXPECT_FALSE(is_efa_rdma_instance(type)) << '"' << type << '"';
     }
