@@ -12,17 +12,42 @@
 # a child exiting 127 instead of a SpawnError naming the execve failure.
 set(_smtrain_no_qemu_spawn_errors
   process Spawn.AMissingProgramIsASpawnErrorAndLeavesNoChild
+  launcher SmTrain.InstallThatCannotStartIsReportedAsTheInstallsFailure
+  launcher,pid1 pid1.SmTrain.InstallThatCannotStartIsReportedAsTheInstallsFailure
+  launcher SmTrain.ProgramThatCannotBeExecuted
+  launcher,pid1 pid1.SmTrain.ProgramThatCannotBeExecuted
 )
 
 # qemu-user 7.2 (Debian bookworm's) refuses prctl(PR_SET_CHILD_SUBREAPER) with
 # EINVAL, so a process that is not PID 1 cannot become a subreaper under it;
 # orphans go to the machine's init instead. (As PID 1 of a PID namespace, the
 # `pid1.` copies, reaping needs no prctl and is tested.)
+# sm-train then warns on stderr that it cannot become a subreaper, which the
+# tests of its exact stderr and of its supervision mode see.
 set(_smtrain_no_qemu_subreaper
   process Reaper.OrphansAreReapedAndForgotten
+  launcher SmTrain.RunsInTheModeTheTestAsksFor
+  launcher SmTrain.LogLevelHidesInfo
 )
 
-foreach(_list IN ITEMS _smtrain_no_qemu_spawn_errors _smtrain_no_qemu_subreaper)
+# qemu-user catches every signal from its first instruction (to pass them to
+# the guest), so /proc/PID/status shows SIGTERM caught before sm-train's main()
+# has blocked it, and the test's wait for that proves nothing; a SIGTERM that
+# arrives before the guest has a handler is re-raised by qemu on itself, which
+# the kernel drops for PID 1 of a namespace. Natively the wait is exact.
+set(_smtrain_no_qemu_signal_state
+  launcher,pid1 pid1.SmTrainSignals.SignalAtStartIsNotLost
+)
+
+# Timing, not a missing feature: 500 orphans, each a process under emulation,
+# must all be gone within the program's 10 s; on the loaded 2-core CI machine 9
+# were left (the subreaper copy of the test is not affected: it runs).
+set(_smtrain_no_qemu_timing
+  launcher,pid1 pid1.SmTrainSignals.OrphansAreReaped
+)
+
+foreach(_list IN ITEMS _smtrain_no_qemu_spawn_errors _smtrain_no_qemu_subreaper _smtrain_no_qemu_signal_state
+                       _smtrain_no_qemu_timing)
   set(_pairs ${${_list}})
   list(LENGTH _pairs _length)
   math(EXPR _last "${_length} - 1")
