@@ -12,6 +12,7 @@
 # a child exiting 127 instead of a SpawnError naming the execve failure.
 set(_smtrain_no_qemu_spawn_errors
   process Spawn.AMissingProgramIsASpawnErrorAndLeavesNoChild
+  launcher Supervisor.MissingProgramIsASpawnError
   launcher SmTrain.InstallThatCannotStartIsReportedAsTheInstallsFailure
   launcher,pid1 pid1.SmTrain.InstallThatCannotStartIsReportedAsTheInstallsFailure
   launcher SmTrain.ProgramThatCannotBeExecuted
