@@ -123,39 +123,44 @@ job_mounts() {
 }
 
 # ---- 1. the seed image runs train.py and exits 0
-# seed_job <image> <label>: the seed job in the image, checked.
+# seed_job <image> [<label> [podman run options...]]: the seed job in the image, checked.
 seed_job() {
-    local image=$1 label=$2
+    local image=$1 label=${2:-}
+    shift 2 || shift $#
+    local suffix=${label:+-$label}
     echo "==> containers: seed image${label:+ ($label)}, train.py"
-    tree=$work/jobs/seed$label
+    tree=$work/jobs/seed$suffix
     job_tree "$root/examples/opt_ml" "$tree"
     job_mounts "$tree"
-    run_job "seed$label" "$work/seed$label.out" "$work/seed$label.err" "${mounts[@]}" "$image" train
+    run_job "seed$suffix" "$work/seed$suffix.out" "$work/seed$suffix.err" "${mounts[@]}" "$@" "$image" train
     if [[ $status == 0 ]] &&
-        grep -qxF "hp1=3 hp2=0.25 hp3='hello world'" "$work/seed$label.out" &&
-        grep -qxF "files=['train.csv'] rows=5" "$work/seed$label.out" &&
+        grep -qxF "hp1=3 hp2=0.25 hp3='hello world'" "$work/seed$suffix.out" &&
+        grep -qxF "files=['train.csv'] rows=5" "$work/seed$suffix.out" &&
         [[ $(cat "$tree/model/model.json" 2>/dev/null) == '{"hp1": 3, "hp2": 0.25, "hp3": "hello world", "rows": 5}' ]] &&
         [[ -f $tree/output/success && ! -e $tree/output/failure ]]; then
         pass "seed image${label:+ ($label)}: train.py ran, model/model.json and output/success in the mounted tree, exit 0"
     else
-        show "$work/seed$label.out" "$work/seed$label.err" "$tree/model/model.json" "$tree/output/failure"
+        show "$work/seed$suffix.out" "$work/seed$suffix.err" "$tree/model/model.json" "$tree/output/failure"
         check_failed "seed image${label:+ ($label)}: exit $status (expected 0, the model and output/success)"
     fi
 }
 
 # ---- 3. podman stop: sm-train as PID 1 forwards SIGTERM, the handler runs, exit 143
-# stop_job <image> <label>: a long job in the image, stopped with podman stop -t 10, checked.
+# stop_job <image> [<label> [podman run options...]]: a long job in the image, stopped
+# with podman stop -t 10, checked.
 stop_job() {
-    local image=$1 label=$2
+    local image=$1 label=${2:-}
+    shift 2 || shift $#
+    local suffix=${label:+-$label}
     echo "==> containers: podman stop -t 10 on a long job${label:+ ($label)}"
-    tree=$work/jobs/stop$label
+    tree=$work/jobs/stop$suffix
     job_tree "$root/examples/opt_ml" "$tree"
     job_mounts "$tree"
     cp "$here/programs/job.py" "$tree/code/"
     echo '{"mode": "\"wait\""}' >"$tree/input/config/hyperparameters.json"
-    local name=smtrain-stop$label-$$
+    local name=smtrain-stop$suffix-$$
     podman run -d --name "$name" "${mounts[@]}" -v "$tree/code:/opt/ml/code" \
-        -e SAGEMAKER_PROGRAM=job.py "$image" train >/dev/null
+        -e SAGEMAKER_PROGRAM=job.py "$@" "$image" train >/dev/null
     for _ in $(seq 600); do
         [[ -e $tree/model/started ]] && break
         sleep 0.1
@@ -164,7 +169,7 @@ stop_job() {
     podman stop -t 10 "$name" >/dev/null
     local stop_seconds=$((SECONDS - stop_started))
     status=$(podman inspect --format '{{.State.ExitCode}}' "$name")
-    podman logs "$name" >"$work/stop$label.out" 2>"$work/stop$label.err" || true
+    podman logs "$name" >"$work/stop$suffix.out" 2>"$work/stop$suffix.err" || true
     podman rm --force "$name" >/dev/null
     if [[ $status == 143 ]] && ((stop_seconds < 10)) &&
         grep -qxF "signal 15, parent pid 1" "$tree/model/sigterm.txt" 2>/dev/null &&
@@ -172,7 +177,7 @@ stop_job() {
         [[ ! -e $tree/output/success ]]; then
         pass "podman stop${label:+ ($label)}: SIGTERM reached the program's handler through sm-train (PID 1), output/failure written, exit 143 in ${stop_seconds}s"
     else
-        show "$work/stop$label.out" "$work/stop$label.err" "$tree/model/sigterm.txt" "$tree/output/failure"
+        show "$work/stop$suffix.out" "$work/stop$suffix.err" "$tree/model/sigterm.txt" "$tree/output/failure"
         check_failed "podman stop${label:+ ($label)}: exit $status after ${stop_seconds}s (expected 143 before the 10 s SIGKILL, the handler's file, output/failure)"
     fi
 }
@@ -378,8 +383,8 @@ if [[ ${SMTRAIN_CONTAINERS_ARM64:-1} == 1 ]]; then
     else
         check_failed "arm64 image: architecture '$image_arch', expected arm64"
     fi
-    seed_job localhost/smtrain-test/python-arm64 -arm64
-    stop_job localhost/smtrain-test/python-arm64 -arm64
+    seed_job localhost/smtrain-test/python-arm64 arm64 --arch arm64
+    stop_job localhost/smtrain-test/python-arm64 arm64 --arch arm64
 fi
 
 echo "containers: $((SECONDS - started)) s"
