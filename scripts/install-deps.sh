@@ -71,11 +71,19 @@ case "${1:-}" in
     *) echo "usage: $0 [--build|--containers|--arm64-build|--arm64]" >&2; exit 64 ;;
 esac
 
+# dpkg-query prints "install ok installed" only for a fully installed package,
+# one line per architecture it is installed for (amd64 and arm64 with
+# multiarch): a name alone wants the machine's own architecture (or all),
+# name:arch that one.
+native=$(dpkg --print-architecture)
+installed() {
+    local arch=$native
+    [[ $1 != *:* ]] || arch=${1#*:}
+    dpkg-query -W -f='${Architecture} ${Status}\n' "$1" 2>/dev/null | grep -qxE "($arch|all) install ok installed"
+}
 missing=()
 for package in "${packages[@]}"; do
-    # dpkg-query prints "install ok installed" only for a fully installed package.
-    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-    [[ $status == "install ok installed" ]] || missing+=("$package")
+    installed "$package" || missing+=("$package")
 done
 
 if ((${#missing[@]} == 0)); then
