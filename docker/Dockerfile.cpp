@@ -14,13 +14,20 @@
 #   podman build -f docker/Dockerfile.cpp --target prebuilt --build-context binaries=DIR \
 #     -t smtrain-cpp .                        (or docker buildx build, the same options)
 # Each build runs only the stages its target needs (BuildKit and buildah skip the others).
-FROM debian:bookworm AS builder
+#
+# Either architecture, as docker/Dockerfile: `--platform linux/arm64` cross-compiles
+# sm-train and the example on the build machine's platform (the release-arm64
+# preset and its toolchain file); `prebuilt` takes binaries of the target architecture.
+FROM --platform=$BUILDPLATFORM debian:bookworm AS builder
+ARG TARGETARCH
 WORKDIR /src
 COPY . .
-RUN scripts/install-deps.sh --build \
- && scripts/build.sh release \
- && cmake --install build/release --prefix /opt/smtrain --strip \
- && scripts/build-standalone.sh examples/cpp build/example-cpp /opt/smtrain
+RUN arch="${TARGETARCH:-$(dpkg --print-architecture)}" \
+ && scripts/build-release.sh "$arch" /opt/smtrain \
+ && toolchain= \
+ && if [ "$arch" != "$(dpkg --print-architecture)" ]; then \
+      toolchain=-DCMAKE_TOOLCHAIN_FILE=/src/cmake/toolchains/aarch64-linux-gnu.cmake; fi \
+ && scripts/build-standalone.sh examples/cpp build/example-cpp /opt/smtrain $toolchain
 
 FROM debian:bookworm-slim AS image
 # The program lives in the image; SageMaker mounts the data, config and output dirs.

@@ -7,6 +7,12 @@
 #                                      (the Dockerfiles' builder stage)
 #   scripts/install-deps.sh --containers   what the container stage adds (podman and
 #                                      the tools to make base images; scripts/test.sh containers)
+#   scripts/install-deps.sh --arm64-build  --build plus the aarch64 cross build: the cross
+#                                      compiler and the :arm64 -dev packages (multiarch; adds
+#                                      the arm64 architecture to dpkg): preset release-arm64
+#   scripts/install-deps.sh --arm64    that, plus its tests under emulation: GoogleTest for
+#                                      arm64, qemu-user-static and binfmt-support (preset
+#                                      arm64, the arm64 image of the container stage)
 #
 # apt is skipped entirely when every package is already installed, so calling
 # this at the start of every script costs a fraction of a second.
@@ -42,19 +48,44 @@ test_packages=(
 # test's CA. moto and boto3 come with the machine's Python, as for the S3 tests.
 container_packages=(podman runc conmon mmdebstrap openssl)
 
+# The aarch64 cross build (cmake/toolchains/aarch64-linux-gnu.cmake): GCC 12 for
+# aarch64-linux-gnu and the build packages' arm64 halves through multiarch
+# (nlohmann-json and CLI11 are header-only, architecture all, already in
+# build_packages); GoogleTest for the tests; qemu-user-static and binfmt-support
+# run the arm64 tests and the arm64 image of the container stage (docs/arm64.md).
+arm64_dev_packages=(
+    libspdlog-dev libfmt-dev
+    libcurl4-openssl-dev libssl-dev libnghttp2-dev libssh2-1-dev libpsl-dev libidn2-dev
+    libunistring-dev libbrotli-dev
+    libarchive-dev libzstd-dev liblz4-dev liblzma-dev libbz2-dev zlib1g-dev
+)
+arm64_build_packages=(crossbuild-essential-arm64 "${arm64_dev_packages[@]/%/:arm64}")
+# arch-test: mmdebstrap's check that arm64 programs run here (the arm64 base image).
+arm64_test_packages=(libgtest-dev:arm64 libgmock-dev:arm64 qemu-user-static binfmt-support arch-test)
+
 packages=("${build_packages[@]}")
 case "${1:-}" in
     --build) ;;
     --containers) packages=("${container_packages[@]}") ;;
+    --arm64-build) packages+=("${arm64_build_packages[@]}") ;;
+    --arm64) packages+=("${arm64_build_packages[@]}" "${arm64_test_packages[@]}") ;;
     "") packages+=("${test_packages[@]}") ;;
-    *) echo "usage: $0 [--build|--containers]" >&2; exit 64 ;;
+    *) echo "usage: $0 [--build|--containers|--arm64-build|--arm64]" >&2; exit 64 ;;
 esac
 
+# dpkg-query prints "install ok installed" only for a fully installed package,
+# one line per architecture it is installed for (amd64 and arm64 with
+# multiarch): a name alone wants the machine's own architecture (or all),
+# name:arch that one.
+native=$(dpkg --print-architecture)
+installed() {
+    local arch=$native
+    [[ $1 != *:* ]] || arch=${1#*:}
+    dpkg-query -W -f='${Architecture} ${Status}\n' "$1" 2>/dev/null | grep -qxE "($arch|all) install ok installed"
+}
 missing=()
 for package in "${packages[@]}"; do
-    # dpkg-query prints "install ok installed" only for a fully installed package.
-    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-    [[ $status == "install ok installed" ]] || missing+=("$package")
+    installed "$package" || missing+=("$package")
 done
 
 if ((${#missing[@]} == 0)); then
@@ -69,5 +100,10 @@ if ((EUID != 0)); then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+if [[ ${1:-} == --arm64* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    # Multiarch: the :arm64 packages install beside the amd64 ones (Debian's
+    # main archive serves both architectures).
+    "${sudo[@]}" dpkg --add-architecture arm64
+fi
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

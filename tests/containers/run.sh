@@ -91,67 +91,12 @@ show() {
     return 0
 }
 
-# ---- sm-train and the C++ example, as the Dockerfiles' builder stage makes them
-build_dir=${SMTRAIN_CONTAINERS_BUILD_DIR:-}
-if [[ -z $build_dir ]]; then
-    echo "==> containers: building sm-train (release preset)"
-    "$root/scripts/build.sh" release
-    build_dir=$root/build/release
-fi
-prefix=$work/prefix
-cmake --install "$build_dir" --prefix "$prefix" --strip >/dev/null
-runtime=$work/runtime  # what docker/Dockerfile takes: the Runtime component only
-cmake --install "$build_dir" --component Runtime --prefix "$runtime" --strip >/dev/null
-"$root/scripts/build-standalone.sh" "$root/examples/cpp" "$work/example-cpp" "$prefix" >/dev/null
-cpp_binaries=$work/cpp-binaries
-install -D "$prefix/bin/sm-train" "$cpp_binaries/bin/sm-train"
-install -D -s "$work/example-cpp/train" "$cpp_binaries/code/train"
-if [[ -n ${SMTRAIN_CONTAINERS_SM_TRAIN:-} ]]; then
-    # Another sm-train binary in every image (e.g. one from a branch under review).
-    for dir in "$prefix" "$runtime" "$cpp_binaries"; do
-        install -m 755 "$SMTRAIN_CONTAINERS_SM_TRAIN" "$dir/bin/sm-train"
-    done
-fi
-sm_train=$prefix/bin/sm-train
-static=0
-# ldd exits 1 for a static binary: its output, not its status, says which.
-ldd_output=$(ldd "$sm_train" 2>&1 || true)
-[[ $ldd_output != *"not a dynamic executable"* ]] || static=1
-echo "sm-train: $(stat -c %s "$sm_train") bytes, $( ((static)) && echo "fully static" || echo "dynamically linked")"
-
-# ---- base images, under the names the Dockerfiles start FROM
-echo "==> containers: base images"
-slim=$(base_tarball slim)
-python=$(base_tarball python python3)
-import_base "$slim" localhost/smtrain-test/bookworm-slim \
-    docker.io/library/debian:bookworm-slim docker.io/library/debian:bookworm
-import_base "$python" docker.io/library/python:3.11-slim-bookworm
-base_files=("$slim" "$python")
-if ((!static)); then
-    # Today's sm-train dlopens libcurl.so.4: a base that has it shows the TLS path works.
-    base_files+=("$(base_tarball libcurl libcurl4)")
-    import_base "${base_files[2]}" localhost/smtrain-test/bookworm-libcurl
-fi
-
 build() {
     local tag=$1
     shift
     echo "==> podman build -t $tag $*"
     podman build --pull=never --quiet -t "$tag" "$@" >/dev/null
 }
-if [[ ${SMTRAIN_CONTAINERS_FULL_BUILD:-} == 1 ]]; then
-    # The documented builds, builder stages included: they compile smtrain
-    # again inside the image, and install-deps.sh's apt-get there needs the
-    # network of the host (Debian's mirror).
-    build localhost/smtrain-test/python -f "$root/docker/Dockerfile" --network host "$root"
-    build localhost/smtrain-test/cpp -f "$root/docker/Dockerfile.cpp" --network host "$root"
-else
-    build localhost/smtrain-test/python -f "$root/docker/Dockerfile" \
-        --target prebuilt --build-context "binaries=$runtime" "$root"
-    build localhost/smtrain-test/cpp -f "$root/docker/Dockerfile.cpp" \
-        --target prebuilt --build-context "binaries=$cpp_binaries" "$root"
-fi
-
 # run_job <name> <stdout> <stderr> <podman run options and image...> [args]: sets $status.
 run_job() {
     local name=$1 out=$2 err=$3
@@ -178,160 +123,276 @@ job_mounts() {
 }
 
 # ---- 1. the seed image runs train.py and exits 0
-echo "==> containers: seed image, train.py"
-tree=$work/jobs/seed
-job_tree "$root/examples/opt_ml" "$tree"
-job_mounts "$tree"
-run_job seed "$work/seed.out" "$work/seed.err" "${mounts[@]}" localhost/smtrain-test/python train
-if [[ $status == 0 ]] &&
-    grep -qxF "hp1='hello world' hp2=3 hp3=0.25" "$work/seed.out" &&
-    grep -qxF "files=['train.csv'] rows=5" "$work/seed.out" &&
-    [[ $(cat "$tree/model/model.json" 2>/dev/null) == '{"hp1": "hello world", "hp2": 3, "hp3": 0.25, "rows": 5}' ]] &&
-    [[ -f $tree/output/success && ! -e $tree/output/failure ]]; then
-    pass "seed image: train.py ran, model/model.json and output/success in the mounted tree, exit 0"
-else
-    show "$work/seed.out" "$work/seed.err" "$tree/model/model.json" "$tree/output/failure"
-    check_failed "seed image: exit $status (expected 0, the model and output/success)"
-fi
-
-# ---- 2. a failing program's own exit code comes out of podman run
-echo "==> containers: seed image, a program that exits 3"
-tree=$work/jobs/fail
-job_tree "$root/examples/opt_ml" "$tree"
-job_mounts "$tree"
-cp "$here/programs/job.py" "$tree/code/"
-# sm-train passes the hyperparameters to the program as --name value.
-echo '{"mode": "\"exit\"", "code": "3"}' >"$tree/input/config/hyperparameters.json"
-run_job fail "$work/fail.out" "$work/fail.err" "${mounts[@]}" -v "$tree/code:/opt/ml/code" \
-    -e SAGEMAKER_PROGRAM=job.py localhost/smtrain-test/python train
-if [[ $status == 3 ]] && grep -qF "failing on purpose with exit code 3" "$tree/output/failure" 2>/dev/null &&
-    [[ ! -e $tree/output/success ]]; then
-    pass "seed image: the program's exit code 3 passes through, its stderr in output/failure"
-else
-    show "$work/fail.out" "$work/fail.err" "$tree/output/failure"
-    check_failed "failing program: exit $status (expected 3 and output/failure)"
-fi
+# seed_job <image> [<label> [podman run options...]]: the seed job in the image, checked.
+seed_job() {
+    local image=$1 label=${2:-}
+    shift 2 || shift $#
+    local suffix=${label:+-$label}
+    echo "==> containers: seed image${label:+ ($label)}, train.py"
+    tree=$work/jobs/seed$suffix
+    job_tree "$root/examples/opt_ml" "$tree"
+    job_mounts "$tree"
+    run_job "seed$suffix" "$work/seed$suffix.out" "$work/seed$suffix.err" "${mounts[@]}" "$@" "$image" train
+    if [[ $status == 0 ]] &&
+        grep -qxF "hp1='hello world' hp2=3 hp3=0.25" "$work/seed$suffix.out" &&
+        grep -qxF "files=['train.csv'] rows=5" "$work/seed$suffix.out" &&
+        [[ $(cat "$tree/model/model.json" 2>/dev/null) == '{"hp1": "hello world", "hp2": 3, "hp3": 0.25, "rows": 5}' ]] &&
+        [[ -f $tree/output/success && ! -e $tree/output/failure ]]; then
+        pass "seed image${label:+ ($label)}: train.py ran, model/model.json and output/success in the mounted tree, exit 0"
+    else
+        show "$work/seed$suffix.out" "$work/seed$suffix.err" "$tree/model/model.json" "$tree/output/failure"
+        check_failed "seed image${label:+ ($label)}: exit $status (expected 0, the model and output/success)"
+    fi
+}
 
 # ---- 3. podman stop: sm-train as PID 1 forwards SIGTERM, the handler runs, exit 143
-echo "==> containers: podman stop -t 10 on a long job"
-tree=$work/jobs/stop
-job_tree "$root/examples/opt_ml" "$tree"
-job_mounts "$tree"
-cp "$here/programs/job.py" "$tree/code/"
-echo '{"mode": "\"wait\""}' >"$tree/input/config/hyperparameters.json"
-name=smtrain-stop-$$
-podman run -d --name "$name" "${mounts[@]}" -v "$tree/code:/opt/ml/code" \
-    -e SAGEMAKER_PROGRAM=job.py localhost/smtrain-test/python train >/dev/null
-for _ in $(seq 600); do
-    [[ -e $tree/model/started ]] && break
-    sleep 0.1
-done
-stop_started=$SECONDS
-podman stop -t 10 "$name" >/dev/null
-stop_seconds=$((SECONDS - stop_started))
-status=$(podman inspect --format '{{.State.ExitCode}}' "$name")
-podman logs "$name" >"$work/stop.out" 2>"$work/stop.err" || true
-podman rm --force "$name" >/dev/null
-if [[ $status == 143 ]] && ((stop_seconds < 10)) &&
-    grep -qxF "signal 15, parent pid 1" "$tree/model/sigterm.txt" 2>/dev/null &&
-    grep -qF "ExitCode 143" "$tree/output/failure" 2>/dev/null &&
-    [[ ! -e $tree/output/success ]]; then
-    pass "podman stop: SIGTERM reached the program's handler through sm-train (PID 1), output/failure written, exit 143 in ${stop_seconds}s"
-else
-    show "$work/stop.out" "$work/stop.err" "$tree/model/sigterm.txt" "$tree/output/failure"
-    check_failed "podman stop: exit $status after ${stop_seconds}s (expected 143 before the 10 s SIGKILL, the handler's file, output/failure)"
-fi
-
-# ---- 4. the C++ image, which has no Python, runs its example
-echo "==> containers: C++ image"
-tree=$work/jobs/cpp
-job_tree "$root/examples/cpp/opt_ml" "$tree"
-job_mounts "$tree"
-run_job cpp "$work/cpp.out" "$work/cpp.err" "${mounts[@]}" localhost/smtrain-test/cpp train
-no_python=0
-podman run --rm --entrypoint /bin/sh localhost/smtrain-test/cpp -c \
-    '! command -v python3 && ! command -v python && ! ls /usr/lib/python3* 2>/dev/null' >/dev/null || no_python=$?
-# The example's output for examples/cpp/opt_ml, worked out by hand in
-# tests/packaging/example_test.sh: with every weight 0, loss = ln 2 and accuracy = 21/40.
-if [[ $status == 0 && $no_python == 0 ]] &&
-    grep -qxF "training on 40 rows, 2 features, host algo-1 (master)" "$work/cpp.out" &&
-    grep -qxF "epoch=1 loss=0.6931 accuracy=0.5250" "$work/cpp.out" &&
-    grep -qF '"weights"' "$tree/model/model.json" 2>/dev/null &&
-    [[ -f $tree/output/success ]]; then
-    pass "C++ image (no Python in it): the example trained, model/model.json and output/success"
-else
-    show "$work/cpp.out" "$work/cpp.err" "$tree/output/failure"
-    check_failed "C++ image: exit $status, Python absent check $no_python"
-fi
-
-# ---- 5. code from s3:// over TLS, in an image with no libcurl and no CA bundle at Debian's path
-echo "==> containers: s3:// code over TLS"
-# shellcheck source=s3_tls.sh
-source "$here/s3_tls.sh"
-s3_tls_start "$work/s3"
-s3_tls_upload_code "$here/programs/s3-code" s3://smtrain-containers/job/source/sourcedir.tar.gz
-
-# s3_job <image> <label>: sets $status; the tree is $work/jobs/s3-<label>, mounted whole at /opt/ml.
-s3_job() {
-    local image=$1 label=$2
-    tree=$work/jobs/s3-$label
-    rm -rf "$tree"
-    mkdir -p "$tree/input/config" "$tree/input/data" "$tree/code" "$tree/model" "$tree/output"
-    cp "$here/programs/s3-job"/*.json "$tree/input/config/"
-    run_job "s3-$label" "$work/s3-$label.out" "$work/s3-$label.err" --network host \
-        -e SM_STUDIO_LOCAL_MODE=true -e "S3_ENDPOINT_URL=$S3_TLS_ENDPOINT" \
-        -e AWS_ACCESS_KEY_ID=smtrain-test -e AWS_SECRET_ACCESS_KEY=smtrain-test -e AWS_EC2_METADATA_DISABLED=true \
-        -v "$tree:/opt/ml" "$image" train
-}
-s3_job_succeeded() {
-    [[ $status == 0 ]] && grep -qxF "code from s3: train.sh in /opt/ml/code" "$work/s3-$1.out" &&
-        grep -qxF "downloaded" "$tree/model/s3-code.txt" 2>/dev/null && [[ -f $tree/output/success ]]
+# stop_job <image> [<label> [podman run options...]]: a long job in the image, stopped
+# with podman stop -t 10, checked.
+stop_job() {
+    local image=$1 label=${2:-}
+    shift 2 || shift $#
+    local suffix=${label:+-$label}
+    echo "==> containers: podman stop -t 10 on a long job${label:+ ($label)}"
+    tree=$work/jobs/stop$suffix
+    job_tree "$root/examples/opt_ml" "$tree"
+    job_mounts "$tree"
+    cp "$here/programs/job.py" "$tree/code/"
+    echo '{"mode": "\"wait\""}' >"$tree/input/config/hyperparameters.json"
+    local name=smtrain-stop$suffix-$$
+    podman run -d --name "$name" "${mounts[@]}" -v "$tree/code:/opt/ml/code" \
+        -e SAGEMAKER_PROGRAM=job.py "$@" "$image" train >/dev/null
+    for _ in $(seq 600); do
+        [[ -e $tree/model/started ]] && break
+        sleep 0.1
+    done
+    local stop_started=$SECONDS
+    podman stop -t 10 "$name" >/dev/null
+    local stop_seconds=$((SECONDS - stop_started))
+    status=$(podman inspect --format '{{.State.ExitCode}}' "$name")
+    podman logs "$name" >"$work/stop$suffix.out" 2>"$work/stop$suffix.err" || true
+    podman rm --force "$name" >/dev/null
+    if [[ $status == 143 ]] && ((stop_seconds < 10)) &&
+        grep -qxF "signal 15, parent pid 1" "$tree/model/sigterm.txt" 2>/dev/null &&
+        grep -qF "ExitCode 143" "$tree/output/failure" 2>/dev/null &&
+        [[ ! -e $tree/output/success ]]; then
+        pass "podman stop${label:+ ($label)}: SIGTERM reached the program's handler through sm-train (PID 1), output/failure written, exit 143 in ${stop_seconds}s"
+    else
+        show "$work/stop$suffix.out" "$work/stop$suffix.err" "$tree/model/sigterm.txt" "$tree/output/failure"
+        check_failed "podman stop${label:+ ($label)}: exit $status after ${stop_seconds}s (expected 143 before the 10 s SIGKILL, the handler's file, output/failure)"
+    fi
 }
 
-# The image users have: debian:bookworm-slim (no libcurl, no ca-certificates)
-# with the CA bundle only where Amazon Linux keeps it.
-cp "$S3_TLS_CA" "$work/s3/context/ca.pem"
-install -m 755 "$sm_train" "$work/s3/context/sm-train"
-build localhost/smtrain-test/s3 -f "$here/Dockerfile.s3" \
-    --build-arg CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt "$work/s3/context"
-base_ok=0
-podman run --rm --entrypoint /bin/sh localhost/smtrain-test/s3 -c \
-    '! ls /usr/lib/x86_64-linux-gnu/libcurl* 2>/dev/null && test ! -e /etc/ssl/certs/ca-certificates.crt' \
-    >/dev/null || base_ok=$?
-((base_ok == 0)) || check_failed "the s3 image's base has libcurl or a CA bundle at Debian's path"
-s3_job localhost/smtrain-test/s3 bare
-if ((static)); then
-    if s3_job_succeeded bare; then
-        pass "s3:// code over TLS in an image with no libcurl, CA only at /etc/pki/tls/certs/ca-bundle.crt"
-    else
-        show "$work/s3-bare.out" "$work/s3-bare.err" "$tree/output/failure"
-        check_failed "s3:// code in the image without libcurl: exit $status"
+base_files=()
+build_dir=
+# SMTRAIN_CONTAINERS_ONLY=arm64: only the arm64 image's checks (section 6).
+if [[ ${SMTRAIN_CONTAINERS_ONLY:-} != arm64 ]]; then
+    # ---- sm-train and the C++ example, as the Dockerfiles' builder stage makes them
+    build_dir=${SMTRAIN_CONTAINERS_BUILD_DIR:-}
+    if [[ -z $build_dir ]]; then
+        echo "==> containers: building sm-train (release preset)"
+        "$root/scripts/build.sh" release
+        build_dir=$root/build/release
     fi
-else
-    # A dynamically linked sm-train cannot do it; it must say so in one line, not crash.
-    if [[ $status == 1 ]] && grep -qF "s3:// needs libcurl: install libcurl4 in the image" "$tree/output/failure" 2>/dev/null; then
-        pass "s3:// code in an image without libcurl: a dynamically linked sm-train says it needs libcurl4 (exit 1)"
-    else
-        show "$work/s3-bare.out" "$work/s3-bare.err" "$tree/output/failure"
-        check_failed "s3:// code without libcurl, dynamic sm-train: exit $status (expected 1 and the libcurl line)"
+    prefix=$work/prefix
+    cmake --install "$build_dir" --prefix "$prefix" --strip >/dev/null
+    runtime=$work/runtime  # what docker/Dockerfile takes: the Runtime component only
+    cmake --install "$build_dir" --component Runtime --prefix "$runtime" --strip >/dev/null
+    "$root/scripts/build-standalone.sh" "$root/examples/cpp" "$work/example-cpp" "$prefix" >/dev/null
+    cpp_binaries=$work/cpp-binaries
+    install -D "$prefix/bin/sm-train" "$cpp_binaries/bin/sm-train"
+    install -D -s "$work/example-cpp/train" "$cpp_binaries/code/train"
+    if [[ -n ${SMTRAIN_CONTAINERS_SM_TRAIN:-} ]]; then
+        # Another sm-train binary in every image (e.g. one from a branch under review).
+        for dir in "$prefix" "$runtime" "$cpp_binaries"; do
+            install -m 755 "$SMTRAIN_CONTAINERS_SM_TRAIN" "$dir/bin/sm-train"
+        done
     fi
-    echo "NOTE: the s3:// test in an image without libcurl needs the fully static sm-train; running it on a base with libcurl4 instead"
-    # The CA at Debian's path, where Debian's libcurl looks by default.
-    build localhost/smtrain-test/s3-libcurl -f "$here/Dockerfile.s3" --build-arg BASE=localhost/smtrain-test/bookworm-libcurl \
-        --build-arg CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt "$work/s3/context"
-    s3_job localhost/smtrain-test/s3-libcurl libcurl
-    if s3_job_succeeded libcurl; then
-        pass "s3:// code over TLS in a bookworm-slim image with libcurl4 added"
-    else
-        show "$work/s3-libcurl.out" "$work/s3-libcurl.err" "$tree/output/failure"
-        check_failed "s3:// code with libcurl4: exit $status"
+    sm_train=$prefix/bin/sm-train
+    static=0
+    # ldd exits 1 for a static binary: its output, not its status, says which.
+    ldd_output=$(ldd "$sm_train" 2>&1 || true)
+    [[ $ldd_output != *"not a dynamic executable"* ]] || static=1
+    echo "sm-train: $(stat -c %s "$sm_train") bytes, $( ((static)) && echo "fully static" || echo "dynamically linked")"
+
+    # ---- base images, under the names the Dockerfiles start FROM
+    echo "==> containers: base images"
+    slim=$(base_tarball slim)
+    python=$(base_tarball python python3)
+    import_base "$slim" localhost/smtrain-test/bookworm-slim \
+        docker.io/library/debian:bookworm-slim docker.io/library/debian:bookworm
+    import_base "$python" docker.io/library/python:3.11-slim-bookworm
+    base_files=("$slim" "$python")
+    if ((!static)); then
+        # Today's sm-train dlopens libcurl.so.4: a base that has it shows the TLS path works.
+        base_files+=("$(base_tarball libcurl libcurl4)")
+        import_base "${base_files[2]}" localhost/smtrain-test/bookworm-libcurl
     fi
+
+    if [[ ${SMTRAIN_CONTAINERS_FULL_BUILD:-} == 1 ]]; then
+        # The documented builds, builder stages included: they compile smtrain
+        # again inside the image, and install-deps.sh's apt-get there needs the
+        # network of the host (Debian's mirror).
+        build localhost/smtrain-test/python -f "$root/docker/Dockerfile" --network host "$root"
+        build localhost/smtrain-test/cpp -f "$root/docker/Dockerfile.cpp" --network host "$root"
+    else
+        build localhost/smtrain-test/python -f "$root/docker/Dockerfile" \
+            --target prebuilt --build-context "binaries=$runtime" "$root"
+        build localhost/smtrain-test/cpp -f "$root/docker/Dockerfile.cpp" \
+            --target prebuilt --build-context "binaries=$cpp_binaries" "$root"
+    fi
+
+    seed_job localhost/smtrain-test/python ""
+
+    # ---- 2. a failing program's own exit code comes out of podman run
+    echo "==> containers: seed image, a program that exits 3"
+    tree=$work/jobs/fail
+    job_tree "$root/examples/opt_ml" "$tree"
+    job_mounts "$tree"
+    cp "$here/programs/job.py" "$tree/code/"
+    # sm-train passes the hyperparameters to the program as --name value.
+    echo '{"mode": "\"exit\"", "code": "3"}' >"$tree/input/config/hyperparameters.json"
+    run_job fail "$work/fail.out" "$work/fail.err" "${mounts[@]}" -v "$tree/code:/opt/ml/code" \
+        -e SAGEMAKER_PROGRAM=job.py localhost/smtrain-test/python train
+    if [[ $status == 3 ]] && grep -qF "failing on purpose with exit code 3" "$tree/output/failure" 2>/dev/null &&
+        [[ ! -e $tree/output/success ]]; then
+        pass "seed image: the program's exit code 3 passes through, its stderr in output/failure"
+    else
+        show "$work/fail.out" "$work/fail.err" "$tree/output/failure"
+        check_failed "failing program: exit $status (expected 3 and output/failure)"
+    fi
+
+    stop_job localhost/smtrain-test/python ""
+
+    # ---- 4. the C++ image, which has no Python, runs its example
+    echo "==> containers: C++ image"
+    tree=$work/jobs/cpp
+    job_tree "$root/examples/cpp/opt_ml" "$tree"
+    job_mounts "$tree"
+    run_job cpp "$work/cpp.out" "$work/cpp.err" "${mounts[@]}" localhost/smtrain-test/cpp train
+    no_python=0
+    podman run --rm --entrypoint /bin/sh localhost/smtrain-test/cpp -c \
+        '! command -v python3 && ! command -v python && ! ls /usr/lib/python3* 2>/dev/null' >/dev/null || no_python=$?
+    # The example's output for examples/cpp/opt_ml, worked out by hand in
+    # tests/packaging/example_test.sh: with every weight 0, loss = ln 2 and accuracy = 21/40.
+    if [[ $status == 0 && $no_python == 0 ]] &&
+        grep -qxF "training on 40 rows, 2 features, host algo-1 (master)" "$work/cpp.out" &&
+        grep -qxF "epoch=1 loss=0.6931 accuracy=0.5250" "$work/cpp.out" &&
+        grep -qF '"weights"' "$tree/model/model.json" 2>/dev/null &&
+        [[ -f $tree/output/success ]]; then
+        pass "C++ image (no Python in it): the example trained, model/model.json and output/success"
+    else
+        show "$work/cpp.out" "$work/cpp.err" "$tree/output/failure"
+        check_failed "C++ image: exit $status, Python absent check $no_python"
+    fi
+
+    # ---- 5. code from s3:// over TLS, in an image with no libcurl and no CA bundle at Debian's path
+    echo "==> containers: s3:// code over TLS"
+    # shellcheck source=s3_tls.sh
+    source "$here/s3_tls.sh"
+    s3_tls_start "$work/s3"
+    s3_tls_upload_code "$here/programs/s3-code" s3://smtrain-containers/job/source/sourcedir.tar.gz
+
+    # s3_job <image> <label>: sets $status; the tree is $work/jobs/s3-<label>, mounted whole at /opt/ml.
+    s3_job() {
+        local image=$1 label=$2
+        tree=$work/jobs/s3-$label
+        rm -rf "$tree"
+        mkdir -p "$tree/input/config" "$tree/input/data" "$tree/code" "$tree/model" "$tree/output"
+        cp "$here/programs/s3-job"/*.json "$tree/input/config/"
+        run_job "s3-$label" "$work/s3-$label.out" "$work/s3-$label.err" --network host \
+            -e SM_STUDIO_LOCAL_MODE=true -e "S3_ENDPOINT_URL=$S3_TLS_ENDPOINT" \
+            -e AWS_ACCESS_KEY_ID=smtrain-test -e AWS_SECRET_ACCESS_KEY=smtrain-test -e AWS_EC2_METADATA_DISABLED=true \
+            -v "$tree:/opt/ml" "$image" train
+    }
+    s3_job_succeeded() {
+        [[ $status == 0 ]] && grep -qxF "code from s3: train.sh in /opt/ml/code" "$work/s3-$1.out" &&
+            grep -qxF "downloaded" "$tree/model/s3-code.txt" 2>/dev/null && [[ -f $tree/output/success ]]
+    }
+
+    # The image users have: debian:bookworm-slim (no libcurl, no ca-certificates)
+    # with the CA bundle only where Amazon Linux keeps it.
+    cp "$S3_TLS_CA" "$work/s3/context/ca.pem"
+    install -m 755 "$sm_train" "$work/s3/context/sm-train"
+    build localhost/smtrain-test/s3 -f "$here/Dockerfile.s3" \
+        --build-arg CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt "$work/s3/context"
+    base_ok=0
+    podman run --rm --entrypoint /bin/sh localhost/smtrain-test/s3 -c \
+        '! ls /usr/lib/x86_64-linux-gnu/libcurl* 2>/dev/null && test ! -e /etc/ssl/certs/ca-certificates.crt' \
+        >/dev/null || base_ok=$?
+    ((base_ok == 0)) || check_failed "the s3 image's base has libcurl or a CA bundle at Debian's path"
+    s3_job localhost/smtrain-test/s3 bare
+    if ((static)); then
+        if s3_job_succeeded bare; then
+            pass "s3:// code over TLS in an image with no libcurl, CA only at /etc/pki/tls/certs/ca-bundle.crt"
+        else
+            show "$work/s3-bare.out" "$work/s3-bare.err" "$tree/output/failure"
+            check_failed "s3:// code in the image without libcurl: exit $status"
+        fi
+    else
+        # A dynamically linked sm-train cannot do it; it must say so in one line, not crash.
+        if [[ $status == 1 ]] && grep -qF "s3:// needs libcurl: install libcurl4 in the image" "$tree/output/failure" 2>/dev/null; then
+            pass "s3:// code in an image without libcurl: a dynamically linked sm-train says it needs libcurl4 (exit 1)"
+        else
+            show "$work/s3-bare.out" "$work/s3-bare.err" "$tree/output/failure"
+            check_failed "s3:// code without libcurl, dynamic sm-train: exit $status (expected 1 and the libcurl line)"
+        fi
+        echo "NOTE: the s3:// test in an image without libcurl needs the fully static sm-train; running it on a base with libcurl4 instead"
+        # The CA at Debian's path, where Debian's libcurl looks by default.
+        build localhost/smtrain-test/s3-libcurl -f "$here/Dockerfile.s3" --build-arg BASE=localhost/smtrain-test/bookworm-libcurl \
+            --build-arg CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt "$work/s3/context"
+        s3_job localhost/smtrain-test/s3-libcurl libcurl
+        if s3_job_succeeded libcurl; then
+            pass "s3:// code over TLS in a bookworm-slim image with libcurl4 added"
+        else
+            show "$work/s3-libcurl.out" "$work/s3-libcurl.err" "$tree/output/failure"
+            check_failed "s3:// code with libcurl4: exit $status"
+        fi
+    fi
+    s3_tls_stop
+
 fi
-s3_tls_stop
+
+# ---- 6. the seed image for linux/arm64 (Graviton, Grace), once, under emulation:
+# the arm64 sm-train and an arm64 Python base, run by qemu-user through
+# binfmt_misc (scripts/qemu-binfmt.sh; its F flag makes the kernel find qemu
+# from inside the container). The same seed job and podman stop as the x86-64 image.
+# SMTRAIN_CONTAINERS_ARM64=0 leaves it out.
+if [[ ${SMTRAIN_CONTAINERS_ARM64:-1} == 1 ]]; then
+    echo "==> containers: the seed image for linux/arm64 (emulated)"
+    "$root/scripts/qemu-binfmt.sh"
+    arm64_build_dir=${SMTRAIN_CONTAINERS_ARM64_BUILD_DIR:-}
+    if [[ -z $arm64_build_dir ]]; then
+        echo "==> containers: building sm-train for arm64 (release-arm64 preset)"
+        "$root/scripts/build.sh" release-arm64
+        arm64_build_dir=$root/build/release-arm64
+    fi
+    runtime_arm64=$work/runtime-arm64
+    cmake --install "$arm64_build_dir" --component Runtime --prefix "$runtime_arm64" --strip >/dev/null
+    echo "sm-train (arm64): $(stat -c %s "$runtime_arm64/bin/sm-train") bytes," \
+        "$(readelf -hW "$runtime_arm64/bin/sm-train" | sed -n 's/^ *Machine: *//p')"
+    python_arm64=$(base_tarball_arch arm64 python python3)
+    base_files+=("$python_arm64")
+    # Under the name docker/Dockerfile starts FROM, now for the arm64 image
+    # (the x86-64 images above are built already and keep their base).
+    import_base_arch arm64 "$python_arm64" docker.io/library/python:3.11-slim-bookworm
+    build localhost/smtrain-test/python-arm64 -f "$root/docker/Dockerfile" --platform linux/arm64 \
+        --target prebuilt --build-context "binaries=$runtime_arm64" "$root"
+    image_arch=$(podman image inspect --format '{{.Architecture}}' localhost/smtrain-test/python-arm64)
+    if [[ $image_arch == arm64 ]]; then
+        pass "arm64 image: built for linux/arm64 from docker/Dockerfile's prebuilt target"
+    else
+        check_failed "arm64 image: architecture '$image_arch', expected arm64"
+    fi
+    seed_job localhost/smtrain-test/python-arm64 arm64 --arch arm64
+    stop_job localhost/smtrain-test/python-arm64 arm64 --arch arm64
+fi
 
 echo "containers: $((SECONDS - started)) s"
 # The closing note: what this stage leaves on the machine, outside its temp dir.
-echo "containers: left outside the temp dir: ${base_files[*]} ($(du -ch "${base_files[@]}" | tail -n 1 | cut -f1)," \
-    "kept for the next run), /var/lib/containers and /run/runc (empty), $build_dir/install_manifest.txt"
+if ((${#base_files[@]})); then
+    echo "containers: left outside the temp dir: ${base_files[*]} ($(du -ch "${base_files[@]}" | tail -n 1 | cut -f1)," \
+        "kept for the next run), /var/lib/containers and /run/runc (empty)," \
+        "the build dirs' install_manifest.txt (${build_dir:-} ${arm64_build_dir:-})"
+fi
 echo "containers: $passed passed, $failed failed"
 ((failed == 0))

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 namespace smtrain::testing {
 namespace {
@@ -34,6 +36,38 @@ TEST_F(FakeTools, NothingInstalled) {
     EXPECT_FALSE(facts.smddprun_installed);
     EXPECT_FALSE(facts.smddpmprun_installed);
     EXPECT_EQ(facts.num_cpus, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
+}
+
+// The CPUs the kernel lists as online ("0-63", "0,2-5"), read without sysconf:
+// what Python's os.cpu_count() reports to the toolkit on Linux.
+int online_cpus_from_sysfs() {
+    std::ifstream in("/sys/devices/system/cpu/online");
+    std::string list;
+    std::getline(in, list);
+    int count = 0;
+    std::stringstream ranges(list);
+    for (std::string range; std::getline(ranges, range, ',');) {
+        const auto dash = range.find('-');
+        const int first = std::stoi(range.substr(0, dash));
+        const int last = dash == std::string::npos ? first : std::stoi(range.substr(dash + 1));
+        count += last - first + 1;
+    }
+    return count;
+}
+
+// A Graviton host (ml.c7g, ml.m7g, ml.r7g: arm64 CPUs only): no nvidia-smi, no
+// neuron-ls, and SM_NUM_CPUS is every online CPU, as on x86-64. The arm64
+// stage runs this on the aarch64 build (scripts/test.sh arm64).
+TEST_F(FakeTools, GravitonHostHasCpusOnly) {
+    dir.mkdir("bin");
+    if (!std::filesystem::exists("/sys/devices/system/cpu/online"))
+        GTEST_SKIP() << "no /sys/devices/system/cpu/online";
+    for (const char* type : {"ml.c7g.16xlarge", "ml.m7g.4xlarge", "ml.r7g.xlarge"}) {
+        const MachineFacts facts = probe_machine(only_fakes(), type);
+        EXPECT_EQ(facts.num_gpus, 0) << type;
+        EXPECT_EQ(facts.num_neurons, 0) << type;
+        EXPECT_EQ(facts.num_cpus, online_cpus_from_sysfs()) << type;
+    }
 }
 
 TEST_F(FakeTools, CountsGpuLines) {

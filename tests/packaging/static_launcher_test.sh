@@ -2,10 +2,23 @@
 # SPDX-License-Identifier: Apache-2.0
 # sm-train is fully static, libcurl and OpenSSL included: `ldd` says it is not
 # a dynamic executable, it has no program interpreter (PT_INTERP) and no
-# dynamic section, so it runs whatever C library an image has, or none.
-#   static_launcher_test.sh <sm-train>
+# dynamic section, so it runs whatever C library an image has, or none. It is
+# built for the target (x86_64 or aarch64, cmake's CMAKE_SYSTEM_PROCESSOR), and
+# so is the gethostname shim preloaded into MPI ranks.
+#   static_launcher_test.sh <sm-train> <x86_64|aarch64> [<libsmtrain-gethostname.so>]
 source "$(dirname "$0")/lib.sh"
-sm_train=$1
+sm_train=$1 processor=$2 shim=${3:-}
+case $processor in
+    x86_64) machine='Advanced Micro Devices X86-64' ;;
+    aarch64) machine=AArch64 ;;
+    *) fail "unknown processor $processor" ;;
+esac
+for binary in "$sm_train" ${shim:+"$shim"}; do
+    actual=$(readelf -hW "$binary" | sed -n 's/^ *Machine: *//p')
+    [[ $actual == "$machine" ]] || fail "$binary is built for '$actual', not $processor ($machine)"
+    [[ $(readelf -hW "$binary" | sed -n 's/^ *Class: *//p') == ELF64 ]] || fail "$binary is not ELF64"
+    echo "$(basename "$binary"): $actual"
+done
 ls -l "$sm_train"
 output=$(ldd "$sm_train" 2>&1 || true)
 echo "ldd: $output"

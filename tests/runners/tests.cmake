@@ -8,6 +8,7 @@ smtrain_add_gtest(smtrain_runners_tests
     ${CMAKE_CURRENT_LIST_DIR}/mpi_cluster_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tensorflow_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/instance_types_test.cpp
   LIBS smtrain_runners
   LABELS runners)
 endif()
