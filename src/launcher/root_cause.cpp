@@ -190,6 +190,20 @@ std::optional<RootCause> from_torchrun(std::string_view tail, const std::string&
             break;
         }
     }
+    if (own.empty()) {
+        // Only collective errors (a barrier broken because a peer left) on this
+        // host's stderr: a rank that ended with a code of its own, not 1 (an
+        // uncaught exception's) nor a signal (how torchrun stops the others),
+        // left first, whatever order torchrun's whole-second times gave them.
+        for (const TorchFailure& f : failures) {
+            if (f.error.empty() && f.signal == 0 && f.exit_code != 1) {
+                cause.rank = f.rank;
+                cause.local_rank = f.local_rank;
+                cause.exit_code = f.exit_code;
+                return cause;
+            }
+        }
+    }
     if (own.empty() && !exceptions.empty()) own = exceptions.front();
     int with_code_one = 0;
     for (const TorchFailure& f : failures) with_code_one += f.exit_code == 1 && f.signal == 0 ? 1 : 0;

@@ -160,6 +160,41 @@ Root Cause (first observed failure):
               "bad shard 17");
 }
 
+// Seen in CI: rank 1 called os._exit(3) while rank 0 waited in a barrier; both
+// ended within the same second and torchrun named rank 0 (whose barrier broke)
+// as the first observed failure.
+TEST(RootCause, TorchrunOwnExitCodeBeatsAPeersBrokenBarrierListedFirst) {
+    const char* tail =
+        R"(RuntimeError: [./gloo/transport/tcp/pair.cc:598] Connection closed by peer [127.0.0.1]:54924
+ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: 1) local_rank: 0 (pid: 31196) of binary: /usr/bin/python3.11
+torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
+============================================================
+train.py FAILED
+------------------------------------------------------------
+Failures:
+[1]:
+  time      : 2026-12-07_05:40:22
+  host      : localhost
+  rank      : 1 (local_rank: 1)
+  exitcode  : 3 (pid: 31197)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_05:40:22
+  host      : localhost
+  rank      : 0 (local_rank: 0)
+  exitcode  : 1 (pid: 31196)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)";
+    auto cause = find_root_cause(RunnerKind::TorchDistributed, tail, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), "rank 1 (local rank 1) on algo-1 exited with code 3");
+}
+
 TEST(RootCause, TorchrunErrorFileGivesTheExceptionOfTheFirstFailure) {
     const auto cause = find_root_cause(RunnerKind::TorchDistributed, kTorchrunWithErrorFile, "algo-2", 1, 0);
     ASSERT_TRUE(cause);
