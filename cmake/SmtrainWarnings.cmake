@@ -10,11 +10,15 @@ endif()
 # GCC 12 at -O3 for aarch64 (the arm64 presets: Release, warnings as errors)
 # reports false positives inside libstdc++ in whatever file inlines the code:
 # -Wrestrict in std::string's memcpy (GCC bug 105329: local_hosts.cpp,
-# checkpoint_file.cpp) and -Wnull-dereference in std::variant (Timeline::json).
-# A per-file list broke on the next file that inlined the same code, so both are
-# off for aarch64 GCC builds as a whole; the x86-64 builds keep both warnings.
+# checkpoint_file.cpp), -Wnull-dereference in std::variant (Timeline::json),
+# -Warray-bounds in std::pair's constructor (sdk_v3.cpp). A per-file list broke
+# on each next file that inlined the same code, so for aarch64 GCC builds these
+# GCC 12 -O3 families stay warnings (printed) but are not errors; the x86-64
+# builds (dev, asan: -O2) keep them as errors.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
-  target_compile_options(smtrain_warnings INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wno-restrict -Wno-null-dereference>)
+  target_compile_options(smtrain_warnings INTERFACE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wno-error=restrict -Wno-error=null-dereference -Wno-error=array-bounds
+    -Wno-error=stringop-overflow -Wno-error=stringop-overread -Wno-error=maybe-uninitialized>)
 endif()
 
 # Sanitizers: a second unexported INTERFACE target that smtrain_warnings carries,
