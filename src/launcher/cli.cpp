@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli.hpp"
 
+#include "console.hpp"
 #include "dev_commands.hpp"
 #include "output_sink.hpp"
-#include "supervisor.hpp"
+#include "own_failure.hpp"
 #include "timeline.hpp"
 #include "train.hpp"
 
@@ -54,33 +55,27 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
         return code == 0 ? 0 : static_cast<int>(ExitCode::Usage);
     }
     if (train.json && !train.dry_run) {
-        std::fputs("sm-train: --json needs --dry-run\n", stderr);
+        say("sm-train: --json needs --dry-run");
         return static_cast<int>(ExitCode::Usage);
     }
 
     Environ environ = current_environ();
     if (*serve_cmd) {
-        std::fputs(
-            "sm-train: serve is not supported: sm-train runs training jobs only (SageMaker passes `serve` "
-            "to inference containers)\n",
-            stderr);
+        say("sm-train: serve is not supported: sm-train runs training jobs only (SageMaker passes `serve` "
+            "to inference containers)");
         return static_cast<int>(ExitCode::Usage);
     }
     if (auto code = dev_commands.run(lifecycle, environ)) return *code;
     if (*env_cmd) {
         try {
             return run_env(format, environ);
-        } catch (const Error& e) {
-            std::fprintf(stderr, "sm-train: %s\n", e.what());
-            return static_cast<int>(e.exit_code());
+        } catch (const std::exception& e) {
+            const OwnFailure failure = OwnFailure::of(e);
+            say("sm-train: " + failure.message);
+            return failure.exit_code;
         }
     }
 
-    if (!train.dry_run && !process::become_subreaper()) {
-        process::stderr_sink().write(
-            "sm-train: warning: cannot become a child subreaper; orphans of the program will not be "
-            "reaped by sm-train\n");
-    }
     // run_train reports every failure itself; the timeline block comes last.
     if (!train.dry_run) {
         train.timeline = true;
@@ -88,13 +83,10 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
     }
     try {
         return run_train(train, lifecycle, environ);
-    } catch (const Error& e) {
-        std::fprintf(stderr, "sm-train: %s\n", e.what());
-        int code = static_cast<int>(e.exit_code());
-        return code == 0 ? static_cast<int>(ExitCode::Failure) : code;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "sm-train: internal error: %s\n", e.what());
-        return static_cast<int>(ExitCode::Internal);
+        const OwnFailure failure = OwnFailure::of(e);
+        say("sm-train: " + failure.message);
+        return failure.exit_code;
     }
 }
 

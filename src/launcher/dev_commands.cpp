@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "dev_commands.hpp"
 
+#include "console.hpp"
+#include "own_failure.hpp"
+
 #include "init_command.hpp"
 #include "local_command.hpp"
 
@@ -55,13 +58,10 @@ std::optional<int> DevCommands::run(const Lifecycle& lifecycle, const Environ& e
     try {
         if (*s.init) return run_init(s.init_options);
         return run_local(s.local_options, lifecycle, environ);
-    } catch (const Error& e) {
-        std::fprintf(stderr, "sm-train %s: %s\n", *s.init ? "init" : "local", e.what());
-        const int code = static_cast<int>(e.exit_code());
-        return code == 0 ? static_cast<int>(ExitCode::Failure) : code;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "sm-train %s: internal error: %s\n", *s.init ? "init" : "local", e.what());
-        return static_cast<int>(ExitCode::Internal);
+        const OwnFailure failure = OwnFailure::of(e);
+        say(std::string("sm-train ") + (*s.init ? "init" : "local") + ": " + failure.message);
+        return failure.exit_code;
     }
 }
 

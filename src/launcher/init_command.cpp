@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "init_command.hpp"
 
+#include "console.hpp"
+
 #include <smtrain/error.hpp>
 
 #include <cstdio>
@@ -26,10 +28,8 @@ int run_init(const InitOptions& options) {
     }
     const TreePlan plan = tree_plan(options.tree, base);
     write_tree(plan, base, options.force);
-    std::fprintf(stderr,
-                 "sm-train: wrote the job's tree to %s\nrun it: SAGEMAKER_BASE_DIR=%s "
-                 "SM_STUDIO_LOCAL_MODE=true sm-train train\n",
-                 base.c_str(), base.c_str());
+    say("sm-train: wrote the job's tree to " + base.string() + "\nrun it: SAGEMAKER_BASE_DIR=" + base.string() +
+        " SM_STUDIO_LOCAL_MODE=true sm-train train");
     return 0;
 }
 

@@ -2,8 +2,10 @@
 #include "local_command.hpp"
 
 #include "command.hpp"
+#include "console.hpp"
 #include "host_wait.hpp"
 #include "local_hosts.hpp"
+#include "own_failure.hpp"
 #include "reaper.hpp"
 #include "settings.hpp"
 #include "spawn.hpp"
@@ -66,17 +68,11 @@ fs::path make_work_dir(const Environ& environ) {
 /// `sm-train train` in this process, as cli.cpp runs it.
 int train_here(const Lifecycle& lifecycle, const Environ& environ) {
     try {
-        if (!process::become_subreaper()) {
-            std::fputs("sm-train: warning: cannot become a child subreaper\n", stderr);
-        }
         return run_train(TrainOptions{}, lifecycle, environ);
-    } catch (const Error& e) {
-        report_own_failure(e.what(), environ);
-        int code = static_cast<int>(e.exit_code());
-        return code == 0 ? static_cast<int>(ExitCode::Failure) : code;
     } catch (const std::exception& e) {
-        report_own_failure(std::string("internal error: ") + e.what(), environ);
-        return static_cast<int>(ExitCode::Internal);
+        const OwnFailure failure = OwnFailure::of(e);
+        report_own_failure(failure.message, environ);
+        return failure.exit_code;
     }
 }
 
@@ -206,9 +202,7 @@ int run_interrupted(const LocalOptions& options, const TreeFlags& flags,
                     const Environ& environ, std::vector<LocalHost>& final_hosts) {
     const Settings settings = Settings::from_environment(environ);
     const Interruption interruption{parse_interrupt_after(options.interrupt_after), settings.stop_window};
-    if (!process::become_subreaper()) {
-        std::fputs("sm-train: warning: cannot become a child subreaper\n", stderr);
-    }
+    become_reaper_of_orphans();
     const fs::path kept = work / "checkpoints";  // what SageMaker keeps in S3 between runs
     std::vector<std::string> lines;
     bool resumes = true;
@@ -221,8 +215,8 @@ int run_interrupted(const LocalOptions& options, const TreeFlags& flags,
                 replace_dir_with(kept / host.name, Paths::under(host.base).checkpoints);
         }
         const bool last = attempt == options.interruptions + 1;
-        std::fprintf(stderr, "\nsm-train local: run %d of %d%s\n", attempt, options.interruptions + 1,
-                     last ? " (to the end)" : ", to be interrupted");
+        say("\nsm-train local: run " + std::to_string(attempt) + " of " +
+            std::to_string(options.interruptions + 1) + (last ? " (to the end)" : ", to be interrupted"));
         bool interrupted = false;
         code = run_once(final_hosts, dir, flags, lifecycle, environ,
                         last ? std::nullopt : std::optional<Interruption>(interruption), &interrupted);
@@ -247,7 +241,7 @@ int run_interrupted(const LocalOptions& options, const TreeFlags& flags,
         if (!interrupted) break;
     }
 
-    std::fprintf(stderr, "\nsm-train local: the same job, uninterrupted, for comparison\n");
+    say("\nsm-train local: the same job, uninterrupted, for comparison");
     const std::vector<LocalHost> reference = make_trees(flags, hosts, work / "uninterrupted", true);
     const int reference_code =
         run_once(reference, work / "uninterrupted", flags, lifecycle, environ, std::nullopt, nullptr);
@@ -273,10 +267,11 @@ int run_interrupted(const LocalOptions& options, const TreeFlags& flags,
             "  the program does NOT resume: the checkpoint dir was empty when it was interrupted (write "
             "checkpoints to $SM_CHECKPOINT_DIR and read them back at start)");
     }
-    std::fprintf(stderr, "\nsm-train local: interruptions (%d, after %s each, stop window %g s)\n",
-                 options.interruptions, options.interrupt_after.c_str(),
-                 std::chrono::duration<double>(interruption.stop_window).count());
-    for (const auto& line : lines) std::fprintf(stderr, "%s\n", line.c_str());
+    char window[32];
+    std::snprintf(window, sizeof window, "%g", std::chrono::duration<double>(interruption.stop_window).count());
+    say("\nsm-train local: interruptions (" + std::to_string(options.interruptions) + ", after " +
+        options.interrupt_after + " each, stop window " + window + " s)");
+    for (const auto& line : lines) say(line);
     if (code != 0) return code;
     if (reference_code != 0) return reference_code;
     return resumes && equal ? 0 : static_cast<int>(ExitCode::Failure);
@@ -338,8 +333,8 @@ int run_local(const LocalOptions& options, const Lifecycle& lifecycle, const Env
 
     // The summary: where everything is.
     const bool keep = options.keep || code != 0;
-    std::fprintf(stderr, "\nsm-train local: the job %s (exit code %d)\n", code == 0 ? "succeeded" : "failed",
-                 code);
+    say(std::string("\nsm-train local: the job ") + (code == 0 ? "succeeded" : "failed") + " (exit code " +
+        std::to_string(code) + ")");
     for (const auto& host : local_hosts) {
         const Paths paths = Paths::under(host.base);
         fs::path model = paths.model, output = paths.output;
@@ -353,24 +348,20 @@ int run_local(const LocalOptions& options, const Lifecycle& lifecycle, const Env
         }
         const std::string prefix = hosts.size() == 1 ? "" : host.name + " ";
         if (keep || !options.output.empty()) {
-            std::fprintf(stderr, "  %smodel:   %s (%s)\n", prefix.c_str(), model.c_str(),
-                         entries(model).c_str());
-            std::fprintf(stderr, "  %soutput:  %s (%s)\n", prefix.c_str(), output.c_str(),
-                         entries(output).c_str());
+            say("  " + prefix + "model:   " + model.string() + " (" + entries(model) + ")");
+            say("  " + prefix + "output:  " + output.string() + " (" + entries(output) + ")");
             std::error_code ec;
             if (fs::exists(output / "failure", ec)) {
-                std::fprintf(stderr, "  %sfailure: %s\n", prefix.c_str(), (output / "failure").c_str());
+                say("  " + prefix + "failure: " + (output / "failure").string());
             }
         }
         if (!host.log.empty() && keep)
-            std::fprintf(stderr, "  %slog:     %s\n", prefix.c_str(), host.log.c_str());
+            say("  " + prefix + "log:     " + host.log.string());
     }
     if (keep) {
-        std::fprintf(stderr, "  tree:    %s (kept%s)\n", work.c_str(),
-                     options.keep ? ": --keep" : ": the job failed");
+        say("  tree:    " + work.string() + " (kept" + (options.keep ? ": --keep" : ": the job failed") + ")");
     } else {
-        std::fprintf(stderr,
-                     "  tree:    removed (--keep keeps it, --output DIR copies model/ and output/ out)\n");
+        say("  tree:    removed (--keep keeps it, --output DIR copies model/ and output/ out)");
         std::error_code ec;
         fs::remove_all(work, ec);
     }

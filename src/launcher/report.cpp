@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report.hpp"
 
-#include "output_sink.hpp"
+#include "console.hpp"
+#include "own_failure.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -124,7 +125,7 @@ Outcome Outcome::own(std::string what, int code) {
         if (c == '\n' || c == '\r') c = ' ';
     }
     outcome.own_failure = std::move(line);
-    outcome.exit_code = code == 0 ? static_cast<int>(ExitCode::Failure) : code;
+    outcome.exit_code = own_exit_code(code);
     return outcome;
 }
 
@@ -136,8 +137,6 @@ Outcome Outcome::process(ProcessFailure failure) {
 }
 
 namespace {
-
-void say(const std::string& line) { process::stderr_sink().write(line + "\n"); }
 
 /// The text of output/failure for a failed outcome.
 std::string failure_text(const Outcome& outcome) {

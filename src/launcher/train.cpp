@@ -4,6 +4,7 @@
 #include "code_dir.hpp"
 #include "codeartifact.hpp"
 #include "commands.hpp"
+#include "console.hpp"
 #include "deadline_warning.hpp"
 #include "diagnostics.hpp"
 #include "distributed.hpp"
@@ -16,6 +17,7 @@
 #include "invocation_log.hpp"
 #include "logging.hpp"
 #include "output_sink.hpp"
+#include "own_failure.hpp"
 #include "program_env.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -452,7 +454,7 @@ Program prepare_v3_code(Job& job, const SdkV3Job& v3, Environ& program_env, EnvV
 /// that step's failure, in the toolkit's format, with the exit code a shell
 /// would give (127 not found, 126 not executable). Never sm-train's own.
 Outcome cannot_start(const process::SpawnError& e, const std::string& error_class, const std::string& shown) {
-    process::stderr_sink().write("sm-train: " + std::string(e.what()) + "\n");
+    say("sm-train: " + std::string(e.what()));
     ProcessFailure failure;
     failure.error_class = error_class;
     failure.exit_code = static_cast<int>(e.exit_code());
@@ -678,6 +680,7 @@ void report_own_failure(const std::string& what, const Environ& environ) {
 }
 
 int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& process_environ) {
+    if (!options.dry_run) become_reaper_of_orphans();
     configure_logging(20);
     const Environ environ = with_absolute_base_dir(process_environ);
     Job job{options, lifecycle, environ, {}, output_dir_without_env(environ), {}, {}};
@@ -687,16 +690,13 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
         job.settings = Settings::from_environment(environ);
         timeline = job.settings.timeline;
         outcome = run_steps(job);
-    } catch (const Error& e) {
-        if (options.dry_run) throw;
-        // A step that ended because of a stop says so, whatever it threw.
-        outcome = lifecycle.stop.requested()
-                      ? Outcome::own(lifecycle.stop.reason(), 128 + lifecycle.stop.signal())
-                      : Outcome::own(e.what(), static_cast<int>(e.exit_code()));
     } catch (const std::exception& e) {
         if (options.dry_run) throw;
-        outcome =
-            Outcome::own(std::string("internal error: ") + e.what(), static_cast<int>(ExitCode::Internal));
+        // A step that ended because of a stop says so, whatever it threw.
+        const OwnFailure failure = lifecycle.stop.requested()
+                                       ? OwnFailure{lifecycle.stop.reason(), 128 + lifecycle.stop.signal()}
+                                       : OwnFailure::of(e);
+        outcome = Outcome::own(failure.message, failure.exit_code);
     }
     if (options.dry_run) return outcome.exit_code;
     // An error after the sync started still uploads what was written.
