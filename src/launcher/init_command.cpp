@@ -28,8 +28,8 @@ int run_init(const InitOptions& options) {
     }
     const TreePlan plan = tree_plan(options.tree, base);
     write_tree(plan, base, options.force);
-    say("sm-train: wrote the job's tree to " + base.string() + "\nrun it: SAGEMAKER_BASE_DIR=" + base.string() +
-        " SM_STUDIO_LOCAL_MODE=true sm-train train");
+    say("sm-train: wrote the job's tree to " + base.string() +
+        "\nrun it: SAGEMAKER_BASE_DIR=" + base.string() + " SM_STUDIO_LOCAL_MODE=true sm-train train");
     return 0;
 }
 

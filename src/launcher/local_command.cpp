@@ -268,7 +268,8 @@ int run_interrupted(const LocalOptions& options, const TreeFlags& flags,
             "checkpoints to $SM_CHECKPOINT_DIR and read them back at start)");
     }
     char window[32];
-    std::snprintf(window, sizeof window, "%g", std::chrono::duration<double>(interruption.stop_window).count());
+    std::snprintf(window, sizeof window, "%g",
+                  std::chrono::duration<double>(interruption.stop_window).count());
     say("\nsm-train local: interruptions (" + std::to_string(options.interruptions) + ", after " +
         options.interrupt_after + " each, stop window " + window + " s)");
     for (const auto& line : lines) say(line);
@@ -355,11 +356,11 @@ int run_local(const LocalOptions& options, const Lifecycle& lifecycle, const Env
                 say("  " + prefix + "failure: " + (output / "failure").string());
             }
         }
-        if (!host.log.empty() && keep)
-            say("  " + prefix + "log:     " + host.log.string());
+        if (!host.log.empty() && keep) say("  " + prefix + "log:     " + host.log.string());
     }
     if (keep) {
-        say("  tree:    " + work.string() + " (kept" + (options.keep ? ": --keep" : ": the job failed") + ")");
+        say("  tree:    " + work.string() + " (kept" + (options.keep ? ": --keep" : ": the job failed") +
+            ")");
     } else {
         say("  tree:    removed (--keep keeps it, --output DIR copies model/ and output/ out)");
         std::error_code ec;
