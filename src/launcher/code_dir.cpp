@@ -55,13 +55,15 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
         return;
     }
     if (module_dir.rfind("s3://", 0) == 0) {
-        stop.enter(process::Phase::CodeDownload);
+        enter(stop, JobPhase::CodeDownload);
         spdlog::info("Downloading {} into the code directory {}", module_dir, code_dir.string());
-        auto phase = Timeline::job().phase("code download");  // the extraction included
+        auto phase = Timeline::job().phase(JobPhase::CodeDownload);  // the extraction included
         s3::ClientConfig config = s3::ClientConfig::from_environment(env);
         config.max_concurrency = s3_max_concurrency;
         config.cancel = stop.flag();
-        s3::prepare_code_from_s3(module_dir, code_dir, s3::S3Client(std::move(config)));
+        s3::prepare_code_from_s3(
+            module_dir, code_dir, s3::S3Client(std::move(config)), {},
+            {std::string(name_of(JobPhase::CodeDownload)), std::string(name_of(JobPhase::CodeExtraction))});
         return;
     }
     fs::path source(module_dir);
@@ -72,20 +74,21 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     }
     if (fs::is_directory(status)) {
         if (fs::equivalent(source, code_dir, ec)) return;
-        stop.enter(process::Phase::CodeCopy);
+        enter(stop, JobPhase::CodeCopy);
         spdlog::info("Copying {} into the code directory {}", module_dir, code_dir.string());
-        auto phase = Timeline::job().phase("code copy");
+        auto phase = Timeline::job().phase(JobPhase::CodeCopy);
         fs::remove_all(code_dir, ec);
         fs::copy(source, code_dir, fs::copy_options::recursive, ec);
         if (ec) fail("cannot copy " + module_dir + " to " + code_dir.string(), ec);
         return;
     }
     if (looks_like_tarball(source)) {
-        stop.enter(process::Phase::CodeExtraction);
+        enter(stop, JobPhase::CodeExtraction);
         spdlog::info("Extracting {} into the code directory {}", module_dir, code_dir.string());
-        auto phase = Timeline::job().phase("extraction");
+        auto phase = Timeline::job().phase(JobPhase::CodeExtraction);
         s3::ExtractControl control;
         control.cancel = stop.flag().get();
+        control.progress_label = name_of(JobPhase::CodeExtraction);
         s3::extract_tarball(source, code_dir, control);
         return;
     }

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "distributed.hpp"
+#include "job_phase.hpp"
 #include "spawn.hpp"
 #include "stop.hpp"
 #include "system.hpp"
@@ -69,7 +70,7 @@ public:
                 outcome.rewriter = filter;
             }
             outcome.command = Command{spec.program, launch.argv, false}.to_string();
-            if (supervisor.stop) supervisor.stop->enter(process::Phase::Supervise);
+            if (supervisor.stop) enter(*supervisor.stop, JobPhase::Training);
             outcome.result = process::supervise(std::move(spec), context.signals, supervisor);
             return outcome.result.exit_code;
         };

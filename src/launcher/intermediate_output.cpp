@@ -67,7 +67,7 @@ IntermediateOutput::~IntermediateOutput() {
 
 s3::SyncSummary IntermediateOutput::finish() {
     if (!sync_) return {};
-    auto phase = Timeline::job().phase("final sync");
+    auto phase = Timeline::job().phase(JobPhase::FinalSync);
     const Clock::time_point end_deadline = Clock::now() + bounds_.after_end;
     const bool stopped_before = stop_.requested();
     bool warned = false;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runner.hpp"
 
+#include "job_phase.hpp"
 #include "stop.hpp"
 
 namespace smtrain::launcher {
@@ -20,7 +21,7 @@ public:
         spec.sh_fallback_on_enoexec = context.program.sh_fallback_on_enoexec;
         RunOutcome outcome;
         outcome.command = context.program.to_string();
-        if (context.supervisor.stop) context.supervisor.stop->enter(process::Phase::Supervise);
+        if (context.supervisor.stop) enter(*context.supervisor.stop, JobPhase::Training);
         outcome.result = process::supervise(std::move(spec), context.signals, context.supervisor);
         return outcome;
     }

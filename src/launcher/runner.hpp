@@ -68,7 +68,7 @@ public:
     virtual Command command(const RunContext& context) const = 0;
     /// Extra environment this runner sets for the program, if any (for --dry-run).
     virtual Environ extra_env(const RunContext&) const { return {}; }
-    /// Runs to completion under supervision, entering Phase::Supervise (in
+    /// Runs to completion under supervision, entering JobPhase::Training (in
     /// context.supervisor.stop) when the program starts; the waits before it
     /// (other hosts) end when that stop is requested. Throws smtrain::Error for failures
     /// of sm-train itself (a missing mpirun, a worker that never answered).

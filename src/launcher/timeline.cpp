@@ -56,8 +56,8 @@ Timeline& Timeline::job() {
     return timeline;
 }
 
-Timeline::Scope Timeline::phase(std::string name) {
-    phases_.push_back(Phase{std::move(name), Clock::now() - start_, {}, true});
+Timeline::Scope Timeline::phase(JobPhase phase) {
+    phases_.push_back(Phase{std::string(name_of(phase)), Clock::now() - start_, {}, true});
     return Scope(this, phases_.size() - 1);
 }
 

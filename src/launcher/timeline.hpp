@@ -11,9 +11,11 @@
 ///
 /// One recorder per process (Timeline::job()), started when sm-train starts;
 /// the steps of a job open a phase with one line: `auto phase =
-/// Timeline::job().phase("program");` and the phase ends with the scope.
+/// Timeline::job().phase(JobPhase::Training);` and the phase ends with the scope.
 /// Only sm-train's main thread records phases. Nothing here throws except
 /// where noted.
+
+#include "job_phase.hpp"
 
 #include <smtrain/environ.hpp>
 
@@ -75,8 +77,9 @@ public:
     /// The process's recorder, started before main().
     static Timeline& job();
 
-    /// Opens phase `name` (a phase may repeat: each time is its own row).
-    [[nodiscard]] Scope phase(std::string name);
+    /// Opens the row of `phase`, named as job_phase.hpp names it (a phase may
+    /// repeat: each time is its own row).
+    [[nodiscard]] Scope phase(JobPhase phase);
 
     /// What a supervised run (the program, or pip) says about the ending:
     /// the signal that killed it, the stop signal forwarded to it. The exit

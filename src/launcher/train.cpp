@@ -15,6 +15,7 @@
 #include "framework_module.hpp"
 #include "intermediate_output.hpp"
 #include "invocation_log.hpp"
+#include "job_phase.hpp"
 #include "logging.hpp"
 #include "output_sink.hpp"
 #include "own_failure.hpp"
@@ -376,7 +377,6 @@ struct Job {
 
 /// Load: the TrainingEnv from the /opt/ml tree and the environment.
 void load(Job& job) {
-    job.stop().enter(process::Phase::Load);
     LoadOptions options = load_options(job.environ);
     options.max_runtime = job.settings.max_runtime;
     job.env.emplace(TrainingEnv::load(options));
@@ -465,7 +465,7 @@ Outcome cannot_start(const process::SpawnError& e, const std::string& error_clas
 
 /// Install: pip, supervised as the program is (signals forwarded, grace period).
 Outcome install(Job& job, const Program& program, const Environ& program_env) {
-    job.stop().enter(process::Phase::Install);
+    enter(job.stop(), JobPhase::Install);
     if (!program.install) return Outcome::succeeded();
     InstallStep step = *program.install;
     use_codeartifact_index(step, job.settings, job.environ);
@@ -482,8 +482,9 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
     spec.cwd = job.env->paths().code;
     try {
         const process::RunResult result = [&] {
-            const s3::ProgressTicker progress("requirements install");  // a line every 10 s (progress.hpp)
-            auto phase = Timeline::job().phase("requirements install");
+            // A line every 10 s (progress.hpp).
+            const s3::ProgressTicker progress(std::string(name_of(JobPhase::Install)));
+            auto phase = Timeline::job().phase(JobPhase::Install);
             return process::supervise(std::move(spec), job.lifecycle.signals,
                                       job.supervisor_options(shown, step.error_class));
         }();
@@ -499,7 +500,7 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
 
 /// Wait for hosts: every host of the cluster resolves (SageMaker's DNS entries come late).
 void wait_for_hosts(Job& job) {
-    job.stop().enter(process::Phase::HostWait);
+    enter(job.stop(), JobPhase::HostWait);
     if (job.settings.studio_local_mode) {
         spdlog::info("SM_STUDIO_LOCAL_MODE is true: not waiting for host names to resolve");
         return;
@@ -540,8 +541,8 @@ Launch plan_launch(Job& job, RunContext& context, const SdkV3Job* v3) {
 /// Launch, then supervise: the runner starts the program (after the other hosts,
 /// for a distributed one) and it runs to its end.
 Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
-    job.stop().enter(process::Phase::Launch);
-    // The phase becomes Supervise when the runner starts the program (runner.hpp):
+    enter(job.stop(), JobPhase::Launch);
+    // The phase becomes Training when the runner starts the program (runner.hpp):
     // a distributed runner may first wait for the other hosts.
     // Pretty-printing and masking the whole Training Env is most of sm-train's
     // own CPU time at start: skip it when the log level hides it.
@@ -566,7 +567,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
     };
     try {
         RunOutcome run = [&] {
-            auto phase = Timeline::job().phase("program");
+            auto phase = Timeline::job().phase(JobPhase::Training);
             return launch.runner->run(context);
         }();
         record_warning();
@@ -605,7 +606,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
 /// platform may read the report as "done"). Called once, on every path.
 Outcome final_sync(Job& job, Outcome outcome) {
     if (!job.intermediate) return outcome;
-    job.stop().enter(process::Phase::FinalSync);
+    enter(job.stop(), JobPhase::FinalSync);
     const s3::SyncSummary sync = job.intermediate->finish();
     job.intermediate.reset();
     if (outcome.success() && !sync.ok()) {
@@ -680,6 +681,7 @@ void report_own_failure(const std::string& what, const Environ& environ) {
 }
 
 int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& process_environ) {
+    enter(lifecycle.stop, JobPhase::Load);  // a stop from the first instant names a step
     if (!options.dry_run) become_reaper_of_orphans();
     configure_logging(20);
     const Environ environ = with_absolute_base_dir(process_environ);
@@ -701,9 +703,9 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
     if (options.dry_run) return outcome.exit_code;
     // An error after the sync started still uploads what was written.
     outcome = final_sync(job, std::move(outcome));
-    lifecycle.stop.enter(process::Phase::Report);
+    enter(lifecycle.stop, JobPhase::Report);
     const int exit_code = [&] {
-        auto phase = Timeline::job().phase("report");
+        auto phase = Timeline::job().phase(JobPhase::Report);
         return report(outcome, job.output_dir);
     }();
     if (!options.timeline) return exit_code;

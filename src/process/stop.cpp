@@ -32,32 +32,6 @@ sigset_t stop_signals() {
 
 }  // namespace
 
-std::string_view describe(Phase phase) {
-    switch (phase) {
-        case Phase::Load:
-            return "loading the configuration";
-        case Phase::CodeDownload:
-            return "code download";
-        case Phase::CodeExtraction:
-            return "code extraction";
-        case Phase::CodeCopy:
-            return "the copy of the code";
-        case Phase::Install:
-            return "install";
-        case Phase::HostWait:
-            return "the wait for hosts";
-        case Phase::Launch:
-            return "the launch of the program (waiting for the other hosts)";
-        case Phase::Supervise:
-            return "training";
-        case Phase::FinalSync:
-            return "the final intermediate output sync";
-        case Phase::Report:
-            return "the report";
-    }
-    return "the job";
-}
-
 StopRequest::StopRequest() : event_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (!event_fd_.valid()) internal("eventfd");
 }
@@ -68,7 +42,7 @@ void StopRequest::request(int signo) {
     int none = 0;
     if (!signal_.compare_exchange_strong(none, signo)) return;
     at_.store(Clock::now().time_since_epoch().count());
-    stopped_in_.store(phase_.load());
+    stopped_in_.store(during_.load());
     flag_->store(true);
     const std::uint64_t one = 1;
     [[maybe_unused]] ssize_t n = write(event_fd_.get(), &one, sizeof one);
@@ -91,7 +65,8 @@ bool StopRequest::sleep_for(std::chrono::milliseconds delay) const {
 }
 
 std::string StopRequest::reason() const {
-    return "stopped by " + signal_name(signal()) + " during " + std::string(describe(stopped_in()));
+    const std::string_view during = stopped_in();
+    return "stopped by " + signal_name(signal()) + (during.empty() ? "" : " during " + std::string(during));
 }
 
 StopListener::StopListener(const SignalBlock&, StopRequest& stop) : stop_(stop) {

@@ -33,24 +33,6 @@ namespace smtrain::process {
 
 class SignalBlock;
 
-/// The steps of a job, in order; the phase a stop arrived in names it in
-/// output/failure ("stopped by SIGTERM during code download").
-enum class Phase {
-    Load,
-    CodeDownload,
-    CodeExtraction,
-    CodeCopy,
-    Install,
-    HostWait,
-    Launch,
-    Supervise,
-    FinalSync,
-    Report
-};
-
-/// "loading the configuration", "code download", ..., as used after "during".
-std::string_view describe(Phase phase);
-
 /// The first stop signal sm-train received, when, and in which phase. Thread-safe.
 class StopRequest {
 public:
@@ -61,9 +43,10 @@ public:
     StopRequest(const StopRequest&) = delete;
     StopRequest& operator=(const StopRequest&) = delete;
 
-    /// Records the phase the job is now in (one call per step).
-    void enter(Phase phase) { phase_.store(phase); }
-    Phase phase() const { return phase_.load(); }
+    /// Records the step the job is now in, as a stop reason says it after
+    /// "during" ("code download"). Opaque here: the lifecycle owns the words
+    /// (launcher/job_phase.hpp). `during` must have static storage.
+    void enter(const char* during) { during_.store(during); }
 
     /// Records a stop signal; only the first one counts. Wakes waiters.
     void request(int signo);
@@ -72,8 +55,8 @@ public:
     int signal() const { return signal_.load(); }
     /// When the first stop signal arrived.
     std::optional<Clock::time_point> at() const;
-    /// The phase it arrived in.
-    Phase stopped_in() const { return stopped_in_.load(); }
+    /// The step it arrived in, as given to enter(); "" before any.
+    std::string_view stopped_in() const { return stopped_in_.load(); }
 
     /// The flag set by request(), for code that polls one (the S3 client's cancel).
     std::shared_ptr<const std::atomic<bool>> flag() const { return flag_; }
@@ -83,14 +66,14 @@ public:
     /// Sleeps for `delay` unless a stop is requested first. Returns false on a stop.
     bool sleep_for(std::chrono::milliseconds delay) const;
 
-    /// "stopped by SIGTERM during code download".
+    /// "stopped by SIGTERM during code download" ("stopped by SIGTERM" before any enter()).
     std::string reason() const;
 
 private:
     std::shared_ptr<std::atomic<bool>> flag_ = std::make_shared<std::atomic<bool>>(false);
     std::atomic<int> signal_{0};
-    std::atomic<Phase> phase_{Phase::Load};
-    std::atomic<Phase> stopped_in_{Phase::Load};
+    std::atomic<const char*> during_{""};
+    std::atomic<const char*> stopped_in_{""};
     std::atomic<Clock::rep> at_{0};
     detail::UniqueFd event_fd_;
 };

@@ -17,16 +17,25 @@
 
 namespace smtrain::s3 {
 
+/// The caller's words for the progress lines (progress.hpp) of the download
+/// and of the extraction; empty: none.
+struct CodeProgressLabels {
+    std::string download;
+    std::string extraction;
+};
+
 /// Downloads `s3_url` in parallel ranged GETs (ObjectStream) and extracts it
 /// into `code_dir` with extract_tarball while the bytes arrive: no temporary
 /// file. The client's cancel flag stops both the download and the extraction.
 /// Throws smtrain::Error naming the URL; on an error, what was extracted before
 /// it stays in `code_dir`.
 void prepare_code_from_s3(const std::string& s3_url, const std::filesystem::path& code_dir,
-                          const S3Client& client, const StreamOptions& options = {});
+                          const S3Client& client, const StreamOptions& options = {},
+                          const CodeProgressLabels& labels = {});
 
 /// The same with a client configured from the process environment
-/// (AWS_REGION/SAGEMAKER_REGION, S3_ENDPOINT_URL, the credential chain).
+/// (AWS_REGION/SAGEMAKER_REGION, S3_ENDPOINT_URL, the credential chain), and
+/// no progress lines.
 void prepare_code_from_s3(const std::string& s3_url, const std::filesystem::path& code_dir);
 
 }  // namespace smtrain::s3

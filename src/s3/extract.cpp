@@ -15,6 +15,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -191,9 +192,12 @@ public:
     }
 
     void run() {
-        const ProgressTicker progress("code extraction", ProgressUnit::Entries, [this] {
-            return ProgressSample{entries_done_.load(), std::nullopt};
-        });
+        std::optional<ProgressTicker> progress;
+        if (!control_.progress_label.empty()) {
+            progress.emplace(control_.progress_label, ProgressUnit::Entries, [this] {
+                return ProgressSample{entries_done_.load(), std::nullopt};
+            });
+        }
         archive_entry* entry = nullptr;
         for (;;) {
             check_cancel();

@@ -27,14 +27,17 @@ struct ExtractControl {
     /// When it becomes true, the extraction stops before the next entry or data
     /// block and throws smtrain::Error ("<tarball>: extraction cancelled").
     const std::atomic<bool>* cancel = nullptr;
+    /// Names the progress line written every 10 s of a long extraction
+    /// (progress.hpp); the caller's word for the step. Empty: no progress lines.
+    std::string progress_label;
 };
 
 /// Extracts a tar archive, compressed with any filter libarchive knows (gzip,
 /// bzip2, xz, zstd, lz4, ...) or not at all, into `dest_dir` (created if
 /// missing). File permission bits (executable bits included) and modification
 /// times are kept; ownership is not (files belong to the caller). An extraction
-/// longer than 10 s writes a progress line (progress.hpp, "code extraction")
-/// every 10 s.
+/// longer than 10 s writes a progress line (progress.hpp) every 10 s, named by
+/// `control.progress_label`.
 ///
 /// Throws smtrain::Error naming the tarball and the offending entry. On error,
 /// entries extracted before the bad one stay in `dest_dir`; nothing is ever

@@ -2,6 +2,7 @@
 // Settings: every SMTRAIN_* variable of sm-train read once, a bad value naming
 // its variable; the relative base dir made absolute; the stop request.
 #include "settings.hpp"
+#include "job_phase.hpp"
 #include "stop.hpp"
 
 #include <smtrain/error.hpp>
@@ -176,14 +177,14 @@ TEST(StopRequest, TheFirstStopCountsWithItsPhase) {
     StopRequest stop;
     EXPECT_FALSE(stop.requested());
     EXPECT_FALSE(stop.at());
-    stop.enter(Phase::CodeDownload);
+    enter(stop, JobPhase::CodeDownload);
     stop.request(SIGTERM);
-    stop.enter(Phase::Install);
+    enter(stop, JobPhase::Install);
     stop.request(SIGINT);
     EXPECT_TRUE(stop.requested());
     EXPECT_TRUE(stop.flag()->load());
     EXPECT_EQ(stop.signal(), SIGTERM);
-    EXPECT_EQ(stop.stopped_in(), Phase::CodeDownload);
+    EXPECT_EQ(stop.stopped_in(), "code download");
     EXPECT_TRUE(stop.at());
     EXPECT_EQ(stop.reason(), "stopped by SIGTERM during code download");
     EXPECT_FALSE(stop.sleep_for(milliseconds(10'000)));  // returns at once

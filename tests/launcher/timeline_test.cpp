@@ -31,10 +31,10 @@ TEST(Timeline, PhasesHaveTheirOffsetsAndDurations) {
     Timeline timeline;
     std::this_thread::sleep_for(20ms);
     {
-        auto phase = timeline.phase("code download");
+        auto phase = timeline.phase(JobPhase::CodeDownload);
         std::this_thread::sleep_for(30ms);
     }
-    auto program = timeline.phase("program");
+    auto program = timeline.phase(JobPhase::Training);
     std::this_thread::sleep_for(10ms);
     program.end();
     program.end();  // a second end changes nothing
@@ -51,8 +51,8 @@ TEST(Timeline, PhasesHaveTheirOffsetsAndDurations) {
 
 TEST(Timeline, TextBlockNamesEveryPhaseAndTheEnding) {
     Timeline timeline;
-    { auto phase = timeline.phase("wait for hosts"); }
-    auto open = timeline.phase("program");
+    { auto phase = timeline.phase(JobPhase::HostWait); }
+    auto open = timeline.phase(JobPhase::Training);
     timeline.process_ended(SIGKILL, SIGTERM, true);
     const auto lines = timeline.text_lines(timeline.ending_with(137), 2048);
     ASSERT_EQ(lines.size(), 7u);
@@ -160,7 +160,7 @@ TEST_F(JobTimeline, SuccessAsJson) {
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const Value timeline = timeline_json(run.err);
     ASSERT_TRUE(timeline.is_dict()) << run.err;
-    EXPECT_EQ(check_phases(timeline), (std::vector<std::string>{"extraction", "program", "report"}));
+    EXPECT_EQ(check_phases(timeline), (std::vector<std::string>{"code extraction", "program", "report"}));
     EXPECT_GE(timeline.find("peak_rss_kib")->as_int64().value_or(0), 64 * 1024);
     const Value& ended = *timeline.find("ended");
     EXPECT_EQ(ended.find("exit_code")->as_int64(), 0);
@@ -178,7 +178,7 @@ TEST_F(JobTimeline, FailureAsText) {
     const std::size_t block = run.err.find("Where the time went (");
     ASSERT_NE(block, std::string::npos) << run.err;
     const std::string text = run.err.substr(block);
-    const std::size_t extraction = text.find("  extraction ");
+    const std::size_t extraction = text.find("  code extraction ");
     const std::size_t program_row = text.find("  program ");
     const std::size_t report = text.find("  report ");
     EXPECT_LT(extraction, program_row) << text;
@@ -203,7 +203,7 @@ TEST_F(JobTimeline, StopAsJson) {
     ASSERT_EQ(run.exit_code, 143) << run.err;
     const Value timeline = timeline_json(run.err);
     ASSERT_TRUE(timeline.is_dict()) << run.err;
-    EXPECT_EQ(check_phases(timeline), (std::vector<std::string>{"extraction", "program", "report"}));
+    EXPECT_EQ(check_phases(timeline), (std::vector<std::string>{"code extraction", "program", "report"}));
     const Value& ended = *timeline.find("ended");
     EXPECT_EQ(ended.find("exit_code")->as_int64(), 143);
     EXPECT_EQ(ended.find("signal")->as_string(), "SIGTERM");

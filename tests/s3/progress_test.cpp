@@ -86,7 +86,7 @@ TEST(ProgressTicker, SlowCodeDownloadWritesLines) {
     });
     set_progress_interval(std::chrono::milliseconds(200));
     prepare_code_from_s3("s3://" + bucket + "/sourcedir.tar", tmp.path() / "code", client,
-                         {16 << 10, 64 << 10, 2});
+                         {16 << 10, 64 << 10, 2}, {"code download", "code extraction"});
     set_progress_interval(std::chrono::seconds(10));
     set_progress_sink(nullptr);
 
