@@ -381,10 +381,13 @@ TEST_F(V3Job, TunerTrialWithMpiOnTwoHostsLaunchesProcessesPerHostTimesHostsRanks
               (std::vector<std::string>{kPython, "train.py", "--lr", "0.1"}));
     const auto names = exported_names(argv);
     for (const char* name :
-         {"MY_VAR", "PATH", "LD_LIBRARY_PATH", "SM_HOST_COUNT", "SM_CURRENT_HOST_RANK", "SM_MASTER_ADDR",
-          "SM_SOURCE_DIR", "SM_ENTRY_SCRIPT", "SM_DISTRIBUTED_CONFIG", "SM_HPS", "SM_HP_LR", "SM_HOSTS"}) {
+         {"MY_VAR", "PATH", "LD_LIBRARY_PATH", "SM_HOST_COUNT", "SM_MASTER_ADDR", "SM_SOURCE_DIR",
+          "SM_ENTRY_SCRIPT", "SM_DISTRIBUTED_CONFIG", "SM_HPS", "SM_HP_LR", "SM_HOSTS"}) {
         EXPECT_TRUE(has(names, name)) << name << " not exported with -x: " << last->out();
     }
+    // This host's own values: a rank on algo-2 reads algo-2's from its /etc/environment.
+    for (const char* name : {"SM_CURRENT_HOST", "SM_CURRENT_HOST_RANK", "SM_TRAINING_ENV"})
+        EXPECT_FALSE(has(names, name)) << name << " exported with -x: " << last->out();
     EXPECT_TRUE(has(argv, "NCCL_SOCKET_IFNAME=eth0"));
     // The tuner's own keys are not the program's.
     EXPECT_FALSE(has(argv, "--sagemaker_program"));
