@@ -5,7 +5,7 @@
 # in place (Debian bookworm has 5.2; bullseye, 5.1). Runs the gtest
 # V3Job.CommandModeAfterTheSdkScriptMakesSmTrainPid1 with bullseye's bash:
 # $SMTRAIN_TEST_BASH_5_1 when set, else bash_5.1-2+deb11u1 fetched from
-# deb.debian.org with a private apt configuration (about 10 s; nothing of the
+# deb.debian.org with a private apt configuration (10-20 s; nothing of the
 # machine's apt state is changed; it runs on this machine's libc, which is newer).
 # Skips (77), saying why, when no bash 5.1 can be had or PID namespaces are not allowed.
 #

@@ -38,7 +38,7 @@ if(TARGET smtrain_launcher)
   add_dependencies(launcher_sdk_v3_test sm-train)
   target_compile_definitions(launcher_sdk_v3_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
   # The same PID-1 test under Debian bullseye's bash 5.1 (fetched with a private apt
-  # configuration, ~10 s, or SMTRAIN_TEST_BASH_5_1); skipped (77) without it.
+  # configuration, 10-20 s, or SMTRAIN_TEST_BASH_5_1); skipped (77) without it.
   add_test(NAME launcher_sdk_v3_bash51
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_bash51.sh $<TARGET_FILE:launcher_sdk_v3_test> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(launcher_sdk_v3_bash51 PROPERTIES LABELS launcher TIMEOUT 90 SKIP_RETURN_CODE 77)
