@@ -89,6 +89,22 @@ Command sdk_v3_command(const SdkV3Job& v3, const TrainingEnv& env, const Environ
     return Command{std::move(program), std::move(launch.argv), false};
 }
 
+EnvVars sdk_v3_driver_variables(const SdkV3Job& v3, const TrainingEnv& env, const Environ& environ) {
+    if (v3.job.driver != runners::v3::Driver::Torchrun) return {};
+    return runners::v3::driver_command(v3.job, env, environ, "python3", v3.args).env;
+}
+
+void merge_variables(EnvVars& vars, const EnvVars& more) {
+    for (const auto& [name, value] : more) {
+        auto it = std::find_if(vars.begin(), vars.end(), [&](const auto& v) { return v.first == name; });
+        if (it != vars.end()) {
+            it->second = value;
+        } else {
+            vars.emplace_back(name, value);
+        }
+    }
+}
+
 std::optional<InstallStep> sdk_v3_install(const SdkV3Job& v3, const fs::path& python) {
     if (v3.after_sdk_script || v3.job.requirements.empty()) return std::nullopt;
     InstallStep step;

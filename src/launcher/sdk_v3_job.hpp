@@ -46,6 +46,15 @@ std::optional<SdkV3Job> sdk_v3_job(const TrainingEnv& env, const Environ& enviro
 Command sdk_v3_command(const SdkV3Job& v3, const TrainingEnv& env, const Environ& program_env,
                        const std::filesystem::path& python, EnvVars& driver_env);
 
+/// The variables the job's driver sets for the program besides environment.py's
+/// (torchrun_driver.py's NCCL_SOCKET_IFNAME, NCCL_PROTO and the EFA ones; none
+/// for the basic and MPI drivers): what `sm-train env` adds to `variables`.
+EnvVars sdk_v3_driver_variables(const SdkV3Job& v3, const TrainingEnv& env, const Environ& environ);
+
+/// Each of `more` into `vars`: a name `vars` has takes the new value in place,
+/// a new one is appended (as the driver's os.environ assignments).
+void merge_variables(EnvVars& vars, const EnvVars& more);
+
 /// `python -m pip install -r <requirements>` in the code dir (the SDK's
 /// install_requirements.py), for the tuner path; none in command mode, where
 /// sm_train.sh installed them before sm-train started.

@@ -637,7 +637,10 @@ Outcome run_steps(Job& job) {
     EnvVars driver_env;
     const Program program = v3 ? prepare_v3_code(job, *v3, program_env, driver_env) : prepare_code(job);
     if (job.stop().requested()) return stopped();
+    // The driver's own variables (torchrun's NCCL_*) are the program's too:
+    // --dry-run and the invocation message show them with the rest.
     for (const auto& [name, value] : driver_env) program_env.insert_or_assign(name, value);
+    merge_variables(vars, driver_env);
 
     RunContext context{env,
                        job.lifecycle.signals,
@@ -719,8 +722,10 @@ int run_env(EnvFormat format, const Environ& environ) {
     const Settings settings = Settings::from_environment(environ);
     TrainingEnv env = TrainingEnv::load(load_options(environ));
     const std::optional<SdkV3Job> v3 = sdk_v3_job(env, environ);
-    std::cout << format_variables(
-        v3 ? v3->variables : exported_variables(env, environ, env.paths().code, settings.arguments), format);
+    EnvVars vars =
+        v3 ? v3->variables : exported_variables(env, environ, env.paths().code, settings.arguments);
+    if (v3) merge_variables(vars, sdk_v3_driver_variables(*v3, env, environ));
+    std::cout << format_variables(vars, format);
     std::cout.flush();
     return 0;
 }

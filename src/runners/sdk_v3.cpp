@@ -71,6 +71,18 @@ Value strings(const std::vector<std::string>& items) {
 
 bool ends_with(std::string_view s, std::string_view tail) { return s.ends_with(tail); }
 
+/// environment.py's names whose values are this host's own. Under the SDK's MPI
+/// driver a rank on a worker gets them from that worker's /etc/environment (its
+/// own values, through sshd's pam_env): `-x` would give every rank the master's.
+bool is_per_host_variable(std::string_view name) {
+    for (std::string_view own :
+         {"SM_CURRENT_HOST", "SM_CURRENT_HOST_RANK", "SM_CURRENT_INSTANCE_TYPE", "SM_RESOURCE_CONFIG",
+          "SM_TRAINING_ENV", "SM_NUM_CPUS", "SM_NUM_GPUS", "SM_NUM_NEURONS"}) {
+        if (name == own) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::optional<Job> read_job(const TrainingEnv& env) {
@@ -367,7 +379,9 @@ Plan mpi_plan(const Job& job, const TrainingEnv& env, const Environ& parent, con
     }
     if (!plan.gethostname_shim.empty())
         argv.insert(argv.end(), {"-x", "LD_PRELOAD=" + plan.gethostname_shim});
-    for (const auto& [name, value] : plan.exported) argv.insert(argv.end(), {"-x", name});
+    for (const auto& [name, value] : plan.exported) {
+        if (!is_per_host_variable(name)) argv.insert(argv.end(), {"-x", name});
+    }
     if (plan.program.kind == EntryKind::PythonProgram) {
         argv.insert(argv.end(), {python, job.entry_script});
     } else {

@@ -108,7 +108,10 @@ Launch driver_command(const Job& job, const TrainingEnv& env, const Environ& par
 /// with mpi_driver.py's mpirun command, two differences (docs/compatibility.md):
 /// `-np` is processes per host x hosts (the driver starts only one host's
 /// worth), and every variable in `exported` goes to the ranks with `-x` (the
-/// driver relies on /etc/environment, which only a PAM sshd reads). The
+/// driver relies on /etc/environment, which only a PAM sshd reads), except this
+/// host's own (SM_CURRENT_HOST, SM_CURRENT_HOST_RANK, SM_TRAINING_ENV, ...),
+/// which a rank on a worker reads from that worker's /etc/environment, as under
+/// the driver: `-x` would give it the master's. The
 /// program is `python <entry>.py args` (or `./<entry> args`): no mpi4py.
 Plan mpi_plan(const Job& job, const TrainingEnv& env, const Environ& parent, const std::string& python,
               const std::vector<std::string>& args, EnvVars exported, std::string gethostname_shim);

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -104,6 +105,37 @@ protected:
         for (auto& [k, v] : extra) e[k] = v;
         last = std::make_unique<Process>(std::vector<std::string>{kSmTrain}, e, tree.root(), code());
         return last->exit_code();
+    }
+    /// run_command_mode with sm-train's arguments (`train --dry-run`, `env`).
+    int run_command_mode_with(std::vector<std::string> args, std::map<std::string, std::string> extra = {}) {
+        auto e = base_env();
+        e["SM_SOURCE_DIR"] = code().string();
+        e["SM_ENTRY_SCRIPT"] = "train.py";
+        e["PWD"] = code().string();
+        for (auto& [k, v] : extra) e[k] = v;
+        args.insert(args.begin(), kSmTrain);
+        last = std::make_unique<Process>(args, e, tree.root(), code());
+        return last->exit_code();
+    }
+    /// The tree of a HyperparameterTuner trial (tuner.py _build_driver_and_code_channels):
+    /// no code channel, the code in sagemaker_submit_directory (a local dir here),
+    /// sagemaker_program, str() values; `distributed` is distributed.json.
+    void tuner_trial(const std::string& distributed, const std::string& hosts = R"(["algo-1"])") {
+        tree.write("input/config/resourceconfig.json",
+                   R"({"current_host": "algo-1", "hosts": )" + hosts +
+                       R"(, "network_interface_name": "eth0", "current_instance_type": "ml.c5.xlarge"})");
+        tree.write(
+            "input/config/inputdataconfig.json",
+            R"({"train": {"TrainingInputMode": "File"}, "sm_drivers": {"TrainingInputMode": "File"}})");
+        source_code(R"("train.py")", R"("requirements.txt")");
+        tree.write("input/data/sm_drivers/distributed.json", distributed);
+        const auto src = tree.root() / "sourcedir";
+        std::filesystem::create_directories(src);
+        std::ofstream(src / "train.py") << kRecorder;
+        std::ofstream(src / "requirements.txt") << "numpy\n";
+        tree.hyperparameters(
+            R"({"lr": "0.1", "sagemaker_program": "train.py", "sagemaker_submit_directory": ")" +
+            src.string() + R"("})");
     }
     int run_entrypoint(std::vector<std::string> argv, std::map<std::string, std::string> extra = {}) {
         auto e = base_env();
@@ -260,20 +292,27 @@ TEST_F(V3Job, CommandModeAfterTheSdkScriptMakesSmTrainPid1) {
     if (geteuid() != 0 || std::system("unshare --pid --fork --mount-proc true 2>/dev/null") != 0) {
         GTEST_SKIP() << "needs root and PID namespaces (unshare --pid)";
     }
-    // The SDK's shape: `bash -c "chmod +x sm_train.sh && sm_train.sh"`, whose last
-    // lines are `CMD="exec sm-train"; eval $CMD` (templates.py EXECUTE_BASE_COMMANDS).
+    // The bash that runs it: the machine's, or another one (sdk_v3_bash51.sh gives Debian
+    // bullseye's 5.1, the oldest for which `bash -c "a && b"` runs b in place).
+    const char* bash = std::getenv("SMTRAIN_TEST_BASH") ? std::getenv("SMTRAIN_TEST_BASH") : "/bin/bash";
+    // The SDK's shape: `bash -c "chmod +x sm_train.sh && sm_train.sh"`, the script's first
+    // line blank (so no #! line: the calling bash runs it itself), `set -e` and an ERR trap,
+    // and last `CMD="exec sm-train"; eval $CMD` (templates.py TRAIN_SCRIPT_TEMPLATE,
+    // EXECUTE_BASE_COMMANDS).
     const auto script = tree.write("input/data/sm_drivers/sm_train.sh",
-                                   "\n#!/bin/bash\nset -e\ncd " + code().string() + "\nCMD=\"exec " +
-                                       kSmTrain + "\"\necho \"Executing command: $CMD\"\neval $CMD\n");
+                                   "\n#!/bin/bash\nset -e\nhandle_error() {\n    exit $?\n}\n"
+                                   "trap 'handle_error' ERR\ncd " +
+                                       code().string() + "\nCMD=\"exec " + kSmTrain +
+                                       "\"\necho \"Executing command: $CMD\"\neval $CMD\n");
     auto e = base_env();
     e["SM_SOURCE_DIR"] = code().string();
     last = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/bash", "-c",
+        std::vector<std::string>{"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", bash, "-c",
                                  "chmod +x " + script.string() + " && " + script.string()},
         e, tree.root());
     ASSERT_EQ(last->exit_code(), 0) << last->err();
     const Value r = recorded();
-    EXPECT_EQ(r.find("pid1")->as_string(), kSmTrain);
+    EXPECT_EQ(r.find("pid1")->as_string(), kSmTrain) << "with " << bash;
     EXPECT_EQ(r.find("ppid")->as_int64(), 1);
 }
 
@@ -304,6 +343,206 @@ TEST_F(V3Job, TunerTrialRunsTorchrunWithCodeFromTheSubmitDirectoryAndRequirement
     EXPECT_EQ(env(r, "SM_SOURCE_DIR"), tree.code().string());
     EXPECT_EQ(env(r, "SM_HPS"), R"({"lr": 0.1})");
     EXPECT_EQ(read_file(tree.model() / "pip.argv"), "-m\npip\ninstall\n-r\nrequirements.txt\n");
+}
+
+// ---- MPI on the tuner path ------------------------------------------------------------
+
+/// The value after `option` in argv ("" when absent).
+std::string after(const std::vector<std::string>& argv, const std::string& option) {
+    auto it = std::find(argv.begin(), argv.end(), option);
+    return it == argv.end() || it + 1 == argv.end() ? "" : *(it + 1);
+}
+/// The names given to mpirun with `-x NAME` (not `-x NAME=value`).
+std::vector<std::string> exported_names(const std::vector<std::string>& argv) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+        if (argv[i] == "-x" && argv[i + 1].find('=') == std::string::npos) names.push_back(argv[i + 1]);
+    }
+    return names;
+}
+bool has(const std::vector<std::string>& list, const std::string& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+TEST_F(V3Job, TunerTrialWithMpiOnTwoHostsLaunchesProcessesPerHostTimesHostsRanks) {
+    // distributed=MPI(process_count_per_node=2, mpi_additional_options=["-x", "MY_VAR"]) on 2 hosts:
+    // the master's mpirun, as --dry-run --json shows it (the real run waits for algo-2's sshd).
+    tuner_trial(R"({"process_count_per_node": 2, "mpi_additional_options": ["-x", "MY_VAR"]})",
+                R"(["algo-1", "algo-2"])");
+    ASSERT_EQ(run_entrypoint({"train", "--dry-run", "--json"}), 0) << last->err();
+    const Value out = parse_json(last->out());
+    EXPECT_EQ(out.find("runner")->as_string(), "mpi");
+    const auto argv = strings(*out.find("argv"));
+    ASSERT_GE(argv.size(), 6u) << last->out();
+    EXPECT_EQ(argv[0], "mpirun");
+    EXPECT_EQ(after(argv, "--host"), "algo-1:2,algo-2:2");
+    EXPECT_EQ(after(argv, "-np"), "4");  // 2 per host x 2 hosts (the SDK's driver: 2)
+    EXPECT_EQ((std::vector<std::string>(argv.end() - 4, argv.end())),
+              (std::vector<std::string>{kPython, "train.py", "--lr", "0.1"}));
+    const auto names = exported_names(argv);
+    for (const char* name :
+         {"MY_VAR", "PATH", "LD_LIBRARY_PATH", "SM_HOST_COUNT", "SM_MASTER_ADDR", "SM_SOURCE_DIR",
+          "SM_ENTRY_SCRIPT", "SM_DISTRIBUTED_CONFIG", "SM_HPS", "SM_HP_LR", "SM_HOSTS"}) {
+        EXPECT_TRUE(has(names, name)) << name << " not exported with -x: " << last->out();
+    }
+    // This host's own values: a rank on algo-2 reads algo-2's from its /etc/environment.
+    for (const char* name : {"SM_CURRENT_HOST", "SM_CURRENT_HOST_RANK", "SM_TRAINING_ENV"})
+        EXPECT_FALSE(has(names, name)) << name << " exported with -x: " << last->out();
+    EXPECT_TRUE(has(argv, "NCCL_SOCKET_IFNAME=eth0"));
+    // The tuner's own keys are not the program's.
+    EXPECT_FALSE(has(argv, "--sagemaker_program"));
+    EXPECT_FALSE(has(names, "SM_HP_SAGEMAKER_PROGRAM"));
+    EXPECT_EQ(strings(*out.find("install")),
+              (std::vector<std::string>{kPython, "-m", "pip", "install", "-r", "requirements.txt"}));
+    EXPECT_EQ(out.find("cwd")->as_string(), tree.code().string());
+    const Value* vars = out.find("env");
+    EXPECT_EQ(vars->find("SM_SOURCE_DIR")->as_string(), tree.code().string());
+    EXPECT_EQ(vars->find("SM_HOST_COUNT")->as_string(), "2");
+    EXPECT_EQ(vars->find("SM_DISTRIBUTED_CONFIG")->as_string(),
+              R"({"process_count_per_node": 2, "mpi_additional_options": ["-x", "MY_VAR"]})");
+}
+
+TEST_F(V3Job, TunerTrialWithMpiRunsMpirunWithTheCodeFromTheSubmitDirectory) {
+    // One host, so the master starts at once: a fake mpirun records what it got.
+    tool("mpirun", fake_launcher("mpirun"));
+    tool("python3", "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$SM_MODEL_DIR/pip.argv\"\n");
+    tuner_trial(R"({"process_count_per_node": 3, "mpi_additional_options": null})");
+    ASSERT_EQ(run_entrypoint({"train"}, {{"SMTRAIN_SSHD", "/bin/true"},
+                                         {"SMTRAIN_PYTHON", (bin() / "python3").string()}}),
+              0)
+        << last->err();
+    const Value r = recorded("mpirun");
+    const auto argv = strings(*r.find("argv"));
+    EXPECT_EQ(after(argv, "--host"), "algo-1:3");
+    EXPECT_EQ(after(argv, "-np"), "3");
+    EXPECT_EQ((std::vector<std::string>(argv.end() - 4, argv.end())),
+              (std::vector<std::string>{(bin() / "python3").string(), "train.py", "--lr", "0.1"}));
+    EXPECT_EQ(r.find("cwd")->as_string(), tree.code().string());
+    EXPECT_TRUE(std::filesystem::exists(tree.code() / "train.py"));
+    // What -x hands the ranks is what mpirun was given.
+    const auto names = exported_names(argv);
+    for (const char* name : {"SM_SOURCE_DIR", "SM_HOST_COUNT", "SM_HPS", "SM_DISTRIBUTED_CONFIG"})
+        EXPECT_TRUE(has(names, name)) << name;
+    EXPECT_EQ(env(r, "SM_SOURCE_DIR"), tree.code().string());
+    EXPECT_EQ(env(r, "SM_HPS"), R"({"lr": 0.1})");
+    EXPECT_EQ(env(r, "SM_DISTRIBUTED_CONFIG"),
+              R"({"process_count_per_node": 3, "mpi_additional_options": null})");
+    EXPECT_EQ(read_file(tree.model() / "pip.argv"), "-m\npip\ninstall\n-r\nrequirements.txt\n");
+}
+
+// ---- --dry-run and `sm-train env` show what will run ------------------------------
+
+/// A torchrun job on host algo-2 of 2 (distributed=Torchrun(process_count_per_node=3)).
+void torchrun_on_second_host(const JobTree& tree) {
+    tree.write("input/config/resourceconfig.json",
+               R"({"current_host": "algo-2", "hosts": ["algo-1", "algo-2"], "network_interface_name": "eth0",
+                   "current_instance_type": "ml.g5.2xlarge"})");
+    tree.write("input/data/sm_drivers/distributed.json", R"({"process_count_per_node": 3, "smp": null})");
+    tree.hyperparameters(R"({"lr": "0.1", "name": "a b"})");
+}
+
+TEST_F(V3Job, DryRunInCommandModeShowsTheTorchrunCommandAndTheV3Variables) {
+    tool("torchrun", fake_launcher("torchrun"));
+    torchrun_on_second_host(tree);
+    ASSERT_EQ(run_command_mode_with({"train", "--dry-run"}), 0) << last->err();
+    const std::string out = last->out();
+    EXPECT_EQ(out.rfind("runner: process\nentry point: train.py (python program)\nworking directory: " +
+                            code().string() +
+                            "\ncommand: 'torchrun' '--nnodes=2' '--nproc_per_node=3' '--master_addr=algo-1' "
+                            "'--master_port=7777' '--node_rank=1' 'train.py' '--lr' '0.1' '--name' 'a b'\n"
+                            "environment:\n",
+                        0),
+              0u)
+        << out;
+    for (const char* line :
+         {"export SM_ENTRY_SCRIPT='train.py'\n", "export SM_HOST_COUNT='2'\n",
+          "export SM_CURRENT_HOST_RANK='1'\n", "export SM_MASTER_ADDR='algo-1'\n",
+          "export SM_HP_NAME='a b'\n",
+          "export SM_DISTRIBUTED_CONFIG='{\"process_count_per_node\": 3, \"smp\": null}'\n",
+          // torchrun_driver.py's setup_env(): the program gets them too.
+          "export NCCL_SOCKET_IFNAME='eth0'\n", "export NCCL_PROTO='simple'\n"}) {
+        EXPECT_NE(out.find(line), std::string::npos) << line << out;
+    }
+    EXPECT_NE(out.find("export SM_SOURCE_DIR='" + code().string() + "'\n"), std::string::npos) << out;
+    // None of the v2 toolkit's names: the v3 program does not get them.
+    for (const char* v2 : {"SM_USER_ARGS", "SM_MODULE_DIR", "SM_USER_ENTRY_POINT", "PYTHONPATH"})
+        EXPECT_EQ(out.find(std::string("export ") + v2 + "="), std::string::npos) << v2;
+    EXPECT_FALSE(std::filesystem::exists(tree.model() / "torchrun.json"));  // nothing ran
+    EXPECT_FALSE(tree.has_success());
+}
+
+TEST_F(V3Job, DryRunJsonInCommandModeShowsTheTorchrunArgvAndTheV3Variables) {
+    tool("torchrun", fake_launcher("torchrun"));
+    torchrun_on_second_host(tree);
+    ASSERT_EQ(run_command_mode_with({"train", "--dry-run", "--json"}), 0) << last->err();
+    const Value out = parse_json(last->out());
+    EXPECT_EQ(out.find("runner")->as_string(), "process");
+    EXPECT_TRUE(out.find("install")->is_null());  // sm_train.sh installed the requirements
+    EXPECT_EQ(strings(*out.find("argv")),
+              (std::vector<std::string>{"torchrun", "--nnodes=2", "--nproc_per_node=3",
+                                        "--master_addr=algo-1", "--master_port=7777", "--node_rank=1",
+                                        "train.py", "--lr", "0.1", "--name", "a b"}));
+    EXPECT_EQ(out.find("cwd")->as_string(), code().string());
+    const Value* vars = out.find("env");
+    EXPECT_EQ(vars->find("SM_CURRENT_HOST_RANK")->as_string(), "1");
+    EXPECT_EQ(vars->find("SM_HPS")->as_string(), R"({"lr": 0.1, "name": "a b"})");
+    EXPECT_EQ(vars->find("NCCL_PROTO")->as_string(), "simple");
+    EXPECT_EQ(vars->find("PWD")->as_string(), code().string());
+    EXPECT_EQ(vars->find("SM_USER_ARGS"), nullptr);
+}
+
+TEST_F(V3Job, DryRunOnAnMpiWorkerShowsItsSshd) {
+    // What a worker host of a v3 MPI job runs: sshd in the foreground, as mpi_driver.py.
+    tree.write("input/config/resourceconfig.json",
+               R"({"current_host": "algo-2", "hosts": ["algo-1", "algo-2"], "network_interface_name": "eth0",
+                   "current_instance_type": "ml.c5.xlarge"})");
+    tree.write("input/data/sm_drivers/distributed.json",
+               R"({"process_count_per_node": 2, "mpi_additional_options": []})");
+    ASSERT_EQ(run_command_mode_with({"train", "--dry-run", "--json"}, {{"SMTRAIN_SSHD", "/opt/sshd"}}), 0)
+        << last->err();
+    const Value out = parse_json(last->out());
+    EXPECT_EQ(out.find("runner")->as_string(), "mpi");
+    EXPECT_EQ(strings(*out.find("argv")), (std::vector<std::string>{"/opt/sshd", "-D"}));
+    EXPECT_EQ(out.find("env")->find("SM_CURRENT_HOST_RANK")->as_string(), "1");
+}
+
+TEST_F(V3Job, EnvInCommandModePrintsTheV3VariablesAndTheDriversOwn) {
+    torchrun_on_second_host(tree);
+    ASSERT_EQ(run_command_mode_with({"env", "--format", "json"}), 0) << last->err();
+    const Value vars = parse_json(last->out());
+    EXPECT_EQ(vars.find("SM_ENTRY_SCRIPT")->as_string(), "train.py");
+    EXPECT_EQ(vars.find("SM_SOURCE_DIR")->as_string(), code().string());
+    EXPECT_EQ(vars.find("SM_HOST_COUNT")->as_string(), "2");
+    EXPECT_EQ(vars.find("SM_HP_NAME")->as_string(), "a b");
+    EXPECT_EQ(vars.find("NCCL_SOCKET_IFNAME")->as_string(), "eth0");
+    EXPECT_EQ(vars.find("NCCL_PROTO")->as_string(), "simple");
+    EXPECT_EQ(vars.find("SM_USER_ARGS"), nullptr);
+    EXPECT_EQ(vars.find("SM_MODULE_DIR"), nullptr);
+}
+
+TEST_F(V3Job, EnvOnTheTunerPathNamesTheCodeDirAndLeavesOutTheTunersKeys) {
+    tuner_trial(R"({"process_count_per_node": 2, "smp": null})");
+    ASSERT_EQ(run_entrypoint({"env"}), 0) << last->err();
+    const std::string out = last->out();
+    EXPECT_NE(out.find("export SM_SOURCE_DIR='" + tree.code().string() + "'\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("export SM_HPS='{\"lr\": 0.1}'\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("export NCCL_PROTO='simple'\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("SM_HP_SAGEMAKER_PROGRAM"), std::string::npos) << out;
+    EXPECT_EQ(out.find("SM_USER_ARGS"), std::string::npos) << out;
+}
+
+TEST_F(V3Job, DryRunTextOnTheTunerPathShowsTheInstallAndTorchrun) {
+    tuner_trial(R"({"process_count_per_node": 4, "smp": null})");
+    ASSERT_EQ(run_entrypoint({"train", "--dry-run"}), 0) << last->err();
+    const std::string out = last->out();
+    EXPECT_NE(out.find("working directory: " + tree.code().string() + "\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("install: '" + kPython + "' '-m' 'pip' 'install' '-r' 'requirements.txt'\n"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("command: 'torchrun' '--nnodes=1' '--nproc_per_node=4' 'train.py' '--lr' '0.1'\n"),
+              std::string::npos)
+        << out;
+    EXPECT_FALSE(std::filesystem::exists(tree.code() / "train.py"));  // nothing fetched
 }
 
 // ---- the SDK's three broken inputs, with sm-train as the ENTRYPOINT -----------------

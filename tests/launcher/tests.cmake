@@ -38,6 +38,11 @@ if(TARGET smtrain_launcher)
     LABELS launcher)
   add_dependencies(launcher_sdk_v3_test sm-train)
   target_compile_definitions(launcher_sdk_v3_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
+  # The same PID-1 test under Debian bullseye's bash 5.1 (fetched with a private apt
+  # configuration, 10-20 s, or SMTRAIN_TEST_BASH_5_1); skipped (77) without it.
+  add_test(NAME launcher_sdk_v3_bash51
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_bash51.sh $<TARGET_FILE:launcher_sdk_v3_test> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(launcher_sdk_v3_bash51 PROPERTIES LABELS launcher TIMEOUT 90 SKIP_RETURN_CODE 77)
   # examples/sdk_v3: the three v3 paths run locally by sm-train, as its README shows.
   add_test(NAME example_sdk_v3 COMMAND env SM_TRAIN=$<TARGET_FILE:sm-train>
            ${PROJECT_SOURCE_DIR}/examples/sdk_v3/run_locally.sh)

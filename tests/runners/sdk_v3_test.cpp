@@ -229,8 +229,16 @@ TEST_F(V3Tree, MpiStartsProcessesPerHostTimesHostsRanks) {
     const TrainingEnv env = load();
     const auto job = v3::read_job(env);
     ASSERT_TRUE(job);
+    // The host's own values (SM_CURRENT_HOST, ...) are not sent with -x: a rank on a
+    // worker reads that worker's from its /etc/environment, as under mpi_driver.py.
     const Plan plan = v3::mpi_plan(*job, env, {}, "/usr/bin/python3", {"--lr", "0.1"},
-                                   {{"SM_HOSTS", "[]"}, {"SM_HPS", "{}"}}, "");
+                                   {{"SM_HOSTS", "[]"},
+                                    {"SM_CURRENT_HOST", "algo-1"},
+                                    {"SM_CURRENT_HOST_RANK", "0"},
+                                    {"SM_HPS", "{}"},
+                                    {"SM_TRAINING_ENV", "{}"},
+                                    {"SM_RESOURCE_CONFIG", "{}"}},
+                                   "");
     EXPECT_EQ(plan.kind, RunnerKind::Mpi);
     EXPECT_EQ(plan.processes_per_host, 2);
     // mpi_utils.get_mpirun_command, with -np 4 where the driver says 2.

@@ -78,3 +78,14 @@ if(TARGET sm-train)
   set_tests_properties(runners_torchrun_first_failure_two_hosts PROPERTIES
     LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
+
+# A two-host MPI job of the SageMaker SDK v3 in command mode (issue 20): the worker
+# host's sshd, waits and exit, and what each rank sees, with real sshd and mpirun in
+# network namespaces. Skipped (77) without them; not in sanitizer builds, as
+# runners_mpi_two_hosts (the gethostname shim in LD_PRELOAD).
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_sdk_v3_mpi_two_hosts
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_mpi_two_hosts.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_sdk_v3_mpi_two_hosts PROPERTIES
+    LABELS "runners;mpi" TIMEOUT 120 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()

@@ -91,7 +91,7 @@ class Sdk:
 class Case:
     def __init__(self, name, entry="train.py", hps=None, distributed=None, hosts=("algo-1",), host="algo-1",
                  nic="eth0", instance_type="ml.m5.xlarge", requirements=None, differences=(), failing=False,
-                 tuner=False):
+                 tuner=False, worker=False, ignored=()):
         self.name, self.entry, self.hps = name, entry, hps or {}
         self.distributed = distributed  # (class name, driver script, model_dump()) or None
         self.hosts, self.host, self.nic, self.instance_type = list(hosts), host, nic, instance_type
@@ -101,6 +101,13 @@ class Case:
         # The sm-train run is a HyperparameterTuner trial (sm-train as ENTRYPOINT), the
         # SDK's the same job from train(): where the code is and the channels differ.
         self.tuner = tuner
+        # An MPI worker host: neither run starts the program here. Compared: what the
+        # worker writes to /etc/environment for the ranks the master starts on it over
+        # ssh (what pam_env gives them), how it starts sshd, its exit status. The master
+        # is a listener on port 22 in a private network namespace, the MPI daemon a
+        # process named orted, the master's status file already in a private /tmp.
+        self.worker = worker
+        self.ignored = set(ignored)  # variables left out of the comparison (documented)
 
 
 EVERY_TYPE = {"epochs": 10, "lr": 0.001, "name": "abc", "flag": True, "layers": [64, 32], "betas": {"b1": 0.9},
@@ -119,6 +126,13 @@ CASES = [
     Case("MPI master, 1 host", hps={"lr": 0.1},
          distributed=MPI + ({"process_count_per_node": 2, "mpi_additional_options": ["-x", "MY_VAR"]},),
          differences=("mpirun options",)),
+    Case("MPI worker, host algo-2 of 2", hps={"lr": 0.1, "name": "a b", "layers": [64, 32]},
+         # PWD: sm-train leaves its own out (the ssh session's is the rank's). LC_CTYPE: the
+         # driver's Python sets C.UTF-8 in its own environment (PEP 538 locale coercion),
+         # which a Python rank does again for itself.
+         hosts=("algo-1", "algo-2"), host="algo-2", worker=True, ignored=("PWD", "LC_CTYPE"),
+         distributed=MPI + ({"process_count_per_node": 2, "mpi_additional_options": ["-x", "MY_VAR"]},),
+         differences=("no PWD in /etc/environment", "no LC_CTYPE from Python's locale coercion")),
     Case("the tuner path (sm-train as ENTRYPOINT) against train() under the SDK's drivers", hps={"lr": 0.1, "name": "abc"},
          tuner=True, requirements="requirements.txt",
          distributed=TORCHRUN + ({"process_count_per_node": 2, "smp": None},),
@@ -197,6 +211,18 @@ def fakes(root):
     for launcher in ("torchrun", "mpirun"):
         write(f"{bin_dir}/{launcher}",
               f"#!/usr/bin/python3\nimport os\nos.environ['RECORD_AS'] = '{launcher}'\n" + RECORDER, 0o755)
+    # The worker's sshd: records how it was started, then stays up as sshd -D does.
+    write(f"{bin_dir}/fake-sshd",
+          "#!/usr/bin/python3\nimport json, os, sys\n"
+          "json.dump({'argv': sys.argv, 'env': {}, 'cwd': ''}, open('/opt/ml/model/sshd.json', 'w'))\n"
+          "os.execv('/bin/sleep', ['sleep', '300'])\n", 0o755)
+    # The SDK's worker touches /tmp/ready.<host> on the master with `ssh`, after starting
+    # sshd without waiting for it: wait for sshd's record here, before the driver can end.
+    write(f"{bin_dir}/ssh",
+          "#!/bin/sh\nfor i in $(seq 50); do [ -e /opt/ml/model/sshd.json ] && break; sleep 0.1; done\n"
+          "echo \"$@\" >> /opt/ml/model/ssh.argv\n", 0o755)
+    # The MPI daemon the master would start on the worker (sm-train's worker waits for it by name).
+    shutil.copy("/bin/sleep", f"{bin_dir}/orted")
     write(f"{py}/torch/__init__.py", "__version__ = '2.3.0'\n")
     write(f"{py}/paramiko/__init__.py",
           "class SSHException(Exception):\n    pass\n"
@@ -210,9 +236,49 @@ def fakes(root):
     return bin_dir, py
 
 
-def run_tree(sdk, tree, root, bin_dir, py, sm_train, entrypoint=None):
+def worker_setup(root, bin_dir):
+    """Shell lines for an MPI worker's namespace (network, PID and mount): algo-1 is
+    127.0.0.1 and listens on port 22; /run and /tmp are private (the work dir, if under
+    /tmp, bound back), the master's status file /tmp/done.algo-1 is there; sshd is the
+    recorder; a process named orted runs for a second once sshd has started."""
+    hosts = os.path.join(root, "hosts")
+    write(hosts, "127.0.0.1 localhost algo-1 algo-2\n")
+    base = os.path.dirname(os.path.abspath(root))
+    lines = ["ip link set lo up", f"mount --bind {shlex.quote(hosts)} /etc/hosts",
+             "mount -t tmpfs none /run", "mkdir /run/old-tmp", "mount --rbind /tmp /run/old-tmp",
+             "mount -t tmpfs none /tmp"]
+    if base.startswith("/tmp/"):
+        lines += [f"mkdir -p {shlex.quote(base)}",
+                  f"mount --rbind {shlex.quote('/run/old-tmp/' + base[len('/tmp/'):])} {shlex.quote(base)}"]
+    lines += ["touch /tmp/done.algo-1",
+              f"mount --bind {shlex.quote(bin_dir + '/fake-sshd')} /usr/sbin/sshd",
+              "{ python3 -c 'import socket, time\ns = socket.socket()\n"
+              "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind((\"0.0.0.0\", 22))\n"
+              "s.listen(8)\ntime.sleep(300)' & }",
+              "{ ( while [ ! -e /opt/ml/model/sshd.json ]; do sleep 0.1; done; "
+              f"exec {shlex.quote(bin_dir + '/orted')} 1 ) & }}"]
+    return lines
+
+
+def parse_environment_file(path):
+    """/etc/environment as pam_env reads it: NAME=value, one pair of surrounding double
+    quotes removed."""
+    env = {}
+    with open(path) as f:
+        for line in f.read().splitlines():
+            name, sep, value = line.partition("=")
+            if not sep:
+                continue
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            env[name] = value
+    return env
+
+
+def run_tree(sdk, tree, root, bin_dir, py, sm_train, entrypoint=None, worker=False):
     """The container as ModelTrainer starts it, the tree on /opt/ml, in a private mount namespace
-    (sshd and /etc/environment, which the MPI driver touches, replaced there too)."""
+    (sshd and /etc/environment, which the MPI driver touches, replaced there too; for an MPI
+    worker, worker_setup() too)."""
     if entrypoint is None:
         entrypoint = sdk.constants.DEFAULT_CONTAINER_ENTRYPOINT + sdk.constants.DEFAULT_CONTAINER_ARGUMENTS
     etc_env = os.path.join(root, "etc-environment")
@@ -224,17 +290,23 @@ def run_tree(sdk, tree, root, bin_dir, py, sm_train, entrypoint=None):
         "{ [ -d /opt/ml ] || { mount -t tmpfs none /opt && mkdir /opt/ml; }; }",
         f"mount --bind {shlex.quote(tree)} /opt/ml",
         f"mount --bind {shlex.quote(etc_env)} /etc/environment",
-        "mount --bind /bin/true /usr/sbin/sshd",
+        *(worker_setup(root, bin_dir) if worker else ["mount --bind /bin/true /usr/sbin/sshd"]),
         "exec " + " ".join(shlex.quote(a) for a in entrypoint),
     ])
     env = {"PATH": f"{bin_dir}:{os.path.dirname(os.path.abspath(sm_train))}:/usr/local/bin:/usr/bin:/bin",
            "PYTHONPATH": py, "TRAINING_JOB_NAME": "v3-parity", "HOME": os.path.dirname(root), "SMTRAIN_SSHD": "/bin/true",
            "SM_STUDIO_LOCAL_MODE": "true", "PIP_BREAK_SYSTEM_PACKAGES": "1", "PIP_NO_INDEX": "1",
            "SMTRAIN_TIMELINE": "off"}
-    result = subprocess.run(["unshare", "--mount", "/bin/sh", "-c", inner], env=env, capture_output=True,
-                            text=True, timeout=120)
+    unshare = ["unshare", "--mount"]
+    if worker:
+        env.pop("SMTRAIN_SSHD")  # the recorder, on /usr/sbin/sshd in the namespace
+        unshare += ["--net", "--pid", "--fork", "--mount-proc"]
+    result = subprocess.run(unshare + ["/bin/sh", "-c", inner], env=env, capture_output=True, text=True,
+                            timeout=120)
     records = {}
-    for name in ("program", "torchrun", "mpirun"):
+    if worker and os.path.getsize(etc_env):
+        records["/etc/environment"] = {"argv": [], "cwd": "", "env": parse_environment_file(etc_env)}
+    for name in ("program", "torchrun", "mpirun", "sshd"):
         path = os.path.join(tree, "model", name + ".json")
         if os.path.exists(path):
             with open(path) as f:
@@ -264,9 +336,10 @@ def compare(case, sdk_records, ours):
             hosts = len(json.loads(a["env"]["SM_HOSTS"]))
             if int(np_of(argv_b)) != int(np_of(argv_a)) * hosts:
                 diffs.append(f"-np: sdk {np_of(argv_a)}, sm-train {np_of(argv_b)} (expected sdk x {hosts})")
-        elif argv_a[1:] != argv_b[1:] or os.path.basename(argv_a[0]) != os.path.basename(argv_b[0]):
+        elif argv_a != argv_b and (not argv_a or not argv_b or argv_a[1:] != argv_b[1:] or
+                                   os.path.basename(argv_a[0]) != os.path.basename(argv_b[0])):
             diffs.append(f"{name} argv: sdk {argv_a} sm-train {argv_b}")
-        ignored = TUNER_KEYS if case.tuner else set()
+        ignored = (TUNER_KEYS if case.tuner else set()) | case.ignored
         if a["cwd"] != b["cwd"] and "cwd" not in ignored:
             diffs.append(f"{name} cwd: sdk {a['cwd']} sm-train {b['cwd']}")
         env_a = {k: v for k, v in a["env"].items() if k not in NOISE | ignored}
@@ -309,10 +382,17 @@ def main():
                 if case.tuner and who == "sm-train":
                     as_tuner_trial(tree, case)
                     entrypoint = [sm_train, "train"]
-                result, records = run_tree(sdk, tree, root, bin_dir, py, sm_train, entrypoint)
+                result, records = run_tree(sdk, tree, root, bin_dir, py, sm_train, entrypoint, case.worker)
                 runs[who] = (result, records)
             (res_a, rec_a), (res_b, rec_b) = runs["sdk"], runs["sm-train"]
             diffs = compare(case, rec_a, rec_b)
+            if case.worker:
+                for who, rec in (("sdk", rec_a), ("sm-train", rec_b)):
+                    started = sorted(set(rec) & {"program", "mpirun", "torchrun"})
+                    if started:
+                        diffs.append(f"{who}: the worker started {started} itself")
+                    if "/etc/environment" not in rec or "sshd" not in rec:
+                        diffs.append(f"{who}: no /etc/environment or no sshd recorded: {sorted(rec)}")
             if case.failing:
                 # Documented differences: written down, not counted.
                 for who, (res, _) in runs.items():
