@@ -182,6 +182,59 @@ stop_job() {
     fi
 }
 
+# ---- 3b. the same stop in an SDK v3 job, started exactly as ModelTrainer starts it
+# (`--entrypoint /bin/bash -c "chmod +x .../sm_train.sh && .../sm_train.sh"`, the
+# image's ENTRYPOINT bypassed) with SourceCode(command="exec sm-train"):
+# sm_train.sh has the shape of the SDK's TRAIN_SCRIPT_TEMPLATE (sagemaker-train
+# templates.py: a blank first line, so the calling bash runs it itself; set -e and
+# an ERR trap; the v3 variables as `source sm_training.env` leaves them; cd into
+# the code; `CMD="exec sm-train"; eval $CMD`), so sm-train replaces bash as PID 1
+# (docs/sdk-v3.md). tools/sdk_v3_parity/stop_in_podman.sh runs the SDK's real
+# script and drivers for comparison, by hand (it needs the SDK's source).
+v3_stop_job() {
+    local image=$1
+    echo "==> containers: podman stop -t 10 on an SDK v3 job (command=\"exec sm-train\")"
+    tree=$work/jobs/stop-v3
+    job_tree "$root/examples/opt_ml" "$tree"
+    job_mounts "$tree"
+    local drivers=$tree/input/data/sm_drivers data=/opt/ml/input/data
+    mkdir -p "$tree/input/data/code" "$drivers"
+    cp "$here/programs/job.py" "$tree/input/data/code/"
+    cat >"$tree/input/config/inputdataconfig.json" <<'JSON'
+{"code": {"TrainingInputMode": "File"}, "sm_drivers": {"TrainingInputMode": "File"}}
+JSON
+    # v3 writes hyperparameters with safe_serialize: strings raw.
+    echo '{"mode": "wait"}' >"$tree/input/config/hyperparameters.json"
+    echo '{"source_dir": "/home/me/src", "requirements": null, "entry_script": "job.py", "command": "exec sm-train"}' \
+        >"$drivers/sourcecode.json"
+    echo '{}' >"$drivers/distributed.json"
+    printf '%s\n' '' '#!/bin/bash' 'set -e' 'handle_error() {' '    exit $?' '}' "trap 'handle_error' ERR" \
+        "export SM_SOURCE_DIR=$data/code SM_ENTRY_SCRIPT=job.py" "cd $data/code" \
+        'CMD="exec sm-train"' 'echo "Executing command: $CMD"' 'eval $CMD' >"$drivers/sm_train.sh"
+    local name=smtrain-stop-v3-$$
+    podman run -d --name "$name" "${mounts[@]}" --entrypoint /bin/bash "$image" \
+        -c "chmod +x $data/sm_drivers/sm_train.sh && $data/sm_drivers/sm_train.sh" >/dev/null
+    for _ in $(seq 600); do
+        [[ -e $tree/model/started ]] && break
+        sleep 0.1
+    done
+    local stop_started=$SECONDS
+    podman stop -t 10 "$name" >/dev/null
+    local stop_seconds=$((SECONDS - stop_started))
+    status=$(podman inspect --format '{{.State.ExitCode}}' "$name")
+    podman logs "$name" >"$work/stop-v3.out" 2>"$work/stop-v3.err" || true
+    podman rm --force "$name" >/dev/null
+    if [[ $status == 143 ]] && ((stop_seconds < 10)) &&
+        grep -qxF "signal 15, parent pid 1" "$tree/model/sigterm.txt" 2>/dev/null &&
+        grep -qF "ExitCode 143" "$tree/output/failure" 2>/dev/null &&
+        [[ ! -e $tree/output/success ]]; then
+        pass "podman stop (SDK v3 job): sm-train replaced bash as PID 1, SIGTERM reached the program's handler, output/failure written, exit 143 in ${stop_seconds}s"
+    else
+        show "$work/stop-v3.out" "$work/stop-v3.err" "$tree/model/sigterm.txt" "$tree/output/failure"
+        check_failed "podman stop (SDK v3 job): exit $status after ${stop_seconds}s (expected 143 before the 10 s SIGKILL, the handler's file with parent pid 1, output/failure)"
+    fi
+}
+
 base_files=()
 build_dir=
 # SMTRAIN_CONTAINERS_ONLY=arm64: only the arm64 image's checks (section 6).
@@ -262,6 +315,7 @@ if [[ ${SMTRAIN_CONTAINERS_ONLY:-} != arm64 ]]; then
     fi
 
     stop_job localhost/smtrain-test/python ""
+    v3_stop_job localhost/smtrain-test/python
 
     # ---- 4. the C++ image, which has no Python, runs its example
     echo "==> containers: C++ image"
