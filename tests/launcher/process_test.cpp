@@ -6,6 +6,7 @@
 // tests/support/supervision_mode.hpp). The commands a test runs around it (tar,
 // sh, the S3 server) run as plain children in both.
 #include "launcher_fixture.hpp"
+#include "../support/pid1_mode_guard.hpp"
 
 #include <gtest/gtest.h>
 

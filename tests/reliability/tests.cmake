@@ -39,4 +39,9 @@ if(TARGET smtrain_launcher)
       TEST_LIST ${test}_PID1_TESTS PROPERTIES ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
     smtrain_label_discovered_tests(${test}_PID1_TESTS reliability pid1)
   endforeach()
+  # Where PID namespaces are refused, the pid1 copies skip and say so.
+  add_test(NAME reliability_pid1_mode_guard
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/pid1_mode_guard.sh $<TARGET_FILE:reliability_lifecycle_test>)
+  set_tests_properties(reliability_pid1_mode_guard PROPERTIES LABELS "reliability;pid1" SKIP_RETURN_CODE 77
+    TIMEOUT 60)
 endif()
