@@ -240,7 +240,7 @@ int run_distributed(const Plan& plan, RunContext& context) {
         case HostRole::Program:
             return context.execute(host.launch, nullptr);
         case HostRole::Launcher:
-            log_command(launcher_name(plan.kind), host.launch);
+            log_command(host.label, host.launch);
             // torchrun's status is always checked: the toolkit swaps run()'s
             // arguments there and never looks at the exit code.
             return context.execute(host.launch, nullptr);
@@ -250,7 +250,7 @@ int run_distributed(const Plan& plan, RunContext& context) {
             if (plan.kind == RunnerKind::SmDataParallel && !plan.smddprun_installed) {
                 spdlog::warn("Warning: smddprun not being used as smddp is not installed");
             }
-            log_command(launcher_name(plan.kind), host.launch);
+            log_command(host.label, host.launch);
             const int per_host = plan.processes_per_host;
             const auto hosts = plan.cluster.hosts;
             const LineRewriter filter = [per_host, hosts](std::string_view line) {

@@ -10,23 +10,6 @@ namespace smtrain::runners {
 
 std::vector<std::string> sshd_argv(const std::string& sshd) { return {sshd, "-D"}; }
 
-std::string_view launcher_name(RunnerKind kind) {
-    switch (kind) {
-        case RunnerKind::Mpi:
-            return "MPI";
-        case RunnerKind::SmDataParallel:
-            return "SMDataParallel";
-        case RunnerKind::TorchDistributed:
-            return "torchrun";
-        case RunnerKind::PyTorchXla:
-            return "PT-XLA";
-        case RunnerKind::Process:
-        case RunnerKind::TfParameterServer:
-            break;
-    }
-    return to_string(kind);
-}
-
 HostLaunch host_launch(const Plan& plan, const std::string& sshd) {
     HostLaunch host;
     switch (plan.kind) {
@@ -41,16 +24,19 @@ HostLaunch host_launch(const Plan& plan, const std::string& sshd) {
                 return host;
             }
             host.role = HostRole::MpiMaster;
+            host.label = plan.kind == RunnerKind::Mpi ? "MPI" : "SMDataParallel";
             host.launch = !plan.master_command.empty()   ? Launch{plan.master_command, {}}
                           : plan.kind == RunnerKind::Mpi ? mpi_master_command(plan)
                                                          : smddp_master_command(plan);
             return host;
         case RunnerKind::TorchDistributed:
             host.role = HostRole::Launcher;
+            host.label = "torchrun";
             host.launch = torchrun_command(plan);
             return host;
         case RunnerKind::PyTorchXla:
             host.role = HostRole::Launcher;
+            host.label = "PT-XLA";
             host.launch = xla_command(plan);
             return host;
         case RunnerKind::TfParameterServer:

@@ -38,6 +38,9 @@ struct HostLaunch {
     /// Started before `launch` and stopped after it: sshd on the MPI hosts
     /// (`<sshd> -D`, the path as given), the parameter server.
     std::vector<std::vector<std::string>> daemons;
+    /// How the log names what runs in the foreground ("MPI", "SMDataParallel",
+    /// "torchrun", "PT-XLA"); empty for the program itself.
+    std::string_view label;
 };
 
 /// The host's launch for `plan` (runner.py's `_get_by_runner_type` and each
@@ -52,8 +55,5 @@ HostLaunch host_launch(const Plan& plan, const std::string& sshd);
 
 /// `<sshd> -D`: the SSH daemon every MPI host runs in the foreground of its own.
 std::vector<std::string> sshd_argv(const std::string& sshd);
-
-/// How the logs name the launcher of `kind`: "MPI", "SMDataParallel", "torchrun", "PT-XLA".
-std::string_view launcher_name(RunnerKind kind);
 
 }  // namespace smtrain::runners

@@ -37,6 +37,7 @@ const Argv kSshd = {"/opt/sshd", "-D"};
 TEST(HostLaunch, APlainProcessRunsTheProgramAndNoDaemon) {
     const HostLaunch host = host_launch(plan_of(RunnerKind::Process, "algo-2"), "/opt/sshd");
     EXPECT_EQ(host.role, HostRole::Program);
+    EXPECT_TRUE(host.label.empty());
     EXPECT_EQ(host.launch.argv, kProgram);
     EXPECT_TRUE(host.launch.env.empty());
     EXPECT_TRUE(host.daemons.empty());
@@ -54,11 +55,17 @@ TEST(HostLaunch, AnMpiWorkerRunsOnlySshd) {
 TEST(HostLaunch, TheMpiMasterRunsSshdThenMpirunOrTheCommandItWasGiven) {
     const HostLaunch host = host_launch(plan_of(RunnerKind::Mpi, "algo-1"), "/opt/sshd");
     EXPECT_EQ(host.role, HostRole::MpiMaster);
+    EXPECT_EQ(host.label, "MPI");
     EXPECT_EQ(host.daemons, std::vector<Argv>{kSshd});
     ASSERT_FALSE(host.launch.argv.empty());
     EXPECT_EQ(host.launch.argv.front(), "mpirun");
     EXPECT_EQ(Argv(host.launch.argv.end() - 6, host.launch.argv.end()),
               (Argv{"/usr/bin/python3", "-m", "mpi4py", "train.py", "--lr", "0.1"}));
+
+    const HostLaunch smddp = host_launch(plan_of(RunnerKind::SmDataParallel, "algo-1"), "/opt/sshd");
+    EXPECT_EQ(smddp.role, HostRole::MpiMaster);
+    EXPECT_EQ(smddp.label, "SMDataParallel");
+    EXPECT_EQ(smddp.daemons, std::vector<Argv>{kSshd});
 
     auto v3 = plan_of(RunnerKind::Mpi, "algo-1");
     v3.master_command = {"mpirun", "--host", "algo-1,algo-2", "./train.sh"};
@@ -72,9 +79,11 @@ TEST(HostLaunch, TorchrunAndXlaRunTheirLauncherWithTheirVariables) {
     const HostLaunch torch = host_launch(plan_of(RunnerKind::TorchDistributed, "algo-2"), "/opt/sshd");
     EXPECT_EQ(torch.role, HostRole::Launcher);
     EXPECT_EQ(torch.launch.argv.front(), "torchrun");
+    EXPECT_EQ(torch.label, "torchrun");
     EXPECT_TRUE(torch.daemons.empty());
     const HostLaunch xla = host_launch(plan_of(RunnerKind::PyTorchXla, "algo-2"), "/opt/sshd");
     EXPECT_EQ(xla.role, HostRole::Launcher);
+    EXPECT_EQ(xla.label, "PT-XLA");
     EXPECT_EQ(Argv(xla.launch.argv.begin(), xla.launch.argv.begin() + 3),
               (Argv{"/usr/bin/python3", "-m", "torch_xla.distributed.xla_spawn"}));
     const auto ordinal = std::find(xla.launch.env.begin(), xla.launch.env.end(),
