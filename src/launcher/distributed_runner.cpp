@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// The distributed runners behind the lifecycle's Runner interface: the
-// runners layer plans the job and says what to launch on this host; this file
-// runs it with sm-train's supervisor and the job's stop request.
+// The distributed runners behind the lifecycle's Runner interface, a thin
+// adapter: the runners layer plans the job and says what this host launches
+// (runners::host_launch); this file shows it and runs it with sm-train's
+// supervisor and the job's stop request.
 #include "runner.hpp"
 
-#include "commands.hpp"
 #include "distributed.hpp"
+#include "host_launch.hpp"
 #include "job_phase.hpp"
 #include "spawn.hpp"
 #include "stop.hpp"
@@ -29,20 +30,17 @@ public:
     RunnerKind kind() const override { return kind_; }
 
     Command command(const RunContext& context) const override {
-        const runners::Plan& plan = plan_for(context);
-        if (!is_master(plan) && is_mpi(plan)) {
-            // A worker runs no program of its own: the master's mpirun starts the ranks here.
-            return Command{context.mpi.sshd, {context.mpi.sshd, "-D"}, false};
-        }
-        const runners::Launch launch = this->launch(plan);
-        return Command{resolve(launch.argv.front(), context.program_env), launch.argv, false};
+        const runners::HostLaunch& host = host_for(context);
+        // An MPI worker runs no program of its own (the master's mpirun starts
+        // the ranks here): what it shows is its sshd, at the path it is given.
+        if (host.launch.argv.empty())
+            return Command{host.daemons.front().front(), host.daemons.front(), false};
+        return Command{resolve(host.launch.argv.front(), context.program_env), host.launch.argv, false};
     }
 
     Environ extra_env(const RunContext& context) const override {
-        const runners::Plan& plan = plan_for(context);
-        if (is_mpi(plan)) return {};
         Environ extra;
-        for (const auto& [name, value] : launch(plan).env) extra[name] = value;
+        for (const auto& [name, value] : host_for(context).launch.env) extra[name] = value;
         return extra;
     }
 
@@ -102,30 +100,10 @@ private:
                                   runners::find_gethostname_shim());
     }
 
-    static bool is_mpi(const runners::Plan& plan) {
-        return plan.kind == runners::RunnerKind::Mpi || plan.kind == runners::RunnerKind::SmDataParallel;
-    }
-    static bool is_master(const runners::Plan& plan) {
-        return plan.cluster.current_host == plan.cluster.master;
-    }
-
-    runners::Launch launch(const runners::Plan& plan) const {
-        if (!plan.master_command.empty()) return runners::Launch{plan.master_command, {}};
-        switch (plan.kind) {
-            case runners::RunnerKind::Mpi:
-                return runners::mpi_master_command(plan);
-            case runners::RunnerKind::SmDataParallel:
-                return runners::smddp_master_command(plan);
-            case runners::RunnerKind::TorchDistributed:
-                return runners::torchrun_command(plan);
-            case runners::RunnerKind::PyTorchXla:
-                return runners::xla_command(plan);
-            case runners::RunnerKind::TfParameterServer:  // the worker: the program itself
-                return runners::Launch{runners::program_argv(plan.program), {}};
-            case runners::RunnerKind::Process:
-                break;
-        }
-        throw Error("a plain process is not a distributed runner", ExitCode::Internal);
+    /// What this host launches, decided once by the runners for the same plan.
+    const runners::HostLaunch& host_for(const RunContext& context) const {
+        if (!host_) host_ = runners::host_launch(plan_for(context), context.mpi.sshd);
+        return *host_;
     }
 
     // mpirun, torchrun, ... are looked up on the program's PATH, as the toolkit's shell did.
@@ -137,6 +115,7 @@ private:
 
     RunnerKind kind_;
     mutable std::optional<runners::Plan> plan_;
+    mutable std::optional<runners::HostLaunch> host_;
 };
 
 }  // namespace

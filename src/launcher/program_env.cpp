@@ -21,7 +21,7 @@ EnvVars exported_variables(const TrainingEnv& env, const Environ& parent,
         }
     }
     for (auto& var : env.toolkit_process_env_vars()) vars.push_back(std::move(var));
-    for (auto& var : framework_env_vars(env)) vars.push_back(std::move(var));
+    for (auto& var : runners::framework_env_vars(env)) vars.push_back(std::move(var));
     // The toolkit puts the code dir first on sys.path and exports sys.path;
     // we have no interpreter's sys.path, so keep whatever PYTHONPATH was given.
     std::string pythonpath = code_dir.string();

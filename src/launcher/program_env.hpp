@@ -15,7 +15,7 @@ namespace smtrain::launcher {
 /// What sm-train adds to its own environment for the program, in order:
 /// every SM_* variable (TrainingEnv::to_env_vars()), SAGEMAKER_JOB_NAME /
 /// CURRENT_HOST / SAGEMAKER_REGION (toolkit_process_env_vars()), what the
-/// framework containers add (framework_env_vars(): TF_CONFIG, NCCL_*, MASTER_*), and
+/// framework containers add (runners::framework_env_vars(): TF_CONFIG, NCCL_*, MASTER_*), and
 /// PYTHONPATH with the code dir in front of the inherited value, and PWD (the
 /// code dir, where every program starts, as the toolkit's shell sets it).
 /// SM_USER_ARGS holds the arguments the program gets: to_cmd_args() as the

@@ -529,7 +529,7 @@ Launch plan_launch(Job& job, RunContext& context, const SdkV3Job* v3) {
                                       v3->args, v3->variables, runners::find_gethostname_shim());
         }
     } else {
-        launch.runner_kind = job.env->framework_module() ? RunnerKind::Process : choose_runner(*job.env);
+        launch.runner_kind = choose_runner(*job.env);
     }
     launch.runner = make_runner(launch.runner_kind);
     for (auto& [name, value] : launch.runner->extra_env(context)) context.program_env[name] = value;

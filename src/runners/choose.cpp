@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "choose.hpp"
 
+#include "framework_env.hpp"
+
 #include <smtrain/value.hpp>
 
 namespace smtrain::runners {
@@ -49,9 +51,11 @@ RunnerKind choose_runner(const TrainingEnv& env) {
     // Heterogeneous clusters: hosts outside the distribution instance groups
     // run the program on their own, as the toolkit decides.
     if (!env.distribution_enabled()) return RunnerKind::Process;
+    // A framework image's own function (SAGEMAKER_TRAINING_MODULE) runs as one
+    // process: it chooses its runner itself, as the container's training.py does.
+    if (env.framework_module()) return RunnerKind::Process;
     // The TensorFlow container's parameter-server branch comes before its MPI check.
-    if (enabled(env, "sagemaker_parameter_server_enabled") && env.hosts().size() > 1)
-        return RunnerKind::TfParameterServer;
+    if (parameter_server_enabled(env)) return RunnerKind::TfParameterServer;
     // The PyTorch container's order (the TensorFlow one checks MPI, then smddp: the same).
     if (enabled(env, "sagemaker_mpi_enabled")) return RunnerKind::Mpi;
     if (enabled(env, "sagemaker_pytorch_ddp_enabled")) return RunnerKind::SmDataParallel;

@@ -14,8 +14,8 @@ namespace smtrain::runners {
 /// The framework containers' choice (the PyTorch and TensorFlow containers'
 /// training.py; sagemaker-training alone knows only MPI), from the `sagemaker_*`
 /// hyperparameters, made only when distribution is enabled for the current
-/// instance group, first match wins:
-/// sagemaker_parameter_server_enabled with several hosts -> TensorFlow parameter server,
+/// instance group and no framework module (SAGEMAKER_TRAINING_MODULE) runs, first match wins:
+/// parameter_server_enabled() (framework_env.hpp) -> TensorFlow parameter server,
 /// sagemaker_mpi_enabled -> MPI, sagemaker_pytorch_ddp_enabled -> smddprun,
 /// sagemaker_torch_distributed_enabled -> torchrun,
 /// sagemaker_distributed_dataparallel_enabled -> smddprun,

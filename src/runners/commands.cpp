@@ -151,6 +151,31 @@ std::vector<std::string> modelparallel_args(const Plan& plan) {
     return args;
 }
 
+std::vector<std::string> mpirun_start(const Cluster& cluster, const std::string& hosts,
+                                      std::int64_t processes, const MpirunExtras& extras) {
+    const std::string& nic = cluster.network_interface;
+    std::vector<std::string> argv = {
+        "mpirun", "--host", hosts, "-np", std::to_string(processes), "--allow-run-as-root", "--tag-output"};
+    if (extras.oversubscribe) argv.push_back("--oversubscribe");
+    // Options with their values on one line, as on a command line:
+    // clang-format off
+    append(argv, {
+        "-mca", "btl_tcp_if_include", nic,
+        "-mca", "oob_tcp_if_include", nic,
+        "-mca", "plm_rsh_no_tree_spawn", "1",
+        "-mca", "pml", "ob1",
+        "-mca", "btl", "^openib",
+        "-mca", "orte_abort_on_non_zero_status", "1",
+        "-mca", "btl_vader_single_copy_mechanism", "none",
+        "-mca", "plm_rsh_num_concurrent", std::to_string(cluster.hosts.size()),
+        "-x", "NCCL_SOCKET_IFNAME=" + nic,
+    });
+    // clang-format on
+    if (extras.nccl_debug) append(argv, {"-x", "NCCL_DEBUG=" + *extras.nccl_debug});
+    append(argv, {"-x", "LD_LIBRARY_PATH", "-x", "PATH"});
+    return argv;
+}
+
 Launch mpi_master_command(const Plan& plan) {
     const Cluster& cluster = plan.cluster;
     const auto& nic = cluster.network_interface;
@@ -212,7 +237,6 @@ Launch mpi_master_command(const Plan& plan) {
 
 Launch smddp_master_command(const Plan& plan) {
     const Cluster& cluster = plan.cluster;
-    const auto& nic = cluster.network_interface;
     const bool multi_node = cluster.hosts.size() > 1;
     const auto num_processes =
         std::int64_t{plan.processes_per_host} * static_cast<std::int64_t>(cluster.hosts.size());
@@ -221,31 +245,12 @@ Launch smddp_master_command(const Plan& plan) {
     const std::string& instance_type = plan.smddp_instance_type;
 
     Launch launch;
-    // Options with their values on one line, as on a command line:
-    // clang-format off
-    launch.argv = {
-        "mpirun",
-        // One node: the bare host name even with several processes, as the toolkit does.
-        "--host", multi_node ? join_hosts(cluster.hosts, plan.processes_per_host, true) : join_hosts(cluster.hosts, 1, false),
-        "-np", std::to_string(num_processes),
-        "--allow-run-as-root",
-        "--tag-output",
-        "--oversubscribe",
-        "-mca", "btl_tcp_if_include", nic,
-        "-mca", "oob_tcp_if_include", nic,
-        "-mca", "plm_rsh_no_tree_spawn", "1",
-        "-mca", "pml", "ob1",
-        "-mca", "btl", "^openib",
-        "-mca", "orte_abort_on_non_zero_status", "1",
-        "-mca", "btl_vader_single_copy_mechanism", "none",
-        "-mca", "plm_rsh_num_concurrent", std::to_string(cluster.hosts.size()),
-        "-x", "NCCL_SOCKET_IFNAME=" + nic,
-        "-x", "NCCL_DEBUG=" + options.nccl_debug,
-        "-x", "LD_LIBRARY_PATH",
-        "-x", "PATH",
-        "-x", multi_node ? "SMDATAPARALLEL_USE_HOMOGENEOUS=1" : "SMDATAPARALLEL_USE_SINGLENODE=1",
-    };
-    // clang-format on
+    // One node: the bare host name even with several processes, as the toolkit does.
+    const std::string hosts = multi_node ? join_hosts(cluster.hosts, plan.processes_per_host, true)
+                                         : join_hosts(cluster.hosts, 1, false);
+    launch.argv = mpirun_start(cluster, hosts, num_processes, {true, options.nccl_debug});
+    append(launch.argv,
+           {"-x", multi_node ? "SMDATAPARALLEL_USE_HOMOGENEOUS=1" : "SMDATAPARALLEL_USE_SINGLENODE=1"});
     // The toolkit passes FI_PROVIDER=efa on every instance type; libfabric then
     // fails where there is no EFA device, so we pass it only where there is one.
     if (is_efa_nccl_instance(instance_type)) append(launch.argv, {"-x", "FI_PROVIDER=efa"});

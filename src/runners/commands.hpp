@@ -12,6 +12,7 @@
 
 #include "plan.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,20 @@ std::optional<std::string> module_entry(std::string_view entry_point);
 /// The program as an MPI rank runs it: Python gets `-m mpi4py` first, so an
 /// uncaught exception aborts every rank instead of hanging the others.
 std::vector<std::string> mpi_program_argv(const Program& program);
+
+/// What a caller of mpirun_start() adds to the shared options.
+struct MpirunExtras {
+    bool oversubscribe = false;             ///< `--oversubscribe` after `--tag-output`
+    std::optional<std::string> nccl_debug;  ///< `-x NCCL_DEBUG=<value>` after NCCL_SOCKET_IFNAME
+};
+
+/// The start of mpirun's command line that smddprun's master (smdataparallel.py,
+/// with both extras) and the SDK v3 MPI driver (with neither) share: `mpirun
+/// --host <hosts> -np <processes> --allow-run-as-root --tag-output`, the eight
+/// `-mca` options over the cluster's network interface and host count, then
+/// `-x NCCL_SOCKET_IFNAME=<nic> -x LD_LIBRARY_PATH -x PATH`.
+std::vector<std::string> mpirun_start(const Cluster& cluster, const std::string& hosts,
+                                      std::int64_t processes, const MpirunExtras& extras);
 
 /// `mpirun ...` on the MPI master (mpi.MasterRunner._create_command).
 Launch mpi_master_command(const Plan& plan);

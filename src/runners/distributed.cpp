@@ -2,6 +2,8 @@
 #include "distributed.hpp"
 
 #include "commands.hpp"
+#include "framework_env.hpp"
+#include "host_launch.hpp"
 #include "mpi_output.hpp"
 #include "tensorflow.hpp"
 
@@ -156,12 +158,21 @@ Plan make_plan(const TrainingEnv& env, RunnerKind kind, Program program, const E
     plan.processes_per_host = processes_per_host(env);
     plan.num_gpus = env.num_gpus();
     plan.exported = toolkit_order(env, env.to_env_vars());
+    const Value* mwms =
+        env.additional_framework_parameters().find("sagemaker_multi_worker_mirrored_strategy_enabled");
+    const bool multi_worker_mirrored = mwms != nullptr && mwms->truthy();
+    if (kind == RunnerKind::TfParameterServer || multi_worker_mirrored)
+        plan.framework_env = framework_env_vars(env);
     // The TensorFlow container adds TF_CONFIG (MultiWorkerMirroredStrategy) to
-    // the variables it hands the runner, so mpirun gets `-x TF_CONFIG` too.
-    if (const Value* mwms =
-            env.additional_framework_parameters().find("sagemaker_multi_worker_mirrored_strategy_enabled");
-        mwms != nullptr && mwms->truthy()) {
-        if (auto tf_config = lookup(parent, "TF_CONFIG")) plan.exported.emplace_back("TF_CONFIG", *tf_config);
+    // the variables it hands the runner, so mpirun gets `-x TF_CONFIG` too. A
+    // job for which no framework container's TF_CONFIG is made (an SDK v3 job)
+    // passes on its own, if its environment has one.
+    if (multi_worker_mirrored) {
+        std::optional<std::string> tf_config = lookup(parent, "TF_CONFIG");
+        for (const auto& [name, value] : plan.framework_env) {
+            if (name == "TF_CONFIG") tf_config = value;
+        }
+        if (tf_config) plan.exported.emplace_back("TF_CONFIG", *tf_config);
     }
     if (kind == RunnerKind::Mpi) {
         plan.num_processes = integer_parameter(env, "sagemaker_mpi_num_processes");
@@ -216,47 +227,39 @@ void log_command(std::string_view runner, const Launch& launch) {
 }  // namespace
 
 int run_distributed(const Plan& plan, RunContext& context) {
-    const bool master = plan.cluster.current_host == plan.cluster.master;
-    switch (plan.kind) {
-        case RunnerKind::Process: {
-            const Launch launch{program_argv(plan.program), {}};
-            return context.execute(launch, nullptr);
-        }
-        case RunnerKind::Mpi:
-        case RunnerKind::SmDataParallel: {
-            if (!master)
-                return run_mpi_worker(plan, context.program_environment, context.system, context.mpi);
+    // Each toolkit runner's own start, before its command.
+    if (plan.kind == RunnerKind::TorchDistributed)
+        spdlog::info("Starting distributed training through torchrun");
+    if (plan.kind == RunnerKind::PyTorchXla) {
+        spdlog::info("Starting distributed training through PT-XLA Runtime.");
+        check_xla_gpus(plan);
+        check_xla_imports(context, plan);
+    }
+    const HostLaunch host = host_launch(plan, context.mpi.sshd);
+    switch (host.role) {
+        case HostRole::Program:
+            return context.execute(host.launch, nullptr);
+        case HostRole::Launcher:
+            log_command(host.label, host.launch);
+            // torchrun's status is always checked: the toolkit swaps run()'s
+            // arguments there and never looks at the exit code.
+            return context.execute(host.launch, nullptr);
+        case HostRole::MpiWorker:
+            return run_mpi_worker(plan, context.program_environment, context.system, context.mpi);
+        case HostRole::MpiMaster: {
             if (plan.kind == RunnerKind::SmDataParallel && !plan.smddprun_installed) {
                 spdlog::warn("Warning: smddprun not being used as smddp is not installed");
             }
-            const Launch launch = !plan.master_command.empty()   ? Launch{plan.master_command, {}}
-                                  : plan.kind == RunnerKind::Mpi ? mpi_master_command(plan)
-                                                                 : smddp_master_command(plan);
-            log_command(plan.kind == RunnerKind::Mpi ? "MPI" : "SMDataParallel", launch);
+            log_command(host.label, host.launch);
             const int per_host = plan.processes_per_host;
             const auto hosts = plan.cluster.hosts;
             const LineRewriter filter = [per_host, hosts](std::string_view line) {
                 return rewrite_mpi_tags(line, per_host, hosts);
             };
-            return run_mpi_master(plan, launch, filter, context.system, context.execute, context.mpi);
+            return run_mpi_master(plan, host.launch, filter, context.system, context.execute, context.mpi);
         }
-        case RunnerKind::TorchDistributed: {
-            spdlog::info("Starting distributed training through torchrun");
-            const Launch launch = torchrun_command(plan);
-            log_command("torchrun", launch);
-            // Always checked: the toolkit swaps run()'s arguments here and never looks at the exit code.
-            return context.execute(launch, nullptr);
-        }
-        case RunnerKind::TfParameterServer:
+        case HostRole::ParameterServer:
             return run_parameter_server_job(plan, context.system, context.execute);
-        case RunnerKind::PyTorchXla: {
-            spdlog::info("Starting distributed training through PT-XLA Runtime.");
-            check_xla_gpus(plan);
-            check_xla_imports(context, plan);
-            const Launch launch = xla_command(plan);
-            log_command("PT-XLA", launch);
-            return context.execute(launch, nullptr);
-        }
     }
     throw Error("unknown runner", ExitCode::Internal);
 }

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// The one entry point the launcher calls: which runner this host uses, the
-/// plan it follows, and running it (runner.py's `_get_by_runner_type` and each
-/// runner's `run`).
+/// The entry points the launcher calls: the plan this host follows and running
+/// it (each toolkit runner's `run`); what it launches is host_launch.hpp's.
 ///
 /// Errors (the runners layer's convention): smtrain::Error with the toolkit's
 /// message for a precondition that fails (a missing import, an absent host);
 /// a SpawnError from the executor or the System is passed on as it is.
 
 #include "executor.hpp"
+#include "host_launch.hpp"
 #include "mpi_cluster.hpp"
 #include "plan.hpp"
 
@@ -49,8 +49,10 @@ struct RunContext {
     EnvVars program_environment;
 };
 
-/// Runs the plan on this host and returns the exit status sm-train reports.
-/// Throws smtrain::Error with the toolkit's message when a precondition fails.
+/// Runs what host_launch() says this host launches (its daemons, its
+/// foreground command, the MPI and parameter-server waits around them) and
+/// returns the exit status sm-train reports. Throws smtrain::Error with the
+/// toolkit's message when a precondition fails.
 int run_distributed(const Plan& plan, RunContext& context);
 
 }  // namespace smtrain::runners

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "mpi_cluster.hpp"
 
+#include "host_launch.hpp"
 #include "spawn.hpp"
 
 #include <smtrain/error.hpp>
@@ -40,7 +41,7 @@ pid_t start_sshd(System& system, const MpiClusterSettings& settings) {
         spdlog::warn("{}", e.what());
     }
     spdlog::info("Starting the SSH daemon: {} -D", settings.sshd);
-    return system.start_daemon({settings.sshd, "-D"});
+    return system.start_daemon(sshd_argv(settings.sshd));
 }
 
 /// The last lines of a daemon's stderr as one line: what it said before dying.

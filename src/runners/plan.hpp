@@ -78,6 +78,10 @@ struct Plan {
     /// The variables sm-train exports to the program (SM_*, ...), in the
     /// toolkit's order: each one becomes `-x NAME` for mpirun.
     EnvVars exported;
+    /// What the framework containers add (framework_env_vars()), made by
+    /// make_plan() for a parameter-server or MultiWorkerMirroredStrategy job:
+    /// the TF_CONFIG the parameter server and mpirun's `-x TF_CONFIG` read.
+    EnvVars framework_env;
     /// sm-train's own environment (AWS credentials, SM_DLC_TORCH_VERSION,
     /// RUN_NEURON_PARALLEL_COMPILE, ...).
     Environ parent;

@@ -6,6 +6,7 @@
 // distributed_drivers/{basic_script,torchrun}_driver.py.
 #include "sdk_v3.hpp"
 
+#include "commands.hpp"
 #include "distributed.hpp"
 #include "instance_types.hpp"
 
@@ -341,7 +342,6 @@ Plan mpi_plan(const Job& job, const TrainingEnv& env, const Environ& parent, con
     plan.exported = std::move(exported);
 
     const Cluster& cluster = plan.cluster;
-    const std::string& nic = cluster.network_interface;
     const int per_host = plan.processes_per_host;
     std::string hosts;
     for (const auto& host : cluster.hosts) {
@@ -349,26 +349,8 @@ Plan mpi_plan(const Job& job, const TrainingEnv& env, const Environ& parent, con
         hosts += per_host > 1 ? host + ":" + std::to_string(per_host) : host;
     }
     const std::int64_t np = std::int64_t{per_host} * static_cast<std::int64_t>(cluster.hosts.size());
-    // clang-format off
-    std::vector<std::string> argv = {
-        "mpirun",
-        "--host", hosts,
-        "-np", std::to_string(np),
-        "--allow-run-as-root",
-        "--tag-output",
-        "-mca", "btl_tcp_if_include", nic,
-        "-mca", "oob_tcp_if_include", nic,
-        "-mca", "plm_rsh_no_tree_spawn", "1",
-        "-mca", "pml", "ob1",
-        "-mca", "btl", "^openib",
-        "-mca", "orte_abort_on_non_zero_status", "1",
-        "-mca", "btl_vader_single_copy_mechanism", "none",
-        "-mca", "plm_rsh_num_concurrent", std::to_string(cluster.hosts.size()),
-        "-x", "NCCL_SOCKET_IFNAME=" + nic,
-        "-x", "LD_LIBRARY_PATH",
-        "-x", "PATH",
-    };
-    // clang-format on
+    // The driver's mpirun has neither --oversubscribe nor NCCL_DEBUG.
+    std::vector<std::string> argv = mpirun_start(cluster, hosts, np, {});
     argv.insert(argv.end(), job.mpi_additional_options.begin(), job.mpi_additional_options.end());
     const std::string& type = cluster.instance_type;
     if (is_efa_nccl_instance(type))

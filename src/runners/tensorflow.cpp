@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tensorflow.hpp"
 
-#include "commands.hpp"
+#include "host_launch.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -21,12 +21,6 @@ constexpr const char* kParameterServerCode =
     "config = tf.compat.v1.ConfigProto(device_count={'GPU': 0})\n"
     "tf.distribute.Server(cluster, job_name='ps', task_index=int(sys.argv[2]), config=config).join()\n";
 
-std::string own_tf_config(const Plan& plan) {
-    const auto tf_config = lookup(plan.parent, "TF_CONFIG");
-    if (!tf_config) throw Error("parameter server job without TF_CONFIG", ExitCode::Internal);
-    return *tf_config;
-}
-
 }  // namespace
 
 std::vector<std::string> parameter_server_argv(const std::string& python, const std::string& tf_config,
@@ -34,14 +28,25 @@ std::vector<std::string> parameter_server_argv(const std::string& python, const 
     return {python, "-c", kParameterServerCode, tf_config, std::to_string(task_index)};
 }
 
-int run_parameter_server_job(const Plan& plan, System& system, const ProgramExecutor& execute,
-                             const ParameterServerSettings& settings) {
+std::vector<std::string> parameter_server_daemon(const Plan& plan) {
     const auto& hosts = plan.all_hosts;
     const auto it = std::find(hosts.begin(), hosts.end(), plan.cluster.current_host);
     if (it == hosts.end() || hosts.empty()) {
         throw Error("current host " + plan.cluster.current_host + " is not one of the hosts",
                     ExitCode::BadConfig);
     }
+    const auto tf_config = std::find_if(plan.framework_env.begin(), plan.framework_env.end(),
+                                        [](const auto& var) { return var.first == "TF_CONFIG"; });
+    if (tf_config == plan.framework_env.end())
+        throw Error("parameter server job without TF_CONFIG", ExitCode::Internal);
+    return parameter_server_argv(plan.program.python, tf_config->second,
+                                 static_cast<std::size_t>(it - hosts.begin()));
+}
+
+int run_parameter_server_job(const Plan& plan, System& system, const ProgramExecutor& execute,
+                             const ParameterServerSettings& settings) {
+    const HostLaunch host = host_launch(plan, "");
+    const auto& hosts = plan.all_hosts;
     if (system.run_short({plan.program.python, "-c", "import tensorflow"}, std::chrono::minutes(2)) != 0) {
         throw Error("sagemaker_parameter_server_enabled: TensorFlow cannot be imported by " +
                         plan.program.python + " (the parameter server is a TensorFlow process)",
@@ -49,11 +54,9 @@ int run_parameter_server_job(const Plan& plan, System& system, const ProgramExec
     }
     spdlog::info("Running distributed training job with parameter servers");
     spdlog::info("Launching parameter server process");
-    DaemonGuard parameter_server(
-        system, system.start_daemon(parameter_server_argv(plan.program.python, own_tf_config(plan),
-                                                          static_cast<std::size_t>(it - hosts.begin()))));
+    DaemonGuard parameter_server(system, system.start_daemon(host.daemons.front()));
     spdlog::info("Launching worker process");
-    const int status = execute(Launch{program_argv(plan.program), {}}, nullptr);
+    const int status = execute(host.launch, nullptr);
     // The container waits only after a worker that succeeded (a failure raises first).
     if (status != 0 || plan.cluster.current_host == hosts.front()) return status;
     const std::string& master = hosts.front();

@@ -4,8 +4,8 @@
 /// The TensorFlow container's parameter-server job (its training.py): on every
 /// host, a parameter-server process first, then the user's program as the
 /// worker with TF_CONFIG; a host other than the first then waits until the
-/// first host's worker is down. TF_CONFIG itself is built by the launcher
-/// (launcher/framework_env.hpp) and arrives in the plan's environment.
+/// first host's worker is down. TF_CONFIG is the runners' too (framework_env.hpp):
+/// make_plan() keeps it in Plan::framework_env.
 ///
 /// Errors (the runners layer's convention): smtrain::Error(BadConfig) for a
 /// job the TensorFlow container would refuse (this host not in the hosts,
@@ -30,16 +30,21 @@ inline constexpr int kTfMasterPort = 2222;
 std::vector<std::string> parameter_server_argv(const std::string& python, const std::string& tf_config,
                                                std::size_t task_index);
 
+/// This host's parameter server: parameter_server_argv() with Plan::framework_env's
+/// TF_CONFIG and this host's index in `all_hosts`. Throws Error(BadConfig) when
+/// this host is not one of them, Error(Internal) when the plan has no TF_CONFIG.
+std::vector<std::string> parameter_server_daemon(const Plan& plan);
+
 struct ParameterServerSettings {
     /// How often a host other than the first checks that the first host's worker is still up.
     std::chrono::milliseconds poll_interval = std::chrono::seconds(10);
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
 };
 
-/// Runs the job on this host, in the container's order: checks that
-/// TensorFlow can be imported (Error, BadConfig, otherwise), starts the
-/// parameter server (task index = this host's index in `all_hosts`), runs the
-/// worker through `execute`, and after a successful worker on a host other
+/// Runs the job on this host, in the container's order: takes what the host
+/// launches from host_launch() (Errors as parameter_server_daemon's), checks
+/// that TensorFlow can be imported (Error, BadConfig, otherwise), starts the
+/// parameter server, runs the worker through `execute`, and after a successful worker on a host other
 /// than the first, waits until the first host stops accepting connections on
 /// port 2222. Then stops the parameter server and returns the worker's status.
 /// A stop signal during the wait throws Error with exit code 128+N.

@@ -7,7 +7,7 @@ if(TARGET smtrain_launcher)
 
   smtrain_add_gtest(launcher_unit_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit_test.cpp ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
-            ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp ${CMAKE_CURRENT_LIST_DIR}/framework_env_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/settings_test.cpp ${CMAKE_CURRENT_LIST_DIR}/own_failure_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/job_phase_test.cpp
     LIBS smtrain_launcher

@@ -67,7 +67,7 @@ Plan ps_plan(const std::string& current) {
     plan.cluster.master = "algo-1";
     plan.cluster.current_host = current;
     plan.program = {EntryKind::PythonProgram, "/usr/bin/python3", "train.py", {"--epochs", "2"}};
-    plan.parent = {{"TF_CONFIG", kTfConfig}};
+    plan.framework_env = {{"TF_CONFIG", kTfConfig}};
     return plan;
 }
 

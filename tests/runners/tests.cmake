@@ -5,6 +5,8 @@ smtrain_add_gtest(smtrain_runners_tests
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/mpi_options_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/commands_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/framework_env_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/host_launch_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/mpi_cluster_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tensorflow_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_test.cpp

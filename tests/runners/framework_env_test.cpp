@@ -5,7 +5,7 @@
 // _build_tf_config_for_mwms, then json.dumps with its default separators);
 // the runner order and variables from the PyTorch container's training.py.
 #include "framework_env.hpp"
-#include "runner.hpp"
+#include "choose.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -15,7 +15,7 @@
 
 #include <map>
 
-namespace smtrain::launcher {
+namespace smtrain::runners {
 namespace {
 
 using smtrain::testing::TrainingTree;
@@ -211,6 +211,17 @@ TEST(FrameworkEnv, AFrameworkModuleSetsItsOwn) {
                     .empty());
 }
 
+TEST(FrameworkEnv, AFrameworkModuleRunsAsAPlainProcess) {
+    // The container's training.py (SAGEMAKER_TRAINING_MODULE) chooses its runner itself.
+    TrainingTree tree;
+    tree.resource_config(R"({"current_host": "algo-1", "hosts": ["algo-1", "algo-2"]})");
+    tree.hyperparameters(R"({"sagemaker_mpi_enabled": true})");
+    EXPECT_EQ(choose_runner(load(tree)), RunnerKind::Mpi);
+    EXPECT_EQ(choose_runner(
+                  load(tree, {{"SAGEMAKER_TRAINING_MODULE", "sagemaker_pytorch_container.training:main"}})),
+              RunnerKind::Process);
+}
+
 TEST(FrameworkEnv, PlainMpiAndSmddpGetNoPyTorchVariables) {
     TrainingTree tree;
     EXPECT_TRUE(vars_of(job(R"(["algo-1"])", "algo-1", R"({"sagemaker_mpi_enabled": true})", tree)).empty());
@@ -220,4 +231,4 @@ TEST(FrameworkEnv, PlainMpiAndSmddpGetNoPyTorchVariables) {
 }
 
 }  // namespace
-}  // namespace smtrain::launcher
+}  // namespace smtrain::runners

@@ -4,12 +4,12 @@
 /// The variables AWS's framework containers set for the program beyond what
 /// sagemaker-training sets: TF_CONFIG (the TensorFlow container's training.py,
 /// parameter servers and MultiWorkerMirroredStrategy) and the NCCL/MASTER_*
-/// variables of the PyTorch container's training.py.
+/// variables of the PyTorch container's training.py. Built here only: the
+/// launcher exports them to the program (launcher/program_env.hpp), make_plan()
+/// keeps them in Plan::framework_env for the parameter server and mpirun.
 ///
-/// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
-/// ExitCode for a failure of sm-train's own; run_train's steps turn every
-/// exception into the one Outcome that report() writes): ConfigError for a
-/// job the framework containers would refuse.
+/// Errors (the runners layer's convention): ConfigError for a job the
+/// framework containers would refuse.
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-namespace smtrain::launcher {
+namespace smtrain::runners {
 
 /// The TensorFlow container's parameter-server condition:
 /// `sagemaker_parameter_server_enabled` truthy and more than one host.
@@ -52,4 +52,4 @@ std::string tf_config_for_multi_worker_mirrored(const std::vector<std::string>& 
 /// UnboundLocalError).
 EnvVars framework_env_vars(const TrainingEnv& env);
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::runners

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace smtrain::launcher {
+namespace smtrain::runners {
 namespace {
 
 bool enabled(const TrainingEnv& env, std::string_view key) {
@@ -99,4 +99,4 @@ EnvVars framework_env_vars(const TrainingEnv& env) {
     return vars;
 }
 
-}  // namespace smtrain::launcher
+}  // namespace smtrain::runners
