@@ -161,6 +161,16 @@ stop_job() {
     local name=smtrain-stop$suffix-$$
     podman run -d --name "$name" "${mounts[@]}" -v "$tree/code:/opt/ml/code" \
         -e SAGEMAKER_PROGRAM=job.py "$@" "$image" train >/dev/null
+    stop_and_check "$name" "stop$suffix" "podman stop${label:+ ($label)}" \
+        "SIGTERM reached the program's handler through sm-train (PID 1)"
+}
+
+# stop_and_check <container> <log name> <what> <pass words>: once job.py has
+# started in the container (model/started in $tree), podman stop -t 10; the check
+# is exit 143 before the SIGKILL, the handler's file naming parent pid 1 (the
+# signal came from PID 1, sm-train), output/failure and no output/success.
+stop_and_check() {
+    local name=$1 log=$2 what=$3 words=$4
     for _ in $(seq 600); do
         [[ -e $tree/model/started ]] && break
         sleep 0.1
@@ -169,16 +179,16 @@ stop_job() {
     podman stop -t 10 "$name" >/dev/null
     local stop_seconds=$((SECONDS - stop_started))
     status=$(podman inspect --format '{{.State.ExitCode}}' "$name")
-    podman logs "$name" >"$work/stop$suffix.out" 2>"$work/stop$suffix.err" || true
+    podman logs "$name" >"$work/$log.out" 2>"$work/$log.err" || true
     podman rm --force "$name" >/dev/null
     if [[ $status == 143 ]] && ((stop_seconds < 10)) &&
         grep -qxF "signal 15, parent pid 1" "$tree/model/sigterm.txt" 2>/dev/null &&
         grep -qF "ExitCode 143" "$tree/output/failure" 2>/dev/null &&
         [[ ! -e $tree/output/success ]]; then
-        pass "podman stop${label:+ ($label)}: SIGTERM reached the program's handler through sm-train (PID 1), output/failure written, exit 143 in ${stop_seconds}s"
+        pass "$what: $words, output/failure written, exit 143 in ${stop_seconds}s"
     else
-        show "$work/stop$suffix.out" "$work/stop$suffix.err" "$tree/model/sigterm.txt" "$tree/output/failure"
-        check_failed "podman stop${label:+ ($label)}: exit $status after ${stop_seconds}s (expected 143 before the 10 s SIGKILL, the handler's file, output/failure)"
+        show "$work/$log.out" "$work/$log.err" "$tree/model/sigterm.txt" "$tree/output/failure"
+        check_failed "$what: exit $status after ${stop_seconds}s (expected 143 before the 10 s SIGKILL, the handler's file with parent pid 1, output/failure)"
     fi
 }
 
@@ -214,25 +224,8 @@ JSON
     local name=smtrain-stop-v3-$$
     podman run -d --name "$name" "${mounts[@]}" --entrypoint /bin/bash "$image" \
         -c "chmod +x $data/sm_drivers/sm_train.sh && $data/sm_drivers/sm_train.sh" >/dev/null
-    for _ in $(seq 600); do
-        [[ -e $tree/model/started ]] && break
-        sleep 0.1
-    done
-    local stop_started=$SECONDS
-    podman stop -t 10 "$name" >/dev/null
-    local stop_seconds=$((SECONDS - stop_started))
-    status=$(podman inspect --format '{{.State.ExitCode}}' "$name")
-    podman logs "$name" >"$work/stop-v3.out" 2>"$work/stop-v3.err" || true
-    podman rm --force "$name" >/dev/null
-    if [[ $status == 143 ]] && ((stop_seconds < 10)) &&
-        grep -qxF "signal 15, parent pid 1" "$tree/model/sigterm.txt" 2>/dev/null &&
-        grep -qF "ExitCode 143" "$tree/output/failure" 2>/dev/null &&
-        [[ ! -e $tree/output/success ]]; then
-        pass "podman stop (SDK v3 job): sm-train replaced bash as PID 1, SIGTERM reached the program's handler, output/failure written, exit 143 in ${stop_seconds}s"
-    else
-        show "$work/stop-v3.out" "$work/stop-v3.err" "$tree/model/sigterm.txt" "$tree/output/failure"
-        check_failed "podman stop (SDK v3 job): exit $status after ${stop_seconds}s (expected 143 before the 10 s SIGKILL, the handler's file with parent pid 1, output/failure)"
-    fi
+    stop_and_check "$name" stop-v3 "podman stop (SDK v3 job)" \
+        "sm-train replaced bash as PID 1, SIGTERM reached the program's handler"
 }
 
 base_files=()

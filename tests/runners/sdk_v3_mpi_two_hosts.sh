@@ -60,35 +60,9 @@ with open(os.path.join(os.environ["SM_MODEL_DIR"], "rank-%s.json" % rank), "w") 
 PY
 }
 
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/id" -C smtrain-test || fail "ssh-keygen"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key" -C smtrain-host || fail "ssh-keygen"
-cp "$WORK/id.pub" "$WORK/authorized_keys"
-cat > "$WORK/sshd_config" <<CONF
-Port 22
-ListenAddress 0.0.0.0
-HostKey $WORK/host_key
-PidFile none
-AuthorizedKeysFile $WORK/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM yes
-StrictModes no
-PrintMotd no
-CONF
-cat > "$WORK/ssh_config" <<CONF
-Host *
-  IdentityFile $WORK/id
-  StrictHostKeyChecking no
-  UserKnownHostsFile /dev/null
-  BatchMode yes
-  LogLevel ERROR
-CONF
-cat > "$WORK/pam_sshd" <<CONF
-auth required pam_permit.so
-account required pam_permit.so
-session required pam_env.so readenv=1 envfile=/etc/environment
-CONF
+# Keys and configs, all in the work dir.
+source "$(dirname "${BASH_SOURCE[0]}")/ssh_fixture.sh"
+write_ssh_fixture "$WORK"
 
 start_host() {
     local host=$1
