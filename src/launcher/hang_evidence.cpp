@@ -61,23 +61,25 @@ std::vector<std::string> add_hang_evidence_variables(Environ& program_env, const
     return set;
 }
 
-std::vector<pid_t> request_python_stacks(pid_t program, runners::RunnerKind kind) {
+std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind) {
     std::vector<pid_t> candidates;
     if (!is_launcher(kind)) candidates.push_back(program);
     for (pid_t pid : descendants_of(program)) candidates.push_back(pid);
-    std::vector<pid_t> sent;
-    for (pid_t pid : candidates) {
-        if (dumps_stacks_on_abort(pid) && ::kill(pid, SIGABRT) == 0) sent.push_back(pid);
-    }
+    std::vector<pid_t> ranks;
     std::string pids;
-    for (pid_t pid : sent) pids += (pids.empty() ? "" : ", ") + std::to_string(pid);
-    if (sent.empty()) {
-        spdlog::warn("Hang: no Python process with faulthandler on to ask for its stacks");
-    } else {
-        spdlog::warn("Hang: SIGABRT to {} Python process(es) for their stacks (faulthandler): pid {}",
-                     sent.size(), pids);
+    for (pid_t pid : candidates) {
+        if (!dumps_stacks_on_abort(pid)) continue;
+        ranks.push_back(pid);
+        pids += (pids.empty() ? "" : ", ") + std::to_string(pid);
     }
-    return sent;
+    if (ranks.empty()) {
+        spdlog::warn("Hang: no Python process with faulthandler on to ask for its stacks");
+        return ranks;
+    }
+    if (is_launcher(kind)) ::kill(program, SIGSTOP);
+    spdlog::warn("Hang: SIGABRT to {} Python process(es) in turn for their stacks (faulthandler): pid {}",
+                 ranks.size(), pids);
+    return ranks;
 }
 
 }  // namespace smtrain::launcher

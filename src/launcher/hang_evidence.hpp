@@ -33,10 +33,13 @@ namespace smtrain::launcher {
 std::vector<std::string> add_hang_evidence_variables(Environ& program_env,
                                                      const std::filesystem::path& output_dir);
 
-/// Sends SIGABRT to every Python process of the program's tree that has
-/// faulthandler on (PYTHONFAULTHANDLER non-empty in its environment): the
-/// program itself and its descendants, except the program when `kind`'s
-/// program is a launcher (torchrun, mpirun, smddprun, XLA). Returns their pids.
-std::vector<pid_t> request_python_stacks(pid_t program, runners::RunnerKind kind);
+/// Every Python process of the program's tree that has faulthandler on
+/// (PYTHONFAULTHANDLER non-empty in its environment), for the watchdog to send
+/// SIGABRT to, one after the other: the program itself and its descendants,
+/// except the program when `kind`'s program is a launcher (torchrun, mpirun,
+/// smddprun, XLA's). Such a launcher is paused (SIGSTOP) meanwhile, so that
+/// it does not stop the ranks not yet asked when the first one dies; the
+/// supervisor's stop resumes it (SIGCONT after SIGTERM).
+std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind);
 
 }  // namespace smtrain::launcher

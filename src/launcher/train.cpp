@@ -560,7 +560,7 @@ void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context) {
     const process::WatchdogSettings& watchdog = job.settings.hang_watchdog;
     if (!watchdog.on()) return;
     context.supervisor.watchdog = watchdog;
-    context.supervisor.dump_stacks = [kind](pid_t program) { return request_python_stacks(program, kind); };
+    context.supervisor.dump_stacks = [kind](pid_t program) { return ranks_for_stacks(program, kind); };
     const auto set = add_hang_evidence_variables(context.program_env, job.env->paths().output);
     std::string names;
     for (const auto& name : set) names += (names.empty() ? "" : ", ") + name;

@@ -326,6 +326,7 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
             for (int f : kForwardedSignals) forwarded = forwarded || f == signo;
             if (!forwarded || main_exited) continue;  // SIGPIPE from a closed stderr, SIGWINCH, ...
             send(signo);
+            if (result.hang) send(SIGCONT);  // a launcher paused for the stacks must hear it
             if (is_stop_signal(signo)) {
                 if (options.stop) options.stop->request(signo);
                 start_grace(signo);
@@ -388,12 +389,13 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
         }
         if (!main_exited && watchdog && !kill_deadline) {
             const bool stop_now = watchdog->tick(Clock::now(), pid, options.dump_stacks);
-            if (!result.hang) result.hang = watchdog->hang();
+            result.hang = watchdog->hang();
             if (stop_now) {
                 result.hang->stderr_at_stop = result.stderr_capture.tail();
                 // A hang, its evidence taken: stopped as a stop is, without being
                 // one (no stop signal is recorded: nobody asked the job to stop).
                 send(SIGTERM);
+                send(SIGCONT);  // a launcher paused for the stacks hears it too
                 kill_deadline = Clock::now() + options.grace_period;
             }
         }

@@ -2,6 +2,7 @@
 #include "watchdog.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,19 +147,27 @@ bool HangWatchdog::tick(Clock::time_point now, pid_t program, const StackDumper&
         auto reason = overdue(now);
         if (!reason) return false;
         hang_ = Hang{std::move(*reason), 0, {}};
-        if (dumper) dumping_ = dumper(program);
-        hang_->stacks_requested = dumping_.size();
+        if (dumper) to_ask_ = dumper(program);
+        std::reverse(to_ask_.begin(), to_ask_.end());
         dump_until_ = now + kStackDumpWait;
     }
-    std::erase_if(dumping_, ended);
-    if (!dumping_.empty() && now < dump_until_) return false;
+    if (dumping_ != 0 && (ended(dumping_) || now >= dumping_until_)) dumping_ = 0;
+    while (dumping_ == 0 && !to_ask_.empty() && now < dump_until_) {
+        const pid_t next = to_ask_.back();
+        to_ask_.pop_back();
+        if (::kill(next, SIGABRT) != 0) continue;  // gone meanwhile
+        ++hang_->stacks_requested;
+        dumping_ = next;
+        dumping_until_ = std::min(now + kOneDumpWait, dump_until_);
+    }
+    if (dumping_ != 0 && now < dump_until_) return false;
     stop_said_ = true;
     return true;
 }
 
 int HangWatchdog::poll_timeout_ms(Clock::time_point now) const {
     if (stop_said_) return -1;
-    if (hang_) return 100;  // waiting for the stacks: they take milliseconds
+    if (hang_) return 20;  // waiting for a rank's stacks: they take milliseconds
     Clock::time_point next = now + std::chrono::seconds(1);
     if (settings_.start_deadline && !first_output_) {
         next = std::min(next, started_ + *settings_.start_deadline);

@@ -15,9 +15,11 @@
 ///   '\r', so a progress bar counts), a line matching the pattern when one is
 ///   set, or, when a heartbeat file is set, a new mtime of that file (then lines do
 ///   not count).
-/// Once fired it asks its dumper for the Python stacks of the ranks (the
-/// launcher sends them SIGABRT, see launcher/hang_evidence.hpp) and waits for
-/// those processes to end, at most kStackDumpWait; then tick() says "stop now".
+/// Once fired it asks its finder for the ranks whose stacks to take (the
+/// launcher's knowledge, launcher/hang_evidence.hpp) and sends each SIGABRT in
+/// turn, the next once the last has ended (their dumps would interleave on the
+/// shared stderr otherwise), at most kStackDumpWait in all; then tick() says
+/// "stop now".
 ///
 /// Errors: none thrown (a pattern is checked when the settings are read).
 
@@ -61,12 +63,15 @@ struct Hang {
 class HangWatchdog {
 public:
     using Clock = std::chrono::steady_clock;
-    /// Sends the stack-dump request to the ranks of the program whose pid is
-    /// given; returns the pids it was sent to.
+    /// The processes of the program (whose pid is given) to send SIGABRT to, in
+    /// order; it may pause the launcher meanwhile (SIGSTOP): the supervisor's
+    /// stop sends SIGCONT after its SIGTERM.
     using StackDumper = std::function<std::vector<pid_t>(pid_t program)>;
 
     /// How long the ranks have to write their stacks and end before the stop.
     static constexpr std::chrono::milliseconds kStackDumpWait{5000};
+    /// How long one rank has before the next is asked.
+    static constexpr std::chrono::milliseconds kOneDumpWait{1000};
 
     HangWatchdog(WatchdogSettings settings, Clock::time_point started);
 
@@ -99,7 +104,9 @@ private:
     Clock::time_point last_line_at_;
     std::optional<std::chrono::system_clock::time_point::rep> heartbeat_mtime_;
     std::optional<Hang> hang_;
-    std::vector<pid_t> dumping_;
+    std::vector<pid_t> to_ask_;  ///< the ranks not yet sent SIGABRT, in reverse order
+    pid_t dumping_ = 0;          ///< the rank writing its stacks now
+    Clock::time_point dumping_until_;
     Clock::time_point dump_until_;
     bool stop_said_ = false;
 };
