@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
     const std::string self = fs::canonical("/proc/self/exe").string();
     hyperparameters(R"({"sagemaker_container_log_level":"40","mib":")" + std::to_string(mib) + R"("})");
     std::vector<double> direct_s, direct_big_pipe_s, through_s, relay_rw_s, relay_splice_s, watchdog_s,
-        watchdog_pattern_s;
+        watchdog_pattern_s, watchdog_regex_s;
     long busy_kib = 0;
     std::string load_before = load_average();
     for (int round = 0; round < pairs; ++round) {
@@ -273,7 +273,8 @@ int main(int argc, char** argv) {
 
         // The hang watchdog on: every read is looked at (a pattern: every line matched).
         for (auto [pattern, times] :
-             {std::pair{"", &watchdog_s}, std::pair{"step|epoch", &watchdog_pattern_s}}) {
+             {std::pair{"", &watchdog_s}, std::pair{"step|epoch", &watchdog_pattern_s},
+              std::pair{"^(step|epoch) [0-9]+", &watchdog_regex_s}}) {
             t0 = Clock::now();
             times->push_back(
                 drained(start({sm_train, "train"},
@@ -311,6 +312,8 @@ int main(int argc, char** argv) {
     std::printf("  ... and a pattern (step|epoch) %s, %.0f%% of direct, %.0f%% of sm-train with it off\n",
                 rate(watchdog_pattern_s).c_str(), share(watchdog_pattern_s),
                 100.0 * median(through_s) / median(watchdog_pattern_s));
+    std::printf("  ... and a regex (^(step|epoch) [0-9]+) %s, %.0f%% of sm-train with it off\n",
+                rate(watchdog_regex_s).c_str(), 100.0 * median(through_s) / median(watchdog_regex_s));
     std::printf("  through a read+write relay    %s, %.0f%% of direct (ceiling for a relay that copies)\n",
                 rate(relay_rw_s).c_str(), share(relay_rw_s));
     std::printf("  through a splice relay        %s, %.0f%% of direct (ceiling for any relay)\n",

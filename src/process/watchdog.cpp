@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace smtrain::process {
@@ -51,6 +52,18 @@ std::optional<std::chrono::system_clock::time_point::rep> mtime_of(const std::fi
 HangWatchdog::HangWatchdog(WatchdogSettings settings, Clock::time_point started)
     : settings_(std::move(settings)), started_(started), last_progress_(started) {
     if (!settings_.pattern.empty()) pattern_.emplace(settings_.pattern, std::regex::ECMAScript);
+    const bool plain = std::all_of(settings_.pattern.begin(), settings_.pattern.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == ' ' || c == '_' || c == '-' || c == ':' || c == '=' || c == '|';
+    });
+    if (pattern_ && plain) {
+        std::size_t start = 0;
+        for (;;) {
+            const std::size_t bar = settings_.pattern.find('|', start);
+            literals_.push_back(settings_.pattern.substr(start, bar - start));
+            if (bar == std::string::npos) break;
+            start = bar + 1;
+        }
+    }
     // A heartbeat left by an earlier run is not progress of this one.
     heartbeat_mtime_ = mtime_of(settings_.heartbeat_file);
 }
@@ -72,7 +85,7 @@ void HangWatchdog::observe(std::string_view bytes) {
         if (partial_.empty()) return;
         last_line_ = partial_.substr(0, kShownLine);
         last_line_at_ = now;
-        if (lines_count && (!pattern_ || std::regex_search(partial_, *pattern_))) last_progress_ = now;
+        if (lines_count && (!pattern_ || matches(partial_))) last_progress_ = now;
         partial_.clear();
     };
     if (pattern_) {  // each line is matched
@@ -103,6 +116,13 @@ void HangWatchdog::observe(std::string_view bytes) {
     line_ended();
     if (lines_count) last_progress_ = now;  // a line ended, even an empty one
     take_partial(bytes.substr(end + 1));
+}
+
+bool HangWatchdog::matches(const std::string& line) const {
+    if (literals_.empty()) return std::regex_search(line, *pattern_);
+    // An empty alternative (`step|`) matches every line, as the regex would.
+    return std::any_of(literals_.begin(), literals_.end(),
+                       [&](const std::string& word) { return line.find(word) != std::string::npos; });
 }
 
 void HangWatchdog::check_heartbeat(Clock::time_point now) {

@@ -91,11 +91,14 @@ public:
 
 private:
     std::optional<std::string> overdue(Clock::time_point now) const;
-    void progress_line(std::string_view line);
+    bool matches(const std::string& line) const;
     void check_heartbeat(Clock::time_point now);
 
     WatchdogSettings settings_;
     std::optional<std::regex> pattern_;
+    /// A pattern that is only words joined by '|' (`step|epoch`): searched as
+    /// plain strings, tens of times faster than std::regex on a log flood.
+    std::vector<std::string> literals_;
     Clock::time_point started_;
     std::optional<Clock::time_point> first_output_;
     Clock::time_point last_progress_;

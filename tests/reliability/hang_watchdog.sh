@@ -106,6 +106,10 @@ SH
     run pattern SMTRAIN_HANG_PROGRESS_S=1 'SMTRAIN_HANG_PATTERN=step|epoch'
     expect_hang pattern "Hang: no progress for 1 s (SMTRAIN_HANG_PROGRESS_S); no line matched 'step|epoch' (SMTRAIN_HANG_PATTERN); last line " 1
     grep -q '"loading shard"' <<< "$FAILURE" || fail "pattern: the last line is not named: $FAILURE"
+    # The same with a pattern that needs the regex engine (words alone are searched as strings).
+    rm -rf "$BASE/output"/*
+    run pattern SMTRAIN_HANG_PROGRESS_S=1 'SMTRAIN_HANG_PATTERN=^(step|epoch) [0-9]+$'
+    expect_hang pattern "Hang: no progress for 1 s (SMTRAIN_HANG_PROGRESS_S); no line matched '^(step|epoch) [0-9]+\$' (SMTRAIN_HANG_PATTERN); last line " 1
 fi
 
 if wanted heartbeat; then
