@@ -13,7 +13,9 @@
 //     same kind of pipe directly, PAIRS times each, interleaved (median and
 //     range), and, as ceilings for any process in between, through two
 //     minimal relays that do nothing but pass the bytes on: read + write
-//     (1 MiB buffer) and splice(2) (no copy at all).
+//     (1 MiB buffer) and splice(2) (no copy at all); and through sm-train with
+//     the hang watchdog on (SMTRAIN_HANG_PROGRESS_S, issue 21), without and
+//     with a pattern (SMTRAIN_HANG_PATTERN), side by side in the same rounds.
 // The same binary is the test program: with `--mib N` as arguments it writes
 // N MiB of 100-byte log lines to stderr; with `--sleep-ms N` it sleeps; with
 // `--relay rw|splice PROGRAM ARGS...` it runs PROGRAM with stderr into a pipe
@@ -246,7 +248,8 @@ int main(int argc, char** argv) {
     const std::string prog = (base / "code/prog").string();
     const std::string self = fs::canonical("/proc/self/exe").string();
     hyperparameters(R"({"sagemaker_container_log_level":"40","mib":")" + std::to_string(mib) + R"("})");
-    std::vector<double> direct_s, direct_big_pipe_s, through_s, relay_rw_s, relay_splice_s;
+    std::vector<double> direct_s, direct_big_pipe_s, through_s, relay_rw_s, relay_splice_s, watchdog_s,
+        watchdog_pattern_s, watchdog_regex_s;
     long busy_kib = 0;
     std::string load_before = load_average();
     for (int round = 0; round < pairs; ++round) {
@@ -267,6 +270,19 @@ int main(int argc, char** argv) {
         }
         busy_kib = std::max(busy_kib, vm_hwm_kib(busy.pid));
         through_s.push_back(drained(busy, t0));
+
+        // The hang watchdog on: every read is looked at (a pattern: every line matched).
+        for (auto [pattern, times] :
+             {std::pair{"", &watchdog_s}, std::pair{"step|epoch", &watchdog_pattern_s},
+              std::pair{"^(step|epoch) [0-9]+", &watchdog_regex_s}}) {
+            t0 = Clock::now();
+            times->push_back(
+                drained(start({sm_train, "train"},
+                              {env[0], env[1], env[2], "SAGEMAKER_PROGRAM=prog",
+                               "SMTRAIN_HANG_PROGRESS_S=600", std::string("SMTRAIN_HANG_PATTERN=") + pattern},
+                              true),
+                        t0));
+        }
 
         for (auto [how, times] : {std::pair{"rw", &relay_rw_s}, std::pair{"splice", &relay_splice_s}}) {
             t0 = Clock::now();
@@ -291,6 +307,13 @@ int main(int argc, char** argv) {
     std::printf("  through sm-train              %s, %.0f%% of direct, %.0f%% of direct into a 1 MiB pipe\n",
                 rate(through_s).c_str(), share(through_s),
                 100.0 * median(direct_big_pipe_s) / median(through_s));
+    std::printf("  through sm-train, watchdog on %s, %.0f%% of direct, %.0f%% of sm-train with it off\n",
+                rate(watchdog_s).c_str(), share(watchdog_s), 100.0 * median(through_s) / median(watchdog_s));
+    std::printf("  ... and a pattern (step|epoch) %s, %.0f%% of direct, %.0f%% of sm-train with it off\n",
+                rate(watchdog_pattern_s).c_str(), share(watchdog_pattern_s),
+                100.0 * median(through_s) / median(watchdog_pattern_s));
+    std::printf("  ... and a regex (^(step|epoch) [0-9]+) %s, %.0f%% of sm-train with it off\n",
+                rate(watchdog_regex_s).c_str(), 100.0 * median(through_s) / median(watchdog_regex_s));
     std::printf("  through a read+write relay    %s, %.0f%% of direct (ceiling for a relay that copies)\n",
                 rate(relay_rw_s).c_str(), share(relay_rw_s));
     std::printf("  through a splice relay        %s, %.0f%% of direct (ceiling for any relay)\n",

@@ -22,6 +22,7 @@ enum class ExitCode : int {
     Unavailable = 69,     ///< a host never resolved, a peer never answered
     Internal = 70,        ///< a bug in sm-train
     CannotWrite = 73,     ///< output dir not writable, disk full
+    Hang = 124,           ///< the hang watchdog stopped the program (as timeout(1)'s 124)
     NotExecutable = 126,  ///< the program exists but cannot be executed
     NotFound = 127,       ///< the program (or interpreter) does not exist
 };

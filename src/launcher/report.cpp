@@ -129,6 +129,13 @@ Outcome Outcome::own(std::string what, int code) {
     return outcome;
 }
 
+Outcome Outcome::found(std::string text, int code) {
+    Outcome outcome;
+    outcome.own_failure = std::move(text);
+    outcome.exit_code = code == 0 ? static_cast<int>(ExitCode::Failure) : code;
+    return outcome;
+}
+
 Outcome Outcome::process(ProcessFailure failure) {
     Outcome outcome;
     outcome.exit_code = failure.exit_code;

@@ -49,6 +49,10 @@ struct Outcome {
     /// `code` 0 becomes Failure (1): sm-train never exits 0 after a failure.
     static Outcome own(std::string what, int code);
     static Outcome process(ProcessFailure failure);
+    /// A failure sm-train found in the program that the toolkit has no format
+    /// for (a hang): `text` as it is, several lines allowed, on stderr and in
+    /// output/failure. `code` 0 becomes Failure (1).
+    static Outcome found(std::string text, int code);
 };
 
 /// Turns the outcome into output/success or output/failure (under `output_dir`,

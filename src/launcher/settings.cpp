@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <regex>
 
 namespace smtrain::launcher {
 namespace fs = std::filesystem;
@@ -118,6 +119,43 @@ void read_deadline_settings(const Environ& environ, Settings& settings) {
     settings.stop_window = seconds_variable(environ, "SMTRAIN_STOP_WINDOW_S", settings.stop_window);
 }
 
+/// SMTRAIN_HANG_*: the hang watchdog. A pattern or heartbeat without a
+/// progress deadline would silently do nothing: a bad setting.
+process::WatchdogSettings hang_watchdog_settings(const Environ& environ) {
+    process::WatchdogSettings watchdog;
+    auto deadline = [&](const char* name) -> std::optional<std::chrono::milliseconds> {
+        if (!non_empty(environ, name)) return std::nullopt;
+        const auto value = seconds_variable(environ, name, {});
+        if (value.count() <= 0)
+            throw ConfigError(name, "",
+                              "expected a number of seconds above 0, got '" + *lookup(environ, name) + "'");
+        return value;
+    };
+    watchdog.start_deadline = deadline("SMTRAIN_HANG_START_S");
+    watchdog.progress_deadline = deadline("SMTRAIN_HANG_PROGRESS_S");
+    if (auto pattern = non_empty(environ, "SMTRAIN_HANG_PATTERN")) {
+        try {
+            std::regex check(*pattern, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            throw ConfigError(
+                "SMTRAIN_HANG_PATTERN", "",
+                "expected a regular expression (ECMAScript), got '" + *pattern + "': " + e.what());
+        }
+        watchdog.pattern = *pattern;
+    }
+    if (auto file = non_empty(environ, "SMTRAIN_HANG_HEARTBEAT_FILE")) {
+        if (!fs::path(*file).is_absolute())
+            throw ConfigError("SMTRAIN_HANG_HEARTBEAT_FILE", "",
+                              "expected an absolute path, got '" + *file + "'");
+        watchdog.heartbeat_file = *file;
+    }
+    for (const char* name : {"SMTRAIN_HANG_PATTERN", "SMTRAIN_HANG_HEARTBEAT_FILE"}) {
+        if (non_empty(environ, name) && !watchdog.progress_deadline)
+            throw ConfigError(name, "", "needs SMTRAIN_HANG_PROGRESS_S, the progress deadline it is for");
+    }
+    return watchdog;
+}
+
 }  // namespace
 
 Settings Settings::from_environment(const Environ& environ) {
@@ -144,6 +182,7 @@ Settings Settings::from_environment(const Environ& environ) {
         settings.sdk_v3_variables = *v3 == "true";
     }
     read_deadline_settings(environ, settings);
+    settings.hang_watchdog = hang_watchdog_settings(environ);
     return settings;
 }
 

@@ -16,6 +16,7 @@
 #include "intermediate_output.hpp"
 #include "mpi_cluster.hpp"
 #include "timeline.hpp"
+#include "watchdog.hpp"
 
 #include <smtrain/environ.hpp>
 #include <smtrain/program_args.hpp>
@@ -75,6 +76,11 @@ struct Settings {
     /// SMTRAIN_STOP_WINDOW_S (default 120, SageMaker's): `local --interrupt-after`'s
     /// time from its SIGTERM to its SIGKILL.
     std::chrono::milliseconds stop_window = std::chrono::seconds(120);
+
+    /// The hang watchdog (docs/reliability.md, "Hang watchdog"), off by default:
+    /// SMTRAIN_HANG_START_S, SMTRAIN_HANG_PROGRESS_S (default empty: off),
+    /// SMTRAIN_HANG_PATTERN, SMTRAIN_HANG_HEARTBEAT_FILE (default empty).
+    process::WatchdogSettings hang_watchdog;
 
     /// Reads every setting from `environ`. Throws ConfigError naming the variable.
     static Settings from_environment(const Environ& environ);

@@ -13,6 +13,7 @@
 #include "env_limits.hpp"
 #include "failure_exchange.hpp"
 #include "framework_module.hpp"
+#include "hang_evidence.hpp"
 #include "intermediate_output.hpp"
 #include "invocation_log.hpp"
 #include "job_phase.hpp"
@@ -537,6 +538,68 @@ Launch plan_launch(Job& job, RunContext& context, const SdkV3Job* v3) {
     return launch;
 }
 
+/// output/data/sm-train-diagnostics.json of a failed program (unless SMTRAIN_DIAGNOSTICS=off).
+void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome& run, const Outcome& outcome,
+                               const std::optional<RootCause>& cause, const std::string& first_elsewhere) {
+    if (!job.settings.diagnostics) return;
+    FailureDiagnostics d;
+    d.host = job.env->current_host();
+    d.runner = kind;
+    d.command = run.command;
+    d.exit_code = run.result.exit_code;
+    d.term_signal = run.result.term_signal;
+    d.root_cause = cause;
+    d.first_failure_of_job = first_elsewhere;
+    d.error_message =
+        outcome.process_failure ? outcome.process_failure->error_message : outcome.own_failure.value_or("");
+    d.stderr_tail = run.result.stderr_capture.tail();
+    write_diagnostics(job.env->paths().output, d, job.environ);
+}
+
+/// The hang watchdog on (Settings::hang_watchdog): the supervisor watches the
+/// program's output, the program gets the variables that leave evidence, and
+/// the ranks of this runner are the ones asked for their stacks.
+void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context) {
+    const process::WatchdogSettings& watchdog = job.settings.hang_watchdog;
+    if (!watchdog.on()) return;
+    context.supervisor.watchdog = watchdog;
+    context.supervisor.dump_stacks = [kind](pid_t program) { return ranks_for_stacks(program, kind); };
+    const auto set = add_hang_evidence_variables(context.program_env, job.env->paths().output);
+    std::string names;
+    for (const auto& name : set) names += (names.empty() ? "" : ", ") + name;
+    auto seconds = [](const auto& d) { return d ? fmt::format("{:g} s", d->count() / 1000.0) : "off"; };
+    spdlog::info("Hang watchdog on: start deadline {}, progress deadline {}{}; set for the program: {}",
+                 seconds(watchdog.start_deadline), seconds(watchdog.progress_deadline),
+                 watchdog.heartbeat_file.empty()
+                     ? watchdog.pattern.empty() ? "" : " (lines matching the pattern)"
+                     : " (the heartbeat file)",
+                 names.empty() ? "nothing (the user set them)" : names);
+}
+
+/// The report of a program the watchdog stopped: the reason first (the first
+/// 1024 characters are SageMaker's FailureReason), then the last lines of its
+/// stderr, where the stacks are.
+Outcome hang_outcome(const process::Hang& hang, const process::RunResult& result) {
+    std::string text = hang.reason;
+    text += hang.stacks_requested == 0
+                ? "; no Python process to ask for its stacks"
+                : fmt::format("; the Python stacks of {} process(es) are in the log (SIGABRT, faulthandler)",
+                              hang.stacks_requested);
+    text += "; sm-train stopped the program";
+    // The last lines, at most 4 KiB of them, whole lines.
+    constexpr std::size_t kShown = 4096;
+    std::string tail = hang.stderr_at_stop.empty() ? result.stderr_capture.tail() : hang.stderr_at_stop;
+    while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+    if (tail.size() > kShown) {
+        tail.erase(0, tail.size() - kShown);
+        const std::size_t nl = tail.find('\n');
+        tail.erase(0, nl == std::string::npos ? 0 : nl + 1);
+    }
+    if (!tail.empty()) text += "\nLast lines of the program's stderr:\n" + tail;
+    spdlog::error("{}", hang.reason);
+    return Outcome::found(std::move(text), static_cast<int>(ExitCode::Hang));
+}
+
 /// Supervise: the program runs to its end.
 /// Launch, then supervise: the runner starts the program (after the other hosts,
 /// for a distributed one) and it runs to its end.
@@ -552,6 +615,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
     }
     const std::string shown = launch.command.to_string();
     context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError");
+    arm_hang_watchdog(job, launch.runner_kind, context);
     const auto oom_kills = oom_kill_count();
     std::optional<DeadlineWarning> warning;
     if (job.env->deadline() && job.settings.deadline_warning.signal != 0) {
@@ -574,6 +638,11 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         const process::RunResult& result = run.result;
         Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                       result.killed_after_grace);
+        if (result.hang && result.forwarded_stop_signal == 0) {
+            Outcome outcome = hang_outcome(*result.hang, result);
+            write_failure_diagnostics(job, launch.runner_kind, run, outcome, std::nullopt, {});
+            return outcome;
+        }
         Outcome outcome =
             process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
         const auto cause =
@@ -582,19 +651,8 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         std::string first_elsewhere;
         if (cause && launch.runner_kind == RunnerKind::TorchDistributed)
             first_elsewhere = put_first_failure_of_the_job_first(outcome, *cause, *job.env, job.stop());
-        if (outcome.process_failure && job.settings.diagnostics) {
-            FailureDiagnostics d;
-            d.host = job.env->current_host();
-            d.runner = launch.runner_kind;
-            d.command = run.command;
-            d.exit_code = run.result.exit_code;
-            d.term_signal = run.result.term_signal;
-            d.root_cause = cause;
-            d.first_failure_of_job = first_elsewhere;
-            d.error_message = outcome.process_failure->error_message;
-            d.stderr_tail = run.result.stderr_capture.tail();
-            write_diagnostics(job.env->paths().output, d, job.environ);
-        }
+        if (outcome.process_failure)
+            write_failure_diagnostics(job, launch.runner_kind, run, outcome, cause, first_elsewhere);
         return outcome;
     } catch (const process::SpawnError& e) {
         record_warning();

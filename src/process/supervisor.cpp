@@ -95,7 +95,8 @@ struct Stream {
     LineRewriter rewrite;
     LinePump pump;
     StderrCapture* capture = nullptr;
-    ScratchPipe scratch;  // open while the stream is passed on with tee/splice
+    HangWatchdog* watchdog = nullptr;  ///< sees every byte, as the capture does
+    ScratchPipe scratch;               // open while the stream is passed on with tee/splice
 
     bool open() const { return fd >= 0; }
 
@@ -142,6 +143,7 @@ struct Stream {
                 std::string_view data(buffer, static_cast<std::size_t>(n));
                 // The capture first: it must see everything, whatever the sink drops.
                 if (capture) capture->feed(data);
+                if (watchdog) watchdog->observe(data);
                 if (rewrite) {
                     pump.feed(data, rewrite, sink);
                 } else if (sink) {
@@ -202,6 +204,7 @@ struct Stream {
             }
         }
         capture->feed(std::string_view(buffer, got));
+        if (watchdog) watchdog->observe(std::string_view(buffer, got));
         if (sink && teed < got) sink->write(std::string_view(buffer + teed, got - teed));
         // The scratch pipe has as many slots as the program's, so the splice took
         // all there was: drained for now.
@@ -228,7 +231,7 @@ bool become_subreaper() {
 RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const SupervisorOptions& options) {
     RunResult result;
     spec.capture_stderr = true;
-    spec.capture_stdout = static_cast<bool>(options.stdout_rewriter);
+    spec.capture_stdout = static_cast<bool>(options.stdout_rewriter) || options.watchdog.on();
     if (!spec.child_mask) spec.child_mask = &signals.original_mask();
 
     // From here to the return the stop signals are ours: the listener that
@@ -241,6 +244,8 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     SpawnedProcess child = spawn(spec);
     const pid_t pid = child.pid;
     if (options.on_started) options.on_started(pid);
+    std::optional<HangWatchdog> watchdog;
+    if (options.watchdog.on()) watchdog.emplace(options.watchdog, Clock::now());
 
     // fd 1 and 2 are shared with the logger; any other sink is the caller's.
     auto sink_for = [](int fd, std::optional<OutputSink>& own, const char* name) -> OutputSink* {
@@ -253,8 +258,9 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
     std::optional<OutputSink> own_err, own_out;
     OutputSink* err_sink = sink_for(options.stderr_sink, own_err, "stderr");
     OutputSink* out_sink = sink_for(options.stdout_sink, own_out, "stdout");
-    Stream err{child.stderr_fd, err_sink, options.stderr_rewriter, {}, &result.stderr_capture, {}};
-    Stream out{child.stdout_fd, out_sink, options.stdout_rewriter, {}, nullptr, {}};
+    HangWatchdog* seen_by = watchdog ? &*watchdog : nullptr;
+    Stream err{child.stderr_fd, err_sink, options.stderr_rewriter, {}, &result.stderr_capture, seen_by, {}};
+    Stream out{child.stdout_fd, out_sink, options.stdout_rewriter, {}, nullptr, seen_by, {}};
 
     bool main_exited = false;
     std::optional<Clock::time_point> kill_deadline;
@@ -320,6 +326,7 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
             for (int f : kForwardedSignals) forwarded = forwarded || f == signo;
             if (!forwarded || main_exited) continue;  // SIGPIPE from a closed stderr, SIGWINCH, ...
             send(signo);
+            if (result.hang) send(SIGCONT);  // a launcher paused for the stacks must hear it
             if (is_stop_signal(signo)) {
                 if (options.stop) options.stop->request(signo);
                 start_grace(signo);
@@ -359,6 +366,11 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
             left = std::clamp<long long>(left, 0, 60'000);
             timeout = timeout < 0 ? static_cast<int>(left) : std::min(timeout, static_cast<int>(left));
         }
+        // The watchdog's next deadline, never more than a second away while it is on.
+        if (watchdog && !kill_deadline) {
+            const int wake = watchdog->poll_timeout_ms(Clock::now());
+            if (wake >= 0) timeout = timeout < 0 ? wake : std::min(timeout, wake);
+        }
         int ready = poll(fds.data(), count, timeout);
         if (ready < 0 && errno != EINTR)
             throw Error(std::string("poll: ") + strerror(errno), ExitCode::Internal);
@@ -375,10 +387,23 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
                 }
             }
         }
+        if (!main_exited && watchdog && !kill_deadline) {
+            const bool stop_now = watchdog->tick(Clock::now(), pid, options.dump_stacks);
+            result.hang = watchdog->hang();
+            if (stop_now) {
+                result.hang->stderr_at_stop = result.stderr_capture.tail();
+                // A hang, its evidence taken: stopped as a stop is, without being
+                // one (no stop signal is recorded: nobody asked the job to stop).
+                send(SIGTERM);
+                send(SIGCONT);  // a launcher paused for the stacks hears it too
+                kill_deadline = Clock::now() + options.grace_period;
+            }
+        }
         if (!main_exited && kill_deadline && !result.killed_after_grace && Clock::now() >= *kill_deadline) {
             // The program ignored the stop request: leave the reason on disk
-            // first, then stop everything it started.
-            if (options.on_grace_expired) options.on_grace_expired(result.stderr_capture);
+            // first, then stop everything it started. (After a hang no platform
+            // SIGKILL is coming: the report follows at once.)
+            if (options.on_grace_expired && !result.hang) options.on_grace_expired(result.stderr_capture);
             send(SIGKILL);
             result.killed_after_grace = true;
         }

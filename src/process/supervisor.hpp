@@ -16,6 +16,7 @@
 #include "output_sink.hpp"
 #include "spawn.hpp"
 #include "stderr_capture.hpp"
+#include "watchdog.hpp"
 
 #include <chrono>
 #include <functional>
@@ -59,6 +60,12 @@ struct SupervisorOptions {
     /// Called once the program has started, with its pid (its process group's
     /// id too): the deadline warning (launcher/deadline_warning.hpp) arms on it.
     std::function<void(pid_t)> on_started;
+    /// The hang watchdog (watchdog.hpp); off unless a deadline is set. When on,
+    /// stdout is captured too (passed on to stdout_sink), so that every line counts.
+    WatchdogSettings watchdog;
+    /// When the watchdog fires: asks the ranks for their stacks (the launcher's
+    /// knowledge of which processes are ranks), before the stop.
+    HangWatchdog::StackDumper dump_stacks;
 };
 
 struct RunResult {
@@ -70,6 +77,9 @@ struct RunResult {
     /// When it was forwarded (the platform's SIGKILL follows 120 s after SIGTERM).
     std::optional<std::chrono::steady_clock::time_point> stop_signal_at;
     StderrCapture stderr_capture;  ///< tail and error lines of the program's stderr
+    /// Set when the hang watchdog fired: sm-train then stopped the program
+    /// (SIGTERM, grace, SIGKILL) after asking for its stacks.
+    std::optional<Hang> hang;
 };
 
 /// Starts `spec` (stderr captured unless stderr_sink is -1) and supervises it

@@ -91,6 +91,36 @@ TEST(Settings, DiagnosticsAreOnUnlessOff) {
     }
 }
 
+TEST(Settings, TheHangWatchdogIsOffUnlessADeadlineIsSet) {
+    EXPECT_FALSE(Settings::from_environment(Environ{}).hang_watchdog.on());
+    const auto on = Settings::from_environment(Environ{{"SMTRAIN_HANG_START_S", "30"},
+                                                       {"SMTRAIN_HANG_PROGRESS_S", "1.5"},
+                                                       {"SMTRAIN_HANG_PATTERN", "step|epoch"},
+                                                       {"SMTRAIN_HANG_HEARTBEAT_FILE", "/tmp/beat"}})
+                        .hang_watchdog;
+    EXPECT_TRUE(on.on());
+    EXPECT_EQ(on.start_deadline, std::chrono::milliseconds(30000));
+    EXPECT_EQ(on.progress_deadline, std::chrono::milliseconds(1500));
+    EXPECT_EQ(on.pattern, "step|epoch");
+    EXPECT_EQ(on.heartbeat_file, "/tmp/beat");
+    auto refused = [](Environ environ) {
+        try {
+            Settings::from_environment(environ);
+            return std::string("no error");
+        } catch (const smtrain::ConfigError& e) {
+            return std::string(e.what());
+        }
+    };
+    EXPECT_EQ(refused({{"SMTRAIN_HANG_PROGRESS_S", "abc"}}),
+              "SMTRAIN_HANG_PROGRESS_S: expected a number of seconds, got 'abc'");
+    EXPECT_EQ(refused({{"SMTRAIN_HANG_START_S", "0"}}),
+              "SMTRAIN_HANG_START_S: expected a number of seconds above 0, got '0'");
+    EXPECT_EQ(refused({{"SMTRAIN_HANG_HEARTBEAT_FILE", "/tmp/beat"}}),
+              "SMTRAIN_HANG_HEARTBEAT_FILE: needs SMTRAIN_HANG_PROGRESS_S, the progress deadline it is for");
+    EXPECT_EQ(refused({{"SMTRAIN_HANG_PROGRESS_S", "5"}, {"SMTRAIN_HANG_HEARTBEAT_FILE", "beat"}}),
+              "SMTRAIN_HANG_HEARTBEAT_FILE: expected an absolute path, got 'beat'");
+}
+
 TEST(Settings, TheTimelineIsTextJsonOrOff) {
     EXPECT_EQ(Settings::from_environment(Environ{{"SMTRAIN_TIMELINE", "text"}}).timeline,
               TimelineFormat::Text);

@@ -22,6 +22,16 @@ if(TARGET smtrain_launcher)
     add_test(NAME reliability_failure_classes
       COMMAND ${CMAKE_CURRENT_LIST_DIR}/failure_classes.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
     set_tests_properties(reliability_failure_classes PROPERTIES LABELS reliability TIMEOUT 300)
+    # The hang watchdog (issue 21, items 3 and 6) with real programs; the torchrun
+    # case (Gloo on CPU, torchrun's default port) runs alone.
+    add_test(NAME reliability_hang_watchdog
+      COMMAND ${CMAKE_CURRENT_LIST_DIR}/hang_watchdog.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+    set_tests_properties(reliability_hang_watchdog PROPERTIES LABELS reliability TIMEOUT 300)
+    add_test(NAME runners_hang_watchdog_torchrun
+      COMMAND ${CMAKE_CURRENT_LIST_DIR}/hang_watchdog.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+    set_tests_properties(runners_hang_watchdog_torchrun PROPERTIES
+      ENVIRONMENT CASES=torchrun LABELS "runners;torchrun;reliability" TIMEOUT 300 RUN_SERIAL TRUE
+      SKIP_RETURN_CODE 77)
   endif()
   foreach(test reliability_catalogue_test reliability_faults_test reliability_lifecycle_test
                reliability_env_limits_test)

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// The hang watchdog (issue 21): notices a program that stopped making
+/// progress, and paces the collection of evidence before the supervisor stops it.
+///
+/// Off unless a deadline is set. The supervisor feeds it the bytes of the
+/// program's stdout and stderr as they pass, and asks it once per wake-up
+/// (at most once a second while it is on: poll_timeout()) whether to stop.
+/// It fires when:
+/// - the start deadline passes with no output at all since the program started;
+/// - the progress deadline passes with no progress, counted from the first
+///   output when a start deadline is set (that one covers the time before it),
+///   else from the start: a line (ended by '\n' or
+///   '\r', so a progress bar counts), a line matching the pattern when one is
+///   set, or, when a heartbeat file is set, a new mtime of that file (then lines do
+///   not count).
+/// Once fired it asks its finder for the ranks whose stacks to take (the
+/// launcher's knowledge, launcher/hang_evidence.hpp) and sends each SIGABRT in
+/// turn, the next once the last has ended (their dumps would interleave on the
+/// shared stderr otherwise), at most kStackDumpWait in all; then tick() says
+/// "stop now".
+///
+/// Errors: none thrown (a pattern is checked when the settings are read).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smtrain::process {
+
+struct WatchdogSettings {
+    /// No output at all this long after the start: SMTRAIN_HANG_START_S.
+    std::optional<std::chrono::milliseconds> start_deadline;
+    /// No progress this long: SMTRAIN_HANG_PROGRESS_S.
+    std::optional<std::chrono::milliseconds> progress_deadline;
+    /// Only lines matching it (ECMAScript, searched) are progress: SMTRAIN_HANG_PATTERN.
+    std::string pattern;
+    /// Only a new mtime of this file is progress: SMTRAIN_HANG_HEARTBEAT_FILE.
+    std::filesystem::path heartbeat_file;
+
+    bool on() const { return start_deadline.has_value() || progress_deadline.has_value(); }
+};
+
+/// What the watchdog saw when it fired, for the report.
+struct Hang {
+    /// `Hang: no progress for 3 s (SMTRAIN_HANG_PROGRESS_S); last line 3.1 s before: "step 1"`.
+    std::string reason;
+    /// Processes asked for their stacks (SIGABRT sent).
+    std::size_t stacks_requested = 0;
+    /// The program's stderr tail when the stop began, after the stacks: what
+    /// the launcher prints while it is torn down comes after, not instead.
+    std::string stderr_at_stop;
+};
+
+class HangWatchdog {
+public:
+    using Clock = std::chrono::steady_clock;
+    /// The processes of the program (whose pid is given) to send SIGABRT to, in
+    /// order; it may pause the launcher meanwhile (SIGSTOP): the supervisor's
+    /// stop sends SIGCONT after its SIGTERM.
+    using StackDumper = std::function<std::vector<pid_t>(pid_t program)>;
+
+    /// How long the ranks have to write their stacks and end before the stop.
+    static constexpr std::chrono::milliseconds kStackDumpWait{5000};
+    /// How long one rank has before the next is asked.
+    static constexpr std::chrono::milliseconds kOneDumpWait{1000};
+
+    HangWatchdog(WatchdogSettings settings, Clock::time_point started);
+
+    /// Bytes of the program's stdout or stderr, as they pass.
+    void observe(std::string_view bytes);
+
+    /// Checks the deadlines (and the heartbeat file); once fired, runs the
+    /// dumper once and then waits for its processes. True once, when the job
+    /// should now be stopped (SIGTERM, grace, SIGKILL).
+    bool tick(Clock::time_point now, pid_t program, const StackDumper& dumper);
+
+    /// The longest the supervisor's poll may sleep: never more than 1 s, 100 ms
+    /// while stacks are being written.
+    int poll_timeout_ms(Clock::time_point now) const;
+
+    const std::optional<Hang>& hang() const { return hang_; }
+
+private:
+    std::optional<std::string> overdue(Clock::time_point now) const;
+    bool matches(const std::string& line) const;
+    void check_heartbeat(Clock::time_point now);
+
+    WatchdogSettings settings_;
+    std::optional<std::regex> pattern_;
+    /// A pattern that is only words joined by '|' (`step|epoch`): searched as
+    /// plain strings, tens of times faster than std::regex on a log flood.
+    std::vector<std::string> literals_;
+    Clock::time_point started_;
+    std::optional<Clock::time_point> first_output_;
+    Clock::time_point last_progress_;
+    std::string partial_;    ///< the line being assembled (bounded)
+    std::string last_line_;  ///< the last complete non-empty line
+    Clock::time_point last_line_at_;
+    std::optional<std::chrono::system_clock::time_point::rep> heartbeat_mtime_;
+    std::optional<Hang> hang_;
+    std::vector<pid_t> to_ask_;  ///< the ranks not yet sent SIGABRT, in reverse order
+    pid_t dumping_ = 0;          ///< the rank writing its stacks now
+    Clock::time_point dumping_until_;
+    Clock::time_point dump_until_;
+    bool stop_said_ = false;
+};
+
+}  // namespace smtrain::process
