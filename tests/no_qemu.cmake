@@ -58,8 +58,16 @@ set(_smtrain_no_qemu_timing
   launcher,pid1 pid1.SmTrainSignals.GracePeriodEndsWithReportAndKill
 )
 
+# /proc/PID/exe of an emulated program is the emulator (binfmt_misc's
+# qemu-aarch64 interpreter), not the program: the test that reads which
+# program is PID 1 of its namespace finds qemu there. (Its other check, that
+# the program's parent is PID 1, holds under qemu too.)
+set(_smtrain_no_qemu_proc_exe
+  launcher V3Job.CommandModeAfterTheSdkScriptMakesSmTrainPid1
+)
+
 foreach(_list IN ITEMS _smtrain_no_qemu_spawn_errors _smtrain_no_qemu_subreaper _smtrain_no_qemu_signal_state
-                       _smtrain_no_qemu_timing)
+                       _smtrain_no_qemu_timing _smtrain_no_qemu_proc_exe)
   set(_pairs ${${_list}})
   list(LENGTH _pairs _length)
   math(EXPR _last "${_length} - 1")

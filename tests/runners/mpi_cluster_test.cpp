@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -93,11 +94,16 @@ protected:
         // sshd stays up until it is stopped, once its privilege separation
         // directory exists (the real one dies without it, saying so on stderr);
         // ssh does what the real one would ask the other host to do.
+        // The fake leaves its pid in sshd.pid and becomes /bin/sleep, named by
+        // its path: like the real sshd, it must not depend on the PATH a test
+        // gives the job (one test leaves only the fakes on it).
         settings_.sshd_runtime_dir = dir_ / "run" / "sshd";
+        sshd_pid_file_ = dir_ / "sshd.pid";
         fake::write_tool(bin_, "sshd", records_,
                          "[ -d '" + settings_.sshd_runtime_dir.string() +
                              "' ] || { echo 'Missing privilege separation directory: " +
-                             settings_.sshd_runtime_dir.string() + "' >&2; exit 255; }\nexec sleep 600");
+                             settings_.sshd_runtime_dir.string() + "' >&2; exit 255; }\necho $$ > '" +
+                             sshd_pid_file_.string() + "'\nexec /bin/sleep 600");
         fake::write_tool(bin_, "ssh", records_,
                          "if [ -e '" + (dir_ / "ssh-fails").string() + "' ] && [ $n -lt $(cat '" +
                              (dir_ / "ssh-fails").string() +
@@ -138,7 +144,30 @@ protected:
         return p;
     }
 
-    fs::path dir_, records_, bin_;
+    // True once the fake sshd has become its `sleep` (it serves), false when it
+    // died instead (a zombie of this process until reaped, or gone) or has not
+    // got there within 10 s.
+    bool fake_sshd_serves() const {
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            pid_t pid = 0;
+            if (std::ifstream(sshd_pid_file_) >> pid && pid > 0) {
+                std::string comm;
+                std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/comm"), comm);
+                std::string line, state;
+                std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+                while (std::getline(status, line)) {
+                    if (line.rfind("State:", 0) == 0) state = line;
+                }
+                if (state.empty() || state.find('Z') != std::string::npos) return false;
+                if (comm == "sleep") return true;
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+        return false;
+    }
+
+    fs::path dir_, records_, bin_, sshd_pid_file_;
     std::string old_path_, daemon_name_;
     MpiClusterSettings settings_;
 };
@@ -207,9 +236,16 @@ TEST_F(MpiClusterTest, MasterWhoseSshCannotStartStillReturnsMpirunsStatus) {
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
     setenv("PATH", bin_.c_str(), 1);  // only the fakes, and then no ssh
     fs::remove(bin_ / "ssh");
+    bool sshd_served = false;
     const int status = run_mpi_master(
         p, Launch{{(bin_ / "mpirun").string()}, {}}, nullptr, posix_system(),
-        [&](const Launch& l, const LineRewriter&) { return run_to_end(l, dir_); }, settings_);
+        [&](const Launch& l, const LineRewriter&) {
+            sshd_served = fake_sshd_serves();
+            return run_to_end(l, dir_);
+        },
+        settings_);
+    // The job's own sshd stayed up through mpirun: what fails here is ssh alone.
+    EXPECT_TRUE(sshd_served);
     EXPECT_EQ(status, 0);
     EXPECT_EQ(fake::calls(records_, "mpirun"), 1);
     EXPECT_FALSE(fs::exists(dir_ / "done.127.0.0.1"));
