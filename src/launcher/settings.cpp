@@ -133,6 +133,9 @@ process::WatchdogSettings hang_watchdog_settings(const Environ& environ) {
     };
     watchdog.start_deadline = deadline("SMTRAIN_HANG_START_S");
     watchdog.progress_deadline = deadline("SMTRAIN_HANG_PROGRESS_S");
+    watchdog.start_source = "SMTRAIN_HANG_START_S";
+    watchdog.progress_source = "SMTRAIN_HANG_PROGRESS_S";
+    watchdog.pattern_source = "SMTRAIN_HANG_PATTERN";
     if (auto pattern = non_empty(environ, "SMTRAIN_HANG_PATTERN")) {
         try {
             std::regex check(*pattern, std::regex::ECMAScript);

@@ -24,6 +24,8 @@ std::string seconds(std::chrono::milliseconds d) {
     return text;
 }
 
+std::string in_brackets(const std::string& source) { return source.empty() ? "" : " (" + source + ")"; }
+
 /// Whether `pid` has ended: gone, or a zombie its parent has not reaped yet
 /// (torchrun reaps its workers only at its next monitor round).
 bool ended(pid_t pid) {
@@ -134,8 +136,8 @@ void HangWatchdog::check_heartbeat(Clock::time_point now) {
 
 std::optional<std::string> HangWatchdog::overdue(Clock::time_point now) const {
     if (settings_.start_deadline && !first_output_ && now - started_ >= *settings_.start_deadline) {
-        return "Hang: no output for " + seconds(*settings_.start_deadline) +
-               " s after the program started (SMTRAIN_HANG_START_S)";
+        return "Hang: no output for " + seconds(*settings_.start_deadline) + " s after the program started" +
+               in_brackets(settings_.start_source);
     }
     if (settings_.start_deadline && !first_output_) return std::nullopt;  // the start deadline's time
     if (!settings_.progress_deadline || now - last_progress_ < *settings_.progress_deadline)
@@ -144,12 +146,12 @@ std::optional<std::string> HangWatchdog::overdue(Clock::time_point now) const {
     if (!settings_.heartbeat_file.empty()) {
         what = "the heartbeat file " + settings_.heartbeat_file.string() + " was not touched";
     } else if (pattern_) {
-        what = "no line matched '" + settings_.pattern + "' (SMTRAIN_HANG_PATTERN)";
+        what = "no line matched '" + settings_.pattern + "'" + in_brackets(settings_.pattern_source);
     } else {
         what = "no line of output";
     }
-    std::string reason = "Hang: no progress for " + seconds(*settings_.progress_deadline) +
-                         " s (SMTRAIN_HANG_PROGRESS_S); " + what;
+    std::string reason = "Hang: no progress for " + seconds(*settings_.progress_deadline) + " s" +
+                         in_brackets(settings_.progress_source) + "; " + what;
     if (last_line_.empty()) {
         reason += first_output_ ? "; no complete line yet" : "; no output at all";
     } else {

@@ -37,21 +37,24 @@
 namespace smtrain::process {
 
 struct WatchdogSettings {
-    /// No output at all this long after the start: SMTRAIN_HANG_START_S.
+    /// No output at all this long after the start.
     std::optional<std::chrono::milliseconds> start_deadline;
-    /// No progress this long: SMTRAIN_HANG_PROGRESS_S.
+    /// No progress this long.
     std::optional<std::chrono::milliseconds> progress_deadline;
-    /// Only lines matching it (ECMAScript, searched) are progress: SMTRAIN_HANG_PATTERN.
+    /// Only lines matching it (ECMAScript, searched) are progress.
     std::string pattern;
-    /// Only a new mtime of this file is progress: SMTRAIN_HANG_HEARTBEAT_FILE.
+    /// Only a new mtime of this file is progress.
     std::filesystem::path heartbeat_file;
+    /// What the reason names as the source of each of the three above, in
+    /// brackets (the launcher's setting names; opaque here). Empty: no brackets.
+    std::string start_source, progress_source, pattern_source;
 
     bool on() const { return start_deadline.has_value() || progress_deadline.has_value(); }
 };
 
 /// What the watchdog saw when it fired, for the report.
 struct Hang {
-    /// `Hang: no progress for 3 s (SMTRAIN_HANG_PROGRESS_S); last line 3.1 s before: "step 1"`.
+    /// `Hang: no progress for 3 s (<progress_source>); last line 3.1 s before: "step 1"`.
     std::string reason;
     /// Processes asked for their stacks (SIGABRT sent).
     std::size_t stacks_requested = 0;
