@@ -132,7 +132,7 @@ Outcome Outcome::own(std::string what, int code) {
 Outcome Outcome::found(std::string text, int code) {
     Outcome outcome;
     outcome.own_failure = std::move(text);
-    outcome.exit_code = code == 0 ? static_cast<int>(ExitCode::Failure) : code;
+    outcome.exit_code = own_exit_code(code);
     return outcome;
 }
 
