@@ -252,10 +252,16 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
     DaemonGuard sshd(system, own.pid);
 
     spdlog::info("Waiting for MPI process to finish.");
+    const std::string file = status_file(plan, settings);
     std::vector<pid_t> daemons;
+    // A short MPI run can start and end this host's daemon between two looks:
+    // the master's status file then says it is over (the toolkit's worker
+    // waits for a daemon that never comes; a CI run of a 2-rank v3 job did).
+    bool over_before_seen = false;
     if (!wait_for(system, settings.daemon_start_timeout, settings.poll_interval, [&] {
             daemons = system.find_processes(settings.mpi_daemon_names);
             if (!daemons.empty()) return true;
+            if (system.file_exists(file)) return over_before_seen = true;
             check_daemon(system, plan, settings, own);
             check_peer(system, settings, master);
             return false;
@@ -266,6 +272,13 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
                                 seconds(settings.daemon_start_timeout), master),
                     ExitCode::Unavailable);
     }
+    if (over_before_seen) {
+        spdlog::info(
+            "MPI training job status file found before an MPI daemon was seen: the run was over. "
+            "Exit gracefully");
+        spdlog::info("MPI process finished.");
+        return 0;
+    }
     spdlog::info("MPI daemon found: pid {}", fmt::join(daemons, ", "));
     // It lives as long as training does, so there is no limit here: it ends
     // when mpirun on the master ends, or when the master's ssh connection drops.
@@ -274,7 +287,6 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
     }
     spdlog::info("Orted process exited");
 
-    const std::string file = status_file(plan, settings);
     spdlog::info("Begin looking for status file on {}", plan.cluster.current_host);
     const auto deadline = system.now() + settings.status_file_timeout;
     auto next_check = system.now() + settings.master_check_interval;

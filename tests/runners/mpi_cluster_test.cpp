@@ -309,6 +309,25 @@ TEST_F(MpiClusterTest, WorkerWaitsForTheDaemonToComeAndGoThenForTheStatusFile) {
     EXPECT_EQ(fake::recorded(records_, "sshd"), (Argv{settings_.sshd, "-D"}));
 }
 
+// A 2-rank job can be over before the worker first looks for its daemon (CI at
+// cd48663: runners_sdk_v3_mpi_two_hosts, the worker waited for an orted that had
+// come and gone): the master's status file ends the wait, not the daemon timeout.
+TEST_F(MpiClusterTest, WorkerThatNeverSawTheShortLivedDaemonStopsAtTheStatusFile) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    settings_.daemon_start_timeout = 30s;  // must not be what ends the wait
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
+    std::jthread master([&] {  // joined however the worker ends
+        std::this_thread::sleep_for(200ms);
+        std::ofstream(dir_ / "done.127.0.0.1");  // the run is over; no daemon was ever here
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const int status = run_mpi_worker(p, {}, posix_system(), settings_);
+    master.join();
+    EXPECT_EQ(status, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
 TEST_F(MpiClusterTest, WorkerGivesUpOnAnAbsentMasterWithAClearError) {
     settings_.ssh_port = closed_port();
     settings_.master_timeout = 200ms;
