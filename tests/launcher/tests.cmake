@@ -43,6 +43,9 @@ if(TARGET smtrain_launcher)
   add_test(NAME launcher_sdk_v3_bash51
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_bash51.sh $<TARGET_FILE:launcher_sdk_v3_test> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(launcher_sdk_v3_bash51 PROPERTIES LABELS launcher TIMEOUT 90 SKIP_RETURN_CODE 77)
+  if(CMAKE_CROSSCOMPILING)  # as V3Job.CommandModeAfterTheSdkScriptMakesSmTrainPid1 (tests/no_qemu.cmake)
+    set_property(TEST launcher_sdk_v3_bash51 APPEND PROPERTY LABELS no-qemu)
+  endif()
   # examples/sdk_v3: the three v3 paths run locally by sm-train, as its README shows.
   add_test(NAME example_sdk_v3 COMMAND env SM_TRAIN=$<TARGET_FILE:sm-train>
            ${PROJECT_SOURCE_DIR}/examples/sdk_v3/run_locally.sh)
