@@ -359,7 +359,17 @@ TEST_F(Faults, SigtermWhileWaitingForHostsStopsBeforeTheProgram) {
     program("touch '" + ran.string() + "'\n");
     ChildSpec s = spec(std::chrono::seconds(30));
     s.env.erase("SM_STUDIO_LOCAL_MODE");
-    s.after_fork = [](pid_t pid) {
+    // The 300 ms count from the moment sm-train can take SIGTERM: as PID 1 of a
+    // namespace, one that came before main() blocked it would be dropped by the
+    // kernel (as for any init), which under load, with ASan's slower start, made
+    // this test wait for the host until its time-out.
+    const bool as_pid1 = test_as_pid1();
+    const std::string name = fs::path(SMTRAIN_SM_TRAIN).filename().string();
+    s.after_fork = [as_pid1, &name](pid_t pid) {
+        const pid_t sm_train = test_support::command_pid(pid, as_pid1);
+        ASSERT_GT(sm_train, 0) << "the PID-1 relay never started sm-train";
+        EXPECT_TRUE(test_support::wait_until_it_takes(sm_train, SIGTERM, name))
+            << "sm-train neither blocks nor catches SIGTERM";
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         for (int i = 0; i < 1000; ++i) kill(pid, SIGTERM);
     };
