@@ -72,8 +72,22 @@ ip netns del "smtl-probe-$$"
 # Debian's torch 1.13 on Python 3.11: see tests/runners/torchrun_two_hosts.sh.
 export PET_REDIRECTS=9:0 PET_TEE=9:0
 status=0
-timeout 200 "$sm_train" local --hosts 2 --distribution torch_distributed --entry-point ddp_train.py \
-    --source-dir "$source_dir/examples/torchrun" --hp steps=30 --hp lr=0.5 --keep > hosts.out 2>&1 || status=$?
+# In the background, so that its PID names its namespaces (smtl-PID-*) for the
+# check at the end: other tests may run `sm-train local --hosts` at the same time.
+"$sm_train" local --hosts 2 --distribution torch_distributed --entry-point ddp_train.py \
+    --source-dir "$source_dir/examples/torchrun" --hp steps=30 --hp lr=0.5 --keep > hosts.out 2>&1 &
+sm_train_pid=$!
+(
+    exec > /dev/null 2>&1
+    trap 'kill "$sleep_pid"; exit 0' TERM
+    sleep 200 &
+    sleep_pid=$!
+    wait "$sleep_pid"
+    kill -TERM "$sm_train_pid"
+) &
+time_limit_pid=$!
+wait "$sm_train_pid" || status=$?
+kill "$time_limit_pid" 2> /dev/null || true
 [ "$status" = 0 ] || fail "--hosts 2: exit $status"
 tree=$(sed -n 's/^  tree:    \(.*\) (kept: --keep)$/\1/p' hosts.out)
 [ -d "$tree" ] || fail "no kept tree"
@@ -89,5 +103,5 @@ assert s["sm_current_host"] == "algo-1", s
 assert s["last_loss"] < s["first_loss"] / 10, s
 PY
 [ -f "$tree/algo-2/opt/ml/output/success" ] || fail "no success on algo-2"
-! ip netns list | grep -q "smtl-" || fail "namespaces left behind: $(ip netns list)"
+! ip netns list | grep -q "^smtl-$sm_train_pid-" || fail "namespaces left behind: $(ip netns list)"
 echo "local: OK (two hosts)"
