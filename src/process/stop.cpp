@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace smtrain::process {
 namespace {
@@ -75,34 +76,69 @@ StopListener::StopListener(const SignalBlock&, StopRequest& stop) : stop_(stop) 
     if (!signal_fd_.valid()) internal("signalfd");
     wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_fd_.valid()) internal("eventfd");
+    thread_ = std::thread([this] { listen(); });
     resume();
 }
 
-StopListener::~StopListener() { pause(); }
+StopListener::~StopListener() {
+    {
+        const std::lock_guard lock(mutex_);
+        ending_ = true;
+        wanted_ = false;
+        if (listening_) wake();
+    }
+    changed_.notify_all();
+    thread_.join();
+}
+
+void StopListener::wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = write(wake_fd_.get(), &one, sizeof one);
+}
 
 void StopListener::pause() {
-    if (!thread_.joinable()) return;
-    const std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = write(wake_fd_.get(), &one, sizeof one);
-    thread_.join();
-    std::uint64_t count = 0;
-    n = read(wake_fd_.get(), &count, sizeof count);  // reset for the next resume()
+    std::unique_lock lock(mutex_);
+    wanted_ = false;
+    if (!listening_) return;
+    wake();
+    changed_.wait(lock, [this] { return !listening_; });
 }
 
 void StopListener::resume() {
-    if (thread_.joinable()) return;
-    thread_ = std::thread([this] { listen(); });
+    {
+        const std::lock_guard lock(mutex_);
+        if (ending_) return;
+        wanted_ = true;
+    }
+    changed_.notify_all();
 }
 
 void StopListener::listen() {
+    std::unique_lock lock(mutex_);
     for (;;) {
-        pollfd fds[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
-        if (fds[1].revents) return;
-        signalfd_siginfo info;
-        while (read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-            stop_.request(static_cast<int>(info.ssi_signo));
+        changed_.wait(lock, [this] { return wanted_ || ending_; });
+        if (ending_) return;
+        listening_ = true;
+        lock.unlock();
+        bool failed = false;
+        for (;;) {
+            pollfd fds[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
+            if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+                failed = true;
+                break;
+            }
+            if (fds[1].revents) break;
+            signalfd_siginfo info;
+            while (read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+                stop_.request(static_cast<int>(info.ssi_signo));
+            }
         }
+        std::uint64_t count = 0;
+        [[maybe_unused]] const ssize_t n = read(wake_fd_.get(), &count, sizeof count);  // for the next pause
+        lock.lock();
+        listening_ = false;
+        changed_.notify_all();
+        if (failed) return;  // as before: a poll that fails ends the listening for good
     }
 }
 

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -88,8 +89,12 @@ public:
     StopListener(const StopListener&) = delete;
     StopListener& operator=(const StopListener&) = delete;
 
-    /// Stops listening (joins the thread): from now on stop signals stay
-    /// pending for the caller's own signalfd. Resumed with resume().
+    /// Stops listening: once it returns, the thread reads no signal, and stop
+    /// signals stay pending for the caller's own signalfd. Resumed with resume().
+    /// The thread itself lives from the constructor to the destructor: it waits
+    /// while paused rather than ending, because a program is started right after
+    /// each pause, and a thread that ends just before a fork leaves the child
+    /// deadlocked under qemu-user 7.2 (docs/arm64.md, "A hang under qemu-user").
     void pause();
     void resume();
 
@@ -111,11 +116,17 @@ public:
 
 private:
     void listen();
+    void wake();  // ends the thread's poll of the signalfd; with mutex_ held
 
     StopRequest& stop_;
     detail::UniqueFd signal_fd_;
-    detail::UniqueFd wake_fd_;
-    std::thread thread_;
+    detail::UniqueFd wake_fd_;  // written to end a poll of the signalfd
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool wanted_ = false;     // listening asked for (resume) and not paused since
+    bool listening_ = false;  // the thread may read the signalfd now
+    bool ending_ = false;     // the destructor runs
+    std::thread thread_;      // last: it starts once the members it uses exist
 };
 
 }  // namespace smtrain::process
