@@ -68,7 +68,10 @@ TEST(DeadlineWarning, ReachesTheProgramAtTheTimeAsked) {
     ASSERT_TRUE(WIFSIGNALED(status));
     EXPECT_EQ(WTERMSIG(status), SIGUSR1);
     EXPECT_GT(after, 0.6);
-    EXPECT_LT(after, 1.5) << "the warning came " << after - 0.7 << " s late";
+    // Far from the 10 s the program would sleep without it; the slack is for a
+    // loaded machine under qemu-user (the arm64 stage), where the timer's thread
+    // was once woken 0.89 s late at load 7.
+    EXPECT_LT(after, 2.0) << "the warning came " << after - 0.7 << " s late";
     ASSERT_TRUE(warning.sent_at());
     EXPECT_EQ(warning.sent_to(), 1);
     EXPECT_EQ(warning.description(), "deadline warning: SIGUSR1 to 1 process(es), 10 s before the deadline");
