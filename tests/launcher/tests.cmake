@@ -6,8 +6,7 @@ if(TARGET smtrain_launcher)
   add_executable(smtrain_test_make_orphans ${CMAKE_CURRENT_LIST_DIR}/helpers/make_orphans.cpp)
 
   smtrain_add_gtest(launcher_unit_test
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit_test.cpp ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
-            ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/entry_point_test.cpp ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/settings_test.cpp ${CMAKE_CURRENT_LIST_DIR}/own_failure_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/job_phase_test.cpp
     LIBS smtrain_launcher

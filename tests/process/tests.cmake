@@ -3,7 +3,7 @@
 # nothing above it.
 if(TARGET smtrain_process)
   smtrain_add_gtest(smtrain_process_tests
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/reaper_test.cpp
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/reaper_test.cpp ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp
     LIBS smtrain_process
     LABELS process)
 endif()

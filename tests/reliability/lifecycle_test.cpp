@@ -4,7 +4,7 @@
 // named in output/failure; a stalled stderr never blocks supervision; a relative
 // SAGEMAKER_BASE_DIR; the exit codes of reports that cannot be written.
 #include "../support/pid1_mode_guard.hpp"
-#include "child.hpp"
+#include "../support/child.hpp"
 
 #include <gtest/gtest.h>
 

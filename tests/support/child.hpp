@@ -27,8 +27,8 @@
 #include <thread>
 #include <vector>
 
-#include "../support/supervision_mode.hpp"
-#include "../support/temp_tree.hpp"
+#include "supervision_mode.hpp"
+#include "temp_tree.hpp"
 
 namespace smtrain::reliability {
 
