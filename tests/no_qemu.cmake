@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Read by ctest in cross builds (tests/CMakeLists.txt): the tests that cannot
 # pass under qemu-user, each with its labels plus no-qemu, and the reason.
-# SMTRAIN_NO_QEMU_GTEST_FILTER (tests/CMakeLists.txt) keeps the same tests out
+# The GTEST_FILTER in tests/CMakeLists.txt keeps the same tests out
 # of the runs of a whole test binary (pid1.smtrain_process_tests).
 # docs/arm64.md lists them; on arm64 hardware they run as on x86-64.
 
@@ -12,7 +12,7 @@
 # a child exiting 127 instead of a SpawnError naming the execve failure.
 set(_smtrain_no_qemu_spawn_errors
   process Spawn.AMissingProgramIsASpawnErrorAndLeavesNoChild
-  launcher Supervisor.MissingProgramIsASpawnError
+  process Supervisor.MissingProgramIsASpawnError
   launcher SmTrain.InstallThatCannotStartIsReportedAsTheInstallsFailure
   launcher,pid1 pid1.SmTrain.InstallThatCannotStartIsReportedAsTheInstallsFailure
   launcher SmTrain.ProgramThatCannotBeExecuted

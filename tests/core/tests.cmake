@@ -5,6 +5,6 @@ smtrain_add_gtest(smtrain_core_tests
     ${CMAKE_CURRENT_LIST_DIR}/json_dump_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/python_format_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/value_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/version_test.cpp
+  DEFINES SMTRAIN_TEST_PROJECT_VERSION="${PROJECT_VERSION}"
   LABELS core)
-target_sources(smtrain_core_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/version_test.cpp)
-target_compile_definitions(smtrain_core_tests PRIVATE SMTRAIN_TEST_PROJECT_VERSION="${PROJECT_VERSION}")

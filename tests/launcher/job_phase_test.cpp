@@ -9,6 +9,8 @@
 
 #include <signal.h>
 
+#include <chrono>
+
 namespace smtrain::launcher {
 namespace {
 
@@ -45,6 +47,23 @@ TEST(JobPhase, RowsKeepTheirDocumentedNames) {
     EXPECT_EQ(name_of(JobPhase::Training), "program");
     EXPECT_EQ(name_of(JobPhase::FinalSync), "final sync");
     EXPECT_EQ(name_of(JobPhase::Report), "report");
+}
+
+TEST(StopRequest, TheFirstStopCountsWithItsPhase) {
+    process::StopRequest stop;
+    EXPECT_FALSE(stop.requested());
+    EXPECT_FALSE(stop.at());
+    enter(stop, JobPhase::CodeDownload);
+    stop.request(SIGTERM);
+    enter(stop, JobPhase::Install);
+    stop.request(SIGINT);
+    EXPECT_TRUE(stop.requested());
+    EXPECT_TRUE(stop.flag()->load());
+    EXPECT_EQ(stop.signal(), SIGTERM);
+    EXPECT_EQ(stop.stopped_in(), "code download");
+    EXPECT_TRUE(stop.at());
+    EXPECT_EQ(stop.reason(), "stopped by SIGTERM during code download");
+    EXPECT_FALSE(stop.sleep_for(std::chrono::milliseconds(10'000)));  // returns at once
 }
 
 }  // namespace

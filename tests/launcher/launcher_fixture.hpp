@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "../support/supervision_mode.hpp"
+#include "../support/child.hpp"
 #include "../support/temp_tree.hpp"
 
 extern char** environ;
@@ -37,32 +36,22 @@ namespace fs = std::filesystem;
 class JobTree {
 public:
     JobTree() {
-        std::string pattern = (fs::temp_directory_path() / "smtrain-launcher-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        root_ = pattern;
         fs::create_directories(base() / "code");
         fs::create_directories(base() / "input/data/dataset");
         write("input/config/resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
         write("input/config/inputdataconfig.json", R"({"dataset":{"TrainingInputMode":"File"}})");
         write("input/config/hyperparameters.json", "{}");
     }
-    ~JobTree() {
-        std::error_code ec;
-        fs::remove_all(root_, ec);
-    }
-    JobTree(const JobTree&) = delete;
-    JobTree& operator=(const JobTree&) = delete;
 
-    fs::path root() const { return root_; }
-    fs::path base() const { return root_ / "opt_ml"; }
+    fs::path root() const { return dir_.path(); }
+    fs::path base() const { return root() / "opt_ml"; }
     fs::path code() const { return base() / "code"; }
     fs::path output() const { return base() / "output"; }
     fs::path model() const { return base() / "model"; }
 
     fs::path write(const fs::path& relative, const std::string& text, bool executable = false) const {
         fs::path full = base() / relative;
-        fs::create_directories(full.parent_path());
-        std::ofstream(full, std::ios::binary | std::ios::trunc) << text;
+        write_file(full, text);
         if (executable) chmod(full.c_str(), 0755);
         return full;
     }
@@ -72,7 +61,7 @@ public:
     bool has_success() const { return fs::exists(output() / "success"); }
 
 private:
-    fs::path root_;
+    TempDir dir_;  // the temp dir's root, beside the tree
 };
 
 /// A started sm-train (or any command): stdout and stderr go to files.
@@ -103,27 +92,7 @@ public:
         c_argv.push_back(nullptr);
         for (auto& e : envs) c_env.push_back(e.data());
         c_env.push_back(nullptr);
-        if (as_pid1) {
-            start_as_pid1(c_argv, c_env, cwd);
-            return;
-        }
-
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        sigset_t empty;
-        sigemptyset(&empty);
-        posix_spawnattr_setsigmask(&attr, &empty);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-        int rc = posix_spawn(&pid_, c_argv[0], &actions, &attr, c_argv.data(), c_env.data());
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attr);
-        if (rc != 0) throw std::runtime_error("posix_spawn failed");
+        start(c_argv, c_env, cwd, as_pid1);
     }
     ~Process() {
         if (!status_) {
@@ -162,29 +131,17 @@ public:
     std::string err() const { return read_file(err_); }
 
 private:
-    /// As posix_spawn above, by hand: the relay is code that runs between fork
-    /// and execve (async-signal-safe calls only from fork to execve).
-    void start_as_pid1(const std::vector<char*>& argv, const std::vector<char*>& env, const fs::path& cwd) {
+    /// The child runs code between fork and execve (async-signal-safe calls only
+    /// from fork to execve): test_support::prepare_child, shared with run_child.
+    void start(const std::vector<char*>& argv, const std::vector<char*>& env, const fs::path& cwd,
+               bool as_pid1) {
         const char* out = out_.c_str();
         const char* err = err_.c_str();
         const char* dir = cwd.empty() ? nullptr : cwd.c_str();
         pid_ = fork();
         if (pid_ < 0) throw std::runtime_error("fork failed");
         if (pid_ == 0) {
-            const int in_fd = open("/dev/null", O_RDONLY);
-            const int out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            const int err_fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (in_fd < 0 || out_fd < 0 || err_fd < 0) _exit(250);
-            dup2(in_fd, 0);
-            dup2(out_fd, 1);
-            dup2(err_fd, 2);
-            for (const int fd : {in_fd, out_fd, err_fd})
-                if (fd > 2) close(fd);
-            if (dir != nullptr && chdir(dir) != 0) _exit(251);
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, nullptr);
-            test_support::become_pid1_when_asked(true);
+            if (const int failed = test_support::prepare_child(out, err, dir, as_pid1)) _exit(failed);
             execve(argv[0], argv.data(), env.data());
             _exit(127);
         }

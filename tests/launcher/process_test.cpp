@@ -5,7 +5,6 @@
 // `pid1.` prefix as PID 1 of a PID namespace of its own (SMTRAIN_TEST_AS_PID1=1,
 // tests/support/supervision_mode.hpp). The commands a test runs around it (tar,
 // sh, the S3 server) run as plain children in both.
-#include "../support/pid1_mode_guard.hpp"
 #include "launcher_fixture.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Settings: every SMTRAIN_* variable of sm-train read once, a bad value naming
-// its variable; the relative base dir made absolute; the stop request.
+// its variable; the relative base dir made absolute.
 #include "settings.hpp"
 #include "job_phase.hpp"
 #include "stop.hpp"
@@ -201,23 +201,6 @@ TEST(Settings, ARelativeBaseDirBecomesAbsoluteOnce) {
     EXPECT_EQ(with_absolute_base_dir(Environ{{"SAGEMAKER_BASE_DIR", "/opt/ml"}}).at("SAGEMAKER_BASE_DIR"),
               "/opt/ml");
     EXPECT_EQ(with_absolute_base_dir(Environ{{"PATH", "/bin"}}).count("SAGEMAKER_BASE_DIR"), 0u);
-}
-
-TEST(StopRequest, TheFirstStopCountsWithItsPhase) {
-    StopRequest stop;
-    EXPECT_FALSE(stop.requested());
-    EXPECT_FALSE(stop.at());
-    enter(stop, JobPhase::CodeDownload);
-    stop.request(SIGTERM);
-    enter(stop, JobPhase::Install);
-    stop.request(SIGINT);
-    EXPECT_TRUE(stop.requested());
-    EXPECT_TRUE(stop.flag()->load());
-    EXPECT_EQ(stop.signal(), SIGTERM);
-    EXPECT_EQ(stop.stopped_in(), "code download");
-    EXPECT_TRUE(stop.at());
-    EXPECT_EQ(stop.reason(), "stopped by SIGTERM during code download");
-    EXPECT_FALSE(stop.sleep_for(milliseconds(10'000)));  // returns at once
 }
 
 }  // namespace

@@ -1,43 +1,50 @@
 # SPDX-License-Identifier: Apache-2.0
-# sm-train tests (label: launcher). The process tests run the built sm-train
-# binary and small helper programs as the user program.
-if(TARGET smtrain_launcher)
+# sm-train tests (label: launcher): unit tests of the launcher's pieces, one
+# file per feature, and the built sm-train run end to end on fake trees with
+# small helper programs as the user program (process_test.cpp), again as PID 1
+# of a PID namespace of its own (`pid1.`).
+if(TARGET smtrain_launcher AND TARGET sm-train)
   add_executable(smtrain_test_print_signals ${CMAKE_CURRENT_LIST_DIR}/helpers/print_signals.cpp)
   add_executable(smtrain_test_make_orphans ${CMAKE_CURRENT_LIST_DIR}/helpers/make_orphans.cpp)
+  set(_sm_train SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
 
   smtrain_add_gtest(launcher_unit_test
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit_test.cpp ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
-            ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp
-            ${CMAKE_CURRENT_LIST_DIR}/settings_test.cpp ${CMAKE_CURRENT_LIST_DIR}/own_failure_test.cpp
-            ${CMAKE_CURRENT_LIST_DIR}/job_phase_test.cpp
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/entry_point_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/env_format_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/invocation_log_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/job_phase_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/own_failure_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/report_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/settings_test.cpp
     LIBS smtrain_launcher
     LABELS launcher)
-
   # Root cause and failure class (issue 21): the parsers on launchers' own words, the cgroup count.
   smtrain_add_gtest(launcher_root_cause_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/root_cause_test.cpp
     LIBS smtrain_launcher
     LABELS launcher)
-
   smtrain_add_gtest(launcher_process_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/process_test.cpp
     LIBS smtrain_launcher
-    LABELS launcher)
-  add_dependencies(launcher_process_test sm-train smtrain_test_print_signals smtrain_test_make_orphans)
+    DEPENDS sm-train smtrain_test_print_signals smtrain_test_make_orphans
+    DEFINES ${_sm_train}
+      SMTRAIN_PRINT_SIGNALS="$<TARGET_FILE:smtrain_test_print_signals>"
+      SMTRAIN_MAKE_ORPHANS="$<TARGET_FILE:smtrain_test_make_orphans>"
+      SMTRAIN_S3_SERVER="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_server.py"
+    LABELS launcher
+    PID1 EACH)
   # Jobs as the SageMaker SDK writes them (issue 12), with fake launchers.
   smtrain_add_gtest(launcher_sdk_parity_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/sdk_parity_test.cpp
-    LIBS smtrain_launcher
+    LIBS smtrain_launcher DEPENDS sm-train DEFINES ${_sm_train}
     LABELS launcher)
-  add_dependencies(launcher_sdk_parity_test sm-train)
-  target_compile_definitions(launcher_sdk_parity_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
   # Jobs of the SageMaker SDK v3, ModelTrainer (issue 20): command mode, the tuner, local mode.
   smtrain_add_gtest(launcher_sdk_v3_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_test.cpp
-    LIBS smtrain_launcher
+    LIBS smtrain_launcher DEPENDS sm-train DEFINES ${_sm_train}
     LABELS launcher)
-  add_dependencies(launcher_sdk_v3_test sm-train)
-  target_compile_definitions(launcher_sdk_v3_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
   # The same PID-1 test under Debian bullseye's bash 5.1 (fetched with a private apt
   # configuration, 10-20 s, or SMTRAIN_TEST_BASH_5_1); skipped (77) without it.
   add_test(NAME launcher_sdk_v3_bash51
@@ -51,40 +58,32 @@ if(TARGET smtrain_launcher)
            ${PROJECT_SOURCE_DIR}/examples/sdk_v3/run_locally.sh)
   set_tests_properties(example_sdk_v3 PROPERTIES LABELS launcher TIMEOUT 300)
 
-  target_compile_definitions(launcher_process_test PRIVATE
-    SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
-    SMTRAIN_PRINT_SIGNALS="$<TARGET_FILE:smtrain_test_print_signals>"
-    SMTRAIN_MAKE_ORPHANS="$<TARGET_FILE:smtrain_test_make_orphans>"
-    SMTRAIN_S3_SERVER="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_server.py")
-  # The process tests again with sm-train as PID 1 of its own PID namespace
-  # (tests/support/supervision_mode.hpp); above it runs as a subreaper.
-  gtest_discover_tests(launcher_process_test TEST_PREFIX "pid1." DISCOVERY_TIMEOUT 60
-    TEST_LIST launcher_process_test_PID1_TESTS PROPERTIES ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
-  smtrain_label_discovered_tests(launcher_process_test_PID1_TESTS launcher pid1)
-endif()
+  # sm-train with sagemaker_s3_output, end to end against moto, and with
+  # CA_REPOSITORY_ARN against the CodeArtifact test server. Uses the s3 area's
+  # moto fixture (s3_moto, tests/s3/tests.cmake), whose state file sits in this
+  # same binary directory.
+  smtrain_add_gtest(launcher_intermediate_sync_test
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/codeartifact_run_test.cpp
+      ${PROJECT_SOURCE_DIR}/tests/s3/servers.cpp
+    DEPENDS sm-train
+    DEFINES ${_sm_train} SMTRAIN_S3_OBJECTS="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_objects.py"
+    LABELS launcher s3
+    FIXTURES s3_moto
+    TIMEOUT 300
+    ENVIRONMENT SMTRAIN_TEST_MOTO_STATE=${CMAKE_CURRENT_BINARY_DIR}/s3-moto.state)
 
-# sm-train with sagemaker_s3_output, end to end against moto, and with
-# CA_REPOSITORY_ARN against the CodeArtifact test server (labels launcher and s3). Uses the s3 area's moto fixture (s3_moto, tests/s3/tests.cmake),
-# whose state file sits in this same binary directory.
-if(TARGET smtrain_launcher AND TARGET sm-train)
-  add_executable(launcher_intermediate_sync_test
-    ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/codeartifact_run_test.cpp
-    ${PROJECT_SOURCE_DIR}/tests/s3/servers.cpp)
-  target_link_libraries(launcher_intermediate_sync_test PRIVATE smtrain::smtrain GTest::gtest GTest::gtest_main
-    smtrain_warnings)
-  add_dependencies(launcher_intermediate_sync_test sm-train)
-  target_compile_definitions(launcher_intermediate_sync_test PRIVATE
-    SMTRAIN_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
-    SMTRAIN_S3_OBJECTS="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_objects.py")
-  # Two labels: set apart, as gtest_discover_tests's PROPERTIES cannot take a
-  # list value (see smtrain_label_discovered_tests in tests/CMakeLists.txt).
-  gtest_discover_tests(launcher_intermediate_sync_test DISCOVERY_TIMEOUT 60
-    TEST_LIST launcher_intermediate_sync_test_TESTS
-    PROPERTIES FIXTURES_REQUIRED s3_moto TIMEOUT 300
-               ENVIRONMENT SMTRAIN_TEST_MOTO_STATE=${CMAKE_CURRENT_BINARY_DIR}/s3-moto.state)
-  smtrain_label_discovered_tests(launcher_intermediate_sync_test_TESTS launcher s3)
+  # The end-of-job timeline (issue 15): the recorder, and sm-train's block.
+  smtrain_add_gtest(launcher_timeline_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/timeline_test.cpp
+    LIBS smtrain_launcher DEPENDS sm-train DEFINES ${_sm_train}
+    LABELS launcher)
+  # Checkpoints, interruptions and the deadline warning (issue 22).
+  smtrain_add_gtest(launcher_deadline_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/deadline_warning_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher checkpoints)
 endif()
 
 # No header of a lower layer includes a higher one (docs/architecture.md).
@@ -107,16 +106,6 @@ if(TARGET sm-train AND Python3_Interpreter_FOUND)
   set_tests_properties(launcher_argument_styles PROPERTIES LABELS launcher TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
 
-# The end-of-job timeline (issue 15): the recorder, and sm-train's block.
-if(TARGET smtrain_launcher AND TARGET sm-train)
-  smtrain_add_gtest(launcher_timeline_test
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/timeline_test.cpp
-    LIBS smtrain_launcher
-    LABELS launcher)
-  add_dependencies(launcher_timeline_test sm-train)
-  target_compile_definitions(launcher_timeline_test PRIVATE SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>")
-endif()
-
 # Checkpoints, interruptions and the deadline warning (issue 22), with real
 # programs: Python, the C++ example, real torchrun and mpirun (docs/checkpoints.md).
 if(TARGET sm-train AND SMTRAIN_BUILD_EXAMPLES)  # the example is defined after tests/
@@ -124,12 +113,6 @@ if(TARGET sm-train AND SMTRAIN_BUILD_EXAMPLES)  # the example is defined after t
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/checkpoints/interrupt_resume.sh $<TARGET_FILE:sm-train>
             $<TARGET_FILE:smtrain_example_cpp> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(launcher_interrupt_resume PROPERTIES LABELS "launcher;checkpoints" TIMEOUT 900)
-endif()
-if(TARGET smtrain_launcher)
-  smtrain_add_gtest(launcher_deadline_test
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/deadline_warning_test.cpp
-    LIBS smtrain_launcher
-    LABELS launcher checkpoints)
 endif()
 if(TARGET sm-train)
   add_test(NAME launcher_deadline_warning

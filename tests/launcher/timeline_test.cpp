@@ -3,7 +3,7 @@
 // sm-train logs at the end of a job that succeeds, fails or is stopped, as
 // text and as JSON, through the real sm-train.
 #include "timeline.hpp"
-#include "../reliability/child.hpp"
+#include "../support/child.hpp"
 
 #include <smtrain/json.hpp>
 #include <smtrain/value.hpp>

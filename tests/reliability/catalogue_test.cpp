@@ -18,7 +18,7 @@
 // For every case: exactly one stderr line that is not a log record, equal to
 // `expected`; output/failure holds the same message; the exit code; and bounds on
 // wall time and peak RSS (docs/reliability.md states them).
-#include "child.hpp"
+#include "../support/child.hpp"
 
 #include <gtest/gtest.h>
 

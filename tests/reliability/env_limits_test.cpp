@@ -4,7 +4,7 @@
 // sm-train with a cluster of 20,000 hosts, 10,000 hyperparameters, a small stack
 // limit, and an argument that cannot fit.
 #include "env_limits.hpp"
-#include "child.hpp"
+#include "../support/child.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -3,8 +3,7 @@
 // that closes its output, floods stderr or writes one enormous line, signal
 // storms, a program that ignores SIGTERM, and one that leaves 20,000 processes
 // to reap. Each through the real sm-train, measured with wait4().
-#include "../support/pid1_mode_guard.hpp"
-#include "child.hpp"
+#include "../support/child.hpp"
 
 #include <gtest/gtest.h>
 

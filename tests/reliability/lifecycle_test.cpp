@@ -3,8 +3,7 @@
 // every phase (code download and extraction, pip, the DNS wait) with the phase
 // named in output/failure; a stalled stderr never blocks supervision; a relative
 // SAGEMAKER_BASE_DIR; the exit codes of reports that cannot be written.
-#include "../support/pid1_mode_guard.hpp"
-#include "child.hpp"
+#include "../support/child.hpp"
 
 #include <gtest/gtest.h>
 

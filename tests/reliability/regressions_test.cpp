@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Regression tests for bugs found by the fuzzers and the broken-input catalogue,
 // at the library level (the catalogue covers them through sm-train too).
-#include "child.hpp"
+#include "../support/child.hpp"
 
 #include <smtrain/error.hpp>
 #include <smtrain/training_env.hpp>

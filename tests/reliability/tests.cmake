@@ -4,18 +4,33 @@
 if(TARGET smtrain_launcher)
   add_executable(smtrain_test_fork_children ${CMAKE_CURRENT_LIST_DIR}/helpers/fork_children.cpp)
 
+  set(_children DEPENDS sm-train smtrain_test_fork_children
+    DEFINES
+      SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
+      SMTRAIN_FORK_CHILDREN="$<TARGET_FILE:smtrain_test_fork_children>"
+      $<$<BOOL:${SMTRAIN_SANITIZE}>:SMTRAIN_SANITIZED>
+      $<$<BOOL:${SMTRAIN_SANITIZE_THREAD}>:SMTRAIN_SANITIZED>)
   smtrain_add_gtest(reliability_catalogue_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/catalogue_test.cpp
+    ${_children}
     LABELS reliability)
+  # The supervision tests run again with sm-train as PID 1 of its own PID
+  # namespace (PID1 EACH: tests/support/child.hpp, SMTRAIN_TEST_AS_PID1); else
+  # it runs as a subreaper.
   smtrain_add_gtest(reliability_faults_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/faults_test.cpp
-    LABELS reliability)
+    ${_children}
+    LABELS reliability
+    PID1 EACH)
   smtrain_add_gtest(reliability_lifecycle_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/lifecycle_test.cpp
-    LABELS reliability)
+    ${_children}
+    LABELS reliability
+    PID1 EACH)
   smtrain_add_gtest(reliability_env_limits_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/env_limits_test.cpp ${CMAKE_CURRENT_LIST_DIR}/regressions_test.cpp
     LIBS smtrain_launcher
+    ${_children}
     LABELS reliability)
   # Each failure class of issue 21 produced for real (a memory cgroup, a full tmpfs, pip, ...).
   if(NOT SMTRAIN_SANITIZE)
@@ -33,22 +48,6 @@ if(TARGET smtrain_launcher)
       ENVIRONMENT CASES=torchrun LABELS "runners;torchrun;reliability" TIMEOUT 300 RUN_SERIAL TRUE
       SKIP_RETURN_CODE 77)
   endif()
-  foreach(test reliability_catalogue_test reliability_faults_test reliability_lifecycle_test
-               reliability_env_limits_test)
-    add_dependencies(${test} sm-train smtrain_test_fork_children)
-    target_compile_definitions(${test} PRIVATE
-      SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
-      SMTRAIN_FORK_CHILDREN="$<TARGET_FILE:smtrain_test_fork_children>"
-      $<$<BOOL:${SMTRAIN_SANITIZE}>:SMTRAIN_SANITIZED>
-      $<$<BOOL:${SMTRAIN_SANITIZE_THREAD}>:SMTRAIN_SANITIZED>)
-  endforeach()
-  # The supervision tests again with sm-train as PID 1 of its own PID namespace
-  # (child.hpp, SMTRAIN_TEST_AS_PID1); above it runs as a subreaper.
-  foreach(test reliability_faults_test reliability_lifecycle_test)
-    gtest_discover_tests(${test} TEST_PREFIX "pid1." DISCOVERY_TIMEOUT 60
-      TEST_LIST ${test}_PID1_TESTS PROPERTIES ENVIRONMENT SMTRAIN_TEST_AS_PID1=1)
-    smtrain_label_discovered_tests(${test}_PID1_TESTS reliability pid1)
-  endforeach()
   # Where PID namespaces are refused, the pid1 copies skip and say so.
   add_test(NAME reliability_pid1_mode_guard
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/pid1_mode_guard.sh $<TARGET_FILE:reliability_lifecycle_test>)

@@ -4,6 +4,7 @@
 // (sagemaker-train/src/sagemaker/train/container_drivers: scripts/environment.py,
 // common/utils.py, distributed_drivers/{torchrun_driver,mpi_driver,mpi_utils}.py).
 #include "sdk_v3.hpp"
+#include "../support/temp_tree.hpp"
 
 #include <smtrain/error.hpp>
 #include <smtrain/training_env.hpp>
@@ -24,9 +25,7 @@ namespace {
 class V3Tree : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "smtrain-v3-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        base = pattern;
+        base = dir_.path();
         resourceconfig(R"({"current_host": "algo-2", "hosts": ["algo-2", "algo-1"],
                           "network_interface_name": "ethwe", "current_instance_type": "ml.p4d.24xlarge"})");
         write("input/config/inputdataconfig.json",
@@ -37,7 +36,6 @@ protected:
               R"({"source_dir": "/home/me/src", "requirements": null, "entry_script": "train.py",
                   "command": "exec sm-train", "ignore_patterns": [".env", ".git"]})");
     }
-    void TearDown() override { fs::remove_all(base); }
 
     void write(const std::string& relative, const std::string& text) const {
         fs::create_directories((base / relative).parent_path());
@@ -60,6 +58,7 @@ protected:
         return "<unset>";
     }
 
+    smtrain::testing::TempDir dir_;  // removed with the tree
     fs::path base;
 };
 

@@ -4,7 +4,8 @@
 // mode or not at all. On a machine that refuses PID namespaces every test of
 // the binary is skipped, saying why, instead of running sm-train as an
 // ordinary child and passing in the other mode (supervision_mode.hpp).
-// Included once by each test binary that has a `pid1.` copy.
+// Linked into each test binary that has `pid1.` copies by pid1_mode_guard.cpp
+// (smtrain_add_gtest(... PID1 EACH), tests/CMakeLists.txt).
 
 #include "supervision_mode.hpp"
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Test support for the reliability tests: runs a command (usually sm-train) with
-// a given environment, its output in files, and measures it with wait4(): wall
-// time, peak RSS and the exit status. Optional per-child set-up runs between
+// Test support: the one helper that runs a child. prepare_child() is the
+// child's side of every child a test starts; run_child() runs a command
+// (usually sm-train) with a given environment, its output in files, and
+// measures it with wait4(): wall time, peak RSS and the exit status. Optional per-child set-up runs between
 // fork and exec (privilege drop, private mounts, rlimits); it may only make
 // async-signal-safe calls.
 
@@ -27,8 +28,37 @@
 #include <thread>
 #include <vector>
 
-#include "../support/supervision_mode.hpp"
-#include "../support/temp_tree.hpp"
+#include "supervision_mode.hpp"
+#include "temp_tree.hpp"
+
+namespace smtrain::test_support {
+
+/// The child's side of every child a test starts (run_child below, the launcher
+/// tests' Process), between fork and execve, so async-signal-safe calls only:
+/// stdin from /dev/null, stdout and stderr into the files `out` and `err`, the
+/// working directory `dir` (unless null), an empty signal mask, and with
+/// `as_pid1` PID 1 of a PID namespace of its own (supervision_mode.hpp).
+/// 0, or the exit code the child should _exit with: 250 when a file cannot be
+/// opened, 251 when `dir` cannot be entered.
+inline int prepare_child(const char* out, const char* err, const char* dir, bool as_pid1) {
+    const int in_fd = open("/dev/null", O_RDONLY);
+    const int out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err_fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0) return 250;
+    dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    for (const int fd : {in_fd, out_fd, err_fd})
+        if (fd > 2) close(fd);
+    if (dir != nullptr && chdir(dir) != 0) return 251;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    become_pid1_when_asked(as_pid1);
+    return 0;
+}
+
+}  // namespace smtrain::test_support
 
 namespace smtrain::reliability {
 
@@ -85,17 +115,8 @@ inline ChildResult run_child(const ChildSpec& spec) {
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
-        const int in = open("/dev/null", O_RDONLY);
-        const int out = open(out_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err = open(err_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0) _exit(250);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        become_pid1_when_asked(as_pid1);
+        if (const int failed = test_support::prepare_child(out_s.c_str(), err_s.c_str(), nullptr, as_pid1))
+            _exit(failed);
         if (spec.before_exec && !spec.before_exec()) _exit(251);
         execve(c_argv[0], c_argv.data(), c_env.data());
         _exit(252);
