@@ -562,7 +562,8 @@ Launch plan_launch(Job& job, RunContext& context, const SdkV3Job* v3) {
 
 /// output/data/sm-train-diagnostics.json of a failed program (unless SMTRAIN_DIAGNOSTICS=off).
 void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome& run, const Outcome& outcome,
-                               const std::optional<RootCause>& cause, const std::string& first_elsewhere) {
+                               const std::optional<RootCause>& cause, const std::string& first_elsewhere,
+                               const std::optional<process::Hang>& hang = std::nullopt) {
     if (!job.settings.diagnostics) return;
     FailureDiagnostics d;
     d.host = job.env->current_host();
@@ -575,6 +576,9 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
     d.error_message =
         outcome.process_failure ? outcome.process_failure->error_message : outcome.own_failure.value_or("");
     d.stderr_tail = run.result.stderr_capture.tail();
+    d.hang = hang;
+    const Timeline& timeline = Timeline::job();
+    d.timeline = timeline.value(timeline.ending_with(outcome.exit_code), children_peak_rss_kib());
     write_diagnostics(job.env->paths().output, d, job.environ);
 }
 
@@ -682,7 +686,8 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
                                                            heard_before);
             if (!first_elsewhere.empty())
                 outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
-            write_failure_diagnostics(job, launch.runner_kind, run, outcome, std::nullopt, first_elsewhere);
+            write_failure_diagnostics(job, launch.runner_kind, run, outcome, std::nullopt, first_elsewhere,
+                                      hang);
             return outcome;
         }
         Outcome outcome =
