@@ -53,15 +53,24 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
     out.emplace_back("command", Value(masked(process::replace_invalid_utf8(d.command))));
     out.emplace_back("exit_code", Value(static_cast<std::int64_t>(d.exit_code)));
     out.emplace_back("signal", d.term_signal ? Value(process::signal_name(d.term_signal)) : Value());
-    const std::string_view klass = d.root_cause ? class_name(d.root_cause->failure_class) : "";
+    const std::string_view klass = d.hang         ? "Hang"
+                                   : d.root_cause ? class_name(d.root_cause->failure_class)
+                                                  : "";
     out.emplace_back("class", klass.empty() ? Value() : Value(std::string(klass)));
     out.emplace_back("root_cause", d.root_cause ? Value(std::move(cause)) : Value());
+    Value::Dict hang;
+    if (d.hang) {
+        hang.emplace_back("reason", Value(masked(process::replace_invalid_utf8(d.hang->reason))));
+        hang.emplace_back("stacks_requested", Value(static_cast<std::int64_t>(d.hang->stacks_requested)));
+    }
+    out.emplace_back("hang", d.hang ? Value(std::move(hang)) : Value());
     out.emplace_back("first_failure_of_job",
                      d.first_failure_of_job.empty()
                          ? Value()
                          : Value(masked(process::replace_invalid_utf8(d.first_failure_of_job))));
     out.emplace_back("error_message", Value(masked(process::replace_invalid_utf8(d.error_message))));
     out.emplace_back("last_lines", Value(std::move(last)));
+    out.emplace_back("timeline", d.timeline);
     return dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2}) + "\n";
 }
 

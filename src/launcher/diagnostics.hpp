@@ -3,8 +3,8 @@
 /// \file
 /// The diagnostics file of a failed job (issue 21): one JSON document beside
 /// the reason, output/data/sm-train-diagnostics.json, so it reaches S3 with the
-/// job's output. What failed first and why, the class, the exit, the command,
-/// and the last lines of the launcher's stderr; the values of sm-train's
+/// job's output. What failed first and why, the class (or the hang), the exit,
+/// the command, the last lines of the launcher's stderr and the timeline; the values of sm-train's
 /// secret-looking variables (invocation_log.hpp's is_secret_name) are masked
 /// wherever they appear. Off with SMTRAIN_DIAGNOSTICS=off.
 ///
@@ -12,7 +12,10 @@
 
 #include "root_cause.hpp"
 
+#include "watchdog.hpp"
+
 #include <smtrain/environ.hpp>
+#include <smtrain/json.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -30,6 +33,10 @@ struct FailureDiagnostics {
     std::string first_failure_of_job;  ///< another host's, when it came first (failure_exchange.hpp)
     std::string error_message;         ///< the ErrorMessage of output/failure
     std::string stderr_tail;           ///< the last bytes of the launcher's stderr
+    /// The hang watchdog's finding, when it stopped the program (class "Hang").
+    std::optional<process::Hang> hang;
+    /// The job's timeline up to now (Timeline::value()); null when not given.
+    Value timeline;
 };
 
 /// The document, secrets of `environ` masked; its `last_lines` are the last

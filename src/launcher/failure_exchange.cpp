@@ -5,21 +5,25 @@
 
 namespace smtrain::launcher {
 
-std::string announcement(const RootCause& own) {
-    return std::string(own.failure_class == FailureClass::CollectiveFailure ? "1 " : "0 ") + own.to_string();
+CauseKind kind_of(const RootCause& cause) {
+    return cause.failure_class == FailureClass::CollectiveFailure ? CauseKind::Consequence
+                                                                  : CauseKind::Failure;
+}
+
+std::string announcement(CauseKind kind, const std::string& cause) {
+    return std::to_string(static_cast<int>(kind)) + " " + cause;
 }
 
 bool parse_announcement(const std::string& text, HeardCause& heard) {
-    if (text.size() < 3 || (text[0] != '0' && text[0] != '1') || text[1] != ' ') return false;
-    heard.consequence = text[0] == '1';
+    if (text.size() < 3 || text[0] < '0' || text[0] > '2' || text[1] != ' ') return false;
+    heard.kind = static_cast<CauseKind>(text[0] - '0');
     heard.cause = text.substr(2);
     return true;
 }
 
-std::vector<HeardCause> exchange_causes(process::System& system, const RootCause& own,
+std::vector<HeardCause> exchange_causes(process::System& system, const std::string& text,
                                         const std::vector<std::string>& peers, int port,
                                         std::chrono::milliseconds window) {
-    const std::string text = announcement(own);
     std::thread announcer([&] { system.announce(port, text, window); });
     std::vector<HeardCause> heard;
     std::vector<bool> answered(peers.size(), false);
@@ -41,12 +45,64 @@ std::vector<HeardCause> exchange_causes(process::System& system, const RootCause
     return heard;
 }
 
-std::string first_failure_elsewhere(const RootCause& own, const std::vector<HeardCause>& heard) {
-    if (own.failure_class != FailureClass::CollectiveFailure) return {};
+std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>& heard) {
+    if (own == CauseKind::Failure) return {};
     for (const HeardCause& h : heard) {
-        if (!h.consequence) return h.cause;
+        if (h.kind == CauseKind::Failure) return h.cause;
+    }
+    for (const HeardCause& h : heard) {
+        if (h.kind == CauseKind::Hang && (own == CauseKind::Consequence || h.earlier)) return h.cause;
     }
     return {};
+}
+
+std::string hang_notice(const std::string& host, const std::string& line) {
+    return host + " " + announcement(CauseKind::Hang, line);
+}
+
+bool parse_hang_notice(const std::string& text, HeardCause& heard) {
+    const std::size_t space = text.find(' ');
+    if (space == 0 || space == std::string::npos) return false;
+    if (!parse_announcement(text.substr(space + 1), heard) || heard.kind != CauseKind::Hang) return false;
+    heard.host = text.substr(0, space);
+    heard.earlier = true;
+    return true;
+}
+
+HangNotices::HangNotices(process::System& system, int port) : system_(system), port_(port) {
+    thread_ = std::thread([this] {
+        system_.receive_notices(
+            port_,
+            [this](std::string text) {
+                HeardCause notice;
+                if (!parse_hang_notice(text, notice)) return;
+                const std::lock_guard lock(mutex_);
+                heard_.push_back(std::move(notice));
+            },
+            done_);
+    });
+}
+
+HangNotices::~HangNotices() {
+    done_ = true;
+    // Ends the listener's wait now rather than within its second.
+    system_.send_notice("127.0.0.1", port_, "", std::chrono::milliseconds(100));
+    thread_.join();
+}
+
+std::vector<HeardCause> HangNotices::heard() const {
+    const std::lock_guard lock(mutex_);
+    return heard_;
+}
+
+void tell_of_hang(process::System& system, const std::vector<std::string>& peers, int port,
+                  const std::string& host, const std::string& line) {
+    const std::string text = hang_notice(host, line);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (const auto& peer : peers) {
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        system.send_notice(peer, port, text, std::chrono::seconds(1));
+    }
 }
 
 }  // namespace smtrain::launcher

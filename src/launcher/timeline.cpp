@@ -98,6 +98,10 @@ std::vector<std::string> Timeline::text_lines(const Ending& ending, long peak_rs
 }
 
 std::string Timeline::json(const Ending& ending, long peak_rss_kib) const {
+    return dump_json(value(ending, peak_rss_kib), JsonDumpOptions{.sort_keys = false, .indent = -1});
+}
+
+Value Timeline::value(const Ending& ending, long peak_rss_kib) const {
     const Clock::duration total = elapsed();
     Value::List phases;
     for (const Phase& p : phases_) {
@@ -136,7 +140,7 @@ std::string Timeline::json(const Ending& ending, long peak_rss_kib) const {
                      peak_rss_kib < 0 ? Value() : Value(static_cast<std::int64_t>(peak_rss_kib)));
     out.emplace_back("s3", Value(std::move(transfers)));
     out.emplace_back("ended", Value(std::move(end)));
-    return dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = -1});
+    return Value(std::move(out));
 }
 
 std::optional<TimelineFormat> parse_timeline_format(std::string_view value) {
@@ -146,13 +150,17 @@ std::optional<TimelineFormat> parse_timeline_format(std::string_view value) {
     return std::nullopt;
 }
 
+long children_peak_rss_kib() {
+    // ru_maxrss of the children: the largest resident set of any process
+    // sm-train (or, as subreaper, its orphan reaping) waited for.
+    rusage usage{};
+    return getrusage(RUSAGE_CHILDREN, &usage) == 0 ? usage.ru_maxrss : -1;
+}
+
 int log_job_timeline(int exit_code, TimelineFormat format) {
     try {
         if (format == TimelineFormat::Off) return exit_code;
-        // ru_maxrss of the children: the largest resident set of any process
-        // sm-train (or, as subreaper, its orphan reaping) waited for.
-        rusage usage{};
-        const long peak = getrusage(RUSAGE_CHILDREN, &usage) == 0 ? usage.ru_maxrss : -1;
+        const long peak = children_peak_rss_kib();
         const Timeline& timeline = Timeline::job();
         const Timeline::Ending ending = timeline.ending_with(exit_code);
         if (format == TimelineFormat::Json) {

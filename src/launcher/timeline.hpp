@@ -18,6 +18,7 @@
 #include "job_phase.hpp"
 
 #include <smtrain/environ.hpp>
+#include <smtrain/json.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -98,6 +99,8 @@ public:
     std::vector<std::string> text_lines(const Ending& ending, long peak_rss_kib) const;
     /// The same as one JSON object on one line (docs/launcher.md lists its fields).
     std::string json(const Ending& ending, long peak_rss_kib) const;
+    /// The same object as a value (the diagnostics file holds it).
+    Value value(const Ending& ending, long peak_rss_kib) const;
 
     Ending ending_with(int exit_code) const;
 
@@ -118,5 +121,8 @@ std::optional<TimelineFormat> parse_timeline_format(std::string_view value);
 /// RSS of the processes sm-train waited for (getrusage RUSAGE_CHILDREN), and
 /// returns `exit_code`. Never throws.
 int log_job_timeline(int exit_code, TimelineFormat format);
+
+/// The peak RSS (KiB) of the processes sm-train waited for so far; -1 when unknown.
+long children_peak_rss_kib();
 
 }  // namespace smtrain::launcher

@@ -303,34 +303,56 @@ std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::R
     return cause;
 }
 
-/// torchrun on several hosts: each failed host's own first failure may be the
-/// consequence of another host's (a barrier whose peer died). The hosts tell
-/// each other theirs, bounded in time, and a host whose own is a consequence
-/// reports the other host's first, then its own (docs/reliability.md).
-/// Returns the other host's first failure when it is the one put first.
-std::string put_first_failure_of_the_job_first(Outcome& outcome, const RootCause& own, const TrainingEnv& env,
-                                               const process::StopRequest& stop) {
-    constexpr int kExchangePort = 7781;
-    constexpr std::chrono::seconds kExchangeWindow{10};
+/// Where a host whose watchdog fired tells the others at once (failure_exchange.hpp).
+constexpr int kHangNoticePort = 7782;
+
+std::vector<std::string> other_hosts(const TrainingEnv& env) {
     std::vector<std::string> peers;
     for (const auto& h : env.hosts()) {
         if (h != env.current_host()) peers.push_back(h);
     }
+    return peers;
+}
+
+/// torchrun on several hosts: each failed host's own first failure may be the
+/// consequence of another host's (a barrier whose peer died, or whose peer's
+/// hung ranks the watchdog stopped). The hosts tell each other theirs, bounded
+/// in time (docs/reliability.md). Returns another host's first failure when it
+/// is the job's, to be put before this host's own line `own`.
+std::string first_failure_of_the_job(CauseKind kind, const std::string& own, const TrainingEnv& env,
+                                     const process::StopRequest& stop, std::vector<HeardCause> notices) {
+    constexpr int kExchangePort = 7781;
+    constexpr std::chrono::seconds kExchangeWindow{10};
+    const std::vector<std::string> peers = other_hosts(env);
     if (peers.empty() || stop.requested()) return {};
+    const auto system = process::make_posix_system(&stop);
+    if (kind == CauseKind::Hang) {
+        spdlog::info("Telling {} other host(s) of the hang", peers.size());
+        tell_of_hang(*system, peers, kHangNoticePort, env.current_host(), own);
+    }
     spdlog::info("Exchanging the root cause with {} other host(s) (at most {} s)", peers.size(),
                  kExchangeWindow.count());
-    const auto system = process::make_posix_system(&stop);
-    const auto heard = exchange_causes(*system, own, peers, kExchangePort, kExchangeWindow);
+    auto heard = exchange_causes(*system, announcement(kind, own), peers, kExchangePort, kExchangeWindow);
+    for (auto& notice : notices) heard.push_back(std::move(notice));
     for (const auto& h : heard) spdlog::info("{} reports: {}", h.host, h.cause);
-    const std::string first = first_failure_elsewhere(own, heard);
-    if (first.empty()) return {};
-    spdlog::error("First failure of the job: {}", first);
-    ProcessFailure& failure = *outcome.process_failure;
-    // This host's own line (the message's first) goes after the job's first failure.
-    const std::size_t own_end = std::min(failure.error_message.find('\n'), failure.error_message.size());
-    failure.error_message = first + "\non " + env.current_host() + ": " +
-                            failure.error_message.substr(0, own_end) + failure.error_message.substr(own_end);
+    std::string first = first_failure_elsewhere(kind, heard);
+    if (!first.empty()) spdlog::error("First failure of the job: {}", first);
     return first;
+}
+
+/// `first` (another host's), then "on <host>: " and this host's own message.
+std::string after_first_failure(const std::string& first, const std::string& host, const std::string& own) {
+    return first + "\non " + host + ": " + own;
+}
+
+/// The hang reason of a job of several hosts names the host where it was seen,
+/// after the setting that fired: `Hang: no progress for 900 s
+/// (SMTRAIN_HANG_PROGRESS_S) on algo-2; ...`, so that every host's report can
+/// carry it as it is.
+void name_the_host(process::Hang& hang, const TrainingEnv& env) {
+    if (env.hosts().size() < 2) return;
+    const std::size_t at = std::min(hang.reason.find("; "), hang.reason.size());
+    hang.reason.insert(at, " on " + env.current_host());
 }
 
 /// Whether the memory cgroup's OOM-kill count rose since `before`.
@@ -540,7 +562,8 @@ Launch plan_launch(Job& job, RunContext& context, const SdkV3Job* v3) {
 
 /// output/data/sm-train-diagnostics.json of a failed program (unless SMTRAIN_DIAGNOSTICS=off).
 void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome& run, const Outcome& outcome,
-                               const std::optional<RootCause>& cause, const std::string& first_elsewhere) {
+                               const std::optional<RootCause>& cause, const std::string& first_elsewhere,
+                               const std::optional<process::Hang>& hang = std::nullopt) {
     if (!job.settings.diagnostics) return;
     FailureDiagnostics d;
     d.host = job.env->current_host();
@@ -553,6 +576,9 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
     d.error_message =
         outcome.process_failure ? outcome.process_failure->error_message : outcome.own_failure.value_or("");
     d.stderr_tail = run.result.stderr_capture.tail();
+    d.hang = hang;
+    const Timeline& timeline = Timeline::job();
+    d.timeline = timeline.value(timeline.ending_with(outcome.exit_code), children_peak_rss_kib());
     write_diagnostics(job.env->paths().output, d, job.environ);
 }
 
@@ -629,28 +655,55 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         warning->program_ended();
         if (const auto at = warning->sent_at()) Timeline::job().event(warning->description(), *at);
     };
+    // torchrun on several hosts: the hosts exchange their first failures, and,
+    // with the watchdog on, hear each other's hangs while the program runs.
+    const bool exchanges = launch.runner_kind == RunnerKind::TorchDistributed && job.env->hosts().size() > 1;
+    std::unique_ptr<process::System> notice_system;
+    std::unique_ptr<HangNotices> notices;
+    if (exchanges && job.settings.hang_watchdog.on()) {
+        notice_system = process::make_posix_system(&job.stop());
+        notices = std::make_unique<HangNotices>(*notice_system, kHangNoticePort);
+    }
     try {
         RunOutcome run = [&] {
             auto phase = Timeline::job().phase(JobPhase::Training);
             return launch.runner->run(context);
         }();
         record_warning();
+        // The other hosts' hangs heard while the program ran came before its end.
+        const std::vector<HeardCause> heard_before = notices ? notices->heard() : std::vector<HeardCause>{};
         const process::RunResult& result = run.result;
         Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                       result.killed_after_grace);
+        const std::string& host = job.env->current_host();
         if (result.hang && result.forwarded_stop_signal == 0) {
-            Outcome outcome = hang_outcome(*result.hang, result);
-            write_failure_diagnostics(job, launch.runner_kind, run, outcome, std::nullopt, {});
+            process::Hang hang = *result.hang;
+            name_the_host(hang, *job.env);
+            Outcome outcome = hang_outcome(hang, result);
+            std::string first_elsewhere;
+            if (exchanges)
+                first_elsewhere = first_failure_of_the_job(CauseKind::Hang, hang.reason, *job.env, job.stop(),
+                                                           heard_before);
+            if (!first_elsewhere.empty())
+                outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
+            write_failure_diagnostics(job, launch.runner_kind, run, outcome, std::nullopt, first_elsewhere,
+                                      hang);
             return outcome;
         }
         Outcome outcome =
             process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
-        const auto cause =
-            put_root_cause_first(outcome, run.result, launch.runner_kind, job.env->current_host(),
-                                 oom_kill_rose(oom_kills), run.rewriter);
+        const auto cause = put_root_cause_first(outcome, run.result, launch.runner_kind, host,
+                                                oom_kill_rose(oom_kills), run.rewriter);
         std::string first_elsewhere;
-        if (cause && launch.runner_kind == RunnerKind::TorchDistributed)
-            first_elsewhere = put_first_failure_of_the_job_first(outcome, *cause, *job.env, job.stop());
+        if (cause && exchanges) {
+            first_elsewhere = first_failure_of_the_job(kind_of(*cause), cause->to_string(), *job.env,
+                                                       job.stop(), heard_before);
+            // This host's own line (the message's first) goes after the job's first failure.
+            if (!first_elsewhere.empty()) {
+                std::string& message = outcome.process_failure->error_message;
+                message = after_first_failure(first_elsewhere, host, message);
+            }
+        }
         if (outcome.process_failure)
             write_failure_diagnostics(job, launch.runner_kind, run, outcome, cause, first_elsewhere);
         return outcome;

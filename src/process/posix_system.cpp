@@ -84,6 +84,23 @@ detail::UniqueFd connect_to(const std::string& host, int port, std::chrono::mill
     return {};
 }
 
+/// What the peer on `fd` sends until it closes, at most 4 KiB, read until `deadline`.
+std::string read_text(int fd, std::chrono::steady_clock::time_point deadline) {
+    std::string text;
+    char buffer[4096];
+    while (text.size() < 4096) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLIN, 0};
+        if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) != 1) break;
+        const ssize_t n = read(fd, buffer, std::min(sizeof buffer, 4096 - text.size()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return text;
+}
+
 /// A TCP socket listening on `port` of every address: IPv6 and IPv4 together,
 /// or IPv4 alone where the kernel has no IPv6. Empty when neither can be had.
 detail::UniqueFd listen_on(int port) {
@@ -249,21 +266,34 @@ public:
                                                  std::chrono::milliseconds timeout) override {
         const detail::UniqueFd fd = connect_to(host, port, timeout);
         if (fd.get() < 0) return std::nullopt;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        std::string text;
-        char buffer[4096];
-        while (text.size() < 4096) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            pollfd p{fd.get(), POLLIN, 0};
-            if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) != 1) break;
-            const ssize_t n = read(fd.get(), buffer, std::min(sizeof buffer, 4096 - text.size()));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            text.append(buffer, static_cast<std::size_t>(n));
-        }
+        std::string text = read_text(fd.get(), std::chrono::steady_clock::now() + timeout);
         if (text.empty()) return std::nullopt;
         return text;
+    }
+
+    bool send_notice(const std::string& host, int port, std::string_view text,
+                     std::chrono::milliseconds timeout) override {
+        const detail::UniqueFd fd = connect_to(host, port, timeout);
+        if (fd.get() < 0) return false;
+        text = text.substr(0, 4096);  // a fresh socket's send buffer takes it whole
+        return send(fd.get(), text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+    }
+
+    void receive_notices(int port, const std::function<void(std::string)>& heard,
+                         const std::atomic<bool>& done) override {
+        detail::UniqueFd listener = listen_on(port);
+        if (listener.get() < 0) return;
+        while (!done.load() && !(stop_ && stop_->requested())) {
+            pollfd p{listener.get(), POLLIN, 0};
+            // One wake-up a second while the program runs; the owner that sets
+            // `done` can end the wait at once with a connection of its own.
+            if (poll(&p, 1, 1000) != 1) continue;
+            const detail::UniqueFd peer(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+            if (peer.get() < 0) continue;
+            // The sender writes its notice and closes: read to the end, bounded.
+            std::string text = read_text(peer.get(), std::chrono::steady_clock::now() + 500ms);
+            if (!text.empty()) heard(std::move(text));
+        }
     }
 
     int run_short(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) override {

@@ -14,8 +14,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +62,21 @@ public:
     /// answers there within `timeout`.
     virtual std::optional<std::string> read_announcement(const std::string& host, int port,
                                                          std::chrono::milliseconds timeout) = 0;
+    /// Sends `text` (at most 4 KiB) to whoever receives notices on `host`'s
+    /// `port` (receive_notices()); false when nothing took it within `timeout`.
+    /// How a host tells the others of something they cannot see, at once (its
+    /// hang watchdog fired). A System without a network sends nothing.
+    virtual bool send_notice(const std::string& /*host*/, int /*port*/, std::string_view /*text*/,
+                             std::chrono::milliseconds /*timeout*/) {
+        return false;
+    }
+    /// Takes every connection on `port` and hands what it sends (at most 4 KiB,
+    /// read for at most 500 ms) to `heard`, until `done` is set or a stop is
+    /// requested (seen within a second, or at once when a connection follows:
+    /// an empty one is heard as nothing). Best effort: a port that cannot be
+    /// opened ends it at once.
+    virtual void receive_notices(int /*port*/, const std::function<void(std::string)>& /*heard*/,
+                                 const std::atomic<bool>& /*done*/) {}
     /// Runs a short command to its end, stdin from /dev/null and output to
     /// sm-train's stderr; kills it (its process group) after `timeout`.
     /// Returns the exit status (128+N when killed by signal N).

@@ -25,6 +25,12 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/root_cause_test.cpp
     LIBS smtrain_launcher
     LABELS launcher)
+
+  # The failure exchange between hosts and the hang notices (issue 21), over loopback.
+  smtrain_add_gtest(launcher_failure_exchange_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/failure_exchange_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
   smtrain_add_gtest(launcher_process_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/process_test.cpp
     LIBS smtrain_launcher

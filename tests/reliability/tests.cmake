@@ -42,6 +42,10 @@ if(TARGET smtrain_launcher)
     add_test(NAME reliability_hang_watchdog
       COMMAND ${CMAKE_CURRENT_LIST_DIR}/hang_watchdog.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
     set_tests_properties(reliability_hang_watchdog PROPERTIES LABELS reliability TIMEOUT 300)
+    # The diagnostics file read as JSON (issue 21): a hang, a failure, off.
+    add_test(NAME reliability_diagnostics_json
+      COMMAND ${CMAKE_CURRENT_LIST_DIR}/diagnostics_json.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+    set_tests_properties(reliability_diagnostics_json PROPERTIES LABELS reliability TIMEOUT 120)
     add_test(NAME runners_hang_watchdog_torchrun
       COMMAND ${CMAKE_CURRENT_LIST_DIR}/hang_watchdog.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
     set_tests_properties(runners_hang_watchdog_torchrun PROPERTIES

@@ -81,6 +81,15 @@ if(TARGET sm-train)
     LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
 
+# A hang on one host named on both (issue 21): `sm-train local --hosts 2`, torchrun,
+# the watchdog on; rank 1 on algo-2 sleeps forever.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_torchrun_hang_two_hosts
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/torchrun_hang_two_hosts.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_torchrun_hang_two_hosts PROPERTIES
+    LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
+
 # A two-host MPI job of the SageMaker SDK v3 in command mode (issue 20): the worker
 # host's sshd, waits and exit, and what each rank sees, with real sshd and mpirun in
 # network namespaces. Skipped (77) without them; not in sanitizer builds, as

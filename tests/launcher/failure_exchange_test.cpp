@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+// The failure exchange between the hosts of a job (issue 21): what each host
+// announces, which failure is the job's first, and the hang notices a host
+// whose watchdog fired sends to the others, over real loopback sockets. The
+// two-host run is tests/runners/torchrun_hang_two_hosts.sh.
+#include "failure_exchange.hpp"
+
+#include "system.hpp"
+
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+using namespace smtrain::launcher;
+
+namespace {
+
+HeardCause heard(const std::string& host, const std::string& cause, CauseKind kind, bool earlier = false) {
+    HeardCause h;
+    h.host = host;
+    h.cause = cause;
+    h.kind = kind;
+    h.earlier = earlier;
+    return h;
+}
+
+/// A TCP port nothing listens on now: the kernel's pick for port 0.
+int free_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+        return -1;
+    close(fd);
+    return ntohs(address.sin_port);
+}
+
+const char* kHang = "Hang: no progress for 20 s (SMTRAIN_HANG_PROGRESS_S) on algo-2; no line of output";
+const char* kValueError = "rank 1 (local rank 0) on algo-2 exited with code 1: ValueError: bad shard 17";
+const char* kClosed = "Collective failure (NCCL/Gloo): rank 0 (local rank 0) on algo-1 exited with code 1";
+
+}  // namespace
+
+TEST(FailureExchange, AnnouncementsCarryTheirKind) {
+    EXPECT_EQ(announcement(CauseKind::Failure, "x"), "0 x");
+    EXPECT_EQ(announcement(CauseKind::Consequence, "x"), "1 x");
+    EXPECT_EQ(announcement(CauseKind::Hang, kHang), std::string("2 ") + kHang);
+    HeardCause h;
+    ASSERT_TRUE(parse_announcement(std::string("2 ") + kHang, h));
+    EXPECT_EQ(h.kind, CauseKind::Hang);
+    EXPECT_EQ(h.cause, kHang);
+    EXPECT_FALSE(parse_announcement("3 x", h));
+    EXPECT_FALSE(parse_announcement("2x", h));
+    EXPECT_FALSE(parse_announcement("", h));
+}
+
+TEST(FailureExchange, ACollectiveFailureIsAConsequence) {
+    RootCause cause;
+    cause.failure_class = FailureClass::CollectiveFailure;
+    EXPECT_EQ(kind_of(cause), CauseKind::Consequence);
+    cause.failure_class = FailureClass::Unknown;
+    EXPECT_EQ(kind_of(cause), CauseKind::Failure);
+}
+
+TEST(FailureExchange, AFailureComesBeforeAHangWhichComesBeforeAConsequence) {
+    const std::vector<HeardCause> both{heard("algo-3", kHang, CauseKind::Hang, true),
+                                       heard("algo-2", kValueError, CauseKind::Failure)};
+    // A host's own failure is its own first.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both), "");
+    // A consequence (or a hang) puts another host's failure first.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Consequence, both), kValueError);
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Hang, both), kValueError);
+    // A consequence with only a hang heard: the hang.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Consequence, {heard("algo-2", kHang, CauseKind::Hang)}),
+              kHang);
+    // A consequence hears nothing better than another consequence.
+    EXPECT_EQ(
+        first_failure_elsewhere(CauseKind::Consequence, {heard("algo-2", kClosed, CauseKind::Consequence)}),
+        "");
+}
+
+TEST(FailureExchange, AHangGoesBeforeThisHostsOwnHangOnlyWhenHeardWhileItsProgramRan) {
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Hang, {heard("algo-2", kHang, CauseKind::Hang, true)}),
+              kHang);
+    // Heard in the exchange after this host's own hang: both hung; each keeps its own.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Hang, {heard("algo-2", kHang, CauseKind::Hang, false)}), "");
+}
+
+TEST(FailureExchange, HangNoticesNameTheirHost) {
+    EXPECT_EQ(hang_notice("algo-2", kHang), std::string("algo-2 2 ") + kHang);
+    HeardCause h;
+    ASSERT_TRUE(parse_hang_notice(std::string("algo-2 2 ") + kHang, h));
+    EXPECT_EQ(h.host, "algo-2");
+    EXPECT_EQ(h.cause, kHang);
+    EXPECT_EQ(h.kind, CauseKind::Hang);
+    EXPECT_TRUE(h.earlier);
+    EXPECT_FALSE(parse_hang_notice(std::string("algo-2 0 ") + kValueError, h));  // not a hang
+    EXPECT_FALSE(parse_hang_notice("", h));
+    EXPECT_FALSE(parse_hang_notice(" 2 x", h));
+}
+
+// A real listener on loopback: a notice sent is heard, with its host; the
+// listener ends at once when destroyed.
+TEST(FailureExchange, AHangNoticeSentIsHeardOverLoopback) {
+    const int port = free_port();
+    ASSERT_GT(port, 0);
+    const auto system = smtrain::process::make_posix_system(nullptr);
+    auto notices = std::make_unique<HangNotices>(*system, port);
+    // The listener is a thread: send until it took one (at most 5 s).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    bool sent = false;
+    while (!sent && std::chrono::steady_clock::now() < deadline) {
+        sent = system->send_notice("127.0.0.1", port, hang_notice("algo-2", kHang), std::chrono::seconds(1));
+        if (!sent) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(sent);
+    std::vector<HeardCause> got;
+    while (got.empty() && std::chrono::steady_clock::now() < deadline) {
+        got = notices->heard();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].host, "algo-2");
+    EXPECT_EQ(got[0].cause, kHang);
+    EXPECT_TRUE(got[0].earlier);
+    // Not a notice: ignored.
+    ASSERT_TRUE(system->send_notice("127.0.0.1", port, "junk", std::chrono::seconds(1)));
+    const auto before = std::chrono::steady_clock::now();
+    notices.reset();
+    EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(900));
+}
+
+TEST(FailureExchange, TellOfHangReachesAListeningPeerByName) {
+    const int port = free_port();
+    ASSERT_GT(port, 0);
+    const auto system = smtrain::process::make_posix_system(nullptr);
+    HangNotices notices(*system, port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the listener binds
+    tell_of_hang(*system, {"localhost"}, port, "algo-2", kHang);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::vector<HeardCause> got;
+    while (got.empty() && std::chrono::steady_clock::now() < deadline) {
+        got = notices.heard();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].cause, kHang);
+}
