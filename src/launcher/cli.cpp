@@ -76,18 +76,10 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
         }
     }
 
-    // run_train reports every failure itself; the timeline block comes last.
-    if (!train.dry_run) {
-        train.timeline = true;
-        return run_train(train, lifecycle, environ);
-    }
-    try {
-        return run_train(train, lifecycle, environ);
-    } catch (const std::exception& e) {
-        const OwnFailure failure = OwnFailure::of(e);
-        say("sm-train: " + failure.message);
-        return failure.exit_code;
-    }
+    // run_train reports every failure itself, a dry run's too; the timeline
+    // block comes last (a dry run logs none).
+    train.timeline = true;
+    return run_train(train, lifecycle, environ);
 }
 
 }  // namespace

@@ -76,11 +76,18 @@ struct Program {
     std::optional<InstallStep> install;
 };
 
+/// Where the program's code is when the job is planned.
+enum class CodeState {
+    InPlace,     ///< fetched: the code dir holds it (a job, after its code step)
+    NotFetched,  ///< --dry-run fetches nothing: an empty code dir is read as the submit dir that would fill
+                 ///< it
+};
+
 /// The directory whose contents decide the entry point's kind: the code dir,
-/// or (for --dry-run, which copies nothing) the submit dir it would be filled from.
-fs::path inspected_dir(const TrainingEnv& env, bool dry_run) {
+/// or, before the code is fetched, the submit dir it would be filled from.
+fs::path inspected_dir(const TrainingEnv& env, CodeState code_state) {
     const fs::path& code = env.paths().code;
-    if (dry_run && is_empty_dir(code)) {
+    if (code_state == CodeState::NotFetched && is_empty_dir(code)) {
         std::error_code ec;
         if (fs::is_directory(env.module_dir(), ec)) return env.module_dir();
     }
@@ -90,7 +97,7 @@ fs::path inspected_dir(const TrainingEnv& env, bool dry_run) {
 /// `forced_python` is Settings::python (SMTRAIN_PYTHON), empty for a search of
 /// PATH; `style` is Settings::arguments (SMTRAIN_ARGS).
 Program resolve_program(const TrainingEnv& env, const Environ& environ, const std::string& forced_python,
-                        const ArgumentStyle& style, bool dry_run) {
+                        const ArgumentStyle& style, CodeState code_state) {
     ProgramWords words = program_words(env, style);
     if (!words.entry_point || words.entry_point->empty()) {
         throw Error("no program to run: set SAGEMAKER_PROGRAM or the sagemaker_program hyperparameter",
@@ -100,7 +107,7 @@ Program resolve_program(const TrainingEnv& env, const Environ& environ, const st
     program.entry_point = *words.entry_point;
     program.args = std::move(words.args);
     const fs::path& code = env.paths().code;
-    fs::path dir = inspected_dir(env, dry_run);
+    fs::path dir = inspected_dir(env, code_state);
     if (auto module = runners::module_entry(program.entry_point)) {
         program.kind = EntryPointKind::PythonModule;
         program.entry_point = *module;
@@ -112,7 +119,9 @@ Program resolve_program(const TrainingEnv& env, const Environ& environ, const st
         fs::path file = dir / program.entry_point;
         std::error_code ec;
         auto status = fs::status(file, ec);
-        if (!(dry_run && is_empty_dir(dir))) {
+        // Code not fetched yet and nowhere to read it from: the plan shows the
+        // command without checking the file.
+        if (code_state == CodeState::InPlace || !is_empty_dir(dir)) {
             // EACCES on the code dir is not "not found": say what is wrong.
             if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
                 throw Error("cannot access program " + program.entry_point + " in " + dir.string() + ": " +
@@ -149,48 +158,6 @@ std::string quoted_command(const Command& command) {
         text += shell_quote(arg);
     }
     return text;
-}
-
-int print_dry_run(const Program& program, RunnerKind runner_kind, const Command& command, const fs::path& cwd,
-                  const EnvVars& vars, bool json, const Settings& settings) {
-    if (json) {
-        auto argv = [](const Command& c) {
-            Value::List list;
-            for (const auto& a : c.argv) list.emplace_back(a);
-            return Value(std::move(list));
-        };
-        Value::Dict env;
-        for (const auto& [name, value] : vars) env.emplace_back(name, Value(value));
-        Value::Dict out;
-        out.emplace_back("runner", Value(std::string(to_string(runner_kind))));
-        out.emplace_back("entry_point", Value(program.entry_point));
-        out.emplace_back("kind", Value(std::string(to_string(program.kind))));
-        out.emplace_back("install", program.install ? argv(program.install->command) : Value());
-        out.emplace_back("argv", argv(command));
-        out.emplace_back("cwd", Value(cwd.string()));
-        out.emplace_back("env", Value(std::move(env)));
-        out.emplace_back("arguments", Value(settings.arguments.name()));
-        std::cout << dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2})
-                  << "\n";
-        return 0;
-    }
-    std::cout << "runner: " << to_string(runner_kind) << "\n"
-              << "entry point: " << program.entry_point << " (" << to_string(program.kind) << ")\n";
-    // Shown when SMTRAIN_ARGS chose another style than the toolkit's.
-    if (settings.arguments.kind != ArgumentStyle::Kind::Argparse)
-        std::cout << "arguments: " << settings.arguments.name() << " (SMTRAIN_ARGS)\n";
-    std::cout << "working directory: " << cwd.string() << "\n";
-    if (program.install) {
-        std::cout << "install: " << quoted_command(program.install->command);
-        if (program.install->reads_requirements && !settings.codeartifact_repository_arn.empty()) {
-            std::cout << " -i <the pip index of CodeArtifact repository $CA_REPOSITORY_ARN>";
-        }
-        std::cout << "\n";
-    }
-    std::cout << "command: " << quoted_command(command) << "\n"
-              << "environment:\n"
-              << format_variables(vars, EnvFormat::Export);
-    return 0;
 }
 
 /// With CA_REPOSITORY_ARN set, pip reads requirements.txt from that CodeArtifact
@@ -370,6 +337,7 @@ struct Job {
     std::optional<fs::path> output_dir;  ///< known before the TrainingEnv is: for errors while loading
     std::optional<TrainingEnv> env;
     std::optional<IntermediateOutput> intermediate;
+    std::optional<TimelineFormat> timeline;  ///< Settings::timeline, once the Settings are read
 
     process::StopRequest& stop() const { return lifecycle.stop; }
 
@@ -407,9 +375,31 @@ void load(Job& job) {
     job.output_dir = job.env->paths().output;
 }
 
-/// Prepare code: the code dir filled from sagemaker_submit_directory, then the
-/// program found in it.
-Program prepare_code(Job& job) {
+/// Fetch code: the output and model dirs made, the code dir filled from
+/// sagemaker_submit_directory (an SDK v3 job's on its tuner path), and a v3
+/// job's entry script found there. A framework image's module brings its own.
+void fetch_code(Job& job, const SdkV3Job* v3) {
+    const TrainingEnv& env = *job.env;
+    if (v3 == nullptr && env.framework_module()) return;
+    // SageMaker creates these; a local tree may not have them, and a
+    // program writing its own output/failure must find the directory.
+    for (const fs::path& dir : {env.paths().output, env.paths().model}) {
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+    }
+    if (v3 == nullptr || v3->from_submit_directory) {
+        prepare_code_dir(env.module_dir(), env.paths().code, job.environ, job.settings.s3_max_concurrency,
+                         job.stop());
+    }
+    std::error_code ec;
+    if (v3 != nullptr && !fs::is_regular_file(v3->code_dir / v3->entry_script, ec)) {
+        throw Error("program " + v3->entry_script + " not found in " + v3->code_dir.string(),
+                    ExitCode::NoProgram);
+    }
+}
+
+/// The program in the code (`code_state`: fetched, or read where it would come from).
+Program plan_program(const Job& job, CodeState code_state) {
     const TrainingEnv& env = *job.env;
     if (env.framework_module()) {
         // Framework images: the framework's own entry function runs the job.
@@ -422,52 +412,20 @@ Program prepare_code(Job& job) {
             framework_command(*env.framework_module(), program.python, env.paths().output / "failure");
         return program;
     }
-    if (!job.options.dry_run) {
-        // SageMaker creates these; a local tree may not have them, and a
-        // program writing its own output/failure must find the directory.
-        for (const fs::path& dir : {env.paths().output, env.paths().model}) {
-            std::error_code ec;
-            fs::create_directories(dir, ec);
-        }
-        prepare_code_dir(env.module_dir(), env.paths().code, job.environ, job.settings.s3_max_concurrency,
-                         job.stop());
-    }
-    Program program =
-        resolve_program(env, job.environ, job.settings.python, job.settings.arguments, job.options.dry_run);
-    if (!job.options.dry_run && program.kind == EntryPointKind::Command)
-        make_executable(env.paths().code / program.entry_point);
-    return program;
+    return resolve_program(env, job.environ, job.settings.python, job.settings.arguments, code_state);
 }
 
-/// Prepare code for a job of the SageMaker SDK v3 (sdk_v3_job.hpp): the code
-/// from sagemaker_submit_directory on the tuner path, the program as the SDK's
-/// driver starts it.
-Program prepare_v3_code(Job& job, const SdkV3Job& v3, Environ& program_env, EnvVars& driver_env) {
-    const TrainingEnv& env = *job.env;
-    if (!job.options.dry_run) {
-        for (const fs::path& dir : {env.paths().output, env.paths().model}) {
-            std::error_code ec;
-            fs::create_directories(dir, ec);
-        }
-        if (v3.from_submit_directory) {
-            prepare_code_dir(env.module_dir(), env.paths().code, job.environ, job.settings.s3_max_concurrency,
-                             job.stop());
-        }
-    }
+/// The program of a job of the SageMaker SDK v3 (sdk_v3_job.hpp), as the SDK's
+/// driver starts it; the driver's own variables go to `driver_env`.
+Program plan_v3_program(const Job& job, const SdkV3Job& v3, const Environ& program_env, EnvVars& driver_env) {
     Program program;
     program.entry_point = v3.entry_script;
     program.args = v3.args;
     const bool python = v3.entry_script.ends_with(".py");
     program.kind = python ? EntryPointKind::PythonProgram : EntryPointKind::Command;
-    std::error_code ec;
-    if (!job.options.dry_run && !fs::is_regular_file(v3.code_dir / v3.entry_script, ec)) {
-        throw Error("program " + v3.entry_script + " not found in " + v3.code_dir.string(),
-                    ExitCode::NoProgram);
-    }
     program.python = find_python(job.settings.python, job.environ);
-    if (!job.options.dry_run && !python) make_executable(v3.code_dir / v3.entry_script);
     if (v3.job.driver != runners::v3::Driver::Mpi) {
-        program.command = sdk_v3_command(v3, env, program_env, program.python, driver_env);
+        program.command = sdk_v3_command(v3, *job.env, program_env, program.python, driver_env);
     }
     program.install = sdk_v3_install(v3, program.python);
     return program;
@@ -541,7 +499,7 @@ struct Launch {
 
 /// The runner chosen and the command and environment of this host made: before
 /// the install step, which runs in that environment, and --dry-run, which prints it.
-Launch plan_launch(Job& job, RunContext& context, const SdkV3Job* v3) {
+Launch plan_launch(const Job& job, RunContext& context, const SdkV3Job* v3) {
     Launch launch;
     if (v3 != nullptr) {
         const bool mpi = v3->job.driver == runners::v3::Driver::Mpi;
@@ -728,26 +686,28 @@ Outcome final_sync(Job& job, Outcome outcome) {
     return outcome;
 }
 
-/// The steps from load to supervise. A stop between two steps ends the job
-/// before the next one; one during a step that is not supervised ends that
-/// step (it throws or returns early) and is reported the same way.
-Outcome run_steps(Job& job) {
-    auto stopped = [&] { return Outcome::own(job.stop().reason(), 128 + job.stop().signal()); };
+/// What this host will run, decided before anything of the job acts: the
+/// program, its runner, command, working directory and environment. A job runs
+/// it; --dry-run prints it.
+struct JobPlan {
+    Program program;
+    RunContext context;  ///< the program's environment, with the runner's and the driver's variables
+    Launch launch;       ///< the runner, its command, the variables sm-train exports
+};
 
-    load(job);
-    if (job.stop().requested()) return stopped();
+/// Plan: read the job's configuration and decide the program, the runner, the
+/// command and the environment. Acts on nothing; throws Error for a job that
+/// cannot run (no program, a bad configuration). An SDK v3 job has its own
+/// program, variables and runner; everything around them is the same.
+JobPlan plan_job(const Job& job, const SdkV3Job* v3, CodeState code_state) {
     const TrainingEnv& env = *job.env;
-    // A job of the SageMaker SDK v3 has its own program, variables and runner;
-    // everything around them is the same.
-    const std::optional<SdkV3Job> v3 = sdk_v3_job(env, job.environ);
     const fs::path code_dir = v3 ? v3->code_dir : env.paths().code;
     EnvVars vars =
         v3 ? v3->variables : exported_variables(env, job.environ, code_dir, job.settings.arguments);
     if (!v3 && job.settings.sdk_v3_variables) add_sdk_v3_names(vars, env, job.environ, code_dir);
     Environ program_env = program_environment(job.environ, vars);
     EnvVars driver_env;
-    const Program program = v3 ? prepare_v3_code(job, *v3, program_env, driver_env) : prepare_code(job);
-    if (job.stop().requested()) return stopped();
+    Program program = v3 ? plan_v3_program(job, *v3, program_env, driver_env) : plan_program(job, code_state);
     // The driver's own variables (torchrun's NCCL_*) are the program's too:
     // --dry-run and the invocation message show them with the rest.
     for (const auto& [name, value] : driver_env) program_env.insert_or_assign(name, value);
@@ -765,27 +725,114 @@ Outcome run_steps(Job& job) {
                        {},
                        job.settings.mpi,
                        std::nullopt};
-    Launch launch = plan_launch(job, context, v3 ? &*v3 : nullptr);
+    Launch launch = plan_launch(job, context, v3);
     launch.vars = std::move(vars);
-    if (job.options.dry_run) {
-        const int code = print_dry_run(program, launch.runner_kind, launch.command, code_dir, launch.vars,
-                                       job.options.json, job.settings);
-        return code == 0 ? Outcome::succeeded() : Outcome::own("--dry-run failed", code);
+    return JobPlan{std::move(program), std::move(context), std::move(launch)};
+}
+
+/// --dry-run's output: the plan as text, or as JSON with `json`.
+void print_plan(const JobPlan& plan, bool json, const Settings& settings) {
+    const Program& program = plan.program;
+    const RunnerKind runner_kind = plan.launch.runner_kind;
+    const Command& command = plan.launch.command;
+    const fs::path& cwd = plan.context.code_dir;
+    if (json) {
+        auto argv = [](const Command& c) {
+            Value::List list;
+            for (const auto& a : c.argv) list.emplace_back(a);
+            return Value(std::move(list));
+        };
+        Value::Dict env;
+        for (const auto& [name, value] : plan.launch.vars) env.emplace_back(name, Value(value));
+        Value::Dict out;
+        out.emplace_back("runner", Value(std::string(to_string(runner_kind))));
+        out.emplace_back("entry_point", Value(program.entry_point));
+        out.emplace_back("kind", Value(std::string(to_string(program.kind))));
+        out.emplace_back("install", program.install ? argv(program.install->command) : Value());
+        out.emplace_back("argv", argv(command));
+        out.emplace_back("cwd", Value(cwd.string()));
+        out.emplace_back("env", Value(std::move(env)));
+        out.emplace_back("arguments", Value(settings.arguments.name()));
+        std::cout << dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2})
+                  << "\n";
+        return;
     }
-    move_oversized_variables_to_files(launch.command, launch.vars, context.program_env, job.settings);
+    std::cout << "runner: " << to_string(runner_kind) << "\n"
+              << "entry point: " << program.entry_point << " (" << to_string(program.kind) << ")\n";
+    // Shown when SMTRAIN_ARGS chose another style than the toolkit's.
+    if (settings.arguments.kind != ArgumentStyle::Kind::Argparse)
+        std::cout << "arguments: " << settings.arguments.name() << " (SMTRAIN_ARGS)\n";
+    std::cout << "working directory: " << cwd.string() << "\n";
+    if (program.install) {
+        std::cout << "install: " << quoted_command(program.install->command);
+        if (program.install->reads_requirements && !settings.codeartifact_repository_arn.empty()) {
+            std::cout << " -i <the pip index of CodeArtifact repository $CA_REPOSITORY_ARN>";
+        }
+        std::cout << "\n";
+    }
+    std::cout << "command: " << quoted_command(command) << "\n"
+              << "environment:\n"
+              << format_variables(plan.launch.vars, EnvFormat::Export);
+}
+
+/// A stop between two steps ends the job before the next one.
+Outcome stopped(const Job& job) { return Outcome::own(job.stop().reason(), 128 + job.stop().signal()); }
+
+/// The job's steps, from load to supervise: plan on the fetched code, then act
+/// on the plan. A stop between two steps ends the job before the next one; one
+/// during a step that is not supervised ends that step (it throws or returns
+/// early) and is reported the same way.
+Outcome run_steps(Job& job) {
+    load(job);
+    if (job.stop().requested()) return stopped(job);
+    const std::optional<SdkV3Job> v3 = sdk_v3_job(*job.env, job.environ);
+    fetch_code(job, v3 ? &*v3 : nullptr);
+    if (job.stop().requested()) return stopped(job);
+    JobPlan plan = plan_job(job, v3 ? &*v3 : nullptr, CodeState::InPlace);
+    if (plan.program.kind == EntryPointKind::Command)
+        make_executable(plan.context.code_dir / plan.program.entry_point);
+    move_oversized_variables_to_files(plan.launch.command, plan.launch.vars, plan.context.program_env,
+                                      job.settings);
 
     // Before anything of the user's runs, as the toolkit's start_sync.
-    job.intermediate.emplace(env, job.environ, job.settings.sync_wait, job.settings.s3_max_concurrency,
+    job.intermediate.emplace(*job.env, job.environ, job.settings.sync_wait, job.settings.s3_max_concurrency,
                              job.stop());
 
-    Outcome installed = install(job, program, context.program_env);
+    Outcome installed = install(job, plan.program, plan.context.program_env);
     if (!installed.success()) return installed;
-    if (job.stop().requested()) return stopped();
+    if (job.stop().requested()) return stopped(job);
 
     wait_for_hosts(job);
-    if (job.stop().requested()) return stopped();
+    if (job.stop().requested()) return stopped(job);
 
-    return launch_and_supervise(job, launch, context);
+    return launch_and_supervise(job, plan.launch, plan.context);
+}
+
+/// --dry-run: the same load and plan as run_steps(), on the code where it would
+/// come from, then the plan printed. Fetches, writes, installs and runs nothing.
+Outcome plan_only(Job& job) {
+    load(job);
+    if (job.stop().requested()) return stopped(job);
+    const std::optional<SdkV3Job> v3 = sdk_v3_job(*job.env, job.environ);
+    const JobPlan plan = plan_job(job, v3 ? &*v3 : nullptr, CodeState::NotFetched);
+    if (job.stop().requested()) return stopped(job);
+    print_plan(plan, job.options.json, job.settings);
+    return Outcome::succeeded();
+}
+
+/// The Settings read, then `steps`: whatever they throw becomes the one Outcome,
+/// an own failure, or "stopped by ..." for a step that ended because of a stop.
+Outcome outcome_of(Job& job, Outcome (*steps)(Job&)) {
+    try {
+        job.settings = Settings::from_environment(job.environ);
+        job.timeline = job.settings.timeline;
+        return steps(job);
+    } catch (const std::exception& e) {
+        const process::StopRequest& stop = job.stop();
+        const OwnFailure failure =
+            stop.requested() ? OwnFailure{stop.reason(), 128 + stop.signal()} : OwnFailure::of(e);
+        return Outcome::own(failure.message, failure.exit_code);
+    }
 }
 
 }  // namespace
@@ -796,25 +843,17 @@ void report_own_failure(const std::string& what, const Environ& environ) {
 
 int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& process_environ) {
     enter(lifecycle.stop, JobPhase::Load);  // a stop from the first instant names a step
-    if (!options.dry_run) become_reaper_of_orphans();
     configure_logging(20);
     const Environ environ = with_absolute_base_dir(process_environ);
-    Job job{options, lifecycle, environ, {}, output_dir_without_env(environ), {}, {}};
-    Outcome outcome;
-    std::optional<TimelineFormat> timeline;  // set once the Settings are read
-    try {
-        job.settings = Settings::from_environment(environ);
-        timeline = job.settings.timeline;
-        outcome = run_steps(job);
-    } catch (const std::exception& e) {
-        if (options.dry_run) throw;
-        // A step that ended because of a stop says so, whatever it threw.
-        const OwnFailure failure = lifecycle.stop.requested()
-                                       ? OwnFailure{lifecycle.stop.reason(), 128 + lifecycle.stop.signal()}
-                                       : OwnFailure::of(e);
-        outcome = Outcome::own(failure.message, failure.exit_code);
+    Job job{options, lifecycle, environ, {}, output_dir_without_env(environ), {}, {}, {}};
+    if (options.dry_run) {
+        // Nothing is written and no timeline logged: a failure is its line on stderr.
+        const Outcome outcome = outcome_of(job, plan_only);
+        if (outcome.own_failure) say(*outcome.own_failure);
+        return outcome.exit_code;
     }
-    if (options.dry_run) return outcome.exit_code;
+    become_reaper_of_orphans();
+    Outcome outcome = outcome_of(job, run_steps);
     // An error after the sync started still uploads what was written.
     outcome = final_sync(job, std::move(outcome));
     enter(lifecycle.stop, JobPhase::Report);
@@ -826,7 +865,8 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
     // The block is logged on every ending, one with a bad setting (say
     // SMTRAIN_GRACE_PERIOD_S=abc) too: then no Settings exist, and
     // SMTRAIN_TIMELINE is read alone so that its format still holds.
-    return log_job_timeline(exit_code, timeline ? *timeline : timeline_format_without_settings(environ));
+    return log_job_timeline(exit_code,
+                            job.timeline ? *job.timeline : timeline_format_without_settings(environ));
 }
 
 int run_env(EnvFormat format, const Environ& environ) {

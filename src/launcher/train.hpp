@@ -6,7 +6,7 @@
 /// Errors (the lifecycle's convention: a step throws smtrain::Error carrying its
 /// ExitCode for a failure of sm-train's own; run_train's steps turn every
 /// exception into the one Outcome that report() writes); run_train itself
-/// returns the exit code and throws only with --dry-run.
+/// returns the exit code and never throws, with --dry-run too.
 
 #include "env_format.hpp"
 #include "signals.hpp"
@@ -17,7 +17,7 @@
 namespace smtrain::launcher {
 
 struct TrainOptions {
-    bool dry_run = false;  ///< print what would run, run nothing, write nothing
+    bool dry_run = false;  ///< plan only: print what would run, run nothing, write nothing
     bool json = false;     ///< --dry-run output as JSON
     /// After the report, log the end-of-job block (Settings::timeline) and the
     /// exit code in it: `sm-train train` does, `sm-train local` does not.
@@ -38,8 +38,9 @@ struct Lifecycle {
 /// output/success or output/failure, once, at the end. Never returns 0 after
 /// a failure. The steps (load, prepare code, install, wait for hosts, launch,
 /// supervise, final sync) each return into one Outcome that report() writes;
-/// see docs/architecture.md. Throws only with --dry-run (the cli prints it),
-/// which logs no timeline.
+/// see docs/architecture.md. With --dry-run it only plans: the same load and
+/// plan, then the plan printed; a failure is its one line on stderr, nothing is
+/// written and no timeline logged. Never throws.
 int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& environ);
 
 /// `sm-train env`: prints the exported variables. Returns the exit code.

@@ -503,6 +503,34 @@ TEST_F(SmTrain, DryRunJson) {
         << out;
 }
 
+// A dry run plans as the job does and fails as it would: the job's line on
+// stderr and its exit code, with nothing written.
+TEST_F(SmTrain, DryRunFailsAsTheJobWouldAndWritesNothing) {
+    tree.write("code/other.py", "");
+    EXPECT_EQ(run({"--dry-run"}, {{"SAGEMAKER_PROGRAM", "nope.py"}}), 66);
+    EXPECT_NE(last->err().find("sm-train: program nope.py not found in " + tree.code().string() + "\n"),
+              std::string::npos)
+        << last->err();
+    EXPECT_EQ(last->out(), "");
+    EXPECT_EQ(run({"train", "--dry-run", "--json"}), 66);
+    EXPECT_NE(
+        last->err().find(
+            "sm-train: no program to run: set SAGEMAKER_PROGRAM or the sagemaker_program hyperparameter\n"),
+        std::string::npos)
+        << last->err();
+    EXPECT_EQ(last->out(), "");
+    EXPECT_FALSE(std::filesystem::exists(tree.output()));
+}
+
+// Before the code is fetched (an empty code dir, no submit dir) the plan shows
+// the command; the job itself checks the program once its code is in place.
+TEST_F(SmTrain, DryRunBeforeTheCodeIsFetchedShowsTheCommandUnchecked) {
+    ASSERT_EQ(run({"--dry-run"}, {{"SAGEMAKER_PROGRAM", "train.sh"}}), 0) << last->err();
+    EXPECT_EQ(last->out().rfind("runner: process\nentry point: train.sh (command)\n", 0), 0u) << last->out();
+    EXPECT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}}), 66);
+    EXPECT_EQ(tree.failure(), "sm-train: program train.sh not found in " + tree.code().string());
+}
+
 TEST_F(SmTrain, EnvExportCanBeEvaluated) {
     tree.hyperparameters(kHostileHyperparameters);
     ASSERT_EQ(run({"env"}), 0) << last->err();
