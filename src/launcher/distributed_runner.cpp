@@ -15,6 +15,8 @@
 #include <smtrain/error.hpp>
 
 #include <cerrno>
+#include <csignal>
+#include <mutex>
 #include <optional>
 
 namespace smtrain::launcher {
@@ -22,6 +24,41 @@ namespace smtrain::launcher {
 namespace {
 
 bool is_distributed(RunnerKind kind) { return kind != RunnerKind::Process; }
+
+/// The program the runner's executor supervises now, and the signals the
+/// runners send it (runners::ProgramStopper). A signal sent before it has
+/// started (a parameter server that died at once) reaches it as it starts.
+/// ended() comes after supervise() has reaped it: in between, a signal could
+/// only reach a process group that no longer exists.
+class ProgramInRun {
+public:
+    void started(pid_t pid) {
+        const std::lock_guard lock(mutex_);
+        pid_ = pid;
+        if (pending_) deliver(pending_);
+    }
+    void ended() {
+        const std::lock_guard lock(mutex_);
+        pid_ = 0;
+    }
+    void send(int signo) {
+        const std::lock_guard lock(mutex_);
+        if (pid_ > 0)
+            deliver(signo);
+        else
+            pending_ = signo;
+    }
+
+private:
+    void deliver(int signo) {
+        // Its whole group, as the supervisor's own stop; the program alone if it left it.
+        if (kill(-pid_, signo) != 0) kill(pid_, signo);
+    }
+
+    std::mutex mutex_;
+    pid_t pid_ = 0;
+    int pending_ = 0;
+};
 
 class DistributedRunner final : public Runner {
 public:
@@ -49,9 +86,12 @@ public:
         RunOutcome outcome;
         // The MPI and parameter-server waits end when the job's stop is requested.
         const auto system = process::make_posix_system(context.supervisor.stop);
-        runners::RunContext ours{*system, {}, context.mpi, {}};
+        runners::RunContext ours{*system, {}, context.mpi, {}, {}};
         for (const auto& [name, value] : context.program_env)
             ours.program_environment.emplace_back(name, value);
+        // The program that runs now, for a daemon's death to end it (end_program).
+        ProgramInRun running;
+        ours.end_program = [&running](int signo) { running.send(signo); };
         ours.execute = [&](const runners::Launch& launch, const runners::LineRewriter& filter) {
             Environ env = context.program_env;
             for (const auto& [name, value] : launch.env) env[name] = value;
@@ -68,8 +108,18 @@ public:
                 outcome.rewriter = filter;
             }
             outcome.command = Command{spec.program, launch.argv, false}.to_string();
+            supervisor.on_started = [&running, then = supervisor.on_started](pid_t pid) {
+                running.started(pid);
+                if (then) then(pid);
+            };
             if (supervisor.stop) enter(*supervisor.stop, JobPhase::Training);
-            outcome.result = process::supervise(std::move(spec), context.signals, supervisor);
+            try {
+                outcome.result = process::supervise(std::move(spec), context.signals, supervisor);
+            } catch (...) {
+                running.ended();
+                throw;
+            }
+            running.ended();
             return outcome.result.exit_code;
         };
         const int status = runners::run_distributed(plan, ours);

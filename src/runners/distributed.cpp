@@ -259,7 +259,7 @@ int run_distributed(const Plan& plan, RunContext& context) {
             return run_mpi_master(plan, host.launch, filter, context.system, context.execute, context.mpi);
         }
         case HostRole::ParameterServer:
-            return run_parameter_server_job(plan, context.system, context.execute);
+            return run_parameter_server_job(plan, context.system, context.execute, context.end_program);
     }
     throw Error("unknown runner", ExitCode::Internal);
 }

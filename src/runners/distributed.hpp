@@ -47,6 +47,8 @@ struct RunContext {
     /// The environment the program sees (sm-train's plus SM_* and the
     /// toolkit's variables): what an MPI worker appends to /etc/environment.
     EnvVars program_environment;
+    /// Ends the program `execute` runs (a parameter server that dies ends the worker).
+    ProgramStopper end_program;
 };
 
 /// Runs what host_launch() says this host launches (its daemons, its

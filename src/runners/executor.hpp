@@ -26,4 +26,9 @@ using process::System;
 /// every line of stdout and stderr.
 using ProgramExecutor = std::function<int(const Launch& launch, const LineRewriter& rewriter)>;
 
+/// Sends `signo` to the program the executor runs now (its process group); a
+/// no-op when none runs. How a daemon the program needs that died ends it: the
+/// runners decide when, sm-train's launcher knows the process.
+using ProgramStopper = std::function<void(int signo)>;
+
 }  // namespace smtrain::runners

@@ -73,12 +73,8 @@ std::string last_words(const std::string& tail) {
 /// A daemon this host needs for the start that exited ends the job here.
 void check_daemon(System& system, const Plan& plan, const MpiClusterSettings& settings,
                   const StartedDaemon& daemon) {
-    const auto exit = system.daemon_exited(daemon.pid);
-    if (!exit) return;
-    const std::string words = last_words(exit->stderr_tail);
-    fail_at_start(system, settings,
-                  fmt::format("{} on {} exited with code {} during the job's start{}{}", daemon.name,
-                              plan.cluster.current_host, exit->exit_code, words.empty() ? "" : ": ", words));
+    if (auto reason = daemon_exit_reason(system, plan.cluster.current_host, daemon, "during the job's start"))
+        fail_at_start(system, settings, *reason);
 }
 
 /// A host this one waits for that announces why its job ended ends this one too, naming it.
@@ -160,6 +156,15 @@ void wait_for_workers_to_finish(const Plan& plan, System& system, const MpiClust
 bool needs_no_quotes_check(char c) { return c == '\n' || c == '#' || c == '\r' || c == '\0'; }
 
 }  // namespace
+
+std::optional<std::string> daemon_exit_reason(System& system, const std::string& host,
+                                              const StartedDaemon& daemon, std::string_view when) {
+    const auto exit = system.daemon_exited(daemon.pid);
+    if (!exit) return std::nullopt;
+    const std::string words = last_words(exit->stderr_tail);
+    return fmt::format("{} on {} exited with code {} {}{}{}", daemon.name, host, exit->exit_code, when,
+                       words.empty() ? "" : ": ", words);
+}
 
 std::string environment_file_text(const EnvVars& variables, std::vector<std::string>* skipped) {
     std::string text;

@@ -18,7 +18,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace smtrain::runners {
@@ -78,6 +80,12 @@ struct StartedDaemon {
     pid_t pid;
     std::string name;  ///< as the reason names it: "sshd"
 };
+
+/// Why the job ends on `host` now that `daemon` has exited: "<name> on <host>
+/// exited with code N <when>: <its last stderr lines>"; nullopt while it runs.
+/// The one wording of a dead daemon, for sshd and the parameter server alike.
+std::optional<std::string> daemon_exit_reason(System& system, const std::string& host,
+                                              const StartedDaemon& daemon, std::string_view when);
 
 /// The master's run: sshd, wait for workers, `launch` through `execute`, then
 /// (whatever mpirun did, even if it could not start) notify the workers, wait

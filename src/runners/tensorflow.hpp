@@ -9,9 +9,12 @@
 ///
 /// Errors (the runners layer's convention): smtrain::Error(BadConfig) for a
 /// job the TensorFlow container would refuse (this host not in the hosts,
-/// TensorFlow not importable).
+/// TensorFlow not importable); Error(Unavailable) with the parameter server's
+/// stderr when it exits during the job (the container's training.py notices
+/// nothing and leaves the worker waiting for it).
 
 #include "executor.hpp"
+#include "mpi_cluster.hpp"
 #include "plan.hpp"
 
 #include <chrono>
@@ -39,6 +42,11 @@ struct ParameterServerSettings {
     /// How often a host other than the first checks that the first host's worker is still up.
     std::chrono::milliseconds poll_interval = std::chrono::seconds(10);
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
+    /// How often the parameter server is checked while the worker runs.
+    std::chrono::milliseconds daemon_check_interval = std::chrono::milliseconds(500);
+    /// After the parameter server died, the worker is sent SIGTERM, then
+    /// SIGKILL once this has passed.
+    std::chrono::milliseconds worker_grace = std::chrono::seconds(10);
 };
 
 /// Runs the job on this host, in the container's order: takes what the host
@@ -48,7 +56,12 @@ struct ParameterServerSettings {
 /// than the first, waits until the first host stops accepting connections on
 /// port 2222. Then stops the parameter server and returns the worker's status.
 /// A stop signal during the wait throws Error with exit code 128+N.
+/// The parameter server exiting at any point of that (at its start, while the
+/// worker runs, during the wait) ends the job at once: the worker is ended
+/// through `end_program` (SIGTERM, SIGKILL after worker_grace) and
+/// Error(Unavailable) thrown with daemon_exit_reason()'s words.
 int run_parameter_server_job(const Plan& plan, System& system, const ProgramExecutor& execute,
+                             const ProgramStopper& end_program = {},
                              const ParameterServerSettings& settings = {});
 
 }  // namespace smtrain::runners

@@ -7,6 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <future>
+#include <mutex>
+
 using namespace smtrain::runners;
 using Argv = std::vector<std::string>;
 
@@ -21,13 +25,23 @@ public:
     int import_status = 0;
     int master_up_polls = 0;  ///< how many can_connect calls answer "up"
     int stop_signal = 0;
+    /// The parameter server exits at the first can_connect (during the wait for the master).
+    std::optional<smtrain::process::DaemonExit> ps_exit_at_connect;
 
     pid_t start_daemon(const Argv& argv) override {
         calls.push_back("start " + join(argv));
         return 4242;
     }
     void stop_daemon(pid_t pid) override { calls.push_back("stop " + std::to_string(pid)); }
-    std::optional<smtrain::process::DaemonExit> daemon_exited(pid_t) override { return std::nullopt; }
+    /// The parameter server has exited (set by a test's worker, read by the watch's thread).
+    void ps_exits(smtrain::process::DaemonExit exit) {
+        const std::lock_guard lock(mutex_);
+        ps_exit_ = std::move(exit);
+    }
+    std::optional<smtrain::process::DaemonExit> daemon_exited(pid_t) override {
+        const std::lock_guard lock(mutex_);
+        return ps_exit_;
+    }
     void make_directory(const std::filesystem::path&, unsigned) override {}
     void announce(int, std::string_view, std::chrono::milliseconds) override {}
     std::optional<std::string> read_announcement(const std::string&, int,
@@ -40,6 +54,7 @@ public:
     }
     bool can_connect(const std::string& host, int port, std::chrono::milliseconds) override {
         calls.push_back("connect " + host + ":" + std::to_string(port));
+        if (ps_exit_at_connect) ps_exits(*std::exchange(ps_exit_at_connect, std::nullopt));
         return master_up_polls-- > 0;
     }
     std::vector<pid_t> find_processes(const Argv&) override { return {}; }
@@ -57,6 +72,10 @@ public:
         for (const auto& a : argv) out += (out.empty() ? "" : "|") + a;
         return out;
     }
+
+private:
+    std::mutex mutex_;
+    std::optional<smtrain::process::DaemonExit> ps_exit_;
 };
 
 Plan ps_plan(const std::string& current) {
@@ -153,4 +172,76 @@ TEST(ParameterServer, StopSignalEndsTheWaitAndStopsThePs) {
         EXPECT_EQ(static_cast<int>(e.exit_code()), 143);
     }
     EXPECT_EQ(system.calls.back(), "stop 4242");
+}
+
+// Issue 21 item 5: a parameter server that exits while the worker runs ends
+// the worker (SIGTERM) and the job, with its stderr and its name in the reason.
+TEST(ParameterServer, ItsDeathEndsTheWorkerWithItsStderr) {
+    RecordingSystem system;
+    std::promise<int> worker_end;
+    const auto execute = [&](const Launch&, const LineRewriter&) {
+        system.ps_exits({1, "I starting\nE grpc_server_lib.cc:  Could not start gRPC server\n"});
+        return worker_end.get_future().get();
+    };
+    std::vector<int> sent;
+    const auto end_program = [&](int signo) {
+        sent.push_back(signo);
+        if (signo == SIGTERM) worker_end.set_value(143);
+    };
+    ParameterServerSettings settings;
+    settings.daemon_check_interval = std::chrono::milliseconds(10);
+    try {
+        run_parameter_server_job(ps_plan("algo-1"), system, execute, end_program, settings);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
+        EXPECT_STREQ(e.what(),
+                     "the TensorFlow parameter server on algo-1 exited with code 1 while the program ran: "
+                     "I starting | E grpc_server_lib.cc:  Could not start gRPC server");
+    }
+    EXPECT_EQ(sent, (std::vector<int>{SIGTERM}));
+    EXPECT_EQ(system.calls.back(), "stop 4242");
+}
+
+TEST(ParameterServer, AWorkerThatIgnoresSigtermIsKilledAfterTheGrace) {
+    RecordingSystem system;
+    std::promise<int> worker_end;
+    const auto execute = [&](const Launch&, const LineRewriter&) {
+        system.ps_exits({134, ""});
+        return worker_end.get_future().get();
+    };
+    std::vector<int> sent;
+    const auto end_program = [&](int signo) {
+        sent.push_back(signo);
+        if (signo == SIGKILL) worker_end.set_value(137);
+    };
+    ParameterServerSettings settings;
+    settings.daemon_check_interval = std::chrono::milliseconds(10);
+    settings.worker_grace = std::chrono::milliseconds(50);
+    try {
+        run_parameter_server_job(ps_plan("algo-1"), system, execute, end_program, settings);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_STREQ(e.what(),
+                     "the TensorFlow parameter server on algo-1 exited with code 134 while the program ran");
+    }
+    EXPECT_EQ(sent, (std::vector<int>{SIGTERM, SIGKILL}));
+}
+
+TEST(ParameterServer, ItsDeathEndsTheWaitForTheMaster) {
+    RecordingSystem system;
+    system.master_up_polls = 100;
+    const auto execute = [&](const Launch&, const LineRewriter&) { return 0; };
+    ParameterServerSettings settings;
+    settings.daemon_check_interval = std::chrono::hours(1);  // the watch never looks
+    system.ps_exit_at_connect = smtrain::process::DaemonExit{0, "ps: done early\n"};
+    try {
+        run_parameter_server_job(ps_plan("algo-2"), system, execute, nullptr, settings);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_STREQ(e.what(),
+                     "the TensorFlow parameter server on algo-2 exited with code 0 while waiting for master "
+                     "algo-1: ps: done early");
+    }
+    EXPECT_EQ(system.calls, (Argv{kImport, ps_start("1"), "connect algo-1:2222", "stop 4242"}));
 }

@@ -34,6 +34,15 @@ if(TARGET sm-train AND MPI_C_FOUND AND SMTRAIN_BUILD_EXAMPLES AND NOT SMTRAIN_SA
     LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
 
+# A parameter-server job whose parameter server (a stub TensorFlow on PYTHONPATH)
+# dies at the start and while the program runs (issue 21, item 5): the first host of
+# two, run alone; no root, no network namespace.
+if(TARGET sm-train)
+  add_test(NAME runners_tf_parameter_server_dies
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/tf_parameter_server_dies.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_tf_parameter_server_dies PROPERTIES LABELS "runners" TIMEOUT 300)
+endif()
+
 # A real torchrun job on CPUs (gloo): two hosts as network namespaces, each
 # running sm-train with `sagemaker_torch_distributed_enabled`. Needs root and
 # torchrun (Debian's python3-torch); skipped (77) without torchrun.
