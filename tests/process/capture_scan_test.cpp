@@ -2,6 +2,7 @@
 // The capture's fast scan (names_marker_anchor) and the capture fed in every
 // possible chunking, and the supervisor passing stderr on into pipes (the
 // tee/splice path): every expected value is written out by hand.
+#include "late_reader.hpp"
 #include "signals.hpp"
 #include "stderr_capture.hpp"
 #include "supervisor.hpp"
@@ -188,14 +189,6 @@ TEST(CaptureChunks, LongLinesBeforeTheMarker) {
 
 // ---- the supervisor passing stderr on into a pipe ---------------------------
 
-SpawnSpec shell(const std::string& script) {
-    SpawnSpec spec;
-    spec.program = "/bin/sh";
-    spec.argv = {"sh", "-c", script};
-    spec.env = {"PATH=/usr/bin:/bin"};
-    return spec;
-}
-
 std::string numbers(int last) {
     std::string text;
     for (int i = 1; i <= last; ++i) text += std::to_string(i) + "\n";
@@ -206,22 +199,12 @@ std::string numbers(int last) {
 // a reader that starts late and reads in small pieces.
 TEST(PipeSink, MoreThanThePipeHoldsArrivesWhole) {
     SignalBlock signals;
-    int fds[2];
-    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
-    std::string received;
-    std::thread reader([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        char buf[3000];
-        ssize_t n;
-        while ((n = read(fds[0], buf, sizeof buf)) > 0) received.append(buf, static_cast<std::size_t>(n));
-    });
+    LateReader reader(std::chrono::milliseconds(200), 3000);
     SupervisorOptions options;
-    options.stderr_sink = fds[1];
+    options.stderr_sink = reader.write_end();
     RunResult r =
         supervise(shell("seq 1 400000 >&2; echo 'OSError: disk full' >&2; exit 2"), signals, options);
-    close(fds[1]);
-    reader.join();
-    close(fds[0]);
+    const std::string received = reader.finish();
     std::string expected = numbers(400000) + "OSError: disk full\n";  // 2.7 MB
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(received.size(), expected.size());
@@ -232,22 +215,13 @@ TEST(PipeSink, MoreThanThePipeHoldsArrivesWhole) {
 
 TEST(PipeSink, ANonBlockingSinkIsWaitedFor) {
     SignalBlock signals;
-    int fds[2];
-    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
-    fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
-    std::string received;
-    std::thread reader([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        char buf[512];
-        ssize_t n;
-        while ((n = read(fds[0], buf, sizeof buf)) > 0) received.append(buf, static_cast<std::size_t>(n));
-    });
+    LateReader reader(std::chrono::milliseconds(200), 512);
+    const int sink = reader.write_end();
+    fcntl(sink, F_SETFL, fcntl(sink, F_GETFL) | O_NONBLOCK);
     SupervisorOptions options;
-    options.stderr_sink = fds[1];
+    options.stderr_sink = sink;
     RunResult r = supervise(shell("seq 1 300000 >&2; exit 0"), signals, options);
-    close(fds[1]);
-    reader.join();
-    close(fds[0]);
+    const std::string received = reader.finish();
     std::string expected = numbers(300000);
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(received.size(), expected.size());

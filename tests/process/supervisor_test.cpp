@@ -4,6 +4,7 @@
 // rewritten whole, a missing program, a script without a shebang.
 #include "supervisor.hpp"
 #include "../support/temp_tree.hpp"
+#include "late_reader.hpp"
 #include "signals.hpp"
 #include "stderr_capture.hpp"
 
@@ -25,14 +26,6 @@ namespace {
 using smtrain::testing::read_file;
 using smtrain::testing::TempDir;
 
-SpawnSpec shell(const std::string& script) {
-    SpawnSpec spec;
-    spec.program = "/bin/sh";
-    spec.argv = {"sh", "-c", script};
-    spec.env = {"PATH=/usr/bin:/bin"};
-    return spec;
-}
-
 TEST(Supervisor, ExitCodeAndStderrTail) {
     SignalBlock signals;
     TempDir tree;
@@ -50,24 +43,14 @@ TEST(Supervisor, ExitCodeAndStderrTail) {
 // tee(2). A small, slow sink pipe makes the supervisor wait for it.
 TEST(Supervisor, PipeSinkGetsEveryByteAndTheCaptureStillWorks) {
     SignalBlock signals;
-    int fds[2];
-    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
-    fcntl(fds[1], F_SETPIPE_SZ, 4096);
-    std::string received;
-    std::thread reader([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        char buf[1000];
-        ssize_t n;
-        while ((n = read(fds[0], buf, sizeof buf)) > 0) received.append(buf, static_cast<std::size_t>(n));
-    });
+    LateReader reader(std::chrono::milliseconds(100), 1000);
+    fcntl(reader.write_end(), F_SETPIPE_SZ, 4096);
     SupervisorOptions options;
-    options.stderr_sink = fds[1];
+    options.stderr_sink = reader.write_end();
     RunResult r = supervise(shell("seq 1 100000 >&2; echo 'Traceback (most recent call last):' >&2; "
                                   "echo 'ValueError: bad value' >&2; echo done >&2; exit 1"),
                             signals, options);
-    close(fds[1]);
-    reader.join();
-    close(fds[0]);
+    const std::string received = reader.finish();
 
     std::string expected;
     for (int i = 1; i <= 100000; ++i) expected += std::to_string(i) + "\n";
