@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include <poll.h>
 #include <sys/types.h>
 
 namespace smtrain::process {
@@ -86,6 +87,16 @@ struct RunResult {
 /// until it exits. Throws SpawnError when it cannot start.
 /// `signals` must be the block installed at the start of main().
 RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const SupervisorOptions& options = {});
+
+/// poll(2) as the supervision loop calls it.
+using PollFunction = std::function<int(pollfd* fds, nfds_t count, int timeout_ms)>;
+
+/// supervise() waiting through `poll`: the seam where a test makes a step fail.
+/// Whatever step throws, nothing is left behind: every descriptor is closed and
+/// a program still running is stopped as a stop would (SIGTERM to its group,
+/// the grace period, SIGKILL) and reaped before the exception leaves.
+RunResult supervise_with_poll(SpawnSpec spec, const SignalBlock& signals, const SupervisorOptions& options,
+                              PollFunction poll);
 
 /// Makes this process the reaper of its descendants' orphans
 /// (PR_SET_CHILD_SUBREAPER); a no-op as PID 1. Returns false when refused.

@@ -9,6 +9,7 @@ if(TARGET smtrain_process)
       ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/reaper_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/stderr_capture_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/supervisor_faults_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/supervisor_test.cpp
     LIBS smtrain_process
     LABELS process
