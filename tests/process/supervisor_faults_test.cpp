@@ -54,6 +54,8 @@ protected:
         sink_ = open((tree_.path() / "err").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         ASSERT_GE(sink_, 0);
         options_.stderr_sink = sink_;
+        // Not fd 1: its sink is process-wide and opens its descriptor once, for good.
+        options_.stdout_sink = -1;
         options_.grace_period = std::chrono::milliseconds(300);
         options_.on_started = [this](pid_t pid) { pid_ = pid; };
     }
