@@ -64,7 +64,7 @@ private:
 };
 
 /// A pipe of our own that holds a second reference to the bytes passed on,
-/// for the capture.
+/// for the observer.
 struct ScratchPipe {
     detail::UniqueFd read_end;
     detail::UniqueFd write_end;
@@ -87,9 +87,9 @@ struct Stream {
     OutputSink* sink = nullptr;  ///< nullptr: not passed on
     LineRewriter rewrite;
     LinePump pump;
-    StderrCapture* capture = nullptr;
-    HangWatchdog* watchdog = nullptr;  ///< sees every byte, as the capture does
-    ScratchPipe scratch;               // open while the stream is passed on with tee/splice
+    StreamObserver* observer = nullptr;  ///< sees every byte, whatever the sink drops
+    HangWatchdog* watchdog = nullptr;    ///< sees every byte too
+    ScratchPipe scratch;                 // open while the stream is passed on with tee/splice
 
     bool open() const { return fd.valid(); }
 
@@ -105,12 +105,12 @@ struct Stream {
     /// When both ends are pipes and nothing rewrites the lines, the bytes need
     /// not be copied into our memory and out again: splice(2) moves the kernel's
     /// pages from the program's pipe into a scratch pipe of ours, tee(2) puts a
-    /// reference to them into the sink, and the capture reads its one copy from
+    /// reference to them into the sink, and the observer gets its one copy from
     /// the scratch pipe. One copy instead of two, no page allocations, and the
     /// program's pipe (which its writes keep busy) is locked once per round.
     /// Best effort: false keeps read + write.
     bool pass_on_without_copies() {
-        if (rewrite || !capture || !sink || !is_pipe(fd.get()) || !is_pipe(sink->fd())) return false;
+        if (rewrite || !observer || !sink || !is_pipe(fd.get()) || !is_pipe(sink->fd())) return false;
         int ends[2];
         if (pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) return false;
         scratch.read_end.reset(ends[0]);
@@ -134,8 +134,8 @@ struct Stream {
             ssize_t n = read(fd.get(), buffer, size);
             if (n > 0) {
                 std::string_view data(buffer, static_cast<std::size_t>(n));
-                // The capture first: it must see everything, whatever the sink drops.
-                if (capture) capture->feed(data);
+                // The observer first: it must see everything, whatever the sink drops.
+                if (observer) observer->feed(data);
                 if (watchdog) watchdog->observe(data);
                 if (rewrite) {
                     pump.feed(data, rewrite, sink);
@@ -171,7 +171,7 @@ struct Stream {
         }
         const std::size_t moved = static_cast<std::size_t>(n);
         // One tee, never a wait: what the sink does not take now goes to its
-        // queue (or is dropped) after the capture has its copy. Queued bytes
+        // queue (or is dropped) after the observer has its copy. Queued bytes
         // come first, so tee only when nothing is queued.
         std::size_t teed = 0;
         if (sink && !sink->has_queued()) {
@@ -181,7 +181,7 @@ struct Stream {
             } while (t < 0 && errno == EINTR);
             if (t > 0) teed = static_cast<std::size_t>(t);
         }
-        // The capture's copy, which also takes the bytes out of the scratch pipe
+        // The observer's copy, which also takes the bytes out of the scratch pipe
         // (tee only duplicates them).
         std::size_t got = 0;
         while (got < moved) {
@@ -196,7 +196,7 @@ struct Stream {
                 break;
             }
         }
-        capture->feed(std::string_view(buffer, got));
+        observer->feed(std::string_view(buffer, got));
         if (watchdog) watchdog->observe(std::string_view(buffer, got));
         if (sink && teed < got) sink->write(std::string_view(buffer + teed, got - teed));
         // The scratch pipe has as many slots as the program's, so the splice took
@@ -209,7 +209,7 @@ struct Stream {
         fd.reset();
         scratch.close_ends();
         if (rewrite) pump.finish(rewrite, sink);
-        if (capture) capture->finish();
+        if (observer) observer->finish();
     }
 };
 
@@ -365,7 +365,7 @@ Supervisor::Supervisor(SpawnSpec spec, const SignalBlock& signals, const Supervi
     HangWatchdog* seen_by = watchdog_ ? &*watchdog_ : nullptr;
     err_.sink = err_sink_;
     err_.rewrite = options.stderr_rewriter;
-    err_.capture = &result_.stderr_capture;
+    err_.observer = options.stderr_observer;
     err_.watchdog = seen_by;
     out_.sink = out_sink_;
     out_.rewrite = options.stdout_rewriter;
@@ -490,7 +490,7 @@ void Supervisor::watch_for_hang() {
     const bool stop_now = watchdog_->tick(Clock::now(), child_.pid(), options_.dump_stacks);
     result_.hang = watchdog_->hang();
     if (!stop_now) return;
-    result_.hang->stderr_at_stop = result_.stderr_capture.tail();
+    if (options_.on_hang_stop) options_.on_hang_stop(*result_.hang);
     child_.send(SIGTERM);
     child_.send(SIGCONT);  // a launcher paused for the stacks hears it too
     kill_deadline_ = Clock::now() + options_.grace_period;
@@ -502,7 +502,7 @@ void Supervisor::watch_for_hang() {
 void Supervisor::end_grace_period() {
     if (child_.exited() || !kill_deadline_ || result_.killed_after_grace || Clock::now() < *kill_deadline_)
         return;
-    if (options_.on_grace_expired && !result_.hang) options_.on_grace_expired(result_.stderr_capture);
+    if (options_.on_grace_expired && !result_.hang) options_.on_grace_expired();
     child_.send(SIGKILL);
     result_.killed_after_grace = true;
 }
