@@ -12,7 +12,10 @@
 /// Errors (the process layer's convention): supervise() throws SpawnError
 /// when the program cannot start and smtrain::Error(Internal) when the kernel
 /// refuses a signalfd or a poll; everything the program does (any exit, any
-/// signal, a stalled sink) is in the RunResult.
+/// signal, a stalled sink) is in the RunResult. Whatever step throws (a poll,
+/// an observer, a callback), the exception leaves nothing behind: every
+/// descriptor is closed, and a program still running is stopped as a stop
+/// would stop it (SIGTERM to its group, the grace period, SIGKILL) and reaped.
 
 #include "output_sink.hpp"
 #include "spawn.hpp"
@@ -97,10 +100,8 @@ RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const Supervisor
 /// poll(2) as the supervision loop calls it.
 using PollFunction = std::function<int(pollfd* fds, nfds_t count, int timeout_ms)>;
 
-/// supervise() waiting through `poll`: the seam where a test makes a step fail.
-/// Whatever step throws, nothing is left behind: every descriptor is closed and
-/// a program still running is stopped as a stop would (SIGTERM to its group,
-/// the grace period, SIGKILL) and reaped before the exception leaves.
+/// supervise() waiting through `poll`: the seam where a test makes a step fail
+/// (tests/process/supervisor_faults_test.cpp).
 RunResult supervise_with_poll(SpawnSpec spec, const SignalBlock& signals, const SupervisorOptions& options,
                               PollFunction poll);
 
