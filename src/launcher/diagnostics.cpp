@@ -33,7 +33,7 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
         start = end + 1;
     }
     Value::List last;
-    for (auto& line : lines) last.emplace_back(Value(process::replace_invalid_utf8(line)));
+    for (auto& line : lines) last.emplace_back(Value(replace_invalid_utf8(line)));
     Value::Dict cause;
     if (d.root_cause) {
         const RootCause& c = *d.root_cause;
@@ -43,14 +43,14 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
                            c.local_rank ? Value(static_cast<std::int64_t>(*c.local_rank)) : Value());
         cause.emplace_back("exit_code", Value(static_cast<std::int64_t>(c.exit_code)));
         cause.emplace_back("signal", c.signal ? Value(process::signal_name(c.signal)) : Value());
-        cause.emplace_back("error", Value(masked(process::replace_invalid_utf8(c.error))));
-        cause.emplace_back("summary", Value(masked(process::replace_invalid_utf8(c.to_string()))));
+        cause.emplace_back("error", Value(masked(replace_invalid_utf8(c.error))));
+        cause.emplace_back("summary", Value(masked(replace_invalid_utf8(c.to_string()))));
     }
     Value::Dict out;
     out.emplace_back("version", Value(static_cast<std::int64_t>(1)));
     out.emplace_back("host", Value(d.host));
     out.emplace_back("runner", Value(std::string(runners::to_string(d.runner))));
-    out.emplace_back("command", Value(masked(process::replace_invalid_utf8(d.command))));
+    out.emplace_back("command", Value(masked(replace_invalid_utf8(d.command))));
     out.emplace_back("exit_code", Value(static_cast<std::int64_t>(d.exit_code)));
     out.emplace_back("signal", d.term_signal ? Value(process::signal_name(d.term_signal)) : Value());
     const std::string_view klass = d.hang         ? "Hang"
@@ -60,15 +60,15 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
     out.emplace_back("root_cause", d.root_cause ? Value(std::move(cause)) : Value());
     Value::Dict hang;
     if (d.hang) {
-        hang.emplace_back("reason", Value(masked(process::replace_invalid_utf8(d.hang->reason))));
+        hang.emplace_back("reason", Value(masked(replace_invalid_utf8(d.hang->reason))));
         hang.emplace_back("stacks_requested", Value(static_cast<std::int64_t>(d.hang->stacks_requested)));
     }
     out.emplace_back("hang", d.hang ? Value(std::move(hang)) : Value());
     out.emplace_back("first_failure_of_job",
                      d.first_failure_of_job.empty()
                          ? Value()
-                         : Value(masked(process::replace_invalid_utf8(d.first_failure_of_job))));
-    out.emplace_back("error_message", Value(masked(process::replace_invalid_utf8(d.error_message))));
+                         : Value(masked(replace_invalid_utf8(d.first_failure_of_job))));
+    out.emplace_back("error_message", Value(masked(replace_invalid_utf8(d.error_message))));
     out.emplace_back("last_lines", Value(std::move(last)));
     out.emplace_back("timeline", d.timeline);
     return dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2}) + "\n";

@@ -3,6 +3,7 @@
 
 #include "console.hpp"
 #include "own_failure.hpp"
+#include "python_strip.hpp"
 
 #include <smtrain/error.hpp>
 
@@ -25,15 +26,6 @@ namespace {
                 ExitCode::CannotWrite);
 }
 
-/// Python's str.strip(): the toolkit strips the whole message.
-std::string strip(std::string s) {
-    constexpr std::string_view ws = " \t\n\r\v\f";
-    std::size_t b = s.find_first_not_of(ws);
-    if (b == std::string::npos) return {};
-    std::size_t e = s.find_last_not_of(ws);
-    return s.substr(b, e - b + 1);
-}
-
 void fsync_directory(const std::filesystem::path& dir) {
     int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;  // best effort: the file itself is already synced
@@ -48,7 +40,7 @@ std::string ProcessFailure::to_string() const {
                        error_message + "\"\n";
     if (extra_info) text += "ExtraInfo \"" + *extra_info + "\"\n";
     text += "Command \"" + command + "\"";
-    return strip(std::move(text));
+    return std::string(python_strip(text));  // the toolkit's str() strips the whole message
 }
 
 bool write_file_atomically(const std::filesystem::path& path, std::string_view content, bool replace) {

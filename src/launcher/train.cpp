@@ -27,6 +27,7 @@
 #include "runner.hpp"
 #include "sdk_v3_job.hpp"
 #include "settings.hpp"
+#include "stderr_capture.hpp"
 #include "timeline.hpp"
 
 #include <smtrain/error.hpp>
@@ -199,13 +200,14 @@ void move_oversized_variables_to_files(const Command& command, const EnvVars& ex
 
 /// The outcome of a supervised process (the program, or an install step):
 /// success, or the toolkit's report with what the capture kept.
-Outcome process_outcome(const process::RunResult& result, const std::string& command,
-                        const std::string& error_class, std::chrono::milliseconds grace_period) {
+Outcome process_outcome(const process::RunResult& result, const StderrCapture& capture,
+                        const std::string& command, const std::string& error_class,
+                        std::chrono::milliseconds grace_period) {
     if (result.exit_code == 0) return Outcome::succeeded();
     ProcessFailure failure;
     failure.error_class = error_class;
     failure.exit_code = result.exit_code;
-    failure.error_message = result.stderr_capture.error_message();
+    failure.error_message = capture.error_message();
     if (result.killed_after_grace) {
         failure.extra_info = fmt::format(
             "Stopped: the program was still running {:g} s after {}; sm-train killed its process group with "
@@ -226,14 +228,15 @@ Outcome process_outcome(const process::RunResult& result, const std::string& com
 /// only gets its class, when known (an unknown one keeps the toolkit's text).
 /// A job that was stopped keeps the toolkit's message: nothing of its own failed.
 std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::RunResult& result,
-                                              RunnerKind kind, const std::string& host, bool oom_killed,
+                                              const StderrCapture& capture, RunnerKind kind,
+                                              const std::string& host, bool oom_killed,
                                               const process::LineRewriter& rewriter = {}) {
     if (!outcome.process_failure || result.forwarded_stop_signal != 0 || result.killed_after_grace)
         return std::nullopt;
     ProcessFailure& failure = *outcome.process_failure;
     // The capture holds the lines as the launcher wrote them; the log shows them
     // rewritten (MPI's `[1,3]` tags name their host): read them as the log does.
-    std::string tail = result.stderr_capture.tail();
+    std::string tail = capture.tail();
     if (rewriter) {
         std::string rewritten;
         std::size_t start = 0;
@@ -341,23 +344,24 @@ struct Job {
 
     process::StopRequest& stop() const { return lifecycle.stop; }
 
-    /// Supervisor options for a process of the job: its grace period, and the
+    /// Supervisor options for a process of the job: its grace period, its
+    /// stderr into `capture` (kept alive by the caller while it runs), and the
     /// failure report written before the SIGKILL when that runs out.
-    process::SupervisorOptions supervisor_options(const std::string& command,
-                                                  const std::string& error_class) const {
+    process::SupervisorOptions supervisor_options(const std::string& command, const std::string& error_class,
+                                                  StderrCapture& capture) const {
         process::SupervisorOptions supervisor;
         supervisor.grace_period = settings.grace_period;
         supervisor.stop = &lifecycle.stop;
         supervisor.listener = lifecycle.listener;
         const fs::path out = env->paths().output;
         const auto grace = settings.grace_period;
-        supervisor.on_grace_expired = [out, command, error_class,
-                                       grace](const process::StderrCapture& capture) {
+        supervisor.stderr_observer = &capture;
+        supervisor.on_hang_stop = [&capture](process::Hang& hang) { hang.stderr_at_stop = capture.tail(); };
+        supervisor.on_grace_expired = [out, command, error_class, grace, &capture] {
             process::RunResult so_far;
             so_far.exit_code = 137;
             so_far.killed_after_grace = true;
-            so_far.stderr_capture = capture;
-            report_early(process_outcome(so_far, command, error_class, grace), out);
+            report_early(process_outcome(so_far, capture, command, error_class, grace), out);
             spdlog::error("Grace period over: killing the program's process group");
         };
         return supervisor;
@@ -462,17 +466,19 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
     spec.env = process::to_envp(env);
     spec.cwd = job.env->paths().code;
     try {
+        StderrCapture capture;
         const process::RunResult result = [&] {
             // A line every 10 s (progress.hpp).
             const s3::ProgressTicker progress(std::string(name_of(JobPhase::Install)));
             auto phase = Timeline::job().phase(JobPhase::Install);
             return process::supervise(std::move(spec), job.lifecycle.signals,
-                                      job.supervisor_options(shown, step.error_class));
+                                      job.supervisor_options(shown, step.error_class, capture));
         }();
         Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                       result.killed_after_grace);
-        Outcome outcome = process_outcome(result, shown, step.error_class, job.settings.grace_period);
-        put_root_cause_first(outcome, result, RunnerKind::Process, job.env->current_host(), false);
+        Outcome outcome =
+            process_outcome(result, capture, shown, step.error_class, job.settings.grace_period);
+        put_root_cause_first(outcome, result, capture, RunnerKind::Process, job.env->current_host(), false);
         return outcome;
     } catch (const process::SpawnError& e) {
         return cannot_start(e, step.error_class, shown);
@@ -519,7 +525,8 @@ Launch plan_launch(const Job& job, RunContext& context, const SdkV3Job* v3) {
 }
 
 /// output/data/sm-train-diagnostics.json of a failed program (unless SMTRAIN_DIAGNOSTICS=off).
-void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome& run, const Outcome& outcome,
+void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome& run,
+                               const StderrCapture& capture, const Outcome& outcome,
                                const std::optional<RootCause>& cause, const std::string& first_elsewhere,
                                const std::optional<process::Hang>& hang = std::nullopt) {
     if (!job.settings.diagnostics) return;
@@ -533,7 +540,7 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
     d.first_failure_of_job = first_elsewhere;
     d.error_message =
         outcome.process_failure ? outcome.process_failure->error_message : outcome.own_failure.value_or("");
-    d.stderr_tail = run.result.stderr_capture.tail();
+    d.stderr_tail = capture.tail();
     d.hang = hang;
     const Timeline& timeline = Timeline::job();
     d.timeline = timeline.value(timeline.ending_with(outcome.exit_code), children_peak_rss_kib());
@@ -563,7 +570,7 @@ void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context) {
 /// The report of a program the watchdog stopped: the reason first (the first
 /// 1024 characters are SageMaker's FailureReason), then the last lines of its
 /// stderr, where the stacks are.
-Outcome hang_outcome(const process::Hang& hang, const process::RunResult& result) {
+Outcome hang_outcome(const process::Hang& hang, const StderrCapture& capture) {
     std::string text = hang.reason;
     text += hang.stacks_requested == 0
                 ? "; no Python process to ask for its stacks"
@@ -572,7 +579,7 @@ Outcome hang_outcome(const process::Hang& hang, const process::RunResult& result
     text += "; sm-train stopped the program";
     // The last lines, at most 4 KiB of them, whole lines.
     constexpr std::size_t kShown = 4096;
-    std::string tail = hang.stderr_at_stop.empty() ? result.stderr_capture.tail() : hang.stderr_at_stop;
+    std::string tail = hang.stderr_at_stop.empty() ? capture.tail() : hang.stderr_at_stop;
     while (!tail.empty() && tail.back() == '\n') tail.pop_back();
     if (tail.size() > kShown) {
         tail.erase(0, tail.size() - kShown);
@@ -598,7 +605,9 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
                      invocation_message(job.env->training_env(), launch.vars, launch.command.to_string()));
     }
     const std::string shown = launch.command.to_string();
-    context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError");
+    // The program's stderr as the report reads it, for as long as the runner runs it.
+    StderrCapture capture;
+    context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError", capture);
     arm_hang_watchdog(job, launch.runner_kind, context);
     const auto oom_kills = oom_kill_count();
     std::optional<DeadlineWarning> warning;
@@ -637,20 +646,20 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         if (result.hang && result.forwarded_stop_signal == 0) {
             process::Hang hang = *result.hang;
             name_the_host(hang, *job.env);
-            Outcome outcome = hang_outcome(hang, result);
+            Outcome outcome = hang_outcome(hang, capture);
             std::string first_elsewhere;
             if (exchanges)
                 first_elsewhere = first_failure_of_the_job(CauseKind::Hang, hang.reason, *job.env, job.stop(),
                                                            heard_before);
             if (!first_elsewhere.empty())
                 outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
-            write_failure_diagnostics(job, launch.runner_kind, run, outcome, std::nullopt, first_elsewhere,
-                                      hang);
+            write_failure_diagnostics(job, launch.runner_kind, run, capture, outcome, std::nullopt,
+                                      first_elsewhere, hang);
             return outcome;
         }
-        Outcome outcome =
-            process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
-        const auto cause = put_root_cause_first(outcome, run.result, launch.runner_kind, host,
+        Outcome outcome = process_outcome(run.result, capture, run.command, "ExecuteUserScriptError",
+                                          job.settings.grace_period);
+        const auto cause = put_root_cause_first(outcome, run.result, capture, launch.runner_kind, host,
                                                 oom_kill_rose(oom_kills), run.rewriter);
         std::string first_elsewhere;
         if (cause && exchanges) {
@@ -663,7 +672,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
             }
         }
         if (outcome.process_failure)
-            write_failure_diagnostics(job, launch.runner_kind, run, outcome, cause, first_elsewhere);
+            write_failure_diagnostics(job, launch.runner_kind, run, capture, outcome, cause, first_elsewhere);
         return outcome;
     } catch (const process::SpawnError& e) {
         record_warning();

@@ -5,17 +5,21 @@
 ///
 /// One thread, one loop: signalfd + poll over the captured pipes. Signals in
 /// kForwardedSignals go to the program's process group; every child that
-/// exits is reaped (orphans included); stderr is passed through as it comes
-/// while its tail and error lines are kept for the failure report.
+/// exits is reaped (orphans included); stderr is passed through as it comes,
+/// and handed, every byte of it, to the caller's StreamObserver (the
+/// launcher's capture for the failure report).
 ///
 /// Errors (the process layer's convention): supervise() throws SpawnError
 /// when the program cannot start and smtrain::Error(Internal) when the kernel
 /// refuses a signalfd or a poll; everything the program does (any exit, any
-/// signal, a stalled sink) is in the RunResult.
+/// signal, a stalled sink) is in the RunResult. Whatever step throws (a poll,
+/// an observer, a callback), the exception leaves nothing behind: every
+/// descriptor is closed, and a program still running is stopped as a stop
+/// would stop it (SIGTERM to its group, the grace period, SIGKILL) and reaped.
 
 #include "output_sink.hpp"
 #include "spawn.hpp"
-#include "stderr_capture.hpp"
+#include "stream_observer.hpp"
 #include "watchdog.hpp"
 
 #include <chrono>
@@ -24,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include <poll.h>
 #include <sys/types.h>
 
 namespace smtrain::process {
@@ -40,10 +45,13 @@ struct SupervisorOptions {
     /// After a forwarded SIGTERM (or INT/HUP/QUIT), how long the program may take
     /// to exit before its process group is killed with SIGKILL.
     std::chrono::milliseconds grace_period = std::chrono::seconds(110);
-    /// Called once the grace period has run out, before the SIGKILL, with what
-    /// is known so far, so the failure report is on disk before the platform's
-    /// own SIGKILL (SageMaker sends it 120 s after SIGTERM).
-    std::function<void(const StderrCapture&)> on_grace_expired;
+    /// Called once the grace period has run out, before the SIGKILL, so the
+    /// failure report (from what the stderr observer has seen so far) is on
+    /// disk before the platform's own SIGKILL (SageMaker sends it 120 s after SIGTERM).
+    std::function<void()> on_grace_expired;
+    /// Sees every byte of the program's stderr, whatever the sink drops; the
+    /// caller keeps it alive during supervise(). nullptr: none.
+    StreamObserver* stderr_observer = nullptr;
     /// Optional per-line rewriting; setting one captures that stream.
     LineRewriter stdout_rewriter;
     LineRewriter stderr_rewriter;
@@ -66,6 +74,9 @@ struct SupervisorOptions {
     /// When the watchdog fires: asks the ranks for their stacks (the launcher's
     /// knowledge of which processes are ranks), before the stop.
     HangWatchdog::StackDumper dump_stacks;
+    /// When the watchdog's stop begins (after the stacks, before the SIGTERM):
+    /// the caller adds what it kept of the output (Hang::stderr_at_stop).
+    std::function<void(Hang&)> on_hang_stop;
 };
 
 struct RunResult {
@@ -76,16 +87,23 @@ struct RunResult {
     int forwarded_stop_signal = 0;    ///< the first stop signal forwarded, if any
     /// When it was forwarded (the platform's SIGKILL follows 120 s after SIGTERM).
     std::optional<std::chrono::steady_clock::time_point> stop_signal_at;
-    StderrCapture stderr_capture;  ///< tail and error lines of the program's stderr
     /// Set when the hang watchdog fired: sm-train then stopped the program
     /// (SIGTERM, grace, SIGKILL) after asking for its stacks.
     std::optional<Hang> hang;
 };
 
-/// Starts `spec` (stderr captured unless stderr_sink is -1) and supervises it
+/// Starts `spec` (its stderr a pipe read by the supervisor) and supervises it
 /// until it exits. Throws SpawnError when it cannot start.
 /// `signals` must be the block installed at the start of main().
 RunResult supervise(SpawnSpec spec, const SignalBlock& signals, const SupervisorOptions& options = {});
+
+/// poll(2) as the supervision loop calls it.
+using PollFunction = std::function<int(pollfd* fds, nfds_t count, int timeout_ms)>;
+
+/// supervise() waiting through `poll`: the seam where a test makes a step fail
+/// (tests/process/supervisor_faults_test.cpp).
+RunResult supervise_with_poll(SpawnSpec spec, const SignalBlock& signals, const SupervisorOptions& options,
+                              PollFunction poll);
 
 /// Makes this process the reaper of its descendants' orphans
 /// (PR_SET_CHILD_SUBREAPER); a no-op as PID 1. Returns false when refused.

@@ -60,6 +60,7 @@ struct Hang {
     std::size_t stacks_requested = 0;
     /// The program's stderr tail when the stop began, after the stacks: what
     /// the launcher prints while it is torn down comes after, not instead.
+    /// Filled by SupervisorOptions::on_hang_stop (the caller keeps the output).
     std::string stderr_at_stop;
 };
 

@@ -10,7 +10,7 @@
 namespace {
 
 using smtrain::launcher::ProcessFailure;
-using smtrain::process::StderrCapture;
+using smtrain::launcher::StderrCapture;
 
 std::string message_for(std::string_view stderr_bytes) {
     StderrCapture capture;

@@ -16,8 +16,17 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
       ${CMAKE_CURRENT_LIST_DIR}/job_phase_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/own_failure_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/parity_regression_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/python_strip_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/report_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/settings_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
+  # The report's capture of the program's stderr (the toolkit's ErrorMessage),
+  # fed by hand in every chunking and by the supervisor through pipes.
+  smtrain_add_gtest(launcher_stderr_capture_test
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/stderr_capture_test.cpp
     LIBS smtrain_launcher
     LABELS launcher)
   # Root cause and failure class (issue 21): the parsers on launchers' own words, the cgroup count.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Test support for the supervisor's stderr sink: a program run by /bin/sh, and
-// a pipe whose reader is slow, as a container's log driver can be.
+// Test support for the supervisor's stderr sink: a program run by /bin/sh, a
+// pipe whose reader is slow, as a container's log driver can be, and an
+// observer that records what it is handed.
 
 #include "spawn.hpp"
+#include "stream_observer.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -17,6 +19,14 @@
 #include <vector>
 
 namespace smtrain::process {
+
+/// An observer that keeps every byte it is handed.
+struct StreamRecorder final : StreamObserver {
+    std::string bytes;
+    bool ended = false;
+    void feed(std::string_view more) override { bytes.append(more); }
+    void finish() override { ended = true; }
+};
 
 /// `sh -c script` with a PATH of /usr/bin and /bin and nothing else.
 inline SpawnSpec shell(const std::string& script) {

@@ -6,9 +6,10 @@
 if(TARGET smtrain_process)
   smtrain_add_gtest(smtrain_process_tests
     SOURCES
-      ${CMAKE_CURRENT_LIST_DIR}/capture_scan_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/output_sink_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/reaper_test.cpp
-      ${CMAKE_CURRENT_LIST_DIR}/stderr_capture_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/stop_listener_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/supervisor_faults_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/supervisor_test.cpp
     LIBS smtrain_process
     LABELS process

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stderr_capture.hpp"
 
+#include "python_strip.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
 
-namespace smtrain::process {
+namespace smtrain::launcher {
 
 const std::vector<std::string_view>& toolkit_error_markers() {
     // The toolkit's _PYTHON_ERRORS_ + _MPI_ERRORS_ + its default error class.
@@ -187,54 +189,6 @@ std::string strip_mpi_tags(std::string_view line) {
     return out;
 }
 
-/// Python's str.strip(" :\n"), as the toolkit cleans each captured line ('\r' stays,
-/// so a CRLF line keeps its '\r' as in the toolkit's ErrorMessage).
-std::string_view strip_line(std::string_view s) {
-    constexpr std::string_view chars = " :\n";
-    std::size_t b = s.find_first_not_of(chars);
-    if (b == std::string_view::npos) return {};
-    std::size_t e = s.find_last_not_of(chars);
-    return s.substr(b, e - b + 1);
-}
-
-/// The length of the whitespace character (Python's str.isspace()) that `s` starts
-/// with, 0 when it does not start with one. `s` is valid UTF-8.
-std::size_t leading_space(std::string_view s) {
-    if (s.empty()) return 0;
-    unsigned char c = static_cast<unsigned char>(s[0]);
-    if (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) return 1;
-    // U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 in UTF-8.
-    static constexpr std::string_view wide[] = {
-        "\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81",
-        "\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86",
-        "\xE2\x80\x87", "\xE2\x80\x88", "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x80\xA8",
-        "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
-    for (std::string_view w : wide) {
-        if (s.substr(0, w.size()) == w) return w.size();
-    }
-    return 0;
-}
-
-/// The length of the whitespace character `s` ends with, 0 when none.
-std::size_t trailing_space(std::string_view s) {
-    for (std::size_t n = 1; n <= 3 && n <= s.size(); ++n) {
-        std::string_view last = s.substr(s.size() - n);
-        if (leading_space(last) == n) return n;
-    }
-    return 0;
-}
-
-/// Python's str.strip() of a UTF-8 text: the toolkit strips the whole ErrorMessage.
-std::string python_strip(std::string_view s) {
-    while (std::size_t n = leading_space(s)) s.remove_prefix(n);
-    while (std::size_t n = trailing_space(s)) s.remove_suffix(n);
-    return std::string(s);
-}
-
-}  // namespace
-
-namespace {
-
 /// The longest marker's length less one: a marker cut between two appends of
 /// a line has at most that many bytes before the cut.
 std::size_t marker_overlap() {
@@ -293,9 +247,9 @@ void LongLine::append(std::string_view bytes) {
         if (!carry_.empty()) {
             std::string joined = carry_;
             joined.append(bytes.substr(0, overlap));
-            names_error_ = process::names_error_class(joined);
+            names_error_ = launcher::names_error_class(joined);
         }
-        names_error_ = names_error_ || process::names_error_class(bytes);
+        names_error_ = names_error_ || launcher::names_error_class(bytes);
         if (bytes.size() >= overlap) {
             carry_.assign(bytes.substr(bytes.size() - overlap));
         } else {
@@ -401,7 +355,9 @@ void StderrCapture::on_line(std::string_view kept, bool names_error) {
     }
     if (captured_bytes_ >= kCaptureLimit) return;
     std::string cleaned = strip_mpi_tags(kept);
-    std::string line(strip_line(cleaned));
+    // Python's str.strip(" :\n"), as the toolkit cleans each captured line ('\r' stays,
+    // so a CRLF line keeps its '\r' as in the toolkit's ErrorMessage).
+    std::string line(python_strip(cleaned, " :\n"));
     // Empty lines count as lines (the toolkit keeps one of them), and repeats go.
     if (seen_.count(line)) return;
     captured_bytes_ += line.size() + 2;  // with the "\n " that joins it
@@ -451,7 +407,7 @@ std::string StderrCapture::error_message() const {
             message += message.empty() ? " " : "\n ";
             message += line;
         }
-        return python_strip(replace_invalid_utf8(message));
+        return std::string(python_strip(replace_invalid_utf8(message)));
     }
     // No error class named: the last lines, which usually say what went wrong.
     // Whole (shortened) lines only, the last one always.
@@ -514,4 +470,4 @@ std::string replace_invalid_utf8(std::string_view text) {
     return out;
 }
 
-}  // namespace smtrain::process
+}  // namespace smtrain::launcher

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// What the failure report needs from a program's stderr, in bounded memory.
+/// What the failure report needs from a program's stderr, in bounded memory:
+/// the toolkit's report format (its error classes, Open MPI's tags, Python's
+/// strip rules), which the process layer knows nothing of.
 ///
 /// The toolkit's ErrorMessage is the stderr from the first line that names one
 /// of its Python error classes onwards, each line stripped of " :" at both ends
@@ -20,6 +22,8 @@
 /// Errors: none but std::bad_alloc; the capture is bounded, whatever the
 /// program writes.
 
+#include "stream_observer.hpp"
+
 #include <cstddef>
 #include <deque>
 #include <string>
@@ -27,7 +31,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace smtrain::process {
+namespace smtrain::launcher {
 
 /// The strings whose presence in a stderr line starts the capture: Python's
 /// built-in error classes, MPI's markers and ExecuteUserScriptError, as the toolkit lists them.
@@ -65,7 +69,8 @@ private:
     bool names_error_ = false;
 };
 
-class StderrCapture {
+/// The supervisor hands it the program's stderr (process::StreamObserver).
+class StderrCapture final : public process::StreamObserver {
 public:
     static constexpr std::size_t kTailLimit = 64 * 1024;
     static constexpr std::size_t kCaptureLimit = 64 * 1024;
@@ -74,9 +79,9 @@ public:
     static constexpr std::size_t kFallbackBytes = 4096;
 
     /// Feeds bytes as they come; lines may span calls.
-    void feed(std::string_view bytes);
+    void feed(std::string_view bytes) override;
     /// Ends the stream (a last line without '\n' counts).
-    void finish();
+    void finish() override;
 
     /// The last kTailLimit bytes of the stream.
     std::string tail() const;
@@ -116,4 +121,4 @@ private:
 /// `text` with every invalid UTF-8 sequence replaced by U+FFFD.
 std::string replace_invalid_utf8(std::string_view text);
 
-}  // namespace smtrain::process
+}  // namespace smtrain::launcher

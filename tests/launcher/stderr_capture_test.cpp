@@ -8,8 +8,10 @@
 
 #include <string>
 
-namespace smtrain::process {
+namespace smtrain::launcher {
 namespace {
+
+using namespace smtrain::process;
 
 TEST(StderrCapture, StartsAtTheFirstLineNamingAnErrorClass) {
     StderrCapture c;
@@ -135,4 +137,4 @@ TEST(StderrCapture, InvalidUtf8IsReplaced) {
 }
 
 }  // namespace
-}  // namespace smtrain::process
+}  // namespace smtrain::launcher
