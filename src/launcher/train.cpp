@@ -224,10 +224,13 @@ Outcome process_outcome(const process::RunResult& result, const std::string& com
 /// launcher's (torchrun, mpirun) merged output gets the rank that failed first
 /// and its own error line; a plain program's message is already its own, so it
 /// only gets its class, when known (an unknown one keeps the toolkit's text).
+/// A plain program of a job of several hosts gets its root cause too: the line
+/// that names its host, which every host's report then starts with.
 /// A job that was stopped keeps the toolkit's message: nothing of its own failed.
 std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::RunResult& result,
                                               RunnerKind kind, const std::string& host, bool oom_killed,
-                                              const process::LineRewriter& rewriter = {}) {
+                                              const process::LineRewriter& rewriter = {},
+                                              bool several_hosts = false) {
     if (!outcome.process_failure || result.forwarded_stop_signal != 0 || result.killed_after_grace)
         return std::nullopt;
     ProcessFailure& failure = *outcome.process_failure;
@@ -259,7 +262,7 @@ std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::R
     if (!cause) return std::nullopt;
     cause->failure_class = classify(cause->error, cause->exit_code, cause->signal, oom_killed);
     spdlog::error("Root cause: {}", cause->to_string());
-    if (kind != RunnerKind::Process) {
+    if (kind != RunnerKind::Process || several_hosts) {
         failure.error_message = then_toolkit(cause->to_string());
     } else if (cause->failure_class != FailureClass::Unknown) {
         failure.error_message =
@@ -281,13 +284,16 @@ std::vector<std::string> other_hosts(const TrainingEnv& env) {
     return peers;
 }
 
-/// torchrun on several hosts: each failed host's own first failure may be the
-/// consequence of another host's (a barrier whose peer died, or whose peer's
-/// hung ranks the watchdog stopped). The hosts tell each other theirs, bounded
-/// in time (docs/reliability.md). Returns another host's first failure when it
-/// is the job's, to be put before this host's own line `own`.
+/// torchrun or the plain process runner on several hosts: each failed host's
+/// own first failure may be the consequence of another host's (a barrier whose
+/// peer died, or whose peer's hung ranks the watchdog stopped). The hosts tell
+/// each other theirs, bounded in time (docs/reliability.md). Returns another
+/// host's first failure when it is the job's, to be put before this host's own
+/// line `own`. `ended_at_ms` (the plain process runner's: when its program
+/// ended) lets an earlier failure elsewhere go before this host's own.
 std::string first_failure_of_the_job(CauseKind kind, const std::string& own, const TrainingEnv& env,
-                                     const process::StopRequest& stop, std::vector<HeardCause> notices) {
+                                     const process::StopRequest& stop, std::vector<HeardCause> notices,
+                                     std::optional<std::int64_t> ended_at_ms) {
     constexpr int kExchangePort = 7781;
     constexpr std::chrono::seconds kExchangeWindow{10};
     const std::vector<std::string> peers = other_hosts(env);
@@ -299,10 +305,11 @@ std::string first_failure_of_the_job(CauseKind kind, const std::string& own, con
     }
     spdlog::info("Exchanging the root cause with {} other host(s) (at most {} s)", peers.size(),
                  kExchangeWindow.count());
-    auto heard = exchange_causes(*system, announcement(kind, own), peers, kExchangePort, kExchangeWindow);
+    auto heard =
+        exchange_causes(*system, announcement(kind, own, ended_at_ms), peers, kExchangePort, kExchangeWindow);
     for (auto& notice : notices) heard.push_back(std::move(notice));
     for (const auto& h : heard) spdlog::info("{} reports: {}", h.host, h.cause);
-    std::string first = first_failure_elsewhere(kind, heard);
+    std::string first = first_failure_elsewhere(kind, heard, ended_at_ms);
     if (!first.empty()) spdlog::error("First failure of the job: {}", first);
     return first;
 }
@@ -613,9 +620,19 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         warning->program_ended();
         if (const auto at = warning->sent_at()) Timeline::job().event(warning->description(), *at);
     };
-    // torchrun on several hosts: the hosts exchange their first failures, and,
-    // with the watchdog on, hear each other's hangs while the program runs.
-    const bool exchanges = launch.runner_kind == RunnerKind::TorchDistributed && job.env->hosts().size() > 1;
+    // torchrun or a plain program on several hosts: the hosts exchange their
+    // first failures, and, with the watchdog on, hear each other's hangs while
+    // the program runs. (MPI needs none: mpirun on the master sees every rank.)
+    const bool exchanges =
+        (launch.runner_kind == RunnerKind::TorchDistributed || launch.runner_kind == RunnerKind::Process) &&
+        job.env->hosts().size() > 1;
+    // The plain programs' own failures are ordered by when they ended.
+    auto ended_at = [&]() -> std::optional<std::int64_t> {
+        if (launch.runner_kind != RunnerKind::Process) return std::nullopt;
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
     std::unique_ptr<process::System> notice_system;
     std::unique_ptr<HangNotices> notices;
     if (exchanges && job.settings.hang_watchdog.on()) {
@@ -628,6 +645,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
             return launch.runner->run(context);
         }();
         record_warning();
+        const std::optional<std::int64_t> ended_at_ms = ended_at();
         // The other hosts' hangs heard while the program ran came before its end.
         const std::vector<HeardCause> heard_before = notices ? notices->heard() : std::vector<HeardCause>{};
         const process::RunResult& result = run.result;
@@ -641,7 +659,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
             std::string first_elsewhere;
             if (exchanges)
                 first_elsewhere = first_failure_of_the_job(CauseKind::Hang, hang.reason, *job.env, job.stop(),
-                                                           heard_before);
+                                                           heard_before, ended_at_ms);
             if (!first_elsewhere.empty())
                 outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
             write_failure_diagnostics(job, launch.runner_kind, run, outcome, std::nullopt, first_elsewhere,
@@ -651,11 +669,11 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         Outcome outcome =
             process_outcome(run.result, run.command, "ExecuteUserScriptError", job.settings.grace_period);
         const auto cause = put_root_cause_first(outcome, run.result, launch.runner_kind, host,
-                                                oom_kill_rose(oom_kills), run.rewriter);
+                                                oom_kill_rose(oom_kills), run.rewriter, exchanges);
         std::string first_elsewhere;
         if (cause && exchanges) {
             first_elsewhere = first_failure_of_the_job(kind_of(*cause), cause->to_string(), *job.env,
-                                                       job.stop(), heard_before);
+                                                       job.stop(), heard_before, ended_at_ms);
             // This host's own line (the message's first) goes after the job's first failure.
             if (!first_elsewhere.empty()) {
                 std::string& message = outcome.process_failure->error_message;

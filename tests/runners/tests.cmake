@@ -90,6 +90,16 @@ if(TARGET sm-train)
     LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
 
+# The plain process runner on two hosts takes part in the failure exchange (issue 21):
+# `sm-train local --hosts 2`, algo-2's program fails first, algo-1's a second later.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_process_first_failure_two_hosts
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/process_first_failure_two_hosts.sh $<TARGET_FILE:sm-train>
+            ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_process_first_failure_two_hosts PROPERTIES
+    LABELS "runners" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
+
 # A hang on one host named on both (issue 21): `sm-train local --hosts 2`, torchrun,
 # the watchdog on; rank 1 on algo-2 sleeps forever.
 if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
