@@ -22,6 +22,7 @@
 #include "own_failure.hpp"
 #include "program_env.hpp"
 #include "progress.hpp"
+#include "rank_evidence.hpp"
 #include "report.hpp"
 #include "root_cause.hpp"
 #include "runner.hpp"
@@ -525,9 +526,65 @@ Launch plan_launch(const Job& job, RunContext& context, const SdkV3Job* v3) {
     return launch;
 }
 
+/// Each rank's own evidence gathered while the program runs (rank_evidence.hpp):
+/// MPI's tagged lines, and the processes the watchdog asked for their stacks.
+struct RunEvidence {
+    RankLines lines;
+    std::vector<AskedRank> asked;
+};
+
+/// What is known of each rank after the run: MPI's tagged lines, the exit and
+/// error of the rank a launcher named (the root cause) or of every worker
+/// torchrun's summary lists, and the stacks of torchrun's ranks told apart by
+/// the order they were asked in. Empty for a plain program.
+std::vector<RankReport> rank_reports(RunnerKind kind, const RunEvidence& evidence,
+                                     const process::RunResult& result, const std::optional<RootCause>& cause,
+                                     const std::optional<process::Hang>& hang, const std::string& host) {
+    std::vector<RankReport> ranks = evidence.lines.reports();
+    auto exit_of = [](const RootCause& c, std::string source) {
+        RankReport r;
+        r.rank = *c.rank;
+        r.local_rank = c.local_rank;
+        r.host = c.host;
+        r.exit_code = c.exit_code;
+        r.signal = c.signal;
+        r.error = c.error;
+        r.source = std::move(source);
+        return r;
+    };
+    std::vector<RankReport> more;
+    if (kind == RunnerKind::TorchDistributed) {
+        for (const RootCause& c : torchrun_failures(result.stderr_capture.tail(), host))
+            more.push_back(exit_of(c, "torchrun's summary"));
+    } else if (cause && cause->rank && cause->candidates.empty()) {
+        more.push_back(exit_of(*cause, "mpirun's report"));
+    }
+    merge_reports(ranks, more);
+    if (hang && !evidence.asked.empty()) {
+        const std::string text =
+            hang->stderr_at_stop.empty() ? result.stderr_capture.tail() : hang->stderr_at_stop;
+        const std::vector<std::string> dumps = stacks_in_order(text, evidence.asked.size());
+        std::vector<RankReport> stacks;
+        for (std::size_t i = 0; i < dumps.size(); ++i) {
+            const AskedRank& asked = evidence.asked[i];
+            if (!asked.rank) continue;
+            RankReport r;
+            r.rank = *asked.rank;
+            r.local_rank = asked.local_rank;
+            r.host = host;
+            r.stacks = dumps[i];
+            r.source = "its stacks by the order asked";
+            stacks.push_back(std::move(r));
+        }
+        merge_reports(ranks, stacks);
+    }
+    return ranks;
+}
+
 /// output/data/sm-train-diagnostics.json of a failed program (unless SMTRAIN_DIAGNOSTICS=off).
 void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome& run, const Outcome& outcome,
                                const std::optional<RootCause>& cause, const std::string& first_elsewhere,
+                               std::vector<RankReport> ranks,
                                const std::optional<process::Hang>& hang = std::nullopt) {
     if (!job.settings.diagnostics) return;
     FailureDiagnostics d;
@@ -542,6 +599,7 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
         outcome.process_failure ? outcome.process_failure->error_message : outcome.own_failure.value_or("");
     d.stderr_tail = run.result.stderr_capture.tail();
     d.hang = hang;
+    d.ranks = std::move(ranks);
     const Timeline& timeline = Timeline::job();
     d.timeline = timeline.value(timeline.ending_with(outcome.exit_code), children_peak_rss_kib());
     write_diagnostics(job.env->paths().output, d, job.environ);
@@ -550,11 +608,18 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
 /// The hang watchdog on (Settings::hang_watchdog): the supervisor watches the
 /// program's output, the program gets the variables that leave evidence, and
 /// the ranks of this runner are the ones asked for their stacks.
-void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context) {
+void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context, RunEvidence& evidence) {
     const process::WatchdogSettings& watchdog = job.settings.hang_watchdog;
     if (!watchdog.on()) return;
     context.supervisor.watchdog = watchdog;
-    context.supervisor.dump_stacks = [kind](pid_t program) { return ranks_for_stacks(program, kind); };
+    // Called once, when the watchdog fires: the moment each rank's silence is
+    // counted to, and whose stacks will come in which order.
+    context.supervisor.dump_stacks = [kind, &evidence](pid_t program) {
+        evidence.lines.hang_seen();
+        std::vector<pid_t> ranks = ranks_for_stacks(program, kind);
+        for (pid_t pid : ranks) evidence.asked.push_back(asked_rank(pid));
+        return ranks;
+    };
     const auto set = add_hang_evidence_variables(context.program_env, job.env->paths().output);
     std::string names;
     for (const auto& name : set) names += (names.empty() ? "" : ", ") + name;
@@ -568,15 +633,26 @@ void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context) {
 }
 
 /// The report of a program the watchdog stopped: the reason first (the first
-/// 1024 characters are SageMaker's FailureReason), then the last lines of its
-/// stderr, where the stacks are.
-Outcome hang_outcome(const process::Hang& hang, const process::RunResult& result) {
+/// 1024 characters are SageMaker's FailureReason), then which ranks printed
+/// last (MPI's rank tags) and whose stacks the log holds in which order (when
+/// they could be told apart), then the last lines of its stderr, where the
+/// stacks are.
+Outcome hang_outcome(const process::Hang& hang, const process::RunResult& result,
+                     const std::vector<RankReport>& ranks) {
     std::string text = hang.reason;
     text += hang.stacks_requested == 0
                 ? "; no Python process to ask for its stacks"
                 : fmt::format("; the Python stacks of {} process(es) are in the log (SIGABRT, faulthandler)",
                               hang.stacks_requested);
     text += "; sm-train stopped the program";
+    if (const std::string last = last_to_print(ranks); !last.empty()) text += "\n" + last;
+    std::string dumped;
+    for (const RankReport& r : ranks) {
+        if (r.stacks.empty() || r.source.find("by the order asked") == std::string::npos) continue;
+        dumped += fmt::format("{}rank {}{}", dumped.empty() ? "" : ", ", r.rank,
+                              r.local_rank ? fmt::format(" (local rank {})", *r.local_rank) : "");
+    }
+    if (!dumped.empty()) text += "\nStacks written (in the diagnostics file, by rank): " + dumped;
     // The last lines, at most 4 KiB of them, whole lines.
     constexpr std::size_t kShown = 4096;
     std::string tail = hang.stderr_at_stop.empty() ? result.stderr_capture.tail() : hang.stderr_at_stop;
@@ -606,7 +682,11 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
     }
     const std::string shown = launch.command.to_string();
     context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError");
-    arm_hang_watchdog(job, launch.runner_kind, context);
+    // Each rank's lines, when its launcher tags them (mpirun), and the stacks asked for.
+    RunEvidence evidence;
+    if (launch.runner_kind == RunnerKind::Mpi || launch.runner_kind == RunnerKind::SmDataParallel)
+        context.rank_lines = &evidence.lines;
+    arm_hang_watchdog(job, launch.runner_kind, context, evidence);
     const auto oom_kills = oom_kill_count();
     std::optional<DeadlineWarning> warning;
     if (job.env->deadline() && job.settings.deadline_warning.signal != 0) {
@@ -655,7 +735,9 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         if (result.hang && result.forwarded_stop_signal == 0) {
             process::Hang hang = *result.hang;
             name_the_host(hang, *job.env);
-            Outcome outcome = hang_outcome(hang, result);
+            const std::vector<RankReport> ranks =
+                rank_reports(launch.runner_kind, evidence, result, std::nullopt, hang, host);
+            Outcome outcome = hang_outcome(hang, result, ranks);
             std::string first_elsewhere;
             if (exchanges)
                 first_elsewhere = first_failure_of_the_job(CauseKind::Hang, hang.reason, *job.env, job.stop(),
@@ -663,7 +745,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
             if (!first_elsewhere.empty())
                 outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
             write_failure_diagnostics(job, launch.runner_kind, run, outcome, std::nullopt, first_elsewhere,
-                                      hang);
+                                      ranks, hang);
             return outcome;
         }
         Outcome outcome =
@@ -681,7 +763,9 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
             }
         }
         if (outcome.process_failure)
-            write_failure_diagnostics(job, launch.runner_kind, run, outcome, cause, first_elsewhere);
+            write_failure_diagnostics(
+                job, launch.runner_kind, run, outcome, cause, first_elsewhere,
+                rank_reports(launch.runner_kind, evidence, result, cause, std::nullopt, host));
         return outcome;
     } catch (const process::SpawnError& e) {
         record_warning();

@@ -204,6 +204,20 @@ TEST(RootCause, TorchrunErrorFileGivesTheExceptionOfTheFirstFailure) {
               "rank 3 (local rank 1) on algo-2 exited with code 1: KeyError: 'shard 17 has no labels'");
 }
 
+// Every worker of torchrun's summary, for the diagnostics file's ranks: the
+// root cause first, then the other failures, each with its own exit.
+TEST(RootCause, TorchrunFailuresListEveryWorkerOfTheSummary) {
+    auto failures = torchrun_failures(kTorchrunWithErrorFile, "algo-2");
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].to_string(),
+              "rank 3 (local rank 1) on algo-2 exited with code 1: KeyError: 'shard 17 has no labels'");
+    failures = torchrun_failures(kTorchrunSignal, "algo-1");
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].to_string(), "rank 5 (local rank 1) on algo-1 was killed by SIGKILL");
+    EXPECT_EQ(failures[0].exit_code, 137);
+    EXPECT_TRUE(torchrun_failures("Traceback (most recent call last):\nValueError: x\n", "algo-1").empty());
+}
+
 TEST(RootCause, TorchrunWorkerKilledBySignal) {
     auto cause = find_root_cause(RunnerKind::TorchDistributed, kTorchrunSignal, "algo-1", 1, 0);
     ASSERT_TRUE(cause);

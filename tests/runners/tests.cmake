@@ -81,6 +81,15 @@ if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
     LABELS "runners;torchrun;mpi" TIMEOUT 600 RUN_SERIAL TRUE)
 endif()
 
+# Each rank's own evidence (issue 21): real Open MPI and torchrun on one host; each
+# rank's last lines, exit and stacks in the diagnostics file, who printed last in a hang.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_rank_evidence_real
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/rank_evidence_real.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_rank_evidence_real PROPERTIES
+    LABELS "runners;torchrun;mpi" TIMEOUT 600 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
+
 # The first failure named on every host (issue 21): two torchrun hosts, rank 1 raises.
 if(TARGET sm-train)
   add_test(NAME runners_torchrun_first_failure_two_hosts
