@@ -235,6 +235,22 @@ TEST(RootCause, MpirunFirstProcessAndItsOwnTaggedLines) {
               "rank 1 on algo-2 exited with code 3: OSError: [Errno 5] Input/output error");
 }
 
+// Open MPI 4.1 tags a line's end fragment apart ("text[1,1]<stderr>:", as
+// seen with `python3 -m mpi4py` where mpi4py is missing): the tag is not part
+// of the rank's error line.
+TEST(RootCause, MpirunTrailingTagFragmentIsNotPartOfTheError) {
+    const std::string tail =
+        "[1,mpirank:1,algo-1]<stderr>:/usr/bin/python3: No module named mpi4py[1,mpirank:1,algo-1]<stderr>:\n"
+        "--------------------------------------------------------------------------\n"
+        "mpirun detected that one or more processes exited with non-zero status, thus causing\n"
+        "the job to be terminated. The first process to do so was:\n\n"
+        "  Process name: [[46285,1],1]\n  Exit code:    1\n";
+    const auto cause = find_root_cause(RunnerKind::Mpi, tail, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 1 on algo-1 exited with code 1: /usr/bin/python3: No module named mpi4py");
+}
+
 TEST(RootCause, MpirunRankKilledBySignalOnAnotherHost) {
     const auto cause = find_root_cause(RunnerKind::SmDataParallel, kMpirunSignal, "algo-1", 137, 0);
     ASSERT_TRUE(cause);
