@@ -10,7 +10,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <deque>
 
 namespace smtrain::launcher {
@@ -65,7 +64,6 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
         hang.emplace_back("stacks_requested", Value(static_cast<std::int64_t>(d.hang->stacks_requested)));
     }
     Value::List ranks;
-    std::vector<const RankReport*> by_last_line;
     for (const RankReport& r : d.ranks) {
         auto text = [&](const std::string& t) { return Value(masked(process::replace_invalid_utf8(t))); };
         auto integer = [](const std::optional<int>& v) {
@@ -85,17 +83,13 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
         rank.emplace_back("stacks", r.stacks.empty() ? Value() : text(r.stacks));
         rank.emplace_back("from", Value(r.source));
         ranks.emplace_back(Value(std::move(rank)));
-        if (r.silent_s) by_last_line.push_back(&r);
     }
     if (d.hang) {
         // Which ranks printed last before the hang, the latest first.
-        std::stable_sort(
-            by_last_line.begin(), by_last_line.end(),
-            [](const RankReport* a, const RankReport* b) { return *a->silent_s < *b->silent_s; });
         Value::List order;
-        for (const RankReport* r : by_last_line)
+        for (const RankReport* r : by_last_line(d.ranks))
             order.emplace_back(Value(static_cast<std::int64_t>(r->rank)));
-        hang.emplace_back("last_to_print", by_last_line.empty() ? Value() : Value(std::move(order)));
+        hang.emplace_back("last_to_print", order.empty() ? Value() : Value(std::move(order)));
     }
     out.emplace_back("hang", d.hang ? Value(std::move(hang)) : Value());
     out.emplace_back("first_failure_of_job",

@@ -111,14 +111,19 @@ void merge_reports(std::vector<RankReport>& into, const std::vector<RankReport>&
               [](const RankReport& a, const RankReport& b) { return a.rank < b.rank; });
 }
 
-std::string last_to_print(const std::vector<RankReport>& reports) {
+std::vector<const RankReport*> by_last_line(const std::vector<RankReport>& reports) {
     std::vector<const RankReport*> printed;
     for (const RankReport& r : reports) {
         if (r.silent_s && !r.last_lines.empty()) printed.push_back(&r);
     }
-    if (printed.empty()) return {};
     std::stable_sort(printed.begin(), printed.end(),
                      [](const RankReport* a, const RankReport* b) { return *a->silent_s < *b->silent_s; });
+    return printed;
+}
+
+std::string last_to_print(const std::vector<RankReport>& reports) {
+    const std::vector<const RankReport*> printed = by_last_line(reports);
+    if (printed.empty()) return {};
     constexpr std::size_t kShown = 8;
     std::string text = "Last to print (rank tags): ";
     for (std::size_t i = 0; i < printed.size() && i < kShown; ++i) {

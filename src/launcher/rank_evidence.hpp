@@ -96,6 +96,9 @@ std::vector<std::string> stacks_in_order(std::string_view stderr_text, std::size
 /// from the one of `more` for the same rank; the result is ordered by rank.
 void merge_reports(std::vector<RankReport>& into, const std::vector<RankReport>& more);
 
+/// The ranks whose last line before the hang is known, the latest first.
+std::vector<const RankReport*> by_last_line(const std::vector<RankReport>& reports);
+
 /// The hang report's line of the ranks by their last line, the latest first:
 /// `Last to print (rank tags): rank 1 on algo-1, 5.0 s before the watchdog
 /// fired: "rank 1: loading shard 17"; then rank 0 on algo-1, 7.1 s before: "..."`

@@ -634,8 +634,8 @@ void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context, Run
 
 /// The report of a program the watchdog stopped: the reason first (the first
 /// 1024 characters are SageMaker's FailureReason), then which ranks printed
-/// last (MPI's rank tags) and whose stacks the log holds in which order (when
-/// they could be told apart), then the last lines of its stderr, where the
+/// last (MPI's rank tags) and whose stacks the diagnostics file holds (those
+/// that could be told apart), then the last lines of its stderr, where the
 /// stacks are.
 Outcome hang_outcome(const process::Hang& hang, const process::RunResult& result,
                      const std::vector<RankReport>& ranks) {
@@ -648,7 +648,7 @@ Outcome hang_outcome(const process::Hang& hang, const process::RunResult& result
     if (const std::string last = last_to_print(ranks); !last.empty()) text += "\n" + last;
     std::string dumped;
     for (const RankReport& r : ranks) {
-        if (r.stacks.empty() || r.source.find("by the order asked") == std::string::npos) continue;
+        if (r.stacks.empty()) continue;
         dumped += fmt::format("{}rank {}{}", dumped.empty() ? "" : ", ", r.rank,
                               r.local_rank ? fmt::format(" (local rank {})", *r.local_rank) : "");
     }
@@ -684,6 +684,10 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
     context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError");
     // Each rank's lines, when its launcher tags them (mpirun), and the stacks asked for.
     RunEvidence evidence;
+    struct Unset {
+        RankLines*& lines;
+        ~Unset() { lines = nullptr; }  // the plan's context outlives this run's evidence
+    } unset{context.rank_lines};
     if (launch.runner_kind == RunnerKind::Mpi || launch.runner_kind == RunnerKind::SmDataParallel)
         context.rank_lines = &evidence.lines;
     arm_hang_watchdog(job, launch.runner_kind, context, evidence);
