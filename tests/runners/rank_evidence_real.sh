@@ -10,7 +10,8 @@
 # - torchrun (2 workers, Gloo on CPU), whose workers share one untagged stderr:
 #   rank 1 sleeps while rank 0 waits in a barrier; the stacks each rank wrote on
 #   SIGABRT are given to it by the order the watchdog asked them in. Then rank 1
-#   exits 3: each worker of torchrun's summary with its own exit.
+#   exits 3: each worker torchrun's summary lists with its own exit (a worker
+#   torchrun stopped itself is not listed).
 #
 # usage: rank_evidence_real.sh SM_TRAIN WORK_PARENT
 set -uo pipefail
@@ -183,12 +184,14 @@ PY
 import json, sys
 failure, diagnostics, code = open(sys.argv[1]).read().split("\n"), json.load(open(sys.argv[2])), sys.argv[3]
 assert failure[2] == 'ErrorMessage "rank 1 (local rank 1) on algo-1 exited with code 3', failure[2]
-ranks = diagnostics["ranks"]
-assert [r["rank"] for r in ranks] == [0, 1], ranks
+ranks = {r["rank"]: r for r in diagnostics["ranks"]}
 assert (ranks[1]["local_rank"], ranks[1]["exit_code"], ranks[1]["signal"]) == (1, 3, None), ranks[1]
-# rank 0: its barrier failed (exit 1) or torchrun stopped it (SIGTERM): its own exit either way.
-assert (ranks[0]["exit_code"], ranks[0]["signal"]) in [(1, None), (143, "SIGTERM")], ranks[0]
-for r in ranks:
+# rank 0: torchrun lists it when its barrier failed first (exit 1), not when
+# torchrun stopped it itself (then its summary says <NO_OTHER_FAILURES>).
+assert set(ranks) in [{1}, {0, 1}], ranks
+if 0 in ranks:
+    assert (ranks[0]["local_rank"], ranks[0]["exit_code"], ranks[0]["signal"]) == (0, 1, None), ranks[0]
+for r in ranks.values():
     assert r["from"] == "torchrun's summary" and r["host"] == "algo-1", r
 PY
     run_case torch_exit3 torch_exit3.py
