@@ -63,6 +63,34 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
         hang.emplace_back("reason", Value(masked(replace_invalid_utf8(d.hang->reason))));
         hang.emplace_back("stacks_requested", Value(static_cast<std::int64_t>(d.hang->stacks_requested)));
     }
+    Value::List ranks;
+    for (const RankReport& r : d.ranks) {
+        auto text = [&](const std::string& t) { return Value(masked(process::replace_invalid_utf8(t))); };
+        auto integer = [](const std::optional<int>& v) {
+            return v ? Value(static_cast<std::int64_t>(*v)) : Value();
+        };
+        Value::List own_lines;
+        for (const auto& line : r.last_lines) own_lines.emplace_back(text(line));
+        Value::Dict rank;
+        rank.emplace_back("rank", Value(static_cast<std::int64_t>(r.rank)));
+        rank.emplace_back("local_rank", integer(r.local_rank));
+        rank.emplace_back("host", Value(r.host));
+        rank.emplace_back("exit_code", integer(r.exit_code));
+        rank.emplace_back("signal", r.signal ? Value(process::signal_name(r.signal)) : Value());
+        rank.emplace_back("error", r.error.empty() ? Value() : text(r.error));
+        rank.emplace_back("last_lines", Value(std::move(own_lines)));
+        rank.emplace_back("silent_before_hang_s", r.silent_s ? Value(*r.silent_s) : Value());
+        rank.emplace_back("stacks", r.stacks.empty() ? Value() : text(r.stacks));
+        rank.emplace_back("from", Value(r.source));
+        ranks.emplace_back(Value(std::move(rank)));
+    }
+    if (d.hang) {
+        // Which ranks printed last before the hang, the latest first.
+        Value::List order;
+        for (const RankReport* r : by_last_line(d.ranks))
+            order.emplace_back(Value(static_cast<std::int64_t>(r->rank)));
+        hang.emplace_back("last_to_print", order.empty() ? Value() : Value(std::move(order)));
+    }
     out.emplace_back("hang", d.hang ? Value(std::move(hang)) : Value());
     out.emplace_back("first_failure_of_job",
                      d.first_failure_of_job.empty()
@@ -70,6 +98,7 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
                          : Value(masked(replace_invalid_utf8(d.first_failure_of_job))));
     out.emplace_back("error_message", Value(masked(replace_invalid_utf8(d.error_message))));
     out.emplace_back("last_lines", Value(std::move(last)));
+    out.emplace_back("ranks", d.ranks.empty() ? Value() : Value(std::move(ranks)));
     out.emplace_back("timeline", d.timeline);
     return dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2}) + "\n";
 }

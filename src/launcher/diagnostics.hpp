@@ -4,12 +4,14 @@
 /// The diagnostics file of a failed job (issue 21): one JSON document beside
 /// the reason, output/data/sm-train-diagnostics.json, so it reaches S3 with the
 /// job's output. What failed first and why, the class (or the hang), the exit,
-/// the command, the last lines of the launcher's stderr and the timeline; the values of sm-train's
+/// the command, the last lines of the launcher's stderr, each rank's own
+/// evidence where it can be told apart (rank_evidence.hpp) and the timeline; the values of sm-train's
 /// secret-looking variables (invocation_log.hpp's is_secret_name) are masked
 /// wherever they appear. Off with SMTRAIN_DIAGNOSTICS=off.
 ///
 /// Errors: none; a file that cannot be written is a warning.
 
+#include "rank_evidence.hpp"
 #include "root_cause.hpp"
 
 #include "watchdog.hpp"
@@ -20,6 +22,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace smtrain::launcher {
 
@@ -37,6 +40,8 @@ struct FailureDiagnostics {
     std::optional<process::Hang> hang;
     /// The job's timeline up to now (Timeline::value()); null when not given.
     Value timeline;
+    /// Each rank's own evidence; empty when none could be told apart.
+    std::vector<RankReport> ranks;
 };
 
 /// The document, secrets of `environ` masked; its `last_lines` are the last

@@ -103,8 +103,17 @@ public:
             spec.child_mask = &context.signals.original_mask();
             process::SupervisorOptions supervisor = context.supervisor;
             if (filter) {
-                supervisor.stdout_rewriter = filter;
-                supervisor.stderr_rewriter = filter;
+                runners::LineRewriter relayed = filter;
+                // Each rank's own lines, read from the tags as the log shows them.
+                if (context.rank_lines) {
+                    relayed = [filter, lines = context.rank_lines](std::string_view line) {
+                        std::string shown = filter(line);
+                        lines->observe(shown);
+                        return shown;
+                    };
+                }
+                supervisor.stdout_rewriter = relayed;
+                supervisor.stderr_rewriter = relayed;
                 outcome.rewriter = filter;
             }
             outcome.command = Command{spec.program, launch.argv, false}.to_string();

@@ -10,14 +10,29 @@ CauseKind kind_of(const RootCause& cause) {
                                                                   : CauseKind::Failure;
 }
 
-std::string announcement(CauseKind kind, const std::string& cause) {
-    return std::to_string(static_cast<int>(kind)) + " " + cause;
+std::string announcement(CauseKind kind, const std::string& cause, std::optional<std::int64_t> ended_at_ms) {
+    return std::to_string(static_cast<int>(kind)) + (ended_at_ms ? "@" + std::to_string(*ended_at_ms) : "") +
+           " " + cause;
 }
 
 bool parse_announcement(const std::string& text, HeardCause& heard) {
-    if (text.size() < 3 || text[0] < '0' || text[0] > '2' || text[1] != ' ') return false;
+    if (text.size() < 3 || text[0] < '0' || text[0] > '2') return false;
+    std::size_t space = 1;
+    std::optional<std::int64_t> ended_at;
+    if (text[1] == '@') {
+        space = text.find(' ', 2);
+        if (space == std::string::npos || space == 2 || space > 21) return false;
+        std::int64_t ms = 0;
+        for (std::size_t i = 2; i < space; ++i) {
+            if (text[i] < '0' || text[i] > '9') return false;
+            ms = ms * 10 + (text[i] - '0');
+        }
+        ended_at = ms;
+    }
+    if (text[space] != ' ' || space + 1 >= text.size()) return false;
     heard.kind = static_cast<CauseKind>(text[0] - '0');
-    heard.cause = text.substr(2);
+    heard.cause = text.substr(space + 1);
+    heard.ended_at_ms = ended_at;
     return true;
 }
 
@@ -45,11 +60,32 @@ std::vector<HeardCause> exchange_causes(process::System& system, const std::stri
     return heard;
 }
 
-std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>& heard) {
-    if (own == CauseKind::Failure) return {};
+namespace {
+
+/// The heard Failure whose program ended first (those that said when, before
+/// `before` when given), else the first heard; nullptr when none.
+const HeardCause* earliest_failure(const std::vector<HeardCause>& heard, std::optional<std::int64_t> before) {
+    const HeardCause* first = nullptr;
     for (const HeardCause& h : heard) {
-        if (h.kind == CauseKind::Failure) return h.cause;
+        if (h.kind != CauseKind::Failure) continue;
+        if (before && (!h.ended_at_ms || *h.ended_at_ms >= *before)) continue;
+        if (!first || (h.ended_at_ms && first->ended_at_ms && *h.ended_at_ms < *first->ended_at_ms))
+            first = &h;
     }
+    return first;
+}
+
+}  // namespace
+
+std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>& heard,
+                                    std::optional<std::int64_t> own_ended_at_ms) {
+    if (own == CauseKind::Failure) {
+        // Two programs' own failures: the one that ended first, when both said when.
+        if (!own_ended_at_ms) return {};
+        const HeardCause* first = earliest_failure(heard, own_ended_at_ms);
+        return first ? first->cause : std::string();
+    }
+    if (const HeardCause* first = earliest_failure(heard, std::nullopt)) return first->cause;
     for (const HeardCause& h : heard) {
         if (h.kind == CauseKind::Hang && (own == CauseKind::Consequence || h.earlier)) return h.cause;
     }

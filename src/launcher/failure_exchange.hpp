@@ -11,6 +11,9 @@
 /// because sm-train stopped the hung ranks), and first sends it at once to
 /// every other host, which listen for such notices while their program runs:
 /// their own failure, or their own watchdog, may come well after the window.
+/// The plain process runner's hosts announce when their program ended too: two
+/// programs' own failures are told apart by time alone (nothing else says
+/// which was the consequence of which).
 ///
 /// Errors: none; what cannot be sent or read is not heard.
 
@@ -20,7 +23,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,13 +45,17 @@ struct HeardCause {
     std::string cause;  ///< that host's one line: RootCause::to_string(), or its hang reason
     CauseKind kind = CauseKind::Failure;
     bool earlier = false;  ///< a notice heard while this host's program still ran
+    /// When that host's program ended (ms since the epoch), when it said.
+    std::optional<std::int64_t> ended_at_ms;
 };
 
 /// The kind of a root cause: a collective failure is a consequence.
 CauseKind kind_of(const RootCause& cause);
 
-/// The text a host announces: "<0|1|2> <cause>" (Failure, Consequence, Hang).
-std::string announcement(CauseKind kind, const std::string& cause);
+/// The text a host announces: "<0|1|2> <cause>" (Failure, Consequence, Hang),
+/// or "<0|1|2>@<ms since the epoch> <cause>" with the time its program ended.
+std::string announcement(CauseKind kind, const std::string& cause,
+                         std::optional<std::int64_t> ended_at_ms = std::nullopt);
 /// Parses what another host announced; false when it is not an announcement.
 bool parse_announcement(const std::string& text, HeardCause& heard);
 
@@ -61,9 +70,12 @@ std::vector<HeardCause> exchange_causes(process::System& system, const std::stri
 /// own (of kind `own`): the first heard Failure, for a host whose own is a
 /// Consequence or a Hang (a rank that died can leave its peers hung); else the
 /// first heard Hang, for a Consequence, or for a Hang when that one was heard
-/// while this host's program still ran (it fired first). Empty when its own is
-/// the one.
-std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>& heard);
+/// while this host's program still ran (it fired first). With `own_ended_at_ms`
+/// (the plain process runner), a host's own Failure too goes after the heard
+/// Failure whose program ended first, when that was before its own. Empty when
+/// its own is the one.
+std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>& heard,
+                                    std::optional<std::int64_t> own_ended_at_ms = std::nullopt);
 
 /// The hang notices of the other hosts, heard on `port` by a thread of its own
 /// from construction to destruction (each ends within a second).

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 
 namespace smtrain::launcher {
@@ -19,24 +20,33 @@ bool is_launcher(runners::RunnerKind kind) {
     return kind != runners::RunnerKind::Process && kind != runners::RunnerKind::TfParameterServer;
 }
 
+/// The value of `name` in `pid`'s environment, as it started; nullopt when unset.
+std::optional<std::string> environment_value(pid_t pid, std::string_view name) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+    for (std::string entry; std::getline(in, entry, '\0');) {
+        if (entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 &&
+            entry[name.size()] == '=')
+            return entry.substr(name.size() + 1);
+    }
+    return std::nullopt;
+}
+
+std::optional<int> environment_int(pid_t pid, std::string_view name) {
+    const auto value = environment_value(pid, name);
+    if (!value || value->empty() || value->size() > 9 ||
+        value->find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stoi(*value);
+}
+
 /// A Python interpreter (the executable's name starts with "python") whose
 /// environment turns faulthandler on: SIGABRT makes it write its stacks.
 bool dumps_stacks_on_abort(pid_t pid) {
     std::error_code ec;
     const fs::path proc = "/proc/" + std::to_string(pid);
     if (!fs::read_symlink(proc / "exe", ec).filename().string().starts_with("python") || ec) return false;
-    std::ifstream in(proc / "environ", std::ios::binary);
-    std::string env;
-    for (std::string entry; std::getline(in, entry, '\0');) env += entry + '\0';
-    std::size_t start = 0;
-    while (start < env.size()) {
-        std::size_t end = env.find('\0', start);
-        if (end == std::string::npos) end = env.size();
-        const std::string_view entry(env.data() + start, end - start);
-        if (entry.starts_with("PYTHONFAULTHANDLER=")) return entry.size() > sizeof("PYTHONFAULTHANDLER=") - 1;
-        start = end + 1;
-    }
-    return false;
+    const auto value = environment_value(pid, "PYTHONFAULTHANDLER");
+    return value && !value->empty();
 }
 
 }  // namespace
@@ -80,6 +90,10 @@ std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind) {
     spdlog::warn("Hang: SIGABRT to {} Python process(es) in turn for their stacks (faulthandler): pid {}",
                  ranks.size(), pids);
     return ranks;
+}
+
+AskedRank asked_rank(pid_t pid) {
+    return AskedRank{pid, environment_int(pid, "RANK"), environment_int(pid, "LOCAL_RANK")};
 }
 
 }  // namespace smtrain::launcher

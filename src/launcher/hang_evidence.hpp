@@ -14,6 +14,7 @@
 /// the supervisor's usual stop. Errors: none thrown.
 
 #include "choose.hpp"
+#include "rank_evidence.hpp"
 
 #include <smtrain/environ.hpp>
 
@@ -41,5 +42,9 @@ std::vector<std::string> add_hang_evidence_variables(Environ& program_env,
 /// it does not stop the ranks not yet asked when the first one dies; the
 /// supervisor's stop resumes it (SIGCONT after SIGTERM).
 std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind);
+
+/// The rank `pid`'s environment names (RANK and LOCAL_RANK, as torchrun sets
+/// them for its workers), read before it is asked for its stacks.
+AskedRank asked_rank(pid_t pid);
 
 }  // namespace smtrain::launcher

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "root_cause.hpp"
 
+#include "mpi_output.hpp"
 #include "signals.hpp"
 
 #include <algorithm>
@@ -150,13 +151,18 @@ bool is_consequence(std::string_view error) {
     return classify(error, 1, 0, false) == FailureClass::CollectiveFailure;
 }
 
-std::optional<RootCause> from_torchrun(std::string_view tail, const std::string& host) {
-    constexpr std::string_view kTitle = " FAILED\n";
+/// Where torchrun's last ChildFailedError summary starts in `tail`: at its
+/// title ("train.py FAILED") before the root cause; npos when there is none.
+std::size_t torchrun_summary_start(std::string_view tail) {
     const std::size_t root = tail.rfind("Root Cause (first observed failure):");
-    if (root == std::string_view::npos) return std::nullopt;
-    // The summary starts at its title ("train.py FAILED") before the root cause.
-    std::size_t begin = tail.rfind(kTitle, root);
-    if (begin == std::string_view::npos) begin = root;
+    if (root == std::string_view::npos) return root;
+    const std::size_t title = tail.rfind(" FAILED\n", root);
+    return title == std::string_view::npos ? root : title;
+}
+
+std::optional<RootCause> from_torchrun(std::string_view tail, const std::string& host) {
+    const std::size_t begin = torchrun_summary_start(tail);
+    if (begin == std::string_view::npos) return std::nullopt;
     std::vector<TorchFailure> failures = torch_failures(tail.substr(begin));
     if (failures.empty()) return std::nullopt;
     // torchrun's "first observed" is the earliest error-file timestamp, in whole
@@ -244,16 +250,12 @@ std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& h
     }
     if (!cause.rank) return std::nullopt;
     // Its own lines: mpirun's tags, as sm-train rewrote them: [1,mpirank:R,algo-2]<stderr>:
-    const std::string tag = ",mpirank:" + std::to_string(*cause.rank) + ",";
     std::string own;
     for (std::string_view line : split_lines(tail)) {
-        const auto t = line.find(tag);
-        if (t == std::string_view::npos || t > 8) continue;
-        const auto close = line.find("]<", t);
-        if (close == std::string_view::npos) continue;
-        if (cause.host.empty()) cause.host = std::string(line.substr(t + tag.size(), close - t - tag.size()));
-        if (line.substr(close, 10) != "]<stderr>:") continue;
-        own += std::string(line.substr(close + 10)) + "\n";
+        const auto tagged = runners::parse_rank_line(line);
+        if (!tagged || tagged->rank != *cause.rank) continue;
+        if (cause.host.empty()) cause.host = std::string(tagged->host);
+        if (tagged->stream == "stderr") own += std::string(tagged->text) + "\n";
     }
     if (cause.host.empty()) cause.host = host;
     cause.error = decisive_line(own);
@@ -261,6 +263,23 @@ std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& h
 }
 
 }  // namespace
+
+std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host) {
+    const std::size_t begin = torchrun_summary_start(tail);
+    if (begin == std::string_view::npos) return {};
+    std::vector<RootCause> out;
+    for (const TorchFailure& f : torch_failures(tail.substr(begin))) {
+        RootCause c;
+        c.host = host;
+        c.rank = f.rank;
+        c.local_rank = f.local_rank;
+        c.exit_code = f.exit_code;
+        c.signal = f.signal;
+        c.error = f.error;
+        out.push_back(std::move(c));
+    }
+    return out;
+}
 
 std::string decisive_line(std::string_view text) {
     const auto lines = split_lines(text);

@@ -44,6 +44,12 @@ struct RootCause {
 std::optional<RootCause> find_root_cause(runners::RunnerKind kind, std::string_view tail,
                                          const std::string& host, int exit_code, int term_signal);
 
+/// Every failed worker of the last torchrun `ChildFailedError` summary in
+/// `tail` (the root cause and the other failures), each with its rank, local
+/// rank, exit code or signal, and its error file's exception line when it had
+/// one; in the summary's order. Empty when there is no summary.
+std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host);
+
 /// The decisive line of a Python traceback or error output: the last line that
 /// reads like an exception (`pkg.SomeError: text`, `KeyboardInterrupt`), else
 /// the last non-empty line; empty for empty text.

@@ -14,6 +14,7 @@
 #include "entry_point.hpp"
 #include "mpi_cluster.hpp"
 #include "plan.hpp"
+#include "rank_evidence.hpp"
 #include "signals.hpp"
 #include "supervisor.hpp"
 
@@ -49,6 +50,9 @@ struct RunContext {
     /// A distributed runner's plan made by the caller (an SDK v3 job's,
     /// sdk_v3.hpp); unset: made from the TrainingEnv.
     std::optional<runners::Plan> plan = {};
+    /// Where each rank's lines go when the runner's launcher tags them (MPI);
+    /// null: not followed.
+    RankLines* rank_lines = nullptr;
 };
 
 /// What a runner did, for the report.

@@ -22,6 +22,7 @@
 #include "own_failure.hpp"
 #include "program_env.hpp"
 #include "progress.hpp"
+#include "rank_evidence.hpp"
 #include "report.hpp"
 #include "root_cause.hpp"
 #include "runner.hpp"
@@ -226,11 +227,14 @@ Outcome process_outcome(const process::RunResult& result, const StderrCapture& c
 /// launcher's (torchrun, mpirun) merged output gets the rank that failed first
 /// and its own error line; a plain program's message is already its own, so it
 /// only gets its class, when known (an unknown one keeps the toolkit's text).
+/// A plain program of a job of several hosts gets its root cause too: the line
+/// that names its host, which every host's report then starts with.
 /// A job that was stopped keeps the toolkit's message: nothing of its own failed.
 std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::RunResult& result,
                                               const StderrCapture& capture, RunnerKind kind,
                                               const std::string& host, bool oom_killed,
-                                              const process::LineRewriter& rewriter = {}) {
+                                              const process::LineRewriter& rewriter = {},
+                                              bool several_hosts = false) {
     if (!outcome.process_failure || result.forwarded_stop_signal != 0 || result.killed_after_grace)
         return std::nullopt;
     ProcessFailure& failure = *outcome.process_failure;
@@ -262,7 +266,7 @@ std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::R
     if (!cause) return std::nullopt;
     cause->failure_class = classify(cause->error, cause->exit_code, cause->signal, oom_killed);
     spdlog::error("Root cause: {}", cause->to_string());
-    if (kind != RunnerKind::Process) {
+    if (kind != RunnerKind::Process || several_hosts) {
         failure.error_message = then_toolkit(cause->to_string());
     } else if (cause->failure_class != FailureClass::Unknown) {
         failure.error_message =
@@ -284,13 +288,16 @@ std::vector<std::string> other_hosts(const TrainingEnv& env) {
     return peers;
 }
 
-/// torchrun on several hosts: each failed host's own first failure may be the
-/// consequence of another host's (a barrier whose peer died, or whose peer's
-/// hung ranks the watchdog stopped). The hosts tell each other theirs, bounded
-/// in time (docs/reliability.md). Returns another host's first failure when it
-/// is the job's, to be put before this host's own line `own`.
+/// torchrun or the plain process runner on several hosts: each failed host's
+/// own first failure may be the consequence of another host's (a barrier whose
+/// peer died, or whose peer's hung ranks the watchdog stopped). The hosts tell
+/// each other theirs, bounded in time (docs/reliability.md). Returns another
+/// host's first failure when it is the job's, to be put before this host's own
+/// line `own`. `ended_at_ms` (the plain process runner's: when its program
+/// ended) lets an earlier failure elsewhere go before this host's own.
 std::string first_failure_of_the_job(CauseKind kind, const std::string& own, const TrainingEnv& env,
-                                     const process::StopRequest& stop, std::vector<HeardCause> notices) {
+                                     const process::StopRequest& stop, std::vector<HeardCause> notices,
+                                     std::optional<std::int64_t> ended_at_ms) {
     constexpr int kExchangePort = 7781;
     constexpr std::chrono::seconds kExchangeWindow{10};
     const std::vector<std::string> peers = other_hosts(env);
@@ -302,10 +309,11 @@ std::string first_failure_of_the_job(CauseKind kind, const std::string& own, con
     }
     spdlog::info("Exchanging the root cause with {} other host(s) (at most {} s)", peers.size(),
                  kExchangeWindow.count());
-    auto heard = exchange_causes(*system, announcement(kind, own), peers, kExchangePort, kExchangeWindow);
+    auto heard =
+        exchange_causes(*system, announcement(kind, own, ended_at_ms), peers, kExchangePort, kExchangeWindow);
     for (auto& notice : notices) heard.push_back(std::move(notice));
     for (const auto& h : heard) spdlog::info("{} reports: {}", h.host, h.cause);
-    std::string first = first_failure_elsewhere(kind, heard);
+    std::string first = first_failure_elsewhere(kind, heard, ended_at_ms);
     if (!first.empty()) spdlog::error("First failure of the job: {}", first);
     return first;
 }
@@ -524,10 +532,66 @@ Launch plan_launch(const Job& job, RunContext& context, const SdkV3Job* v3) {
     return launch;
 }
 
+/// Each rank's own evidence gathered while the program runs (rank_evidence.hpp):
+/// MPI's tagged lines, and the processes the watchdog asked for their stacks.
+struct RunEvidence {
+    RankLines lines;
+    std::vector<AskedRank> asked;
+};
+
+/// What is known of each rank after the run: MPI's tagged lines, the exit and
+/// error of the rank a launcher named (the root cause) or of every worker
+/// torchrun's summary lists, and the stacks of torchrun's ranks told apart by
+/// the order they were asked in. Empty for a plain program.
+std::vector<RankReport> rank_reports(RunnerKind kind, const RunEvidence& evidence,
+                                     const StderrCapture& capture, const std::optional<RootCause>& cause,
+                                     const std::optional<process::Hang>& hang, const std::string& host) {
+    std::vector<RankReport> ranks = evidence.lines.reports();
+    auto exit_of = [](const RootCause& c, std::string source) {
+        RankReport r;
+        r.rank = *c.rank;
+        r.local_rank = c.local_rank;
+        r.host = c.host;
+        r.exit_code = c.exit_code;
+        r.signal = c.signal;
+        r.error = c.error;
+        r.source = std::move(source);
+        return r;
+    };
+    std::vector<RankReport> more;
+    if (kind == RunnerKind::TorchDistributed) {
+        for (const RootCause& c : torchrun_failures(capture.tail(), host))
+            more.push_back(exit_of(c, "torchrun's summary"));
+    } else if (cause && cause->rank && cause->candidates.empty()) {
+        more.push_back(exit_of(*cause, "mpirun's report"));
+    }
+    merge_reports(ranks, more);
+    if (hang && !evidence.asked.empty()) {
+        const std::string text =
+            hang->stderr_at_stop.empty() ? capture.tail() : hang->stderr_at_stop;
+        const std::vector<std::string> dumps = stacks_in_order(text, evidence.asked.size());
+        std::vector<RankReport> stacks;
+        for (std::size_t i = 0; i < dumps.size(); ++i) {
+            const AskedRank& asked = evidence.asked[i];
+            if (!asked.rank) continue;
+            RankReport r;
+            r.rank = *asked.rank;
+            r.local_rank = asked.local_rank;
+            r.host = host;
+            r.stacks = dumps[i];
+            r.source = "its stacks by the order asked";
+            stacks.push_back(std::move(r));
+        }
+        merge_reports(ranks, stacks);
+    }
+    return ranks;
+}
+
 /// output/data/sm-train-diagnostics.json of a failed program (unless SMTRAIN_DIAGNOSTICS=off).
 void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome& run,
                                const StderrCapture& capture, const Outcome& outcome,
                                const std::optional<RootCause>& cause, const std::string& first_elsewhere,
+                               std::vector<RankReport> ranks,
                                const std::optional<process::Hang>& hang = std::nullopt) {
     if (!job.settings.diagnostics) return;
     FailureDiagnostics d;
@@ -542,6 +606,7 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
         outcome.process_failure ? outcome.process_failure->error_message : outcome.own_failure.value_or("");
     d.stderr_tail = capture.tail();
     d.hang = hang;
+    d.ranks = std::move(ranks);
     const Timeline& timeline = Timeline::job();
     d.timeline = timeline.value(timeline.ending_with(outcome.exit_code), children_peak_rss_kib());
     write_diagnostics(job.env->paths().output, d, job.environ);
@@ -550,11 +615,18 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
 /// The hang watchdog on (Settings::hang_watchdog): the supervisor watches the
 /// program's output, the program gets the variables that leave evidence, and
 /// the ranks of this runner are the ones asked for their stacks.
-void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context) {
+void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context, RunEvidence& evidence) {
     const process::WatchdogSettings& watchdog = job.settings.hang_watchdog;
     if (!watchdog.on()) return;
     context.supervisor.watchdog = watchdog;
-    context.supervisor.dump_stacks = [kind](pid_t program) { return ranks_for_stacks(program, kind); };
+    // Called once, when the watchdog fires: the moment each rank's silence is
+    // counted to, and whose stacks will come in which order.
+    context.supervisor.dump_stacks = [kind, &evidence](pid_t program) {
+        evidence.lines.hang_seen();
+        std::vector<pid_t> ranks = ranks_for_stacks(program, kind);
+        for (pid_t pid : ranks) evidence.asked.push_back(asked_rank(pid));
+        return ranks;
+    };
     const auto set = add_hang_evidence_variables(context.program_env, job.env->paths().output);
     std::string names;
     for (const auto& name : set) names += (names.empty() ? "" : ", ") + name;
@@ -568,15 +640,26 @@ void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context) {
 }
 
 /// The report of a program the watchdog stopped: the reason first (the first
-/// 1024 characters are SageMaker's FailureReason), then the last lines of its
-/// stderr, where the stacks are.
-Outcome hang_outcome(const process::Hang& hang, const StderrCapture& capture) {
+/// 1024 characters are SageMaker's FailureReason), then which ranks printed
+/// last (MPI's rank tags) and whose stacks the diagnostics file holds (those
+/// that could be told apart), then the last lines of its stderr, where the
+/// stacks are.
+Outcome hang_outcome(const process::Hang& hang, const StderrCapture& capture,
+                     const std::vector<RankReport>& ranks) {
     std::string text = hang.reason;
     text += hang.stacks_requested == 0
                 ? "; no Python process to ask for its stacks"
                 : fmt::format("; the Python stacks of {} process(es) are in the log (SIGABRT, faulthandler)",
                               hang.stacks_requested);
     text += "; sm-train stopped the program";
+    if (const std::string last = last_to_print(ranks); !last.empty()) text += "\n" + last;
+    std::string dumped;
+    for (const RankReport& r : ranks) {
+        if (r.stacks.empty()) continue;
+        dumped += fmt::format("{}rank {}{}", dumped.empty() ? "" : ", ", r.rank,
+                              r.local_rank ? fmt::format(" (local rank {})", *r.local_rank) : "");
+    }
+    if (!dumped.empty()) text += "\nStacks written (in the diagnostics file, by rank): " + dumped;
     // The last lines, at most 4 KiB of them, whole lines.
     constexpr std::size_t kShown = 4096;
     std::string tail = hang.stderr_at_stop.empty() ? capture.tail() : hang.stderr_at_stop;
@@ -608,7 +691,15 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
     // The program's stderr as the report reads it, for as long as the runner runs it.
     StderrCapture capture;
     context.supervisor = job.supervisor_options(shown, "ExecuteUserScriptError", capture);
-    arm_hang_watchdog(job, launch.runner_kind, context);
+    // Each rank's lines, when its launcher tags them (mpirun), and the stacks asked for.
+    RunEvidence evidence;
+    struct Unset {
+        RankLines*& lines;
+        ~Unset() { lines = nullptr; }  // the plan's context outlives this run's evidence
+    } unset{context.rank_lines};
+    if (launch.runner_kind == RunnerKind::Mpi || launch.runner_kind == RunnerKind::SmDataParallel)
+        context.rank_lines = &evidence.lines;
+    arm_hang_watchdog(job, launch.runner_kind, context, evidence);
     const auto oom_kills = oom_kill_count();
     std::optional<DeadlineWarning> warning;
     if (job.env->deadline() && job.settings.deadline_warning.signal != 0) {
@@ -622,9 +713,19 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         warning->program_ended();
         if (const auto at = warning->sent_at()) Timeline::job().event(warning->description(), *at);
     };
-    // torchrun on several hosts: the hosts exchange their first failures, and,
-    // with the watchdog on, hear each other's hangs while the program runs.
-    const bool exchanges = launch.runner_kind == RunnerKind::TorchDistributed && job.env->hosts().size() > 1;
+    // torchrun or a plain program on several hosts: the hosts exchange their
+    // first failures, and, with the watchdog on, hear each other's hangs while
+    // the program runs. (MPI needs none: mpirun on the master sees every rank.)
+    const bool exchanges =
+        (launch.runner_kind == RunnerKind::TorchDistributed || launch.runner_kind == RunnerKind::Process) &&
+        job.env->hosts().size() > 1;
+    // The plain programs' own failures are ordered by when they ended.
+    auto ended_at = [&]() -> std::optional<std::int64_t> {
+        if (launch.runner_kind != RunnerKind::Process) return std::nullopt;
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
     std::unique_ptr<process::System> notice_system;
     std::unique_ptr<HangNotices> notices;
     if (exchanges && job.settings.hang_watchdog.on()) {
@@ -637,6 +738,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
             return launch.runner->run(context);
         }();
         record_warning();
+        const std::optional<std::int64_t> ended_at_ms = ended_at();
         // The other hosts' hangs heard while the program ran came before its end.
         const std::vector<HeardCause> heard_before = notices ? notices->heard() : std::vector<HeardCause>{};
         const process::RunResult& result = run.result;
@@ -646,25 +748,27 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         if (result.hang && result.forwarded_stop_signal == 0) {
             process::Hang hang = *result.hang;
             name_the_host(hang, *job.env);
-            Outcome outcome = hang_outcome(hang, capture);
+            const std::vector<RankReport> ranks =
+                rank_reports(launch.runner_kind, evidence, capture, std::nullopt, hang, host);
+            Outcome outcome = hang_outcome(hang, capture, ranks);
             std::string first_elsewhere;
             if (exchanges)
                 first_elsewhere = first_failure_of_the_job(CauseKind::Hang, hang.reason, *job.env, job.stop(),
-                                                           heard_before);
+                                                           heard_before, ended_at_ms);
             if (!first_elsewhere.empty())
                 outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
             write_failure_diagnostics(job, launch.runner_kind, run, capture, outcome, std::nullopt,
-                                      first_elsewhere, hang);
+                                      first_elsewhere, ranks, hang);
             return outcome;
         }
         Outcome outcome = process_outcome(run.result, capture, run.command, "ExecuteUserScriptError",
                                           job.settings.grace_period);
         const auto cause = put_root_cause_first(outcome, run.result, capture, launch.runner_kind, host,
-                                                oom_kill_rose(oom_kills), run.rewriter);
+                                                oom_kill_rose(oom_kills), run.rewriter, exchanges);
         std::string first_elsewhere;
         if (cause && exchanges) {
             first_elsewhere = first_failure_of_the_job(kind_of(*cause), cause->to_string(), *job.env,
-                                                       job.stop(), heard_before);
+                                                       job.stop(), heard_before, ended_at_ms);
             // This host's own line (the message's first) goes after the job's first failure.
             if (!first_elsewhere.empty()) {
                 std::string& message = outcome.process_failure->error_message;
@@ -672,7 +776,9 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
             }
         }
         if (outcome.process_failure)
-            write_failure_diagnostics(job, launch.runner_kind, run, capture, outcome, cause, first_elsewhere);
+            write_failure_diagnostics(
+                job, launch.runner_kind, run, capture, outcome, cause, first_elsewhere,
+                rank_reports(launch.runner_kind, evidence, capture, cause, std::nullopt, host));
         return outcome;
     } catch (const process::SpawnError& e) {
         record_warning();

@@ -59,4 +59,34 @@ std::string rewrite_mpi_tags(std::string_view line, int processes_per_host,
     return out;
 }
 
+std::optional<RankLine> parse_rank_line(std::string_view line) {
+    // "[" digit ",mpirank:" digits "," host "]<" stream ">:"
+    constexpr std::string_view kRank = ",mpirank:";
+    if (line.size() < 4 || line[0] != '[' || !is_digit(line[1]) || line.substr(2, kRank.size()) != kRank)
+        return std::nullopt;
+    std::size_t i = 2 + kRank.size();
+    const std::size_t digits = i;
+    while (i < line.size() && is_digit(line[i])) ++i;
+    if (i == digits || i - digits > 9 || i >= line.size() || line[i] != ',') return std::nullopt;
+    const std::string_view rank_digits = line.substr(digits, i - digits);
+    const std::size_t host_start = i + 1;
+    const std::size_t close = line.find("]<", host_start);
+    if (close == std::string_view::npos || close == host_start) return std::nullopt;
+    RankLine out;
+    for (char c : rank_digits) out.rank = out.rank * 10 + (c - '0');
+    out.host = line.substr(host_start, close - host_start);
+    for (std::string_view stream : {"stdout", "stderr"}) {
+        if (line.substr(close + 2, stream.size() + 2) == std::string(stream) + ">:") {
+            out.stream = stream;
+            out.text = line.substr(close + 2 + stream.size() + 2);
+            // The tag itself, again, at the end: a fragment Open MPI tagged apart.
+            const std::string_view tag = line.substr(0, close + 2 + stream.size() + 2);
+            if (out.text.size() >= tag.size() && out.text.substr(out.text.size() - tag.size()) == tag)
+                out.text.remove_suffix(tag.size());
+            return out;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace smtrain::runners

@@ -94,6 +94,51 @@ TEST(FailureExchange, AHangGoesBeforeThisHostsOwnHangOnlyWhenHeardWhileItsProgra
     EXPECT_EQ(first_failure_elsewhere(CauseKind::Hang, {heard("algo-2", kHang, CauseKind::Hang, false)}), "");
 }
 
+// The plain process runner's hosts say when their program ended: "0@<ms> cause".
+TEST(FailureExchange, AnnouncementsMayCarryWhenTheProgramEnded) {
+    EXPECT_EQ(announcement(CauseKind::Failure, "x", 1733580000123), "0@1733580000123 x");
+    HeardCause h;
+    ASSERT_TRUE(parse_announcement("0@1733580000123 the program on algo-2 exited with code 1", h));
+    EXPECT_EQ(h.kind, CauseKind::Failure);
+    EXPECT_EQ(h.cause, "the program on algo-2 exited with code 1");
+    ASSERT_TRUE(h.ended_at_ms.has_value());
+    EXPECT_EQ(*h.ended_at_ms, 1733580000123);
+    ASSERT_TRUE(parse_announcement("1 x", h));
+    EXPECT_FALSE(h.ended_at_ms.has_value());
+    EXPECT_FALSE(parse_announcement("0@ x", h));
+    EXPECT_FALSE(parse_announcement("0@12a x", h));
+    EXPECT_FALSE(parse_announcement("0@123", h));
+    EXPECT_FALSE(parse_announcement("0@123 ", h));
+    EXPECT_FALSE(parse_announcement("0@123456789012345678901 x", h));
+}
+
+// Two plain programs' own failures: the one that ended first is the job's.
+TEST(FailureExchange, AnOwnFailureGoesAfterAnotherThatEndedEarlier) {
+    auto timed = [](const std::string& host, const std::string& cause, std::int64_t at) {
+        HeardCause h = heard(host, cause, CauseKind::Failure);
+        h.ended_at_ms = at;
+        return h;
+    };
+    const char* algo2 = "the program on algo-2 exited with code 1: ValueError: shard 17";
+    const char* algo3 = "the program on algo-3 exited with code 1: KeyError: 'x'";
+    const std::vector<HeardCause> both{timed("algo-2", algo2, 1000), timed("algo-3", algo3, 900)};
+    // algo-3's ended first (900), before this host's (1500).
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both, 1500), algo3);
+    // Only algo-3's before this host's (950).
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both, 950), algo3);
+    // This host's ended first: its own.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both, 800), "");
+    // At the same millisecond: its own.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both, 900), "");
+    // No time of its own (torchrun's hosts): its own failure stays first.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both), "");
+    // A failure that said no time is not ordered before an own failure.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, {heard("algo-2", algo2, CauseKind::Failure)}, 1500),
+              "");
+    // A consequence takes the failure that ended first, not the first heard.
+    EXPECT_EQ(first_failure_elsewhere(CauseKind::Consequence, both, 1500), algo3);
+}
+
 TEST(FailureExchange, HangNoticesNameTheirHost) {
     EXPECT_EQ(hang_notice("algo-2", kHang), std::string("algo-2 2 ") + kHang);
     HeardCause h;

@@ -204,6 +204,20 @@ TEST(RootCause, TorchrunErrorFileGivesTheExceptionOfTheFirstFailure) {
               "rank 3 (local rank 1) on algo-2 exited with code 1: KeyError: 'shard 17 has no labels'");
 }
 
+// Every worker of torchrun's summary, for the diagnostics file's ranks: the
+// root cause first, then the other failures, each with its own exit.
+TEST(RootCause, TorchrunFailuresListEveryWorkerOfTheSummary) {
+    auto failures = torchrun_failures(kTorchrunWithErrorFile, "algo-2");
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].to_string(),
+              "rank 3 (local rank 1) on algo-2 exited with code 1: KeyError: 'shard 17 has no labels'");
+    failures = torchrun_failures(kTorchrunSignal, "algo-1");
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].to_string(), "rank 5 (local rank 1) on algo-1 was killed by SIGKILL");
+    EXPECT_EQ(failures[0].exit_code, 137);
+    EXPECT_TRUE(torchrun_failures("Traceback (most recent call last):\nValueError: x\n", "algo-1").empty());
+}
+
 TEST(RootCause, TorchrunWorkerKilledBySignal) {
     auto cause = find_root_cause(RunnerKind::TorchDistributed, kTorchrunSignal, "algo-1", 1, 0);
     ASSERT_TRUE(cause);
@@ -219,6 +233,22 @@ TEST(RootCause, MpirunFirstProcessAndItsOwnTaggedLines) {
     ASSERT_TRUE(cause);
     EXPECT_EQ(cause->to_string(),
               "rank 1 on algo-2 exited with code 3: OSError: [Errno 5] Input/output error");
+}
+
+// Open MPI 4.1 tags a line's end fragment apart ("text[1,1]<stderr>:", as
+// seen with `python3 -m mpi4py` where mpi4py is missing): the tag is not part
+// of the rank's error line.
+TEST(RootCause, MpirunTrailingTagFragmentIsNotPartOfTheError) {
+    const std::string tail =
+        "[1,mpirank:1,algo-1]<stderr>:/usr/bin/python3: No module named mpi4py[1,mpirank:1,algo-1]<stderr>:\n"
+        "--------------------------------------------------------------------------\n"
+        "mpirun detected that one or more processes exited with non-zero status, thus causing\n"
+        "the job to be terminated. The first process to do so was:\n\n"
+        "  Process name: [[46285,1],1]\n  Exit code:    1\n";
+    const auto cause = find_root_cause(RunnerKind::Mpi, tail, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 1 on algo-1 exited with code 1: /usr/bin/python3: No module named mpi4py");
 }
 
 TEST(RootCause, MpirunRankKilledBySignalOnAnotherHost) {

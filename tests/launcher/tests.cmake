@@ -35,6 +35,12 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
     LIBS smtrain_launcher
     LABELS launcher)
 
+  # Each rank's own evidence (issue 21): MPI's tagged lines, stacks by the order asked.
+  smtrain_add_gtest(launcher_rank_evidence_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/rank_evidence_test.cpp
+    LIBS smtrain_launcher
+    LABELS launcher)
+
   # The failure exchange between hosts and the hang notices (issue 21), over loopback.
   smtrain_add_gtest(launcher_failure_exchange_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/failure_exchange_test.cpp

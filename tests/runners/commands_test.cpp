@@ -315,6 +315,37 @@ TEST(XlaCommand, OneHostHasNoMeshServiceAndGpusAreRequired) {
     EXPECT_THROW(xla_command(plan), smtrain::Error);
 }
 
+// Each rank's own lines, read back from the rewritten tags (the per-rank
+// evidence of issue 21); Open MPI's own lines and others are not a rank's.
+TEST(MpiTags, ReadBackPerRank) {
+    auto line = parse_rank_line("[1,mpirank:12,algo-4]<stderr>:ValueError: bad shard 17");
+    ASSERT_TRUE(line.has_value());
+    EXPECT_EQ(line->rank, 12);
+    EXPECT_EQ(line->host, "algo-4");
+    EXPECT_EQ(line->stream, "stderr");
+    EXPECT_EQ(line->text, "ValueError: bad shard 17");
+    line = parse_rank_line("[1,mpirank:0,algo-1]<stdout>:");
+    ASSERT_TRUE(line.has_value());
+    EXPECT_EQ(line->stream, "stdout");
+    EXPECT_EQ(line->text, "");
+    // Open MPI's trailing fragment tag, as seen from Open MPI 4.1 with Python's
+    // print(..., file=sys.stderr): not part of the text.
+    line = parse_rank_line(
+        "[1,mpirank:0,algo-1]<stderr>:rank 0: waiting in a barrier[1,mpirank:0,algo-1]<stderr>:");
+    ASSERT_TRUE(line.has_value());
+    EXPECT_EQ(line->text, "rank 0: waiting in a barrier");
+    // Another rank's tag at the end stays (it is text).
+    line = parse_rank_line("[1,mpirank:0,algo-1]<stderr>:x[1,mpirank:1,algo-1]<stderr>:");
+    ASSERT_TRUE(line.has_value());
+    EXPECT_EQ(line->text, "x[1,mpirank:1,algo-1]<stderr>:");
+    for (const char* other :
+         {"[1,3]<stdout>:not rewritten", "Primary job  terminated normally, but 1 process returned",
+          "[1,mpirank:,algo-1]<stdout>:x", "[1,mpirank:3,]<stdout>:x", "[1,mpirank:3,algo-1]<stdin>:x",
+          "[1,mpirank:3 algo-1]<stdout>:x", "", "[1,mpirank:1234567890,algo-1]<stdout>:x"}) {
+        EXPECT_FALSE(parse_rank_line(other).has_value()) << other;
+    }
+}
+
 TEST(MpiTags, RewrittenWithRankAndHost) {
     const std::vector<std::string> hosts = {"algo-1", "algo-2"};
     EXPECT_EQ(rewrite_mpi_tags("[1,3]<stdout>:loss 0.5", 2, hosts), "[1,mpirank:3,algo-2]<stdout>:loss 0.5");

@@ -81,6 +81,15 @@ if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
     LABELS "runners;torchrun;mpi" TIMEOUT 600 RUN_SERIAL TRUE)
 endif()
 
+# Each rank's own evidence (issue 21): real Open MPI and torchrun on one host; each
+# rank's last lines, exit and stacks in the diagnostics file, who printed last in a hang.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_rank_evidence_real
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/rank_evidence_real.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_rank_evidence_real PROPERTIES
+    LABELS "runners;torchrun;mpi" TIMEOUT 600 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
+
 # The first failure named on every host (issue 21): two torchrun hosts, rank 1 raises.
 if(TARGET sm-train)
   add_test(NAME runners_torchrun_first_failure_two_hosts
@@ -88,6 +97,16 @@ if(TARGET sm-train)
             ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_torchrun_first_failure_two_hosts PROPERTIES
     LABELS "runners;torchrun" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+endif()
+
+# The plain process runner on two hosts takes part in the failure exchange (issue 21):
+# `sm-train local --hosts 2`, algo-2's program fails first, algo-1's a second later.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  add_test(NAME runners_process_first_failure_two_hosts
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/process_first_failure_two_hosts.sh $<TARGET_FILE:sm-train>
+            ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_process_first_failure_two_hosts PROPERTIES
+    LABELS "runners" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
 
 # A hang on one host named on both (issue 21): `sm-train local --hosts 2`, torchrun,
