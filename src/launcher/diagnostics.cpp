@@ -65,7 +65,7 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
     }
     Value::List ranks;
     for (const RankReport& r : d.ranks) {
-        auto text = [&](const std::string& t) { return Value(masked(process::replace_invalid_utf8(t))); };
+        auto text = [&](const std::string& t) { return Value(masked(replace_invalid_utf8(t))); };
         auto integer = [](const std::optional<int>& v) {
             return v ? Value(static_cast<std::int64_t>(*v)) : Value();
         };
