@@ -256,7 +256,8 @@ int run_distributed(const Plan& plan, RunContext& context) {
             const LineRewriter filter = [per_host, hosts](std::string_view line) {
                 return rewrite_mpi_tags(line, per_host, hosts);
             };
-            return run_mpi_master(plan, host.launch, filter, context.system, context.execute, context.mpi);
+            return run_mpi_master(plan, host.launch, filter, context.system, context.execute, context.mpi,
+                                  context.end_program);
         }
         case HostRole::ParameterServer:
             return run_parameter_server_job(plan, context.system, context.execute, context.end_program);

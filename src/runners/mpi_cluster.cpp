@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "mpi_cluster.hpp"
 
+#include "daemon_watch.hpp"
 #include "host_launch.hpp"
 #include "spawn.hpp"
 
@@ -61,28 +62,35 @@ std::string last_words(const std::string& tail) {
     return fmt::format("{}", fmt::join(lines, " | "));
 }
 
-/// Ends this host's job at its start: the reason is logged at once, announced
-/// to the hosts that wait for this one (bounded by notice_window), then thrown.
-[[noreturn]] void fail_at_start(System& system, const MpiClusterSettings& settings,
-                                const std::string& reason) {
-    spdlog::error("{}", reason);
-    system.announce(settings.notice_port, reason, settings.notice_window);
+/// The two moments a daemon's death or another host's end is looked for: the
+/// job's start (the waits before mpirun, or before the MPI daemon appears on a
+/// worker), and the MPI job (mpirun on the master, the MPI daemon on a worker).
+enum class Moment { Start, Job };
+
+std::string_view daemon_when(Moment moment) {
+    return moment == Moment::Start ? "during the job's start" : "while the MPI job ran";
+}
+std::string_view peer_when(Moment moment) { return moment == Moment::Start ? "at the start" : ""; }
+
+/// Ends this host's job: the reason is logged at once, announced to the hosts
+/// that wait for this one (bounded by notice_window), then thrown.
+[[noreturn]] void fail_with(System& system, const MpiClusterSettings& settings, const std::string& reason) {
+    announce_end(system, settings.notice_port, settings.notice_window, reason);
     throw Error(reason, ExitCode::Unavailable);
 }
 
-/// A daemon this host needs for the start that exited ends the job here.
+/// A daemon this host needs that exited ends the job here.
 void check_daemon(System& system, const Plan& plan, const MpiClusterSettings& settings,
-                  const StartedDaemon& daemon) {
-    if (auto reason = daemon_exit_reason(system, plan.cluster.current_host, daemon, "during the job's start"))
-        fail_at_start(system, settings, *reason);
+                  const StartedDaemon& daemon, Moment moment) {
+    if (auto reason = daemon_exit_reason(system, plan.cluster.current_host, daemon, daemon_when(moment)))
+        fail_with(system, settings, *reason);
 }
 
 /// A host this one waits for that announces why its job ended ends this one too, naming it.
-void check_peer(System& system, const MpiClusterSettings& settings, const std::string& host) {
-    if (auto text = system.read_announcement(host, settings.notice_port, settings.connect_timeout)) {
-        // The announcement already names the host and daemon that failed first.
-        fail_at_start(system, settings, fmt::format("{} ended its job at the start: {}", host, *text));
-    }
+void check_peer(System& system, const MpiClusterSettings& settings, const std::string& host, Moment moment) {
+    if (auto reason =
+            announced_end(system, {host}, settings.notice_port, settings.connect_timeout, peer_when(moment)))
+        fail_with(system, settings, *reason);
 }
 
 // Ends a wait when SageMaker stops the job: exit as a program killed by that signal would.
@@ -166,6 +174,21 @@ std::optional<std::string> daemon_exit_reason(System& system, const std::string&
                        words.empty() ? "" : ": ", words);
 }
 
+std::optional<std::string> announced_end(System& system, const std::vector<std::string>& hosts, int port,
+                                         std::chrono::milliseconds timeout, std::string_view when) {
+    for (const auto& host : hosts) {
+        // The announcement already names the host and daemon that failed first.
+        if (auto text = system.read_announcement(host, port, timeout))
+            return fmt::format("{} ended its job{}{}: {}", host, when.empty() ? "" : " ", when, *text);
+    }
+    return std::nullopt;
+}
+
+void announce_end(System& system, int port, std::chrono::milliseconds window, const std::string& reason) {
+    spdlog::error("{}", reason);
+    system.announce(port, reason, window);
+}
+
 std::string environment_file_text(const EnvVars& variables, std::vector<std::string>* skipped) {
     std::string text;
     for (const auto& [name, value] : variables) {
@@ -181,7 +204,8 @@ std::string environment_file_text(const EnvVars& variables, std::vector<std::str
 }
 
 int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& filter, System& system,
-                   const ProgramExecutor& execute, const MpiClusterSettings& settings) {
+                   const ProgramExecutor& execute, const MpiClusterSettings& settings,
+                   const ProgramStopper& end_program) {
     spdlog::info("Starting MPI run as master node.");
     const StartedDaemon own{start_sshd(system, settings), "sshd"};
     DaemonGuard sshd(system, own.pid);
@@ -192,9 +216,9 @@ int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& f
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - system.now());
         const bool up =
             wait_for(system, std::max(left, std::chrono::milliseconds(0)), settings.poll_interval, [&] {
-                check_daemon(system, plan, settings, own);
+                check_daemon(system, plan, settings, own, Moment::Start);
                 if (system.can_connect(host, settings.ssh_port, settings.connect_timeout)) return true;
-                check_peer(system, settings, host);
+                check_peer(system, settings, host, Moment::Start);
                 return false;
             });
         if (!up) {
@@ -205,19 +229,39 @@ int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& f
         spdlog::info("Worker {} available for communication", host);
     }
 
+    // mpirun waits for every rank: a worker whose sshd died (its ranks may live on,
+    // or be gone with its container) or this host's own sshd going would leave it
+    // waiting, and the workers waiting for it, until the job's MaxRuntime.
+    const std::vector<std::string> workers = workers_of(plan);
+    const std::string& here = plan.cluster.current_host;
+    std::optional<std::string> ended;
     // The workers wait for the status file whatever happens here: notify them
     // even when mpirun fails or cannot start (the toolkit only does on success).
     int status = 1;
     std::exception_ptr failure;
-    try {
-        status = execute(launch, filter);
-    } catch (...) {
-        failure = std::current_exception();
+    {
+        DaemonWatch watch(
+            [&]() -> std::optional<std::string> {
+                if (auto reason = daemon_exit_reason(system, here, own, daemon_when(Moment::Job)))
+                    return reason;
+                return announced_end(system, workers, settings.notice_port, settings.connect_timeout,
+                                     peer_when(Moment::Job));
+            },
+            end_program, settings.poll_interval, settings.mpirun_grace);
+        try {
+            status = execute(launch, filter);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        ended = watch.finish();
     }
+    // Before the status file, which would end the workers' waits as a success.
+    if (ended) announce_end(system, settings.notice_port, settings.notice_window, *ended);
     spdlog::info("Begin writing status file from leader node to worker nodes (if any)");
     notify_workers(plan, system, settings);
     wait_for_workers_to_finish(plan, system, settings);
     spdlog::info("Finished writing status file from leader node to worker nodes (if any)");
+    if (ended) throw Error(*ended, ExitCode::Unavailable);
     if (failure) std::rethrow_exception(failure);
     return status;
 }
@@ -229,7 +273,7 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
     spdlog::info("Waiting for MPI Master to create SSH daemon.");
     if (!wait_for(system, settings.master_timeout, settings.poll_interval, [&] {
             if (system.can_connect(master, settings.ssh_port, settings.connect_timeout)) return true;
-            check_peer(system, settings, master);
+            check_peer(system, settings, master, Moment::Start);
             return false;
         })) {
         throw Error(fmt::format("MPI master {} did not accept connections on port {} within {} s", master,
@@ -267,8 +311,8 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
             daemons = system.find_processes(settings.mpi_daemon_names);
             if (!daemons.empty()) return true;
             if (system.file_exists(file)) return over_before_seen = true;
-            check_daemon(system, plan, settings, own);
-            check_peer(system, settings, master);
+            check_daemon(system, plan, settings, own, Moment::Start);
+            check_peer(system, settings, master, Moment::Start);
             return false;
         })) {
         throw Error(fmt::format("no MPI daemon ({}) started on this host within {} s: the master {} never "
@@ -287,8 +331,14 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
     spdlog::info("MPI daemon found: pid {}", fmt::join(daemons, ", "));
     // It lives as long as training does, so there is no limit here: it ends
     // when mpirun on the master ends, or when the master's ssh connection drops.
+    // This host's sshd dying meanwhile, or the master announcing its end, ends
+    // the job here (the master then hears it and stops mpirun).
     for (pid_t pid : daemons) {
-        while (system.process_alive(pid)) pause(system, settings.poll_interval);
+        while (system.process_alive(pid)) {
+            check_daemon(system, plan, settings, own, Moment::Job);
+            check_peer(system, settings, master, Moment::Job);
+            pause(system, settings.poll_interval);
+        }
     }
     spdlog::info("Orted process exited");
 
@@ -300,6 +350,10 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
             spdlog::info("MPI training job status file found. Exit gracefully");
             break;
         }
+        // The master announces a dead sshd (its own, or this host's that it
+        // heard of) before it writes the status file. This host's own sshd is
+        // not needed any more here: the MPI daemon has ended.
+        check_peer(system, settings, master, Moment::Job);
         if (system.now() >= deadline) {
             spdlog::warn("Status file {} not found within {} s. Exiting...", file,
                          seconds(settings.status_file_timeout));

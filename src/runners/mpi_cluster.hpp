@@ -10,8 +10,9 @@
 /// Errors (the runners layer's convention): smtrain::Error naming the host and
 /// port for a wait that times out, "stopped by signal N ..." (exit 128+N) for
 /// a stop; Error(Unavailable) with the daemon's stderr when this host's sshd
-/// exits during the start, or with another host's reason when that host
-/// announces one (`notice_port`); a notification that cannot start is a warning.
+/// exits during the start or while the MPI job runs, or with another host's
+/// reason when that host announces one (`notice_port`); a notification that
+/// cannot start is a warning.
 
 #include "executor.hpp"
 #include "plan.hpp"
@@ -25,6 +26,11 @@
 
 namespace smtrain::runners {
 
+/// Where a host tells the others why its job ended: an MPI or parameter-server
+/// host whose daemon died, and torchrun's root-cause exchange
+/// (src/launcher/failure_exchange.hpp).
+inline constexpr int kFailureExchangePort = 7781;
+
 struct MpiClusterSettings {
     /// sm-train's SMTRAIN_SSHD overrides it, for images that keep sshd elsewhere.
     std::string sshd = "/usr/sbin/sshd";
@@ -33,10 +39,11 @@ struct MpiClusterSettings {
     /// its own service creates (`RuntimeDirectory=sshd`); a fresh machine or an
     /// image without systemd has none. Created (0755) before sshd starts.
     std::filesystem::path sshd_runtime_dir = "/run/sshd";
-    /// A host whose sshd dies during the job's start answers every connection on
-    /// this port with the reason, for `notice_window`; the hosts waiting for it
+    /// A host whose sshd dies (during the job's start, or while the MPI job
+    /// runs) answers every connection on this port with the reason, for
+    /// `notice_window`; the hosts waiting for it (the master's mpirun included)
     /// read it there and end their wait with it.
-    int notice_port = 7781;
+    int notice_port = kFailureExchangePort;
     std::chrono::milliseconds notice_window = std::chrono::seconds(10);
     /// The worker appends its environment here, where pam_env gives it to the
     /// ssh sessions that start the ranks.
@@ -60,6 +67,9 @@ struct MpiClusterSettings {
     std::chrono::milliseconds status_file_timeout = std::chrono::minutes(10);
     /// How often a worker waiting for the status file checks that the master still answers.
     std::chrono::milliseconds master_check_interval = std::chrono::seconds(10);
+    /// After the master's sshd died or a worker announced its end while mpirun
+    /// runs, mpirun is sent SIGTERM, then SIGKILL once this has passed.
+    std::chrono::milliseconds mpirun_grace = std::chrono::seconds(10);
     /// Each `ssh HOST touch FILE` is killed after this long.
     std::chrono::milliseconds notify_timeout = std::chrono::seconds(60);
     int notify_retries = 5;
@@ -87,15 +97,32 @@ struct StartedDaemon {
 std::optional<std::string> daemon_exit_reason(System& system, const std::string& host,
                                               const StartedDaemon& daemon, std::string_view when);
 
+/// What the first of `hosts` that answers on `port` announces (why its job
+/// ended: a daemon of its own that died, or another host's end it heard of),
+/// as this host's reason: "<host> ended its job[ <when>]: <its reason>";
+/// nullopt when none answers within `timeout`.
+std::optional<std::string> announced_end(System& system, const std::vector<std::string>& hosts, int port,
+                                         std::chrono::milliseconds timeout, std::string_view when);
+
+/// Logs `reason` and answers every connection on `port` with it for `window`
+/// (System::announce): how the hosts that wait for this one learn why it ended.
+void announce_end(System& system, int port, std::chrono::milliseconds window, const std::string& reason);
+
 /// The master's run: sshd, wait for workers, `launch` through `execute`, then
 /// (whatever mpirun did, even if it could not start) notify the workers, wait
-/// for them to finish, stop sshd. Returns mpirun's exit status.
+/// for them to finish, stop sshd. Returns mpirun's exit status. While mpirun
+/// runs, its sshd and the workers' announcements are watched (DaemonWatch):
+/// either ends mpirun through `end_program` and the job with Error(Unavailable),
+/// announced to the workers before they are notified.
 int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& filter, System& system,
-                   const ProgramExecutor& execute, const MpiClusterSettings& settings);
+                   const ProgramExecutor& execute, const MpiClusterSettings& settings,
+                   const ProgramStopper& end_program = {});
 
 /// A worker's run. `environment` is what the ranks on this host should see
 /// (sm-train's environment plus the exported SM_* variables). Returns 0 once
-/// the master's work is over; throws smtrain::Error when a wait times out.
+/// the master's work is over; throws smtrain::Error when a wait times out, and
+/// Error(Unavailable) when its sshd exits before the MPI daemon has ended or
+/// the master announces its end (then announced in turn).
 int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
                    const MpiClusterSettings& settings);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tensorflow.hpp"
 
+#include "daemon_watch.hpp"
 #include "host_launch.hpp"
 
 #include <smtrain/error.hpp>
@@ -8,11 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <csignal>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 namespace smtrain::runners {
 namespace {
@@ -28,70 +25,23 @@ constexpr const char* kParameterServerCode =
 
 constexpr const char* kParameterServerName = "the TensorFlow parameter server";
 
-/// Checks the parameter server while the worker runs, on a thread of its own
-/// (the worker's run blocks this one): once it has exited, ends the worker
-/// (SIGTERM, SIGKILL after the grace) so that the job ends within seconds,
-/// rather than with a worker that waits for its parameter server forever.
-/// Only this thread uses `system` until finish().
-class ParameterServerWatch {
-public:
-    ParameterServerWatch(System& system, std::string host, StartedDaemon daemon, ProgramStopper end_program,
-                         const ParameterServerSettings& settings)
-        : system_(system),
-          host_(std::move(host)),
-          daemon_(std::move(daemon)),
-          end_program_(std::move(end_program)),
-          settings_(settings),
-          thread_([this] { watch(); }) {}
-    ~ParameterServerWatch() { finish(); }
-    ParameterServerWatch(const ParameterServerWatch&) = delete;
-    ParameterServerWatch& operator=(const ParameterServerWatch&) = delete;
-
-    /// Ends the watch (the worker is over) and returns why the parameter server ended, if it did.
-    std::optional<std::string> finish() {
-        {
-            const std::lock_guard lock(mutex_);
-            worker_over_ = true;
-        }
-        changed_.notify_all();
-        if (thread_.joinable()) thread_.join();
-        return reason_;
+std::vector<std::string> others(const Plan& plan) {
+    std::vector<std::string> peers;
+    for (const auto& host : plan.all_hosts) {
+        if (host != plan.cluster.current_host) peers.push_back(host);
     }
+    return peers;
+}
 
-private:
-    void watch() {
-        std::unique_lock lock(mutex_);
-        for (;;) {
-            if (changed_.wait_for(lock, settings_.daemon_check_interval, [this] { return worker_over_; }))
-                return;
-            lock.unlock();
-            auto reason = daemon_exit_reason(system_, host_, daemon_, "while the program ran");
-            lock.lock();
-            if (!reason) continue;
-            reason_ = std::move(reason);
-            if (worker_over_) return;
-            if (end_program_) end_program_(SIGTERM);
-            if (!changed_.wait_for(lock, settings_.worker_grace, [this] { return worker_over_; }) &&
-                end_program_)
-                end_program_(SIGKILL);
-            return;
-        }
-    }
-
-    System& system_;
-    const std::string host_;
-    const StartedDaemon daemon_;
-    const ProgramStopper end_program_;
-    const ParameterServerSettings& settings_;
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    bool worker_over_ = false;
-    std::optional<std::string> reason_;
-    std::thread thread_;  // last: it starts once the members it uses exist
-};
-
-[[noreturn]] void fail(const std::string& reason) {
-    spdlog::error("{}", reason);
+/// Ends the job here with `reason`. When this host's own parameter server died,
+/// the other hosts, whose workers lost it, are told first (they read it during
+/// their own run or wait): announced on the failure exchange's port.
+[[noreturn]] void fail(System& system, const Plan& plan, const ParameterServerSettings& settings,
+                       const std::string& reason, bool own) {
+    if (own && plan.all_hosts.size() > 1)
+        announce_end(system, settings.notice_port, settings.notice_window, reason);
+    else
+        spdlog::error("{}", reason);
     throw Error(reason, ExitCode::Unavailable);
 }
 
@@ -132,21 +82,44 @@ int run_parameter_server_job(const Plan& plan, System& system, const ProgramExec
     const StartedDaemon server{system.start_daemon(host.daemons.front()), kParameterServerName};
     DaemonGuard parameter_server(system, server.pid);
     spdlog::info("Launching worker process");
+    const std::vector<std::string> peers = others(plan);
+    // Another host's parameter server that died: that host announces it (fail()).
+    auto heard = [&] {
+        return announced_end(system, peers, settings.notice_port, settings.notice_timeout, "");
+    };
+    auto own_end = [&](const std::string& when) { return daemon_exit_reason(system, here, server, when); };
     int status = 0;
     {
-        ParameterServerWatch watch(system, here, server, end_program, settings);
+        bool theirs = false;  // the watch's reason is another host's
+        DaemonWatch watch(
+            [&]() -> std::optional<std::string> {
+                if (auto reason = own_end("while the program ran")) return reason;
+                auto reason = heard();
+                theirs = reason.has_value();
+                return reason;
+            },
+            end_program, settings.daemon_check_interval, settings.worker_grace);
         status = execute(host.launch, nullptr);
-        if (auto reason = watch.finish()) fail(*reason);
+        if (auto reason = watch.finish()) fail(system, plan, settings, *reason, !theirs);
     }
     // Between the watch's last look and the worker's end.
-    if (auto reason = daemon_exit_reason(system, here, server, "while the program ran")) fail(*reason);
+    if (auto reason = own_end("while the program ran")) fail(system, plan, settings, *reason, true);
+    // A worker that failed on its own may have lost another host's parameter
+    // server (its gRPC channel dropped): that host's words say why.
+    if (status != 0) {
+        if (auto reason = heard()) {
+            fail(system, plan, settings,
+                 fmt::format("{}; the program on {} exited with code {}", *reason, here, status), false);
+        }
+    }
     // The container waits only after a worker that succeeded (a failure raises first).
     if (status != 0 || here == hosts.front()) return status;
     const std::string& master = hosts.front();
     while (system.can_connect(master, kTfMasterPort, settings.connect_timeout)) {
         spdlog::info("master {} is still up, waiting for it to exit", master);
-        if (auto reason = daemon_exit_reason(system, here, server, "while waiting for master " + master))
-            fail(*reason);
+        if (auto reason = own_end("while waiting for master " + master))
+            fail(system, plan, settings, *reason, true);
+        if (auto reason = heard()) fail(system, plan, settings, *reason, false);
         if (const int signo = system.take_stop_signal()) {
             throw Error("stopped by signal " + std::to_string(signo) + " while waiting for master " + master +
                             " to exit",
@@ -154,6 +127,8 @@ int run_parameter_server_job(const Plan& plan, System& system, const ProgramExec
         }
         system.sleep_for(settings.poll_interval);
     }
+    // A master whose parameter server died ended its worker (its port closed) and then announces it.
+    if (auto reason = heard()) fail(system, plan, settings, *reason, false);
     spdlog::info("master {} is down, stopping parameter server", master);
     return status;
 }

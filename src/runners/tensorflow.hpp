@@ -11,7 +11,8 @@
 /// job the TensorFlow container would refuse (this host not in the hosts,
 /// TensorFlow not importable); Error(Unavailable) with the parameter server's
 /// stderr when it exits during the job (the container's training.py notices
-/// nothing and leaves the worker waiting for it).
+/// nothing and leaves the worker waiting for it), or with another host's
+/// reason when that host announces its parameter server's death.
 
 #include "executor.hpp"
 #include "mpi_cluster.hpp"
@@ -47,6 +48,12 @@ struct ParameterServerSettings {
     /// After the parameter server died, the worker is sent SIGTERM, then
     /// SIGKILL once this has passed.
     std::chrono::milliseconds worker_grace = std::chrono::seconds(10);
+    /// A host whose parameter server died answers on this port (the failure
+    /// exchange's) with the reason for `notice_window`; the others look there
+    /// at each check of their own (each look at most `notice_timeout` a host).
+    int notice_port = kFailureExchangePort;
+    std::chrono::milliseconds notice_window = std::chrono::seconds(10);
+    std::chrono::milliseconds notice_timeout = std::chrono::seconds(1);
 };
 
 /// Runs the job on this host, in the container's order: takes what the host
@@ -59,7 +66,11 @@ struct ParameterServerSettings {
 /// The parameter server exiting at any point of that (at its start, while the
 /// worker runs, during the wait) ends the job at once: the worker is ended
 /// through `end_program` (SIGTERM, SIGKILL after worker_grace) and
-/// Error(Unavailable) thrown with daemon_exit_reason()'s words.
+/// Error(Unavailable) thrown with daemon_exit_reason()'s words, after they are
+/// announced to the other hosts on `notice_port`. Another host's announcement,
+/// read at each look of the watch and of the wait (and once after a worker that
+/// failed, or a master seen down), ends the job here the same way, with
+/// "<host> ended its job: <its reason>".
 int run_parameter_server_job(const Plan& plan, System& system, const ProgramExecutor& execute,
                              const ProgramStopper& end_program = {},
                              const ParameterServerSettings& settings = {});

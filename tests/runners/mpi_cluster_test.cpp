@@ -18,9 +18,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -444,4 +447,138 @@ TEST_F(MpiClusterTest, WorkerWaitingForADeadMasterEndsWithTheMastersReason) {
     EXPECT_EQ(what, "127.0.0.1 ended its job at the start: " + reason);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
     EXPECT_EQ(fake::calls(records_, "sshd"), 0);
+}
+
+// Issue 21 item 5, after the start: the master's sshd dies while mpirun runs.
+// mpirun is ended (SIGTERM through end_program), the reason announced to the
+// workers before they are notified, and the job ends with it.
+TEST_F(MpiClusterTest, MasterWhoseSshdDiesWhileMpirunRunsEndsMpirunAndTellsTheWorkers) {
+    Listener worker_sshd;
+    settings_.ssh_port = worker_sshd.port();
+    settings_.notice_window = 3s;
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
+    std::promise<int> mpirun_end;
+    std::vector<int> sent;
+    const auto execute = [&](const Launch&, const LineRewriter&) {
+        EXPECT_TRUE(fake_sshd_serves());
+        pid_t pid = 0;
+        std::ifstream(sshd_pid_file_) >> pid;
+        kill(pid, SIGTERM);
+        return mpirun_end.get_future().get();
+    };
+    const auto end_program = [&](int signo) {
+        sent.push_back(signo);
+        if (signo == SIGTERM) mpirun_end.set_value(143);
+    };
+    std::optional<std::string> heard;
+    std::atomic<bool> notified_before_heard{false};
+    std::thread worker([&] {
+        const auto until = std::chrono::steady_clock::now() + 10s;
+        while (!heard && std::chrono::steady_clock::now() < until) {
+            heard = posix_system().read_announcement("127.0.0.1", settings_.notice_port, 200ms);
+            if (!heard) {
+                if (fs::exists(dir_ / "done.127.0.0.1")) notified_before_heard = true;
+                std::this_thread::sleep_for(50ms);
+            }
+        }
+    });
+    const auto start = std::chrono::steady_clock::now();
+    std::string what;
+    try {
+        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_, end_program);
+    } catch (const smtrain::Error& e) {
+        what = e.what();
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
+    }
+    worker.join();
+    EXPECT_EQ(what, "sshd on 127.0.0.1 exited with code 143 while the MPI job ran");
+    EXPECT_EQ(sent, (std::vector<int>{SIGTERM}));
+    ASSERT_TRUE(heard.has_value()) << "nothing announced on the notice port";
+    EXPECT_EQ(*heard, what);
+    EXPECT_FALSE(notified_before_heard) << "the status file came before the announcement";
+    EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1")) << "the workers were not notified";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
+}
+
+// A worker announces that its job ended (its sshd died) while mpirun runs: the
+// master ends mpirun and its job with a reason naming that worker.
+TEST_F(MpiClusterTest, MasterEndsMpirunWhenAWorkerAnnouncesItsEnd) {
+    Listener worker_sshd;
+    settings_.ssh_port = worker_sshd.port();
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
+    const std::string theirs = "sshd on 127.0.0.2 exited with code 255 while the MPI job ran: bad config";
+    std::promise<int> mpirun_end;
+    std::thread announcer;
+    const auto execute = [&](const Launch&, const LineRewriter&) {
+        announcer = std::thread([&] { posix_system().announce(settings_.notice_port, theirs, 2s); });
+        return mpirun_end.get_future().get();
+    };
+    const auto end_program = [&](int signo) {
+        if (signo == SIGTERM) mpirun_end.set_value(143);
+    };
+    std::string what;
+    try {
+        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_, end_program);
+    } catch (const smtrain::Error& e) {
+        what = e.what();
+    }
+    announcer.join();
+    EXPECT_EQ(what, "127.0.0.2 ended its job: " + theirs);
+}
+
+// The worker's sshd dies while the MPI daemon runs: the job ends here with
+// sshd's exit, not when the daemon (the whole training) ends.
+TEST_F(MpiClusterTest, WorkerWhoseSshdDiesWhileTheDaemonRunsEndsAtOnce) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
+    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
+    std::thread daemon([&] { posix_system().run_short({(dir_ / daemon_name_).string(), "6"}, 10s); });
+    std::thread breaker([&] {
+        if (!fake_sshd_serves()) return;
+        std::this_thread::sleep_for(300ms);  // the worker sees the daemon first
+        pid_t pid = 0;
+        std::ifstream(sshd_pid_file_) >> pid;
+        kill(pid, SIGTERM);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    std::string what;
+    try {
+        run_mpi_worker(p, {}, posix_system(), settings_);
+    } catch (const smtrain::Error& e) {
+        what = e.what();
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    breaker.join();
+    daemon.join();
+    EXPECT_EQ(what, "sshd on 127.0.0.2 exited with code 143 while the MPI job ran");
+    EXPECT_LT(took, 5s);  // the daemon runs 6 s
+}
+
+// The master announces its end while the MPI daemon runs here: the worker ends
+// with a reason naming the master.
+TEST_F(MpiClusterTest, WorkerEndsWhenTheMasterAnnouncesItsEndWhileTheDaemonRuns) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
+    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
+    const std::string theirs = "sshd on 127.0.0.1 exited with code 255 while the MPI job ran: gone";
+    std::thread daemon([&] { posix_system().run_short({(dir_ / daemon_name_).string(), "6"}, 10s); });
+    std::thread master([&] {
+        std::this_thread::sleep_for(500ms);
+        posix_system().announce(settings_.notice_port, theirs, 2s);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    std::string what;
+    try {
+        run_mpi_worker(p, {}, posix_system(), settings_);
+    } catch (const smtrain::Error& e) {
+        what = e.what();
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    master.join();
+    daemon.join();
+    EXPECT_EQ(what, "127.0.0.1 ended its job: " + theirs);
+    EXPECT_LT(took, 5s);
 }

@@ -12,6 +12,13 @@
 # (real) sshd dies at start for want of /run/sshd: both hosts must end within
 # seconds, algo-1 with sshd's own words, algo-2 with a reason naming algo-1's sshd.
 #
+# With MODE sshd-dies-on-HOST-while-running (HOST algo-1 or algo-2), the job's
+# rank on HOST, once mpirun has started it, breaks HOST's (real) sshd: it adds
+# an unknown option to that host's sshd_config and sends sshd SIGHUP, so that
+# sshd re-executes itself and exits 255 with its configuration error on stderr.
+# The ranks would then sleep 5 minutes: both hosts must end within seconds,
+# HOST with sshd's own words, the other with a reason naming HOST's sshd.
+#
 # usage: mpi_two_hosts.sh SM_TRAIN ALLREDUCE_PROGRAM WORK_PARENT [MODE]
 set -uo pipefail
 MODE=${4:-run}
@@ -73,12 +80,51 @@ fi
 source "$(dirname "${BASH_SOURCE[0]}")/ssh_fixture.sh"
 write_ssh_fixture "$WORK"
 
+# The rank of sshd-dies-on-HOST-while-running: on HOST, it finds the sshd that
+# HOST's sm-train started (a child of its nearest sm-train ancestor: sm-train
+# runs mpirun on the master and sshd runs the MPI daemon on a worker) and breaks it.
+make_sshd_breaking_tree() {
+    netns_make_tree "$1" '["algo-1", "algo-2"]' eth0 \
+        "{\"sagemaker_mpi_enabled\": \"true\", \"sagemaker_program\": \"\\\"rank.sh\\\"\", \"break_sshd_on\": \"\\\"$2\\\"\"}"
+    printf '#!/bin/sh\nexec python3 "$(dirname "$0")/break_sshd.py"\n' > "$WORK/$1/opt/ml/code/rank.sh"
+    chmod +x "$WORK/$1/opt/ml/code/rank.sh"
+    cat > "$WORK/$1/opt/ml/code/break_sshd.py" <<'PY'
+import os, signal, socket, sys, time
+
+def field(pid, name):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(name + ":"):
+                    return line.split()[1]
+    except OSError:  # gone meanwhile
+        return None
+
+if socket.gethostname() == os.environ["SM_HP_BREAK_SSHD_ON"]:
+    pid = os.getpid()
+    while pid > 1 and field(pid, "Name") != "sm-train":
+        pid = int(field(pid, "PPid"))
+    sshd = [int(p) for p in os.listdir("/proc") if p.isdigit() and field(int(p), "PPid") == str(pid)
+            and field(int(p), "Name") == "sshd"]
+    with open("/etc/ssh/sshd_config", "a") as f:
+        f.write("NoSuchOption yes\n")
+    # One write: mpirun tags each write of a rank's stdout on its own.
+    sys.stdout.write("rank on %s breaks sshd %s of sm-train %d\n" % (socket.gethostname(), sshd, pid))
+    sys.stdout.flush()
+    for p in sshd:
+        os.kill(p, signal.SIGHUP)
+time.sleep(300)
+PY
+}
+
 start_host() {
     local host=$1
-    make_tree "$host" '["algo-1", "algo-2"]'
+    [ -d "$WORK/$host" ] || make_tree "$host" '["algo-1", "algo-2"]'
     : > "$WORK/$host/environment"
+    # Each host's own sshd_config: a test breaks one.
+    cp "$WORK/sshd_config" "$WORK/$host/sshd_config"
     netns_host_start "$host" "$WORK/$host.log" \
-        "$WORK/$host/environment:/etc/environment" "$WORK/sshd_config:/etc/ssh/sshd_config" \
+        "$WORK/$host/environment:/etc/environment" "$WORK/$host/sshd_config:/etc/ssh/sshd_config" \
         "$WORK/ssh_config:/etc/ssh/ssh_config" "$WORK/pam_sshd:/etc/pam.d/sshd" -- \
         env SAGEMAKER_BASE_DIR="$WORK/$host/opt/ml" timeout 100 "$SM_TRAIN" train
 }
@@ -103,6 +149,33 @@ if [ "$MODE" = sshd-dies-on-master ]; then
     echo "two-host MPI run, master sshd dies at start: OK"
     exit 0
 fi
+
+case $MODE in sshd-dies-on-algo-[12]-while-running)
+    broken=${MODE#sshd-dies-on-}
+    broken=${broken%-while-running}
+    other=algo-$((3 - ${broken#algo-}))
+    for host in algo-1 algo-2; do make_sshd_breaking_tree "$host" "$broken"; done
+    started=$(date +%s)
+    start_host algo-2
+    start_host algo-1
+    netns_hosts_wait && fail "both sm-train exited 0 with a dead sshd"
+    took=$(($(date +%s) - started))
+    echo "both hosts ended after $took s"
+    grep -q "rank on $broken breaks sshd \[[0-9]" "$WORK/$broken.log" "$WORK/algo-1.log" ||
+        fail "the rank on $broken found no sshd to break"
+    # The ranks sleep 5 minutes (sm-train itself is stopped after 100 s).
+    [ "$took" -lt 80 ] || fail "the hosts took $took s to end"
+    for host in algo-1 algo-2; do
+        echo "$host output/failure: $(cat "$WORK/$host/opt/ml/output/failure")"
+    done
+    sshd_words="sshd on $broken exited with code 255 while the MPI job ran: /etc/ssh/sshd_config: line 12: Bad configuration option: NoSuchOption | /etc/ssh/sshd_config: terminating, 1 bad configuration options"
+    [ "$(cat "$WORK/$broken/opt/ml/output/failure")" = "sm-train: $sshd_words" ] ||
+        fail "$broken's failure does not give sshd's words"
+    [ "$(cat "$WORK/$other/opt/ml/output/failure")" = "sm-train: $broken ended its job: $sshd_words" ] ||
+        fail "$other's failure does not name $broken's sshd"
+    echo "two-host MPI run, the sshd of $broken dies while the job runs: OK"
+    exit 0
+esac
 
 start_host algo-2
 start_host algo-1

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <future>
 #include <mutex>
+#include <thread>
 
 using namespace smtrain::runners;
 using Argv = std::vector<std::string>;
@@ -43,10 +44,20 @@ public:
         return ps_exit_;
     }
     void make_directory(const std::filesystem::path&, unsigned) override {}
-    void announce(int, std::string_view, std::chrono::milliseconds) override {}
-    std::optional<std::string> read_announcement(const std::string&, int,
+    void announce(int port, std::string_view text, std::chrono::milliseconds) override {
+        calls.push_back("announce " + std::to_string(port) + " " + std::string(text));
+    }
+    /// What another host announces (set by a test, read by the watch's thread).
+    void announces(const std::string& host, std::string text) {
+        const std::lock_guard lock(mutex_);
+        announcer_ = host;
+        announcement_ = std::move(text);
+    }
+    std::optional<std::string> read_announcement(const std::string& host, int port,
                                                  std::chrono::milliseconds) override {
-        return std::nullopt;
+        const std::lock_guard lock(mutex_);
+        if (host != announcer_ || port != 7781 || announcement_.empty()) return std::nullopt;
+        return announcement_;
     }
     int run_short(const Argv& argv, std::chrono::milliseconds) override {
         calls.push_back("run " + join(argv));
@@ -76,6 +87,7 @@ public:
 private:
     std::mutex mutex_;
     std::optional<smtrain::process::DaemonExit> ps_exit_;
+    std::string announcer_, announcement_;
 };
 
 Plan ps_plan(const std::string& current) {
@@ -180,6 +192,9 @@ TEST(ParameterServer, ItsDeathEndsTheWorkerWithItsStderr) {
     RecordingSystem system;
     std::promise<int> worker_end;
     const auto execute = [&](const Launch&, const LineRewriter&) {
+        // A few looks of the watch see it alive first (its announcement once
+        // depended on the first look).
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
         system.ps_exits({1, "I starting\nE grpc_server_lib.cc:  Could not start gRPC server\n"});
         return worker_end.get_future().get();
     };
@@ -200,7 +215,84 @@ TEST(ParameterServer, ItsDeathEndsTheWorkerWithItsStderr) {
                      "I starting | E grpc_server_lib.cc:  Could not start gRPC server");
     }
     EXPECT_EQ(sent, (std::vector<int>{SIGTERM}));
+    // The other hosts are told, on the failure exchange's port, before the job ends here.
+    ASSERT_GE(system.calls.size(), 2u);
+    EXPECT_EQ(system.calls[system.calls.size() - 2],
+              "announce 7781 the TensorFlow parameter server on algo-1 exited with code 1 while the program "
+              "ran: I starting | E grpc_server_lib.cc:  Could not start gRPC server");
     EXPECT_EQ(system.calls.back(), "stop 4242");
+}
+
+// Another host's parameter server died: that host announces it, and this
+// host's worker is ended with a reason naming that host and its daemon.
+TEST(ParameterServer, AnotherHostsDeathEndsTheWorkerNamingIt) {
+    RecordingSystem system;
+    std::promise<int> worker_end;
+    const std::string theirs =
+        "the TensorFlow parameter server on algo-3 exited with code 1 while the program ran: E grpc";
+    const auto execute = [&](const Launch&, const LineRewriter&) {
+        system.announces("algo-3", theirs);
+        return worker_end.get_future().get();
+    };
+    std::vector<int> sent;
+    const auto end_program = [&](int signo) {
+        sent.push_back(signo);
+        if (signo == SIGTERM) worker_end.set_value(143);
+    };
+    ParameterServerSettings settings;
+    settings.daemon_check_interval = std::chrono::milliseconds(10);
+    try {
+        run_parameter_server_job(ps_plan("algo-1"), system, execute, end_program, settings);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
+        EXPECT_EQ(std::string(e.what()), "algo-3 ended its job: " + theirs);
+    }
+    EXPECT_EQ(sent, (std::vector<int>{SIGTERM}));
+    // Heard, not this host's own: not announced again.
+    EXPECT_EQ(system.calls, (Argv{kImport, ps_start("0"), "stop 4242"}));
+}
+
+// A worker that failed on its own (its gRPC channel to a dead parameter server
+// dropped) before the watch heard of it: that host's words come first.
+TEST(ParameterServer, AWorkerThatFailedAfterAnotherHostsDeathNamesIt) {
+    RecordingSystem system;
+    const std::string theirs =
+        "the TensorFlow parameter server on algo-2 exited with code 1 while the program ran";
+    const auto execute = [&](const Launch&, const LineRewriter&) {
+        system.announces("algo-2", theirs);
+        return 1;
+    };
+    ParameterServerSettings settings;
+    settings.daemon_check_interval = std::chrono::hours(1);  // the watch never looks
+    try {
+        run_parameter_server_job(ps_plan("algo-3"), system, execute, nullptr, settings);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "algo-2 ended its job: " + theirs + "; the program on algo-3 exited with code 1");
+    }
+}
+
+// The master's parameter server died: its worker went down (the wait sees the
+// master down), and its announcement then ends the wait as a failure, not a success.
+TEST(ParameterServer, AMasterThatAnnouncesItsDeathEndsTheWaitAsAFailure) {
+    RecordingSystem system;
+    system.master_up_polls = 0;
+    const std::string theirs =
+        "the TensorFlow parameter server on algo-1 exited with code 1 while the program ran";
+    const auto execute = [&](const Launch&, const LineRewriter&) {
+        system.announces("algo-1", theirs);
+        return 0;
+    };
+    ParameterServerSettings settings;
+    settings.daemon_check_interval = std::chrono::hours(1);
+    try {
+        run_parameter_server_job(ps_plan("algo-2"), system, execute, nullptr, settings);
+        FAIL() << "no error";
+    } catch (const smtrain::Error& e) {
+        EXPECT_EQ(std::string(e.what()), "algo-1 ended its job: " + theirs);
+    }
 }
 
 TEST(ParameterServer, AWorkerThatIgnoresSigtermIsKilledAfterTheGrace) {
@@ -243,5 +335,10 @@ TEST(ParameterServer, ItsDeathEndsTheWaitForTheMaster) {
                      "the TensorFlow parameter server on algo-2 exited with code 0 while waiting for master "
                      "algo-1: ps: done early");
     }
-    EXPECT_EQ(system.calls, (Argv{kImport, ps_start("1"), "connect algo-1:2222", "stop 4242"}));
+    EXPECT_EQ(
+        system.calls,
+        (Argv{kImport, ps_start("1"), "connect algo-1:2222",
+              "announce 7781 the TensorFlow parameter server on algo-2 exited with code 0 while waiting for "
+              "master algo-1: ps: done early",
+              "stop 4242"}));
 }

@@ -32,6 +32,16 @@ if(TARGET sm-train AND MPI_C_FOUND AND SMTRAIN_BUILD_EXAMPLES AND NOT SMTRAIN_SA
             $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR} sshd-dies-on-master)
   set_tests_properties(runners_mpi_sshd_dies_at_start PROPERTIES
     LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+  # The same hosts, a rank breaking its host's sshd once mpirun has started it:
+  # the worker's, then the master's.
+  foreach(broken algo-2 algo-1)
+    add_test(NAME runners_mpi_sshd_dies_on_${broken}_while_running
+      COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_two_hosts.sh $<TARGET_FILE:sm-train>
+              $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR}
+              sshd-dies-on-${broken}-while-running)
+    set_tests_properties(runners_mpi_sshd_dies_on_${broken}_while_running PROPERTIES
+      LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+  endforeach()
 endif()
 
 # A parameter-server job whose parameter server (a stub TensorFlow on PYTHONPATH)
@@ -41,6 +51,12 @@ if(TARGET sm-train)
   add_test(NAME runners_tf_parameter_server_dies
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/tf_parameter_server_dies.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_tf_parameter_server_dies PROPERTIES LABELS "runners" TIMEOUT 300)
+  # The same on two hosts through `sm-train local --hosts 2`: the other host is told.
+  add_test(NAME runners_tf_parameter_server_dies_two_hosts
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/tf_parameter_server_dies_two_hosts.sh $<TARGET_FILE:sm-train>
+            ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(runners_tf_parameter_server_dies_two_hosts PROPERTIES
+    LABELS "runners" TIMEOUT 400 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
 endif()
 
 # A real torchrun job on CPUs (gloo): two hosts as network namespaces, each
