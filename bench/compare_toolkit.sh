@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Start time and peak memory of `train` under sm-train and under AWS's Python
-# toolkit, on the same fake /opt/ml tree with the same no-op `.sh` program.
+# README's "Compared with the Python toolkit" figures, all in one run: sm-train,
+# tini and AWS's Python toolkit side by side on the same fake /opt/ml tree and the
+# same no-op program (/bin/true copied into the code dir as `noop`).
 #
 #   bench/compare_toolkit.sh SM_TRAIN TOOLKIT_SRC [RUNS]
+#
+# Prints, with the date and the load average before and after:
+#  1. the size sm-train adds to an image (a stripped copy of SM_TRAIN);
+#  2. start: hyperfine, RUNS runs each (300 by default), no shell, of the program
+#     started directly, under `tini -s --`, under `sm-train train` and under the
+#     toolkit's `train`; the median of each, its overhead over the program started
+#     directly, sm-train's overhead against tini's (difference and ratio, which load
+#     moves less than the milliseconds) and the toolkit's against sm-train's;
+#  3. the median peak RSS (GNU time's %M: the largest process of the job, the
+#     launcher itself here) of 30 jobs under sm-train and under the toolkit;
+#  4. with BENCH_LAUNCHER=build/.../bench_launcher set: stderr throughput through
+#     sm-train against the program writing directly (`bench_launcher SM_TRAIN 1 PAIRS`,
+#     PAIRS=5 by default; see docs/launcher.md#benchmarks).
+# Both launchers run at their default log level (INFO: each logs the training
+# environment) and write output/success, which is checked after every run.
 #
 # TOOLKIT_SRC is a checkout of aws/sagemaker-training-toolkit's `src/` folder
 # (the toolkit is run from it, never copied here); the Python that runs it needs
@@ -13,16 +29,15 @@
 # imports are not packaged by Debian and are only *used* on paths this job does not
 # take (its C extension `gethostname`, for MPI; `inotify_simple`, for an s3://
 # intermediate output): when missing, import-only stand-ins are put on its path.
-# Prints, for each launcher, the
-# median wall time of a whole job (start to exit, the program included) and the
-# median peak RSS of the launcher process (GNU time's %M: the largest process of
-# the job, the launcher itself here since the program is a no-op shell script).
+# Needs hyperfine and tini (Debian packages of those names).
 set -euo pipefail
 
 sm_train=$(realpath "${1:?usage: $0 SM_TRAIN TOOLKIT_SRC [RUNS]}")
 toolkit=$(realpath "${2:?usage: $0 SM_TRAIN TOOLKIT_SRC [RUNS]}")
-runs=${3:-30}
+runs=${3:-300}
 python=${PYTHON:-python3}
+tini=$(command -v tini) || { echo "$0: needs tini (apt-get install tini)" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "$0: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -30,9 +45,9 @@ base=$work/opt/ml
 mkdir -p "$base/input/config" "$base/code" "$base/model" "$base/output"
 echo '{"current_host":"algo-1","hosts":["algo-1"]}' >"$base/input/config/resourceconfig.json"
 echo '{"train":{}}' >"$base/input/config/inputdataconfig.json"
-echo '{"sagemaker_program":"\"noop.sh\"","epochs":"10","lr":"1e-05"}' >"$base/input/config/hyperparameters.json"
-printf '#!/bin/sh\nexit 0\n' >"$base/code/noop.sh"
-chmod +x "$base/code/noop.sh"
+echo '{"sagemaker_program":"\"noop\"","epochs":"10","lr":"1e-05"}' >"$base/input/config/hyperparameters.json"
+cp /bin/true "$base/code/noop"
+noop=$base/code/noop
 
 stubs=$work/stubs
 mkdir -p "$stubs"
@@ -45,32 +60,71 @@ if ! "$python" -c "import inotify_simple" 2>/dev/null; then
 fi
 
 export SAGEMAKER_BASE_DIR=$base SM_STUDIO_LOCAL_MODE=true AWS_DEFAULT_REGION=us-east-1
+toolkit_train=(env PYTHONPATH="$toolkit:$stubs" "$python" -c
+    'import sys; from sagemaker_training.cli.train import main; sys.argv = ["train"]; main()')
 
+# Each launcher once, checked, before anything is timed.
+for launcher in "$sm_train train" toolkit; do
+    rm -f "$base/output/success" "$base/output/failure"
+    if [[ $launcher == toolkit ]]; then "${toolkit_train[@]}" >/dev/null 2>&1 || true; else $launcher >/dev/null 2>&1 || true; fi
+    [ -f "$base/output/success" ] || { echo "$0: $launcher: the job did not succeed" >&2; exit 1; }
+done
+
+printf 'date %s, load average %s, %s, %d CPUs\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$(uname -m)" "$(nproc)"
+
+# 1. Size.
+strip -o "$work/sm-train.stripped" "$sm_train"
+printf 'size of sm-train, stripped: %s bytes (%.1f MB)\n' "$(stat -c %s "$work/sm-train.stripped")" \
+    "$(echo "$(stat -c %s "$work/sm-train.stripped") / 1000000" | bc -l)"
+
+# 2. Start, side by side in one hyperfine run. The toolkit's command goes through
+# hyperfine's own word splitting (-N: no shell), hence the quoting.
+cd "$base/code"
+hyperfine -N --warmup 10 --runs "$runs" --style basic --export-json "$work/start.json" \
+    -n direct "$noop" \
+    -n tini "$tini -s -- $noop" \
+    -n sm-train "$sm_train train" \
+    -n toolkit "env PYTHONPATH=$toolkit:$stubs $python -c 'import sys; from sagemaker_training.cli.train import main; sys.argv = [\"train\"]; main()'" \
+    >"$work/hyperfine.log"
+cd - >/dev/null
+[ -f "$base/output/success" ] || { echo "$0: the last timed job did not succeed" >&2; exit 1; }
+"$python" - "$work/start.json" "$runs" <<'EOF'
+import json, sys
+results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+ms = {name: results[name]["median"] * 1000 for name in results}
+over = {name: ms[name] - ms["direct"] for name in ms}
+print(f"start, median of {sys.argv[2]} runs each (hyperfine -N, one run, side by side):")
+for name in ("direct", "tini", "sm-train", "toolkit"):
+    r = results[name]
+    line = f"  {name:9} {ms[name]:9.2f} ms (mean {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f})"
+    if name != "direct":
+        line += f", overhead {over[name]:8.2f} ms"
+    print(line)
+print(f"  sm-train's overhead - tini's: {over['sm-train'] - over['tini']:+.2f} ms"
+      f" ({over['sm-train'] / over['tini']:.2f}x tini's)")
+print(f"  toolkit's overhead / sm-train's: {over['toolkit'] / over['sm-train']:.0f}x"
+      f"; whole job: {ms['toolkit'] / ms['sm-train']:.0f}x")
+EOF
+
+# 3. Peak RSS.
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-
-# measure NAME COMMAND...: RUNS runs; prints median wall ms and median peak RSS MiB.
-measure() {
-    local name=$1
-    shift
-    local times=() rss=()
-    for ((i = 0; i < runs; i++)); do
+peak_rss() {
+    local rss=()
+    for ((i = 0; i < 30; i++)); do
         rm -f "$base/output/success" "$base/output/failure"
-        local start end
-        start=$(date +%s%N)
-        /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1
-        end=$(date +%s%N)
-        [ -f "$base/output/success" ] || { echo "$name: the job did not succeed" >&2; exit 1; }
-        times+=("$(((end - start) / 1000))")
+        (cd "$base/code" && /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1)
+        [ -f "$base/output/success" ] || { echo "$0: $1: the job did not succeed" >&2; exit 1; }
         rss+=("$(cat "$work/rss")")
     done
-    local t r
-    t=$(printf '%s\n' "${times[@]}" | median)
-    r=$(printf '%s\n' "${rss[@]}" | median)
-    printf '%-22s %10.1f ms %10.1f MiB\n' "$name" "$(echo "$t / 1000" | bc -l)" "$(echo "$r / 1024" | bc -l)"
+    printf '%.1f MiB' "$(echo "$(printf '%s\n' "${rss[@]}" | median) / 1024" | bc -l)"
 }
+printf 'peak RSS of the launcher, median of 30 jobs: sm-train %s, toolkit %s\n' \
+    "$(peak_rss "$sm_train" train)" "$(peak_rss "${toolkit_train[@]}")"
 
-printf '%-22s %13s %14s   (median of %d runs, load %s)\n' launcher "job wall time" "peak RSS" "$runs" \
-    "$(cut -d' ' -f1 /proc/loadavg)"
-measure "sm-train" "$sm_train" train
-measure "Python toolkit" env PYTHONPATH="$toolkit:$stubs" "$python" -c \
-    'import sys; from sagemaker_training.cli.train import main; sys.argv = ["train"]; main()'
+# 4. stderr throughput.
+if [[ -n ${BENCH_LAUNCHER:-} ]]; then
+    # Its own tree and program: none of this one's variables.
+    env -u SAGEMAKER_BASE_DIR -u SM_STUDIO_LOCAL_MODE "$BENCH_LAUNCHER" "$sm_train" 1 "${PAIRS:-5}" | grep -E '^(stderr|  direct|  through sm-train  |  through a splice)'
+fi
+printf 'load average at the end %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <map>
+#include <string_view>
 
 #ifndef SMTRAIN_VERSION
 #define SMTRAIN_VERSION "0.0.0"
@@ -24,7 +25,26 @@ namespace smtrain::launcher {
 
 namespace {
 
+/// `sm-train train`, as SageMaker starts every job, or `sm-train` alone (the
+/// SDK v3's local mode): a command line with nothing to parse, whose meaning is
+/// fixed, the job with no option. Building CLI11's parser for it (every
+/// subcommand's and option's names, validators and help, then freeing them)
+/// was a fifth of sm-train's own instructions at the start of a job, so the
+/// parser is built for the other command lines only (options, the other
+/// commands, mistakes).
+bool is_plain_train(int argc, char** argv) {
+    return argc == 1 || (argc == 2 && std::string_view(argv[1]) == "train");
+}
+
+/// The job: run_train reports every failure itself, a dry run's too; the
+/// timeline block comes last (a dry run logs none).
+int run_job(TrainOptions train, const Lifecycle& lifecycle) {
+    train.timeline = true;
+    return run_train(train, lifecycle, current_environ());
+}
+
 int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
+    if (is_plain_train(argc, argv)) return run_job(TrainOptions{}, lifecycle);
     CLI::App app{
         "sm-train: runs a SageMaker training job's program as the SageMaker training toolkit does, "
         "and supervises it as PID 1.\nSageMaker starts training containers as `docker run IMAGE train`.",
@@ -76,10 +96,7 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
         }
     }
 
-    // run_train reports every failure itself, a dry run's too; the timeline
-    // block comes last (a dry run logs none).
-    train.timeline = true;
-    return run_train(train, lifecycle, environ);
+    return run_job(train, lifecycle);
 }
 
 }  // namespace

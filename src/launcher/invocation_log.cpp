@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <set>
 
 namespace smtrain::launcher {
@@ -40,9 +39,12 @@ void mask_all(std::string& text, std::string_view secret) {
 }
 
 bool is_secret_name(std::string_view name) {
+    // ASCII only, as std::toupper in the "C" locale sm-train runs in, without a
+    // call into the C library per character (every key of the Training Env is asked).
     std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](unsigned char c) { return std::toupper(c); });
+    for (char& c : upper) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
     static constexpr std::array<std::string_view, 5> words = {"SECRET", "TOKEN", "PASSWORD", "CREDENTIAL",
                                                               "ACCESS_KEY"};
     return std::any_of(words.begin(), words.end(),

@@ -222,6 +222,14 @@ Outcome process_outcome(const process::RunResult& result, const StderrCapture& c
     return Outcome::process(std::move(failure));
 }
 
+/// Whether the memory cgroup's OOM-kill count rose since `before` (false when
+/// that is unknown: then the count now is not read).
+bool oom_kill_rose(const std::optional<std::uint64_t>& before) {
+    if (!before) return false;
+    const auto after = oom_kill_count();
+    return after && *after > *before;
+}
+
 /// The failing process's root cause, with its class, in front of the toolkit's
 /// message (issue 21): the first 1024 characters are all SageMaker shows. A
 /// launcher's (torchrun, mpirun) merged output gets the rank that failed first
@@ -230,9 +238,12 @@ Outcome process_outcome(const process::RunResult& result, const StderrCapture& c
 /// A plain program of a job of several hosts gets its root cause too: the line
 /// that names its host, which every host's report then starts with.
 /// A job that was stopped keeps the toolkit's message: nothing of its own failed.
+/// `oom_kills_before`: the cgroup's OOM-kill count before the process started
+/// (nullopt: not asked); the count after is read only for a failure.
 std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::RunResult& result,
                                               const StderrCapture& capture, RunnerKind kind,
-                                              const std::string& host, bool oom_killed,
+                                              const std::string& host,
+                                              const std::optional<std::uint64_t>& oom_kills_before,
                                               const process::LineRewriter& rewriter = {},
                                               bool several_hosts = false) {
     if (!outcome.process_failure || result.forwarded_stop_signal != 0 || result.killed_after_grace)
@@ -264,7 +275,8 @@ std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::R
     }
     auto cause = find_root_cause(kind, tail, host, result.exit_code, result.term_signal);
     if (!cause) return std::nullopt;
-    cause->failure_class = classify(cause->error, cause->exit_code, cause->signal, oom_killed);
+    cause->failure_class =
+        classify(cause->error, cause->exit_code, cause->signal, oom_kill_rose(oom_kills_before));
     spdlog::error("Root cause: {}", cause->to_string());
     if (kind != RunnerKind::Process || several_hosts) {
         failure.error_message = then_toolkit(cause->to_string());
@@ -331,12 +343,6 @@ void name_the_host(process::Hang& hang, const TrainingEnv& env) {
     if (env.hosts().size() < 2) return;
     const std::size_t at = std::min(hang.reason.find("; "), hang.reason.size());
     hang.reason.insert(at, " on " + env.current_host());
-}
-
-/// Whether the memory cgroup's OOM-kill count rose since `before`.
-bool oom_kill_rose(const std::optional<std::uint64_t>& before) {
-    const auto after = oom_kill_count();
-    return before && after && *after > *before;
 }
 
 /// What every step shares: the job's signals, stop request, settings and tree.
@@ -486,7 +492,8 @@ Outcome install(Job& job, const Program& program, const Environ& program_env) {
                                       result.killed_after_grace);
         Outcome outcome =
             process_outcome(result, capture, shown, step.error_class, job.settings.grace_period);
-        put_root_cause_first(outcome, result, capture, RunnerKind::Process, job.env->current_host(), false);
+        put_root_cause_first(outcome, result, capture, RunnerKind::Process, job.env->current_host(),
+                             std::nullopt);
         return outcome;
     } catch (const process::SpawnError& e) {
         return cannot_start(e, step.error_class, shown);
@@ -764,7 +771,7 @@ Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
         Outcome outcome = process_outcome(run.result, capture, run.command, "ExecuteUserScriptError",
                                           job.settings.grace_period);
         const auto cause = put_root_cause_first(outcome, run.result, capture, launch.runner_kind, host,
-                                                oom_kill_rose(oom_kills), run.rewriter, exchanges);
+                                                oom_kills, run.rewriter, exchanges);
         std::string first_elsewhere;
         if (cause && exchanges) {
             first_elsewhere = first_failure_of_the_job(kind_of(*cause), cause->to_string(), *job.env,

@@ -76,7 +76,11 @@ StopListener::StopListener(const SignalBlock&, StopRequest& stop) : stop_(stop) 
     if (!signal_fd_.valid()) internal("signalfd");
     wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_fd_.valid()) internal("eventfd");
-    thread_ = std::thread([this] { listen(); });
+    // Started last, once every member it reads exists.
+    if (const int error = pthread_create(&thread_, nullptr, &StopListener::run, this); error != 0) {
+        errno = error;
+        internal("pthread_create");
+    }
     resume();
 }
 
@@ -88,7 +92,12 @@ StopListener::~StopListener() {
         if (listening_) wake();
     }
     changed_.notify_all();
-    thread_.join();
+    pthread_join(thread_, nullptr);
+}
+
+void* StopListener::run(void* listener) {
+    static_cast<StopListener*>(listener)->listen();
+    return nullptr;
 }
 
 void StopListener::wake() {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,6 +143,23 @@ TEST(FindInPath, FirstExecutableOnThePathAndTheDefaultWithoutOne) {
               std::filesystem::path("./train.sh"));  // a path: as it is
     // No PATH: /usr/local/bin:/usr/bin:/bin (src/lib/path_search.hpp).
     EXPECT_EQ(find_in_path("sh", Environ{}), std::filesystem::path("/usr/bin/sh"));
+}
+
+TEST(FindInPath, CandidatesAreSpelledAsDirSlashName) {
+    // A directory ending in '/' gets no second one, and an empty one is ".", as
+    // std::filesystem::path's `dir / name` spells them (the search builds the
+    // strings itself, issue 19 item 9).
+    EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "/nonexistent::/bin/"}}).string(), "/bin/sh");
+    EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "//bin"}}).string(), "//bin/sh");
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("smtrain-find-in-path-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    const std::filesystem::path before = std::filesystem::current_path();
+    std::filesystem::current_path(dir);
+    std::filesystem::copy_file("/bin/true", dir / "prog");
+    EXPECT_EQ(find_in_path("prog", Environ{{"PATH", "/nonexistent:"}}).string(), "./prog");
+    std::filesystem::current_path(before);
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
