@@ -12,6 +12,8 @@
 #include <cerrno>
 
 namespace smtrain::launcher {
+
+using process::Command;
 namespace fs = std::filesystem;
 
 namespace {

@@ -144,7 +144,8 @@ TrainingEnv TrainingEnv::load(const LoadOptions& options) {
     te.channel_input_dirs_ = read_channels(input_data_config, te.paths_);
     Hyperparameters hp = read_hyperparameters(detail::read_json_file(te.paths_.hyperparameters_file()));
 
-    detail::Cluster cluster = detail::derive_cluster(rc, hp.additional, Checker("hyperparameters.json"), "$");
+    detail::ClusterLayout cluster =
+        detail::derive_cluster(rc, hp.additional, Checker("hyperparameters.json"), "$");
     te.hosts_ = std::move(rc.hosts);
     te.current_host_ = std::move(rc.current_host);
     te.current_instance_type_ = std::move(rc.current_instance_type);

@@ -84,19 +84,20 @@ struct StartedDaemon {
 /// Why the job ends on `host` now that `daemon` has exited: "<name> on <host>
 /// exited with code N <when>: <its last stderr lines>"; nullopt while it runs.
 /// The one wording of a dead daemon, for sshd and the parameter server alike.
-std::optional<std::string> daemon_exit_reason(System& system, const std::string& host,
+std::optional<std::string> daemon_exit_reason(process::System& system, const std::string& host,
                                               const StartedDaemon& daemon, std::string_view when);
 
 /// The master's run: sshd, wait for workers, `launch` through `execute`, then
 /// (whatever mpirun did, even if it could not start) notify the workers, wait
 /// for them to finish, stop sshd. Returns mpirun's exit status.
-int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& filter, System& system,
-                   const ProgramExecutor& execute, const MpiClusterSettings& settings);
+int run_mpi_master(const Plan& plan, const Launch& launch, const process::LineRewriter& filter,
+                   process::System& system, const ProgramExecutor& execute,
+                   const MpiClusterSettings& settings);
 
 /// A worker's run. `environment` is what the ranks on this host should see
 /// (sm-train's environment plus the exported SM_* variables). Returns 0 once
 /// the master's work is over; throws smtrain::Error when a wait times out.
-int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
+int run_mpi_worker(const Plan& plan, const EnvVars& environment, process::System& system,
                    const MpiClusterSettings& settings);
 
 }  // namespace smtrain::runners

@@ -15,6 +15,9 @@
 #include <thread>
 
 namespace smtrain::runners {
+
+using process::DaemonGuard;
+using process::System;
 namespace {
 
 // Fixed code; the cluster and the task index arrive in argv. device_count

@@ -60,7 +60,7 @@ struct ParameterServerSettings {
 /// worker runs, during the wait) ends the job at once: the worker is ended
 /// through `end_program` (SIGTERM, SIGKILL after worker_grace) and
 /// Error(Unavailable) thrown with daemon_exit_reason()'s words.
-int run_parameter_server_job(const Plan& plan, System& system, const ProgramExecutor& execute,
+int run_parameter_server_job(const Plan& plan, process::System& system, const ProgramExecutor& execute,
                              const ProgramStopper& end_program = {},
                              const ParameterServerSettings& settings = {});
 

@@ -12,6 +12,8 @@
 #include <mutex>
 
 using namespace smtrain::runners;
+using smtrain::process::LineRewriter;
+using smtrain::process::System;
 using Argv = std::vector<std::string>;
 
 namespace {
