@@ -5,7 +5,7 @@
 #include "spawn.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <unistd.h>
 #include <algorithm>

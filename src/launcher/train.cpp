@@ -30,7 +30,7 @@
 #include "timeline.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 #include <smtrain/training_env.hpp>
 
 #include <spdlog/spdlog.h>

@@ -9,8 +9,9 @@
 #include "region.hpp"
 #include "training_env_internal.hpp"
 
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/json.hpp"
+#include "lib/machine_probe.hpp"
+#include "lib/python_format.hpp"
 
 #include <algorithm>
 

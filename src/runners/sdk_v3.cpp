@@ -11,7 +11,7 @@
 #include "instance_types.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -73,6 +73,7 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
       ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/codeartifact_run_test.cpp
       ${PROJECT_SOURCE_DIR}/tests/s3/servers.cpp
+    LIBS nlohmann_json::nlohmann_json
     DEPENDS sm-train
     DEFINES ${_sm_train} SMTRAIN_S3_OBJECTS="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_objects.py"
     LABELS launcher s3
