@@ -2,8 +2,8 @@
 // Speed of parse_json / dump_json / python_repr on large inputs: a document of
 // N MiB (objects of strings, ints, floats, unicode) and integers of D digits.
 // Usage: smtrain_json_bench [MiB=100] [digits=10000]
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/json.hpp"
+#include "lib/python_format.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -4,8 +4,8 @@
 // str(), repr(), str.upper(). Checks that dumping is stable: what dump_json
 // writes parses back to a value that dumps to the same bytes.
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/json.hpp"
+#include "lib/python_format.hpp"
 
 #include <cstddef>
 #include <cstdint>

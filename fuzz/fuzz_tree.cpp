@@ -2,8 +2,8 @@
 #include "fuzz_tree.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/json.hpp"
+#include "lib/python_format.hpp"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -5,8 +5,8 @@
 #include "logistic_regression.hpp"
 
 #include <smtrain/checkpoint_file.hpp>
-#include <smtrain/json.hpp>
-#include <smtrain/value.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -20,23 +20,16 @@
 
 namespace {
 
-smtrain::Value to_json_list(const std::vector<double>& values) {
-    smtrain::Value list = smtrain::Value::list();
-    for (double v : values) list.as_list().emplace_back(v);
-    return list;
-}
-
 void save_model(const LogisticRegression& model, const Dataset& data, const std::filesystem::path& file) {
-    smtrain::Value json = smtrain::Value::dict();
-    smtrain::Value names = smtrain::Value::list();
-    for (const auto& name : data.feature_names) names.as_list().emplace_back(name);
-    json.set("features", names);
-    json.set("weights", to_json_list(model.weights()));
-    json.set("bias", model.bias());
-    json.set("means", to_json_list(model.means()));
-    json.set("scales", to_json_list(model.scales()));
+    // The model's own file: any JSON library does; smtrain's JSON is internal.
+    nlohmann::ordered_json json;
+    json["features"] = data.feature_names;
+    json["weights"] = model.weights();
+    json["bias"] = model.bias();
+    json["means"] = model.means();
+    json["scales"] = model.scales();
     std::ofstream out(file);
-    out << smtrain::dump_json(json, {.sort_keys = false, .indent = 2}) << "\n";
+    out << json.dump(2) << "\n";
     if (!out.flush()) throw std::runtime_error(file.string() + ": cannot write the model");
 }
 

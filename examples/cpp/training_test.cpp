@@ -5,10 +5,10 @@
 #include "training.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
 #include <smtrain/testing/fake_tree.hpp>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -48,15 +48,14 @@ TEST(Training, LearnsTheDataAndWritesTheModel) {
     EXPECT_EQ(result.final_accuracy, 1.0);
     EXPECT_LT(result.final_loss, 0.2);
     EXPECT_EQ(result.model_file, tree.paths().model / "model.json");
-    const smtrain::Value model = smtrain::parse_json(read(result.model_file));
-    ASSERT_TRUE(model.is_dict());
-    EXPECT_EQ(*model.find("features"), smtrain::Value(smtrain::Value::List{smtrain::Value("hours_studied"),
-                                                                           smtrain::Value("hours_slept")}));
-    EXPECT_EQ(model.find("weights")->as_list().size(), 2u);
+    const nlohmann::json model = nlohmann::json::parse(read(result.model_file));
+    ASSERT_TRUE(model.is_object());
+    EXPECT_EQ(model.at("features"), nlohmann::json::array({"hours_studied", "hours_slept"}));
+    EXPECT_EQ(model.at("weights").size(), 2u);
     // hours_studied decides the label: its weight is positive and the larger one.
-    const auto& w = model.find("weights")->as_list();
-    EXPECT_GT(w[0].as_double(), 0);
-    EXPECT_GT(w[0].as_double(), std::abs(w[1].as_double()));
+    const auto& w = model.at("weights");
+    EXPECT_GT(w[0].get<double>(), 0);
+    EXPECT_GT(w[0].get<double>(), std::abs(w[1].get<double>()));
     // Metric lines at epochs 1, 100 and 200, as the job's metric regexes expect.
     const std::string text = log.str();
     EXPECT_NE(text.find("training on 8 rows, 2 features, host algo-1 (master)"), std::string::npos) << text;

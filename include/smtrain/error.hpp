@@ -6,6 +6,7 @@
 /// Every message is one line that a person can act on. Config errors name the
 /// file and the JSON path: `resourceconfig.json: $.hosts[2]: expected string, got number`.
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -56,6 +57,23 @@ private:
 class LookupError : public Error {
 public:
     using Error::Error;
+};
+
+/// A text that `json.loads` would reject. `what()` is
+/// "<reason>: line L column C (char N)", Python's own wording: a config file
+/// that is not JSON. A smtrain::Error (exit code BadConfig), so one
+/// `catch (const smtrain::Error&)` takes every error libsmtrain throws on purpose.
+class JsonSyntaxError : public Error {
+public:
+    JsonSyntaxError(std::string reason, std::size_t line, std::size_t column, std::size_t offset);
+    const std::string& reason() const { return reason_; }
+    std::size_t line() const { return line_; }
+    std::size_t column() const { return column_; }
+    std::size_t offset() const { return offset_; }
+
+private:
+    std::string reason_;
+    std::size_t line_, column_, offset_;
 };
 
 }  // namespace smtrain

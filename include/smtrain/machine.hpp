@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// Facts about this machine that the toolkit exports (SM_NUM_CPUS, SM_NUM_GPUS, ...).
-
-#include <smtrain/environ.hpp>
-
-#include <chrono>
-#include <string_view>
+/// Facts about this machine that the toolkit exports (SM_NUM_CPUS, SM_NUM_GPUS, ...):
+/// TrainingEnv probes them (lib/machine_probe.hpp, internal), a test gives them
+/// (LoadOptions::machine, FakeTree::machine).
 
 namespace smtrain {
 
@@ -17,11 +14,5 @@ struct MachineFacts {
     bool smddprun_installed = false;    ///< `smddprun` on PATH
     bool smddpmprun_installed = false;  ///< `smddpmprun` on PATH
 };
-
-/// Probes the machine. nvidia-smi and neuron-ls run in parallel, each killed
-/// after `timeout` (a hung driver must not hang the job); PATH is searched
-/// in-process, without `which`.
-MachineFacts probe_machine(const Environ& env, std::string_view instance_type,
-                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace smtrain

@@ -6,7 +6,7 @@
 #include "signals.hpp"
 #include "stderr_capture.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -17,7 +17,7 @@
 #include "watchdog.hpp"
 
 #include <smtrain/environ.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -21,6 +21,9 @@
 
 namespace smtrain::launcher {
 
+using process::Command;
+using runners::RunnerKind;
+
 namespace {
 
 bool is_distributed(RunnerKind kind) { return kind != RunnerKind::Process; }
@@ -86,13 +89,13 @@ public:
         RunOutcome outcome;
         // The MPI and parameter-server waits end when the job's stop is requested.
         const auto system = process::make_posix_system(context.supervisor.stop);
-        runners::RunContext ours{*system, {}, context.mpi, {}, {}};
+        runners::DistributedContext ours{*system, {}, context.mpi, {}, {}};
         for (const auto& [name, value] : context.program_env)
             ours.program_environment.emplace_back(name, value);
         // The program that runs now, for a daemon's death to end it (end_program).
         ProgramInRun running;
         ours.end_program = [&running](int signo) { running.send(signo); };
-        ours.execute = [&](const runners::Launch& launch, const runners::LineRewriter& filter) {
+        ours.execute = [&](const runners::Launch& launch, const process::LineRewriter& filter) {
             Environ env = context.program_env;
             for (const auto& [name, value] : launch.env) env[name] = value;
             process::SpawnSpec spec;

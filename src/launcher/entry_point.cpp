@@ -12,6 +12,9 @@
 #include <system_error>
 
 namespace smtrain::launcher {
+
+using process::Command;
+using runners::EntryKind;
 namespace {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -25,14 +28,14 @@ std::string env_value(const Environ& env, std::string_view name) {
 
 }  // namespace
 
-EntryPointKind entry_point_kind(const std::filesystem::path& code_dir, std::string_view name) {
+EntryKind entry_point_kind(const std::filesystem::path& code_dir, std::string_view name) {
     // The extension of a shell script decides before setup.py: an old toolkit
     // checked setup.py first and ran `train.sh` as `python -m train.sh`.
-    if (ends_with(name, ".sh")) return EntryPointKind::Command;
+    if (ends_with(name, ".sh")) return EntryKind::Command;
     std::error_code ec;
-    if (std::filesystem::exists(code_dir / "setup.py", ec)) return EntryPointKind::PythonPackage;
-    if (ends_with(name, ".py")) return EntryPointKind::PythonProgram;
-    return EntryPointKind::Command;
+    if (std::filesystem::exists(code_dir / "setup.py", ec)) return EntryKind::PythonPackage;
+    if (ends_with(name, ".py")) return EntryKind::PythonProgram;
+    return EntryKind::Command;
 }
 
 std::filesystem::path find_python(const std::string& forced, const Environ& env) {
@@ -54,7 +57,7 @@ std::filesystem::path find_python(const std::string& forced, const Environ& env)
                 ExitCode::NotFound);
 }
 
-Command program_command(EntryPointKind kind, const std::filesystem::path& /*code_dir: where it starts*/,
+Command program_command(EntryKind kind, const std::filesystem::path& /*code_dir: where it starts*/,
                         const std::string& name, const std::vector<std::string>& args,
                         const std::filesystem::path& python) {
     // The argv is the runners' (one builder for every runner); what is ours is
@@ -64,7 +67,7 @@ Command program_command(EntryPointKind kind, const std::filesystem::path& /*code
     // when it calls execve.
     Command command;
     command.argv = runners::program_argv(runners::Program{kind, python.string(), name, args});
-    if (kind == EntryPointKind::Command) {
+    if (kind == EntryKind::Command) {
         command.program = command.argv.front();
         command.sh_fallback_on_enoexec = true;
     } else {
@@ -93,17 +96,17 @@ ProgramWords program_words(const TrainingEnv& env, const ArgumentStyle& style) {
     return words;
 }
 
-std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesystem::path& code_dir,
+std::optional<InstallStep> install_step(EntryKind kind, const std::filesystem::path& code_dir,
                                         const std::filesystem::path& python) {
     std::error_code ec;
     bool has_requirements = std::filesystem::exists(code_dir / "requirements.txt", ec);
     InstallStep step;
     step.command.program = python;
     // A module is installed as a package when the code dir is one (setup.py), else as a program.
-    if (kind == EntryPointKind::PythonModule)
-        kind = std::filesystem::exists(code_dir / "setup.py", ec) ? EntryPointKind::PythonPackage
-                                                                  : EntryPointKind::PythonProgram;
-    if (kind == EntryPointKind::PythonPackage) {
+    if (kind == EntryKind::PythonModule)
+        kind = std::filesystem::exists(code_dir / "setup.py", ec) ? EntryKind::PythonPackage
+                                                                  : EntryKind::PythonProgram;
+    if (kind == EntryKind::PythonPackage) {
         step.command.argv = {python.string(), "-m", "pip", "install", "."};
         if (has_requirements) {
             step.command.argv.insert(step.command.argv.end(), {"-r", "requirements.txt"});
@@ -112,7 +115,7 @@ std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesyst
         step.error_class = "InstallModuleError";
         return step;
     }
-    if (kind == EntryPointKind::PythonProgram && has_requirements) {
+    if (kind == EntryKind::PythonProgram && has_requirements) {
         step.command.argv = {python.string(), "-m", "pip", "install", "-r", "requirements.txt"};
         step.error_class = "InstallRequirementsError";
         step.reads_requirements = true;

@@ -17,14 +17,10 @@
 
 namespace smtrain::launcher {
 
-/// One vocabulary with the runners (plan.hpp); to_string is theirs too.
-using EntryPointKind = runners::EntryKind;
-using runners::to_string;
-
 /// The toolkit's decision (_entry_point_type.get): a `.sh` name is a command;
 /// else a `setup.py` in the code dir makes a Python package; else `.py` is a
 /// Python program; anything else is a command.
-EntryPointKind entry_point_kind(const std::filesystem::path& code_dir, std::string_view name);
+runners::EntryKind entry_point_kind(const std::filesystem::path& code_dir, std::string_view name);
 
 /// The name of the setting that forces the interpreter (Settings::python), for messages.
 inline constexpr std::string_view kPythonVariable = "SMTRAIN_PYTHON";
@@ -34,8 +30,6 @@ inline constexpr std::string_view kPythonVariable = "SMTRAIN_PYTHON";
 /// Throws Error(NotFound) naming what was searched.
 std::filesystem::path find_python(const std::string& forced, const Environ& env);
 
-using process::Command;
-
 /// The program with its arguments, as the toolkit's ProcessRunner builds it
 /// (the argv is runners::program_argv's):
 /// - Python package: `python -m <name without .py> args...`
@@ -44,8 +38,9 @@ using process::Command;
 /// - command: `./<name> args...`, execve'd as `./<name>` from the code dir so a
 ///   script's `$0` is `./<name>` (a script without a shebang runs with /bin/sh)
 /// `python` is only used (and only needs to be non-empty) for the Python kinds.
-Command program_command(EntryPointKind kind, const std::filesystem::path& code_dir, const std::string& name,
-                        const std::vector<std::string>& args, const std::filesystem::path& python);
+process::Command program_command(runners::EntryKind kind, const std::filesystem::path& code_dir,
+                                 const std::string& name, const std::vector<std::string>& args,
+                                 const std::filesystem::path& python);
 
 /// What the job names as its program, before the code dir is looked at: the
 /// entry point (sagemaker_program, or a template's first word; `-m pkg.mod`
@@ -63,14 +58,14 @@ ProgramWords program_words(const TrainingEnv& env, const ArgumentStyle& style);
 /// - Python program with requirements.txt: `python -m pip install -r requirements.txt`
 /// - Python module: as a package when the code dir has setup.py, else as a program
 struct InstallStep {
-    Command command;
+    process::Command command;
     std::string error_class;          ///< InstallModuleError / InstallRequirementsError
     bool reads_requirements = false;  ///< "-r requirements.txt": CA_REPOSITORY_ARN applies
     std::string secret;               ///< in the argv, never shown (a CodeArtifact token)
     /// Set on top of the program's environment for this step only.
     std::vector<std::pair<std::string, std::string>> env;
 };
-std::optional<InstallStep> install_step(EntryPointKind kind, const std::filesystem::path& code_dir,
+std::optional<InstallStep> install_step(runners::EntryKind kind, const std::filesystem::path& code_dir,
                                         const std::filesystem::path& python);
 
 /// An addition (the toolkit has none): on a warm pool, SageMaker keeps

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "env_format.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 namespace smtrain::launcher {
 namespace {

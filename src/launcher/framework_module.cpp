@@ -4,6 +4,8 @@
 #include <smtrain/error.hpp>
 
 namespace smtrain::launcher {
+
+using process::Command;
 namespace {
 
 // Fixed code; argv: module, function, failure file. The toolkit's rules

@@ -31,7 +31,7 @@ namespace smtrain::launcher {
 /// exists already (the toolkit's write_failure_file), so sm-train keeps it.
 /// SystemExit and KeyboardInterrupt pass through unchanged.
 /// Throws ConfigError when the value is not `module:function`.
-Command framework_command(const std::string& training_module, const std::filesystem::path& python,
-                          const std::filesystem::path& failure_file);
+process::Command framework_command(const std::string& training_module, const std::filesystem::path& python,
+                                   const std::filesystem::path& failure_file);
 
 }  // namespace smtrain::launcher

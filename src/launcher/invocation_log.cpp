@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "invocation_log.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <algorithm>
 #include <array>

@@ -4,7 +4,7 @@
 #include "entry_point.hpp"
 #include "framework_env.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 namespace smtrain::launcher {
 

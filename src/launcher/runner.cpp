@@ -5,6 +5,9 @@
 #include "stop.hpp"
 
 namespace smtrain::launcher {
+
+using process::Command;
+using runners::RunnerKind;
 namespace {
 
 /// The toolkit's ProcessRunner: the program itself, supervised.

@@ -30,20 +30,16 @@
 
 namespace smtrain::launcher {
 
-using runners::choose_runner;
-using runners::RunnerKind;
-using runners::to_string;
-
 /// Everything a runner needs to start the user program.
 struct RunContext {
     const TrainingEnv& env;
     const process::SignalBlock& signals;
-    EntryPointKind kind;
+    runners::EntryKind kind;
     std::string entry_point;                ///< user_entry_point (e.g. "train.py")
     std::vector<std::string> args;          ///< to_cmd_args()
     std::filesystem::path code_dir;         ///< working directory of the program
     std::filesystem::path python;           ///< interpreter (empty for a command entry point)
-    Command program;                        ///< the plain-process command (program_command())
+    process::Command program;               ///< the plain-process command (program_command())
     Environ program_env;                    ///< the program's whole environment
     process::SupervisorOptions supervisor;  ///< grace period, sinks
     runners::MpiClusterSettings mpi;        ///< sshd (Settings::mpi, SMTRAIN_SSHD) for the MPI runners
@@ -67,9 +63,9 @@ struct RunOutcome {
 class Runner {
 public:
     virtual ~Runner() = default;
-    virtual RunnerKind kind() const = 0;
+    virtual runners::RunnerKind kind() const = 0;
     /// The command line this host will run (for --dry-run and the invocation log).
-    virtual Command command(const RunContext& context) const = 0;
+    virtual process::Command command(const RunContext& context) const = 0;
     /// Extra environment this runner sets for the program, if any (for --dry-run).
     virtual Environ extra_env(const RunContext&) const { return {}; }
     /// Runs to completion under supervision, entering JobPhase::Training (in
@@ -80,10 +76,10 @@ public:
 };
 
 /// The runner for `kind`.
-std::unique_ptr<Runner> make_runner(RunnerKind kind);
+std::unique_ptr<Runner> make_runner(runners::RunnerKind kind);
 
 /// The runner of a distributed kind (distributed_runner.cpp). Never called
 /// with RunnerKind::Process.
-std::unique_ptr<Runner> make_distributed_runner(RunnerKind kind);
+std::unique_ptr<Runner> make_distributed_runner(runners::RunnerKind kind);
 
 }  // namespace smtrain::launcher

@@ -5,13 +5,15 @@
 #include "spawn.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 
 namespace smtrain::launcher {
+
+using process::Command;
 namespace fs = std::filesystem;
 
 namespace {

@@ -25,7 +25,7 @@
 namespace smtrain::launcher {
 
 struct SdkV3Job {
-    runners::v3::Job job;
+    runners::v3::JobFiles job;
     /// The SDK's sm_train.sh ran first (its variables are in the environment)
     /// and started sm-train as its command: it has installed the requirements.
     bool after_sdk_script = false;
@@ -43,8 +43,8 @@ std::optional<SdkV3Job> sdk_v3_job(const TrainingEnv& env, const Environ& enviro
 
 /// The program as the job's driver would start it (Basic and Torchrun; an MPI
 /// job's master command is in mpi_plan()). `python` is the interpreter found.
-Command sdk_v3_command(const SdkV3Job& v3, const TrainingEnv& env, const Environ& program_env,
-                       const std::filesystem::path& python, EnvVars& driver_env);
+process::Command sdk_v3_command(const SdkV3Job& v3, const TrainingEnv& env, const Environ& program_env,
+                                const std::filesystem::path& python, EnvVars& driver_env);
 
 /// The variables the job's driver sets for the program besides environment.py's
 /// (torchrun_driver.py's NCCL_SOCKET_IFNAME, NCCL_PROTO and the EFA ones; none

@@ -4,7 +4,7 @@
 #include "signals.hpp"
 #include "transfer_counters.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 #include <smtrain/value.hpp>
 
 #include <spdlog/fmt/fmt.h>

@@ -18,7 +18,7 @@
 #include "job_phase.hpp"
 
 #include <smtrain/environ.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -32,7 +32,7 @@
 #include "timeline.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 #include <smtrain/training_env.hpp>
 
 #include <spdlog/spdlog.h>
@@ -44,6 +44,11 @@
 #include <set>
 
 namespace smtrain::launcher {
+
+using process::Command;
+using runners::choose_runner;
+using runners::EntryKind;
+using runners::RunnerKind;
 namespace fs = std::filesystem;
 
 namespace {
@@ -69,10 +74,10 @@ LoadOptions load_options(const Environ& environ) {
 }
 
 /// The user program: where it is, what kind, how it is started.
-struct Program {
+struct JobProgram {
     std::string entry_point;  ///< the module's name for a PythonModule
     std::vector<std::string> args;
-    EntryPointKind kind = EntryPointKind::Command;
+    EntryKind kind = EntryKind::Command;
     fs::path python;
     Command command;
     std::optional<InstallStep> install;
@@ -98,25 +103,25 @@ fs::path inspected_dir(const TrainingEnv& env, CodeState code_state) {
 
 /// `forced_python` is Settings::python (SMTRAIN_PYTHON), empty for a search of
 /// PATH; `style` is Settings::arguments (SMTRAIN_ARGS).
-Program resolve_program(const TrainingEnv& env, const Environ& environ, const std::string& forced_python,
-                        const ArgumentStyle& style, CodeState code_state) {
+JobProgram resolve_program(const TrainingEnv& env, const Environ& environ, const std::string& forced_python,
+                           const ArgumentStyle& style, CodeState code_state) {
     ProgramWords words = program_words(env, style);
     if (!words.entry_point || words.entry_point->empty()) {
         throw Error("no program to run: set SAGEMAKER_PROGRAM or the sagemaker_program hyperparameter",
                     ExitCode::NoProgram);
     }
-    Program program;
+    JobProgram program;
     program.entry_point = *words.entry_point;
     program.args = std::move(words.args);
     const fs::path& code = env.paths().code;
     fs::path dir = inspected_dir(env, code_state);
     if (auto module = runners::module_entry(program.entry_point)) {
-        program.kind = EntryPointKind::PythonModule;
+        program.kind = EntryKind::PythonModule;
         program.entry_point = *module;
     } else {
         program.kind = entry_point_kind(dir, program.entry_point);
     }
-    if (program.kind != EntryPointKind::PythonPackage && program.kind != EntryPointKind::PythonModule) {
+    if (program.kind != EntryKind::PythonPackage && program.kind != EntryKind::PythonModule) {
         // A package may be a module or a directory; anything else must be a file here.
         fs::path file = dir / program.entry_point;
         std::error_code ec;
@@ -140,7 +145,7 @@ Program resolve_program(const TrainingEnv& env, const Environ& environ, const st
             }
         }
     }
-    if (program.kind != EntryPointKind::Command) program.python = find_python(forced_python, environ);
+    if (program.kind != EntryKind::Command) program.python = find_python(forced_python, environ);
     program.command = program_command(program.kind, code, program.entry_point, program.args, program.python);
     program.install = install_step(program.kind, dir, program.python);
     return program;
@@ -417,13 +422,13 @@ void fetch_code(Job& job, const SdkV3Job* v3) {
 }
 
 /// The program in the code (`code_state`: fetched, or read where it would come from).
-Program plan_program(const Job& job, CodeState code_state) {
+JobProgram plan_program(const Job& job, CodeState code_state) {
     const TrainingEnv& env = *job.env;
     if (env.framework_module()) {
         // Framework images: the framework's own entry function runs the job.
-        Program program;
+        JobProgram program;
         program.entry_point = *env.framework_module();
-        program.kind = EntryPointKind::PythonProgram;
+        program.kind = EntryKind::PythonProgram;
         program.python = find_python(job.settings.python, job.environ);
         program.args = env.to_cmd_args();
         program.command =
@@ -435,12 +440,13 @@ Program plan_program(const Job& job, CodeState code_state) {
 
 /// The program of a job of the SageMaker SDK v3 (sdk_v3_job.hpp), as the SDK's
 /// driver starts it; the driver's own variables go to `driver_env`.
-Program plan_v3_program(const Job& job, const SdkV3Job& v3, const Environ& program_env, EnvVars& driver_env) {
-    Program program;
+JobProgram plan_v3_program(const Job& job, const SdkV3Job& v3, const Environ& program_env,
+                           EnvVars& driver_env) {
+    JobProgram program;
     program.entry_point = v3.entry_script;
     program.args = v3.args;
     const bool python = v3.entry_script.ends_with(".py");
-    program.kind = python ? EntryPointKind::PythonProgram : EntryPointKind::Command;
+    program.kind = python ? EntryKind::PythonProgram : EntryKind::Command;
     program.python = find_python(job.settings.python, job.environ);
     if (v3.job.driver != runners::v3::Driver::Mpi) {
         program.command = sdk_v3_command(v3, *job.env, program_env, program.python, driver_env);
@@ -463,7 +469,7 @@ Outcome cannot_start(const process::SpawnError& e, const std::string& error_clas
 }
 
 /// Install: pip, supervised as the program is (signals forwarded, grace period).
-Outcome install(Job& job, const Program& program, const Environ& program_env) {
+Outcome install(Job& job, const JobProgram& program, const Environ& program_env) {
     enter(job.stop(), JobPhase::Install);
     if (!program.install) return Outcome::succeeded();
     InstallStep step = *program.install;
@@ -511,7 +517,7 @@ void wait_for_hosts(Job& job) {
 }
 
 /// What launch() prepared and supervise() runs.
-struct Launch {
+struct JobLaunch {
     RunnerKind runner_kind = RunnerKind::Process;
     std::unique_ptr<Runner> runner;
     EnvVars vars;
@@ -520,8 +526,8 @@ struct Launch {
 
 /// The runner chosen and the command and environment of this host made: before
 /// the install step, which runs in that environment, and --dry-run, which prints it.
-Launch plan_launch(const Job& job, RunContext& context, const SdkV3Job* v3) {
-    Launch launch;
+JobLaunch plan_launch(const Job& job, RunContext& context, const SdkV3Job* v3) {
+    JobLaunch launch;
     if (v3 != nullptr) {
         const bool mpi = v3->job.driver == runners::v3::Driver::Mpi;
         launch.runner_kind = mpi ? RunnerKind::Mpi : RunnerKind::Process;
@@ -684,7 +690,7 @@ Outcome hang_outcome(const process::Hang& hang, const StderrCapture& capture,
 /// Supervise: the program runs to its end.
 /// Launch, then supervise: the runner starts the program (after the other hosts,
 /// for a distributed one) and it runs to its end.
-Outcome launch_and_supervise(Job& job, Launch& launch, RunContext& context) {
+Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
     enter(job.stop(), JobPhase::Launch);
     // The phase becomes Training when the runner starts the program (runner.hpp):
     // a distributed runner may first wait for the other hosts.
@@ -812,9 +818,9 @@ Outcome final_sync(Job& job, Outcome outcome) {
 /// program, its runner, command, working directory and environment. A job runs
 /// it; --dry-run prints it.
 struct JobPlan {
-    Program program;
+    JobProgram program;
     RunContext context;  ///< the program's environment, with the runner's and the driver's variables
-    Launch launch;       ///< the runner, its command, the variables sm-train exports
+    JobLaunch launch;    ///< the runner, its command, the variables sm-train exports
 };
 
 /// Plan: read the job's configuration and decide the program, the runner, the
@@ -829,7 +835,8 @@ JobPlan plan_job(const Job& job, const SdkV3Job* v3, CodeState code_state) {
     if (!v3 && job.settings.sdk_v3_variables) add_sdk_v3_names(vars, env, job.environ, code_dir);
     Environ program_env = program_environment(job.environ, vars);
     EnvVars driver_env;
-    Program program = v3 ? plan_v3_program(job, *v3, program_env, driver_env) : plan_program(job, code_state);
+    JobProgram program =
+        v3 ? plan_v3_program(job, *v3, program_env, driver_env) : plan_program(job, code_state);
     // The driver's own variables (torchrun's NCCL_*) are the program's too:
     // --dry-run and the invocation message show them with the rest.
     for (const auto& [name, value] : driver_env) program_env.insert_or_assign(name, value);
@@ -847,14 +854,14 @@ JobPlan plan_job(const Job& job, const SdkV3Job* v3, CodeState code_state) {
                        {},
                        job.settings.mpi,
                        std::nullopt};
-    Launch launch = plan_launch(job, context, v3);
+    JobLaunch launch = plan_launch(job, context, v3);
     launch.vars = std::move(vars);
     return JobPlan{std::move(program), std::move(context), std::move(launch)};
 }
 
 /// --dry-run's output: the plan as text, or as JSON with `json`.
 void print_plan(const JobPlan& plan, bool json, const Settings& settings) {
-    const Program& program = plan.program;
+    const JobProgram& program = plan.program;
     const RunnerKind runner_kind = plan.launch.runner_kind;
     const Command& command = plan.launch.command;
     const fs::path& cwd = plan.context.code_dir;
@@ -911,7 +918,7 @@ Outcome run_steps(Job& job) {
     fetch_code(job, v3 ? &*v3 : nullptr);
     if (job.stop().requested()) return stopped(job);
     JobPlan plan = plan_job(job, v3 ? &*v3 : nullptr, CodeState::InPlace);
-    if (plan.program.kind == EntryPointKind::Command)
+    if (plan.program.kind == EntryKind::Command)
         make_executable(plan.context.code_dir / plan.program.entry_point);
     move_oversized_variables_to_files(plan.launch.command, plan.launch.vars, plan.context.program_env,
                                       job.settings);

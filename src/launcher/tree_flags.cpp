@@ -2,7 +2,7 @@
 #include "tree_flags.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <stdlib.h>
 

@@ -83,9 +83,9 @@ ResourceConfig parse_resource_config(const Value& root_value, const Checker& che
     return rc;
 }
 
-Cluster derive_cluster(const ResourceConfig& rc, const Value& afp, const Checker& hp_check,
-                       const std::string& hp_prefix) {
-    Cluster c;
+ClusterLayout derive_cluster(const ResourceConfig& rc, const Value& afp, const Checker& hp_check,
+                             const std::string& hp_prefix) {
+    ClusterLayout c;
     for (const InstanceGroup& g : rc.instance_groups) {
         c.instance_groups.push_back(g.name);
         c.instance_groups_dict.set(g.name, *g.raw);  // a repeated name replaces in place, as a dict does

@@ -34,7 +34,7 @@ struct ResourceConfig {
 ResourceConfig parse_resource_config(const Value& root, const Checker& check);
 
 /// What the toolkit's Environment derives from the groups.
-struct Cluster {
+struct ClusterLayout {
     std::vector<std::string> instance_groups;
     Value instance_groups_dict = Value::dict();
     Value current_instance_group_hosts_value = Value::list();
@@ -48,7 +48,8 @@ struct Cluster {
 /// `additional_framework_parameters` decides which groups take part in distribution:
 /// `sagemaker_distribution_instance_groups` when given, else the current group when one
 /// of the toolkit's seven `sagemaker_*_enabled` flags is truthy.
-Cluster derive_cluster(const ResourceConfig& rc, const Value& additional_framework_parameters,
-                       const Checker& hyperparameter_check, const std::string& hyperparameter_path_prefix);
+ClusterLayout derive_cluster(const ResourceConfig& rc, const Value& additional_framework_parameters,
+                             const Checker& hyperparameter_check,
+                             const std::string& hyperparameter_path_prefix);
 
 }  // namespace smtrain::detail

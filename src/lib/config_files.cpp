@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config_files.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Python's json.dumps with ensure_ascii=True, compact or indented.
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/json.hpp"
+#include "lib/python_format.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Python's json.loads, as its C scanner (Modules/_json.c) behaves: the same
 // accepted texts, the same values, the same error words at the same positions.
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <charconv>
 #include <cmath>

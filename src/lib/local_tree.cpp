@@ -6,8 +6,8 @@
 #include "config_files.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/json.hpp"
+#include "lib/python_format.hpp"
 #include <smtrain/training_env.hpp>
 
 #include <pwd.h>

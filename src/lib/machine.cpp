@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <smtrain/machine.hpp>
+#include "lib/machine_probe.hpp"
 
 #include "config_files.hpp"
 #include "path_search.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 #include <smtrain/value.hpp>
 
 #include <fcntl.h>

@@ -2,9 +2,9 @@
 // The program's arguments in each style (program_args.hpp). The argparse style
 // is the toolkit's mapping.to_cmd_args; the others are ours (docs/launcher.md).
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 #include <smtrain/program_args.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/python_format.hpp"
 
 #include "config_files.hpp"
 

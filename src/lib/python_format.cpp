@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Python's str(), repr() and str.upper(), as the toolkit's renderings use them.
-#include <smtrain/python_format.hpp>
+#include "lib/python_format.hpp"
 
 #include <charconv>
 #include <cmath>

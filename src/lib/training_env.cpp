@@ -9,8 +9,9 @@
 #include "region.hpp"
 #include "training_env_internal.hpp"
 
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/json.hpp"
+#include "lib/machine_probe.hpp"
+#include "lib/python_format.hpp"
 
 #include <algorithm>
 
@@ -144,7 +145,8 @@ TrainingEnv TrainingEnv::load(const LoadOptions& options) {
     te.channel_input_dirs_ = read_channels(input_data_config, te.paths_);
     Hyperparameters hp = read_hyperparameters(detail::read_json_file(te.paths_.hyperparameters_file()));
 
-    detail::Cluster cluster = detail::derive_cluster(rc, hp.additional, Checker("hyperparameters.json"), "$");
+    detail::ClusterLayout cluster =
+        detail::derive_cluster(rc, hp.additional, Checker("hyperparameters.json"), "$");
     te.hosts_ = std::move(rc.hosts);
     te.current_host_ = std::move(rc.current_host);
     te.current_instance_type_ = std::move(rc.current_instance_type);

@@ -8,8 +8,8 @@
 #include "region.hpp"
 #include "training_env_internal.hpp"
 
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/json.hpp"
+#include "lib/python_format.hpp"
 
 #include <algorithm>
 

@@ -6,9 +6,9 @@
 #include "job_runtime_files.hpp"
 #include "training_env_internal.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 #include <smtrain/program_args.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/python_format.hpp"
 
 #include <algorithm>
 #include <numeric>

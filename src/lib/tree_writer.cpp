@@ -4,7 +4,7 @@
 #include "tree_files.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -5,7 +5,7 @@
 #include "mpi_options.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <algorithm>
 #include <charconv>

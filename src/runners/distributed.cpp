@@ -19,6 +19,8 @@
 
 namespace smtrain::runners {
 
+using process::LineRewriter;
+
 namespace {
 
 // A framework parameter that must be a positive integer ("2" is accepted, as
@@ -194,12 +196,12 @@ Plan make_plan(const TrainingEnv& env, RunnerKind kind, Program program, const E
 
 namespace {
 
-bool python_can_import(RunContext& context, const Plan& plan, const std::string& module) {
+bool python_can_import(DistributedContext& context, const Plan& plan, const std::string& module) {
     return context.system.run_short({plan.program.python, "-c", "import " + module},
                                     std::chrono::minutes(2)) == 0;
 }
 
-void check_xla_imports(RunContext& context, const Plan& plan) {
+void check_xla_imports(DistributedContext& context, const Plan& plan) {
     if (!python_can_import(context, plan, "torch_xla")) {
         throw Error(
             "Unable to find PT-XLA in the execution environment. This distribution mechanism requires PT-XLA "
@@ -226,7 +228,7 @@ void log_command(std::string_view runner, const Launch& launch) {
 
 }  // namespace
 
-int run_distributed(const Plan& plan, RunContext& context) {
+int run_distributed(const Plan& plan, DistributedContext& context) {
     // Each toolkit runner's own start, before its command.
     if (plan.kind == RunnerKind::TorchDistributed)
         spdlog::info("Starting distributed training through torchrun");

@@ -6,7 +6,7 @@
 ///
 /// Errors (the runners layer's convention): smtrain::Error with the toolkit's
 /// message for a precondition that fails (a missing import, an absent host);
-/// a SpawnError from the executor or the System is passed on as it is.
+/// a SpawnError from the executor or the process::System is passed on as it is.
 
 #include "executor.hpp"
 #include "host_launch.hpp"
@@ -39,8 +39,8 @@ std::string find_gethostname_shim();
 Plan make_plan(const TrainingEnv& env, RunnerKind kind, Program program, const Environ& parent,
                std::string gethostname_shim);
 
-struct RunContext {
-    System& system;
+struct DistributedContext {
+    process::System& system;
     /// Runs the program under the launcher's supervision.
     ProgramExecutor execute;
     MpiClusterSettings mpi;
@@ -55,6 +55,6 @@ struct RunContext {
 /// foreground command, the MPI and parameter-server waits around them) and
 /// returns the exit status sm-train reports. Throws smtrain::Error with the
 /// toolkit's message when a precondition fails.
-int run_distributed(const Plan& plan, RunContext& context);
+int run_distributed(const Plan& plan, DistributedContext& context);
 
 }  // namespace smtrain::runners

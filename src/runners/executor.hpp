@@ -16,15 +16,11 @@
 
 namespace smtrain::runners {
 
-using process::DaemonGuard;
-using process::LineRewriter;
-using process::System;
-
 /// Runs the program to its end and returns its exit status (128+N when
 /// killed by signal N). sm-train supplies its supervisor here (signal
 /// forwarding, the stderr tail, reports); `rewriter`, when set, is applied to
 /// every line of stdout and stderr.
-using ProgramExecutor = std::function<int(const Launch& launch, const LineRewriter& rewriter)>;
+using ProgramExecutor = std::function<int(const Launch& launch, const process::LineRewriter& rewriter)>;
 
 /// Sends `signo` to the program the executor runs now (its process group); a
 /// no-op when none runs. How a daemon the program needs that died ends it: the

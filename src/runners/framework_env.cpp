@@ -2,7 +2,7 @@
 #include "framework_env.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <algorithm>
 

@@ -13,6 +13,10 @@
 
 namespace smtrain::runners {
 
+using process::DaemonGuard;
+using process::LineRewriter;
+using process::System;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -94,19 +94,19 @@ struct StartedDaemon {
 /// Why the job ends on `host` now that `daemon` has exited: "<name> on <host>
 /// exited with code N <when>: <its last stderr lines>"; nullopt while it runs.
 /// The one wording of a dead daemon, for sshd and the parameter server alike.
-std::optional<std::string> daemon_exit_reason(System& system, const std::string& host,
+std::optional<std::string> daemon_exit_reason(process::System& system, const std::string& host,
                                               const StartedDaemon& daemon, std::string_view when);
 
 /// What the first of `hosts` that answers on `port` announces (why its job
 /// ended: a daemon of its own that died, or another host's end it heard of),
 /// as this host's reason: "<host> ended its job[ <when>]: <its reason>";
 /// nullopt when none answers within `timeout`.
-std::optional<std::string> announced_end(System& system, const std::vector<std::string>& hosts, int port,
+std::optional<std::string> announced_end(process::System& system, const std::vector<std::string>& hosts, int port,
                                          std::chrono::milliseconds timeout, std::string_view when);
 
 /// Logs `reason` and answers every connection on `port` with it for `window`
 /// (System::announce): how the hosts that wait for this one learn why it ended.
-void announce_end(System& system, int port, std::chrono::milliseconds window, const std::string& reason);
+void announce_end(process::System& system, int port, std::chrono::milliseconds window, const std::string& reason);
 
 /// The master's run: sshd, wait for workers, `launch` through `execute`, then
 /// (whatever mpirun did, even if it could not start) notify the workers, wait
@@ -114,7 +114,7 @@ void announce_end(System& system, int port, std::chrono::milliseconds window, co
 /// runs, its sshd and the workers' announcements are watched (DaemonWatch):
 /// either ends mpirun through `end_program` and the job with Error(Unavailable),
 /// announced to the workers before they are notified.
-int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& filter, System& system,
+int run_mpi_master(const Plan& plan, const Launch& launch, const process::LineRewriter& filter, process::System& system,
                    const ProgramExecutor& execute, const MpiClusterSettings& settings,
                    const ProgramStopper& end_program = {});
 
@@ -123,7 +123,7 @@ int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& f
 /// the master's work is over; throws smtrain::Error when a wait times out, and
 /// Error(Unavailable) when its sshd exits before the MPI daemon has ended or
 /// the master announces its end (then announced in turn).
-int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
+int run_mpi_worker(const Plan& plan, const EnvVars& environment, process::System& system,
                    const MpiClusterSettings& settings);
 
 }  // namespace smtrain::runners

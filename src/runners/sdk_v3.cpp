@@ -11,7 +11,7 @@
 #include "instance_types.hpp"
 
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -86,10 +86,10 @@ bool is_per_host_variable(std::string_view name) {
 
 }  // namespace
 
-std::optional<Job> read_job(const TrainingEnv& env) {
+std::optional<JobFiles> read_job(const TrainingEnv& env) {
     const Value& channels = env.input_data_config();
     if (!channels.is_dict() || channels.find(kDriversChannel) == nullptr) return std::nullopt;
-    Job job;
+    JobFiles job;
     job.drivers_dir = env.paths().channel(kDriversChannel);
     const fs::path source_file = job.drivers_dir / "sourcecode.json";
     const fs::path distributed_file = job.drivers_dir / "distributed.json";
@@ -269,14 +269,14 @@ EnvVars variables(const TrainingEnv& env, const Environ& parent, const VariableI
     return vars;
 }
 
-int process_count(const Job& job, const TrainingEnv& env) {
+int process_count(const JobFiles& job, const TrainingEnv& env) {
     if (job.process_count_per_node) return static_cast<int>(*job.process_count_per_node);
     if (env.num_gpus() > 0) return env.num_gpus();
     if (env.num_neurons() > 0) return env.num_neurons();
     return 1;
 }
 
-Launch driver_command(const Job& job, const TrainingEnv& env, const Environ& parent,
+Launch driver_command(const JobFiles& job, const TrainingEnv& env, const Environ& parent,
                       const std::string& python, const std::vector<std::string>& args) {
     Launch launch;
     if (job.driver == Driver::Torchrun) {
@@ -323,7 +323,7 @@ Launch driver_command(const Job& job, const TrainingEnv& env, const Environ& par
     return launch;
 }
 
-Plan mpi_plan(const Job& job, const TrainingEnv& env, const Environ& parent, const std::string& python,
+Plan mpi_plan(const JobFiles& job, const TrainingEnv& env, const Environ& parent, const std::string& python,
               const std::vector<std::string>& args, EnvVars exported, std::string gethostname_shim) {
     Program program;
     program.kind = ends_with(job.entry_script, ".py") ? EntryKind::PythonProgram : EntryKind::Command;

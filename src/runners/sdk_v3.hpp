@@ -37,7 +37,7 @@ enum class Driver {
 };
 
 /// sourcecode.json and distributed.json, as ModelTrainer wrote them.
-struct Job {
+struct JobFiles {
     std::filesystem::path drivers_dir;  ///< <input/data>/sm_drivers
     Value source_code;                  ///< sourcecode.json ({} when absent, as the SDK reads it)
     Value distributed;                  ///< distributed.json ({} when absent)
@@ -53,7 +53,7 @@ struct Job {
 /// The v3 job of this tree: the inputdataconfig has an `sm_drivers` channel
 /// holding sourcecode.json; nullopt for any other job. Throws ConfigError for
 /// a sourcecode.json or distributed.json the SDK would not write.
-std::optional<Job> read_job(const TrainingEnv& env);
+std::optional<JobFiles> read_job(const TrainingEnv& env);
 
 /// The SDK's safe_serialize: a string as it is, anything else as json.dumps
 /// writes it (default separators, keys in their order).
@@ -80,7 +80,7 @@ std::string variable_name(std::string_view prefix, std::string_view name);
 /// host. `job` is null for a job the SDK's drivers did not send (the names
 /// then describe the v2-style job). `source_dir` is SM_SOURCE_DIR.
 struct VariableInputs {
-    const Job* job = nullptr;
+    const JobFiles* job = nullptr;
     Value::Dict hyperparameters;  ///< read_hyperparameters()
     std::filesystem::path source_dir;
     std::string master_addr = "algo-1";  ///< environment.py's SM_MASTER_ADDR
@@ -93,14 +93,14 @@ EnvVars variables(const TrainingEnv& env, const Environ& parent, const VariableI
 
 /// The processes per host: process_count_per_node, else SM_NUM_GPUS, else
 /// SM_NUM_NEURONS, else 1 (common/utils.py get_process_count).
-int process_count(const Job& job, const TrainingEnv& env);
+int process_count(const JobFiles& job, const TrainingEnv& env);
 
 /// The command the job's driver runs on this host, for Driver::Basic and
 /// Driver::Torchrun: the program's argv (argv[0] searched on PATH unless it
 /// holds a `/`) and the variables the driver sets for it. `python` is the
 /// interpreter sm_train.sh found; `args` the hyperparameter_args().
 /// Throws Error(NoProgram) for an entry script that is neither .py nor .sh.
-Launch driver_command(const Job& job, const TrainingEnv& env, const Environ& parent,
+Launch driver_command(const JobFiles& job, const TrainingEnv& env, const Environ& parent,
                       const std::string& python, const std::vector<std::string>& args);
 
 /// The plan of a Driver::Mpi job on sm-train's MPI runner (sshd on the
@@ -113,7 +113,7 @@ Launch driver_command(const Job& job, const TrainingEnv& env, const Environ& par
 /// which a rank on a worker reads from that worker's /etc/environment, as under
 /// the driver: `-x` would give it the master's. The
 /// program is `python <entry>.py args` (or `./<entry> args`): no mpi4py.
-Plan mpi_plan(const Job& job, const TrainingEnv& env, const Environ& parent, const std::string& python,
+Plan mpi_plan(const JobFiles& job, const TrainingEnv& env, const Environ& parent, const std::string& python,
               const std::vector<std::string>& args, EnvVars exported, std::string gethostname_shim);
 
 }  // namespace smtrain::runners::v3

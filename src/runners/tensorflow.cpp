@@ -12,6 +12,9 @@
 #include <optional>
 
 namespace smtrain::runners {
+
+using process::DaemonGuard;
+using process::System;
 namespace {
 
 // Fixed code; the cluster and the task index arrive in argv. device_count

@@ -71,7 +71,7 @@ struct ParameterServerSettings {
 /// read at each look of the watch and of the wait (and once after a worker that
 /// failed, or a master seen down), ends the job here the same way, with
 /// "<host> ended its job: <its reason>".
-int run_parameter_server_job(const Plan& plan, System& system, const ProgramExecutor& execute,
+int run_parameter_server_job(const Plan& plan, process::System& system, const ProgramExecutor& execute,
                              const ProgramStopper& end_program = {},
                              const ParameterServerSettings& settings = {});
 

@@ -2,10 +2,10 @@
 #include "codeartifact.hpp"
 
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "http.hpp"
+#include "lib/json.hpp"
 #include "s3_url.hpp"
 #include "smtrain/error.hpp"
 
@@ -42,7 +42,7 @@ std::string endpoint_for(const CodeArtifactRepository& repo, const Environ& env)
 
 /// One CodeArtifact call; retried on throttling, 5xx and transport errors, as
 /// boto3's standard retry mode would. Returns the JSON body.
-nlohmann::json call(HttpRequest request, const std::string& action, CredentialProvider& credentials) {
+Value call(HttpRequest request, const std::string& action, CredentialProvider& credentials) {
     constexpr int kAttempts = 5;
     HttpClient http;
     HttpResponse response;
@@ -55,7 +55,11 @@ nlohmann::json call(HttpRequest request, const std::string& action, CredentialPr
         std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
     }
     if (!response.transport_ok()) throw Error(action + ": " + response.curl_error);
-    nlohmann::json body = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    Value body;  // None when the body is not JSON, as the checks below want it
+    try {
+        body = parse_json(response.body);
+    } catch (const JsonSyntaxError&) {
+    }
     if (!response.ok()) {
         // AWS JSON errors: the type in x-amzn-ErrorType ("Name:uri"), the text in "message".
         std::string text = action + ": HTTP " + std::to_string(response.status);
@@ -63,22 +67,23 @@ nlohmann::json call(HttpRequest request, const std::string& action, CredentialPr
         type = type.substr(0, type.find(':'));
         if (!type.empty()) text += " " + type;
         for (const char* key : {"message", "Message"}) {
-            if (body.is_object() && body.contains(key) && body[key].is_string()) {
-                text += ": " + body[key].get<std::string>();
+            if (const Value* message = body.find(key); message && message->is_string()) {
+                text += ": " + message->as_string();
                 break;
             }
         }
         throw Error(text);
     }
-    if (!body.is_object()) throw Error(action + ": the answer is not a JSON object");
+    if (!body.is_dict()) throw Error(action + ": the answer is not a JSON object");
     return body;
 }
 
-std::string string_field(const nlohmann::json& body, const std::string& action, const char* key) {
-    if (!body.contains(key) || !body[key].is_string() || body[key].get<std::string>().empty()) {
+std::string string_field(const Value& body, const std::string& action, const char* key) {
+    const Value* field = body.find(key);
+    if (!field || !field->is_string() || field->as_string().empty()) {
         throw Error(action + ": the answer has no " + key);
     }
-    return body[key].get<std::string>();
+    return field->as_string();
 }
 
 }  // namespace

@@ -5,11 +5,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "http.hpp"
+#include "lib/json.hpp"
 #include "smtrain/error.hpp"
 
 namespace smtrain::s3 {
@@ -37,23 +37,23 @@ std::string non_empty(const Environ& env, const std::string& name) {
 
 /// The JSON shape both the container endpoint and IMDS answer with.
 Credentials parse_credentials_json(const std::string& where, const std::string& body) {
-    nlohmann::json doc;
+    Value doc;
     try {
-        doc = nlohmann::json::parse(body);
-    } catch (const nlohmann::json::exception& e) {
+        doc = parse_json(body);
+    } catch (const JsonSyntaxError& e) {
         throw Error(where + ": credentials response is not JSON: " + e.what());
     }
     auto field = [&](const char* name, bool required) -> std::string {
-        if (!doc.is_object() || !doc.contains(name)) {
+        const Value* v = doc.find(name);
+        if (!v) {
             if (required) throw Error(where + ": credentials response: $." + name + ": missing");
             return "";
         }
-        const auto& v = doc[name];
-        if (!v.is_string()) {
+        if (!v->is_string()) {
             throw Error(where + ": credentials response: $." + name + ": expected string, got " +
-                        v.type_name());
+                        v->json_type_name());
         }
-        return v.get<std::string>();
+        return v->as_string();
     };
     Credentials creds;
     creds.access_key_id = field("AccessKeyId", true);

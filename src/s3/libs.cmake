@@ -10,12 +10,6 @@ foreach(lib archive zstd lz4 lzma bz2 z)
   endif()
   list(APPEND SMTRAIN_S3_LIBS ${SMTRAIN_STATIC_${lib}})
 endforeach()
-if(NOT TARGET smtrain_s3_headers)
-  # A global INTERFACE target, so the imported targets below resolve wherever it is used.
-  find_package(nlohmann_json 3 REQUIRED)  # header-only: credential responses
-  add_library(smtrain_s3_headers INTERFACE)
-  target_link_libraries(smtrain_s3_headers INTERFACE nlohmann_json::nlohmann_json)
-endif()
 # libcurl and OpenSSL (static archives in the fully static sm-train).
 include(SmtrainStaticCurl)
-list(APPEND SMTRAIN_S3_LIBS smtrain_s3_headers smtrain_curl ${CMAKE_DL_LIBS} Threads::Threads)
+list(APPEND SMTRAIN_S3_LIBS smtrain_curl ${CMAKE_DL_LIBS} Threads::Threads)

@@ -2,7 +2,7 @@
 // dump_json against Python 3.11's
 // json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 // and json.dumps(v, indent=N). Expected texts written by hand, checked with python3.
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // parse_json against what Python 3.11's json.loads does. Each expected value
 // or message was checked with python3 and written here by hand.
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <gtest/gtest.h>
 

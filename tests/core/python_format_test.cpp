@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // python_str / python_repr / python_float_repr / python_upper against what
 // Python 3.11 prints. Expected texts written by hand, checked with python3.
-#include <smtrain/json.hpp>
-#include <smtrain/python_format.hpp>
+#include "lib/python_format.hpp"
+#include "lib/json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 namespace smtrain::testing {
 namespace {

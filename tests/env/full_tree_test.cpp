@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 namespace smtrain::testing {
 namespace {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Machine probes against fake nvidia-smi / neuron-ls / smddprun programs on PATH.
 #include "env_test_util.hpp"
+#include "lib/machine_probe.hpp"
 
 #include <gtest/gtest.h>
 

@@ -14,30 +14,31 @@
 #include <vector>
 
 namespace smtrain::launcher {
+
+using runners::EntryKind;
 namespace {
 
 using smtrain::testing::JobTree;
 
 TEST(EntryPoint, KindAsTheToolkitDecides) {
     JobTree tree;
-    EXPECT_EQ(entry_point_kind(tree.code(), "train.py"), EntryPointKind::PythonProgram);
-    EXPECT_EQ(entry_point_kind(tree.code(), "train.sh"), EntryPointKind::Command);
-    EXPECT_EQ(entry_point_kind(tree.code(), "train"), EntryPointKind::Command);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train.py"), EntryKind::PythonProgram);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train.sh"), EntryKind::Command);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train"), EntryKind::Command);
     tree.write("code/setup.py", "");
-    EXPECT_EQ(entry_point_kind(tree.code(), "train.py"), EntryPointKind::PythonPackage);
-    EXPECT_EQ(entry_point_kind(tree.code(), "train"), EntryPointKind::PythonPackage);
-    EXPECT_EQ(entry_point_kind(tree.code(), "train.sh"), EntryPointKind::Command);  // extension first
+    EXPECT_EQ(entry_point_kind(tree.code(), "train.py"), EntryKind::PythonPackage);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train"), EntryKind::PythonPackage);
+    EXPECT_EQ(entry_point_kind(tree.code(), "train.sh"), EntryKind::Command);  // extension first
 }
 
 TEST(EntryPoint, Commands) {
     std::vector<std::string> args = {"--lr", "0.1"};
-    auto program = program_command(EntryPointKind::PythonProgram, "/c", "train.py", args, "/usr/bin/python3");
+    auto program = program_command(EntryKind::PythonProgram, "/c", "train.py", args, "/usr/bin/python3");
     EXPECT_EQ(program.program, "/usr/bin/python3");
     EXPECT_EQ(program.argv, (std::vector<std::string>{"/usr/bin/python3", "train.py", "--lr", "0.1"}));
-    auto package =
-        program_command(EntryPointKind::PythonPackage, "/c", "my.pyth.py", args, "/usr/bin/python3");
+    auto package = program_command(EntryKind::PythonPackage, "/c", "my.pyth.py", args, "/usr/bin/python3");
     EXPECT_EQ(package.argv, (std::vector<std::string>{"/usr/bin/python3", "-m", "myth", "--lr", "0.1"}));
-    auto command = program_command(EntryPointKind::Command, "/c", "train.sh", args, "");
+    auto command = program_command(EntryKind::Command, "/c", "train.sh", args, "");
     EXPECT_EQ(command.program, "./train.sh");  // execve gets it from the code dir: $0 is ./train.sh
     EXPECT_EQ(command.argv, (std::vector<std::string>{"./train.sh", "--lr", "0.1"}));
     EXPECT_TRUE(command.sh_fallback_on_enoexec);
@@ -48,14 +49,14 @@ TEST(EntryPoint, Commands) {
 // the original text. The launcher's old copy searched again from the start
 // after each removal and gave "a".
 TEST(EntryPoint, PackageNameLosesEachPyOnceAsPythonStrReplace) {
-    auto package = program_command(EntryPointKind::PythonPackage, "/c", "a.p.pyy", {}, "/usr/bin/python3");
+    auto package = program_command(EntryKind::PythonPackage, "/c", "a.p.pyy", {}, "/usr/bin/python3");
     EXPECT_EQ(package.argv, (std::vector<std::string>{"/usr/bin/python3", "-m", "a.py"}));
-    EXPECT_EQ(program_command(EntryPointKind::PythonPackage, "/c", ".py.pyy", {}, "/py").argv,
+    EXPECT_EQ(program_command(EntryKind::PythonPackage, "/c", ".py.pyy", {}, "/py").argv,
               (std::vector<std::string>{"/py", "-m", "y"}));
 }
 
 TEST(EntryPoint, ModuleRunsWithDashM) {
-    auto module = program_command(EntryPointKind::PythonModule, "/c", "pkg.train", {"--lr", "0.1"}, "/py");
+    auto module = program_command(EntryKind::PythonModule, "/c", "pkg.train", {"--lr", "0.1"}, "/py");
     EXPECT_EQ(module.program, "/py");
     EXPECT_EQ(module.argv, (std::vector<std::string>{"/py", "-m", "pkg.train", "--lr", "0.1"}));
     EXPECT_FALSE(module.sh_fallback_on_enoexec);
@@ -63,13 +64,13 @@ TEST(EntryPoint, ModuleRunsWithDashM) {
 
 TEST(EntryPoint, ModuleInstallsAsPackageOnlyWithSetupPy) {
     JobTree tree;
-    EXPECT_FALSE(install_step(EntryPointKind::PythonModule, tree.code(), "/py"));
+    EXPECT_FALSE(install_step(EntryKind::PythonModule, tree.code(), "/py"));
     tree.write("code/requirements.txt", "numpy\n");
-    auto requirements = install_step(EntryPointKind::PythonModule, tree.code(), "/py");
+    auto requirements = install_step(EntryKind::PythonModule, tree.code(), "/py");
     ASSERT_TRUE(requirements);
     EXPECT_EQ(requirements->command.to_string(), "/py -m pip install -r requirements.txt");
     tree.write("code/setup.py", "");
-    auto package = install_step(EntryPointKind::PythonModule, tree.code(), "/py");
+    auto package = install_step(EntryKind::PythonModule, tree.code(), "/py");
     ASSERT_TRUE(package);
     EXPECT_EQ(package->command.to_string(), "/py -m pip install . -r requirements.txt");
     EXPECT_EQ(package->error_class, "InstallModuleError");
@@ -77,19 +78,19 @@ TEST(EntryPoint, ModuleInstallsAsPackageOnlyWithSetupPy) {
 
 TEST(EntryPoint, InstallSteps) {
     JobTree tree;
-    EXPECT_FALSE(install_step(EntryPointKind::PythonProgram, tree.code(), "/py"));
-    auto package = install_step(EntryPointKind::PythonPackage, tree.code(), "/py");
+    EXPECT_FALSE(install_step(EntryKind::PythonProgram, tree.code(), "/py"));
+    auto package = install_step(EntryKind::PythonPackage, tree.code(), "/py");
     ASSERT_TRUE(package);
     EXPECT_EQ(package->command.to_string(), "/py -m pip install .");
     EXPECT_EQ(package->error_class, "InstallModuleError");
     tree.write("code/requirements.txt", "numpy\n");
-    EXPECT_EQ(install_step(EntryPointKind::PythonPackage, tree.code(), "/py")->command.to_string(),
+    EXPECT_EQ(install_step(EntryKind::PythonPackage, tree.code(), "/py")->command.to_string(),
               "/py -m pip install . -r requirements.txt");
-    auto program = install_step(EntryPointKind::PythonProgram, tree.code(), "/py");
+    auto program = install_step(EntryKind::PythonProgram, tree.code(), "/py");
     ASSERT_TRUE(program);
     EXPECT_EQ(program->command.to_string(), "/py -m pip install -r requirements.txt");
     EXPECT_EQ(program->error_class, "InstallRequirementsError");
-    EXPECT_FALSE(install_step(EntryPointKind::Command, tree.code(), "/py"));
+    EXPECT_FALSE(install_step(EntryKind::Command, tree.code(), "/py"));
 }
 
 TEST(EntryPoint, FrameworkModuleNamesTravelAsArguments) {

@@ -8,7 +8,7 @@
 // container_drivers/scripts/environment.py, common/utils.py, distributed_drivers/*).
 #include "launcher_fixture.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -88,6 +88,7 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
       ${CMAKE_CURRENT_LIST_DIR}/intermediate_sync_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/codeartifact_run_test.cpp
       ${PROJECT_SOURCE_DIR}/tests/s3/servers.cpp
+    LIBS nlohmann_json::nlohmann_json
     DEPENDS sm-train
     DEFINES ${_sm_train} SMTRAIN_S3_OBJECTS="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_objects.py"
     LABELS launcher s3
@@ -107,11 +108,17 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
     LABELS launcher checkpoints)
 endif()
 
-# No header of a lower layer includes a higher one (docs/architecture.md).
+# Includes name their layer and no layer includes a higher one
+# (docs/architecture.md): the rules on the tree, the rules finding each planted
+# violation, and the compiler refusing a header of a layer a target does not link.
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_Interpreter_FOUND)
   add_test(NAME layering COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py ${PROJECT_SOURCE_DIR})
-  set_tests_properties(layering PROPERTIES LABELS launcher)
+  add_test(NAME layering.self_test COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py --self-test)
+  add_test(NAME layering.compiler
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/layering_test.py --compiler ${PROJECT_BINARY_DIR})
+  set_tests_properties(layering layering.self_test layering.compiler PROPERTIES LABELS "launcher;layering")
+  set_tests_properties(layering.compiler PROPERTIES SKIP_RETURN_CODE 77)
   # Every SMTRAIN_* variable read by Settings alone, and listed once in docs/launcher.md.
   add_test(NAME settings_variables
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/settings_variables_test.py ${PROJECT_SOURCE_DIR})

@@ -5,7 +5,7 @@
 #include "timeline.hpp"
 #include "../support/child.hpp"
 
-#include <smtrain/json.hpp>
+#include "lib/json.hpp"
 #include <smtrain/value.hpp>
 
 #include <gtest/gtest.h>

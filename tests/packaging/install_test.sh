@@ -38,5 +38,15 @@ for header in "$(dirname "$0")"/../../include/smtrain/*.hpp; do
 done
 others=$(find "$prefix/$includedir" -type f ! -name '*.hpp')
 [[ -z $others ]] || fail "unexpected files in $includedir: $others"
+# The internal headers (smtrain::internal: the Python-exact JSON, Python's
+# renderings, the machine probe) are not part of the package.
+for internal in json.hpp python_format.hpp machine_probe.hpp; do
+    [[ ! -e $prefix/$includedir/smtrain/$internal ]] || fail "internal header installed: smtrain/$internal"
+done
+# Every installed header compiles on its own with the installed headers only.
+for header in $(cd "$prefix/$includedir" && find smtrain -name '*.hpp' | sort); do
+    echo "#include <$header>" | ${CXX:-c++} -std=c++20 -fsyntax-only -x c++ -I "$prefix/$includedir" - ||
+        fail "installed header $header does not compile on its own"
+done
 echo "installed into $prefix:"
 (cd "$prefix" && find . -type f | sort)

@@ -29,6 +29,7 @@
 
 using namespace smtrain::runners;
 using smtrain::EnvVars;
+using smtrain::process::LineRewriter;
 using smtrain::process::posix_system;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;

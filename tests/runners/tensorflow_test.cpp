@@ -13,6 +13,8 @@
 #include <thread>
 
 using namespace smtrain::runners;
+using smtrain::process::LineRewriter;
+using smtrain::process::System;
 using Argv = std::vector<std::string>;
 
 namespace {

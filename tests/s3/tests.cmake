@@ -21,7 +21,7 @@ smtrain_add_gtest(smtrain_s3_tests
     ${CMAKE_CURRENT_LIST_DIR}/progress_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/upload_pool_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/servers.cpp
-  LIBS smtrain_s3 ${SMTRAIN_STATIC_archive} xml2 nettle
+  LIBS smtrain_s3 ${SMTRAIN_STATIC_archive} xml2 nettle nlohmann_json::nlohmann_json
   LABELS s3
   FIXTURES s3_moto
   TIMEOUT 300

@@ -2,8 +2,8 @@
 // FakeTree: the files it writes (expected bytes written by hand, as the service
 // and the SDK write them) and what load() and environ() make of them.
 #include <smtrain/error.hpp>
-#include <smtrain/json.hpp>
 #include <smtrain/testing/fake_tree.hpp>
+#include "lib/json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// Python's text renderings of values, as the toolkit produces them.
+/// Python's text renderings of values, as the toolkit produces them. Internal
+/// (smtrain::internal): TrainingEnv's SM_* values and the launcher's use them.
 
 #include <smtrain/value.hpp>
 

@@ -1,34 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// JSON read and written exactly as Python's `json` module does it.
+/// JSON read and written exactly as Python's `json` module does it. Internal
+/// (smtrain::internal): the one JSON parser of libsmtrain and sm-train, not a
+/// public API (docs/architecture.md, "One JSON parser"). A syntax error is the
+/// public smtrain::JsonSyntaxError (<smtrain/error.hpp>).
 
 #include <smtrain/error.hpp>
 #include <smtrain/value.hpp>
 
 #include <cstddef>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace smtrain {
-
-/// A text that `json.loads` would reject. `what()` is
-/// "<reason>: line L column C (char N)", Python's own wording. A smtrain::Error
-/// (exit code BadConfig), so one `catch (const smtrain::Error&)` takes every
-/// error libsmtrain throws on purpose.
-class JsonSyntaxError : public Error {
-public:
-    JsonSyntaxError(std::string reason, std::size_t line, std::size_t column, std::size_t offset);
-    const std::string& reason() const { return reason_; }
-    std::size_t line() const { return line_; }
-    std::size_t column() const { return column_; }
-    std::size_t offset() const { return offset_; }
-
-private:
-    std::string reason_;
-    std::size_t line_, column_, offset_;
-};
 
 /// Python's `json.loads(text)`: NaN/Infinity/-Infinity accepted as floats,
 /// integers kept exact at any size, later duplicate keys win, strict control
