@@ -3,8 +3,8 @@
 // (which measures time and peak memory around it, and the same for Python's tarfile).
 #include <cstdio>
 
-#include "extract.hpp"
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
+#include "s3/extract.hpp"
 
 int main(int argc, char** argv) {
     if (argc != 3) {

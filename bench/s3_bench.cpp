@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "intermediate_sync.hpp"
+#include "s3/intermediate_sync.hpp"
 
 namespace fs = std::filesystem;
 

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "code_download.hpp"
+#include "s3/code_download.hpp"
 
 int main(int argc, char** argv) {
     if (argc != 3) {

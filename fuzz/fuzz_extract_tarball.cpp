@@ -2,7 +2,7 @@
 // Fuzzes extract_tarball (sourcedir.tar.gz): the input is the archive, in any
 // compression libarchive reads. Whatever it holds, nothing may be written
 // outside the destination: a sentinel dir next to it must stay empty.
-#include "extract.hpp"
+#include "s3/extract.hpp"
 
 #include <smtrain/error.hpp>
 

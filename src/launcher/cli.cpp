@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli.hpp"
+#include "launcher/cli.hpp"
 
-#include "console.hpp"
-#include "dev_commands.hpp"
-#include "output_sink.hpp"
-#include "own_failure.hpp"
-#include "timeline.hpp"
-#include "train.hpp"
+#include "launcher/console.hpp"
+#include "launcher/dev_commands.hpp"
+#include "launcher/own_failure.hpp"
+#include "launcher/timeline.hpp"
+#include "launcher/train.hpp"
+#include "process/output_sink.hpp"
 
 #include <smtrain/error.hpp>
 

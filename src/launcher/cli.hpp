@@ -6,7 +6,7 @@
 /// Errors: run_cli never throws; every error becomes one line on stderr (and,
 /// for `train`, output/failure) and its documented exit code.
 
-#include "train.hpp"
+#include "launcher/train.hpp"
 
 namespace smtrain::launcher {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "code_dir.hpp"
+#include "launcher/code_dir.hpp"
 
-#include "timeline.hpp"
+#include "launcher/timeline.hpp"
 
-#include "code_download.hpp"
-#include "extract.hpp"
+#include "s3/code_download.hpp"
+#include "s3/extract.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -3,7 +3,7 @@
 /// \file
 /// Putting the user's code in the code dir, as the toolkit's download_and_extract.
 
-#include "stop.hpp"
+#include "process/stop.hpp"
 
 #include <smtrain/environ.hpp>
 

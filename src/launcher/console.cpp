@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "console.hpp"
+#include "launcher/console.hpp"
 
-#include "output_sink.hpp"
-#include "supervisor.hpp"
+#include "process/output_sink.hpp"
+#include "process/supervisor.hpp"
 
 #include <string>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "deadline_warning.hpp"
+#include "launcher/deadline_warning.hpp"
 
-#include "process_tree.hpp"
-#include "signals.hpp"
+#include "launcher/process_tree.hpp"
+#include "process/signals.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>

@@ -17,7 +17,7 @@
 /// (SupervisorOptions::on_started) and disarmed when it ends; the supervision
 /// loop is not involved. Errors: none thrown after construction.
 
-#include "plan.hpp"
+#include "runners/plan.hpp"
 
 #include <sys/types.h>
 

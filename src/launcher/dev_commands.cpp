@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "dev_commands.hpp"
+#include "launcher/dev_commands.hpp"
 
-#include "console.hpp"
-#include "own_failure.hpp"
+#include "launcher/console.hpp"
+#include "launcher/own_failure.hpp"
 
-#include "init_command.hpp"
-#include "local_command.hpp"
+#include "launcher/init_command.hpp"
+#include "launcher/local_command.hpp"
 
 #include <smtrain/error.hpp>
 

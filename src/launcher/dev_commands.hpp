@@ -9,7 +9,7 @@
 /// ExitCode for a failure of sm-train's own; run_train's steps turn every
 /// exception into the one Outcome that report() writes): Error(Usage) for a bad flag, as each function says.
 
-#include "train.hpp"
+#include "launcher/train.hpp"
 
 #include <smtrain/environ.hpp>
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "diagnostics.hpp"
+#include "launcher/diagnostics.hpp"
 
-#include "invocation_log.hpp"
-#include "report.hpp"
-#include "signals.hpp"
-#include "stderr_capture.hpp"
+#include "launcher/invocation_log.hpp"
+#include "launcher/report.hpp"
+#include "launcher/stderr_capture.hpp"
+#include "process/signals.hpp"
 
 #include "lib/json.hpp"
 

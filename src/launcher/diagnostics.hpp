@@ -11,10 +11,10 @@
 ///
 /// Errors: none; a file that cannot be written is a warning.
 
-#include "rank_evidence.hpp"
-#include "root_cause.hpp"
+#include "launcher/rank_evidence.hpp"
+#include "launcher/root_cause.hpp"
 
-#include "watchdog.hpp"
+#include "process/watchdog.hpp"
 
 #include <smtrain/environ.hpp>
 #include "lib/json.hpp"

@@ -3,14 +3,14 @@
 // adapter: the runners layer plans the job and says what this host launches
 // (runners::host_launch); this file shows it and runs it with sm-train's
 // supervisor and the job's stop request.
-#include "runner.hpp"
+#include "launcher/runner.hpp"
 
-#include "distributed.hpp"
-#include "host_launch.hpp"
-#include "job_phase.hpp"
-#include "spawn.hpp"
-#include "stop.hpp"
-#include "system.hpp"
+#include "launcher/job_phase.hpp"
+#include "process/spawn.hpp"
+#include "process/stop.hpp"
+#include "process/system.hpp"
+#include "runners/distributed.hpp"
+#include "runners/host_launch.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "dns_wait.hpp"
+#include "launcher/dns_wait.hpp"
 
-#include "stop.hpp"
-#include "timeline.hpp"
+#include "launcher/timeline.hpp"
+#include "process/stop.hpp"
 
 #include <smtrain/error.hpp>
 

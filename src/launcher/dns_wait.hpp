@@ -9,7 +9,7 @@
 /// exception into the one Outcome that report() writes): ConfigError for a
 /// bad setting; a host that never resolves is a warning, not an error.
 
-#include "stop.hpp"
+#include "process/stop.hpp"
 
 #include <smtrain/environ.hpp>
 

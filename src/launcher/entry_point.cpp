@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "entry_point.hpp"
+#include "launcher/entry_point.hpp"
 
-#include "../lib/path_search.hpp"
-#include "commands.hpp"
-#include "spawn.hpp"
+#include "lib/path_search.hpp"
+#include "process/spawn.hpp"
+#include "runners/commands.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -3,8 +3,8 @@
 /// \file
 /// What kind of program the entry point is, and the argv that runs it.
 
-#include "command.hpp"
-#include "plan.hpp"
+#include "process/command.hpp"
+#include "runners/plan.hpp"
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>

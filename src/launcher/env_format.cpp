@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "env_format.hpp"
+#include "launcher/env_format.hpp"
 
 #include "lib/json.hpp"
 

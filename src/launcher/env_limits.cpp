@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "env_limits.hpp"
+#include "launcher/env_limits.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "failure_class.hpp"
+#include "launcher/failure_class.hpp"
 
 #include <errno.h>
 #include <fcntl.h>

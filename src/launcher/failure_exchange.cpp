@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "failure_exchange.hpp"
+#include "launcher/failure_exchange.hpp"
 
 #include <thread>
 

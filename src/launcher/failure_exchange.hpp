@@ -17,9 +17,9 @@
 ///
 /// Errors: none; what cannot be sent or read is not heard.
 
-#include "root_cause.hpp"
+#include "launcher/root_cause.hpp"
 
-#include "system.hpp"
+#include "process/system.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "framework_module.hpp"
+#include "launcher/framework_module.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -9,7 +9,7 @@
 /// exception into the one Outcome that report() writes): ConfigError for
 /// a bad module value; the module's own failure is its exit code.
 
-#include "entry_point.hpp"
+#include "launcher/entry_point.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "hang_evidence.hpp"
+#include "launcher/hang_evidence.hpp"
 
-#include "process_tree.hpp"
+#include "launcher/process_tree.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -13,8 +13,8 @@
 /// which would tear the job down before the ranks had written anything), then
 /// the supervisor's usual stop. Errors: none thrown.
 
-#include "choose.hpp"
-#include "rank_evidence.hpp"
+#include "launcher/rank_evidence.hpp"
+#include "runners/choose.hpp"
 
 #include <smtrain/environ.hpp>
 

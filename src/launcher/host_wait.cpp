@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "host_wait.hpp"
+#include "launcher/host_wait.hpp"
 
-#include "process_tree.hpp"
-#include "reaper.hpp"
-#include "signals.hpp"
-#include "stop.hpp"
+#include "launcher/process_tree.hpp"
+#include "process/reaper.hpp"
+#include "process/signals.hpp"
+#include "process/stop.hpp"
 
 #include <signal.h>
 #include <spdlog/spdlog.h>

@@ -8,7 +8,7 @@
 ///
 /// Errors: none thrown.
 
-#include "train.hpp"
+#include "launcher/train.hpp"
 
 #include <sys/types.h>
 

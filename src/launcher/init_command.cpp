@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "init_command.hpp"
+#include "launcher/init_command.hpp"
 
-#include "console.hpp"
+#include "launcher/console.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -9,7 +9,7 @@
 /// exception into the one Outcome that report() writes): Error(Usage)
 /// naming the flag at fault, Error(CannotWrite) for the tree.
 
-#include "tree_flags.hpp"
+#include "launcher/tree_flags.hpp"
 
 #include <string>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "intermediate_output.hpp"
+#include "launcher/intermediate_output.hpp"
 
-#include "timeline.hpp"
+#include "launcher/timeline.hpp"
 
-#include "signals.hpp"
+#include "process/signals.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -6,8 +6,8 @@
 /// its last pass before the success/failure report, with a bounded wait so the
 /// report is on disk before SageMaker's SIGKILL.
 
-#include "intermediate_sync.hpp"
-#include "stop.hpp"
+#include "process/stop.hpp"
+#include "s3/intermediate_sync.hpp"
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "invocation_log.hpp"
+#include "launcher/invocation_log.hpp"
 
 #include "lib/json.hpp"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "job_phase.hpp"
+#include "launcher/job_phase.hpp"
 
-#include "stop.hpp"
+#include "process/stop.hpp"
 
 namespace smtrain::launcher {
 namespace {

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "local_command.hpp"
+#include "launcher/local_command.hpp"
 
-#include "command.hpp"
-#include "console.hpp"
-#include "host_wait.hpp"
-#include "local_hosts.hpp"
-#include "own_failure.hpp"
-#include "reaper.hpp"
-#include "settings.hpp"
-#include "spawn.hpp"
-#include "supervisor.hpp"
-#include "train.hpp"
+#include "launcher/console.hpp"
+#include "launcher/host_wait.hpp"
+#include "launcher/local_hosts.hpp"
+#include "launcher/own_failure.hpp"
+#include "launcher/settings.hpp"
+#include "launcher/train.hpp"
+#include "process/command.hpp"
+#include "process/reaper.hpp"
+#include "process/spawn.hpp"
+#include "process/supervisor.hpp"
 
 #include <smtrain/error.hpp>
 

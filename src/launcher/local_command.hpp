@@ -11,8 +11,8 @@
 /// naming the flag at fault, Error(Unavailable) for several hosts where
 /// namespaces cannot be made.
 
-#include "train.hpp"
-#include "tree_flags.hpp"
+#include "launcher/train.hpp"
+#include "launcher/tree_flags.hpp"
 
 #include <smtrain/environ.hpp>
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "local_hosts.hpp"
+#include "launcher/local_hosts.hpp"
 
-#include "command.hpp"
-#include "host_wait.hpp"
-#include "reaper.hpp"
-#include "spawn.hpp"
-#include "stop.hpp"
+#include "launcher/host_wait.hpp"
+#include "process/command.hpp"
+#include "process/reaper.hpp"
+#include "process/spawn.hpp"
+#include "process/stop.hpp"
 
-#include "../lib/path_search.hpp"
-#include "../lib/unique_fd.hpp"
+#include "lib/path_search.hpp"
+#include "lib/unique_fd.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -10,8 +10,8 @@
 /// exception into the one Outcome that report() writes):
 /// Error(Unavailable) saying what is missing (root, `ip`, a namespace).
 
-#include "host_wait.hpp"
-#include "train.hpp"
+#include "launcher/host_wait.hpp"
+#include "launcher/train.hpp"
 
 #include <smtrain/environ.hpp>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "logging.hpp"
+#include "launcher/logging.hpp"
 
-#include "output_sink.hpp"
+#include "process/output_sink.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>

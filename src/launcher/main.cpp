@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // sm-train: the ENTRYPOINT of a SageMaker training image.
-#include "cli.hpp"
-#include "signals.hpp"
-#include "stop.hpp"
+#include "launcher/cli.hpp"
+#include "process/signals.hpp"
+#include "process/stop.hpp"
 
 int main(int argc, char** argv) {
     // First of all: from here on no signal can kill sm-train or be lost; each

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "own_failure.hpp"
+#include "launcher/own_failure.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "process_tree.hpp"
+#include "launcher/process_tree.hpp"
 
 #include <charconv>
 #include <filesystem>

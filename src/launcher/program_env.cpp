@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "program_env.hpp"
+#include "launcher/program_env.hpp"
 
-#include "entry_point.hpp"
-#include "framework_env.hpp"
+#include "launcher/entry_point.hpp"
+#include "runners/framework_env.hpp"
 
 #include "lib/json.hpp"
 

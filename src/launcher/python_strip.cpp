@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "python_strip.hpp"
+#include "launcher/python_strip.hpp"
 
 namespace smtrain::launcher {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rank_evidence.hpp"
+#include "launcher/rank_evidence.hpp"
 
-#include "mpi_output.hpp"
+#include "runners/mpi_output.hpp"
 
 #include <fmt/format.h>
 

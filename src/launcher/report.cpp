@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "report.hpp"
+#include "launcher/report.hpp"
 
-#include "console.hpp"
-#include "own_failure.hpp"
-#include "python_strip.hpp"
+#include "launcher/console.hpp"
+#include "launcher/own_failure.hpp"
+#include "launcher/python_strip.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "root_cause.hpp"
+#include "launcher/root_cause.hpp"
 
-#include "mpi_output.hpp"
-#include "signals.hpp"
+#include "process/signals.hpp"
+#include "runners/mpi_output.hpp"
 
 #include <algorithm>
 #include <cctype>

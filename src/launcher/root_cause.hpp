@@ -10,9 +10,9 @@
 ///
 /// Pure: text in, a value out. Errors: none; what cannot be recognised is nullopt.
 
-#include "failure_class.hpp"
+#include "launcher/failure_class.hpp"
 
-#include "plan.hpp"
+#include "runners/plan.hpp"
 
 #include <optional>
 #include <string>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "runner.hpp"
+#include "launcher/runner.hpp"
 
-#include "job_phase.hpp"
-#include "stop.hpp"
+#include "launcher/job_phase.hpp"
+#include "process/stop.hpp"
 
 namespace smtrain::launcher {
 

@@ -10,13 +10,13 @@
 /// (a SpawnError for a missing mpirun, an Error for a worker that never
 /// answered); the program's own failure is its RunResult, never an exception.
 
-#include "choose.hpp"
-#include "entry_point.hpp"
-#include "mpi_cluster.hpp"
-#include "plan.hpp"
-#include "rank_evidence.hpp"
-#include "signals.hpp"
-#include "supervisor.hpp"
+#include "launcher/entry_point.hpp"
+#include "launcher/rank_evidence.hpp"
+#include "process/signals.hpp"
+#include "process/supervisor.hpp"
+#include "runners/choose.hpp"
+#include "runners/mpi_cluster.hpp"
+#include "runners/plan.hpp"
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>

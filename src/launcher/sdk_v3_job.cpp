@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "sdk_v3_job.hpp"
+#include "launcher/sdk_v3_job.hpp"
 
-#include "command.hpp"
-#include "spawn.hpp"
+#include "process/command.hpp"
+#include "process/spawn.hpp"
 
 #include <smtrain/error.hpp>
 #include "lib/json.hpp"

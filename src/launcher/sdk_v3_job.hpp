@@ -10,9 +10,9 @@
 /// Errors: ConfigError for the SDK's JSON files; Error(NoProgram) for a job
 /// with no entry script.
 
-#include "entry_point.hpp"
+#include "launcher/entry_point.hpp"
 
-#include "sdk_v3.hpp"
+#include "runners/sdk_v3.hpp"
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "settings.hpp"
+#include "launcher/settings.hpp"
 
 #include <smtrain/error.hpp>
 

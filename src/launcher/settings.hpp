@@ -11,12 +11,12 @@
 /// Errors: Settings::from_environment throws ConfigError naming the variable
 /// and the bad value (exit 65); nothing else throws.
 
-#include "deadline_warning.hpp"
-#include "dns_wait.hpp"
-#include "intermediate_output.hpp"
-#include "mpi_cluster.hpp"
-#include "timeline.hpp"
-#include "watchdog.hpp"
+#include "launcher/deadline_warning.hpp"
+#include "launcher/dns_wait.hpp"
+#include "launcher/intermediate_output.hpp"
+#include "launcher/timeline.hpp"
+#include "process/watchdog.hpp"
+#include "runners/mpi_cluster.hpp"
 
 #include <smtrain/environ.hpp>
 #include <smtrain/program_args.hpp>

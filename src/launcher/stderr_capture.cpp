@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "stderr_capture.hpp"
+#include "launcher/stderr_capture.hpp"
 
-#include "python_strip.hpp"
+#include "launcher/python_strip.hpp"
 
 #include <algorithm>
 #include <cctype>

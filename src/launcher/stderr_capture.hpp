@@ -22,7 +22,7 @@
 /// Errors: none but std::bad_alloc; the capture is bounded, whatever the
 /// program writes.
 
-#include "stream_observer.hpp"
+#include "process/stream_observer.hpp"
 
 #include <cstddef>
 #include <deque>

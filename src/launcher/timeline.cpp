@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "timeline.hpp"
+#include "launcher/timeline.hpp"
 
-#include "signals.hpp"
-#include "transfer_counters.hpp"
+#include "process/signals.hpp"
+#include "s3/transfer_counters.hpp"
 
-#include "lib/json.hpp"
 #include <smtrain/value.hpp>
+#include "lib/json.hpp"
 
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>

@@ -15,7 +15,7 @@
 /// Only sm-train's main thread records phases. Nothing here throws except
 /// where noted.
 
-#include "job_phase.hpp"
+#include "launcher/job_phase.hpp"
 
 #include <smtrain/environ.hpp>
 #include "lib/json.hpp"

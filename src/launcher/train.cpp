@@ -1,39 +1,39 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "train.hpp"
+#include "launcher/train.hpp"
 
-#include "code_dir.hpp"
-#include "codeartifact.hpp"
-#include "commands.hpp"
-#include "console.hpp"
-#include "deadline_warning.hpp"
-#include "diagnostics.hpp"
-#include "distributed.hpp"
-#include "dns_wait.hpp"
-#include "entry_point.hpp"
-#include "env_limits.hpp"
-#include "failure_exchange.hpp"
-#include "framework_module.hpp"
-#include "hang_evidence.hpp"
-#include "intermediate_output.hpp"
-#include "invocation_log.hpp"
-#include "job_phase.hpp"
-#include "logging.hpp"
-#include "output_sink.hpp"
-#include "own_failure.hpp"
-#include "program_env.hpp"
-#include "progress.hpp"
-#include "rank_evidence.hpp"
-#include "report.hpp"
-#include "root_cause.hpp"
-#include "runner.hpp"
-#include "sdk_v3_job.hpp"
-#include "settings.hpp"
-#include "stderr_capture.hpp"
-#include "timeline.hpp"
+#include "launcher/code_dir.hpp"
+#include "launcher/console.hpp"
+#include "launcher/deadline_warning.hpp"
+#include "launcher/diagnostics.hpp"
+#include "launcher/dns_wait.hpp"
+#include "launcher/entry_point.hpp"
+#include "launcher/env_limits.hpp"
+#include "launcher/failure_exchange.hpp"
+#include "launcher/framework_module.hpp"
+#include "launcher/hang_evidence.hpp"
+#include "launcher/intermediate_output.hpp"
+#include "launcher/invocation_log.hpp"
+#include "launcher/job_phase.hpp"
+#include "launcher/logging.hpp"
+#include "launcher/own_failure.hpp"
+#include "launcher/program_env.hpp"
+#include "launcher/rank_evidence.hpp"
+#include "launcher/report.hpp"
+#include "launcher/root_cause.hpp"
+#include "launcher/runner.hpp"
+#include "launcher/sdk_v3_job.hpp"
+#include "launcher/settings.hpp"
+#include "launcher/stderr_capture.hpp"
+#include "launcher/timeline.hpp"
+#include "process/output_sink.hpp"
+#include "runners/commands.hpp"
+#include "runners/distributed.hpp"
+#include "s3/codeartifact.hpp"
+#include "s3/progress.hpp"
 
 #include <smtrain/error.hpp>
-#include "lib/json.hpp"
 #include <smtrain/training_env.hpp>
+#include "lib/json.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -580,8 +580,7 @@ std::vector<RankReport> rank_reports(RunnerKind kind, const RunEvidence& evidenc
     }
     merge_reports(ranks, more);
     if (hang && !evidence.asked.empty()) {
-        const std::string text =
-            hang->stderr_at_stop.empty() ? capture.tail() : hang->stderr_at_stop;
+        const std::string text = hang->stderr_at_stop.empty() ? capture.tail() : hang->stderr_at_stop;
         const std::vector<std::string> dumps = stacks_in_order(text, evidence.asked.size());
         std::vector<RankReport> stacks;
         for (std::size_t i = 0; i < dumps.size(); ++i) {

@@ -8,9 +8,9 @@
 /// exception into the one Outcome that report() writes); run_train itself
 /// returns the exit code and never throws, with --dry-run too.
 
-#include "env_format.hpp"
-#include "signals.hpp"
-#include "stop.hpp"
+#include "launcher/env_format.hpp"
+#include "process/signals.hpp"
+#include "process/stop.hpp"
 
 #include <smtrain/environ.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "tree_flags.hpp"
+#include "launcher/tree_flags.hpp"
 
 #include <smtrain/error.hpp>
 #include "lib/json.hpp"

@@ -9,7 +9,7 @@
 /// exception into the one Outcome that report() writes): Error(Usage)
 /// naming the flag at fault, Error(CannotWrite) for the tree.
 
-#include "../lib/tree_writer.hpp"
+#include "lib/tree_writer.hpp"
 
 #include <CLI/CLI.hpp>
 

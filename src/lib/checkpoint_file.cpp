@@ -2,7 +2,7 @@
 #include <smtrain/checkpoint_file.hpp>
 #include <smtrain/error.hpp>
 
-#include "unique_fd.hpp"
+#include "lib/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cluster.hpp"
+#include "lib/cluster.hpp"
 
-#include "config_files.hpp"
+#include "lib/config_files.hpp"
 
 #include <algorithm>
 #include <unordered_set>

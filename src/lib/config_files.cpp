@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "config_files.hpp"
+#include "lib/config_files.hpp"
 
 #include "lib/json.hpp"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "job_runtime_files.hpp"
+#include "lib/job_runtime_files.hpp"
 
-#include "config_files.hpp"
+#include "lib/config_files.hpp"
 
 #include <smtrain/error.hpp>
 

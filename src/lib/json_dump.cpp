@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "unicode.hpp"
+#include "lib/unicode.hpp"
 
 namespace smtrain {
 

@@ -9,7 +9,7 @@
 #include <limits>
 #include <unordered_set>
 
-#include "unicode.hpp"
+#include "lib/unicode.hpp"
 
 namespace smtrain {
 

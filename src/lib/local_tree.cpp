@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "local_tree.hpp"
+#include "lib/local_tree.hpp"
 
-#include "tree_files.hpp"
+#include "lib/tree_files.hpp"
 
-#include "config_files.hpp"
+#include "lib/config_files.hpp"
 
 #include <smtrain/error.hpp>
+#include <smtrain/training_env.hpp>
 #include "lib/json.hpp"
 #include "lib/python_format.hpp"
-#include <smtrain/training_env.hpp>
 
 #include <pwd.h>
 #include <unistd.h>

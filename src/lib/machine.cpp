@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lib/machine_probe.hpp"
 
-#include "config_files.hpp"
-#include "path_search.hpp"
+#include "lib/config_files.hpp"
+#include "lib/path_search.hpp"
 
-#include "lib/json.hpp"
 #include <smtrain/value.hpp>
+#include "lib/json.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "path_search.hpp"
+#include "lib/path_search.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -2,11 +2,11 @@
 // The program's arguments in each style (program_args.hpp). The argparse style
 // is the toolkit's mapping.to_cmd_args; the others are ours (docs/launcher.md).
 #include <smtrain/error.hpp>
-#include "lib/json.hpp"
 #include <smtrain/program_args.hpp>
+#include "lib/json.hpp"
 #include "lib/python_format.hpp"
 
-#include "config_files.hpp"
+#include "lib/config_files.hpp"
 
 #include <algorithm>
 #include <stdexcept>

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "unicode.hpp"
+#include "lib/unicode.hpp"
 
 namespace smtrain {
 

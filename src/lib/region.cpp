@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "region.hpp"
+#include "lib/region.hpp"
 
-#include "local_tree.hpp"
+#include "lib/local_tree.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -2,12 +2,12 @@
 // TrainingEnv::load: the toolkit's Environment() over an /opt/ml tree.
 #include <smtrain/training_env.hpp>
 
-#include "cluster.hpp"
-#include "config_files.hpp"
-#include "job_runtime_files.hpp"
-#include "local_tree.hpp"
-#include "region.hpp"
-#include "training_env_internal.hpp"
+#include "lib/cluster.hpp"
+#include "lib/config_files.hpp"
+#include "lib/job_runtime_files.hpp"
+#include "lib/local_tree.hpp"
+#include "lib/region.hpp"
+#include "lib/training_env_internal.hpp"
 
 #include "lib/json.hpp"
 #include "lib/machine_probe.hpp"

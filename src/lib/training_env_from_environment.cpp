@@ -3,10 +3,10 @@
 // read back from SM_TRAINING_ENV (dict(Environment) as JSON) and friends.
 #include <smtrain/training_env.hpp>
 
-#include "config_files.hpp"
-#include "job_runtime_files.hpp"
-#include "region.hpp"
-#include "training_env_internal.hpp"
+#include "lib/config_files.hpp"
+#include "lib/job_runtime_files.hpp"
+#include "lib/region.hpp"
+#include "lib/training_env_internal.hpp"
 
 #include "lib/json.hpp"
 #include "lib/python_format.hpp"

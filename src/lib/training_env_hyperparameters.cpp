@@ -2,7 +2,7 @@
 // Typed access to hyperparameters (TrainingEnv::hyperparameter<T>).
 #include <smtrain/training_env.hpp>
 
-#include "config_files.hpp"
+#include "lib/config_files.hpp"
 
 #include <charconv>
 

@@ -2,12 +2,12 @@
 // The toolkit's renderings: dict(Environment) (SM_TRAINING_ENV), to_env_vars, to_cmd_args.
 #include <smtrain/training_env.hpp>
 
-#include "config_files.hpp"
-#include "job_runtime_files.hpp"
-#include "training_env_internal.hpp"
+#include "lib/config_files.hpp"
+#include "lib/job_runtime_files.hpp"
+#include "lib/training_env_internal.hpp"
 
-#include "lib/json.hpp"
 #include <smtrain/program_args.hpp>
+#include "lib/json.hpp"
 #include "lib/python_format.hpp"
 
 #include <algorithm>

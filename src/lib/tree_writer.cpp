@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "tree_writer.hpp"
+#include "lib/tree_writer.hpp"
 
-#include "tree_files.hpp"
+#include "lib/tree_files.hpp"
 
 #include <smtrain/error.hpp>
 #include "lib/json.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "unicode.hpp"
+#include "lib/unicode.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -24,7 +24,7 @@ struct UpperSpecial {
     const char* utf8;
 };
 
-#include "unicode_tables.inc"
+#include "lib/unicode_tables.inc"
 
 unsigned char byte_at(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "command.hpp"
+#include "process/command.hpp"
 
-#include "../lib/path_search.hpp"
+#include "lib/path_search.hpp"
 
 namespace smtrain::process {
 

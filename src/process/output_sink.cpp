@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "output_sink.hpp"
+#include "process/output_sink.hpp"
 
 #include <errno.h>
 #include <fcntl.h>

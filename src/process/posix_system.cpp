@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "system.hpp"
+#include "process/system.hpp"
 
-#include "command.hpp"
-#include "output_sink.hpp"
-#include "reaper.hpp"
-#include "spawn.hpp"
-#include "stop.hpp"
+#include "process/command.hpp"
+#include "process/output_sink.hpp"
+#include "process/reaper.hpp"
+#include "process/spawn.hpp"
+#include "process/stop.hpp"
 
-#include "../lib/unique_fd.hpp"
+#include "lib/unique_fd.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "reaper.hpp"
+#include "process/reaper.hpp"
 
 #include <sys/wait.h>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "spawn.hpp"
+#include "process/spawn.hpp"
 
-#include "reaper.hpp"
+#include "process/reaper.hpp"
 
-#include "../lib/unique_fd.hpp"
+#include "lib/unique_fd.hpp"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "stop.hpp"
+#include "process/stop.hpp"
 
-#include "signals.hpp"
+#include "process/signals.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -18,7 +18,7 @@
 /// Errors: the constructors throw smtrain::Error(Internal) when the kernel
 /// refuses an eventfd, a signalfd or a thread; nothing else throws.
 
-#include "../lib/unique_fd.hpp"
+#include "lib/unique_fd.hpp"
 
 #include <pthread.h>
 

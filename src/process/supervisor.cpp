@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "supervisor.hpp"
+#include "process/supervisor.hpp"
 
-#include "reaper.hpp"
-#include "signals.hpp"
-#include "stop.hpp"
+#include "process/reaper.hpp"
+#include "process/signals.hpp"
+#include "process/stop.hpp"
 
-#include "../lib/unique_fd.hpp"
+#include "lib/unique_fd.hpp"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -17,10 +17,10 @@
 /// descriptor is closed, and a program still running is stopped as a stop
 /// would stop it (SIGTERM to its group, the grace period, SIGKILL) and reaped.
 
-#include "output_sink.hpp"
-#include "spawn.hpp"
-#include "stream_observer.hpp"
-#include "watchdog.hpp"
+#include "process/output_sink.hpp"
+#include "process/spawn.hpp"
+#include "process/stream_observer.hpp"
+#include "process/watchdog.hpp"
 
 #include <chrono>
 #include <functional>

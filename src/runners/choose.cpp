@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "choose.hpp"
+#include "runners/choose.hpp"
 
-#include "framework_env.hpp"
+#include "runners/framework_env.hpp"
 
 #include <smtrain/value.hpp>
 

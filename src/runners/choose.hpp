@@ -5,7 +5,7 @@
 ///
 /// Errors: none; a job whose flags name no runner runs a plain process.
 
-#include "plan.hpp"
+#include "runners/plan.hpp"
 
 #include <smtrain/training_env.hpp>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "commands.hpp"
+#include "runners/commands.hpp"
 
-#include "instance_types.hpp"
-#include "mpi_options.hpp"
+#include "runners/instance_types.hpp"
+#include "runners/mpi_options.hpp"
 
 #include <smtrain/error.hpp>
 #include "lib/json.hpp"

@@ -10,7 +10,7 @@
 /// the side effects, and their errors, are process::System's): as each
 /// function says.
 
-#include "plan.hpp"
+#include "runners/plan.hpp"
 
 #include <cstdint>
 #include <optional>

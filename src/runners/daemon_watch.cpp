@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "daemon_watch.hpp"
+#include "runners/daemon_watch.hpp"
 
 #include <csignal>
 

@@ -11,7 +11,7 @@
 ///
 /// Errors: none of its own; the check must not throw.
 
-#include "executor.hpp"
+#include "runners/executor.hpp"
 
 #include <chrono>
 #include <condition_variable>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "distributed.hpp"
+#include "runners/distributed.hpp"
 
-#include "commands.hpp"
-#include "framework_env.hpp"
-#include "host_launch.hpp"
-#include "mpi_output.hpp"
-#include "tensorflow.hpp"
+#include "runners/commands.hpp"
+#include "runners/framework_env.hpp"
+#include "runners/host_launch.hpp"
+#include "runners/mpi_output.hpp"
+#include "runners/tensorflow.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -8,10 +8,10 @@
 /// message for a precondition that fails (a missing import, an absent host);
 /// a SpawnError from the executor or the process::System is passed on as it is.
 
-#include "executor.hpp"
-#include "host_launch.hpp"
-#include "mpi_cluster.hpp"
-#include "plan.hpp"
+#include "runners/executor.hpp"
+#include "runners/host_launch.hpp"
+#include "runners/mpi_cluster.hpp"
+#include "runners/plan.hpp"
 
 #include <smtrain/training_env.hpp>
 

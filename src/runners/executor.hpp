@@ -8,9 +8,9 @@
 /// Errors: the executor passes on the SpawnError of a program that cannot
 /// start; a program's failure is its exit status.
 
-#include "plan.hpp"
-#include "supervisor.hpp"
-#include "system.hpp"
+#include "process/supervisor.hpp"
+#include "process/system.hpp"
+#include "runners/plan.hpp"
 
 #include <functional>
 

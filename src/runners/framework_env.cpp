@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "framework_env.hpp"
+#include "runners/framework_env.hpp"
 
 #include <smtrain/error.hpp>
 #include "lib/json.hpp"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "host_launch.hpp"
+#include "runners/host_launch.hpp"
 
-#include "commands.hpp"
-#include "tensorflow.hpp"
+#include "runners/commands.hpp"
+#include "runners/tensorflow.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -10,7 +10,7 @@
 /// message and ExitCode::BadConfig (or NoProgram) for a job the toolkit would
 /// refuse, as the command builders of commands.hpp and tensorflow.hpp throw it.
 
-#include "plan.hpp"
+#include "runners/plan.hpp"
 
 #include <string>
 #include <string_view>

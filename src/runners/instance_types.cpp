@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "instance_types.hpp"
+#include "runners/instance_types.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "mpi_cluster.hpp"
+#include "runners/mpi_cluster.hpp"
 
-#include "daemon_watch.hpp"
-#include "host_launch.hpp"
-#include "spawn.hpp"
+#include "process/spawn.hpp"
+#include "runners/daemon_watch.hpp"
+#include "runners/host_launch.hpp"
 
 #include <smtrain/error.hpp>
 

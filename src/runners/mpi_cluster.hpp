@@ -14,8 +14,8 @@
 /// reason when that host announces one (`notice_port`); a notification that
 /// cannot start is a warning.
 
-#include "executor.hpp"
-#include "plan.hpp"
+#include "runners/executor.hpp"
+#include "runners/plan.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -101,12 +101,13 @@ std::optional<std::string> daemon_exit_reason(process::System& system, const std
 /// ended: a daemon of its own that died, or another host's end it heard of),
 /// as this host's reason: "<host> ended its job[ <when>]: <its reason>";
 /// nullopt when none answers within `timeout`.
-std::optional<std::string> announced_end(process::System& system, const std::vector<std::string>& hosts, int port,
-                                         std::chrono::milliseconds timeout, std::string_view when);
+std::optional<std::string> announced_end(process::System& system, const std::vector<std::string>& hosts,
+                                         int port, std::chrono::milliseconds timeout, std::string_view when);
 
 /// Logs `reason` and answers every connection on `port` with it for `window`
 /// (System::announce): how the hosts that wait for this one learn why it ended.
-void announce_end(process::System& system, int port, std::chrono::milliseconds window, const std::string& reason);
+void announce_end(process::System& system, int port, std::chrono::milliseconds window,
+                  const std::string& reason);
 
 /// The master's run: sshd, wait for workers, `launch` through `execute`, then
 /// (whatever mpirun did, even if it could not start) notify the workers, wait
@@ -114,9 +115,9 @@ void announce_end(process::System& system, int port, std::chrono::milliseconds w
 /// runs, its sshd and the workers' announcements are watched (DaemonWatch):
 /// either ends mpirun through `end_program` and the job with Error(Unavailable),
 /// announced to the workers before they are notified.
-int run_mpi_master(const Plan& plan, const Launch& launch, const process::LineRewriter& filter, process::System& system,
-                   const ProgramExecutor& execute, const MpiClusterSettings& settings,
-                   const ProgramStopper& end_program = {});
+int run_mpi_master(const Plan& plan, const Launch& launch, const process::LineRewriter& filter,
+                   process::System& system, const ProgramExecutor& execute,
+                   const MpiClusterSettings& settings, const ProgramStopper& end_program = {});
 
 /// A worker's run. `environment` is what the ranks on this host should see
 /// (sm-train's environment plus the exported SM_* variables). Returns 0 once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "mpi_output.hpp"
+#include "runners/mpi_output.hpp"
 
 #include <cctype>
 

@@ -4,11 +4,11 @@
 // container_drivers/scripts/environment.py (set_env), common/utils.py
 // (safe_serialize, hyperparameters_to_cli_args, get_process_count),
 // distributed_drivers/{basic_script,torchrun}_driver.py.
-#include "sdk_v3.hpp"
+#include "runners/sdk_v3.hpp"
 
-#include "commands.hpp"
-#include "distributed.hpp"
-#include "instance_types.hpp"
+#include "runners/commands.hpp"
+#include "runners/distributed.hpp"
+#include "runners/instance_types.hpp"
 
 #include <smtrain/error.hpp>
 #include "lib/json.hpp"

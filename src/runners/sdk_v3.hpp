@@ -12,7 +12,7 @@
 /// distributed.json that is not what the SDK writes; Error(NoProgram) for a
 /// job with nothing to run.
 
-#include "plan.hpp"
+#include "runners/plan.hpp"
 
 #include <smtrain/environ.hpp>
 #include <smtrain/training_env.hpp>

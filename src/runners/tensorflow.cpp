@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "tensorflow.hpp"
+#include "runners/tensorflow.hpp"
 
-#include "daemon_watch.hpp"
-#include "host_launch.hpp"
+#include "runners/daemon_watch.hpp"
+#include "runners/host_launch.hpp"
 
 #include <smtrain/error.hpp>
 

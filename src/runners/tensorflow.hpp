@@ -14,9 +14,9 @@
 /// nothing and leaves the worker waiting for it), or with another host's
 /// reason when that host announces its parameter server's death.
 
-#include "executor.hpp"
-#include "mpi_cluster.hpp"
-#include "plan.hpp"
+#include "runners/executor.hpp"
+#include "runners/mpi_cluster.hpp"
+#include "runners/plan.hpp"
 
 #include <chrono>
 #include <string>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ca_bundle.hpp"
+#include "s3/ca_bundle.hpp"
 
 #include <initializer_list>
 #include <system_error>
 
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
 
 namespace smtrain::s3 {
 namespace {

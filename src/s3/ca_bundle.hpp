@@ -16,7 +16,7 @@
 #include <filesystem>
 #include <string>
 
-#include "credentials.hpp"
+#include "s3/credentials.hpp"
 
 namespace smtrain::s3 {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "client.hpp"
+#include "s3/client.hpp"
 
-#include "transfer_counters.hpp"
+#include "s3/transfer_counters.hpp"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "../lib/unique_fd.hpp"
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
+#include "lib/unique_fd.hpp"
 
 namespace smtrain::s3 {
 namespace {

@@ -20,9 +20,9 @@
 #include <memory>
 #include <string>
 
-#include "credentials.hpp"
-#include "http.hpp"
-#include "s3_url.hpp"
+#include "s3/credentials.hpp"
+#include "s3/http.hpp"
+#include "s3/s3_url.hpp"
 
 namespace smtrain::s3 {
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "code_download.hpp"
+#include "s3/code_download.hpp"
 
-#include "extract.hpp"
-#include "progress.hpp"
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
+#include "s3/extract.hpp"
+#include "s3/progress.hpp"
 
 #include <optional>
 

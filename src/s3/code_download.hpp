@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <string>
 
-#include "client.hpp"
-#include "object_stream.hpp"
+#include "s3/client.hpp"
+#include "s3/object_stream.hpp"
 
 namespace smtrain::s3 {
 

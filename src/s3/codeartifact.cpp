@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "codeartifact.hpp"
+#include "s3/codeartifact.hpp"
 
 #include <chrono>
 #include <thread>
 
-#include "http.hpp"
+#include <smtrain/error.hpp>
 #include "lib/json.hpp"
-#include "s3_url.hpp"
-#include "smtrain/error.hpp"
+#include "s3/http.hpp"
+#include "s3/s3_url.hpp"
 
 namespace smtrain::s3 {
 namespace {

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "credentials.hpp"
+#include "s3/credentials.hpp"
 
 namespace smtrain::s3 {
 

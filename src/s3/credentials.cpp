@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "credentials.hpp"
+#include "s3/credentials.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,9 +8,9 @@
 #include <sstream>
 #include <thread>
 
-#include "http.hpp"
+#include <smtrain/error.hpp>
 #include "lib/json.hpp"
-#include "smtrain/error.hpp"
+#include "s3/http.hpp"
 
 namespace smtrain::s3 {
 namespace {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "curl_api.hpp"
+#include "s3/curl_api.hpp"
 
 #include <openssl/ssl.h>
 
-#include "ca_bundle.hpp"
-#include "credentials.hpp"
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
+#include "s3/ca_bundle.hpp"
+#include "s3/credentials.hpp"
 
 namespace smtrain::s3 {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "extract.hpp"
+#include "s3/extract.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -22,9 +22,9 @@
 #include <utility>
 #include <vector>
 
-#include "../lib/unique_fd.hpp"
-#include "progress.hpp"
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
+#include "lib/unique_fd.hpp"
+#include "s3/progress.hpp"
 
 namespace smtrain::s3 {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "http.hpp"
+#include "s3/http.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,8 +11,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "credentials.hpp"
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
+#include "s3/credentials.hpp"
 
 namespace smtrain::s3 {
 namespace {

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "curl_api.hpp"
+#include "s3/curl_api.hpp"
 
 namespace smtrain::s3 {
 

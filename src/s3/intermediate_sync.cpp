@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "intermediate_sync.hpp"
+#include "s3/intermediate_sync.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,8 +23,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "../lib/unique_fd.hpp"
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
+#include "lib/unique_fd.hpp"
 
 namespace smtrain::s3 {
 namespace {

@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "client.hpp"
+#include "s3/client.hpp"
 
 namespace smtrain::s3 {
 

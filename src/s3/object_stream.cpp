@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "object_stream.hpp"
+#include "s3/object_stream.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
 
 namespace smtrain::s3 {
 namespace {

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "client.hpp"
+#include "s3/client.hpp"
 
 namespace smtrain::s3 {
 

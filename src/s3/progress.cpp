@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "progress.hpp"
+#include "s3/progress.hpp"
 
 #include <unistd.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "s3_url.hpp"
+#include "s3/s3_url.hpp"
 
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
 
 namespace smtrain::s3 {
 

@@ -2,7 +2,7 @@
 #include <smtrain/error.hpp>
 #include <smtrain/testing/fake_tree.hpp>
 
-#include "../lib/tree_writer.hpp"
+#include "lib/tree_writer.hpp"
 
 #include <sys/stat.h>
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "region.hpp"
+#include "lib/region.hpp"
 
 namespace smtrain::testing {
 namespace {

@@ -18,4 +18,3 @@ smtrain_add_gtest(smtrain_env_tests
     ${CMAKE_CURRENT_LIST_DIR}/job_runtime_test.cpp
   LABELS env)
 target_include_directories(smtrain_env_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-target_include_directories(smtrain_env_tests PRIVATE ${PROJECT_SOURCE_DIR}/src/lib)  # bare names: removed by tools/rewrite_includes.py

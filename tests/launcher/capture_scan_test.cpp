@@ -3,9 +3,9 @@
 // possible chunking, and the supervisor passing stderr on into pipes (the
 // tee/splice path): every expected value is written out by hand.
 #include "../process/late_reader.hpp"
-#include "signals.hpp"
-#include "stderr_capture.hpp"
-#include "supervisor.hpp"
+#include "launcher/stderr_capture.hpp"
+#include "process/signals.hpp"
+#include "process/supervisor.hpp"
 
 #include <gtest/gtest.h>
 

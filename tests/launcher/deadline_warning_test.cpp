@@ -2,11 +2,11 @@
 // The deadline warning's timer and targets, its settings, and `local
 // --interrupt-after`'s durations (issue 22). The end-to-end checks with real
 // torchrun and mpirun are tests/launcher/checkpoints/deadline_warning.sh.
-#include "deadline_warning.hpp"
-#include "local_command.hpp"
-#include "reaper.hpp"
-#include "settings.hpp"
-#include "spawn.hpp"
+#include "launcher/deadline_warning.hpp"
+#include "launcher/local_command.hpp"
+#include "launcher/settings.hpp"
+#include "process/reaper.hpp"
+#include "process/spawn.hpp"
 
 #include <smtrain/error.hpp>
 

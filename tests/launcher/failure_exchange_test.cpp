@@ -3,9 +3,9 @@
 // announces, which failure is the job's first, and the hang notices a host
 // whose watchdog fired sends to the others, over real loopback sockets. The
 // two-host run is tests/runners/torchrun_hang_two_hosts.sh.
-#include "failure_exchange.hpp"
+#include "launcher/failure_exchange.hpp"
 
-#include "system.hpp"
+#include "process/system.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The steps of a job have one vocabulary (job_phase.hpp): the stop reason, the
 // timeline row and the progress label of a step come from one table.
-#include "job_phase.hpp"
-#include "stop.hpp"
-#include "timeline.hpp"
+#include "launcher/job_phase.hpp"
+#include "launcher/timeline.hpp"
+#include "process/stop.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Settings: every SMTRAIN_* variable of sm-train read once, a bad value naming
 // its variable; the relative base dir made absolute.
-#include "settings.hpp"
-#include "job_phase.hpp"
-#include "stop.hpp"
+#include "launcher/settings.hpp"
+#include "launcher/job_phase.hpp"
+#include "process/stop.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -2,11 +2,11 @@
 // "Where the time went" (issue 15): the recorder on its own, then the block
 // sm-train logs at the end of a job that succeeds, fails or is stopped, as
 // text and as JSON, through the real sm-train.
-#include "timeline.hpp"
+#include "launcher/timeline.hpp"
 #include "../support/child.hpp"
 
-#include "lib/json.hpp"
 #include <smtrain/value.hpp>
+#include "lib/json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,8 +4,8 @@
 // pipe whose reader is slow, as a container's log driver can be, and an
 // observer that records what it is handed.
 
-#include "spawn.hpp"
-#include "stream_observer.hpp"
+#include "process/spawn.hpp"
+#include "process/stream_observer.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

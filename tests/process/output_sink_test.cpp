@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // OutputSink (output_sink.hpp): what a reader of sm-train's stderr gets when it
 // reads, reads late, stops reading, or leaves; and that writing never waits.
-#include "output_sink.hpp"
+#include "process/output_sink.hpp"
 #include "../support/temp_tree.hpp"
-#include "signals.hpp"
+#include "process/signals.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one reaper (src/process/reaper.hpp): a supervisor that collects every
 // child keeps the statuses of the others for their owners, and orphans go.
-#include "reaper.hpp"
-#include "command.hpp"
-#include "signals.hpp"
-#include "spawn.hpp"
-#include "supervisor.hpp"
+#include "process/reaper.hpp"
+#include "process/command.hpp"
+#include "process/signals.hpp"
+#include "process/spawn.hpp"
+#include "process/supervisor.hpp"
 
 #include <gtest/gtest.h>
 

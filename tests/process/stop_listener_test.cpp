@@ -2,8 +2,8 @@
 // StopRequest and StopListener (stop.hpp): a stop signal sent to the process is
 // taken by the listener into the request, once; while the listener is paused
 // it stays pending for the supervisor; other signals are never taken.
-#include "signals.hpp"
-#include "stop.hpp"
+#include "process/signals.hpp"
+#include "process/stop.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,8 +4,8 @@
 // no descriptor stays open and no program keeps running unsupervised.
 #include "../support/temp_tree.hpp"
 #include "late_reader.hpp"
-#include "signals.hpp"
-#include "supervisor.hpp"
+#include "process/signals.hpp"
+#include "process/supervisor.hpp"
 
 #include <smtrain/error.hpp>
 

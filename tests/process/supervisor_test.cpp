@@ -3,10 +3,10 @@
 // on as it came (into files and slow pipes) and captured, stdout's lines
 // rewritten whole, a missing program, a script without a shebang.
 // (What the report makes of stderr: tests/launcher/capture_scan_test.cpp.)
-#include "supervisor.hpp"
+#include "process/supervisor.hpp"
 #include "../support/temp_tree.hpp"
 #include "late_reader.hpp"
-#include "signals.hpp"
+#include "process/signals.hpp"
 
 #include <smtrain/error.hpp>
 

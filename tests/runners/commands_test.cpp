@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every expected command line below is written out by hand from the toolkit's
 // mpi.py / smdataparallel.py / torch_distributed.py / pytorch_xla.py.
-#include "commands.hpp"
-#include "mpi_cluster.hpp"
-#include "mpi_output.hpp"
+#include "runners/commands.hpp"
+#include "runners/mpi_cluster.hpp"
+#include "runners/mpi_output.hpp"
 
 #include <smtrain/error.hpp>
 

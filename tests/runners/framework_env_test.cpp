@@ -4,8 +4,8 @@
 // from the TensorFlow container's training.py (_build_tf_config_for_ps,
 // _build_tf_config_for_mwms, then json.dumps with its default separators);
 // the runner order and variables from the PyTorch container's training.py.
-#include "framework_env.hpp"
-#include "choose.hpp"
+#include "runners/framework_env.hpp"
+#include "runners/choose.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -2,7 +2,7 @@
 // What each host launches (runners::host_launch), per runner and host role:
 // the one answer the launcher shows and run_distributed runs. Expected argv
 // written by hand from the toolkit's runners and the TensorFlow container.
-#include "host_launch.hpp"
+#include "runners/host_launch.hpp"
 
 #include <smtrain/error.hpp>
 

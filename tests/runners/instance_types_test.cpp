@@ -3,7 +3,7 @@
 // src/sagemaker_training/__init__.py: SM_EFA_NCCL_INSTANCES and
 // SM_EFA_RDMA_INSTANCES, copied here by hand), the GB200 hosts included, and the
 // arm64 CPU types (Graviton) that are in neither.
-#include "instance_types.hpp"
+#include "runners/instance_types.hpp"
 
 #include <gtest/gtest.h>
 

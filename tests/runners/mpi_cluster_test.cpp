@@ -2,11 +2,11 @@
 // The MPI choreography with the real system calls, against fake sshd/ssh/mpirun
 // executables that record their argv, a real TCP listener standing in for the
 // other hosts' sshd, and short time-outs.
-#include "mpi_cluster.hpp"
-#include "command.hpp"
+#include "runners/mpi_cluster.hpp"
 #include "fake_tools.hpp"
-#include "reaper.hpp"
-#include "spawn.hpp"
+#include "process/command.hpp"
+#include "process/reaper.hpp"
+#include "process/spawn.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "mpi_options.hpp"
+#include "runners/mpi_options.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -3,7 +3,7 @@
 // expected value is written by hand from the SDK's source
 // (sagemaker-train/src/sagemaker/train/container_drivers: scripts/environment.py,
 // common/utils.py, distributed_drivers/{torchrun_driver,mpi_driver,mpi_utils}.py).
-#include "sdk_v3.hpp"
+#include "runners/sdk_v3.hpp"
 #include "../support/temp_tree.hpp"
 
 #include <smtrain/error.hpp>

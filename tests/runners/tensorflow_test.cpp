@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The TensorFlow container's parameter-server job (training.py: _run_ps,
 // _run_worker, _wait_until_master_is_down), against a recording System.
-#include "tensorflow.hpp"
+#include "runners/tensorflow.hpp"
 
 #include <smtrain/error.hpp>
 

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "../support/temp_tree.hpp"
-#include "ca_bundle.hpp"
-#include "curl_api.hpp"
+#include "s3/ca_bundle.hpp"
+#include "s3/curl_api.hpp"
 #include "test_util.hpp"
 
 using namespace smtrain::s3;

@@ -15,13 +15,13 @@
 #include <sstream>
 #include <thread>
 
-#include "client.hpp"
-#include "code_download.hpp"
-#include "credentials.hpp"
-#include "intermediate_sync.hpp"
-#include "s3_url.hpp"
+#include <smtrain/error.hpp>
+#include "s3/client.hpp"
+#include "s3/code_download.hpp"
+#include "s3/credentials.hpp"
+#include "s3/intermediate_sync.hpp"
+#include "s3/s3_url.hpp"
 #include "servers.hpp"
-#include "smtrain/error.hpp"
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;

@@ -3,12 +3,12 @@
 // toolkit applies them, and the two signed calls against codeartifact_server.py,
 // which checks each signature with botocore.
 
-#include "codeartifact.hpp"
+#include "s3/codeartifact.hpp"
 
 #include <gtest/gtest.h>
 
+#include <smtrain/error.hpp>
 #include "servers.hpp"
-#include "smtrain/error.hpp"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "extract.hpp"
-#include "smtrain/error.hpp"
+#include <smtrain/error.hpp>
+#include "s3/extract.hpp"
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;

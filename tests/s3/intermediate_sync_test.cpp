@@ -9,9 +9,9 @@
 #include <sstream>
 #include <thread>
 
-#include "intermediate_sync.hpp"
+#include <smtrain/error.hpp>
+#include "s3/intermediate_sync.hpp"
 #include "servers.hpp"
-#include "smtrain/error.hpp"
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The parallel ranged download (ObjectStream) and the code download built on it,
 // against moto, with a proxy in front of it that counts, cuts or slows GETs.
-#include "object_stream.hpp"
+#include "s3/object_stream.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "code_download.hpp"
+#include "s3/code_download.hpp"
 #include "servers.hpp"
 #include "test_util.hpp"
 

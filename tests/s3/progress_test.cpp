@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Progress lines: their format (expected lines written by hand), and the lines a
 // slow code download writes (a proxy in front of moto trickles the bytes).
-#include "progress.hpp"
+#include "s3/progress.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "code_download.hpp"
+#include "s3/code_download.hpp"
 #include "servers.hpp"
 #include "test_util.hpp"
 

@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <smtrain/error.hpp>
 #include "../support/temp_tree.hpp"
-#include "smtrain/error.hpp"
 
 namespace smtrain::s3::test {
 

@@ -10,7 +10,7 @@
 #include <regex>
 #include <thread>
 
-#include "intermediate_sync.hpp"
+#include "s3/intermediate_sync.hpp"
 #include "servers.hpp"
 #include "test_util.hpp"
 
