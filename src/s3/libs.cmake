@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-# Libraries of the S3 area, as SMTRAIN_S3_LIBS. Included by sources.cmake and by
-# tests/s3/tests.cmake (which may build the S3 sources on its own).
+# Libraries of the S3 area, as SMTRAIN_S3_LIBS. Included by src/s3/CMakeLists.txt.
 
+# Not derived from `pkg-config --static --libs libarchive`: that also names
+# libxml2, libacl and nettle, which serve formats and disk writers sm-train never
+# calls (only the tar reader and the decompression filters are used), so the
+# linker never pulls them in and they need not be installed as static archives.
 set(SMTRAIN_S3_LIBS)
 foreach(lib archive zstd lz4 lzma bz2 z)
   find_library(SMTRAIN_STATIC_${lib} NAMES lib${lib}.a)
