@@ -106,7 +106,7 @@ public:
             spec.child_mask = &context.signals.original_mask();
             process::SupervisorOptions supervisor = context.supervisor;
             if (filter) {
-                runners::LineRewriter relayed = filter;
+                process::LineRewriter relayed = filter;
                 // Each rank's own lines, read from the tags as the log shows them.
                 if (context.rank_lines) {
                     relayed = [filter, lines = context.rank_lines](std::string_view line) {

@@ -28,6 +28,7 @@
 #include "process/output_sink.hpp"
 #include "runners/commands.hpp"
 #include "runners/distributed.hpp"
+#include "runners/host_ports.hpp"
 #include "s3/codeartifact.hpp"
 #include "s3/progress.hpp"
 
@@ -294,9 +295,6 @@ std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::R
     return cause;
 }
 
-/// Where a host whose watchdog fired tells the others at once (failure_exchange.hpp).
-constexpr int kHangNoticePort = 7782;
-
 std::vector<std::string> other_hosts(const TrainingEnv& env) {
     std::vector<std::string> peers;
     for (const auto& h : env.hosts()) {
@@ -315,19 +313,18 @@ std::vector<std::string> other_hosts(const TrainingEnv& env) {
 std::string first_failure_of_the_job(CauseKind kind, const std::string& own, const TrainingEnv& env,
                                      const process::StopRequest& stop, std::vector<HeardCause> notices,
                                      std::optional<std::int64_t> ended_at_ms) {
-    constexpr int kExchangePort = 7781;
     constexpr std::chrono::seconds kExchangeWindow{10};
     const std::vector<std::string> peers = other_hosts(env);
     if (peers.empty() || stop.requested()) return {};
     const auto system = process::make_posix_system(&stop);
     if (kind == CauseKind::Hang) {
         spdlog::info("Telling {} other host(s) of the hang", peers.size());
-        tell_of_hang(*system, peers, kHangNoticePort, env.current_host(), own);
+        tell_of_hang(*system, peers, runners::kHangNoticePort, env.current_host(), own);
     }
     spdlog::info("Exchanging the root cause with {} other host(s) (at most {} s)", peers.size(),
                  kExchangeWindow.count());
-    auto heard =
-        exchange_causes(*system, announcement(kind, own, ended_at_ms), peers, kExchangePort, kExchangeWindow);
+    auto heard = exchange_causes(*system, announcement(kind, own, ended_at_ms), peers,
+                                 runners::kFailureExchangePort, kExchangeWindow);
     for (auto& notice : notices) heard.push_back(std::move(notice));
     for (const auto& h : heard) spdlog::info("{} reports: {}", h.host, h.cause);
     std::string first = first_failure_elsewhere(kind, heard, ended_at_ms);
@@ -742,7 +739,7 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
     std::unique_ptr<HangNotices> notices;
     if (exchanges && job.settings.hang_watchdog.on()) {
         notice_system = process::make_posix_system(&job.stop());
-        notices = std::make_unique<HangNotices>(*notice_system, kHangNoticePort);
+        notices = std::make_unique<HangNotices>(*notice_system, runners::kHangNoticePort);
     }
     try {
         RunOutcome run = [&] {

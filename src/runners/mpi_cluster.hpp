@@ -15,6 +15,7 @@
 /// cannot start is a warning.
 
 #include "runners/executor.hpp"
+#include "runners/host_ports.hpp"
 #include "runners/plan.hpp"
 
 #include <chrono>
@@ -25,11 +26,6 @@
 #include <vector>
 
 namespace smtrain::runners {
-
-/// Where a host tells the others why its job ended: an MPI or parameter-server
-/// host whose daemon died, and torchrun's root-cause exchange
-/// (src/launcher/failure_exchange.hpp).
-inline constexpr int kFailureExchangePort = 7781;
 
 struct MpiClusterSettings {
     /// sm-train's SMTRAIN_SSHD overrides it, for images that keep sshd elsewhere.
