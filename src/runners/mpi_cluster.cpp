@@ -244,20 +244,26 @@ int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& f
     int status = 1;
     std::exception_ptr failure;
     {
-        DaemonWatch watch(
-            [&]() -> std::optional<std::string> {
-                if (auto reason = daemon_exit_reason(system, here, own, daemon_when(Moment::Job)))
-                    return reason;
-                return announced_end(system, workers, settings.notice_port, settings.connect_timeout,
-                                     peer_when(Moment::Job));
-            },
-            end_program, settings.poll_interval, settings.mpirun_grace);
+        // One host: mpirun starts every rank itself, no ssh is made and no
+        // worker waits, so an sshd that ends there changes nothing (the toolkit
+        // starts it all the same): nothing to watch.
+        std::optional<DaemonWatch> watch;
+        if (!workers.empty()) {
+            watch.emplace(
+                [&]() -> std::optional<std::string> {
+                    if (auto reason = daemon_exit_reason(system, here, own, daemon_when(Moment::Job)))
+                        return reason;
+                    return announced_end(system, workers, settings.notice_port, settings.connect_timeout,
+                                         peer_when(Moment::Job));
+                },
+                end_program, settings.poll_interval, settings.mpirun_grace);
+        }
         try {
             status = execute(launch, filter);
         } catch (...) {
             failure = std::current_exception();
         }
-        ended = watch.finish();
+        if (watch) ended = watch->finish();
     }
     // Before the status file, which would end the workers' waits as a success.
     if (ended) announce_end(system, settings.notice_port, settings.notice_window, *ended);

@@ -453,6 +453,29 @@ TEST_F(MpiClusterTest, WorkerWaitingForADeadMasterEndsWithTheMastersReason) {
 // Issue 21 item 5, after the start: the master's sshd dies while mpirun runs.
 // mpirun is ended (SIGTERM through end_program), the reason announced to the
 // workers before they are notified, and the job ends with it.
+// One host: mpirun starts both ranks itself and makes no ssh, so the sshd the
+// toolkit starts all the same may end without harm (launcher_deadline_warning's
+// MPI case runs with SMTRAIN_SSHD=/bin/true and failed with exit 69 when the
+// master watched it there too).
+TEST_F(MpiClusterTest, SingleHostMasterRunsOnWhenItsSshdEnds) {
+    const auto p = plan({"127.0.0.1"}, "127.0.0.1");
+    std::vector<int> sent;
+    const auto execute = [&](const Launch&, const LineRewriter&) {
+        EXPECT_TRUE(fake_sshd_serves());
+        pid_t pid = 0;
+        std::ifstream(sshd_pid_file_) >> pid;
+        kill(pid, SIGTERM);
+        // Longer than the watch's look (poll_interval) takes to see it.
+        std::this_thread::sleep_for(settings_.poll_interval * 5 + 200ms);
+        return 0;
+    };
+    const auto end_program = [&](int signo) { sent.push_back(signo); };
+    EXPECT_EQ(
+        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_, end_program),
+        0);
+    EXPECT_TRUE(sent.empty()) << "mpirun was sent signal " << sent.front();
+}
+
 TEST_F(MpiClusterTest, MasterWhoseSshdDiesWhileMpirunRunsEndsMpirunAndTellsTheWorkers) {
     Listener worker_sshd;
     settings_.ssh_port = worker_sshd.port();
