@@ -5,7 +5,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 #
 #   scripts/test.sh [format|dev|fuzz|asan|tsan|arm64|containers ...]
-#                                         default: format dev fuzz asan containers (arm64: by hand, see docs/arm64.md)
+#                                         default: format dev fuzz asan arm64 containers
 #
 # dev, asan and tsan are the CMakePresets.json workflows (configure, build,
 # test: `cmake --workflow --preset <name>`, through scripts/build.sh, which
@@ -31,12 +31,22 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 presets=("$@")
-((${#presets[@]})) || presets=(format dev fuzz asan containers)
+((${#presets[@]})) || presets=(format dev fuzz asan arm64 containers)
 
 "$root/scripts/install-deps.sh"
 dev_built=0
 arm64_built=0
+# Each stage's time, printed when the next starts and at the end (CI has a
+# 60-minute budget: docs/arm64.md#ci-time).
+stage_started=$SECONDS
+stage_name=
+stage_done() {
+    [[ -z $stage_name ]] || echo "==> $stage_name: $((SECONDS - stage_started)) s"
+    stage_name=$1
+    stage_started=$SECONDS
+}
 for preset in "${presets[@]}"; do
+    stage_done "$preset"
     if [[ $preset == format ]]; then
         echo "==> format: clang-format"
         "$root/scripts/check-format.sh"
@@ -49,7 +59,6 @@ for preset in "${presets[@]}"; do
     fi
     if [[ $preset == arm64 ]]; then
         echo "==> arm64: cross build for aarch64, tests under qemu-user (docs/arm64.md)"
-        started=$SECONDS
         "$root/scripts/install-deps.sh" --arm64
         "$root/scripts/qemu-binfmt.sh"
         "$root/scripts/build.sh" arm64
@@ -57,7 +66,6 @@ for preset in "${presets[@]}"; do
         "$root/scripts/check-arm64-binary.sh" "$root/build/arm64"
         # shellcheck disable=SC2086  # SMTRAIN_CTEST_ARGS is a word list on purpose
         (cd "$root" && ctest --preset arm64 -j "${SMTRAIN_JOBS:-$(nproc)}" ${SMTRAIN_CTEST_ARGS:-})
-        echo "==> arm64: $((SECONDS - started)) s"
         continue
     fi
     if [[ $preset == containers ]]; then
@@ -92,4 +100,5 @@ for preset in "${presets[@]}"; do
     # shellcheck disable=SC2086  # SMTRAIN_CTEST_ARGS is a word list on purpose
     (cd "$root" && ctest --preset "$preset" -j "${SMTRAIN_JOBS:-$(nproc)}" ${SMTRAIN_CTEST_ARGS})
 done
-echo "==> all tests passed (${presets[*]})"
+stage_done ""
+echo "==> all tests passed (${presets[*]}) in $SECONDS s"
