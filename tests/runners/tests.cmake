@@ -15,6 +15,15 @@ smtrain_add_gtest(smtrain_runners_tests
   LABELS runners)
 endif()
 
+# The tests below start real clusters (mpirun, torchrun, several sm-train
+# hosts, sshd) whose timings (rendezvous, daemon deaths, grace periods) assume
+# no other cluster competes with them. The MPI, TensorFlow and plain-process
+# ones share the lock real_cluster, so one of them runs at a time while lighter
+# tests use the other core (RUN_SERIAL left that core idle for their whole
+# run). The torchrun ones stay RUN_SERIAL (here, in tests/reliability and
+# tests/testing): each starts three or more Python processes that import torch,
+# several seconds of CPU each, and some run a 10 s hang deadline that a loaded
+# machine's imports alone can exceed.
 # A real MPI job: two hosts as two network namespaces (one host where namespaces
 # are not allowed), each running sm-train. Needs root, Open MPI and sshd.
 find_package(MPI COMPONENTS C QUIET)
@@ -25,13 +34,13 @@ if(TARGET sm-train AND MPI_C_FOUND AND SMTRAIN_BUILD_EXAMPLES AND NOT SMTRAIN_SA
   add_test(NAME runners_mpi_two_hosts
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_two_hosts.sh $<TARGET_FILE:sm-train>
             $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR})
-  set_tests_properties(runners_mpi_two_hosts PROPERTIES LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE)
+  set_tests_properties(runners_mpi_two_hosts PROPERTIES LABELS "runners;mpi" TIMEOUT 180 RESOURCE_LOCK real_cluster)
   # The same hosts, the master's sshd dying at start (issue 21, item 5).
   add_test(NAME runners_mpi_sshd_dies_at_start
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_two_hosts.sh $<TARGET_FILE:sm-train>
             $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR} sshd-dies-on-master)
   set_tests_properties(runners_mpi_sshd_dies_at_start PROPERTIES
-    LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+    LABELS "runners;mpi" TIMEOUT 180 RESOURCE_LOCK real_cluster SKIP_RETURN_CODE 77)
   # The same hosts, a rank breaking its host's sshd once mpirun has started it:
   # the worker's, then the master's.
   foreach(broken algo-2 algo-1)
@@ -40,7 +49,7 @@ if(TARGET sm-train AND MPI_C_FOUND AND SMTRAIN_BUILD_EXAMPLES AND NOT SMTRAIN_SA
               $<TARGET_FILE:smtrain-mpi-allreduce> ${CMAKE_CURRENT_BINARY_DIR}
               sshd-dies-on-${broken}-while-running)
     set_tests_properties(runners_mpi_sshd_dies_on_${broken}_while_running PROPERTIES
-      LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+      LABELS "runners;mpi" TIMEOUT 180 RESOURCE_LOCK real_cluster SKIP_RETURN_CODE 77)
   endforeach()
 endif()
 
@@ -56,7 +65,7 @@ if(TARGET sm-train)
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/tf_parameter_server_dies_two_hosts.sh $<TARGET_FILE:sm-train>
             ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_tf_parameter_server_dies_two_hosts PROPERTIES
-    LABELS "runners" TIMEOUT 400 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+    LABELS "runners" TIMEOUT 400 RESOURCE_LOCK real_cluster SKIP_RETURN_CODE 77)
 endif()
 
 # A real torchrun job on CPUs (gloo): two hosts as network namespaces, each
@@ -85,7 +94,7 @@ if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
   add_test(NAME runners_mpi_module
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_module.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_mpi_module PROPERTIES
-    LABELS "runners;mpi" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+    LABELS "runners;mpi" TIMEOUT 180 RESOURCE_LOCK real_cluster SKIP_RETURN_CODE 77)
 endif()
 
 # Root cause first (issue 21): real torchrun and Open MPI jobs on one host whose
@@ -122,7 +131,7 @@ if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/process_first_failure_two_hosts.sh $<TARGET_FILE:sm-train>
             ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_process_first_failure_two_hosts PROPERTIES
-    LABELS "runners" TIMEOUT 180 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+    LABELS "runners" TIMEOUT 180 RESOURCE_LOCK real_cluster SKIP_RETURN_CODE 77)
 endif()
 
 # A hang on one host named on both (issue 21): `sm-train local --hosts 2`, torchrun,
@@ -142,5 +151,5 @@ if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
   add_test(NAME runners_sdk_v3_mpi_two_hosts
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/sdk_v3_mpi_two_hosts.sh $<TARGET_FILE:sm-train> ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(runners_sdk_v3_mpi_two_hosts PROPERTIES
-    LABELS "runners;mpi" TIMEOUT 120 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+    LABELS "runners;mpi" TIMEOUT 120 RESOURCE_LOCK real_cluster SKIP_RETURN_CODE 77)
 endif()
