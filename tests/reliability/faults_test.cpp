@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Faults around the program: an output dir that is read-only or full, a program
-// that closes its output, floods stderr or writes one enormous line, signal
-// storms, a program that ignores SIGTERM, and one that leaves 20,000 processes
-// to reap. Each through the real sm-train, measured with wait4().
+// that closes its output, floods stderr or writes one enormous line; and the
+// job's signal scenarios, one parameterised test each: a SIGTERM at the start,
+// SIGTERM storms, a program that ignores SIGTERM, processes left to reap (up to
+// 20,000). Each through the real sm-train, measured with wait4().
 #include "../support/child.hpp"
 
 #include <gtest/gtest.h>
@@ -378,8 +379,9 @@ INSTANTIATE_TEST_SUITE_P(Faults, SigtermAtStart,
 /// A program that ignores SIGTERM, and the grace period before sm-train kills it.
 struct GraceCase {
     const char* name;
-    bool print_signals;  ///< launcher/helpers/print_signals --ignore-term; else a shell loop with trap '' TERM
-    const char* grace;   ///< SMTRAIN_GRACE_PERIOD_S
+    bool
+        print_signals;  ///< launcher/helpers/print_signals --ignore-term; else a shell loop with trap '' TERM
+    const char* grace;  ///< SMTRAIN_GRACE_PERIOD_S
     double grace_s;
 };
 
@@ -414,11 +416,12 @@ TEST_P(GracePeriod, EndsWithSigkillToTheGroupAndTheReport) {
     if (c.print_signals) {
         EXPECT_EQ(run.out, "TERM\n");  // forwarded once, then SIGKILL
     }
-    EXPECT_EQ(read_file(base / "output" / "failure"),
-              std::string("ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\nExtraInfo \"Stopped: the "
-                          "program was still running ") +
-                  c.grace + " s after SIGTERM; sm-train killed its process group with SIGKILL\"\nCommand \"" +
-                  command + "\"");
+    EXPECT_EQ(
+        read_file(base / "output" / "failure"),
+        std::string("ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\nExtraInfo \"Stopped: the "
+                    "program was still running ") +
+            c.grace + " s after SIGTERM; sm-train killed its process group with SIGKILL\"\nCommand \"" +
+            command + "\"");
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, GracePeriod,
@@ -464,13 +467,12 @@ TEST_P(Reaping, LeavesNoZombieAndNothingBehind) {
     std::printf("%d from %s: %.2f s, max RSS %ld KiB\n", c.count, c.name, run.seconds, run.max_rss_kib);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Faults, Reaping,
-    ::testing::Values(
-        ReapCase{"orphans_reparented_to_sm_train", SMTRAIN_MAKE_ORPHANS, 500, "children 0 zombies 0 misparented 0\n",
-                 true},
-        ReapCase{"ten_thousand_short_lived_children", SMTRAIN_FORK_CHILDREN, 10000, "forked 10000", false}),
-    [](const auto& row) { return std::string(row.param.name); });
+INSTANTIATE_TEST_SUITE_P(Faults, Reaping,
+                         ::testing::Values(ReapCase{"orphans_reparented_to_sm_train", SMTRAIN_MAKE_ORPHANS,
+                                                    500, "children 0 zombies 0 misparented 0\n", true},
+                                           ReapCase{"ten_thousand_short_lived_children",
+                                                    SMTRAIN_FORK_CHILDREN, 10000, "forked 10000", false}),
+                         [](const auto& row) { return std::string(row.param.name); });
 
 }  // namespace
 }  // namespace smtrain::reliability

@@ -193,7 +193,8 @@ TEST_P(SigtermBeforeTheProgram, StopsTheWaitNamesThePhaseAndNeverRunsTheProgram)
     EXPECT_EQ(failure(), c.failure) << run.err;
 }
 
-constexpr const char* kUnresolvedHost = R"({"current_host":"algo-1","hosts":["algo-1","no-such-host.invalid"]})";
+constexpr const char* kUnresolvedHost =
+    R"({"current_host":"algo-1","hosts":["algo-1","no-such-host.invalid"]})";
 
 INSTANTIATE_TEST_SUITE_P(
     Lifecycle, SigtermBeforeTheProgram,
@@ -201,11 +202,12 @@ INSTANTIATE_TEST_SUITE_P(
                                "sm-train: stopped by SIGTERM during the wait for hosts"},
                       WaitCase{"dns_wait_burst_of_1000", kUnresolvedHost, false, "Waiting for host", 1000,
                                "sm-train: stopped by SIGTERM during the wait for hosts"},
-                      WaitCase{"mpi_worker_waiting_for_its_master",
-                               R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})", true,
-                               "Waiting for MPI Master", 1,
-                               "sm-train: stopped by SIGTERM during the launch of the program (waiting for the "
-                               "other hosts)"}),
+                      WaitCase{
+                          "mpi_worker_waiting_for_its_master",
+                          R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})", true,
+                          "Waiting for MPI Master", 1,
+                          "sm-train: stopped by SIGTERM during the launch of the program (waiting for the "
+                          "other hosts)"}),
     [](const auto& row) { return std::string(row.param.name); });
 
 /// A bin dir whose python3 is a shell script: the install step's pip.

@@ -3,6 +3,7 @@
 // executables that record their argv, a real TCP listener standing in for the
 // other hosts' sshd, and short time-outs.
 #include "runners/mpi_cluster.hpp"
+#include "../support/temp_tree.hpp"
 #include "fake_tools.hpp"
 #include "process/command.hpp"
 #include "process/reaper.hpp"
@@ -105,9 +106,7 @@ int closed_port() {
 class MpiClusterTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("smtrain-mpi-cluster-" + std::to_string(getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
+        dir_ = tmp_.path();
         records_ = dir_ / "records";
         fs::create_directories(records_);
         bin_ = dir_ / "bin";
@@ -150,10 +149,7 @@ protected:
         daemon_name_ = "orted-" + std::to_string(getpid());
         settings_.mpi_daemon_names = {daemon_name_};
     }
-    void TearDown() override {
-        setenv("PATH", old_path_.c_str(), 1);
-        fs::remove_all(dir_);
-    }
+    void TearDown() override { setenv("PATH", old_path_.c_str(), 1); }
 
     Plan plan(std::vector<std::string> hosts, std::string current) {
         Plan p;
@@ -196,7 +192,8 @@ protected:
 
     /// run_mpi_master with mpirun as the program, run by `execute`.
     int run_master(const Plan& p, const ProgramExecutor& execute, const ProgramStopper& end_program = {}) {
-        return run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_, end_program);
+        return run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_,
+                              end_program);
     }
 
     /// A stand-in for the MPI daemon on a worker: `sleep 6` under its name, in a thread.
@@ -221,6 +218,7 @@ protected:
         return heard;
     }
 
+    smtrain::testing::TempDir tmp_;
     fs::path dir_, records_, bin_, sshd_pid_file_;
     std::string old_path_, daemon_name_;
     MpiClusterSettings settings_;

@@ -111,7 +111,6 @@ std::string ps_start(const std::string& index) {
            RecordingSystem::join(parameter_server_argv("/usr/bin/python3", kTfConfig, std::stoul(index)));
 }
 
-
 /// What a run_parameter_server_job that must fail threw.
 struct JobError {
     std::string what;
