@@ -330,6 +330,10 @@ TEST_F(SmTrain, ExitCodeIsTheProgramsAndNeverZeroAfterFailure) {
 }
 
 // ---- signals ----------------------------------------------------------------
+// Signals other than SIGTERM reach the program here. The scenarios of the job as
+// a whole (a SIGTERM at the start, storms, the grace period and SIGKILL, reaping)
+// are each one parameterised test in reliability/faults_test.cpp, and a stop
+// before the program in reliability/lifecycle_test.cpp (issue 19 item 7).
 
 class SmTrainSignals : public SmTrain {
 protected:
@@ -365,44 +369,6 @@ TEST_F(SmTrainSignals, SigtermReachesTheProgram) {
               "ExecuteUserScriptError:\nExitCode 143\nErrorMessage \"\"\nCommand \"./print_signals\"");
 }
 
-TEST_F(SmTrainSignals, SignalAtStartIsNotLost) {
-    tree.write("code/train.sh", "#!/bin/sh\nsleep 30\n");
-    const bool as_pid1 = test_support::test_as_pid1();
-    for (int i = 0; i < 10; ++i) {
-        auto r = start({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}});
-        // As a subreaper as early as we can: sm-train may not even be in main() yet
-        // (then SIGTERM's default action ends it: 143 too). As PID 1 as early as
-        // sm-train can take it: the kernel drops a SIGTERM that a namespace's init
-        // gets before it has blocked or caught it (before main), for any PID 1.
-        if (as_pid1) {
-            const pid_t sm_train = test_support::command_pid(r->pid(), true);
-            ASSERT_GT(sm_train, 0) << "the PID-1 relay never started sm-train";
-            ASSERT_TRUE(test_support::wait_until_it_takes(
-                sm_train, SIGTERM, std::filesystem::path(kSmTrain).filename().string()))
-                << "sm-train neither blocks nor catches SIGTERM\n"
-                << r->err();
-        }
-        kill(r->pid(), SIGTERM);
-        auto status = r->wait(std::chrono::seconds(20));
-        ASSERT_TRUE(status) << "SIGTERM was lost: sm-train still running";
-        bool terminated = (WIFEXITED(*status) && WEXITSTATUS(*status) == 143) ||
-                          (WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM);
-        EXPECT_TRUE(terminated) << "status " << *status << "\n" << r->err();
-    }
-}
-
-TEST_F(SmTrainSignals, SignalBeforeTheProgramStartsStopsTheHostWait) {
-    tree.write("input/config/resourceconfig.json",
-               R"({"current_host":"algo-1","hosts":["algo-1","no-such-host.invalid"]})");
-    tree.write("code/train.sh", "#!/bin/sh\ntouch \"$SM_MODEL_DIR.ran\"\n");
-    auto r = start({"train"}, {{"SAGEMAKER_PROGRAM", "train.sh"}, {"SM_STUDIO_LOCAL_MODE", "false"}});
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    kill(r->pid(), SIGTERM);
-    EXPECT_EQ(r->exit_code(std::chrono::seconds(20)), 143);
-    EXPECT_EQ(tree.failure(), "sm-train: stopped by SIGTERM during the wait for hosts");
-    EXPECT_FALSE(std::filesystem::exists(tree.base() / "model.ran"));
-}
-
 TEST_F(SmTrainSignals, HostThatNeverResolvesGivesUp) {
     tree.write("input/config/resourceconfig.json",
                R"({"current_host":"no-such-host.invalid","hosts":["no-such-host.invalid"]})");
@@ -413,27 +379,6 @@ TEST_F(SmTrainSignals, HostThatNeverResolvesGivesUp) {
               69);
     EXPECT_EQ(tree.failure().rfind("sm-train: host no-such-host.invalid did not resolve after ", 0), 0u)
         << tree.failure();
-}
-
-TEST_F(SmTrainSignals, GracePeriodEndsWithReportAndKill) {
-    auto r = start_print_signals({"ignore-term"}, {{"SMTRAIN_GRACE_PERIOD_S", "0.5"}});
-    kill(r->pid(), SIGTERM);
-    EXPECT_EQ(r->exit_code(std::chrono::seconds(20)), 137);
-    EXPECT_EQ(r->out(), "TERM\n");
-    EXPECT_EQ(tree.failure(),
-              "ExecuteUserScriptError:\nExitCode 137\nErrorMessage \"\"\nExtraInfo \"Stopped: the program "
-              "was still "
-              "running 0.5 s after SIGTERM; sm-train killed its process group with SIGKILL\"\n"
-              "Command \"./print_signals --ignore-term \"");
-}
-
-// What the program orphans, sm-train reaps: as a subreaper the orphans are
-// reparented to it; as PID 1 (the pid1. run) to it as the namespace's init.
-TEST_F(SmTrainSignals, OrphansAreReaped) {
-    std::filesystem::copy_file(SMTRAIN_MAKE_ORPHANS, tree.code() / "make_orphans");
-    tree.hyperparameters(R"({"n":"500"})");
-    ASSERT_EQ(run({"train"}, {{"SAGEMAKER_PROGRAM", "make_orphans"}}), 0) << last->out() << last->err();
-    EXPECT_EQ(last->out(), "children 0 zombies 0 misparented 0\n");
 }
 
 // The pid1. run has sm-train as PID 1 indeed: where PID namespaces are refused,

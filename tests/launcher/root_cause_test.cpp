@@ -5,6 +5,7 @@
 // abort reports, and fake cgroup v1/v2 trees for the OOM-kill count. The real
 // jobs are tests/runners/root_cause_real.sh.
 #include "launcher/root_cause.hpp"
+#include "../support/temp_tree.hpp"
 
 #include <gtest/gtest.h>
 
@@ -289,8 +290,8 @@ TEST(FailureClass, EachClassFromItsOwnWords) {
 }
 
 TEST(FailureClass, OomKillCountFromCgroupV1AndV2) {
-    const fs::path dir = fs::temp_directory_path() / ("smtrain-oom-" + std::to_string(getpid()));
-    fs::remove_all(dir);
+    const smtrain::testing::TempDir tmp;
+    const fs::path& dir = tmp.path();
     fs::create_directories(dir / "root" / "memory" / "job" / "a");
     fs::create_directories(dir / "root" / "job" / "b");
     std::ofstream(dir / "v1") << "9:pids:/\n4:memory:/job/a\n0::/\n";
@@ -302,5 +303,4 @@ TEST(FailureClass, OomKillCountFromCgroupV1AndV2) {
     EXPECT_EQ(oom_kill_count(dir / "v1", dir / "root"), 3u);
     EXPECT_EQ(oom_kill_count(dir / "v2", dir / "root"), 2u);
     EXPECT_EQ(oom_kill_count(dir / "none", dir / "root"), std::nullopt);
-    fs::remove_all(dir);
 }

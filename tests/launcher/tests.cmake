@@ -49,10 +49,9 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
   smtrain_add_gtest(launcher_process_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/process_test.cpp
     LIBS smtrain_launcher
-    DEPENDS sm-train smtrain_test_print_signals smtrain_test_make_orphans
+    DEPENDS sm-train smtrain_test_print_signals
     DEFINES ${_sm_train}
       SMTRAIN_PRINT_SIGNALS="$<TARGET_FILE:smtrain_test_print_signals>"
-      SMTRAIN_MAKE_ORPHANS="$<TARGET_FILE:smtrain_test_make_orphans>"
       SMTRAIN_S3_SERVER="${CMAKE_CURRENT_LIST_DIR}/helpers/s3_server.py"
     LABELS launcher
     PID1 EACH)

@@ -2,6 +2,7 @@
 // The one reaper (src/process/reaper.hpp): a supervisor that collects every
 // child keeps the statuses of the others for their owners, and orphans go.
 #include "process/reaper.hpp"
+#include "../support/temp_tree.hpp"
 #include "process/command.hpp"
 #include "process/signals.hpp"
 #include "process/spawn.hpp"
@@ -151,15 +152,13 @@ TEST(FindInPath, CandidatesAreSpelledAsDirSlashName) {
     // strings itself, issue 19 item 9).
     EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "/nonexistent::/bin/"}}).string(), "/bin/sh");
     EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "//bin"}}).string(), "//bin/sh");
-    const std::filesystem::path dir =
-        std::filesystem::temp_directory_path() / ("smtrain-find-in-path-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
+    const smtrain::testing::TempDir tmp;
+    const std::filesystem::path& dir = tmp.path();
     const std::filesystem::path before = std::filesystem::current_path();
     std::filesystem::current_path(dir);
     std::filesystem::copy_file("/bin/true", dir / "prog");
     EXPECT_EQ(find_in_path("prog", Environ{{"PATH", "/nonexistent:"}}).string(), "./prog");
     std::filesystem::current_path(before);
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

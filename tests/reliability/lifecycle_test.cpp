@@ -74,17 +74,18 @@ protected:
 
     /// after_fork for a SIGTERM once sm-train's stderr has `text`, `delay` later;
     /// `signalled` is when it was sent.
+    /// `count` SIGTERMs at once (a burst) instead of one.
     std::function<void(pid_t)> sigterm_when_logged(
         const std::string& text, Clock::time_point& signalled,
-        std::chrono::milliseconds delay = std::chrono::milliseconds(300)) {
+        std::chrono::milliseconds delay = std::chrono::milliseconds(300), int count = 1) {
         const fs::path err = tmp.path() / "child.stderr";
-        return [err, text, delay, &signalled](pid_t pid) {
+        return [err, text, delay, count, &signalled](pid_t pid) {
             const auto limit = Clock::now() + std::chrono::seconds(30);
             while (read_file(err).find(text) == std::string::npos && Clock::now() < limit)
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             std::this_thread::sleep_for(delay);
             signalled = Clock::now();
-            kill(pid, SIGTERM);
+            for (int i = 0; i < count; ++i) kill(pid, SIGTERM);
         };
     }
     static double since(Clock::time_point t) {
@@ -159,42 +160,55 @@ TEST_F(Lifecycle, SigtermDuringCodeExtractionStopsIt) {
 
 // ---- a stop in the other phases before the program ----------------------------------------
 
-TEST_F(Lifecycle, SigtermDuringTheDnsWaitNamesThePhase) {
-    write_file(base / "input/config/resourceconfig.json",
-               R"({"current_host":"algo-1","hosts":["algo-1","no-such-host.invalid"]})");
+/// A stop while sm-train waits for other hosts, before the program runs.
+struct WaitCase {
+    const char* name;
+    const char* resourceconfig;
+    bool mpi;             ///< sagemaker_mpi_enabled: the worker waits for its master's sshd
+    const char* logged;   ///< the line of sm-train's log that says the wait began
+    int sigterms;         ///< sent at once, 300 ms after that line
+    const char* failure;  ///< output/failure, which names the phase
+};
+
+class SigtermBeforeTheProgram : public Lifecycle, public ::testing::WithParamInterface<WaitCase> {};
+
+// The rows merge what launcher/process_test.cpp (one SIGTERM during the DNS
+// wait), faults_test.cpp (a burst of 1000) and this file (the phase named, the
+// MPI worker's wait) each tested (issue 19 item 7).
+TEST_P(SigtermBeforeTheProgram, StopsTheWaitNamesThePhaseAndNeverRunsTheProgram) {
+    const WaitCase& c = GetParam();
+    write_file(base / "input/config/resourceconfig.json", c.resourceconfig);
+    if (c.mpi) hyperparameters(R"("sagemaker_program":"\"train.sh\"","sagemaker_mpi_enabled":"true")");
     const fs::path ran = marker("ran");
     program("touch '" + ran.string() + "'\n");
     ChildSpec s = spec(std::chrono::seconds(60));
-    s.env.erase("SM_STUDIO_LOCAL_MODE");
+    if (!c.mpi) s.env.erase("SM_STUDIO_LOCAL_MODE");  // the DNS wait for the hosts
     Clock::time_point signalled{};
-    s.after_fork = sigterm_when_logged("Waiting for host", signalled);
+    s.after_fork = sigterm_when_logged(c.logged, signalled, std::chrono::milliseconds(300), c.sigterms);
     const ChildResult run = run_child(s);
     ASSERT_FALSE(run.timed_out) << run.err;
     EXPECT_LT(since(signalled), 15) << run.err;
     EXPECT_EQ(run.exit_code, 143) << run.err;
-    EXPECT_FALSE(fs::exists(ran));
-    EXPECT_EQ(failure(), "sm-train: stopped by SIGTERM during the wait for hosts") << run.err;
+    EXPECT_FALSE(fs::exists(ran)) << "the program ran";
+    EXPECT_EQ(failure(), c.failure) << run.err;
 }
 
-// An MPI worker waits for its master's sshd: a stop ends that wait too.
-TEST_F(Lifecycle, SigtermWhileAnMpiWorkerWaitsForItsMasterNamesThePhase) {
-    write_file(base / "input/config/resourceconfig.json",
-               R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
-    hyperparameters(R"("sagemaker_program":"\"train.sh\"","sagemaker_mpi_enabled":"true")");
-    const fs::path ran = marker("ran");
-    program("touch '" + ran.string() + "'\n");
-    ChildSpec s = spec(std::chrono::seconds(60));
-    Clock::time_point signalled{};
-    s.after_fork = sigterm_when_logged("Waiting for MPI Master", signalled);
-    const ChildResult run = run_child(s);
-    ASSERT_FALSE(run.timed_out) << run.err;
-    EXPECT_LT(since(signalled), 15) << run.err;
-    EXPECT_EQ(run.exit_code, 143) << run.err;
-    EXPECT_FALSE(fs::exists(ran));
-    EXPECT_EQ(failure(),
-              "sm-train: stopped by SIGTERM during the launch of the program (waiting for the other hosts)")
-        << run.err;
-}
+constexpr const char* kUnresolvedHost =
+    R"({"current_host":"algo-1","hosts":["algo-1","no-such-host.invalid"]})";
+
+INSTANTIATE_TEST_SUITE_P(
+    Lifecycle, SigtermBeforeTheProgram,
+    ::testing::Values(WaitCase{"dns_wait", kUnresolvedHost, false, "Waiting for host", 1,
+                               "sm-train: stopped by SIGTERM during the wait for hosts"},
+                      WaitCase{"dns_wait_burst_of_1000", kUnresolvedHost, false, "Waiting for host", 1000,
+                               "sm-train: stopped by SIGTERM during the wait for hosts"},
+                      WaitCase{
+                          "mpi_worker_waiting_for_its_master",
+                          R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})", true,
+                          "Waiting for MPI Master", 1,
+                          "sm-train: stopped by SIGTERM during the launch of the program (waiting for the "
+                          "other hosts)"}),
+    [](const auto& row) { return std::string(row.param.name); });
 
 /// A bin dir whose python3 is a shell script: the install step's pip.
 fs::path stand_in_python(const fs::path& dir, const std::string& body) {

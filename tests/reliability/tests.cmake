@@ -4,7 +4,8 @@
 if(TARGET smtrain_launcher)
   add_executable(smtrain_test_fork_children ${CMAKE_CURRENT_LIST_DIR}/helpers/fork_children.cpp)
 
-  set(_children DEPENDS sm-train smtrain_test_fork_children
+  # (make_orphans and print_signals are the launcher tests' helpers, tests/launcher/helpers/.)
+  set(_children DEPENDS sm-train smtrain_test_fork_children smtrain_test_make_orphans smtrain_test_print_signals
     DEFINES
       SMTRAIN_SM_TRAIN="$<TARGET_FILE:sm-train>"
       SMTRAIN_FORK_CHILDREN="$<TARGET_FILE:smtrain_test_fork_children>"
@@ -20,6 +21,8 @@ if(TARGET smtrain_launcher)
   smtrain_add_gtest(reliability_faults_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/faults_test.cpp
     ${_children}
+      SMTRAIN_PRINT_SIGNALS="$<TARGET_FILE:smtrain_test_print_signals>"
+      SMTRAIN_MAKE_ORPHANS="$<TARGET_FILE:smtrain_test_make_orphans>"
     LABELS reliability
     PID1 EACH)
   smtrain_add_gtest(reliability_lifecycle_test

@@ -3,6 +3,7 @@
 // executables that record their argv, a real TCP listener standing in for the
 // other hosts' sshd, and short time-outs.
 #include "runners/mpi_cluster.hpp"
+#include "../support/temp_tree.hpp"
 #include "fake_tools.hpp"
 #include "process/command.hpp"
 #include "process/reaper.hpp"
@@ -23,6 +24,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <optional>
 #include <thread>
@@ -52,6 +54,21 @@ int run_to_end(const Launch& launch, const fs::path& cwd) {
     const auto status =
         smtrain::process::Reaper::wait_until(pid, std::chrono::steady_clock::time_point::max());
     return smtrain::process::exit_code_of(status.value_or(1 << 8));
+}
+
+/// What a job that must fail threw: its words and its exit code.
+struct JobError {
+    std::string what;
+    std::optional<smtrain::ExitCode> exit_code;  ///< none when nothing was thrown
+};
+
+JobError error_of(const std::function<void()>& job) {
+    try {
+        job();
+    } catch (const smtrain::Error& e) {
+        return {e.what(), e.exit_code()};
+    }
+    return {};
 }
 
 // Accepts TCP connections on every loopback address (127.0.0.2 too) on a free port.
@@ -89,9 +106,7 @@ int closed_port() {
 class MpiClusterTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("smtrain-mpi-cluster-" + std::to_string(getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
+        dir_ = tmp_.path();
         records_ = dir_ / "records";
         fs::create_directories(records_);
         bin_ = dir_ / "bin";
@@ -134,10 +149,7 @@ protected:
         daemon_name_ = "orted-" + std::to_string(getpid());
         settings_.mpi_daemon_names = {daemon_name_};
     }
-    void TearDown() override {
-        setenv("PATH", old_path_.c_str(), 1);
-        fs::remove_all(dir_);
-    }
+    void TearDown() override { setenv("PATH", old_path_.c_str(), 1); }
 
     Plan plan(std::vector<std::string> hosts, std::string current) {
         Plan p;
@@ -171,6 +183,42 @@ protected:
         return false;
     }
 
+    /// Ends the fake sshd as a crash would (SIGTERM: it exits 143).
+    void kill_fake_sshd() const {
+        pid_t pid = 0;
+        std::ifstream(sshd_pid_file_) >> pid;
+        kill(pid, SIGTERM);
+    }
+
+    /// run_mpi_master with mpirun as the program, run by `execute`.
+    int run_master(const Plan& p, const ProgramExecutor& execute, const ProgramStopper& end_program = {}) {
+        return run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_,
+                              end_program);
+    }
+
+    /// A stand-in for the MPI daemon on a worker: `sleep 6` under its name, in a thread.
+    std::thread run_fake_daemon() {
+        fs::copy_file("/bin/sleep", dir_ / daemon_name_);
+        return std::thread([this] { posix_system().run_short({(dir_ / daemon_name_).string(), "6"}, 10s); });
+    }
+
+    /// What the master announces on the notice port within `within` (a worker's
+    /// look, every 50 ms); `between` runs after each look that heard nothing.
+    std::optional<std::string> hear_announcement(std::chrono::seconds within,
+                                                 const std::function<void()>& between = {}) const {
+        std::optional<std::string> heard;
+        const auto until = std::chrono::steady_clock::now() + within;
+        while (!heard && std::chrono::steady_clock::now() < until) {
+            heard = posix_system().read_announcement("127.0.0.1", settings_.notice_port, 200ms);
+            if (!heard) {
+                if (between) between();
+                std::this_thread::sleep_for(50ms);
+            }
+        }
+        return heard;
+    }
+
+    smtrain::testing::TempDir tmp_;
     fs::path dir_, records_, bin_, sshd_pid_file_;
     std::string old_path_, daemon_name_;
     MpiClusterSettings settings_;
@@ -398,31 +446,18 @@ TEST_F(MpiClusterTest, MasterWhoseSshdDiesAtStartEndsAtOnceWithItsStderrAndTells
     settings_.notice_window = 3s;
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.1");
     std::optional<std::string> heard;
-    std::thread worker([&] {
-        const auto until = std::chrono::steady_clock::now() + 3s;
-        while (!heard && std::chrono::steady_clock::now() < until) {
-            heard = posix_system().read_announcement("127.0.0.1", settings_.notice_port, 200ms);
-            if (!heard) std::this_thread::sleep_for(50ms);
-        }
-    });
+    std::thread worker([&] { heard = hear_announcement(3s); });
     const auto start = std::chrono::steady_clock::now();
-    std::string what;
-    try {
-        run_mpi_master(
-            p, Launch{{"mpirun"}, {}}, nullptr, posix_system(),
-            [](const Launch&, const LineRewriter&) { return 0; }, settings_);
-    } catch (const smtrain::Error& e) {
-        what = e.what();
-        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
-    }
+    const JobError e = error_of([&] { run_master(p, [](const Launch&, const LineRewriter&) { return 0; }); });
     worker.join();
     const auto took = std::chrono::steady_clock::now() - start;
-    EXPECT_EQ(what,
+    EXPECT_EQ(e.exit_code, smtrain::ExitCode::Unavailable);
+    EXPECT_EQ(e.what,
               "sshd on 127.0.0.1 exited with code 255 during the job's start: "
               "Missing privilege separation directory: " +
                   settings_.sshd_runtime_dir.string());
     ASSERT_TRUE(heard.has_value()) << "nothing announced on the notice port";
-    EXPECT_EQ(*heard, what);
+    EXPECT_EQ(*heard, e.what);
     // The poll interval, plus the announcement window: not the hour of the worker wait.
     EXPECT_LT(took, 10s);
     EXPECT_EQ(fake::calls(records_, "mpirun"), 0);
@@ -437,15 +472,10 @@ TEST_F(MpiClusterTest, WorkerWaitingForADeadMasterEndsWithTheMastersReason) {
     std::thread master([&] { posix_system().announce(settings_.notice_port, reason, 3s); });
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
     const auto start = std::chrono::steady_clock::now();
-    std::string what;
-    try {
-        run_mpi_worker(p, {}, posix_system(), settings_);
-    } catch (const smtrain::Error& e) {
-        what = e.what();
-        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
-    }
+    const JobError e = error_of([&] { run_mpi_worker(p, {}, posix_system(), settings_); });
     master.join();
-    EXPECT_EQ(what, "127.0.0.1 ended its job at the start: " + reason);
+    EXPECT_EQ(e.exit_code, smtrain::ExitCode::Unavailable);
+    EXPECT_EQ(e.what, "127.0.0.1 ended its job at the start: " + reason);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
     EXPECT_EQ(fake::calls(records_, "sshd"), 0);
 }
@@ -462,17 +492,12 @@ TEST_F(MpiClusterTest, SingleHostMasterRunsOnWhenItsSshdEnds) {
     std::vector<int> sent;
     const auto execute = [&](const Launch&, const LineRewriter&) {
         EXPECT_TRUE(fake_sshd_serves());
-        pid_t pid = 0;
-        std::ifstream(sshd_pid_file_) >> pid;
-        kill(pid, SIGTERM);
+        kill_fake_sshd();
         // Longer than the watch's look (poll_interval) takes to see it.
         std::this_thread::sleep_for(settings_.poll_interval * 5 + 200ms);
         return 0;
     };
-    const auto end_program = [&](int signo) { sent.push_back(signo); };
-    EXPECT_EQ(
-        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_, end_program),
-        0);
+    EXPECT_EQ(run_master(p, execute, [&](int signo) { sent.push_back(signo); }), 0);
     EXPECT_TRUE(sent.empty()) << "mpirun was sent signal " << sent.front();
 }
 
@@ -485,9 +510,7 @@ TEST_F(MpiClusterTest, MasterWhoseSshdDiesWhileMpirunRunsEndsMpirunAndTellsTheWo
     std::vector<int> sent;
     const auto execute = [&](const Launch&, const LineRewriter&) {
         EXPECT_TRUE(fake_sshd_serves());
-        pid_t pid = 0;
-        std::ifstream(sshd_pid_file_) >> pid;
-        kill(pid, SIGTERM);
+        kill_fake_sshd();
         return mpirun_end.get_future().get();
     };
     const auto end_program = [&](int signo) {
@@ -497,28 +520,18 @@ TEST_F(MpiClusterTest, MasterWhoseSshdDiesWhileMpirunRunsEndsMpirunAndTellsTheWo
     std::optional<std::string> heard;
     std::atomic<bool> notified_before_heard{false};
     std::thread worker([&] {
-        const auto until = std::chrono::steady_clock::now() + 10s;
-        while (!heard && std::chrono::steady_clock::now() < until) {
-            heard = posix_system().read_announcement("127.0.0.1", settings_.notice_port, 200ms);
-            if (!heard) {
-                if (fs::exists(dir_ / "done.127.0.0.1")) notified_before_heard = true;
-                std::this_thread::sleep_for(50ms);
-            }
-        }
+        heard = hear_announcement(10s, [&] {
+            if (fs::exists(dir_ / "done.127.0.0.1")) notified_before_heard = true;
+        });
     });
     const auto start = std::chrono::steady_clock::now();
-    std::string what;
-    try {
-        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_, end_program);
-    } catch (const smtrain::Error& e) {
-        what = e.what();
-        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
-    }
+    const JobError e = error_of([&] { run_master(p, execute, end_program); });
     worker.join();
-    EXPECT_EQ(what, "sshd on 127.0.0.1 exited with code 143 while the MPI job ran");
+    EXPECT_EQ(e.exit_code, smtrain::ExitCode::Unavailable);
+    EXPECT_EQ(e.what, "sshd on 127.0.0.1 exited with code 143 while the MPI job ran");
     EXPECT_EQ(sent, (std::vector<int>{SIGTERM}));
     ASSERT_TRUE(heard.has_value()) << "nothing announced on the notice port";
-    EXPECT_EQ(*heard, what);
+    EXPECT_EQ(*heard, e.what);
     EXPECT_FALSE(notified_before_heard) << "the status file came before the announcement";
     EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1")) << "the workers were not notified";
     EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
@@ -540,14 +553,9 @@ TEST_F(MpiClusterTest, MasterEndsMpirunWhenAWorkerAnnouncesItsEnd) {
     const auto end_program = [&](int signo) {
         if (signo == SIGTERM) mpirun_end.set_value(143);
     };
-    std::string what;
-    try {
-        run_mpi_master(p, Launch{{"mpirun"}, {}}, nullptr, posix_system(), execute, settings_, end_program);
-    } catch (const smtrain::Error& e) {
-        what = e.what();
-    }
+    const JobError e = error_of([&] { run_master(p, execute, end_program); });
     announcer.join();
-    EXPECT_EQ(what, "127.0.0.2 ended its job: " + theirs);
+    EXPECT_EQ(e.what, "127.0.0.2 ended its job: " + theirs);
 }
 
 // The worker's sshd dies while the MPI daemon runs: the job ends here with
@@ -556,27 +564,19 @@ TEST_F(MpiClusterTest, WorkerWhoseSshdDiesWhileTheDaemonRunsEndsAtOnce) {
     Listener master_sshd;
     settings_.ssh_port = master_sshd.port();
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
-    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
-    std::thread daemon([&] { posix_system().run_short({(dir_ / daemon_name_).string(), "6"}, 10s); });
+    std::thread daemon = run_fake_daemon();
     std::thread breaker([&] {
         if (!fake_sshd_serves()) return;
         std::this_thread::sleep_for(300ms);  // the worker sees the daemon first
-        pid_t pid = 0;
-        std::ifstream(sshd_pid_file_) >> pid;
-        kill(pid, SIGTERM);
+        kill_fake_sshd();
     });
     const auto start = std::chrono::steady_clock::now();
-    std::string what;
-    try {
-        run_mpi_worker(p, {}, posix_system(), settings_);
-    } catch (const smtrain::Error& e) {
-        what = e.what();
-        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
-    }
+    const JobError e = error_of([&] { run_mpi_worker(p, {}, posix_system(), settings_); });
     const auto took = std::chrono::steady_clock::now() - start;
     breaker.join();
     daemon.join();
-    EXPECT_EQ(what, "sshd on 127.0.0.2 exited with code 143 while the MPI job ran");
+    EXPECT_EQ(e.exit_code, smtrain::ExitCode::Unavailable);
+    EXPECT_EQ(e.what, "sshd on 127.0.0.2 exited with code 143 while the MPI job ran");
     EXPECT_LT(took, 5s);  // the daemon runs 6 s
 }
 
@@ -586,23 +586,17 @@ TEST_F(MpiClusterTest, WorkerEndsWhenTheMasterAnnouncesItsEndWhileTheDaemonRuns)
     Listener master_sshd;
     settings_.ssh_port = master_sshd.port();
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
-    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
     const std::string theirs = "sshd on 127.0.0.1 exited with code 255 while the MPI job ran: gone";
-    std::thread daemon([&] { posix_system().run_short({(dir_ / daemon_name_).string(), "6"}, 10s); });
+    std::thread daemon = run_fake_daemon();
     std::thread master([&] {
         std::this_thread::sleep_for(500ms);
         posix_system().announce(settings_.notice_port, theirs, 2s);
     });
     const auto start = std::chrono::steady_clock::now();
-    std::string what;
-    try {
-        run_mpi_worker(p, {}, posix_system(), settings_);
-    } catch (const smtrain::Error& e) {
-        what = e.what();
-    }
+    const JobError e = error_of([&] { run_mpi_worker(p, {}, posix_system(), settings_); });
     const auto took = std::chrono::steady_clock::now() - start;
     master.join();
     daemon.join();
-    EXPECT_EQ(what, "127.0.0.1 ended its job: " + theirs);
+    EXPECT_EQ(e.what, "127.0.0.1 ended its job: " + theirs);
     EXPECT_LT(took, 5s);
 }

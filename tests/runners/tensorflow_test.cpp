@@ -111,6 +111,49 @@ std::string ps_start(const std::string& index) {
            RecordingSystem::join(parameter_server_argv("/usr/bin/python3", kTfConfig, std::stoul(index)));
 }
 
+/// What a run_parameter_server_job that must fail threw.
+struct JobError {
+    std::string what;
+    smtrain::ExitCode exit_code{};
+};
+
+JobError job_error(const Plan& plan, RecordingSystem& system, const ProgramExecutor& execute,
+                   const ProgramStopper& end_program = {}, const ParameterServerSettings& settings = {}) {
+    try {
+        run_parameter_server_job(plan, system, execute, end_program, settings);
+    } catch (const smtrain::Error& e) {
+        return {e.what(), e.exit_code()};
+    }
+    ADD_FAILURE() << "no error";
+    return {};
+}
+
+/// A worker that runs until the job ends it: end_program() records each signal
+/// sent, and the one named `ending` makes run() return `code`.
+class EndableWorker {
+public:
+    EndableWorker(int ending, int code) : ending_(ending), code_(code) {}
+    int run() { return end_.get_future().get(); }
+    ProgramStopper end_program() {
+        return [this](int signo) {
+            sent.push_back(signo);
+            if (signo == ending_) end_.set_value(code_);
+        };
+    }
+    std::vector<int> sent;
+
+private:
+    const int ending_, code_;
+    std::promise<int> end_;
+};
+
+/// Settings whose watch looks every `interval` (an hour: never).
+ParameterServerSettings watch_every(std::chrono::milliseconds interval) {
+    ParameterServerSettings settings;
+    settings.daemon_check_interval = interval;
+    return settings;
+}
+
 }  // namespace
 
 TEST(ParameterServer, ArgvCarriesTheClusterAndTaskIndex) {
@@ -161,16 +204,11 @@ TEST(ParameterServer, WithoutTensorFlowNothingStarts) {
     RecordingSystem system;
     system.import_status = 1;
     const auto execute = [&](const Launch&, const LineRewriter&) { return 0; };
-    try {
-        run_parameter_server_job(ps_plan("algo-1"), system, execute);
-        FAIL() << "no error";
-    } catch (const smtrain::Error& e) {
-        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::BadConfig);
-        EXPECT_STREQ(
-            e.what(),
-            "sagemaker_parameter_server_enabled: TensorFlow cannot be imported by /usr/bin/python3 (the "
-            "parameter server is a TensorFlow process)");
-    }
+    const JobError e = job_error(ps_plan("algo-1"), system, execute);
+    EXPECT_EQ(e.exit_code, smtrain::ExitCode::BadConfig);
+    EXPECT_EQ(e.what,
+              "sagemaker_parameter_server_enabled: TensorFlow cannot be imported by /usr/bin/python3 (the "
+              "parameter server is a TensorFlow process)");
     EXPECT_EQ(system.calls, (Argv{kImport}));
 }
 
@@ -179,12 +217,7 @@ TEST(ParameterServer, StopSignalEndsTheWaitAndStopsThePs) {
     system.master_up_polls = 100;
     system.stop_signal = 15;
     const auto execute = [&](const Launch&, const LineRewriter&) { return 0; };
-    try {
-        run_parameter_server_job(ps_plan("algo-2"), system, execute);
-        FAIL() << "no error";
-    } catch (const smtrain::Error& e) {
-        EXPECT_EQ(static_cast<int>(e.exit_code()), 143);
-    }
+    EXPECT_EQ(static_cast<int>(job_error(ps_plan("algo-2"), system, execute).exit_code), 143);
     EXPECT_EQ(system.calls.back(), "stop 4242");
 }
 
@@ -192,31 +225,21 @@ TEST(ParameterServer, StopSignalEndsTheWaitAndStopsThePs) {
 // the worker (SIGTERM) and the job, with its stderr and its name in the reason.
 TEST(ParameterServer, ItsDeathEndsTheWorkerWithItsStderr) {
     RecordingSystem system;
-    std::promise<int> worker_end;
+    EndableWorker worker(SIGTERM, 143);
     const auto execute = [&](const Launch&, const LineRewriter&) {
         // A few looks of the watch see it alive first (its announcement once
         // depended on the first look).
         std::this_thread::sleep_for(std::chrono::milliseconds(60));
         system.ps_exits({1, "I starting\nE grpc_server_lib.cc:  Could not start gRPC server\n"});
-        return worker_end.get_future().get();
+        return worker.run();
     };
-    std::vector<int> sent;
-    const auto end_program = [&](int signo) {
-        sent.push_back(signo);
-        if (signo == SIGTERM) worker_end.set_value(143);
-    };
-    ParameterServerSettings settings;
-    settings.daemon_check_interval = std::chrono::milliseconds(10);
-    try {
-        run_parameter_server_job(ps_plan("algo-1"), system, execute, end_program, settings);
-        FAIL() << "no error";
-    } catch (const smtrain::Error& e) {
-        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
-        EXPECT_STREQ(e.what(),
-                     "the TensorFlow parameter server on algo-1 exited with code 1 while the program ran: "
-                     "I starting | E grpc_server_lib.cc:  Could not start gRPC server");
-    }
-    EXPECT_EQ(sent, (std::vector<int>{SIGTERM}));
+    const JobError e = job_error(ps_plan("algo-1"), system, execute, worker.end_program(),
+                                 watch_every(std::chrono::milliseconds(10)));
+    EXPECT_EQ(e.exit_code, smtrain::ExitCode::Unavailable);
+    EXPECT_EQ(e.what,
+              "the TensorFlow parameter server on algo-1 exited with code 1 while the program ran: "
+              "I starting | E grpc_server_lib.cc:  Could not start gRPC server");
+    EXPECT_EQ(worker.sent, (std::vector<int>{SIGTERM}));
     // The other hosts are told, on the failure exchange's port, before the job ends here.
     ASSERT_GE(system.calls.size(), 2u);
     EXPECT_EQ(system.calls[system.calls.size() - 2],
@@ -229,28 +252,18 @@ TEST(ParameterServer, ItsDeathEndsTheWorkerWithItsStderr) {
 // host's worker is ended with a reason naming that host and its daemon.
 TEST(ParameterServer, AnotherHostsDeathEndsTheWorkerNamingIt) {
     RecordingSystem system;
-    std::promise<int> worker_end;
+    EndableWorker worker(SIGTERM, 143);
     const std::string theirs =
         "the TensorFlow parameter server on algo-3 exited with code 1 while the program ran: E grpc";
     const auto execute = [&](const Launch&, const LineRewriter&) {
         system.announces("algo-3", theirs);
-        return worker_end.get_future().get();
+        return worker.run();
     };
-    std::vector<int> sent;
-    const auto end_program = [&](int signo) {
-        sent.push_back(signo);
-        if (signo == SIGTERM) worker_end.set_value(143);
-    };
-    ParameterServerSettings settings;
-    settings.daemon_check_interval = std::chrono::milliseconds(10);
-    try {
-        run_parameter_server_job(ps_plan("algo-1"), system, execute, end_program, settings);
-        FAIL() << "no error";
-    } catch (const smtrain::Error& e) {
-        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
-        EXPECT_EQ(std::string(e.what()), "algo-3 ended its job: " + theirs);
-    }
-    EXPECT_EQ(sent, (std::vector<int>{SIGTERM}));
+    const JobError e = job_error(ps_plan("algo-1"), system, execute, worker.end_program(),
+                                 watch_every(std::chrono::milliseconds(10)));
+    EXPECT_EQ(e.exit_code, smtrain::ExitCode::Unavailable);
+    EXPECT_EQ(e.what, "algo-3 ended its job: " + theirs);
+    EXPECT_EQ(worker.sent, (std::vector<int>{SIGTERM}));
     // Heard, not this host's own: not announced again.
     EXPECT_EQ(system.calls, (Argv{kImport, ps_start("0"), "stop 4242"}));
 }
@@ -265,15 +278,9 @@ TEST(ParameterServer, AWorkerThatFailedAfterAnotherHostsDeathNamesIt) {
         system.announces("algo-2", theirs);
         return 1;
     };
-    ParameterServerSettings settings;
-    settings.daemon_check_interval = std::chrono::hours(1);  // the watch never looks
-    try {
-        run_parameter_server_job(ps_plan("algo-3"), system, execute, nullptr, settings);
-        FAIL() << "no error";
-    } catch (const smtrain::Error& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "algo-2 ended its job: " + theirs + "; the program on algo-3 exited with code 1");
-    }
+    // The watch never looks.
+    EXPECT_EQ(job_error(ps_plan("algo-3"), system, execute, nullptr, watch_every(std::chrono::hours(1))).what,
+              "algo-2 ended its job: " + theirs + "; the program on algo-3 exited with code 1");
 }
 
 // The master's parameter server died: its worker went down (the wait sees the
@@ -287,56 +294,33 @@ TEST(ParameterServer, AMasterThatAnnouncesItsDeathEndsTheWaitAsAFailure) {
         system.announces("algo-1", theirs);
         return 0;
     };
-    ParameterServerSettings settings;
-    settings.daemon_check_interval = std::chrono::hours(1);
-    try {
-        run_parameter_server_job(ps_plan("algo-2"), system, execute, nullptr, settings);
-        FAIL() << "no error";
-    } catch (const smtrain::Error& e) {
-        EXPECT_EQ(std::string(e.what()), "algo-1 ended its job: " + theirs);
-    }
+    EXPECT_EQ(job_error(ps_plan("algo-2"), system, execute, nullptr, watch_every(std::chrono::hours(1))).what,
+              "algo-1 ended its job: " + theirs);
 }
 
 TEST(ParameterServer, AWorkerThatIgnoresSigtermIsKilledAfterTheGrace) {
     RecordingSystem system;
-    std::promise<int> worker_end;
+    EndableWorker worker(SIGKILL, 137);
     const auto execute = [&](const Launch&, const LineRewriter&) {
         system.ps_exits({134, ""});
-        return worker_end.get_future().get();
+        return worker.run();
     };
-    std::vector<int> sent;
-    const auto end_program = [&](int signo) {
-        sent.push_back(signo);
-        if (signo == SIGKILL) worker_end.set_value(137);
-    };
-    ParameterServerSettings settings;
-    settings.daemon_check_interval = std::chrono::milliseconds(10);
+    ParameterServerSettings settings = watch_every(std::chrono::milliseconds(10));
     settings.worker_grace = std::chrono::milliseconds(50);
-    try {
-        run_parameter_server_job(ps_plan("algo-1"), system, execute, end_program, settings);
-        FAIL() << "no error";
-    } catch (const smtrain::Error& e) {
-        EXPECT_STREQ(e.what(),
-                     "the TensorFlow parameter server on algo-1 exited with code 134 while the program ran");
-    }
-    EXPECT_EQ(sent, (std::vector<int>{SIGTERM, SIGKILL}));
+    EXPECT_EQ(job_error(ps_plan("algo-1"), system, execute, worker.end_program(), settings).what,
+              "the TensorFlow parameter server on algo-1 exited with code 134 while the program ran");
+    EXPECT_EQ(worker.sent, (std::vector<int>{SIGTERM, SIGKILL}));
 }
 
 TEST(ParameterServer, ItsDeathEndsTheWaitForTheMaster) {
     RecordingSystem system;
     system.master_up_polls = 100;
     const auto execute = [&](const Launch&, const LineRewriter&) { return 0; };
-    ParameterServerSettings settings;
-    settings.daemon_check_interval = std::chrono::hours(1);  // the watch never looks
     system.ps_exit_at_connect = smtrain::process::DaemonExit{0, "ps: done early\n"};
-    try {
-        run_parameter_server_job(ps_plan("algo-2"), system, execute, nullptr, settings);
-        FAIL() << "no error";
-    } catch (const smtrain::Error& e) {
-        EXPECT_STREQ(e.what(),
-                     "the TensorFlow parameter server on algo-2 exited with code 0 while waiting for master "
-                     "algo-1: ps: done early");
-    }
+    // The watch never looks.
+    EXPECT_EQ(job_error(ps_plan("algo-2"), system, execute, nullptr, watch_every(std::chrono::hours(1))).what,
+              "the TensorFlow parameter server on algo-2 exited with code 0 while waiting for master "
+              "algo-1: ps: done early");
     EXPECT_EQ(
         system.calls,
         (Argv{kImport, ps_start("1"), "connect algo-1:2222",
