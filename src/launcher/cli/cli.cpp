@@ -85,17 +85,18 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
             "to inference containers)");
         return static_cast<int>(ExitCode::Usage);
     }
-    if (auto code = dev_commands.run(lifecycle, environ)) return *code;
-    if (*env_cmd) {
-        try {
-            return run_env(format, environ);
-        } catch (const std::exception& e) {
-            const OwnFailure failure = OwnFailure::of(e);
-            say("sm-train: " + failure.message);
-            return failure.exit_code;
-        }
+    // `env`, `init`, `local`: an own failure is one line that names the command,
+    // and its exit code. The job reports its own (run_train never throws).
+    try {
+        if (auto code = dev_commands.run(lifecycle, environ)) return *code;
+        if (*env_cmd) return run_env(format, environ);
+    } catch (const std::exception& e) {
+        const std::string_view command = dev_commands.chosen();
+        const OwnFailure failure = OwnFailure::of(e);
+        say("sm-train" + (command.empty() ? std::string() : " " + std::string(command)) + ": " +
+            failure.message);
+        return failure.exit_code;
     }
-
     return run_job(train, lifecycle);
 }
 

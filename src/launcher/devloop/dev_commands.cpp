@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/devloop/dev_commands.hpp"
 
-#include "launcher/lifecycle/console.hpp"
-#include "launcher/lifecycle/own_failure.hpp"
-
 #include "launcher/devloop/init_command.hpp"
 #include "launcher/devloop/local_command.hpp"
-
-#include <smtrain/error.hpp>
-
-#include <cstdio>
 
 namespace smtrain::launcher {
 
@@ -66,17 +59,16 @@ DevCommands::DevCommands(CLI::App& app) : state_(std::make_unique<State>()) {
 
 DevCommands::~DevCommands() = default;
 
+std::string_view DevCommands::chosen() const {
+    if (*state_->init) return "init";
+    return *state_->local ? "local" : "";
+}
+
 std::optional<int> DevCommands::run(const Lifecycle& lifecycle, const Environ& environ) const {
     const State& s = *state_;
-    if (!*s.init && !*s.local) return std::nullopt;
-    try {
-        if (*s.init) return run_init(s.init_options);
-        return run_local(s.local_options, lifecycle, environ);
-    } catch (const std::exception& e) {
-        const OwnFailure failure = OwnFailure::of(e);
-        say(std::string("sm-train ") + (*s.init ? "init" : "local") + ": " + failure.message);
-        return failure.exit_code;
-    }
+    if (*s.init) return run_init(s.init_options);
+    if (*s.local) return run_local(s.local_options, lifecycle, environ);
+    return std::nullopt;
 }
 
 }  // namespace smtrain::launcher

@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 
 namespace smtrain::launcher {
 
@@ -28,8 +29,12 @@ public:
     DevCommands(const DevCommands&) = delete;
     DevCommands& operator=(const DevCommands&) = delete;
 
+    /// After parsing: "init" or "local", the command the command line chose, or "".
+    std::string_view chosen() const;
+
     /// After parsing: the exit code of `init` or `local` when one was chosen,
-    /// nullopt otherwise. Bad flags: one line on stderr naming the flag, exit 64.
+    /// nullopt otherwise. Throws what they throw (Error(Usage) for a bad flag):
+    /// run_cli says it as every command's own failure.
     std::optional<int> run(const Lifecycle& lifecycle, const Environ& environ) const;
 
 private:

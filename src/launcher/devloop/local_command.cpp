@@ -4,7 +4,6 @@
 #include "launcher/devloop/host_wait.hpp"
 #include "launcher/devloop/local_hosts.hpp"
 #include "launcher/lifecycle/console.hpp"
-#include "launcher/lifecycle/own_failure.hpp"
 #include "launcher/lifecycle/settings.hpp"
 #include "launcher/lifecycle/train.hpp"
 #include "process/command.hpp"
@@ -65,15 +64,10 @@ fs::path make_work_dir(const Environ& environ) {
     return pattern;
 }
 
-/// `sm-train train` in this process, as cli.cpp runs it.
+/// `sm-train train` in this process, as cli.cpp runs it (run_train reports
+/// every failure itself and never throws).
 int train_here(const Lifecycle& lifecycle, const Environ& environ) {
-    try {
-        return run_train(TrainOptions{}, lifecycle, environ);
-    } catch (const std::exception& e) {
-        const OwnFailure failure = OwnFailure::of(e);
-        report_own_failure(failure.message, environ);
-        return failure.exit_code;
-    }
+    return run_train(TrainOptions{}, lifecycle, environ);
 }
 
 std::string entries(const fs::path& dir) {

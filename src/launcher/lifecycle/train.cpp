@@ -962,10 +962,6 @@ Outcome outcome_of(Job& job, Outcome (*steps)(Job&)) {
 
 }  // namespace
 
-void report_own_failure(const std::string& what, const Environ& environ) {
-    report(Outcome::own(what, static_cast<int>(ExitCode::Failure)), output_dir_without_env(environ));
-}
-
 int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& process_environ) {
     enter(lifecycle.stop, JobPhase::Load);  // a stop from the first instant names a step
     configure_logging(20);

@@ -46,8 +46,4 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
 /// `sm-train env`: prints the exported variables. Returns the exit code.
 int run_env(EnvFormat format, const Environ& environ);
 
-/// Reports a failure of sm-train itself: one line on stderr ("sm-train: <what>")
-/// and the same line in output/failure when the output dir is known.
-void report_own_failure(const std::string& what, const Environ& environ);
-
 }  // namespace smtrain::launcher
