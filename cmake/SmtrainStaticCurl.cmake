@@ -13,7 +13,7 @@
 # The linker's warnings that getaddrinfo, getpwuid_r, gethostbyname and dlopen
 # "require at run time the shared libraries from the glibc version used for
 # linking" are expected: name lookups are pinned to the built-in services
-# (src/launcher/static_name_lookup.cpp), and OpenSSL, which holds the dlopen,
+# (src/launcher/cli/static_name_lookup.cpp), and OpenSSL, which holds the dlopen,
 # never loads a module (its configuration is not read: src/s3/curl_api.cpp).
 # Debian's libcurl.a also references GSS-API, LDAP and RTMP, which have no
 # usable static library; src/s3/curl_stubs/ stands in for them (its README).
@@ -64,7 +64,7 @@ endif()
 # static but for the C library (the sanitizer runtimes need a dynamic libc).
 function(smtrain_static_executable target)
   if(SMTRAIN_FULLY_STATIC)
-    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/launcher/static_name_lookup.cpp)
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/launcher/cli/static_name_lookup.cpp)
     target_link_options(${target} PRIVATE -static)
   elseif(SMTRAIN_STATIC_LAUNCHER)
     target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)

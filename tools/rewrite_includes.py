@@ -12,6 +12,9 @@ rewrites, in src/, tests/, bench/ and fuzz/:
   - a bare name of a layer's header ("stop.hpp"), resolved from the including
     file's folder first and then from the layer folders, and a relative reach
     ("../lib/unique_fd.hpp"), to "<layer>/<path in the layer>";
+  - a layer's header that moved to a subfolder of its layer ("launcher/train.hpp"
+    after the move to src/launcher/lifecycle/), to its one new place
+    ("launcher/lifecycle/train.hpp");
   - a public header written with quotes ("smtrain/error.hpp") to <smtrain/...>;
   - the headers that left the public API (issue 19 item 6) to their internal
     place: <smtrain/json.hpp> -> "lib/json.hpp", <smtrain/python_format.hpp>
@@ -49,6 +52,17 @@ def layer_path(root, path):
     return None
 
 
+def in_layer(root, layer, name):
+    """The paths in `layer`, under any of its subfolders, that end in `name` ("train.hpp")."""
+    found = []
+    for dirpath, dirnames, files in os.walk(os.path.join(root, "src", layer)):
+        dirnames.sort()
+        path = os.path.join(dirpath, name)
+        if os.path.isfile(path):
+            found.append(os.path.relpath(path, os.path.join(root, "src", layer)).replace(os.sep, "/"))
+    return found
+
+
 def spelled(root, including, quote, name):
     """The new spelling of one include (quote, name), or None to keep it."""
     if quote == "<":
@@ -56,6 +70,9 @@ def spelled(root, including, quote, name):
     first = name.split("/", 1)[0]
     if first in LAYERS and os.path.isfile(os.path.join(root, "src", name)):
         return None  # already "<layer>/x.hpp"
+    if first in LAYERS and "/" in name:
+        moved = in_layer(root, first, name.split("/", 1)[1])
+        return ('"', f"{first}/{moved[0]}") if len(moved) == 1 else None
     if name.startswith("smtrain/") and os.path.isfile(os.path.join(root, "include", name)):
         return ("<", name)
     if name in MOVED:
@@ -66,8 +83,8 @@ def spelled(root, including, quote, name):
         return ('"', "/".join(found)) if found else None
     if "/" in name:
         return None
-    hits = [layer for layer in LAYERS if os.path.isfile(os.path.join(root, "src", layer, name))]
-    return ('"', f"{hits[0]}/{name}") if len(hits) == 1 else None
+    hits = [f"{layer}/{found}" for layer in LAYERS for found in in_layer(root, layer, name)]
+    return ('"', hits[0]) if len(hits) == 1 else None
 
 
 def rewrite_file(root, path):

@@ -47,7 +47,7 @@ public:
 
     /// Records the step the job is now in, as a stop reason says it after
     /// "during" ("code download"). Opaque here: the lifecycle owns the words
-    /// (launcher/job_phase.hpp). `during` must have static storage.
+    /// (launcher/lifecycle/job_phase.hpp). `during` must have static storage.
     void enter(const char* during) { during_.store(during); }
 
     /// Records a stop signal; only the first one counts. Wakes waiters.

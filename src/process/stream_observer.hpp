@@ -6,7 +6,7 @@
 /// The supervisor hands an observer the bytes before its OutputSink, which may
 /// drop some, so the observer loses nothing. What it makes of them is not the
 /// process layer's business: the failure report's capture of stderr
-/// (launcher/stderr_capture.hpp: the toolkit's error classes and format) is one.
+/// (launcher/lifecycle/stderr_capture.hpp: the toolkit's error classes and format) is one.
 ///
 /// Errors: an exception from an observer ends supervise() with it (the program
 /// is stopped and reaped first, see supervisor.hpp).

@@ -16,7 +16,7 @@
 ///   set, or, when a heartbeat file is set, a new mtime of that file (then lines do
 ///   not count).
 /// Once fired it asks its finder for the ranks whose stacks to take (the
-/// launcher's knowledge, launcher/hang_evidence.hpp) and sends each SIGABRT in
+/// launcher's knowledge, launcher/lifecycle/hang_evidence.hpp) and sends each SIGABRT in
 /// turn, the next once the last has ended (their dumps would interleave on the
 /// shared stderr otherwise), at most kStackDumpWait in all; then tick() says
 /// "stop now".

@@ -5,7 +5,7 @@
 /// sagemaker-training sets: TF_CONFIG (the TensorFlow container's training.py,
 /// parameter servers and MultiWorkerMirroredStrategy) and the NCCL/MASTER_*
 /// variables of the PyTorch container's training.py. Built here only: the
-/// launcher exports them to the program (launcher/program_env.hpp), make_plan()
+/// launcher exports them to the program (launcher/lifecycle/program_env.hpp), make_plan()
 /// keeps them in Plan::framework_env for the parameter server and mpirun.
 ///
 /// Errors (the runners layer's convention): ConfigError for a job the

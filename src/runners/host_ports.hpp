@@ -7,7 +7,7 @@ namespace smtrain::runners {
 
 /// Why a host's job ended, answered to every peer that asks for a bounded
 /// window: torchrun's and the plain program's first failures and hangs
-/// (src/launcher/failure_exchange.hpp), an MPI or parameter-server host whose
+/// (src/launcher/lifecycle/failure_exchange.hpp), an MPI or parameter-server host whose
 /// daemon died.
 inline constexpr int kFailureExchangePort = 7781;
 

@@ -3,7 +3,7 @@
 // possible chunking, and the supervisor passing stderr on into pipes (the
 // tee/splice path): every expected value is written out by hand.
 #include "../process/late_reader.hpp"
-#include "launcher/stderr_capture.hpp"
+#include "launcher/lifecycle/stderr_capture.hpp"
 #include "process/signals.hpp"
 #include "process/supervisor.hpp"
 

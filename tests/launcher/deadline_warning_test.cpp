@@ -2,9 +2,9 @@
 // The deadline warning's timer and targets, its settings, and `local
 // --interrupt-after`'s durations (issue 22). The end-to-end checks with real
 // torchrun and mpirun are tests/launcher/checkpoints/deadline_warning.sh.
-#include "launcher/deadline_warning.hpp"
-#include "launcher/local_command.hpp"
-#include "launcher/settings.hpp"
+#include "launcher/lifecycle/deadline_warning.hpp"
+#include "launcher/devloop/local_command.hpp"
+#include "launcher/lifecycle/settings.hpp"
 #include "process/reaper.hpp"
 #include "process/spawn.hpp"
 

@@ -2,8 +2,8 @@
 // Entry points (entry_point.hpp, framework_module.hpp): the kind the toolkit
 // decides, the command of each kind, the install steps, a framework module's
 // function, and the Python interpreter found on PATH.
-#include "launcher/entry_point.hpp"
-#include "launcher/framework_module.hpp"
+#include "launcher/lifecycle/entry_point.hpp"
+#include "launcher/lifecycle/framework_module.hpp"
 #include "launcher_fixture.hpp"
 
 #include <smtrain/error.hpp>

@@ -3,7 +3,7 @@
 // announces, which failure is the job's first, and the hang notices a host
 // whose watchdog fired sends to the others, over real loopback sockets. The
 // two-host run is tests/runners/torchrun_hang_two_hosts.sh.
-#include "launcher/failure_exchange.hpp"
+#include "launcher/lifecycle/failure_exchange.hpp"
 
 #include "process/system.hpp"
 

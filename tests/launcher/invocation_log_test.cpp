@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The invocation log (invocation_log.hpp): the toolkit's "Invoking user script"
 // message, with the values of secret-looking names masked.
-#include "launcher/invocation_log.hpp"
+#include "launcher/lifecycle/invocation_log.hpp"
 
 #include <smtrain/value.hpp>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The steps of a job have one vocabulary (job_phase.hpp): the stop reason, the
 // timeline row and the progress label of a step come from one table.
-#include "launcher/job_phase.hpp"
-#include "launcher/timeline.hpp"
+#include "launcher/lifecycle/job_phase.hpp"
+#include "launcher/lifecycle/timeline.hpp"
 #include "process/stop.hpp"
 
 #include <gtest/gtest.h>

@@ -16,7 +16,10 @@ The rules, for every #include in src/, include/, tests/, bench/ and fuzz/:
   1. a header of a layer is spelled "<layer>/path" (no bare name of a layer's
      header, no relative reach such as "../lib/unique_fd.hpp");
   2. in a layer's folder, "<layer>/..." names the layer itself or one it links;
-  3. a public header (include/smtrain) includes public headers only.
+  3. a public header (include/smtrain) includes public headers only;
+  4. in the launcher, a part includes only itself and the parts below it
+     (PARTS: cli -> devloop -> lifecycle), and every launcher source is in one
+     of the parts' folders.
 No exceptions. Exits 1 listing every offending line.
 """
 import json
@@ -36,6 +39,12 @@ ALLOWED = {
     "runners": {"lib", "process", "runners"},
     "launcher": {"lib", "s3", "process", "runners", "launcher"},
 }
+# The launcher's parts (docs/architecture.md): each may include the ones listed.
+PARTS = {
+    "lifecycle": {"lifecycle"},
+    "devloop": {"devloop", "lifecycle"},
+    "cli": {"cli", "devloop", "lifecycle"},
+}
 TREES = ["src", "include", "tests", "bench", "fuzz"]
 SUFFIXES = (".hpp", ".cpp", ".h", ".c", ".inc")
 INCLUDE = re.compile(r'^\s*#\s*include\s+(["<])([^">]+)[">]')
@@ -51,6 +60,24 @@ def folder_layer(root, path):
     return None
 
 
+def in_layer(root, layer, name):
+    """The paths in `layer`'s folder, at any depth, that end in `name` ("train.hpp")."""
+    found = []
+    for dirpath, dirnames, files in os.walk(os.path.join(root, "src", layer)):
+        dirnames.sort()
+        if os.path.isfile(os.path.join(dirpath, name)):
+            found.append(os.path.relpath(os.path.join(dirpath, name), os.path.join(root, "src", layer)))
+    return [f.replace(os.sep, "/") for f in found]
+
+
+def launcher_part(root, path):
+    """The launcher part whose folder holds `path` ("cli", ...), "" for another launcher folder, else None."""
+    rel = os.path.relpath(path, os.path.join(root, "src", "launcher")).split(os.sep)
+    if rel[0] == ".." or len(rel) < 2:
+        return None if rel[0] == ".." else ""
+    return rel[0] if rel[0] in PARTS else ""
+
+
 def check(root):
     bad = []
     checked = 0
@@ -62,6 +89,9 @@ def check(root):
                 path = os.path.join(dirpath, f)
                 rel = os.path.relpath(path, root)
                 own = folder_layer(root, path)
+                part = launcher_part(root, path)
+                if part == "":
+                    bad.append(f"{rel}: a launcher source outside the parts' folders ({', '.join(sorted(PARTS))})")
                 with open(path, encoding="utf-8", errors="replace") as text:
                     for number, line in enumerate(text, 1):
                         m = INCLUDE.match(line)
@@ -79,6 +109,9 @@ def check(root):
                         if first in LAYERS and os.path.isfile(os.path.join(root, "src", name)):
                             if own in ALLOWED and first not in ALLOWED[own]:
                                 bad.append(f"{where}: {own} does not link {first}")
+                            target = name.split("/")[1] if first == "launcher" and name.count("/") > 1 else None
+                            if part and target in PARTS and target not in PARTS[part]:
+                                bad.append(f"{where}: the launcher's {part} is above {target}, not below it")
                             continue
                         local = os.path.normpath(os.path.join(dirpath, name))
                         if os.path.isfile(local):
@@ -87,9 +120,11 @@ def check(root):
                                 inner = os.path.relpath(local, os.path.join(root, "src", landed))
                                 bad.append(f'{where}: spell it "{landed}/{inner}"')
                             continue
-                        hits = [layer for layer in LAYERS if os.path.isfile(os.path.join(root, "src", layer, name))]
+                        hits = [f"{layer}/{found}" for layer in LAYERS for found in in_layer(root, layer, name)]
+                        if first in LAYERS and "/" in name:  # a layer's header that moved within its layer
+                            hits = [f"{first}/{found}" for found in in_layer(root, first, name.split("/", 1)[1])]
                         if hits:
-                            bad.append(f'{where}: spell it "{hits[0]}/{name}"')
+                            bad.append(f'{where}: spell it "{hits[0]}"')
     return checked, bad
 
 
@@ -106,7 +141,12 @@ def self_test():
         "src/process/spawn.cpp": '#include "process/stop.hpp"\n#include "runners/plan.hpp"\n',
         "src/runners/plan.hpp": '#include "process/stop.hpp"\n#include "s3/client.hpp"\n',
         "src/s3/client.hpp": "",
-        "src/launcher/train.cpp": '#include "runners/plan.hpp"\n#include "s3/client.hpp"\n',
+        "src/launcher/lifecycle/train.cpp": '#include "runners/plan.hpp"\n#include "s3/client.hpp"\n',
+        "src/launcher/lifecycle/train.hpp": "",
+        "src/launcher/lifecycle/report.cpp": '#include "launcher/devloop/local.hpp"\n',
+        "src/launcher/devloop/local.hpp": '#include "launcher/lifecycle/train.hpp"\n',
+        "src/launcher/cli/cli.cpp": '#include "launcher/devloop/local.hpp"\n#include "launcher/train.hpp"\n',
+        "src/launcher/stray.cpp": "",
         "tests/process/stop_test.cpp": '#include "stop.hpp"\n#include "process/stop.hpp"\n',
     }
     expected = [
@@ -117,6 +157,9 @@ def self_test():
         "src/process/spawn.cpp:2:",  # rule 2, a lower layer includes a higher one
         "src/runners/plan.hpp:2:",  # rule 2, runners do not link s3
         "tests/process/stop_test.cpp:1:",  # rule 1, a bare name through the include path
+        "src/launcher/lifecycle/report.cpp:1:",  # rule 4, the lifecycle includes the development loop
+        "src/launcher/cli/cli.cpp:2:",  # rule 1, a launcher header by its old place (moved to a part)
+        "src/launcher/stray.cpp:",  # rule 4, a launcher source in no part
     ]
     with tempfile.TemporaryDirectory() as root:
         for rel, text in files.items():
@@ -157,11 +200,13 @@ def compiler_test(build_dir):
         ("src/process/reaper.cpp", "s3/client.hpp", False),
         ("src/process/reaper.cpp", "runners/plan.hpp", False),
         ("src/process/reaper.cpp", "process/stop.hpp", True),
-        ("src/runners/choose.cpp", "launcher/train.hpp", False),
+        ("src/runners/choose.cpp", "launcher/lifecycle/train.hpp", False),
         ("src/runners/choose.cpp", "s3/client.hpp", False),
         ("src/runners/choose.cpp", "process/stop.hpp", True),
-        ("src/launcher/settings.cpp", "runners/plan.hpp", True),
-        ("src/launcher/settings.cpp", "s3/client.hpp", True),
+        ("src/launcher/lifecycle/settings.cpp", "runners/plan.hpp", True),
+        ("src/launcher/lifecycle/settings.cpp", "s3/client.hpp", True),
+        ("src/launcher/cli/cli.cpp", "launcher/lifecycle/train.hpp", True),
+        ("src/launcher/cli/cli.cpp", "train.hpp", False),  # a bare name is not on the path
     ]
     by_file = {os.path.normpath(c["file"]): c for c in commands}
     failures = 0

@@ -2,7 +2,7 @@
 // sm-train's own failures: the one mapping from what a command threw to its
 // line and exit code (docs/launcher.md, exit codes), shared by train, env,
 // init and local.
-#include "launcher/own_failure.hpp"
+#include "launcher/lifecycle/own_failure.hpp"
 
 #include <smtrain/error.hpp>
 

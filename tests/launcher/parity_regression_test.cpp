@@ -2,8 +2,8 @@
 // Regressions found by the differential harness (tools/parity): the failure
 // file's ErrorMessage for the same stderr bytes. Each expected string is what
 // the Python toolkit's process.watch() + check_error() produced, written by hand.
-#include "launcher/report.hpp"
-#include "launcher/stderr_capture.hpp"
+#include "launcher/lifecycle/report.hpp"
+#include "launcher/lifecycle/stderr_capture.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // python_strip (python_strip.hpp): Python's str.strip() and str.strip(chars),
 // the expected values as Python 3.11 gives them (written by hand).
-#include "launcher/python_strip.hpp"
-#include "launcher/report.hpp"
+#include "launcher/lifecycle/python_strip.hpp"
+#include "launcher/lifecycle/report.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // its rewritten tags, which ranks printed last before a hang, and torchrun's
 // stacks told apart by the order they were asked in. The real runs are
 // tests/runners/rank_evidence_real.sh.
-#include "launcher/rank_evidence.hpp"
+#include "launcher/lifecycle/rank_evidence.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The report (report.hpp): the toolkit's failure text, and output/failure and
 // output/success written once, or an error naming the file.
-#include "launcher/report.hpp"
+#include "launcher/lifecycle/report.hpp"
 #include "launcher_fixture.hpp"
 
 #include <smtrain/error.hpp>

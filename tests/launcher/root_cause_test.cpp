@@ -4,7 +4,7 @@
 // torch/distributed/elastic/multiprocessing/errors/__init__.py), Open MPI 4's
 // abort reports, and fake cgroup v1/v2 trees for the OOM-kill count. The real
 // jobs are tests/runners/root_cause_real.sh.
-#include "launcher/root_cause.hpp"
+#include "launcher/lifecycle/root_cause.hpp"
 #include "../support/temp_tree.hpp"
 
 #include <gtest/gtest.h>

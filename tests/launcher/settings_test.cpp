@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Settings: every SMTRAIN_* variable of sm-train read once, a bad value naming
 // its variable; the relative base dir made absolute.
-#include "launcher/settings.hpp"
-#include "launcher/job_phase.hpp"
+#include "launcher/lifecycle/settings.hpp"
+#include "launcher/lifecycle/job_phase.hpp"
 #include "process/stop.hpp"
 
 #include <smtrain/error.hpp>

@@ -2,7 +2,7 @@
 // The stderr capture (stderr_capture.hpp): the error message as the toolkit
 // finds it (the first line naming an error class, Open MPI tags and repeats
 // dropped, the last lines otherwise), bounded memory, whole UTF-8 characters.
-#include "launcher/stderr_capture.hpp"
+#include "launcher/lifecycle/stderr_capture.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // "Where the time went" (issue 15): the recorder on its own, then the block
 // sm-train logs at the end of a job that succeeds, fails or is stopped, as
 // text and as JSON, through the real sm-train.
-#include "launcher/timeline.hpp"
+#include "launcher/lifecycle/timeline.hpp"
 #include "../support/child.hpp"
 
 #include <smtrain/value.hpp>

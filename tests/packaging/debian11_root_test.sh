@@ -7,7 +7,7 @@
 #  - the wait for a host that never resolves (algo-2) ends in the clean report
 #    (exit 69, output/failure), not in an abort while glibc 2.31's module is
 #    loaded into sm-train (what happens unless the lookups are pinned:
-#    src/launcher/static_name_lookup.cpp).
+#    src/launcher/cli/static_name_lookup.cpp).
 #   debian11_root_test.sh <sm-train> <source dir> <work dir>
 # The root comes from `mmdebstrap --variant=minbase bullseye` (about 80 s), kept
 # as a tarball in $SMTRAIN_TEST_CACHE (default /var/cache/smtrain-test) for

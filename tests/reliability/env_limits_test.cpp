@@ -3,7 +3,7 @@
 // (argv + envp). Unit tests of fit_exec_limits with small limits, then the real
 // sm-train with a cluster of 20,000 hosts, 10,000 hyperparameters, a small stack
 // limit, and an argument that cannot fit.
-#include "launcher/env_limits.hpp"
+#include "launcher/lifecycle/env_limits.hpp"
 #include "../support/child.hpp"
 
 #include <smtrain/error.hpp>

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// sm-train: the ENTRYPOINT of a SageMaker training image.
+#include "launcher/cli/cli.hpp"
+#include "process/signals.hpp"
+#include "process/stop.hpp"
+
+int main(int argc, char** argv) {
+    // First of all: from here on no signal can kill sm-train or be lost; each
+    // waits, pending, until the supervisor forwards it to the program.
+    //
+    // And never unblocked again: SageMaker's SIGTERM can arrive after the program
+    // has exited, while sm-train writes the report. Restoring the mask on the way
+    // out (as a local's destructor would) would let that pending SIGTERM kill
+    // sm-train with 143 instead of the program's exit code; pending signals die
+    // with the process instead. Reachable from a static, so no leak is reported.
+    static const auto* signals = new smtrain::process::SignalBlock;
+    // Then a stop is taken at once, in every phase: by this listener while no
+    // supervisor runs, by the supervisor while a program does (see stop.hpp).
+    static auto* stop = new smtrain::process::StopRequest;
+    auto* listener = new smtrain::process::StopListener(*signals, *stop);
+    const int code =
+        smtrain::launcher::run_cli(argc, argv, smtrain::launcher::Lifecycle{*signals, *stop, listener});
+    // The listener's thread ends here, joined, so none is left running at the
+    // exit (LeakSanitizer could not suspend it and said so on stderr, in the
+    // pid1 copies of the asan tests). No program starts after this point, so
+    // ending a thread here cannot meet qemu's fork (stop.hpp).
+    delete listener;
+    return code;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "launcher/lifecycle/failure_exchange.hpp"
+
+#include <thread>
+
+namespace smtrain::launcher {
+
+CauseKind kind_of(const RootCause& cause) {
+    return cause.failure_class == FailureClass::CollectiveFailure ? CauseKind::Consequence
+                                                                  : CauseKind::Failure;
+}
+
+std::string announcement(CauseKind kind, const std::string& cause, std::optional<std::int64_t> ended_at_ms) {
+    return std::to_string(static_cast<int>(kind)) + (ended_at_ms ? "@" + std::to_string(*ended_at_ms) : "") +
+           " " + cause;
+}
+
+bool parse_announcement(const std::string& text, HeardCause& heard) {
+    if (text.size() < 3 || text[0] < '0' || text[0] > '2') return false;
+    std::size_t space = 1;
+    std::optional<std::int64_t> ended_at;
+    if (text[1] == '@') {
+        space = text.find(' ', 2);
+        if (space == std::string::npos || space == 2 || space > 21) return false;
+        std::int64_t ms = 0;
+        for (std::size_t i = 2; i < space; ++i) {
+            if (text[i] < '0' || text[i] > '9') return false;
+            ms = ms * 10 + (text[i] - '0');
+        }
+        ended_at = ms;
+    }
+    if (text[space] != ' ' || space + 1 >= text.size()) return false;
+    heard.kind = static_cast<CauseKind>(text[0] - '0');
+    heard.cause = text.substr(space + 1);
+    heard.ended_at_ms = ended_at;
+    return true;
+}
+
+std::vector<HeardCause> exchange_causes(process::System& system, const std::string& text,
+                                        const std::vector<std::string>& peers, int port,
+                                        std::chrono::milliseconds window) {
+    std::thread announcer([&] { system.announce(port, text, window); });
+    std::vector<HeardCause> heard;
+    std::vector<bool> answered(peers.size(), false);
+    const auto deadline = std::chrono::steady_clock::now() + window;
+    while (std::chrono::steady_clock::now() < deadline && heard.size() < peers.size()) {
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+            if (answered[i]) continue;
+            if (auto reply = system.read_announcement(peers[i], port, std::chrono::milliseconds(500))) {
+                HeardCause cause;
+                cause.host = peers[i];
+                if (parse_announcement(*reply, cause)) heard.push_back(std::move(cause));
+                answered[i] = true;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    // The others may still be reading this host's cause: keep answering to the end.
+    announcer.join();
+    return heard;
+}
+
+namespace {
+
+/// The heard Failure whose program ended first (those that said when, before
+/// `before` when given), else the first heard; nullptr when none.
+const HeardCause* earliest_failure(const std::vector<HeardCause>& heard, std::optional<std::int64_t> before) {
+    const HeardCause* first = nullptr;
+    for (const HeardCause& h : heard) {
+        if (h.kind != CauseKind::Failure) continue;
+        if (before && (!h.ended_at_ms || *h.ended_at_ms >= *before)) continue;
+        if (!first || (h.ended_at_ms && first->ended_at_ms && *h.ended_at_ms < *first->ended_at_ms))
+            first = &h;
+    }
+    return first;
+}
+
+}  // namespace
+
+std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>& heard,
+                                    std::optional<std::int64_t> own_ended_at_ms) {
+    if (own == CauseKind::Failure) {
+        // Two programs' own failures: the one that ended first, when both said when.
+        if (!own_ended_at_ms) return {};
+        const HeardCause* first = earliest_failure(heard, own_ended_at_ms);
+        return first ? first->cause : std::string();
+    }
+    if (const HeardCause* first = earliest_failure(heard, std::nullopt)) return first->cause;
+    for (const HeardCause& h : heard) {
+        if (h.kind == CauseKind::Hang && (own == CauseKind::Consequence || h.earlier)) return h.cause;
+    }
+    return {};
+}
+
+std::string hang_notice(const std::string& host, const std::string& line) {
+    return host + " " + announcement(CauseKind::Hang, line);
+}
+
+bool parse_hang_notice(const std::string& text, HeardCause& heard) {
+    const std::size_t space = text.find(' ');
+    if (space == 0 || space == std::string::npos) return false;
+    if (!parse_announcement(text.substr(space + 1), heard) || heard.kind != CauseKind::Hang) return false;
+    heard.host = text.substr(0, space);
+    heard.earlier = true;
+    return true;
+}
+
+HangNotices::HangNotices(process::System& system, int port) : system_(system), port_(port) {
+    thread_ = std::thread([this] {
+        system_.receive_notices(
+            port_,
+            [this](std::string text) {
+                HeardCause notice;
+                if (!parse_hang_notice(text, notice)) return;
+                const std::lock_guard lock(mutex_);
+                heard_.push_back(std::move(notice));
+            },
+            done_);
+    });
+}
+
+HangNotices::~HangNotices() {
+    done_ = true;
+    // Ends the listener's wait now rather than within its second.
+    system_.send_notice("127.0.0.1", port_, "", std::chrono::milliseconds(100));
+    thread_.join();
+}
+
+std::vector<HeardCause> HangNotices::heard() const {
+    const std::lock_guard lock(mutex_);
+    return heard_;
+}
+
+void tell_of_hang(process::System& system, const std::vector<std::string>& peers, int port,
+                  const std::string& host, const std::string& line) {
+    const std::string text = hang_notice(host, line);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (const auto& peer : peers) {
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        system.send_notice(peer, port, text, std::chrono::seconds(1));
+    }
+}
+
+}  // namespace smtrain::launcher

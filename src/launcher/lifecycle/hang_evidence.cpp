@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "launcher/lifecycle/hang_evidence.hpp"
+
+#include "launcher/lifecycle/process_tree.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+
+namespace smtrain::launcher {
+namespace fs = std::filesystem;
+namespace {
+
+bool is_launcher(runners::RunnerKind kind) {
+    return kind != runners::RunnerKind::Process && kind != runners::RunnerKind::TfParameterServer;
+}
+
+/// The value of `name` in `pid`'s environment, as it started; nullopt when unset.
+std::optional<std::string> environment_value(pid_t pid, std::string_view name) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+    for (std::string entry; std::getline(in, entry, '\0');) {
+        if (entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 &&
+            entry[name.size()] == '=')
+            return entry.substr(name.size() + 1);
+    }
+    return std::nullopt;
+}
+
+std::optional<int> environment_int(pid_t pid, std::string_view name) {
+    const auto value = environment_value(pid, name);
+    if (!value || value->empty() || value->size() > 9 ||
+        value->find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stoi(*value);
+}
+
+/// A Python interpreter (the executable's name starts with "python") whose
+/// environment turns faulthandler on: SIGABRT makes it write its stacks.
+bool dumps_stacks_on_abort(pid_t pid) {
+    std::error_code ec;
+    const fs::path proc = "/proc/" + std::to_string(pid);
+    if (!fs::read_symlink(proc / "exe", ec).filename().string().starts_with("python") || ec) return false;
+    const auto value = environment_value(pid, "PYTHONFAULTHANDLER");
+    return value && !value->empty();
+}
+
+}  // namespace
+
+std::vector<std::string> add_hang_evidence_variables(Environ& program_env, const fs::path& output_dir) {
+    const fs::path data = output_dir / "data";
+    std::error_code ec;
+    fs::create_directories(data, ec);
+    const std::pair<const char*, std::string> wanted[] = {
+        {"PYTHONFAULTHANDLER", "1"},
+        {"PYTHONUNBUFFERED", "1"},
+        {"TORCH_NCCL_TRACE_BUFFER_SIZE", "2000"},
+        {"TORCH_NCCL_DUMP_ON_TIMEOUT", "1"},
+        {"TORCH_NCCL_DEBUG_INFO_TEMP_FILE", (data / "nccl_trace_rank_").string()},
+    };
+    std::vector<std::string> set;
+    for (const auto& [name, value] : wanted) {
+        if (program_env.find(std::string_view(name)) != program_env.end()) continue;  // the user's wins
+        program_env.insert_or_assign(name, value);
+        set.emplace_back(name);
+    }
+    return set;
+}
+
+std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind) {
+    std::vector<pid_t> candidates;
+    if (!is_launcher(kind)) candidates.push_back(program);
+    for (pid_t pid : descendants_of(program)) candidates.push_back(pid);
+    std::vector<pid_t> ranks;
+    std::string pids;
+    for (pid_t pid : candidates) {
+        if (!dumps_stacks_on_abort(pid)) continue;
+        ranks.push_back(pid);
+        pids += (pids.empty() ? "" : ", ") + std::to_string(pid);
+    }
+    if (ranks.empty()) {
+        spdlog::warn("Hang: no Python process with faulthandler on to ask for its stacks");
+        return ranks;
+    }
+    if (is_launcher(kind)) ::kill(program, SIGSTOP);
+    spdlog::warn("Hang: SIGABRT to {} Python process(es) in turn for their stacks (faulthandler): pid {}",
+                 ranks.size(), pids);
+    return ranks;
+}
+
+AskedRank asked_rank(pid_t pid) {
+    return AskedRank{pid, environment_int(pid, "RANK"), environment_int(pid, "LOCAL_RANK")};
+}
+
+}  // namespace smtrain::launcher

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file
+/// Evidence of a hang (issue 21, items 3 and 6): what the program gets when
+/// the hang watchdog is on, and how its ranks are asked for their stacks when
+/// it fires (docs/reliability.md, "Hang watchdog").
+///
+/// Python's faulthandler (PYTHONFAULTHANDLER) writes every thread's stack to
+/// stderr on SIGABRT before the process dies of it; a stack dump cannot be
+/// asked for from outside without killing the process unless the program
+/// registered a handler itself (faulthandler.register). So the dump is the
+/// first step of the stop: SIGABRT to each rank (never to torchrun or mpirun,
+/// which would tear the job down before the ranks had written anything), then
+/// the supervisor's usual stop. Errors: none thrown.
+
+#include "launcher/lifecycle/rank_evidence.hpp"
+#include "runners/choose.hpp"
+
+#include <smtrain/environ.hpp>
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace smtrain::launcher {
+
+/// Sets, each only when the environment does not have it already:
+/// PYTHONFAULTHANDLER=1, PYTHONUNBUFFERED=1 (a block-buffered stdout would
+/// hide the lines the watchdog waits for), and PyTorch's NCCL flight recorder:
+/// TORCH_NCCL_TRACE_BUFFER_SIZE=2000, TORCH_NCCL_DUMP_ON_TIMEOUT=1,
+/// TORCH_NCCL_DEBUG_INFO_TEMP_FILE=<output>/data/nccl_trace_rank_ (torch adds the
+/// rank), creating output/data. Returns the names it set.
+std::vector<std::string> add_hang_evidence_variables(Environ& program_env,
+                                                     const std::filesystem::path& output_dir);
+
+/// Every Python process of the program's tree that has faulthandler on
+/// (PYTHONFAULTHANDLER non-empty in its environment), for the watchdog to send
+/// SIGABRT to, one after the other: the program itself and its descendants,
+/// except the program when `kind`'s program is a launcher (torchrun, mpirun,
+/// smddprun, XLA's). Such a launcher is paused (SIGSTOP) meanwhile, so that
+/// it does not stop the ranks not yet asked when the first one dies; the
+/// supervisor's stop resumes it (SIGCONT after SIGTERM).
+std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind);
+
+/// The rank `pid`'s environment names (RANK and LOCAL_RANK, as torchrun sets
+/// them for its workers), read before it is asked for its stacks.
+AskedRank asked_rank(pid_t pid);
+
+}  // namespace smtrain::launcher
