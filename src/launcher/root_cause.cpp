@@ -226,8 +226,17 @@ std::optional<RootCause> from_torchrun(std::string_view tail, const std::string&
 
 std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& host) {
     RootCause cause;
-    std::size_t at = tail.rfind("The first process to do so was:");
+    std::size_t at = tail.rfind("MPI_ABORT was invoked on rank ");
     if (at != std::string_view::npos) {
+        // A rank that called MPI_Abort (as `python -m mpi4py` does on an uncaught
+        // exception) failed first; mpirun then kills the others and reports no
+        // "first process":
+        // "MPI_ABORT was invoked on rank 3 in communicator MPI_COMM_WORLD\nwith errorcode 1."
+        cause.rank = leading_int(tail.substr(at + 30));
+        const auto code = tail.find("with errorcode ", at);
+        cause.exit_code =
+            code == std::string_view::npos ? 1 : leading_int(tail.substr(code + 15)).value_or(1);
+    } else if ((at = tail.rfind("The first process to do so was:")) != std::string_view::npos) {
         for (std::string_view line : split_lines(tail.substr(at))) {
             if (auto name = field(line, "Process name")) {
                 // [[jobid,1],rank]

@@ -307,11 +307,20 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
                      settings.environment_file.string());
     }
 
+    // A status file already here is an earlier job's: this job's master writes
+    // its own only after mpirun, which needs this host's sshd, started below.
+    // Left, it would end this job's wait as a success before it began: the
+    // hosts of `sm-train local` share /tmp, and so do jobs run one after another
+    // on one machine (the master then waited for this host's sshd until its time-out).
+    const std::string file = status_file(plan, settings);
+    if (system.file_exists(file)) {
+        spdlog::info("Removing {}: an earlier MPI job's status file", file);
+        system.remove_file(file);
+    }
     const StartedDaemon own{start_sshd(system, settings), "sshd"};
     DaemonGuard sshd(system, own.pid);
 
     spdlog::info("Waiting for MPI process to finish.");
-    const std::string file = status_file(plan, settings);
     std::vector<pid_t> daemons;
     // A short MPI run can start and end this host's daemon between two looks:
     // the master's status file then says it is over (the toolkit's worker

@@ -332,6 +332,29 @@ TEST_F(MpiClusterTest, WorkerThatNeverSawTheShortLivedDaemonStopsAtTheStatusFile
     EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
 }
 
+// The hosts of `sm-train local` share /tmp: a second job's worker found the first
+// job's status file, reported success at once and took its sshd with it, and the
+// master waited for that sshd until its time-out (mpi_local_two_hosts.sh, ok).
+TEST_F(MpiClusterTest, WorkerIgnoresAnEarlierJobsStatusFile) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    settings_.daemon_start_timeout = 30s;
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
+    std::ofstream(dir_ / "done.127.0.0.1");  // the earlier job's
+    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
+    std::atomic<bool> daemon_ran{false};
+    std::jthread master([&] {
+        std::this_thread::sleep_for(300ms);
+        posix_system().run_short({(dir_ / daemon_name_).string(), "0.3"}, 5s);
+        daemon_ran = true;
+        std::ofstream(dir_ / "done.127.0.0.1");  // this job's
+    });
+    const int status = run_mpi_worker(p, {}, posix_system(), settings_);
+    EXPECT_TRUE(daemon_ran) << "the worker ended before this job's MPI daemon had run";
+    master.join();
+    EXPECT_EQ(status, 0);
+}
+
 TEST_F(MpiClusterTest, WorkerGivesUpOnAnAbsentMasterWithAClearError) {
     settings_.ssh_port = closed_port();
     settings_.master_timeout = 200ms;
