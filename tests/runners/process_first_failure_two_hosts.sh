@@ -43,10 +43,8 @@ echo "=== sm-train local: exit $status"
 [ "$status" != 0 ] || fail "sm-train local exited 0"
 
 first='ErrorMessage "the program on algo-2 exited with code 1: ValueError: shard 17 of algo-2 is corrupt'
+two_hosts_show_failures "$WORK/out"
 for host in algo-1 algo-2; do
-    echo "=== $host output/failure:"
-    cat "$WORK/out/$host/output/failure" 2> /dev/null || fail "$host: no output/failure"
-    echo
     line=$(sed -n 3p "$WORK/out/$host/output/failure" 2> /dev/null)
     [ "$line" = "$first" ] || fail "$host: <$line>, expected <$first>"
 done

@@ -45,11 +45,7 @@ echo "=== sm-train local: exit $status"
 [ "$status" != 0 ] || fail "sm-train local exited 0"
 
 hang="Hang: no progress for 20 s (SMTRAIN_HANG_PROGRESS_S) on algo-2; no line of output; last line "
-for host in algo-1 algo-2; do
-    echo "=== $host output/failure:"
-    cat "$WORK/out/$host/output/failure" 2> /dev/null || fail "$host: no output/failure"
-    echo
-done
+two_hosts_show_failures "$WORK/out"
 # algo-2: the host where the hang was seen; its own report, exit 124.
 first=$(head -1 "$WORK/out/algo-2/output/failure" 2> /dev/null)
 case "$first" in "$hang"*) ;; *) fail "algo-2: output/failure starts <$first>, expected <$hang...>" ;; esac

@@ -6,6 +6,8 @@
 # (a new dir NAME.XXXXXX in WORK_PARENT, removed at exit unless KEEP is set);
 # skips (exit 77) without root or network namespaces.
 # fail MESSAGE...: records a failure (the test goes on; two_hosts_finish counts them).
+# two_hosts_show_failures OUT: prints each host's OUT/HOST/output/failure; a
+# missing one is a failure.
 # two_hosts_finish OK_LINE LOG...: with failures, the tail of each LOG that
 # exists, the count and exit 1; else OK_LINE.
 failures=0
@@ -22,6 +24,15 @@ two_hosts_setup() {
     local probe=smth-probe-$$
     ip netns add "$probe" 2> /dev/null || { echo "SKIP: network namespaces are not allowed here"; exit 77; }
     ip netns del "$probe"
+}
+
+two_hosts_show_failures() {
+    local host
+    for host in algo-1 algo-2; do
+        echo "=== $host output/failure:"
+        cat "$1/$host/output/failure" 2> /dev/null || fail "$host: no output/failure"
+        echo
+    done
 }
 
 two_hosts_finish() {
