@@ -264,7 +264,13 @@ std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& h
         const auto tagged = runners::parse_rank_line(line);
         if (!tagged || tagged->rank != *cause.rank) continue;
         if (cause.host.empty()) cause.host = std::string(tagged->host);
-        if (tagged->stream == "stderr") own += std::string(tagged->text) + "\n";
+        if (tagged->stream != "stderr") continue;
+        // Open MPI tags each piece of a line written in pieces (Python writes an
+        // exception's name, ": " and its message apart): the tag again inside it.
+        const std::string tag(line.substr(0, static_cast<std::size_t>(tagged->text.data() - line.data())));
+        std::string text(tagged->text);
+        for (std::size_t piece; (piece = text.find(tag)) != std::string::npos;) text.erase(piece, tag.size());
+        own += text + "\n";
     }
     if (cause.host.empty()) cause.host = host;
     cause.error = decisive_line(own);

@@ -275,6 +275,20 @@ TEST(RootCause, MpiAbortNamesTheAbortingRankAndItsError) {
               "rank 3 on algo-2 exited with code 1: ValueError: rank three broke: bad shard 17");
 }
 
+// The same, with the exception line in three pieces, each tagged (seen in 1 of 4
+// runs of mpi_local_two_hosts.sh raise): the tags inside it are not its text.
+TEST(RootCause, MpirunTagsInsideARanksLineAreNotPartOfTheError) {
+    const std::string tail =
+        "[1,mpirank:3,algo-2]<stderr>:ValueError[1,mpirank:3,algo-2]<stderr>:: "
+        "[1,mpirank:3,algo-2]<stderr>:rank three broke: bad shard 17\n"
+        "MPI_ABORT was invoked on rank 3 in communicator MPI_COMM_WORLD\n"
+        "with errorcode 1.\n";
+    const auto cause = find_root_cause(RunnerKind::Mpi, tail, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 3 on algo-2 exited with code 1: ValueError: rank three broke: bad shard 17");
+}
+
 TEST(RootCause, MpirunRankKilledBySignalOnAnotherHost) {
     const auto cause = find_root_cause(RunnerKind::SmDataParallel, kMpirunSignal, "algo-1", 137, 0);
     ASSERT_TRUE(cause);

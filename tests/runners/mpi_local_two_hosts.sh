@@ -18,16 +18,14 @@
 #          first job's status file must not end the second's worker at once.
 #   raise  rank 3 (algo-2) raises ValueError while the others wait in MPI's
 #          barrier (mpi4py; `-m mpi4py` makes it call MPI_Abort): the master's
-#          ErrorMessage starts with rank 3 on algo-2 and its error.
+#          ErrorMessage starts with rank 3 on algo-2 and its error; the worker's
+#          output/failure with the same, as the master's root cause.
 #   exit3  rank 2 (algo-2) prints its error and exits 3 while the others wait in
 #          the barrier and are then killed: the same, with code 3.
 #   hang   rank 1 (algo-1) sleeps forever while the others wait in the barrier;
 #          the hang watchdog (SMTRAIN_HANG_PROGRESS_S) ends the job within its
 #          deadline plus the grace, the stuck ranks' stacks in the log and the
-#          reason (`Hang: ...`) in the master's output/failure.
-# Not checked, as it is not so yet: the worker algo-2 writes output/success
-# after any MPI job (as the toolkit's worker does), even when its own rank
-# failed first; only the master reports the failure (docs/reliability.md).
+#          reason (`Hang: ...`) in output/failure on both hosts.
 #
 # usage: mpi_local_two_hosts.sh SM_TRAIN WORK_PARENT CASE
 set -uo pipefail
@@ -127,11 +125,16 @@ for host in algo-1 algo-2; do
     done
 done
 
-# expect_first LINE: line 3 of the master's output/failure (the ErrorMessage's first).
+# expect_first LINE: line 3 of the master's output/failure (the ErrorMessage's
+# first), and the first line of the worker's, which reports the master's root cause.
 expect_first() {
     local line
     line=$(sed -n 3p "$WORK/out/algo-1/output/failure" 2> /dev/null)
     [ "$line" = "ErrorMessage \"$1" ] || fail "algo-1: <$line>, expected <ErrorMessage \"$1>"
+    line=$(head -1 "$WORK/out/algo-2/output/failure" 2> /dev/null)
+    [ "$line" = "sm-train: algo-1 ended its job: $1" ] ||
+        fail "algo-2: <$line>, expected <sm-train: algo-1 ended its job: $1>"
+    [ -f "$WORK/out/algo-2/output/success" ] && fail "algo-2: output/success"
 }
 
 case $CASE in
@@ -161,6 +164,9 @@ hang)
     [ "$(echo "$elapsed < 60" | bc)" = 1 ] || fail "the job took $elapsed s"
     head -1 "$WORK/out/algo-1/output/failure" 2> /dev/null |
         grep -q '^Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S) on algo-1; ' || fail "algo-1: the reason is not the hang"
+    head -1 "$WORK/out/algo-2/output/failure" 2> /dev/null |
+        grep -q '^sm-train: algo-1 ended its job: Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S) on algo-1; ' ||
+        fail "algo-2: the reason is not algo-1's hang"
     grep -q '"rank 1: loading shard 17"' "$WORK/out/algo-1/output/failure" || fail "the stuck rank's last line is not named"
     # faulthandler's dumps (SIGABRT from the watchdog) of the ranks on the master:
     # rank 1 in its sleep (line 17 of train.py), rank 0 in the barrier (line 18).
