@@ -346,6 +346,12 @@ public:
         return std::filesystem::exists(path, ec);
     }
 
+    void remove_file(const std::filesystem::path& path) override {
+        if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+            throw Error("cannot remove " + path.string() + ": " + errno_text(errno));
+        }
+    }
+
     void append_file(const std::filesystem::path& path, std::string_view text) override {
         const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) throw Error("cannot open " + path.string() + ": " + errno_text(errno));

@@ -8,8 +8,8 @@
 ///
 /// Errors (the process layer's convention): a program that cannot be started
 /// throws SpawnError (start_daemon, run_short); once it runs, its end is a
-/// value, never an exception. append_file throws smtrain::Error naming the
-/// file. The probes (can_connect, find_processes, process_alive, file_exists)
+/// value, never an exception. append_file and remove_file throw smtrain::Error
+/// naming the file. The probes (can_connect, find_processes, process_alive, file_exists)
 /// answer false or nothing on any failure and never throw.
 
 #include <sys/types.h>
@@ -90,6 +90,8 @@ public:
     virtual bool file_exists(const std::filesystem::path& path) = 0;
     /// Appends `text` to `path`, creating it when absent.
     virtual void append_file(const std::filesystem::path& path, std::string_view text) = 0;
+    /// Removes the file `path` when it exists.
+    virtual void remove_file(const std::filesystem::path& path) = 0;
     /// The stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) of a stop requested
     /// so far; 0 when none. Long waits call it so that SageMaker's SIGTERM ends them.
     virtual int take_stop_signal() = 0;

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <regex>
 
 namespace smtrain::runners {
 
@@ -134,9 +135,18 @@ std::string status_file(const Plan& plan, const MpiClusterSettings& settings) {
     return settings.status_file_prefix + "." + plan.cluster.master;
 }
 
-void notify_workers(const Plan& plan, System& system, const MpiClusterSettings& settings) {
+/// Beside the status file when mpirun failed: the worker then waits for the
+/// master's root cause (announced on the failure exchange's port once the
+/// master has found it) and reports it, instead of a success.
+std::string failed_marker(const std::string& status_file) { return status_file + ".failed"; }
+
+void notify_workers(const Plan& plan, System& system, const MpiClusterSettings& settings, bool failed) {
     const std::string file = status_file(plan, settings);
+    std::vector<std::string> touch = {"ssh", "", "touch"};
+    if (failed) touch.push_back(failed_marker(file));  // first: the status file ends the worker's wait
+    touch.push_back(file);
     for (const auto& host : workers_of(plan)) {
+        touch[1] = host;
         bool done = false;
         for (int attempt = 0; attempt <= settings.notify_retries && !done; ++attempt) {
             if (attempt > 0) {
@@ -144,7 +154,7 @@ void notify_workers(const Plan& plan, System& system, const MpiClusterSettings& 
                 system.sleep_for(std::chrono::seconds(1));
             }
             try {
-                done = system.run_short({"ssh", host, "touch", file}, settings.notify_timeout) == 0;
+                done = system.run_short(touch, settings.notify_timeout) == 0;
             } catch (const process::SpawnError& e) {
                 // Telling a worker is best effort, as in the toolkit: it stops on its own
                 // once this host's sshd is gone.
@@ -165,6 +175,32 @@ void wait_for_workers_to_finish(const Plan& plan, System& system, const MpiClust
     }
 }
 
+/// The worker's end once the master's status file is there: a success, or,
+/// when mpirun failed there, the master's root cause (as the job's other
+/// hosts report another host's first failure), heard on the failure exchange's
+/// port within the notice window.
+/// `found` is the toolkit's line for a success.
+int worker_end(System& system, const MpiClusterSettings& settings, const std::string& master,
+               const std::string& file, std::string_view found) {
+    if (!system.file_exists(failed_marker(file))) {
+        spdlog::info("{}", found);
+        spdlog::info("MPI process finished.");
+        return 0;
+    }
+    spdlog::info(
+        "MPI training job status file found: the MPI job failed on the master {}; waiting for its "
+        "root cause",
+        master);
+    const auto deadline = system.now() + settings.notice_window;
+    while (system.now() < deadline) {
+        check_peer(system, settings, master, Moment::Job);
+        pause(system, settings.poll_interval);
+    }
+    throw Error(fmt::format("the MPI job failed on the master {} (its reason was not heard within {} s)",
+                            master, seconds(settings.notice_window)),
+                ExitCode::Unavailable);
+}
+
 bool needs_no_quotes_check(char c) { return c == '\n' || c == '#' || c == '\r' || c == '\0'; }
 
 }  // namespace
@@ -182,8 +218,13 @@ std::optional<std::string> announced_end(System& system, const std::vector<std::
                                          std::chrono::milliseconds timeout, std::string_view when) {
     for (const auto& host : hosts) {
         // The announcement already names the host and daemon that failed first.
-        if (auto text = system.read_announcement(host, port, timeout))
-            return fmt::format("{} ended its job{}{}: {}", host, when.empty() ? "" : " ", when, *text);
+        if (auto text = system.read_announcement(host, port, timeout)) {
+            // The launcher's failure exchange (launcher/failure_exchange.hpp) announces on the
+            // same port as "<kind>[@<ms>] <cause>": the cause is what the host says.
+            static const std::regex kind(R"(^[0-2](@[0-9]+)? )");
+            const std::string cause = std::regex_replace(*text, kind, "");
+            return fmt::format("{} ended its job{}{}: {}", host, when.empty() ? "" : " ", when, cause);
+        }
     }
     return std::nullopt;
 }
@@ -268,8 +309,10 @@ int run_mpi_master(const Plan& plan, const Launch& launch, const LineRewriter& f
     // Before the status file, which would end the workers' waits as a success.
     if (ended) announce_end(system, settings.notice_port, settings.notice_window, *ended);
     spdlog::info("Begin writing status file from leader node to worker nodes (if any)");
-    notify_workers(plan, system, settings);
-    wait_for_workers_to_finish(plan, system, settings);
+    const bool failed = !ended && (failure || status != 0);
+    notify_workers(plan, system, settings, failed);
+    // A failed job's workers wait for this host's root cause, told once this returns.
+    if (!failed) wait_for_workers_to_finish(plan, system, settings);
     spdlog::info("Finished writing status file from leader node to worker nodes (if any)");
     if (ended) throw Error(*ended, ExitCode::Unavailable);
     if (failure) std::rethrow_exception(failure);
@@ -307,11 +350,22 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
                      settings.environment_file.string());
     }
 
+    // A status file already here is an earlier job's: this job's master writes
+    // its own only after mpirun, which needs this host's sshd, started below.
+    // Left, it would end this job's wait as a success before it began: the
+    // hosts of `sm-train local` share /tmp, and so do jobs run one after another
+    // on one machine (the master then waited for this host's sshd until its time-out).
+    const std::string file = status_file(plan, settings);
+    for (const std::string& earlier : {file, failed_marker(file)}) {
+        if (system.file_exists(earlier)) {
+            spdlog::info("Removing {}: an earlier MPI job's status file", earlier);
+            system.remove_file(earlier);
+        }
+    }
     const StartedDaemon own{start_sshd(system, settings), "sshd"};
     DaemonGuard sshd(system, own.pid);
 
     spdlog::info("Waiting for MPI process to finish.");
-    const std::string file = status_file(plan, settings);
     std::vector<pid_t> daemons;
     // A short MPI run can start and end this host's daemon between two looks:
     // the master's status file then says it is over (the toolkit's worker
@@ -332,11 +386,10 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
                     ExitCode::Unavailable);
     }
     if (over_before_seen) {
-        spdlog::info(
+        return worker_end(
+            system, settings, master, file,
             "MPI training job status file found before an MPI daemon was seen: the run was over. "
             "Exit gracefully");
-        spdlog::info("MPI process finished.");
-        return 0;
     }
     spdlog::info("MPI daemon found: pid {}", fmt::join(daemons, ", "));
     // It lives as long as training does, so there is no limit here: it ends
@@ -356,10 +409,9 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
     const auto deadline = system.now() + settings.status_file_timeout;
     auto next_check = system.now() + settings.master_check_interval;
     for (;;) {
-        if (system.file_exists(file)) {
-            spdlog::info("MPI training job status file found. Exit gracefully");
-            break;
-        }
+        if (system.file_exists(file))
+            return worker_end(system, settings, master, file,
+                              "MPI training job status file found. Exit gracefully");
         // The master announces a dead sshd (its own, or this host's that it
         // heard of) before it writes the status file. This host's own sshd is
         // not needed any more here: the MPI daemon has ended.

@@ -252,6 +252,44 @@ TEST(RootCause, MpirunTrailingTagFragmentIsNotPartOfTheError) {
               "rank 1 on algo-1 exited with code 1: /usr/bin/python3: No module named mpi4py");
 }
 
+// `python3 -m mpi4py` calls MPI_Abort on an uncaught exception: mpirun names the
+// aborting rank, no "first process". Captured from mpi_local_two_hosts.sh raise
+// (Open MPI 4.1); the cause was "the program on algo-1 exited with code 1:
+// exactly when Open MPI kills them." before.
+TEST(RootCause, MpiAbortNamesTheAbortingRankAndItsError) {
+    const std::string tail =
+        "[1,mpirank:0,algo-1]<stdout>:rank 0 of 4 on algo-1: started[1,mpirank:1,algo-1]<stdout>:\n"
+        "[1,mpirank:3,algo-2]<stderr>:Traceback (most recent call last):\n"
+        "[1,mpirank:3,algo-2]<stderr>:  File \"train.py\", line 10, in <module>\n"
+        "[1,mpirank:3,algo-2]<stderr>:    raise ValueError(\"rank three broke: bad shard 17\")\n"
+        "[1,mpirank:3,algo-2]<stderr>:ValueError: rank three broke: bad shard 17\n"
+        "--------------------------------------------------------------------------\n"
+        "MPI_ABORT was invoked on rank 3 in communicator MPI_COMM_WORLD\n"
+        "with errorcode 1.\n\n"
+        "NOTE: invoking MPI_ABORT causes Open MPI to kill all MPI processes.\n"
+        "You may or may not see output from other processes, depending on\n"
+        "exactly when Open MPI kills them.\n"
+        "--------------------------------------------------------------------------\n";
+    const auto cause = find_root_cause(RunnerKind::Mpi, tail, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 3 on algo-2 exited with code 1: ValueError: rank three broke: bad shard 17");
+}
+
+// The same, with the exception line in three pieces, each tagged (seen in 1 of 4
+// runs of mpi_local_two_hosts.sh raise): the tags inside it are not its text.
+TEST(RootCause, MpirunTagsInsideARanksLineAreNotPartOfTheError) {
+    const std::string tail =
+        "[1,mpirank:3,algo-2]<stderr>:ValueError[1,mpirank:3,algo-2]<stderr>:: "
+        "[1,mpirank:3,algo-2]<stderr>:rank three broke: bad shard 17\n"
+        "MPI_ABORT was invoked on rank 3 in communicator MPI_COMM_WORLD\n"
+        "with errorcode 1.\n";
+    const auto cause = find_root_cause(RunnerKind::Mpi, tail, "algo-1", 1, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 3 on algo-2 exited with code 1: ValueError: rank three broke: bad shard 17");
+}
+
 TEST(RootCause, MpirunRankKilledBySignalOnAnotherHost) {
     const auto cause = find_root_cause(RunnerKind::SmDataParallel, kMpirunSignal, "algo-1", 137, 0);
     ASSERT_TRUE(cause);

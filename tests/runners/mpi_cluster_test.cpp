@@ -265,6 +265,7 @@ TEST_F(MpiClusterTest, MasterNotifiesWorkersEvenWhenMpirunFailsAndRetries) {
     EXPECT_EQ(status, 3);  // mpirun's code decides the job
     EXPECT_EQ(fake::calls(records_, "ssh"), 3);
     EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1"));
+    EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1.failed"));  // the workers report the master's cause
 }
 
 TEST_F(MpiClusterTest, MasterNotifiesWorkersWhenMpirunCannotStart) {
@@ -277,6 +278,7 @@ TEST_F(MpiClusterTest, MasterNotifiesWorkersWhenMpirunCannotStart) {
                  smtrain::Error);
     EXPECT_EQ(fake::calls(records_, "ssh"), 1);
     EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1"));
+    EXPECT_TRUE(fs::exists(dir_ / "done.127.0.0.1.failed"));
 }
 
 // A notification that cannot even start (no ssh on PATH) is a warning: the
@@ -378,6 +380,58 @@ TEST_F(MpiClusterTest, WorkerThatNeverSawTheShortLivedDaemonStopsAtTheStatusFile
     master.join();
     EXPECT_EQ(status, 0);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+// The hosts of `sm-train local` share /tmp: a second job's worker found the first
+// job's status file, reported success at once and took its sshd with it, and the
+// master waited for that sshd until its time-out (mpi_local_two_hosts.sh, ok).
+TEST_F(MpiClusterTest, WorkerIgnoresAnEarlierJobsStatusFile) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    settings_.daemon_start_timeout = 30s;
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
+    std::ofstream(dir_ / "done.127.0.0.1");  // the earlier job's
+    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
+    std::atomic<bool> daemon_ran{false};
+    std::jthread master([&] {
+        std::this_thread::sleep_for(300ms);
+        posix_system().run_short({(dir_ / daemon_name_).string(), "0.3"}, 5s);
+        daemon_ran = true;
+        std::ofstream(dir_ / "done.127.0.0.1");  // this job's
+    });
+    const int status = run_mpi_worker(p, {}, posix_system(), settings_);
+    EXPECT_TRUE(daemon_ran) << "the worker ended before this job's MPI daemon had run";
+    master.join();
+    EXPECT_EQ(status, 0);
+}
+
+// mpirun failed on the master: its status file comes with a marker, and the
+// worker reports the master's root cause, announced on the failure exchange's
+// port ("<kind> <cause>", launcher/failure_exchange.hpp), instead of a success
+// (mpi_local_two_hosts.sh raise: algo-2 wrote output/success after its own rank failed).
+TEST_F(MpiClusterTest, WorkerReportsTheMastersRootCauseAfterAFailedMpirun) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    settings_.daemon_start_timeout = 30s;
+    settings_.notice_window = 5s;
+    const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
+    const std::string cause = "rank 3 on 127.0.0.2 exited with code 1: ValueError: bad shard 17";
+    std::jthread master([&] {
+        std::this_thread::sleep_for(200ms);
+        std::ofstream(dir_ / "done.127.0.0.1.failed");
+        std::ofstream(dir_ / "done.127.0.0.1");
+        std::this_thread::sleep_for(300ms);  // the master's launcher finds its root cause
+        posix_system().announce(settings_.notice_port, "0 " + cause, 3s);
+    });
+    std::string what;
+    try {
+        run_mpi_worker(p, {}, posix_system(), settings_);
+    } catch (const smtrain::Error& e) {
+        what = e.what();
+        EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
+    }
+    master.join();
+    EXPECT_EQ(what, "127.0.0.1 ended its job: " + cause);
 }
 
 TEST_F(MpiClusterTest, WorkerGivesUpOnAnAbsentMasterWithAClearError) {

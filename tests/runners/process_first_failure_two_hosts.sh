@@ -12,19 +12,8 @@
 # usage: process_first_failure_two_hosts.sh SM_TRAIN WORK_PARENT
 set -uo pipefail
 
-SM_TRAIN=$(realpath "$1")
-WORK=$(realpath "$(mktemp -d "$2/process-first-failure.XXXXXX")")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: sm-train local --hosts 2 needs root (network namespaces)"; exit 77; }
-probe=smpf-probe-$$
-ip netns add "$probe" 2> /dev/null || { echo "SKIP: network namespaces are not allowed here"; exit 77; }
-ip netns del "$probe"
+source "$(dirname "$0")/two_hosts.sh"
+two_hosts_setup "$1" "$2" process-first-failure
 
 mkdir -p "$WORK/src"
 cat > "$WORK/src/train.py" <<'PY'
@@ -54,10 +43,8 @@ echo "=== sm-train local: exit $status"
 [ "$status" != 0 ] || fail "sm-train local exited 0"
 
 first='ErrorMessage "the program on algo-2 exited with code 1: ValueError: shard 17 of algo-2 is corrupt'
+two_hosts_show_failures "$WORK/out"
 for host in algo-1 algo-2; do
-    echo "=== $host output/failure:"
-    cat "$WORK/out/$host/output/failure" 2> /dev/null || fail "$host: no output/failure"
-    echo
     line=$(sed -n 3p "$WORK/out/$host/output/failure" 2> /dev/null)
     [ "$line" = "$first" ] || fail "$host: <$line>, expected <$first>"
 done
@@ -73,11 +60,5 @@ assert d1["root_cause"]["error"] == "ConnectionError: lost the peer algo-2", d1[
 assert d2["first_failure_of_job"] is None, d2["first_failure_of_job"]
 assert d2["root_cause"]["host"] == "algo-2", d2["root_cause"]
 PY
-if [ "$failures" != 0 ]; then
-    echo "--- sm-train local's output:"
-    tail -60 "$WORK/local.log"
-    for log in "$WORK"/*/algo-2.log; do [ -f "$log" ] && { echo "--- $log"; tail -40 "$log"; }; done
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "two-host plain process job, the first failure named on every host: OK"
+two_hosts_finish "two-host plain process job, the first failure named on every host: OK" \
+    "$WORK/local.log" "$WORK"/*/algo-2.log

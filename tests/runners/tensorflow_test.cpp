@@ -74,6 +74,7 @@ public:
     bool process_alive(pid_t) override { return false; }
     bool file_exists(const std::filesystem::path&) override { return false; }
     void append_file(const std::filesystem::path&, std::string_view) override {}
+    void remove_file(const std::filesystem::path&) override {}
     int take_stop_signal() override { return std::exchange(stop_signal, 0); }
     std::chrono::steady_clock::time_point now() override { return {}; }
     void sleep_for(std::chrono::milliseconds d) override {

@@ -153,3 +153,17 @@ if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
   set_tests_properties(runners_sdk_v3_mpi_two_hosts PROPERTIES
     LABELS "runners;mpi" TIMEOUT 120 RESOURCE_LOCK real_cluster SKIP_RETURN_CODE 77)
 endif()
+
+# Issue 21's second run as a user would: `sm-train local --hosts 2 --distribution mpi
+# --processes-per-host 2` with the machine's /etc/ssh and root's ~/.ssh (temp dirs in a
+# private mount namespace) and no /run/sshd: a successful run (twice), a raise, an
+# exit 3, a hang the watchdog ends. Skipped (77) without root, namespaces, sshd, mpirun or mpi4py.
+if(TARGET sm-train AND NOT SMTRAIN_SANITIZE)
+  foreach(case ok raise exit3 hang)
+    add_test(NAME runners_mpi_local_two_hosts_${case}
+      COMMAND ${CMAKE_CURRENT_LIST_DIR}/mpi_local_two_hosts.sh $<TARGET_FILE:sm-train>
+              ${CMAKE_CURRENT_BINARY_DIR} ${case})
+    set_tests_properties(runners_mpi_local_two_hosts_${case} PROPERTIES
+      LABELS "runners;mpi" TIMEOUT 240 RESOURCE_LOCK real_cluster SKIP_RETURN_CODE 77)
+  endforeach()
+endif()

@@ -13,19 +13,8 @@
 # usage: tf_parameter_server_dies_two_hosts.sh SM_TRAIN WORK_PARENT
 set -uo pipefail
 
-SM_TRAIN=$(realpath "$1")
-WORK=$(realpath "$(mktemp -d "$2/tf-ps-dies-two-hosts.XXXXXX")")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: sm-train local --hosts 2 needs root (network namespaces)"; exit 77; }
-probe=smtf-probe-$$
-ip netns add "$probe" 2> /dev/null || { echo "SKIP: network namespaces are not allowed here"; exit 77; }
-ip netns del "$probe"
+source "$(dirname "$0")/two_hosts.sh"
+two_hosts_setup "$1" "$2" tf-ps-dies-two-hosts
 
 mkdir -p "$WORK/stub/tensorflow" "$WORK/src"
 cat > "$WORK/stub/tensorflow/__init__.py" <<'PY'
@@ -91,9 +80,5 @@ run() {
 
 run 1
 run 0
-if [ "$failures" != 0 ]; then
-    for log in "$WORK"/local-*.log "$WORK"/*/algo-*.log; do [ -f "$log" ] && { echo "--- $log"; tail -40 "$log"; }; done
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "two-host parameter-server job, the dead parameter server named on every host: OK"
+two_hosts_finish "two-host parameter-server job, the dead parameter server named on every host: OK" \
+    "$WORK"/local-*.log "$WORK"/*/algo-*.log

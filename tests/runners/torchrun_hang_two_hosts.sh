@@ -13,21 +13,10 @@
 # usage: torchrun_hang_two_hosts.sh SM_TRAIN WORK_PARENT
 set -uo pipefail
 
-SM_TRAIN=$(realpath "$1")
-WORK=$(realpath "$(mktemp -d "$2/torchrun-hang-two-hosts.XXXXXX")")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 export PET_REDIRECTS=9:0 PET_TEE=9:0  # Debian's torch 1.13 on Python 3.11 (torchrun_two_hosts.sh)
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
 command -v torchrun > /dev/null || { echo "SKIP: torchrun is not on PATH (Debian: python3-torch)"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "SKIP: sm-train local --hosts 2 needs root (network namespaces)"; exit 77; }
-probe=smth-probe-$$
-ip netns add "$probe" 2> /dev/null || { echo "SKIP: network namespaces are not allowed here"; exit 77; }
-ip netns del "$probe"
+source "$(dirname "$0")/two_hosts.sh"
+two_hosts_setup "$1" "$2" torchrun-hang-two-hosts
 
 mkdir -p "$WORK/src"
 cat > "$WORK/src/train.py" <<'PY'
@@ -56,11 +45,7 @@ echo "=== sm-train local: exit $status"
 [ "$status" != 0 ] || fail "sm-train local exited 0"
 
 hang="Hang: no progress for 20 s (SMTRAIN_HANG_PROGRESS_S) on algo-2; no line of output; last line "
-for host in algo-1 algo-2; do
-    echo "=== $host output/failure:"
-    cat "$WORK/out/$host/output/failure" 2> /dev/null || fail "$host: no output/failure"
-    echo
-done
+two_hosts_show_failures "$WORK/out"
 # algo-2: the host where the hang was seen; its own report, exit 124.
 first=$(head -1 "$WORK/out/algo-2/output/failure" 2> /dev/null)
 case "$first" in "$hang"*) ;; *) fail "algo-2: output/failure starts <$first>, expected <$hang...>" ;; esac
@@ -95,11 +80,4 @@ assert d1["host"] == "algo-1" and d2["host"] == "algo-2", (d1["host"], d2["host"
 assert d1["first_failure_of_job"].startswith("Hang: no progress for 20 s (SMTRAIN_HANG_PROGRESS_S) on algo-2; "), d1["first_failure_of_job"]
 assert d2["error_message"].startswith("Hang: no progress for 20 s (SMTRAIN_HANG_PROGRESS_S) on algo-2; "), d2["error_message"]
 PY
-if [ "$failures" != 0 ]; then
-    echo "--- sm-train local's output (algo-1):"
-    tail -60 "$WORK/local.log"
-    for log in "$WORK"/*/algo-2.log; do [ -f "$log" ] && { echo "--- $log"; tail -60 "$log"; }; done
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "two-host torchrun, the hang named on every host: OK"
+two_hosts_finish "two-host torchrun, the hang named on every host: OK" "$WORK/local.log" "$WORK"/*/algo-2.log

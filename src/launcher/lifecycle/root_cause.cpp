@@ -226,8 +226,17 @@ std::optional<RootCause> from_torchrun(std::string_view tail, const std::string&
 
 std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& host) {
     RootCause cause;
-    std::size_t at = tail.rfind("The first process to do so was:");
+    std::size_t at = tail.rfind("MPI_ABORT was invoked on rank ");
     if (at != std::string_view::npos) {
+        // A rank that called MPI_Abort (as `python -m mpi4py` does on an uncaught
+        // exception) failed first; mpirun then kills the others and reports no
+        // "first process":
+        // "MPI_ABORT was invoked on rank 3 in communicator MPI_COMM_WORLD\nwith errorcode 1."
+        cause.rank = leading_int(tail.substr(at + 30));
+        const auto code = tail.find("with errorcode ", at);
+        cause.exit_code =
+            code == std::string_view::npos ? 1 : leading_int(tail.substr(code + 15)).value_or(1);
+    } else if ((at = tail.rfind("The first process to do so was:")) != std::string_view::npos) {
         for (std::string_view line : split_lines(tail.substr(at))) {
             if (auto name = field(line, "Process name")) {
                 // [[jobid,1],rank]
@@ -255,7 +264,13 @@ std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& h
         const auto tagged = runners::parse_rank_line(line);
         if (!tagged || tagged->rank != *cause.rank) continue;
         if (cause.host.empty()) cause.host = std::string(tagged->host);
-        if (tagged->stream == "stderr") own += std::string(tagged->text) + "\n";
+        if (tagged->stream != "stderr") continue;
+        // Open MPI tags each piece of a line written in pieces (Python writes an
+        // exception's name, ": " and its message apart): the tag again inside it.
+        const std::string tag(line.substr(0, static_cast<std::size_t>(tagged->text.data() - line.data())));
+        std::string text(tagged->text);
+        for (std::size_t piece; (piece = text.find(tag)) != std::string::npos;) text.erase(piece, tag.size());
+        own += text + "\n";
     }
     if (cause.host.empty()) cause.host = host;
     cause.error = decisive_line(own);

@@ -724,9 +724,11 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
     };
     // torchrun or a plain program on several hosts: the hosts exchange their
     // first failures, and, with the watchdog on, hear each other's hangs while
-    // the program runs. (MPI needs none: mpirun on the master sees every rank.)
+    // the program runs. MPI, smddprun: mpirun on the master sees every rank, and its root
+    // cause reaches the workers (which wait for it after a failed mpirun) the same way.
     const bool exchanges =
-        (launch.runner_kind == RunnerKind::TorchDistributed || launch.runner_kind == RunnerKind::Process) &&
+        (launch.runner_kind == RunnerKind::TorchDistributed || launch.runner_kind == RunnerKind::Process ||
+         launch.runner_kind == RunnerKind::Mpi || launch.runner_kind == RunnerKind::SmDataParallel) &&
         job.env->hosts().size() > 1;
     // The plain programs' own failures are ordered by when they ended.
     auto ended_at = [&]() -> std::optional<std::int64_t> {

@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Issue 21's second run, as a new user would: `sm-train local --hosts 2
+# --distribution mpi --processes-per-host 2`, ranks 0-1 on algo-1 and 2-3 on
+# algo-2. The hosts of `sm-train local` share the machine's /etc/ssh and root's
+# ~/.ssh, as the containers of a job share their image's, so this script runs
+# in a private mount namespace where those are temp dirs: host keys made by
+# `ssh-keygen -A`, Debian's sshd settings, a key pair for root with
+# authorized_keys and `StrictHostKeyChecking no` (as SageMaker's images have),
+# and a tmpfs on /run, so that /run/sshd does not exist: sm-train must make it.
+# /etc/environment (the MPI worker writes it), PAM's sshd file (no login
+# accounting, as the images set it) and /tmp (the master's status file) are
+# private too, so WORK_PARENT must not be under /tmp.
+#
+# CASE is one of
+#   ok     every rank prints its line after a barrier; both hosts write output/success.
+#          Twice, as a user runs a job again: the hosts share /tmp, where the
+#          first job's status file must not end the second's worker at once.
+#   raise  rank 3 (algo-2) raises ValueError while the others wait in MPI's
+#          barrier (mpi4py; `-m mpi4py` makes it call MPI_Abort): the master's
+#          ErrorMessage starts with rank 3 on algo-2 and its error; the worker's
+#          output/failure with the same, as the master's root cause.
+#   exit3  rank 2 (algo-2) prints its error and exits 3 while the others wait in
+#          the barrier and are then killed: the same, with code 3.
+#   hang   rank 1 (algo-1) sleeps forever while the others wait in the barrier;
+#          the hang watchdog (SMTRAIN_HANG_PROGRESS_S) ends the job within its
+#          deadline plus the grace, the stuck ranks' stacks in the log and the
+#          reason (`Hang: ...`) in output/failure on both hosts.
+#
+# usage: mpi_local_two_hosts.sh SM_TRAIN WORK_PARENT CASE
+set -uo pipefail
+source "$(dirname "$0")/two_hosts.sh"
+
+if [ "${1:-}" != --inside ]; then
+    CASE=$3
+    [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network and mount namespaces)"; exit 77; }
+    for tool in mpirun ssh ssh-keygen ip unshare; do
+        command -v "$tool" > /dev/null || { echo "SKIP: $tool is not on PATH"; exit 77; }
+    done
+    [ -x /usr/sbin/sshd ] || { echo "SKIP: no /usr/sbin/sshd (Debian: openssh-server)"; exit 77; }
+    /usr/bin/python3 -c 'import mpi4py' 2> /dev/null ||
+        { echo "SKIP: /usr/bin/python3 has no mpi4py (Debian: python3-mpi4py)"; exit 77; }
+    unshare -m --propagation private true 2> /dev/null ||
+        { echo "SKIP: mount namespaces are not allowed here"; exit 77; }
+    two_hosts_setup "$1" "$2" mpi-local-two-hosts
+    case $WORK in /tmp/*) echo "WORK_PARENT must not be under /tmp (the test's /tmp is private)"; exit 2 ;; esac
+    unshare -m --propagation private "$0" --inside "$SM_TRAIN" "$WORK" "$CASE"
+    exit $?
+fi
+
+SM_TRAIN=$2
+WORK=$3
+CASE=$4
+
+# The image: /etc/ssh, root's home, /etc/environment, PAM's sshd file, an empty /run.
+mkdir -p "$WORK/etc-ssh" "$WORK/root/.ssh" "$WORK/src" "$WORK/tmp"
+chmod 1777 "$WORK/tmp"
+chmod 700 "$WORK/root" "$WORK/root/.ssh"
+: > "$WORK/environment"
+printf 'auth required pam_permit.so\naccount required pam_permit.so\nsession required pam_env.so readenv=1 envfile=/etc/environment\n' \
+    > "$WORK/pam_sshd"
+cp /etc/ssh/sshd_config "$WORK/etc-ssh/sshd_config"
+mount --bind "$WORK/etc-ssh" /etc/ssh || { echo "SKIP: cannot bind-mount over /etc/ssh"; exit 77; }
+mount --bind "$WORK/root" /root || { echo "SKIP: cannot bind-mount over /root"; exit 77; }
+mount --bind "$WORK/environment" /etc/environment || { echo "SKIP: cannot bind-mount over /etc/environment"; exit 77; }
+mount --bind "$WORK/pam_sshd" /etc/pam.d/sshd || { echo "SKIP: cannot bind-mount over /etc/pam.d/sshd"; exit 77; }
+mount -t tmpfs -o mode=755 tmpfs /run || { echo "SKIP: cannot mount a tmpfs on /run"; exit 77; }
+mount --bind "$WORK/tmp" /tmp || { echo "SKIP: cannot bind-mount over /tmp"; exit 77; }
+ssh-keygen -A > /dev/null || fail "ssh-keygen -A"
+ssh-keygen -q -t rsa -N '' -f /root/.ssh/id_rsa || fail "ssh-keygen"
+cp /root/.ssh/id_rsa.pub /root/.ssh/authorized_keys
+printf 'Host *\n  StrictHostKeyChecking no\n' > /root/.ssh/config
+[ ! -e /run/sshd ] || fail "/run/sshd exists before the job"
+
+cat > "$WORK/src/train.py" <<'PY'
+import os, socket, sys, time
+from mpi4py import MPI
+
+comm = MPI.COMM_WORLD
+rank = comm.Get_rank()
+case = os.environ["MPI_CASE"]
+print(f"rank {rank} of {comm.Get_size()} on {socket.gethostname()}: started", flush=True)
+if case == "raise" and rank == 3:
+    time.sleep(1)
+    raise ValueError("rank three broke: bad shard 17")
+if case == "exit3" and rank == 2:
+    time.sleep(1)
+    print("OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'", file=sys.stderr, flush=True)
+    os._exit(3)
+if case == "hang" and rank == 1:
+    print("rank 1: loading shard 17", flush=True)
+    time.sleep(100000)
+comm.Barrier()
+print(f"rank {rank}: passed the barrier", flush=True)
+PY
+
+hang_settings=()
+[ "$CASE" = hang ] && hang_settings=(SMTRAIN_HANG_START_S=120 SMTRAIN_HANG_PROGRESS_S=15 SMTRAIN_GRACE_PERIOD_S=5)
+# run_job OUTPUT LOG: the user's command; sets status and elapsed.
+run_job() {
+    local started
+    started=$(date +%s.%N)
+    status=0
+    env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR="$WORK" \
+        MPI_CASE="$CASE" "${hang_settings[@]}" timeout 150 \
+        "$SM_TRAIN" local --hosts 2 --distribution mpi --processes-per-host 2 \
+        --entry-point train.py --source-dir "$WORK/src" --output "$1" > "$2" 2>&1 || status=$?
+    elapsed=$(echo "$(date +%s.%N) - $started" | bc)
+    echo "=== sm-train local: exit $status after ${elapsed} s"
+}
+
+if [ "$CASE" = ok ]; then
+    run_job "$WORK/first" "$WORK/first.log"
+    [ "$status" = 0 ] || { fail "the first job exited $status"; tail -40 "$WORK/first.log"; }
+fi
+run_job "$WORK/out" "$WORK/local.log"
+[ -d /run/sshd ] || fail "sm-train did not make /run/sshd"
+
+for host in algo-1 algo-2; do
+    for file in success failure; do
+        [ -f "$WORK/out/$host/output/$file" ] || continue
+        echo "=== $host output/$file:"
+        cat "$WORK/out/$host/output/$file"
+        echo
+    done
+done
+
+# expect_first LINE: line 3 of the master's output/failure (the ErrorMessage's
+# first), and the first line of the worker's, which reports the master's root cause.
+expect_first() {
+    local line
+    line=$(sed -n 3p "$WORK/out/algo-1/output/failure" 2> /dev/null)
+    [ "$line" = "ErrorMessage \"$1" ] || fail "algo-1: <$line>, expected <ErrorMessage \"$1>"
+    line=$(head -1 "$WORK/out/algo-2/output/failure" 2> /dev/null)
+    [ "$line" = "sm-train: algo-1 ended its job: $1" ] ||
+        fail "algo-2: <$line>, expected <sm-train: algo-1 ended its job: $1>"
+    [ -f "$WORK/out/algo-2/output/success" ] && fail "algo-2: output/success"
+}
+
+case $CASE in
+ok)
+    [ "$status" = 0 ] || fail "sm-train local exited $status"
+    for host in algo-1 algo-2; do
+        [ -f "$WORK/out/$host/output/success" ] || fail "$host: no output/success"
+        [ -f "$WORK/out/$host/output/failure" ] && fail "$host: output/failure"
+    done
+    for rank in 0 1 2 3; do
+        grep -q "rank $rank: passed the barrier" "$WORK/local.log" || fail "rank $rank did not print"
+    done
+    grep -q 'rank 2 of 4 on algo-2: started' "$WORK/local.log" || fail "rank 2 did not run on algo-2"
+    ;;
+raise)
+    [ "$status" = 1 ] || fail "sm-train local exited $status, expected 1"
+    expect_first "rank 3 on algo-2 exited with code 1: ValueError: rank three broke: bad shard 17"
+    ;;
+exit3)
+    [ "$status" = 3 ] || fail "sm-train local exited $status, expected 3"
+    expect_first "rank 2 on algo-2 exited with code 3: OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'"
+    ;;
+hang)
+    [ "$status" = 124 ] || fail "sm-train local exited $status, expected 124"
+    # 15 s of silence after rank 0's first line, the evidence (at most 5 s),
+    # the grace (5 s), and the start of two hosts.
+    [ "$(echo "$elapsed < 60" | bc)" = 1 ] || fail "the job took $elapsed s"
+    head -1 "$WORK/out/algo-1/output/failure" 2> /dev/null |
+        grep -q '^Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S) on algo-1; ' || fail "algo-1: the reason is not the hang"
+    head -1 "$WORK/out/algo-2/output/failure" 2> /dev/null |
+        grep -q '^sm-train: algo-1 ended its job: Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S) on algo-1; ' ||
+        fail "algo-2: the reason is not algo-1's hang"
+    grep -q '"rank 1: loading shard 17"' "$WORK/out/algo-1/output/failure" || fail "the stuck rank's last line is not named"
+    # faulthandler's dumps (SIGABRT from the watchdog) of the ranks on the master:
+    # rank 1 in its sleep (line 17 of train.py), rank 0 in the barrier (line 18).
+    # mpirun ends the job at the first rank's abort, so one dump may be lost
+    # (docs/reliability.md): at least one must be there.
+    grep -Eq '^\[1,mpirank:(1,algo-1\]<stderr>:  File "train.py", line 17|0,algo-1\]<stderr>:  File "train.py", line 18) in <module>' \
+        "$WORK/local.log" || fail "no stack of a stuck rank in the log"
+    grep -c 'File "train.py", line 1[78] in <module>' "$WORK/local.log" | sed 's/^/stacks of stuck ranks in the log: /'
+    ;;
+*)
+    echo "unknown CASE $CASE"
+    exit 2
+    ;;
+esac
+
+two_hosts_finish "sm-train local --hosts 2 --distribution mpi, case $CASE: OK" "$WORK/local.log" "$WORK"/*/algo-2.log
