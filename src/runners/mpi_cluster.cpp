@@ -3,6 +3,7 @@
 
 #include "process/spawn.hpp"
 #include "runners/daemon_watch.hpp"
+#include "runners/host_announcement.hpp"
 #include "runners/host_launch.hpp"
 
 #include <smtrain/error.hpp>
@@ -10,7 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
-#include <regex>
 
 namespace smtrain::runners {
 
@@ -219,10 +219,10 @@ std::optional<std::string> announced_end(System& system, const std::vector<std::
     for (const auto& host : hosts) {
         // The announcement already names the host and daemon that failed first.
         if (auto text = system.read_announcement(host, port, timeout)) {
-            // The launcher's failure exchange (launcher/failure_exchange.hpp) announces on the
-            // same port as "<kind>[@<ms>] <cause>": the cause is what the host says.
-            static const std::regex kind(R"(^[0-2](@[0-9]+)? )");
-            const std::string cause = std::regex_replace(*text, kind, "");
+            // A master's failed job is announced with its kind (host_announcement.hpp), a
+            // daemon's death as its plain reason: either way the cause is what the host says.
+            const auto announced = parse_announcement(*text);
+            const std::string& cause = announced ? announced->cause : *text;
             return fmt::format("{} ended its job{}{}: {}", host, when.empty() ? "" : " ", when, cause);
         }
     }

@@ -6,6 +6,7 @@
 #include "launcher/lifecycle/failure_exchange.hpp"
 
 #include "process/system.hpp"
+#include "runners/host_announcement.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,10 +18,12 @@
 #include <thread>
 
 using namespace smtrain::launcher;
+namespace runners = smtrain::runners;
 
 namespace {
 
-HeardCause heard(const std::string& host, const std::string& cause, CauseKind kind, bool earlier = false) {
+HeardCause heard(const std::string& host, const std::string& cause, runners::CauseKind kind,
+                 bool earlier = false) {
     HeardCause h;
     h.host = host;
     h.cause = cause;
@@ -50,12 +53,12 @@ const char* kClosed = "Collective failure (NCCL/Gloo): rank 0 (local rank 0) on 
 }  // namespace
 
 TEST(FailureExchange, AnnouncementsCarryTheirKind) {
-    EXPECT_EQ(announcement(CauseKind::Failure, "x"), "0 x");
-    EXPECT_EQ(announcement(CauseKind::Consequence, "x"), "1 x");
-    EXPECT_EQ(announcement(CauseKind::Hang, kHang), std::string("2 ") + kHang);
+    EXPECT_EQ(runners::announcement(runners::CauseKind::Failure, "x"), "0 x");
+    EXPECT_EQ(runners::announcement(runners::CauseKind::Consequence, "x"), "1 x");
+    EXPECT_EQ(runners::announcement(runners::CauseKind::Hang, kHang), std::string("2 ") + kHang);
     HeardCause h;
     ASSERT_TRUE(parse_announcement(std::string("2 ") + kHang, h));
-    EXPECT_EQ(h.kind, CauseKind::Hang);
+    EXPECT_EQ(h.kind, runners::CauseKind::Hang);
     EXPECT_EQ(h.cause, kHang);
     EXPECT_FALSE(parse_announcement("3 x", h));
     EXPECT_FALSE(parse_announcement("2x", h));
@@ -65,41 +68,45 @@ TEST(FailureExchange, AnnouncementsCarryTheirKind) {
 TEST(FailureExchange, ACollectiveFailureIsAConsequence) {
     RootCause cause;
     cause.failure_class = FailureClass::CollectiveFailure;
-    EXPECT_EQ(kind_of(cause), CauseKind::Consequence);
+    EXPECT_EQ(kind_of(cause), runners::CauseKind::Consequence);
     cause.failure_class = FailureClass::Unknown;
-    EXPECT_EQ(kind_of(cause), CauseKind::Failure);
+    EXPECT_EQ(kind_of(cause), runners::CauseKind::Failure);
 }
 
 TEST(FailureExchange, AFailureComesBeforeAHangWhichComesBeforeAConsequence) {
-    const std::vector<HeardCause> both{heard("algo-3", kHang, CauseKind::Hang, true),
-                                       heard("algo-2", kValueError, CauseKind::Failure)};
+    const std::vector<HeardCause> both{heard("algo-3", kHang, runners::CauseKind::Hang, true),
+                                       heard("algo-2", kValueError, runners::CauseKind::Failure)};
     // A host's own failure is its own first.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both), "");
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Failure, both), "");
     // A consequence (or a hang) puts another host's failure first.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Consequence, both), kValueError);
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Hang, both), kValueError);
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Consequence, both), kValueError);
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Hang, both), kValueError);
     // A consequence with only a hang heard: the hang.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Consequence, {heard("algo-2", kHang, CauseKind::Hang)}),
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Consequence,
+                                      {heard("algo-2", kHang, runners::CauseKind::Hang)}),
               kHang);
     // A consequence hears nothing better than another consequence.
-    EXPECT_EQ(
-        first_failure_elsewhere(CauseKind::Consequence, {heard("algo-2", kClosed, CauseKind::Consequence)}),
-        "");
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Consequence,
+                                      {heard("algo-2", kClosed, runners::CauseKind::Consequence)}),
+              "");
 }
 
 TEST(FailureExchange, AHangGoesBeforeThisHostsOwnHangOnlyWhenHeardWhileItsProgramRan) {
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Hang, {heard("algo-2", kHang, CauseKind::Hang, true)}),
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Hang,
+                                      {heard("algo-2", kHang, runners::CauseKind::Hang, true)}),
               kHang);
     // Heard in the exchange after this host's own hang: both hung; each keeps its own.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Hang, {heard("algo-2", kHang, CauseKind::Hang, false)}), "");
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Hang,
+                                      {heard("algo-2", kHang, runners::CauseKind::Hang, false)}),
+              "");
 }
 
 // The plain process runner's hosts say when their program ended: "0@<ms> cause".
 TEST(FailureExchange, AnnouncementsMayCarryWhenTheProgramEnded) {
-    EXPECT_EQ(announcement(CauseKind::Failure, "x", 1733580000123), "0@1733580000123 x");
+    EXPECT_EQ(runners::announcement(runners::CauseKind::Failure, "x", 1733580000123), "0@1733580000123 x");
     HeardCause h;
     ASSERT_TRUE(parse_announcement("0@1733580000123 the program on algo-2 exited with code 1", h));
-    EXPECT_EQ(h.kind, CauseKind::Failure);
+    EXPECT_EQ(h.kind, runners::CauseKind::Failure);
     EXPECT_EQ(h.cause, "the program on algo-2 exited with code 1");
     ASSERT_TRUE(h.ended_at_ms.has_value());
     EXPECT_EQ(*h.ended_at_ms, 1733580000123);
@@ -115,7 +122,7 @@ TEST(FailureExchange, AnnouncementsMayCarryWhenTheProgramEnded) {
 // Two plain programs' own failures: the one that ended first is the job's.
 TEST(FailureExchange, AnOwnFailureGoesAfterAnotherThatEndedEarlier) {
     auto timed = [](const std::string& host, const std::string& cause, std::int64_t at) {
-        HeardCause h = heard(host, cause, CauseKind::Failure);
+        HeardCause h = heard(host, cause, runners::CauseKind::Failure);
         h.ended_at_ms = at;
         return h;
     };
@@ -123,20 +130,21 @@ TEST(FailureExchange, AnOwnFailureGoesAfterAnotherThatEndedEarlier) {
     const char* algo3 = "the program on algo-3 exited with code 1: KeyError: 'x'";
     const std::vector<HeardCause> both{timed("algo-2", algo2, 1000), timed("algo-3", algo3, 900)};
     // algo-3's ended first (900), before this host's (1500).
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both, 1500), algo3);
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Failure, both, 1500), algo3);
     // Only algo-3's before this host's (950).
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both, 950), algo3);
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Failure, both, 950), algo3);
     // This host's ended first: its own.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both, 800), "");
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Failure, both, 800), "");
     // At the same millisecond: its own.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both, 900), "");
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Failure, both, 900), "");
     // No time of its own (torchrun's hosts): its own failure stays first.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, both), "");
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Failure, both), "");
     // A failure that said no time is not ordered before an own failure.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Failure, {heard("algo-2", algo2, CauseKind::Failure)}, 1500),
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Failure,
+                                      {heard("algo-2", algo2, runners::CauseKind::Failure)}, 1500),
               "");
     // A consequence takes the failure that ended first, not the first heard.
-    EXPECT_EQ(first_failure_elsewhere(CauseKind::Consequence, both, 1500), algo3);
+    EXPECT_EQ(first_failure_elsewhere(runners::CauseKind::Consequence, both, 1500), algo3);
 }
 
 TEST(FailureExchange, HangNoticesNameTheirHost) {
@@ -145,7 +153,7 @@ TEST(FailureExchange, HangNoticesNameTheirHost) {
     ASSERT_TRUE(parse_hang_notice(std::string("algo-2 2 ") + kHang, h));
     EXPECT_EQ(h.host, "algo-2");
     EXPECT_EQ(h.cause, kHang);
-    EXPECT_EQ(h.kind, CauseKind::Hang);
+    EXPECT_EQ(h.kind, runners::CauseKind::Hang);
     EXPECT_TRUE(h.earlier);
     EXPECT_FALSE(parse_hang_notice(std::string("algo-2 0 ") + kValueError, h));  // not a hang
     EXPECT_FALSE(parse_hang_notice("", h));

@@ -5,34 +5,17 @@
 
 namespace smtrain::launcher {
 
-CauseKind kind_of(const RootCause& cause) {
-    return cause.failure_class == FailureClass::CollectiveFailure ? CauseKind::Consequence
-                                                                  : CauseKind::Failure;
-}
-
-std::string announcement(CauseKind kind, const std::string& cause, std::optional<std::int64_t> ended_at_ms) {
-    return std::to_string(static_cast<int>(kind)) + (ended_at_ms ? "@" + std::to_string(*ended_at_ms) : "") +
-           " " + cause;
+runners::CauseKind kind_of(const RootCause& cause) {
+    return cause.failure_class == FailureClass::CollectiveFailure ? runners::CauseKind::Consequence
+                                                                  : runners::CauseKind::Failure;
 }
 
 bool parse_announcement(const std::string& text, HeardCause& heard) {
-    if (text.size() < 3 || text[0] < '0' || text[0] > '2') return false;
-    std::size_t space = 1;
-    std::optional<std::int64_t> ended_at;
-    if (text[1] == '@') {
-        space = text.find(' ', 2);
-        if (space == std::string::npos || space == 2 || space > 21) return false;
-        std::int64_t ms = 0;
-        for (std::size_t i = 2; i < space; ++i) {
-            if (text[i] < '0' || text[i] > '9') return false;
-            ms = ms * 10 + (text[i] - '0');
-        }
-        ended_at = ms;
-    }
-    if (text[space] != ' ' || space + 1 >= text.size()) return false;
-    heard.kind = static_cast<CauseKind>(text[0] - '0');
-    heard.cause = text.substr(space + 1);
-    heard.ended_at_ms = ended_at;
+    auto announced = runners::parse_announcement(text);
+    if (!announced) return false;
+    heard.cause = std::move(announced->cause);
+    heard.kind = announced->kind;
+    heard.ended_at_ms = announced->ended_at_ms;
     return true;
 }
 
@@ -67,7 +50,7 @@ namespace {
 const HeardCause* earliest_failure(const std::vector<HeardCause>& heard, std::optional<std::int64_t> before) {
     const HeardCause* first = nullptr;
     for (const HeardCause& h : heard) {
-        if (h.kind != CauseKind::Failure) continue;
+        if (h.kind != runners::CauseKind::Failure) continue;
         if (before && (!h.ended_at_ms || *h.ended_at_ms >= *before)) continue;
         if (!first || (h.ended_at_ms && first->ended_at_ms && *h.ended_at_ms < *first->ended_at_ms))
             first = &h;
@@ -77,9 +60,9 @@ const HeardCause* earliest_failure(const std::vector<HeardCause>& heard, std::op
 
 }  // namespace
 
-std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>& heard,
+std::string first_failure_elsewhere(runners::CauseKind own, const std::vector<HeardCause>& heard,
                                     std::optional<std::int64_t> own_ended_at_ms) {
-    if (own == CauseKind::Failure) {
+    if (own == runners::CauseKind::Failure) {
         // Two programs' own failures: the one that ended first, when both said when.
         if (!own_ended_at_ms) return {};
         const HeardCause* first = earliest_failure(heard, own_ended_at_ms);
@@ -87,19 +70,21 @@ std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>
     }
     if (const HeardCause* first = earliest_failure(heard, std::nullopt)) return first->cause;
     for (const HeardCause& h : heard) {
-        if (h.kind == CauseKind::Hang && (own == CauseKind::Consequence || h.earlier)) return h.cause;
+        if (h.kind == runners::CauseKind::Hang && (own == runners::CauseKind::Consequence || h.earlier))
+            return h.cause;
     }
     return {};
 }
 
 std::string hang_notice(const std::string& host, const std::string& line) {
-    return host + " " + announcement(CauseKind::Hang, line);
+    return host + " " + runners::announcement(runners::CauseKind::Hang, line);
 }
 
 bool parse_hang_notice(const std::string& text, HeardCause& heard) {
     const std::size_t space = text.find(' ');
     if (space == 0 || space == std::string::npos) return false;
-    if (!parse_announcement(text.substr(space + 1), heard) || heard.kind != CauseKind::Hang) return false;
+    if (!parse_announcement(text.substr(space + 1), heard) || heard.kind != runners::CauseKind::Hang)
+        return false;
     heard.host = text.substr(0, space);
     heard.earlier = true;
     return true;

@@ -20,6 +20,7 @@
 #include "launcher/lifecycle/root_cause.hpp"
 
 #include "process/system.hpp"
+#include "runners/host_announcement.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -32,34 +33,23 @@
 
 namespace smtrain::launcher {
 
-/// What a host's own first failure is to the job. The job's first failure is a
-/// host's own Failure, else a Hang, else (nothing better heard) each host's own.
-enum class CauseKind {
-    Failure,      ///< a process failed on its own (an exception, an exit code)
-    Consequence,  ///< a collective that lost its peer: another host's failure or hang came first
-    Hang,         ///< the host's hang watchdog fired (its line names the host)
-};
-
 struct HeardCause {
     std::string host;
     std::string cause;  ///< that host's one line: RootCause::to_string(), or its hang reason
-    CauseKind kind = CauseKind::Failure;
+    runners::CauseKind kind = runners::CauseKind::Failure;
     bool earlier = false;  ///< a notice heard while this host's program still ran
     /// When that host's program ended (ms since the epoch), when it said.
     std::optional<std::int64_t> ended_at_ms;
 };
 
 /// The kind of a root cause: a collective failure is a consequence.
-CauseKind kind_of(const RootCause& cause);
+runners::CauseKind kind_of(const RootCause& cause);
 
-/// The text a host announces: "<0|1|2> <cause>" (Failure, Consequence, Hang),
-/// or "<0|1|2>@<ms since the epoch> <cause>" with the time its program ended.
-std::string announcement(CauseKind kind, const std::string& cause,
-                         std::optional<std::int64_t> ended_at_ms = std::nullopt);
-/// Parses what another host announced; false when it is not an announcement.
+/// Parses what another host announced (runners::parse_announcement) into
+/// `heard`, keeping its host; false when it is not an announcement.
 bool parse_announcement(const std::string& text, HeardCause& heard);
 
-/// Announces `text` (announcement()) on `port` for `window` while reading the
+/// Announces `text` (runners::announcement()) on `port` for `window` while reading the
 /// announcements of `peers` on the same port (every 250 ms, until each answered
 /// or the window ends). Returns what was heard, in the order of `peers`.
 std::vector<HeardCause> exchange_causes(process::System& system, const std::string& text,
@@ -74,7 +64,7 @@ std::vector<HeardCause> exchange_causes(process::System& system, const std::stri
 /// (the plain process runner), a host's own Failure too goes after the heard
 /// Failure whose program ended first, when that was before its own. Empty when
 /// its own is the one.
-std::string first_failure_elsewhere(CauseKind own, const std::vector<HeardCause>& heard,
+std::string first_failure_elsewhere(runners::CauseKind own, const std::vector<HeardCause>& heard,
                                     std::optional<std::int64_t> own_ended_at_ms = std::nullopt);
 
 /// The hang notices of the other hosts, heard on `port` by a thread of its own

@@ -310,20 +310,20 @@ std::vector<std::string> other_hosts(const TrainingEnv& env) {
 /// host's first failure when it is the job's, to be put before this host's own
 /// line `own`. `ended_at_ms` (the plain process runner's: when its program
 /// ended) lets an earlier failure elsewhere go before this host's own.
-std::string first_failure_of_the_job(CauseKind kind, const std::string& own, const TrainingEnv& env,
+std::string first_failure_of_the_job(runners::CauseKind kind, const std::string& own, const TrainingEnv& env,
                                      const process::StopRequest& stop, std::vector<HeardCause> notices,
                                      std::optional<std::int64_t> ended_at_ms) {
     constexpr std::chrono::seconds kExchangeWindow{10};
     const std::vector<std::string> peers = other_hosts(env);
     if (peers.empty() || stop.requested()) return {};
     const auto system = process::make_posix_system(&stop);
-    if (kind == CauseKind::Hang) {
+    if (kind == runners::CauseKind::Hang) {
         spdlog::info("Telling {} other host(s) of the hang", peers.size());
         tell_of_hang(*system, peers, runners::kHangNoticePort, env.current_host(), own);
     }
     spdlog::info("Exchanging the root cause with {} other host(s) (at most {} s)", peers.size(),
                  kExchangeWindow.count());
-    auto heard = exchange_causes(*system, announcement(kind, own, ended_at_ms), peers,
+    auto heard = exchange_causes(*system, runners::announcement(kind, own, ended_at_ms), peers,
                                  runners::kFailureExchangePort, kExchangeWindow);
     for (auto& notice : notices) heard.push_back(std::move(notice));
     for (const auto& h : heard) spdlog::info("{} reports: {}", h.host, h.cause);
@@ -764,8 +764,8 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
             Outcome outcome = hang_outcome(hang, capture, ranks);
             std::string first_elsewhere;
             if (exchanges)
-                first_elsewhere = first_failure_of_the_job(CauseKind::Hang, hang.reason, *job.env, job.stop(),
-                                                           heard_before, ended_at_ms);
+                first_elsewhere = first_failure_of_the_job(runners::CauseKind::Hang, hang.reason, *job.env,
+                                                           job.stop(), heard_before, ended_at_ms);
             if (!first_elsewhere.empty())
                 outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
             write_failure_diagnostics(job, launch.runner_kind, run, capture, outcome, std::nullopt,
