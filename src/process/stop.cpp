@@ -89,7 +89,7 @@ StopListener::~StopListener() {
         const std::lock_guard lock(mutex_);
         ending_ = true;
         wanted_ = false;
-        if (listening_) wake();
+        wake();  // ends a poll the thread may be in
     }
     changed_.notify_all();
     pthread_join(thread_, nullptr);
@@ -106,11 +106,12 @@ void StopListener::wake() {
 }
 
 void StopListener::pause() {
-    std::unique_lock lock(mutex_);
+    // No wait for the thread: once wanted_ is false (under the mutex that the
+    // thread holds while it reads the signalfd) it reads no signal, and whatever
+    // it read before is already in the StopRequest. It notices the pause at its
+    // next wake-up and then waits for resume() (listen()).
+    const std::lock_guard lock(mutex_);
     wanted_ = false;
-    if (!listening_) return;
-    wake();
-    changed_.wait(lock, [this] { return !listening_; });
 }
 
 void StopListener::resume() {
@@ -127,7 +128,6 @@ void StopListener::listen() {
     for (;;) {
         changed_.wait(lock, [this] { return wanted_ || ending_; });
         if (ending_) return;
-        listening_ = true;
         lock.unlock();
         bool failed = false;
         for (;;) {
@@ -137,18 +137,25 @@ void StopListener::listen() {
                 break;
             }
             if (fds[1].revents) break;
-            signalfd_siginfo info;
-            while (read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-                stop_.request(static_cast<int>(info.ssi_signo));
-            }
+            if (fds[0].revents && !take_signals()) break;  // paused meanwhile: the signal is the supervisor's
         }
         std::uint64_t count = 0;
-        [[maybe_unused]] const ssize_t n = read(wake_fd_.get(), &count, sizeof count);  // for the next pause
+        [[maybe_unused]] const ssize_t n = read(wake_fd_.get(), &count, sizeof count);
         lock.lock();
-        listening_ = false;
-        changed_.notify_all();
         if (failed) return;  // as before: a poll that fails ends the listening for good
     }
+}
+
+bool StopListener::take_signals() {
+    // Under the mutex, so that pause() either waits for these reads to be
+    // recorded or comes first and leaves the signal pending for the supervisor.
+    const std::lock_guard lock(mutex_);
+    if (!wanted_) return false;
+    signalfd_siginfo info;
+    while (read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        stop_.request(static_cast<int>(info.ssi_signo));
+    }
+    return true;
 }
 
 }  // namespace smtrain::process

@@ -92,6 +92,10 @@ public:
 
     /// Stops listening: once it returns, the thread reads no signal, and stop
     /// signals stay pending for the caller's own signalfd. Resumed with resume().
+    /// Neither waits for the thread (each would cost a wake-up of it and a
+    /// context switch at every program's start, on a busy machine a scheduling
+    /// delay): the thread reads the signalfd only under the mutex and only while
+    /// listening is wanted, so a pause is a flag set under that mutex.
     /// The thread itself lives from the constructor to the destructor: it waits
     /// while paused rather than ending, because a program is started right after
     /// each pause, and a thread that ends just before a fork leaves the child
@@ -118,16 +122,16 @@ public:
 private:
     static void* run(void* listener);  // the thread's start: listen()
     void listen();
-    void wake();  // ends the thread's poll of the signalfd; with mutex_ held
+    bool take_signals();  // false, reading nothing, when paused
+    void wake();          // ends the thread's poll of the signalfd; with mutex_ held
 
     StopRequest& stop_;
     detail::UniqueFd signal_fd_;
     detail::UniqueFd wake_fd_;  // written to end a poll of the signalfd
     std::mutex mutex_;
     std::condition_variable changed_;
-    bool wanted_ = false;     // listening asked for (resume) and not paused since
-    bool listening_ = false;  // the thread may read the signalfd now
-    bool ending_ = false;     // the destructor runs
+    bool wanted_ = false;  // listening asked for (resume) and not paused since
+    bool ending_ = false;  // the destructor runs
     // A pthread rather than a std::thread: std::thread hands its thread a heap
     // state that the thread frees, and glibc gives a thread's first malloc or free
     // a malloc arena of its own (a 64 MiB mapping, trimmed, and its first pages

@@ -214,25 +214,32 @@ struct Stream {
 };
 
 /// The program, from spawn() until it is reaped. Whatever ends supervision
-/// early (an exception from any step) leaves no child running: it is stopped as
-/// a stop would stop it (SIGTERM to its group, the grace period, then SIGKILL)
-/// and reaped.
+/// early (an exception from any step) leaves no child running: it gets SIGTERM
+/// and is reaped, with SIGKILL once its time is up. That time is the stop's own
+/// deadline when a stop (or the watchdog's) was under way: the program was asked
+/// to save its work. Otherwise nobody asked it to stop, and the fault must not
+/// hold the job for a grace period meant for saving work: it gets
+/// kStopOnFaultGrace (or the grace period, if shorter).
 class Child {
 public:
     Child(std::chrono::milliseconds grace_period, bool own_group)
-        : grace_(grace_period), own_group_(own_group) {}
+        : fault_grace_(std::min<std::chrono::milliseconds>(grace_period, kStopOnFaultGrace)),
+          own_group_(own_group) {}
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
     ~Child() {
         if (pid_ <= 0 || status_) return;
+        const Clock::time_point deadline = stop_deadline_ ? *stop_deadline_ : Clock::now() + fault_grace_;
         send(SIGTERM);
         send(SIGCONT);  // a program paused for its stacks must hear it
-        if (Reaper::wait_until(pid_, Clock::now() + grace_)) return;
+        if (Reaper::wait_until(pid_, deadline)) return;
         send(SIGKILL);
         // SIGKILL cannot be ignored; the bound only guards against a kernel stuck on the exit.
         Reaper::wait_until(pid_, Clock::now() + std::chrono::seconds(10));
     }
 
+    /// A stop of the program has begun, to end with SIGKILL at `deadline`.
+    void stopping_until(Clock::time_point deadline) { stop_deadline_ = deadline; }
     void adopt(pid_t pid) { pid_ = pid; }
     pid_t pid() const { return pid_; }
     bool exited() const { return status_.has_value(); }
@@ -258,8 +265,9 @@ public:
     }
 
 private:
-    std::chrono::milliseconds grace_;
+    std::chrono::milliseconds fault_grace_;
     bool own_group_;
+    std::optional<Clock::time_point> stop_deadline_;
     pid_t pid_ = -1;
     std::optional<int> status_;
 };
@@ -480,6 +488,7 @@ void Supervisor::start_grace(int signo) {
     result_.forwarded_stop_signal = signo;
     result_.stop_signal_at = Clock::now();
     kill_deadline_ = Clock::now() + options_.grace_period;
+    child_.stopping_until(*kill_deadline_);
 }
 
 /// The hang watchdog's turn: once its evidence is taken, the program is
@@ -494,6 +503,7 @@ void Supervisor::watch_for_hang() {
     child_.send(SIGTERM);
     child_.send(SIGCONT);  // a launcher paused for the stacks hears it too
     kill_deadline_ = Clock::now() + options_.grace_period;
+    child_.stopping_until(*kill_deadline_);
 }
 
 /// The program ignored the stop request: leave the reason on disk first, then

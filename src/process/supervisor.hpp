@@ -14,8 +14,11 @@
 /// refuses a signalfd or a poll; everything the program does (any exit, any
 /// signal, a stalled sink) is in the RunResult. Whatever step throws (a poll,
 /// an observer, a callback), the exception leaves nothing behind: every
-/// descriptor is closed, and a program still running is stopped as a stop
-/// would stop it (SIGTERM to its group, the grace period, SIGKILL) and reaped.
+/// descriptor is closed, and a program still running is stopped (SIGTERM to its
+/// group, then SIGKILL) and reaped. The SIGKILL comes at the deadline of a stop
+/// already under way (the program was asked to save its work), else after
+/// kStopOnFaultGrace: nobody asked the program to stop, and an internal fault
+/// must not hold the job for the grace period of a stop (110 s by default).
 
 #include "process/output_sink.hpp"
 #include "process/spawn.hpp"
@@ -40,6 +43,12 @@ class StopListener;
 /// Rewrites one line of output (without its '\n'); the result is written
 /// followed by '\n'. MPI uses it to turn `[1,3]<stdout>` into `[1,mpirank:3,algo-2]<stdout>`.
 using LineRewriter = std::function<std::string(std::string_view line)>;
+
+/// How long a program that nobody asked to stop has between SIGTERM and SIGKILL
+/// when supervision ends by an exception (or the grace period, if shorter):
+/// enough for a launcher (torchrun, mpirun) to pass the SIGTERM on and its
+/// ranks to exit, short next to a stop's grace period.
+inline constexpr std::chrono::seconds kStopOnFaultGrace{5};
 
 struct SupervisorOptions {
     /// After a forwarded SIGTERM (or INT/HUP/QUIT), how long the program may take

@@ -90,6 +90,29 @@ TEST(StopListener, WhilePausedAStopStaysPendingAndIsTakenOnResume) {
     take_pending(SIGHUP);
 }
 
+TEST(StopListener, AStopSentJustBeforeAPauseIsEitherTakenOrLeftPendingNeverLost) {
+    // pause() does not wait for the thread to acknowledge: it relies on the
+    // thread reading the signalfd only under the mutex and only while listening
+    // is wanted. Whatever the thread was doing when the pause came, the stop is
+    // in the request or pending for the supervisor, exactly one of the two, and
+    // the paused listener takes nothing more.
+    SignalBlock signals;
+    for (int round = 0; round < 300; ++round) {
+        StopRequest stop;
+        StopListener listener(signals, stop);
+        if (round % 3 == 1) std::this_thread::yield();
+        if (round % 3 == 2) std::this_thread::sleep_for(std::chrono::microseconds(round % 200));
+        ASSERT_EQ(kill(getpid(), SIGTERM), 0);
+        listener.pause();
+        const bool taken = stop.requested();
+        ASSERT_NE(taken, pending(SIGTERM))
+            << "round " << round << (taken ? ": taken and still pending" : ": lost");
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        ASSERT_EQ(stop.requested(), taken) << "round " << round << ": the paused listener took the stop";
+        take_pending(SIGTERM);
+    }
+}
+
 TEST(StopListener, PausedForAScopeOnly) {
     SignalBlock signals;
     StopRequest stop;

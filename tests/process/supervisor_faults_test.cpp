@@ -112,6 +112,31 @@ TEST_F(SupervisorFault, AProgramThatIgnoresTheStopIsKilledAfterTheGracePeriod) {
     EXPECT_EQ(open_fds(), before);
 }
 
+TEST_F(SupervisorFault, AFaultGivesTheProgramAFewSecondsNotAStopsGracePeriod) {
+    // Nobody asked the program to stop and save its work: an internal fault ends
+    // it with SIGTERM, then SIGKILL after kStopOnFaultGrace, however long the
+    // grace period of a stop is (110 s by default; it was waited in full before).
+    options_.grace_period = std::chrono::seconds(60);
+    const std::size_t before = open_fds();
+    const auto ready = tree_.path() / "ready";
+    const std::string script =
+        "exec >/dev/null; trap '' TERM; : > " + ready.string() + "; while :; do sleep 1; done";
+    PollFunction fail_once_ready = [&](pollfd* fds, nfds_t count, int) {
+        if (!std::filesystem::exists(ready)) return ::poll(fds, count, 20);
+        errno = ENOMEM;
+        return -1;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(supervise_with_poll(shell(script), signals_, options_, fail_once_ready), Error);
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_GT(pid_, 0);
+    EXPECT_FALSE(exists(pid_));
+    EXPECT_GE(took, kStopOnFaultGrace) << "SIGKILL came before the program had its few seconds";
+    EXPECT_LT(took, kStopOnFaultGrace + std::chrono::seconds(20))
+        << "the fault waited for the stop's grace period";
+    EXPECT_EQ(open_fds(), before);
+}
+
 TEST_F(SupervisorFault, AnExceptionFromOnStartedStopsTheProgramItWasToldOf) {
     const std::size_t before = open_fds();
     options_.on_started = [this](pid_t pid) {
