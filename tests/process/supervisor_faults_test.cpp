@@ -61,6 +61,32 @@ protected:
     }
     void TearDown() override { close(sink_); }
 
+    /// Supervises a program that ignores SIGTERM, with a poll that fails once the
+    /// program says it is ready (its trap set, so the SIGTERM comes after it);
+    /// checks that supervision threw and left no program and no descriptor behind.
+    /// Returns how long the supervision took. (Its stdout goes nowhere: a program
+    /// left running by a regression must not hold the test runner's pipe open.)
+    std::chrono::steady_clock::duration fault_with_a_program_ignoring_sigterm() {
+        const std::size_t before = open_fds();
+        const auto ready = tree_.path() / "ready";
+        const std::string script =
+            "exec >/dev/null; trap '' TERM; : > " + ready.string() + "; while :; do sleep 1; done";
+        PollFunction fail_once_ready = [&](pollfd* fds, nfds_t count, int) {
+            if (!std::filesystem::exists(ready)) return ::poll(fds, count, 20);
+            errno = ENOMEM;
+            return -1;
+        };
+        const auto start = std::chrono::steady_clock::now();
+        EXPECT_THROW(supervise_with_poll(shell(script), signals_, options_, fail_once_ready), Error);
+        const auto took = std::chrono::steady_clock::now() - start;
+        EXPECT_GT(pid_, 0) << "the program never started";
+        if (pid_ > 0) {
+            EXPECT_FALSE(exists(pid_)) << "pid " << pid_ << " is still running or was never reaped";
+        }
+        EXPECT_EQ(open_fds(), before);
+        return took;
+    }
+
     SignalBlock signals_;
     TempDir tree_;
     int sink_ = -1;
@@ -89,27 +115,8 @@ TEST_F(SupervisorFault, AnyExceptionFromTheWaitEndsTheSameWay) {
 }
 
 TEST_F(SupervisorFault, AProgramThatIgnoresTheStopIsKilledAfterTheGracePeriod) {
-    const std::size_t before = open_fds();
-    // The program says it is ready once its trap is set, so the SIGTERM comes after it.
-    // (Its stdout goes nowhere in these tests: a program left running by a
-    // regression must not hold the test runner's pipe open.)
-    const auto ready = tree_.path() / "ready";
-    const std::string script =
-        "exec >/dev/null; trap '' TERM; : > " + ready.string() + "; while :; do sleep 1; done";
-    int polls = 0;
-    PollFunction fail_once_ready = [&](pollfd* fds, nfds_t count, int) {
-        ++polls;
-        if (!std::filesystem::exists(ready)) return ::poll(fds, count, 20);
-        errno = ENOMEM;
-        return -1;
-    };
-    const auto start = std::chrono::steady_clock::now();
-    EXPECT_THROW(supervise_with_poll(shell(script), signals_, options_, fail_once_ready), Error);
-    const auto took = std::chrono::steady_clock::now() - start;
-    ASSERT_GT(pid_, 0);
-    EXPECT_FALSE(exists(pid_));
-    EXPECT_GE(took, options_.grace_period) << "SIGKILL came before the grace period ran out";
-    EXPECT_EQ(open_fds(), before);
+    EXPECT_GE(fault_with_a_program_ignoring_sigterm(), options_.grace_period)
+        << "SIGKILL came before the grace period ran out";
 }
 
 TEST_F(SupervisorFault, AFaultGivesTheProgramAFewSecondsNotAStopsGracePeriod) {
@@ -117,24 +124,10 @@ TEST_F(SupervisorFault, AFaultGivesTheProgramAFewSecondsNotAStopsGracePeriod) {
     // it with SIGTERM, then SIGKILL after kStopOnFaultGrace, however long the
     // grace period of a stop is (110 s by default; it was waited in full before).
     options_.grace_period = std::chrono::seconds(60);
-    const std::size_t before = open_fds();
-    const auto ready = tree_.path() / "ready";
-    const std::string script =
-        "exec >/dev/null; trap '' TERM; : > " + ready.string() + "; while :; do sleep 1; done";
-    PollFunction fail_once_ready = [&](pollfd* fds, nfds_t count, int) {
-        if (!std::filesystem::exists(ready)) return ::poll(fds, count, 20);
-        errno = ENOMEM;
-        return -1;
-    };
-    const auto start = std::chrono::steady_clock::now();
-    EXPECT_THROW(supervise_with_poll(shell(script), signals_, options_, fail_once_ready), Error);
-    const auto took = std::chrono::steady_clock::now() - start;
-    ASSERT_GT(pid_, 0);
-    EXPECT_FALSE(exists(pid_));
+    const auto took = fault_with_a_program_ignoring_sigterm();
     EXPECT_GE(took, kStopOnFaultGrace) << "SIGKILL came before the program had its few seconds";
     EXPECT_LT(took, kStopOnFaultGrace + std::chrono::seconds(20))
         << "the fault waited for the stop's grace period";
-    EXPECT_EQ(open_fds(), before);
 }
 
 TEST_F(SupervisorFault, AnExceptionFromOnStartedStopsTheProgramItWasToldOf) {
