@@ -26,6 +26,11 @@
 #          the hang watchdog (SMTRAIN_HANG_PROGRESS_S) ends the job within its
 #          deadline plus the grace, the stuck ranks' stacks in the log and the
 #          reason (`Hang: ...`) in output/failure on both hosts.
+#   one_host  `sm-train local --distribution mpi --processes-per-host 2` without
+#          --hosts: mpirun starts the host's ranks itself only under this
+#          machine's name, so sm-train runs the one host as algo-1 in namespaces
+#          of its own (it ended with "ORTE was unable to reliably start", exit
+#          255, on a machine of another name); the ok case's program.
 #
 # usage: mpi_local_two_hosts.sh SM_TRAIN WORK_PARENT CASE
 set -uo pipefail
@@ -96,14 +101,22 @@ PY
 
 hang_settings=()
 [ "$CASE" = hang ] && hang_settings=(SMTRAIN_HANG_START_S=120 SMTRAIN_HANG_PROGRESS_S=15 SMTRAIN_GRACE_PERIOD_S=5)
+hosts_flag=(--hosts 2)
+program_case=$CASE
+if [ "$CASE" = one_host ]; then
+    hosts_flag=()
+    program_case=ok
+    # What the test is about: this machine is not algo-1.
+    [ "$(hostname)" != algo-1 ] || fail "this machine is named algo-1: the case would test nothing"
+fi
 # run_job OUTPUT LOG: the user's command; sets status and elapsed.
 run_job() {
     local started
     started=$(date +%s.%N)
     status=0
     env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR="$WORK" \
-        MPI_CASE="$CASE" "${hang_settings[@]}" timeout 150 \
-        "$SM_TRAIN" local --hosts 2 --distribution mpi --processes-per-host 2 \
+        MPI_CASE="$program_case" "${hang_settings[@]}" timeout 150 \
+        "$SM_TRAIN" local "${hosts_flag[@]}" --distribution mpi --processes-per-host 2 \
         --entry-point train.py --source-dir "$WORK/src" --output "$1" > "$2" 2>&1 || status=$?
     elapsed=$(echo "$(date +%s.%N) - $started" | bc)
     echo "=== sm-train local: exit $status after ${elapsed} s"
@@ -138,6 +151,15 @@ expect_first() {
 }
 
 case $CASE in
+one_host)
+    [ "$status" = 0 ] || { fail "sm-train local exited $status"; grep -v '^SM_' "$WORK/local.log" | tail -30; }
+    [ -f "$WORK/out/output/success" ] || fail "no output/success"
+    [ -f "$WORK/out/output/failure" ] && fail "output/failure"
+    for rank in 0 1; do
+        grep -q "rank $rank of 2 on algo-1: started" "$WORK/local.log" || fail "rank $rank did not start on algo-1"
+        grep -q "rank $rank: passed the barrier" "$WORK/local.log" || fail "rank $rank did not print"
+    done
+    ;;
 ok)
     [ "$status" = 0 ] || fail "sm-train local exited $status"
     for host in algo-1 algo-2; do

@@ -10,10 +10,13 @@
 #include "process/reaper.hpp"
 #include "process/spawn.hpp"
 #include "process/supervisor.hpp"
+#include "runners/choose.hpp"
 
 #include <smtrain/error.hpp>
+#include <smtrain/training_env.hpp>
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -115,8 +118,30 @@ std::vector<LocalHost> make_trees(const TreeFlags& flags, const std::vector<std:
     return local_hosts;
 }
 
+/// Whether the job's one host must run under its own name: mpirun (MPI and
+/// smddprun) starts the ranks of a host it is given by name (`--host algo-1:2`)
+/// itself only when that name is this machine's; any other it reaches over ssh,
+/// which on a machine of another name ends the job with "ORTE was unable to
+/// reliably start" (exit 255). A tree the job cannot load is the job's to report.
+bool runs_under_its_host_name(const LocalHost& host, const Environ& environ) {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) == 0 && host.name == name) return false;  // already so named
+    try {
+        Environ env = environ;
+        env["SAGEMAKER_BASE_DIR"] = host.base.string();
+        LoadOptions options;
+        options.environ = env;
+        options.create_local_tree = false;
+        const auto kind = runners::choose_runner(TrainingEnv::load(options));
+        return kind == runners::RunnerKind::Mpi || kind == runners::RunnerKind::SmDataParallel;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 /// One run of the job on its trees: in this process for one host, else one
-/// `sm-train train` per host in namespaces. With `interruption`, every host is a
+/// `sm-train train` per host in namespaces (one host of MPI or smddprun too:
+/// runs_under_its_host_name()). With `interruption`, every host is a
 /// child process, interrupted as SageMaker would; `*interrupted` says whether it was.
 int run_once(const std::vector<LocalHost>& local_hosts, const fs::path& dir, const TreeFlags& flags,
              const Lifecycle& lifecycle, const Environ& environ,
@@ -124,7 +149,17 @@ int run_once(const std::vector<LocalHost>& local_hosts, const fs::path& dir, con
     Environ env = environ;
     // The service sets TRAINING_JOB_NAME; the SDK's script mode the hyperparameter.
     if (!flags.job_name.empty()) env["TRAINING_JOB_NAME"] = flags.job_name;
-    if (local_hosts.size() > 1) {
+    if (local_hosts.size() > 1 || runs_under_its_host_name(local_hosts.front(), env)) {
+        if (local_hosts.size() == 1) {
+            try {
+                check_local_hosts_possible(1);
+            } catch (const Error& e) {
+                throw Error(std::string("an MPI job runs its host as algo-1 in namespaces of its own (mpirun "
+                                        "starts a host's ranks itself only under this machine's name): ") +
+                                e.what(),
+                            e.exit_code());
+            }
+        }
         for (int c : run_local_hosts(local_hosts, dir, lifecycle, env, interruption, interrupted)) {
             if (c != 0) return c;
         }
