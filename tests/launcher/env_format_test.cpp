@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sm-train env`'s formats (env_format.hpp): shell quoting, export, dotenv and
 // JSON, and names no shell can take skipped with a comment.
-#include "launcher/lifecycle/env_format.hpp"
+#include "launcher/cli/env_format.hpp"
 
 #include <gtest/gtest.h>
 

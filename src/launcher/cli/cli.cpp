@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/cli/cli.hpp"
 
+#include "launcher/cli/dry_run.hpp"
+#include "launcher/cli/env_command.hpp"
 #include "launcher/devloop/dev_commands.hpp"
 #include "launcher/lifecycle/console.hpp"
 #include "launcher/lifecycle/own_failure.hpp"
@@ -36,24 +38,23 @@ bool is_plain_train(int argc, char** argv) {
     return argc == 1 || (argc == 2 && std::string_view(argv[1]) == "train");
 }
 
-/// The job: run_train reports every failure itself, a dry run's too; the
-/// timeline block comes last (a dry run logs none).
-int run_job(TrainOptions train, const Lifecycle& lifecycle) {
-    train.timeline = true;
-    return run_train(train, lifecycle, current_environ());
+/// The job: run_train reports every failure itself; the timeline block comes last.
+int run_job(const Lifecycle& lifecycle) {
+    return run_train(TrainOptions{.timeline = true}, lifecycle, current_environ());
 }
 
 int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
-    if (is_plain_train(argc, argv)) return run_job(TrainOptions{}, lifecycle);
+    if (is_plain_train(argc, argv)) return run_job(lifecycle);
     CLI::App app{
         "sm-train: runs a SageMaker training job's program as the SageMaker training toolkit does, "
         "and supervises it as PID 1.\nSageMaker starts training containers as `docker run IMAGE train`.",
         "sm-train"};
     app.set_version_flag("--version", std::string("sm-train ") + SMTRAIN_VERSION);
-    TrainOptions train;
-    app.add_flag("--dry-run", train.dry_run,
+    bool dry_run = false;
+    bool json = false;
+    app.add_flag("--dry-run", dry_run,
                  "Print the command, working directory and SM_* environment; run nothing");
-    app.add_flag("--json", train.json, "With --dry-run: print JSON");
+    app.add_flag("--json", json, "With --dry-run: print JSON");
     app.require_subcommand(0, 1);
 
     CLI::App* train_cmd = app.add_subcommand("train", "Run the training job (the default)");
@@ -74,7 +75,7 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
         int code = app.exit(e);
         return code == 0 ? 0 : static_cast<int>(ExitCode::Usage);
     }
-    if (train.json && !train.dry_run) {
+    if (json && !dry_run) {
         say("sm-train: --json needs --dry-run");
         return static_cast<int>(ExitCode::Usage);
     }
@@ -97,7 +98,9 @@ int run_command(int argc, char** argv, const Lifecycle& lifecycle) {
             failure.message);
         return failure.exit_code;
     }
-    return run_job(train, lifecycle);
+    // The one check of a dry run: it plans as the job does, then prints instead of acting.
+    if (dry_run) return run_dry_run(json ? PlanFormat::Json : PlanFormat::Text, lifecycle, environ);
+    return run_job(lifecycle);
 }
 
 }  // namespace

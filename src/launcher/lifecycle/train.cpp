@@ -34,14 +34,12 @@
 
 #include <smtrain/error.hpp>
 #include <smtrain/training_env.hpp>
-#include "lib/json.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 #include <set>
 
 namespace smtrain::launcher {
@@ -66,12 +64,6 @@ std::optional<fs::path> output_dir_without_env(const Environ& env) {
     std::error_code ec;
     if (fs::is_directory("/opt/ml", ec)) return fs::path("/opt/ml/output");
     return std::nullopt;
-}
-
-LoadOptions load_options(const Environ& environ) {
-    LoadOptions options;
-    options.environ = environ;
-    return options;
 }
 
 /// The user program: where it is, what kind, how it is started.
@@ -157,15 +149,6 @@ JobProgram resolve_program(const TrainingEnv& env, const Environ& environ, const
 void make_executable(const fs::path& file) {
     struct stat st {};
     if (stat(file.c_str(), &st) == 0 && (st.st_mode & 0111) != 0111) chmod(file.c_str(), st.st_mode | 0111);
-}
-
-std::string quoted_command(const Command& command) {
-    std::string text;
-    for (const auto& arg : command.argv) {
-        if (!text.empty()) text += ' ';
-        text += shell_quote(arg);
-    }
-    return text;
 }
 
 /// With CA_REPOSITORY_ARN set, pip reads requirements.txt from that CodeArtifact
@@ -349,7 +332,6 @@ void name_the_host(process::Hang& hang, const TrainingEnv& env) {
 
 /// What every step shares: the job's signals, stop request, settings and tree.
 struct Job {
-    const TrainOptions& options;
     const Lifecycle& lifecycle;
     const Environ& environ;  ///< sm-train's environment (base dir made absolute)
     Settings settings;
@@ -388,7 +370,8 @@ struct Job {
 
 /// Load: the TrainingEnv from the /opt/ml tree and the environment.
 void load(Job& job) {
-    LoadOptions options = load_options(job.environ);
+    LoadOptions options;
+    options.environ = job.environ;
     options.max_runtime = job.settings.max_runtime;
     job.env.emplace(TrainingEnv::load(options));
     configure_logging(job.env->log_level());
@@ -857,51 +840,6 @@ JobPlan plan_job(const Job& job, const SdkV3Job* v3, CodeState code_state) {
     return JobPlan{std::move(program), std::move(context), std::move(launch)};
 }
 
-/// --dry-run's output: the plan as text, or as JSON with `json`.
-void print_plan(const JobPlan& plan, bool json, const Settings& settings) {
-    const JobProgram& program = plan.program;
-    const RunnerKind runner_kind = plan.launch.runner_kind;
-    const Command& command = plan.launch.command;
-    const fs::path& cwd = plan.context.code_dir;
-    if (json) {
-        auto argv = [](const Command& c) {
-            Value::List list;
-            for (const auto& a : c.argv) list.emplace_back(a);
-            return Value(std::move(list));
-        };
-        Value::Dict env;
-        for (const auto& [name, value] : plan.launch.vars) env.emplace_back(name, Value(value));
-        Value::Dict out;
-        out.emplace_back("runner", Value(std::string(to_string(runner_kind))));
-        out.emplace_back("entry_point", Value(program.entry_point));
-        out.emplace_back("kind", Value(std::string(to_string(program.kind))));
-        out.emplace_back("install", program.install ? argv(program.install->command) : Value());
-        out.emplace_back("argv", argv(command));
-        out.emplace_back("cwd", Value(cwd.string()));
-        out.emplace_back("env", Value(std::move(env)));
-        out.emplace_back("arguments", Value(settings.arguments.name()));
-        std::cout << dump_json(Value(std::move(out)), JsonDumpOptions{.sort_keys = false, .indent = 2})
-                  << "\n";
-        return;
-    }
-    std::cout << "runner: " << to_string(runner_kind) << "\n"
-              << "entry point: " << program.entry_point << " (" << to_string(program.kind) << ")\n";
-    // Shown when SMTRAIN_ARGS chose another style than the toolkit's.
-    if (settings.arguments.kind != ArgumentStyle::Kind::Argparse)
-        std::cout << "arguments: " << settings.arguments.name() << " (SMTRAIN_ARGS)\n";
-    std::cout << "working directory: " << cwd.string() << "\n";
-    if (program.install) {
-        std::cout << "install: " << quoted_command(program.install->command);
-        if (program.install->reads_requirements && !settings.codeartifact_repository_arn.empty()) {
-            std::cout << " -i <the pip index of CodeArtifact repository $CA_REPOSITORY_ARN>";
-        }
-        std::cout << "\n";
-    }
-    std::cout << "command: " << quoted_command(command) << "\n"
-              << "environment:\n"
-              << format_variables(plan.launch.vars, EnvFormat::Export);
-}
-
 /// A stop between two steps ends the job before the next one.
 Outcome stopped(const Job& job) { return Outcome::own(job.stop().reason(), 128 + job.stop().signal()); }
 
@@ -935,21 +873,23 @@ Outcome run_steps(Job& job) {
     return launch_and_supervise(job, plan.launch, plan.context);
 }
 
-/// --dry-run: the same load and plan as run_steps(), on the code where it would
-/// come from, then the plan printed. Fetches, writes, installs and runs nothing.
-Outcome plan_only(Job& job) {
-    load(job);
-    if (job.stop().requested()) return stopped(job);
-    const std::optional<SdkV3Job> v3 = sdk_v3_job(*job.env, job.environ);
-    const JobPlan plan = plan_job(job, v3 ? &*v3 : nullptr, CodeState::NotFetched);
-    if (job.stop().requested()) return stopped(job);
-    print_plan(plan, job.options.json, job.settings);
-    return Outcome::succeeded();
+/// The plan as data for plan_only()'s caller: the JobPlan refers to the Job.
+HostPlan host_plan(JobPlan plan, const Settings& settings) {
+    return HostPlan{plan.launch.runner_kind,
+                    std::move(plan.program.entry_point),
+                    plan.program.kind,
+                    std::move(plan.program.install),
+                    std::move(plan.launch.command),
+                    plan.context.code_dir,
+                    std::move(plan.launch.vars),
+                    settings.arguments,
+                    !settings.codeartifact_repository_arn.empty()};
 }
 
 /// The Settings read, then `steps`: whatever they throw becomes the one Outcome,
 /// an own failure, or "stopped by ..." for a step that ended because of a stop.
-Outcome outcome_of(Job& job, Outcome (*steps)(Job&)) {
+template <typename Steps>
+Outcome outcome_of(Job& job, Steps steps) {
     try {
         job.settings = Settings::from_environment(job.environ);
         job.timeline = job.settings.timeline;
@@ -962,19 +902,19 @@ Outcome outcome_of(Job& job, Outcome (*steps)(Job&)) {
     }
 }
 
+/// The first instant of run_train() and plan_only(): a stop names a step, the
+/// log is at INFO until the job's own level is known, the base dir is absolute.
+Environ start(const Lifecycle& lifecycle, const Environ& process_environ) {
+    enter(lifecycle.stop, JobPhase::Load);
+    configure_logging(20);
+    return with_absolute_base_dir(process_environ);
+}
+
 }  // namespace
 
 int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Environ& process_environ) {
-    enter(lifecycle.stop, JobPhase::Load);  // a stop from the first instant names a step
-    configure_logging(20);
-    const Environ environ = with_absolute_base_dir(process_environ);
-    Job job{options, lifecycle, environ, {}, output_dir_without_env(environ), {}, {}, {}};
-    if (options.dry_run) {
-        // Nothing is written and no timeline logged: a failure is its line on stderr.
-        const Outcome outcome = outcome_of(job, plan_only);
-        if (outcome.own_failure) say(*outcome.own_failure);
-        return outcome.exit_code;
-    }
+    const Environ environ = start(lifecycle, process_environ);
+    Job job{lifecycle, environ, {}, output_dir_without_env(environ), {}, {}, {}};
     become_reaper_of_orphans();
     Outcome outcome = outcome_of(job, run_steps);
     // An error after the sync started still uploads what was written.
@@ -992,16 +932,21 @@ int run_train(const TrainOptions& options, const Lifecycle& lifecycle, const Env
                             job.timeline ? *job.timeline : timeline_format_without_settings(environ));
 }
 
-int run_env(EnvFormat format, const Environ& environ) {
-    const Settings settings = Settings::from_environment(environ);
-    TrainingEnv env = TrainingEnv::load(load_options(environ));
-    const std::optional<SdkV3Job> v3 = sdk_v3_job(env, environ);
-    EnvVars vars =
-        v3 ? v3->variables : exported_variables(env, environ, env.paths().code, settings.arguments);
-    if (v3) merge_variables(vars, sdk_v3_driver_variables(*v3, env, environ));
-    std::cout << format_variables(vars, format);
-    std::cout.flush();
-    return 0;
+PlannedHost plan_only(const Lifecycle& lifecycle, const Environ& process_environ) {
+    const Environ environ = start(lifecycle, process_environ);
+    Job planning{lifecycle, environ, {}, output_dir_without_env(environ), {}, {}, {}};
+    PlannedHost planned;
+    // The same load and plan as run_steps(), on the code where it would come from.
+    planned.outcome = outcome_of(planning, [&planned](Job& job) {
+        load(job);
+        if (job.stop().requested()) return stopped(job);
+        const std::optional<SdkV3Job> v3 = sdk_v3_job(*job.env, job.environ);
+        JobPlan plan = plan_job(job, v3 ? &*v3 : nullptr, CodeState::NotFetched);
+        if (job.stop().requested()) return stopped(job);
+        planned.plan = host_plan(std::move(plan), job.settings);
+        return Outcome::succeeded();
+    });
+    return planned;
 }
 
 }  // namespace smtrain::launcher

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file
-/// `sm-train env`: the exported variables in a form a shell or tool can load.
+/// `sm-train env`'s formats: the exported variables in a form a shell or tool can
+/// load (the dry run shows its environment and commands the same way).
 ///
 /// Errors: none; these are renderings of values.
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "launcher/lifecycle/env_format.hpp"
+#include "launcher/cli/env_format.hpp"
 
 #include "lib/json.hpp"
 
