@@ -372,6 +372,43 @@ E1207 04:30:24.456000 70 torch/distributed/elastic/multiprocessing/api.py:869] f
     cause = find_root_cause(RunnerKind::TorchDistributed, tee, "algo-1", 1, 0, 2);
     ASSERT_TRUE(cause);
     EXPECT_EQ(cause->to_string(), expected);
+
+    // A worker torchrun stopped (SIGTERM) after another's failure: its last
+    // line is its own, but it did not fail first.
+    const std::string stopped = R"([default0]:step 10
+[default1]:rank 1: giving up on the data loader
+============================================================
+train.py FAILED
+------------------------------------------------------------
+Failures:
+[1]:
+  time      : 2026-12-07_04:30:24
+  host      : sandbox
+  rank      : 0 (local_rank: 0)
+  exitcode  : -15 (pid: 77)
+  error_file: <N/A>
+  traceback : Signal 15 (SIGTERM) received by PID 77
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_04:30:24
+  host      : sandbox
+  rank      : 1 (local_rank: 1)
+  exitcode  : 3 (pid: 78)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)";
+    cause = find_root_cause(RunnerKind::TorchDistributed, stopped, "algo-1", 1, 0, 2);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 1 (local rank 1) on algo-1 exited with code 3: rank 1: giving up on the data loader");
+    // The same when the failed worker wrote nothing: the stopped one's line is not the cause.
+    std::string silent = stopped;
+    silent.erase(silent.find("[default1]:"), silent.find("=====") - silent.find("[default1]:"));
+    cause = find_root_cause(RunnerKind::TorchDistributed, silent, "algo-1", 1, 0, 2);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), "rank 1 (local rank 1) on algo-1 exited with code 3");
 }
 
 TEST(RootCause, TorchrunLocalWorkersFromItsCommandLine) {

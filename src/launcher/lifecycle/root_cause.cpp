@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <utility>
@@ -323,9 +324,12 @@ std::vector<TorchFailure> resolved_failures(std::string_view tail, int local_wor
     // seconds, else the order it noticed them: a rank whose barrier failed
     // because another rank died often ties with it and comes first. A failure
     // whose own error is not a collective one is the cause, the others its
-    // consequences.
+    // consequences. A worker torchrun stopped (SIGTERM) did not fail first
+    // while another failed otherwise (its last line may be any line of its own).
+    const bool all_stopped = std::all_of(failures.begin(), failures.end(),
+                                         [](const TorchFailure& f) { return f.signal == SIGTERM; });
     for (const TorchFailure& f : failures) {
-        if (!f.error.empty() && !is_consequence(f.error)) {
+        if ((all_stopped || f.signal != SIGTERM) && !f.error.empty() && !is_consequence(f.error)) {
             name_first(&f);
             return failures;
         }
