@@ -196,6 +196,229 @@ Root Cause (first observed failure):
     EXPECT_EQ(cause->to_string(), "rank 1 (local rank 1) on algo-1 exited with code 3");
 }
 
+// torchrun 1.13's own traceback and summary after a failure, from a real run
+// (tests/runners/root_cause_real.sh, torch_exit3), as the tests below end.
+const std::string kTorchrunOwnTraceback = R"(Traceback (most recent call last):
+  File "/usr/bin/torchrun", line 33, in <module>
+    sys.exit(load_entry_point('torch==1.13.0a0+gitunknown', 'console_scripts', 'torchrun')())
+             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/usr/lib/python3/dist-packages/torch/distributed/elastic/multiprocessing/errors/__init__.py", line 346, in wrapper
+    return f(*args, **kwargs)
+           ^^^^^^^^^^^^^^^^^^
+  File "/usr/lib/python3/dist-packages/torch/distributed/run.py", line 762, in main
+    run(args)
+  File "/usr/lib/python3/dist-packages/torch/distributed/run.py", line 753, in run
+    elastic_launch(
+  File "/usr/lib/python3/dist-packages/torch/distributed/launcher/api.py", line 132, in __call__
+    return launch_agent(self._config, self._entrypoint, list(args))
+           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/usr/lib/python3/dist-packages/torch/distributed/launcher/api.py", line 246, in launch_agent
+    raise ChildFailedError(
+torch.distributed.elastic.multiprocessing.errors.ChildFailedError: 
+============================================================
+train.py FAILED
+------------------------------------------------------------
+)";
+
+// One host, two workers sharing torchrun's stderr (real run, torch 1.13):
+// rank 1 wrote its OSError and called os._exit(3); rank 0's barrier broke
+// (Gloo's "Connection closed by peer", exit 1), and torchrun named rank 0 the
+// first observed failure. The one error that is not a collective one is rank
+// 1's: rank 0's exit 1 is its Gloo traceback's.
+TEST(RootCause, TorchrunSharedStderrGivesTheOneOwnErrorToTheRankThatFailedOnItsOwn) {
+    const std::string tail = R"(WARNING:torch.distributed.run:
+*****************************************
+Setting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid your system being overloaded, please further tune the variable for optimal performance in your application as needed. 
+*****************************************
+rank 1: giving up on the data loader
+OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'
+Traceback (most recent call last):
+  File "/tmp/torcherr-runs/root-cause.oz8Ux7/torch_exit3/opt/ml/code/train.py", line 9, in <module>
+    dist.barrier()
+  File "/usr/lib/python3/dist-packages/torch/distributed/distributed_c10d.py", line 3152, in barrier
+    work.wait()
+RuntimeError: [./gloo/transport/tcp/pair.cc:598] Connection closed by peer [127.0.0.1]:52640
+ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: 1) local_rank: 0 (pid: 2678) of binary: /usr/bin/python3.11
+)" + kTorchrunOwnTraceback + R"(Failures:
+[1]:
+  time      : 2026-12-07_20:30:04
+  host      : localhost
+  rank      : 1 (local_rank: 1)
+  exitcode  : 3 (pid: 2679)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_20:30:04
+  host      : localhost
+  rank      : 0 (local_rank: 0)
+  exitcode  : 1 (pid: 2678)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)";
+    const std::string expected =
+        "rank 1 (local rank 1) on algo-1 exited with code 3: OSError: [Errno 5] Input/output error: "
+        "'/opt/ml/input/data/train/part-17'";
+    const auto cause = find_root_cause(RunnerKind::TorchDistributed, tail, "algo-1", 1, 0, 2);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), expected);
+    // The diagnostics file's ranks (the summary's root cause first): each its own error.
+    const auto failures = torchrun_failures(tail, "algo-1", 2);
+    ASSERT_EQ(failures.size(), 2u);
+    EXPECT_EQ(failures[0].to_string(), "rank 0 (local rank 0) on algo-1 exited with code 1");
+    EXPECT_EQ(failures[1].to_string(), expected);
+}
+
+// algo-2 of a job of two hosts runs one worker (--nproc_per_node 1): every line
+// of its stderr that is not torchrun's own is that worker's (real run, torch
+// 1.13: rank 1 wrote an OSError and called os._exit(3)).
+TEST(RootCause, TorchrunHostWithOneWorkerGivesItItsOwnLines) {
+    const std::string tail =
+        "OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'\n"
+        "ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: 3) local_rank: 0 (pid: 17240) "
+        "of "
+        "binary: /usr/bin/python3.11\n" +
+        kTorchrunOwnTraceback + R"(Failures:
+  <NO_OTHER_FAILURES>
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_20:35:08
+  host      : algo-2
+  rank      : 1 (local_rank: 0)
+  exitcode  : 3 (pid: 17240)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)";
+    const std::string expected =
+        "rank 1 (local rank 0) on algo-2 exited with code 3: OSError: [Errno 5] Input/output error: "
+        "'/opt/ml/input/data/train/part-17'";
+    auto cause = find_root_cause(RunnerKind::TorchDistributed, tail, "algo-2", 1, 0, 1);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), expected);
+    // Its last line when it wrote no exception: still its own, with one worker.
+    std::string plain = tail;
+    plain.replace(0, plain.find('\n'), "rank 1: giving up on the data loader");
+    cause = find_root_cause(RunnerKind::TorchDistributed, plain, "algo-2", 1, 0, 1);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 1 (local rank 0) on algo-2 exited with code 3: rank 1: giving up on the data loader");
+    // With workers it cannot count, a line that is no error is no one's.
+    cause = find_root_cause(RunnerKind::TorchDistributed, plain, "algo-2", 1, 0, 0);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), "rank 1 (local rank 0) on algo-2 exited with code 3");
+}
+
+// torch 2.x's excepthook (pytorch #118190, #126739: `[rank0]: Traceback ...`)
+// tags an uncaught exception's lines with the global rank, and torchrun's
+// --tee (and torch 2.x's log prefix) tags every line of local rank N with
+// `[defaultN]:`: the two workers that both exit 1 are told apart, which their
+// untagged tracebacks under torch 1.13 are not (the test above it).
+TEST(RootCause, TorchRankPrefixesTellTheWorkersApart) {
+    const std::string summary = R"(============================================================
+train.py FAILED
+------------------------------------------------------------
+Failures:
+[1]:
+  time      : 2026-12-07_04:30:24
+  host      : sandbox
+  rank      : 1 (local_rank: 1)
+  exitcode  : 1 (pid: 78)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_04:30:24
+  host      : sandbox
+  rank      : 0 (local_rank: 0)
+  exitcode  : 1 (pid: 77)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)";
+    const std::string excepthook = std::string(R"(W1207 04:30:20.123000 70 torch/distributed/run.py:793] 
+W1207 04:30:20.123000 70 torch/distributed/run.py:793] *****************************************
+W1207 04:30:20.123000 70 torch/distributed/run.py:793] Setting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid your system being overloaded, please further tune the variable for optimal performance in your application as needed. 
+W1207 04:30:20.123000 70 torch/distributed/run.py:793] *****************************************
+[rank1]: Traceback (most recent call last):
+[rank1]:   File "/opt/ml/code/train.py", line 6, in <module>
+[rank1]:     raise ValueError("rank one broke: bad shard 17")
+[rank1]: ValueError: rank one broke: bad shard 17
+[rank0]: Traceback (most recent call last):
+[rank0]:   File "/opt/ml/code/train.py", line 7, in <module>
+[rank0]:     dist.barrier()
+[rank0]: torch.distributed.DistBackendError: [../third_party/gloo/gloo/transport/tcp/pair.cc:534] Connection closed by peer [127.0.0.1]:2989
+E1207 04:30:24.456000 70 torch/distributed/elastic/multiprocessing/api.py:869] failed (exitcode: 1) local_rank: 0 (pid: 77) of binary: /usr/bin/python3
+)") + summary;
+    const std::string expected =
+        "rank 1 (local rank 1) on algo-1 exited with code 1: ValueError: rank one broke: bad shard 17";
+    auto cause = find_root_cause(RunnerKind::TorchDistributed, excepthook, "algo-1", 1, 0, 2);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), expected);
+
+    const std::string tee = std::string(R"([default1]:Traceback (most recent call last):
+[default1]:  File "/opt/ml/code/train.py", line 6, in <module>
+[default1]:    raise ValueError("rank one broke: bad shard 17")
+[default1]:ValueError: rank one broke: bad shard 17
+[default0]:Traceback (most recent call last):
+[default0]:  File "/opt/ml/code/train.py", line 7, in <module>
+[default0]:    dist.barrier()
+[default0]:RuntimeError: [./gloo/transport/tcp/pair.cc:598] Connection closed by peer [127.0.0.1]:2989
+)") + summary;
+    cause = find_root_cause(RunnerKind::TorchDistributed, tee, "algo-1", 1, 0, 2);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), expected);
+
+    // A worker torchrun stopped (SIGTERM) after another's failure: its last
+    // line is its own, but it did not fail first.
+    const std::string stopped = R"([default0]:step 10
+[default1]:rank 1: giving up on the data loader
+============================================================
+train.py FAILED
+------------------------------------------------------------
+Failures:
+[1]:
+  time      : 2026-12-07_04:30:24
+  host      : sandbox
+  rank      : 0 (local_rank: 0)
+  exitcode  : -15 (pid: 77)
+  error_file: <N/A>
+  traceback : Signal 15 (SIGTERM) received by PID 77
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_04:30:24
+  host      : sandbox
+  rank      : 1 (local_rank: 1)
+  exitcode  : 3 (pid: 78)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)";
+    cause = find_root_cause(RunnerKind::TorchDistributed, stopped, "algo-1", 1, 0, 2);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(),
+              "rank 1 (local rank 1) on algo-1 exited with code 3: rank 1: giving up on the data loader");
+    // The same when the failed worker wrote nothing: the stopped one's line is not the cause.
+    std::string silent = stopped;
+    silent.erase(silent.find("[default1]:"), silent.find("=====") - silent.find("[default1]:"));
+    cause = find_root_cause(RunnerKind::TorchDistributed, silent, "algo-1", 1, 0, 2);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), "rank 1 (local rank 1) on algo-1 exited with code 3");
+}
+
+TEST(RootCause, TorchrunLocalWorkersFromItsCommandLine) {
+    EXPECT_EQ(torchrun_local_workers({"torchrun", "--nnodes", "2", "--nproc_per_node", "1", "train.py"}), 1);
+    EXPECT_EQ(torchrun_local_workers({"torchrun", "--nnodes=1", "--nproc_per_node=8", "train.py"}), 8);
+    EXPECT_EQ(torchrun_local_workers({"torchrun", "--nproc-per-node", "4", "train.py"}), 4);
+    EXPECT_EQ(torchrun_local_workers({"torchrun", "--nproc_per_node", "gpu", "train.py"}), 0);
+    EXPECT_EQ(torchrun_local_workers({"torchrun", "train.py"}), 0);
+}
+
 TEST(RootCause, TorchrunErrorFileGivesTheExceptionOfTheFirstFailure) {
     const auto cause = find_root_cause(RunnerKind::TorchDistributed, kTorchrunWithErrorFile, "algo-2", 1, 0);
     ASSERT_TRUE(cause);

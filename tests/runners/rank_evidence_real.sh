@@ -11,7 +11,8 @@
 #   rank 1 sleeps while rank 0 waits in a barrier; the stacks each rank wrote on
 #   SIGABRT are given to it by the order the watchdog asked them in. Then rank 1
 #   exits 3: each worker torchrun's summary lists with its own exit (a worker
-#   torchrun stopped itself is not listed).
+#   torchrun stopped itself is not listed), and rank 1 with its own error (the
+#   one error of the shared stderr that is not a collective one).
 #
 # usage: rank_evidence_real.sh SM_TRAIN WORK_PARENT
 set -uo pipefail
@@ -179,15 +180,19 @@ dist.init_process_group("gloo")
 if dist.get_rank() == 1:
     time.sleep(1)
     print("rank 1: giving up on the data loader", file=sys.stderr, flush=True)
+    print("OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'", file=sys.stderr, flush=True)
     os._exit(3)
 dist.barrier()
 PY
     cat > "$WORK/torch_exit3.py" <<'PY'
 import json, sys
 failure, diagnostics, code = open(sys.argv[1]).read().split("\n"), json.load(open(sys.argv[2])), sys.argv[3]
-assert failure[2] == 'ErrorMessage "rank 1 (local rank 1) on algo-1 exited with code 3', failure[2]
+error = "OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'"
+assert failure[2] == 'ErrorMessage "rank 1 (local rank 1) on algo-1 exited with code 3: ' + error, failure[2]
 ranks = {r["rank"]: r for r in diagnostics["ranks"]}
 assert (ranks[1]["local_rank"], ranks[1]["exit_code"], ranks[1]["signal"]) == (1, 3, None), ranks[1]
+# The one error of the shared stderr that is not a collective one is rank 1's.
+assert ranks[1]["error"] == error, ranks[1]
 # rank 0: torchrun lists it when its barrier failed first (exit 1), not when
 # torchrun stopped it itself (then its summary says <NO_OTHER_FAILURES>).
 assert set(ranks) in [{1}, {0, 1}], ranks

@@ -92,7 +92,7 @@ PY
     # not rank 0's "Connection closed by peer" (torchrun may list either as the root).
     run_case torch_record "rank 1 (local rank 1) on algo-1 exited with code 1: KeyError: 'shard 17 has no labels'"
 
-    # Rank 1 exits 3 while rank 0 blocks; torchrun then kills rank 0.
+    # Rank 1 writes its error and exits 3 while rank 0 blocks in a barrier.
     make_tree torch_exit3 '{"sagemaker_torch_distributed_enabled": "true", "sagemaker_program": "\"train.py\"",
         "sagemaker_mpi_num_of_processes_per_host": "2"}'
     cat > "$WORK/torch_exit3/opt/ml/code/train.py" <<'PY'
@@ -102,11 +102,14 @@ dist.init_process_group("gloo")
 if dist.get_rank() == 1:
     time.sleep(1)
     print("rank 1: giving up on the data loader", file=sys.stderr, flush=True)
+    print("OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'", file=sys.stderr, flush=True)
     os._exit(3)
 dist.barrier()
 PY
-    # os._exit(3): no traceback of its own (rank 0's Gloo error is not attached to it).
-    run_case torch_exit3 "rank 1 (local rank 1) on algo-1 exited with code 3"
+    # os._exit(3): no traceback of its own, and the two ranks share torchrun's
+    # stderr; rank 0's exit 1 is its Gloo traceback's (a consequence), so the one
+    # error that is not a collective one is rank 1's.
+    run_case torch_exit3 "rank 1 (local rank 1) on algo-1 exited with code 3: OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'"
 
     # A missing module: the class goes first.
     make_tree torch_import '{"sagemaker_torch_distributed_enabled": "true", "sagemaker_program": "\"train.py\""}'

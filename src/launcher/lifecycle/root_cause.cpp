@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <cstdlib>
+#include <map>
+#include <utility>
 #include <vector>
 
 namespace smtrain::launcher {
@@ -151,76 +154,259 @@ bool is_consequence(std::string_view error) {
     return classify(error, 1, 0, false) == FailureClass::CollectiveFailure;
 }
 
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+/// The int of `[rank12]:` or `[default3]:` at the start of `line` (`name` is
+/// "rank" or "default"), and the length of that prefix; nullopt when absent.
+std::optional<std::pair<int, std::size_t>> rank_prefix(std::string_view line, std::string_view name) {
+    if (line.size() < name.size() + 4 || line[0] != '[' || line.substr(1, name.size()) != name)
+        return std::nullopt;
+    std::size_t i = 1 + name.size();
+    const std::size_t digits = i;
+    while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+    if (i == digits || i - digits > 6 || line.substr(i, 2) != "]:") return std::nullopt;
+    return std::make_pair(std::stoi(std::string(line.substr(digits, i - digits))), i + 2);
+}
+
+/// A line torchrun's agent writes itself, not a worker: its Python logging
+/// (`WARNING:torch.distributed.run:`, torch 1.x's default format; torch 2.x's
+/// `W1207 20:30:04.123000 140 torch/distributed/run.py:793] ...`), the banner
+/// of its OMP_NUM_THREADS warning, and the summary's rules.
+bool is_torchrun_line(std::string_view line) {
+    for (std::string_view level :
+         {"DEBUG:torch.", "INFO:torch.", "WARNING:torch.", "ERROR:torch.", "CRITICAL:torch."}) {
+        if (starts_with(line, level)) return true;
+    }
+    if (line.size() > 6 && std::string_view("DIWEF").find(line[0]) != std::string_view::npos &&
+        std::all_of(line.begin() + 1, line.begin() + 5,
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+        line[5] == ' ') {
+        const std::size_t end = line.find("] ");
+        const std::size_t torch = line.find(" torch/distributed/");
+        if (torch != std::string_view::npos && end != std::string_view::npos && torch < end) return true;
+    }
+    if (starts_with(line, "Setting OMP_NUM_THREADS environment variable for each process") ||
+        starts_with(line, "torch.distributed.elastic.multiprocessing.errors.ChildFailedError"))
+        return true;
+    const std::string_view t = trim(line);
+    return !t.empty() && (t.find_first_not_of('*') == std::string_view::npos ||
+                          t.find_first_not_of('=') == std::string_view::npos);
+}
+
+/// The workers' part of torchrun's stderr (before its summary), torchrun's own
+/// lines and its ChildFailedError traceback left out. Lines that torch tags
+/// with a rank are told apart: torch 2.x's excepthook writes an uncaught
+/// exception's traceback as `[rank1]: ...` (global rank); `--tee` (and torch
+/// 2.x's log prefixes) writes every line of local rank 1 as `[default1]:...`.
+struct WorkerOutput {
+    std::map<int, std::string> by_rank;   ///< `[rankN]:` lines, the prefix removed
+    std::map<int, std::string> by_local;  ///< `[defaultN]:` lines (local rank N)
+    std::string untagged;                 ///< lines of no rank's
+};
+
+WorkerOutput worker_output(std::string_view text) {
+    WorkerOutput out;
+    std::vector<std::string_view> traceback;  // an untagged traceback until its exception line
+    auto flush = [&] {
+        for (std::string_view l : traceback) out.untagged += std::string(l) + "\n";
+        traceback.clear();
+    };
+    for (std::string_view line : split_lines(text)) {
+        std::optional<int> local;
+        std::optional<int> global;
+        if (auto p = rank_prefix(line, "default")) {
+            local = p->first;
+            line.remove_prefix(p->second);
+        }
+        if (auto p = rank_prefix(line, "rank")) {
+            global = p->first;
+            line.remove_prefix(p->second);
+            if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+        }
+        if (global) {
+            out.by_rank[*global] += std::string(line) + "\n";
+            continue;
+        }
+        if (local) {
+            out.by_local[*local] += std::string(line) + "\n";
+            continue;
+        }
+        if (!traceback.empty() && is_exception_line(line)) {
+            traceback.push_back(line);
+            // torchrun's own traceback, which ends in its ChildFailedError, is not a worker's.
+            if (line.find("ChildFailedError") != std::string_view::npos) traceback.clear();
+            flush();
+        } else if (is_torchrun_line(line)) {
+            continue;
+        } else if (trim(line) == "Traceback (most recent call last):") {
+            flush();
+            traceback.push_back(line);
+        } else if (!traceback.empty()) {
+            traceback.push_back(line);
+        } else {
+            out.untagged += std::string(line) + "\n";
+        }
+    }
+    flush();
+    return out;
+}
+
+/// Gives each failure without an error file's its own error line, where its
+/// lines can be told apart from the other workers': by torch's rank prefixes,
+/// or, on a host that runs one worker, because every worker line there is its.
+void attribute_own_lines(std::vector<TorchFailure>& failures, const WorkerOutput& out, int local_workers) {
+    for (TorchFailure& f : failures) {
+        if (!f.error.empty()) continue;
+        std::string own;
+        if (auto it = out.by_rank.find(f.rank); it != out.by_rank.end()) own += it->second;
+        if (f.local_rank) {
+            if (auto it = out.by_local.find(*f.local_rank); it != out.by_local.end()) own += it->second;
+        }
+        if (own.empty() && local_workers == 1) own = out.untagged;
+        f.error = decisive_line(own);
+    }
+}
+
+/// The distinct exception lines of `text` that are not collective failures
+/// (a traceback's last line, or a line a program wrote itself before exiting,
+/// `OSError: [Errno 5] ...`), in order; and how many collective failures
+/// (`Connection closed by peer`) are there.
+struct SharedErrors {
+    std::vector<std::string> own;
+    std::size_t collective = 0;
+};
+
+SharedErrors shared_errors(std::string_view text) {
+    SharedErrors found;
+    for (std::string_view line : split_lines(text)) {
+        if (!is_exception_line(line)) continue;
+        const std::string error(trim(line));
+        if (is_consequence(error)) {
+            ++found.collective;
+        } else if (std::find(found.own.begin(), found.own.end(), error) == found.own.end()) {
+            found.own.push_back(error);
+        }
+    }
+    return found;
+}
+
 /// Where torchrun's last ChildFailedError summary starts in `tail`: at its
-/// title ("train.py FAILED") before the root cause; npos when there is none.
+/// title's line ("train.py FAILED") before the root cause; npos when there is none.
 std::size_t torchrun_summary_start(std::string_view tail) {
     const std::size_t root = tail.rfind("Root Cause (first observed failure):");
     if (root == std::string_view::npos) return root;
     const std::size_t title = tail.rfind(" FAILED\n", root);
-    return title == std::string_view::npos ? root : title;
+    if (title == std::string_view::npos) return root;
+    const std::size_t line = tail.rfind('\n', title);  // the title's line ("train.py FAILED")
+    return line == std::string_view::npos ? 0 : line + 1;
 }
 
-std::optional<RootCause> from_torchrun(std::string_view tail, const std::string& host) {
+/// torchrun's failures, in its summary's order, each with its own error where
+/// that can be known: its error file's, else its lines told apart
+/// (attribute_own_lines); and, when this host's workers share one untagged
+/// stderr, the one error there that is not a collective one, given to the one
+/// worker that failed on its own. `first` gets the index of the failure that
+/// came first (torchrun's root cause unless the errors say otherwise);
+/// `candidates` the ranks that may have written the error when that is unknown.
+std::vector<TorchFailure> resolved_failures(std::string_view tail, int local_workers,
+                                            std::size_t* first = nullptr,
+                                            std::vector<int>* candidates = nullptr) {
     const std::size_t begin = torchrun_summary_start(tail);
-    if (begin == std::string_view::npos) return std::nullopt;
+    if (begin == std::string_view::npos) return {};
     std::vector<TorchFailure> failures = torch_failures(tail.substr(begin));
-    if (failures.empty()) return std::nullopt;
+    const WorkerOutput out = worker_output(tail.substr(0, begin));
+    attribute_own_lines(failures, out, local_workers);
+    const auto name_first = [&](const TorchFailure* f) {
+        if (first) *first = static_cast<std::size_t>(f - failures.data());
+    };
+    if (first) *first = 0;
     // torchrun's "first observed" is the earliest error-file timestamp, in whole
     // seconds, else the order it noticed them: a rank whose barrier failed
     // because another rank died often ties with it and comes first. A failure
     // whose own error is not a collective one is the cause, the others its
-    // consequences.
-    const TorchFailure* chosen = &failures.front();
+    // consequences. A worker torchrun stopped (SIGTERM) did not fail first
+    // while another failed otherwise (its last line may be any line of its own).
+    const bool all_stopped = std::all_of(failures.begin(), failures.end(),
+                                         [](const TorchFailure& f) { return f.signal == SIGTERM; });
     for (const TorchFailure& f : failures) {
-        if (!f.error.empty() && !is_consequence(f.error)) {
-            chosen = &f;
-            break;
+        if ((all_stopped || f.signal != SIGTERM) && !f.error.empty() && !is_consequence(f.error)) {
+            name_first(&f);
+            return failures;
         }
     }
-    RootCause cause;
-    cause.host = host;
-    cause.rank = chosen->rank;
-    cause.local_rank = chosen->local_rank;
-    cause.exit_code = chosen->exit_code;
-    cause.signal = chosen->signal;
-    cause.error = chosen->error;
-    if (!cause.error.empty() || cause.signal != 0 || cause.exit_code != 1) return cause;
-    // No error file: the workers' tracebacks on this host's stderr carry no
-    // rank. An uncaught Python exception exits with 1; with one such failure
-    // they are its own, or those of ranks torchrun stopped after it.
-    std::vector<std::string> exceptions = worker_exceptions(tail.substr(0, begin));
-    std::string own;
-    for (const auto& e : exceptions) {
-        if (!is_consequence(e)) {
-            own = e;
-            break;
-        }
+    // Untold failures: neither an error file nor lines of their own. One that
+    // exited 1 is an uncaught exception's (Python's exit code for it); one with
+    // another code (os._exit(3), sys.exit(3)) ended on its own; one killed by a
+    // signal was stopped (torchrun sends SIGTERM to the others after a failure).
+    std::vector<TorchFailure*> exit_one;
+    std::vector<TorchFailure*> own_code;
+    for (TorchFailure& f : failures) {
+        if (!f.error.empty() || f.signal != 0) continue;
+        (f.exit_code == 1 ? exit_one : own_code).push_back(&f);
     }
-    if (own.empty()) {
+    const SharedErrors shared = shared_errors(out.untagged);
+    if (shared.own.empty()) {
         // Only collective errors (a barrier broken because a peer left) on this
         // host's stderr: a rank that ended with a code of its own, not 1 (an
         // uncaught exception's) nor a signal (how torchrun stops the others),
         // left first, whatever order torchrun's whole-second times gave them.
-        for (const TorchFailure& f : failures) {
-            if (f.error.empty() && f.signal == 0 && f.exit_code != 1) {
-                cause.rank = f.rank;
-                cause.local_rank = f.local_rank;
-                cause.exit_code = f.exit_code;
-                return cause;
-            }
+        if (!own_code.empty()) name_first(own_code.front());
+        return failures;
+    }
+    TorchFailure* author = nullptr;
+    if (shared.own.size() == 1) {
+        if (exit_one.size() + own_code.size() == 1) {
+            // One worker failed; the others were stopped by torchrun or had not
+            // ended: the one error that is not a consequence is its own.
+            author = exit_one.empty() ? own_code.front() : exit_one.front();
+        } else if (own_code.size() == 1 && shared.collective >= exit_one.size()) {
+            // Each worker that exited 1 is accounted for by a collective error
+            // (its barrier broke when the peer left); the one that ended with a
+            // code of its own wrote the one error that is not a consequence.
+            author = own_code.front();
         }
     }
-    if (own.empty() && !exceptions.empty()) own = exceptions.front();
-    int with_code_one = 0;
-    for (const TorchFailure& f : failures) with_code_one += f.exit_code == 1 && f.signal == 0 ? 1 : 0;
-    if (with_code_one > 1) {
-        // Which of them raised it, their shared stderr cannot say: name them all.
-        for (const TorchFailure& f : failures) {
-            if (f.exit_code == 1 && f.signal == 0) cause.candidates.push_back(f.rank);
-        }
-        std::sort(cause.candidates.begin(), cause.candidates.end());
+    if (author) {
+        author->error = shared.own.front();
+        name_first(author);
+        return failures;
     }
-    cause.error = own;
+    // Genuinely ambiguous: several workers exited 1 (or wrote several errors),
+    // and their shared, untagged stderr does not say whose traceback is whose
+    // (torch 1.x writes no rank prefix; @record's error files would say). The
+    // caller names the error with every worker that may have written it.
+    if (candidates && exit_one.size() > 1) {
+        for (const TorchFailure* f : exit_one) candidates->push_back(f->rank);
+        std::sort(candidates->begin(), candidates->end());
+    }
+    return failures;
+}
+
+std::optional<RootCause> from_torchrun(std::string_view tail, const std::string& host, int local_workers) {
+    std::size_t first = 0;
+    std::vector<int> candidates;
+    const std::vector<TorchFailure> failures = resolved_failures(tail, local_workers, &first, &candidates);
+    if (failures.empty()) return std::nullopt;
+    const TorchFailure& chosen = failures[first];
+    RootCause cause;
+    cause.host = host;
+    cause.rank = chosen.rank;
+    cause.local_rank = chosen.local_rank;
+    cause.exit_code = chosen.exit_code;
+    cause.signal = chosen.signal;
+    cause.error = chosen.error;
+    cause.candidates = candidates;
+    if (!candidates.empty() || (cause.error.empty() && cause.exit_code == 1 && cause.signal == 0)) {
+        // An uncaught exception whose author is not known: the workers' error
+        // that is not a collective one, else the first of their tracebacks'.
+        const WorkerOutput out = worker_output(tail.substr(0, torchrun_summary_start(tail)));
+        const SharedErrors shared = shared_errors(out.untagged);
+        const std::vector<std::string> exceptions = worker_exceptions(out.untagged);
+        if (!shared.own.empty())
+            cause.error = shared.own.front();
+        else if (!exceptions.empty())
+            cause.error = exceptions.front();
+    }
     return cause;
 }
 
@@ -279,11 +465,9 @@ std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& h
 
 }  // namespace
 
-std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host) {
-    const std::size_t begin = torchrun_summary_start(tail);
-    if (begin == std::string_view::npos) return {};
+std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host, int local_workers) {
     std::vector<RootCause> out;
-    for (const TorchFailure& f : torch_failures(tail.substr(begin))) {
+    for (const TorchFailure& f : resolved_failures(tail, local_workers)) {
         RootCause c;
         c.host = host;
         c.rank = f.rank;
@@ -294,6 +478,27 @@ std::vector<RootCause> torchrun_failures(std::string_view tail, const std::strin
         out.push_back(std::move(c));
     }
     return out;
+}
+
+int torchrun_local_workers(const std::vector<std::string>& argv) {
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        for (std::string_view flag : {"--nproc_per_node", "--nproc-per-node"}) {
+            const std::string_view arg = argv[i];
+            std::string_view value;
+            if (arg == flag && i + 1 < argv.size())
+                value = argv[i + 1];
+            else if (starts_with(arg, flag) && arg.substr(flag.size(), 1) == "=")
+                value = arg.substr(flag.size() + 1);
+            else
+                continue;
+            if (value.empty() || value.size() > 6 || !std::all_of(value.begin(), value.end(), [](char c) {
+                    return std::isdigit(static_cast<unsigned char>(c));
+                }))
+                return 0;
+            return std::stoi(std::string(value));
+        }
+    }
+    return 0;
 }
 
 std::string decisive_line(std::string_view text) {
@@ -339,12 +544,13 @@ std::string RootCause::to_string() const {
 }
 
 std::optional<RootCause> find_root_cause(runners::RunnerKind kind, std::string_view tail,
-                                         const std::string& host, int exit_code, int term_signal) {
+                                         const std::string& host, int exit_code, int term_signal,
+                                         int local_workers) {
     if (exit_code == 0) return std::nullopt;
     std::optional<RootCause> cause;
     switch (kind) {
         case runners::RunnerKind::TorchDistributed:
-            cause = from_torchrun(tail, host);
+            cause = from_torchrun(tail, host, local_workers);
             break;
         case runners::RunnerKind::Mpi:
         case runners::RunnerKind::SmDataParallel:

@@ -40,15 +40,25 @@ struct RootCause {
 
 /// The first failure in the stderr `tail` of a launcher of kind `kind` that
 /// ended with `exit_code` / `term_signal` on host `host`; nullopt when the tail
-/// names none (the caller keeps the toolkit's message).
+/// names none (the caller keeps the toolkit's message). `local_workers`: how
+/// many workers torchrun ran on this host (`--nproc_per_node`; 0: unknown):
+/// with one, every worker line of its stderr is that worker's.
 std::optional<RootCause> find_root_cause(runners::RunnerKind kind, std::string_view tail,
-                                         const std::string& host, int exit_code, int term_signal);
+                                         const std::string& host, int exit_code, int term_signal,
+                                         int local_workers = 0);
 
 /// Every failed worker of the last torchrun `ChildFailedError` summary in
 /// `tail` (the root cause and the other failures), each with its rank, local
-/// rank, exit code or signal, and its error file's exception line when it had
-/// one; in the summary's order. Empty when there is no summary.
-std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host);
+/// rank, exit code or signal, and its own error line where it can be told
+/// apart (its error file's exception, its rank-prefixed lines, the lines of a
+/// host's only worker, the one error of a shared stderr that is not a
+/// collective one); in the summary's order. Empty when there is no summary.
+std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host,
+                                         int local_workers = 0);
+
+/// `--nproc_per_node N` (or `=N`, `--nproc-per-node`) of a torchrun command
+/// line; 0 when absent or not a number.
+int torchrun_local_workers(const std::vector<std::string>& argv);
 
 /// The decisive line of a Python traceback or error output: the last line that
 /// reads like an exception (`pkg.SomeError: text`, `KeyboardInterrupt`), else

@@ -229,12 +229,13 @@ bool oom_kill_rose(const std::optional<std::uint64_t>& before) {
 /// A job that was stopped keeps the toolkit's message: nothing of its own failed.
 /// `oom_kills_before`: the cgroup's OOM-kill count before the process started
 /// (nullopt: not asked); the count after is read only for a failure.
+/// `local_workers`: torchrun's workers on this host (0: unknown).
 std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::RunResult& result,
                                               const StderrCapture& capture, RunnerKind kind,
                                               const std::string& host,
                                               const std::optional<std::uint64_t>& oom_kills_before,
                                               const process::LineRewriter& rewriter = {},
-                                              bool several_hosts = false) {
+                                              bool several_hosts = false, int local_workers = 0) {
     if (!outcome.process_failure || result.forwarded_stop_signal != 0 || result.killed_after_grace)
         return std::nullopt;
     ProcessFailure& failure = *outcome.process_failure;
@@ -262,7 +263,7 @@ std::optional<RootCause> put_root_cause_first(Outcome& outcome, const process::R
                                              (line.empty() ? "" : ": ") + line);
         return std::nullopt;
     }
-    auto cause = find_root_cause(kind, tail, host, result.exit_code, result.term_signal);
+    auto cause = find_root_cause(kind, tail, host, result.exit_code, result.term_signal, local_workers);
     if (!cause) return std::nullopt;
     cause->failure_class =
         classify(cause->error, cause->exit_code, cause->signal, oom_kill_rose(oom_kills_before));
@@ -538,7 +539,8 @@ struct RunEvidence {
 /// the order they were asked in. Empty for a plain program.
 std::vector<RankReport> rank_reports(RunnerKind kind, const RunEvidence& evidence,
                                      const StderrCapture& capture, const std::optional<RootCause>& cause,
-                                     const std::optional<process::Hang>& hang, const std::string& host) {
+                                     const std::optional<process::Hang>& hang, const std::string& host,
+                                     int local_workers = 0) {
     std::vector<RankReport> ranks = evidence.lines.reports();
     auto exit_of = [](const RootCause& c, std::string source) {
         RankReport r;
@@ -553,7 +555,7 @@ std::vector<RankReport> rank_reports(RunnerKind kind, const RunEvidence& evidenc
     };
     std::vector<RankReport> more;
     if (kind == RunnerKind::TorchDistributed) {
-        for (const RootCause& c : torchrun_failures(capture.tail(), host))
+        for (const RootCause& c : torchrun_failures(capture.tail(), host, local_workers))
             more.push_back(exit_of(c, "torchrun's summary"));
     } else if (cause && cause->rank && cause->candidates.empty()) {
         more.push_back(exit_of(*cause, "mpirun's report"));
@@ -739,11 +741,14 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
         Timeline::job().process_ended(result.term_signal, result.forwarded_stop_signal,
                                       result.killed_after_grace);
         const std::string& host = job.env->current_host();
+        const int local_workers = launch.runner_kind == RunnerKind::TorchDistributed
+                                      ? torchrun_local_workers(launch.command.argv)
+                                      : 0;
         if (result.hang && result.forwarded_stop_signal == 0) {
             process::Hang hang = *result.hang;
             name_the_host(hang, *job.env);
             const std::vector<RankReport> ranks =
-                rank_reports(launch.runner_kind, evidence, capture, std::nullopt, hang, host);
+                rank_reports(launch.runner_kind, evidence, capture, std::nullopt, hang, host, local_workers);
             Outcome outcome = hang_outcome(hang, capture, ranks);
             std::string first_elsewhere;
             if (exchanges)
@@ -758,7 +763,7 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
         Outcome outcome = process_outcome(run.result, capture, run.command, "ExecuteUserScriptError",
                                           job.settings.grace_period);
         const auto cause = put_root_cause_first(outcome, run.result, capture, launch.runner_kind, host,
-                                                oom_kills, run.rewriter, exchanges);
+                                                oom_kills, run.rewriter, exchanges, local_workers);
         std::string first_elsewhere;
         if (cause && exchanges) {
             first_elsewhere = first_failure_of_the_job(kind_of(*cause), cause->to_string(), *job.env,
@@ -770,9 +775,9 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
             }
         }
         if (outcome.process_failure)
-            write_failure_diagnostics(
-                job, launch.runner_kind, run, capture, outcome, cause, first_elsewhere,
-                rank_reports(launch.runner_kind, evidence, capture, cause, std::nullopt, host));
+            write_failure_diagnostics(job, launch.runner_kind, run, capture, outcome, cause, first_elsewhere,
+                                      rank_reports(launch.runner_kind, evidence, capture, cause, std::nullopt,
+                                                   host, local_workers));
         return outcome;
     } catch (const process::SpawnError& e) {
         record_warning();
