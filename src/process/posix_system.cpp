@@ -243,6 +243,13 @@ public:
     }
 
     void announce(int port, std::string_view text, std::chrono::milliseconds duration) override {
+        announce_to_readers(port, text, duration, 0);
+    }
+
+    /// `readers` 0: no limit.
+    void announce_to_readers(int port, std::string_view text, std::chrono::milliseconds duration,
+                             std::size_t readers) override {
+        std::size_t answered = 0;
         const auto deadline = std::chrono::steady_clock::now() + duration;
         detail::UniqueFd listener = listen_on(port);
         if (listener.get() < 0) return;
@@ -258,7 +265,8 @@ public:
                 accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
             if (peer.get() < 0) continue;
             // A reader that takes nothing must not hold the others up: one try, no wait.
-            [[maybe_unused]] const ssize_t n = send(peer.get(), text.data(), text.size(), MSG_NOSIGNAL);
+            const ssize_t n = send(peer.get(), text.data(), text.size(), MSG_NOSIGNAL);
+            if (n == static_cast<ssize_t>(text.size()) && ++answered == readers) break;
         }
     }
 

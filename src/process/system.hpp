@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -58,6 +59,13 @@ public:
     /// ended at the start tells the hosts waiting for it why. Best effort: a
     /// port that cannot be opened ends it at once.
     virtual void announce(int port, std::string_view text, std::chrono::milliseconds duration) = 0;
+    /// As announce(), but ends as soon as `readers` connections were answered
+    /// (the hosts that wait for this text have each read it): a host whose
+    /// peers only read, never answer, need not keep answering to the end.
+    virtual void announce_to_readers(int port, std::string_view text, std::chrono::milliseconds duration,
+                                     std::size_t /*readers*/) {
+        announce(port, text, duration);
+    }
     /// What `host` announces on `port` (at most 4 KiB), or nullopt when nothing
     /// answers there within `timeout`.
     virtual std::optional<std::string> read_announcement(const std::string& host, int port,

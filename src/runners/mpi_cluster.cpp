@@ -193,7 +193,13 @@ int worker_end(System& system, const MpiClusterSettings& settings, const std::st
         master);
     const auto deadline = system.now() + settings.notice_window;
     while (system.now() < deadline) {
-        check_peer(system, settings, master, Moment::Job);
+        // Not announced in turn (as check_peer would): nothing waits for this
+        // host now, the master least of all, and the job's end would wait for it.
+        if (auto reason = announced_end(system, {master}, settings.notice_port, settings.connect_timeout,
+                                        peer_when(Moment::Job))) {
+            spdlog::error("{}", *reason);
+            throw Error(*reason, ExitCode::Unavailable);
+        }
         pause(system, settings.poll_interval);
     }
     throw Error(fmt::format("the MPI job failed on the master {} (its reason was not heard within {} s)",

@@ -416,22 +416,33 @@ TEST_F(MpiClusterTest, WorkerReportsTheMastersRootCauseAfterAFailedMpirun) {
     settings_.notice_window = 5s;
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
     const std::string cause = "rank 3 on 127.0.0.2 exited with code 1: ValueError: bad shard 17";
+    std::chrono::steady_clock::duration announced{};
     std::jthread master([&] {
         std::this_thread::sleep_for(200ms);
         std::ofstream(dir_ / "done.127.0.0.1.failed");
         std::ofstream(dir_ / "done.127.0.0.1");
         std::this_thread::sleep_for(300ms);  // the master's launcher finds its root cause
-        posix_system().announce(settings_.notice_port, "0 " + cause, 3s);
+        // As sm-train's MPI master does: until its one worker has read it.
+        const auto from = std::chrono::steady_clock::now();
+        posix_system().announce_to_readers(settings_.notice_port, "0 " + cause, 4s, 1);
+        announced = std::chrono::steady_clock::now() - from;
     });
     std::string what;
+    const auto started = std::chrono::steady_clock::now();
     try {
         run_mpi_worker(p, {}, posix_system(), settings_);
     } catch (const smtrain::Error& e) {
         what = e.what();
         EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
     }
+    const auto took = std::chrono::steady_clock::now() - started;
     master.join();
     EXPECT_EQ(what, "127.0.0.1 ended its job: " + cause);
+    // The master stopped answering once its worker had read it, and the worker
+    // did not announce it in turn for its notice window (5 s): each ended the
+    // job 10 s late after a failed mpirun (mpi_local_two_hosts.sh raise).
+    EXPECT_LT(announced, 2500ms);
+    EXPECT_LT(took, 3500ms);
 }
 
 TEST_F(MpiClusterTest, WorkerGivesUpOnAnAbsentMasterWithAClearError) {
