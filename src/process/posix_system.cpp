@@ -185,14 +185,35 @@ private:
     std::thread relay_;  // last: it starts once the members it uses exist
 };
 
-char process_state(pid_t pid) {
+/// The state and the parent of a process (/proc/PID/stat); state '\0' when it is gone.
+struct ProcStat {
+    char state = '\0';
+    pid_t parent = 0;
+};
+
+ProcStat proc_stat(pid_t pid) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string text;
-    if (!std::getline(stat, text)) return '\0';
+    if (!std::getline(stat, text)) return {};
     // The state follows the command name, which is in parentheses and may contain anything.
     const auto close = text.rfind(')');
-    if (close == std::string::npos || close + 2 >= text.size()) return '\0';
-    return text[close + 2];
+    if (close == std::string::npos || close + 2 >= text.size()) return {};
+    ProcStat result;
+    result.state = text[close + 2];
+    result.parent = static_cast<pid_t>(std::strtol(text.c_str() + close + 3, nullptr, 10));
+    return result;
+}
+
+char process_state(pid_t pid) { return proc_stat(pid).state; }
+
+/// Whether `root` is among the ancestors of `pid`.
+bool descends_from(pid_t pid, pid_t root) {
+    // Bounded: a chain read while processes come and go may be inconsistent.
+    for (int depth = 0; depth < 256 && pid > 1; ++depth) {
+        pid = proc_stat(pid).parent;
+        if (pid == root) return true;
+    }
+    return false;
 }
 
 class PosixSystem final : public System {
@@ -321,7 +342,8 @@ public:
         return connect_to(host, port, timeout).get() >= 0;
     }
 
-    std::vector<pid_t> find_processes(const std::vector<std::string>& names) override {
+    std::vector<pid_t> find_own_descendants(const std::vector<std::string>& names) override {
+        const pid_t self = getpid();
         std::vector<pid_t> pids;
         struct CloseDir {
             void operator()(DIR* d) const { closedir(d); }
@@ -336,7 +358,8 @@ public:
             std::string name;
             if (!std::getline(comm, name)) continue;
             for (const auto& wanted : names) {
-                if (name == wanted && process_alive(static_cast<pid_t>(pid)))
+                if (name == wanted && process_alive(static_cast<pid_t>(pid)) &&
+                    descends_from(static_cast<pid_t>(pid), self))
                     pids.push_back(static_cast<pid_t>(pid));
             }
         }

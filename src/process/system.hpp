@@ -9,7 +9,7 @@
 /// Errors (the process layer's convention): a program that cannot be started
 /// throws SpawnError (start_daemon, run_short); once it runs, its end is a
 /// value, never an exception. append_file and remove_file throw smtrain::Error
-/// naming the file. The probes (can_connect, find_processes, process_alive, file_exists)
+/// naming the file. The probes (can_connect, find_own_descendants, process_alive, file_exists)
 /// answer false or nothing on any failure and never throw.
 
 #include <sys/types.h>
@@ -91,8 +91,10 @@ public:
     virtual int run_short(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) = 0;
     /// Whether `host` accepts a TCP connection on `port` within `timeout`.
     virtual bool can_connect(const std::string& host, int port, std::chrono::milliseconds timeout) = 0;
-    /// Pids of the processes whose name (/proc/PID/comm) is one of `names`.
-    virtual std::vector<pid_t> find_processes(const std::vector<std::string>& names) = 0;
+    /// Pids of this process's descendants whose name (/proc/PID/comm) is one
+    /// of `names`: what the daemons it started (an MPI worker's sshd) run, never
+    /// another job's processes of the same name on the machine.
+    virtual std::vector<pid_t> find_own_descendants(const std::vector<std::string>& names) = 0;
     /// Whether the process still exists (and is not a zombie).
     virtual bool process_alive(pid_t pid) = 0;
     virtual bool file_exists(const std::filesystem::path& path) = 0;

@@ -378,7 +378,9 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
     // waits for a daemon that never comes; a CI run of a 2-rank v3 job did).
     bool over_before_seen = false;
     if (!wait_for(system, settings.daemon_start_timeout, settings.poll_interval, [&] {
-            daemons = system.find_processes(settings.mpi_daemon_names);
+            // Under this host's sshd (this process's descendant): another job's
+            // daemon on the same machine is not this job's.
+            daemons = system.find_own_descendants(settings.mpi_daemon_names);
             if (!daemons.empty()) return true;
             if (system.file_exists(file)) return over_before_seen = true;
             check_daemon(system, plan, settings, own, Moment::Start);
