@@ -185,14 +185,35 @@ private:
     std::thread relay_;  // last: it starts once the members it uses exist
 };
 
-char process_state(pid_t pid) {
+/// The state and the parent of a process (/proc/PID/stat); state '\0' when it is gone.
+struct ProcStat {
+    char state = '\0';
+    pid_t parent = 0;
+};
+
+ProcStat proc_stat(pid_t pid) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string text;
-    if (!std::getline(stat, text)) return '\0';
+    if (!std::getline(stat, text)) return {};
     // The state follows the command name, which is in parentheses and may contain anything.
     const auto close = text.rfind(')');
-    if (close == std::string::npos || close + 2 >= text.size()) return '\0';
-    return text[close + 2];
+    if (close == std::string::npos || close + 2 >= text.size()) return {};
+    ProcStat result;
+    result.state = text[close + 2];
+    result.parent = static_cast<pid_t>(std::strtol(text.c_str() + close + 3, nullptr, 10));
+    return result;
+}
+
+char process_state(pid_t pid) { return proc_stat(pid).state; }
+
+/// Whether `root` is among the ancestors of `pid`.
+bool descends_from(pid_t pid, pid_t root) {
+    // Bounded: a chain read while processes come and go may be inconsistent.
+    for (int depth = 0; depth < 256 && pid > 1; ++depth) {
+        pid = proc_stat(pid).parent;
+        if (pid == root) return true;
+    }
+    return false;
 }
 
 class PosixSystem final : public System {
@@ -243,6 +264,13 @@ public:
     }
 
     void announce(int port, std::string_view text, std::chrono::milliseconds duration) override {
+        announce_to_readers(port, text, duration, 0);
+    }
+
+    /// `readers` 0: no limit.
+    void announce_to_readers(int port, std::string_view text, std::chrono::milliseconds duration,
+                             std::size_t readers) override {
+        std::size_t answered = 0;
         const auto deadline = std::chrono::steady_clock::now() + duration;
         detail::UniqueFd listener = listen_on(port);
         if (listener.get() < 0) return;
@@ -258,7 +286,8 @@ public:
                 accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
             if (peer.get() < 0) continue;
             // A reader that takes nothing must not hold the others up: one try, no wait.
-            [[maybe_unused]] const ssize_t n = send(peer.get(), text.data(), text.size(), MSG_NOSIGNAL);
+            const ssize_t n = send(peer.get(), text.data(), text.size(), MSG_NOSIGNAL);
+            if (n == static_cast<ssize_t>(text.size()) && ++answered == readers) break;
         }
     }
 
@@ -313,7 +342,8 @@ public:
         return connect_to(host, port, timeout).get() >= 0;
     }
 
-    std::vector<pid_t> find_processes(const std::vector<std::string>& names) override {
+    std::vector<pid_t> find_own_descendants(const std::vector<std::string>& names) override {
+        const pid_t self = getpid();
         std::vector<pid_t> pids;
         struct CloseDir {
             void operator()(DIR* d) const { closedir(d); }
@@ -328,7 +358,8 @@ public:
             std::string name;
             if (!std::getline(comm, name)) continue;
             for (const auto& wanted : names) {
-                if (name == wanted && process_alive(static_cast<pid_t>(pid)))
+                if (name == wanted && process_alive(static_cast<pid_t>(pid)) &&
+                    descends_from(static_cast<pid_t>(pid), self))
                     pids.push_back(static_cast<pid_t>(pid));
             }
         }

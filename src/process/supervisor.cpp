@@ -496,7 +496,8 @@ void Supervisor::start_grace(int signo) {
 /// nobody asked the job to stop).
 void Supervisor::watch_for_hang() {
     if (child_.exited() || !watchdog_ || kill_deadline_) return;
-    const bool stop_now = watchdog_->tick(Clock::now(), child_.pid(), options_.dump_stacks);
+    const bool stop_now =
+        watchdog_->tick(Clock::now(), child_.pid(), options_.dump_stacks, options_.stacks_elsewhere);
     result_.hang = watchdog_->hang();
     if (!stop_now) return;
     if (options_.on_hang_stop) options_.on_hang_stop(*result_.hang);

@@ -83,6 +83,9 @@ struct SupervisorOptions {
     /// When the watchdog fires: asks the ranks for their stacks (the launcher's
     /// knowledge of which processes are ranks), before the stop.
     HangWatchdog::StackDumper dump_stacks;
+    /// Whether the stacks dump_stacks asked other hosts for are written (an
+    /// MPI master's workers): the stop waits for it, within the dumps' time.
+    HangWatchdog::StacksElsewhere stacks_elsewhere;
     /// When the watchdog's stop begins (after the stacks, before the SIGTERM):
     /// the caller adds what it kept of the output (Hang::stderr_at_stop).
     std::function<void(Hang&)> on_hang_stop;

@@ -9,13 +9,14 @@
 /// Errors (the process layer's convention): a program that cannot be started
 /// throws SpawnError (start_daemon, run_short); once it runs, its end is a
 /// value, never an exception. append_file and remove_file throw smtrain::Error
-/// naming the file. The probes (can_connect, find_processes, process_alive, file_exists)
+/// naming the file. The probes (can_connect, find_own_descendants, process_alive, file_exists)
 /// answer false or nothing on any failure and never throw.
 
 #include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -58,6 +59,13 @@ public:
     /// ended at the start tells the hosts waiting for it why. Best effort: a
     /// port that cannot be opened ends it at once.
     virtual void announce(int port, std::string_view text, std::chrono::milliseconds duration) = 0;
+    /// As announce(), but ends as soon as `readers` connections were answered
+    /// (the hosts that wait for this text have each read it): a host whose
+    /// peers only read, never answer, need not keep answering to the end.
+    virtual void announce_to_readers(int port, std::string_view text, std::chrono::milliseconds duration,
+                                     std::size_t /*readers*/) {
+        announce(port, text, duration);
+    }
     /// What `host` announces on `port` (at most 4 KiB), or nullopt when nothing
     /// answers there within `timeout`.
     virtual std::optional<std::string> read_announcement(const std::string& host, int port,
@@ -83,8 +91,10 @@ public:
     virtual int run_short(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) = 0;
     /// Whether `host` accepts a TCP connection on `port` within `timeout`.
     virtual bool can_connect(const std::string& host, int port, std::chrono::milliseconds timeout) = 0;
-    /// Pids of the processes whose name (/proc/PID/comm) is one of `names`.
-    virtual std::vector<pid_t> find_processes(const std::vector<std::string>& names) = 0;
+    /// Pids of this process's descendants whose name (/proc/PID/comm) is one
+    /// of `names`: what the daemons it started (an MPI worker's sshd) run, never
+    /// another job's processes of the same name on the machine.
+    virtual std::vector<pid_t> find_own_descendants(const std::vector<std::string>& names) = 0;
     /// Whether the process still exists (and is not a zombie).
     virtual bool process_alive(pid_t pid) = 0;
     virtual bool file_exists(const std::filesystem::path& path) = 0;

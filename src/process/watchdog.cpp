@@ -162,7 +162,8 @@ std::optional<std::string> HangWatchdog::overdue(Clock::time_point now) const {
     return reason;
 }
 
-bool HangWatchdog::tick(Clock::time_point now, pid_t program, const StackDumper& dumper) {
+bool HangWatchdog::tick(Clock::time_point now, pid_t program, const StackDumper& dumper,
+                        const StacksElsewhere& elsewhere) {
     if (stop_said_) return false;
     if (!hang_) {
         check_heartbeat(now);
@@ -183,6 +184,8 @@ bool HangWatchdog::tick(Clock::time_point now, pid_t program, const StackDumper&
         dumping_until_ = std::min(now + kOneDumpWait, dump_until_);
     }
     if (dumping_ != 0 && now < dump_until_) return false;
+    // The other hosts' ranks write theirs meanwhile: the stop would end them first.
+    if (elsewhere && now < dump_until_ && !elsewhere()) return false;
     stop_said_ = true;
     return true;
 }

@@ -18,8 +18,9 @@
 /// Once fired it asks its finder for the ranks whose stacks to take (the
 /// launcher's knowledge, launcher/lifecycle/hang_evidence.hpp) and sends each SIGABRT in
 /// turn, the next once the last has ended (their dumps would interleave on the
-/// shared stderr otherwise), at most kStackDumpWait in all; then tick() says
-/// "stop now".
+/// shared stderr otherwise), and, when the launcher asked other hosts for
+/// their ranks' stacks too, waits for them to say they are written; at most
+/// kStackDumpWait in all; then tick() says "stop now".
 ///
 /// Errors: none thrown (a pattern is checked when the settings are read).
 
@@ -71,6 +72,9 @@ public:
     /// order; it may pause the launcher meanwhile (SIGSTOP): the supervisor's
     /// stop sends SIGCONT after its SIGTERM.
     using StackDumper = std::function<std::vector<pid_t>(pid_t program)>;
+    /// Whether the stacks asked for elsewhere (other hosts' ranks) are written:
+    /// polled once this host's ranks have written theirs, until kStackDumpWait.
+    using StacksElsewhere = std::function<bool()>;
 
     /// How long the ranks have to write their stacks and end before the stop.
     static constexpr std::chrono::milliseconds kStackDumpWait{5000};
@@ -83,9 +87,11 @@ public:
     void observe(std::string_view bytes);
 
     /// Checks the deadlines (and the heartbeat file); once fired, runs the
-    /// dumper once and then waits for its processes. True once, when the job
-    /// should now be stopped (SIGTERM, grace, SIGKILL).
-    bool tick(Clock::time_point now, pid_t program, const StackDumper& dumper);
+    /// dumper once and then waits for its processes, then for `elsewhere` (when
+    /// given) to hold. True once, when the job should now be stopped (SIGTERM,
+    /// grace, SIGKILL).
+    bool tick(Clock::time_point now, pid_t program, const StackDumper& dumper,
+              const StacksElsewhere& elsewhere = {});
 
     /// The longest the supervisor's poll may sleep: never more than 1 s, 100 ms
     /// while stacks are being written.

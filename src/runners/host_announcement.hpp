@@ -9,6 +9,7 @@
 ///
 /// Errors: none; text that is not an announcement parses to nothing.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,5 +39,20 @@ std::string announcement(CauseKind kind, const std::string& cause,
 /// Parses what another host announced; nothing when it is not an announcement
 /// (a daemon's death is announced as its plain reason, with no kind).
 std::optional<Announced> parse_announcement(const std::string& text);
+
+/// An MPI master whose watchdog fired asks each worker, on the hang-notice
+/// port, for the stacks of its ranks (which mpirun cannot reach without ending
+/// the job): "stacks? <master>". A worker answers once its ranks were asked:
+/// "stacks <worker> <how many ranks>", sent back on the master's same port.
+std::string stacks_request(const std::string& from_host);
+/// The host that asks; nothing when `text` is not a request.
+std::optional<std::string> parse_stacks_request(const std::string& text);
+
+struct StacksWritten {
+    std::string host;   ///< the worker whose ranks were asked
+    std::size_t ranks;  ///< how many of them were sent SIGABRT
+};
+std::string stacks_written(const std::string& host, std::size_t ranks);
+std::optional<StacksWritten> parse_stacks_written(const std::string& text);
 
 }  // namespace smtrain::runners

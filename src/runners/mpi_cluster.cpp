@@ -193,7 +193,13 @@ int worker_end(System& system, const MpiClusterSettings& settings, const std::st
         master);
     const auto deadline = system.now() + settings.notice_window;
     while (system.now() < deadline) {
-        check_peer(system, settings, master, Moment::Job);
+        // Not announced in turn (as check_peer would): nothing waits for this
+        // host now, the master least of all, and the job's end would wait for it.
+        if (auto reason = announced_end(system, {master}, settings.notice_port, settings.connect_timeout,
+                                        peer_when(Moment::Job))) {
+            spdlog::error("{}", *reason);
+            throw Error(*reason, ExitCode::Unavailable);
+        }
         pause(system, settings.poll_interval);
     }
     throw Error(fmt::format("the MPI job failed on the master {} (its reason was not heard within {} s)",
@@ -372,7 +378,9 @@ int run_mpi_worker(const Plan& plan, const EnvVars& environment, System& system,
     // waits for a daemon that never comes; a CI run of a 2-rank v3 job did).
     bool over_before_seen = false;
     if (!wait_for(system, settings.daemon_start_timeout, settings.poll_interval, [&] {
-            daemons = system.find_processes(settings.mpi_daemon_names);
+            // Under this host's sshd (this process's descendant): another job's
+            // daemon on the same machine is not this job's.
+            daemons = system.find_own_descendants(settings.mpi_daemon_names);
             if (!daemons.empty()) return true;
             if (system.file_exists(file)) return over_before_seen = true;
             check_daemon(system, plan, settings, own, Moment::Start);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -206,4 +207,69 @@ TEST(FailureExchange, TellOfHangReachesAListeningPeerByName) {
     }
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0].cause, kHang);
+}
+
+// An MPI master whose watchdog fired asks its workers for their ranks' stacks
+// (mpirun cannot reach them without ending the job); each answers with how
+// many it asked (mpi_local_two_hosts.sh hang shows the stacks of all 4 ranks).
+TEST(FailureExchange, StacksRequestsAndAnswersHaveTheirOwnWords) {
+    EXPECT_EQ(runners::stacks_request("algo-1"), "stacks? algo-1");
+    EXPECT_EQ(runners::parse_stacks_request("stacks? algo-1"), "algo-1");
+    EXPECT_FALSE(runners::parse_stacks_request("stacks? "));
+    EXPECT_FALSE(runners::parse_stacks_request("stacks? algo 1"));
+    EXPECT_FALSE(runners::parse_stacks_request("stacks algo-2 2"));
+    EXPECT_EQ(runners::stacks_written("algo-2", 2), "stacks algo-2 2");
+    const auto written = runners::parse_stacks_written("stacks algo-2 2");
+    ASSERT_TRUE(written);
+    EXPECT_EQ(written->host, "algo-2");
+    EXPECT_EQ(written->ranks, 2u);
+    EXPECT_FALSE(runners::parse_stacks_written("stacks algo-2"));
+    EXPECT_FALSE(runners::parse_stacks_written("stacks algo-2 two"));
+    EXPECT_FALSE(runners::parse_stacks_written("stacks  2"));
+    EXPECT_FALSE(runners::parse_stacks_written("stacks? algo-1"));
+    // None of them is a hang notice, nor a hang notice one of them.
+    HeardCause h;
+    EXPECT_FALSE(parse_hang_notice("stacks? algo-1", h));
+    EXPECT_FALSE(parse_hang_notice("stacks algo-2 2", h));
+    EXPECT_FALSE(runners::parse_stacks_request(hang_notice("algo-2", kHang)));
+    EXPECT_FALSE(runners::parse_stacks_written(hang_notice("algo-2", kHang)));
+    EXPECT_TRUE(all_stacks_written({}, {}));
+    EXPECT_TRUE(all_stacks_written({"algo-2"}, {{"algo-3", 1}, {"algo-2", 0}}));
+    EXPECT_FALSE(all_stacks_written({"algo-2", "algo-3"}, {{"algo-2", 2}}));
+}
+
+// Over loopback, one listener plays both hosts: the request reaches the
+// worker's listener, which asks its ranks once (a second request, as the
+// master's later hang notice, finds them gone) and sends its answer back to
+// the asking host's same port, where the master's listener records it.
+TEST(FailureExchange, AStacksRequestIsAnsweredOnceOnTheAskingHostsPort) {
+    const int port = free_port();
+    ASSERT_GT(port, 0);
+    const auto system = smtrain::process::make_posix_system(nullptr);
+    std::atomic<int> asked{0};
+    HangNotices notices(*system, port, StacksAnswer{"algo-2", [&asked] {
+                                                        ++asked;
+                                                        return std::size_t{2};
+                                                    }});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::vector<std::string> took;
+    while (took.empty() && std::chrono::steady_clock::now() < deadline) {
+        took = ask_for_stacks(*system, {"127.0.0.1"}, port, "127.0.0.1", std::chrono::seconds(1));
+        if (took.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the listener binds
+    }
+    ASSERT_EQ(took, std::vector<std::string>{"127.0.0.1"});
+    while (!all_stacks_written({"algo-2"}, notices.stacks_written()) &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto written = notices.stacks_written();
+    ASSERT_EQ(written.size(), 1u);
+    EXPECT_EQ(written[0].host, "algo-2");
+    EXPECT_EQ(written[0].ranks, 2u);
+    EXPECT_EQ(ask_for_stacks(*system, {"127.0.0.1"}, port, "127.0.0.1", std::chrono::seconds(1)).size(), 1u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(asked.load(), 1);
+    EXPECT_TRUE(notices.heard().empty());  // neither is a hang notice
+    // A host that does not listen does not take the request: the master does not wait for it.
+    EXPECT_TRUE(
+        ask_for_stacks(*system, {"127.0.0.1"}, free_port(), "127.0.0.1", std::chrono::seconds(1)).empty());
 }

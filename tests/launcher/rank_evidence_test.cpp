@@ -1,11 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // Each rank's own evidence (issue 21): the last lines of each MPI rank from
-// its rewritten tags, which ranks printed last before a hang, and torchrun's
-// stacks told apart by the order they were asked in. The real runs are
+// its rewritten tags, which ranks printed last before a hang, torchrun's
+// stacks told apart by the order they were asked in, and an MPI worker's
+// ranks asked for their stacks. The real runs are
 // tests/runners/rank_evidence_real.sh.
 #include "launcher/lifecycle/rank_evidence.hpp"
 
+#include "launcher/lifecycle/hang_evidence.hpp"
+
 #include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <string_view>
 
 using namespace smtrain::launcher;
 using Clock = std::chrono::steady_clock;
@@ -136,4 +148,57 @@ TEST(MergeReports, FillsWhatEachLacksByRank) {
     EXPECT_EQ(*into[1].exit_code, 3);
     EXPECT_EQ(into[1].error, "OSError: [Errno 5] Input/output error");
     EXPECT_EQ(into[1].source, "mpirun's rank tags; mpirun's report");
+}
+
+// An MPI worker asked by its master for its ranks' stacks: the Python rank
+// under its (paused) MPI daemon, here a shell that stands for orted, writes
+// its stack on SIGABRT, and the daemon is resumed after (mpi_local_two_hosts.sh
+// hang is the real run, with orted on algo-2).
+TEST(HangEvidence, AWorkersRankUnderItsPausedDaemonWritesItsStack) {
+    if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+    int err[2];
+    ASSERT_EQ(::pipe2(err, O_CLOEXEC), 0);
+    const char* script =
+        "/usr/bin/python3 -c 'import sys, time\n"
+        "def stuck_in_the_test():\n"
+        "    print(\"ready\", file=sys.stderr, flush=True)\n"
+        "    time.sleep(60)\n"
+        "stuck_in_the_test()'; echo daemon resumed >&2";
+    const char* argv[] = {"/bin/sh", "-c", script, nullptr};
+    const char* envp[] = {"PYTHONFAULTHANDLER=1", "PATH=/usr/bin:/bin", nullptr};
+    const rlimit no_core{0, 0};
+    const pid_t daemon = ::fork();
+    ASSERT_GE(daemon, 0);
+    if (daemon == 0) {
+        ::dup2(err[1], 2);
+        ::setrlimit(RLIMIT_CORE, &no_core);
+        ::execve(argv[0], const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+        ::_exit(127);
+    }
+    ::close(err[1]);
+    // Everything the daemon's stderr gets, until EOF (or 20 s: a daemon left paused).
+    std::string text;
+    auto read_until = [&](std::string_view wanted) {
+        const auto deadline = Clock::now() + std::chrono::seconds(20);
+        char buffer[4096];
+        while (Clock::now() < deadline && (wanted.empty() || text.find(wanted) == std::string::npos)) {
+            pollfd p{err[0], POLLIN, 0};
+            if (::poll(&p, 1, 100) != 1) continue;
+            const ssize_t n = ::read(err[0], buffer, sizeof buffer);
+            if (n <= 0) return;
+            text.append(buffer, static_cast<std::size_t>(n));
+        }
+    };
+    read_until("ready\n");
+    ASSERT_NE(text.find("ready"), std::string::npos) << text;
+    EXPECT_EQ(dump_stacks_of_local_ranks({"sh"}, std::chrono::seconds(4)), 1u);
+    read_until("");
+    ::close(err[0]);
+    int status = 0;
+    ::waitpid(daemon, &status, 0);
+    EXPECT_NE(text.find("Fatal Python error: Aborted"), std::string::npos) << text;
+    EXPECT_NE(text.find("in stuck_in_the_test"), std::string::npos) << text;
+    EXPECT_NE(text.find("daemon resumed"), std::string::npos) << text;
+    // Nothing else to ask now.
+    EXPECT_EQ(dump_stacks_of_local_ranks({"sh"}, std::chrono::seconds(1)), 0u);
 }

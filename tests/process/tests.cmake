@@ -6,6 +6,7 @@
 if(TARGET smtrain_process)
   smtrain_add_gtest(smtrain_process_tests
     SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/hang_watchdog_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/output_sink_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/reaper_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/stop_listener_test.cpp

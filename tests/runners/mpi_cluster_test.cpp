@@ -12,9 +12,11 @@
 #include <smtrain/error.hpp>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -416,22 +418,33 @@ TEST_F(MpiClusterTest, WorkerReportsTheMastersRootCauseAfterAFailedMpirun) {
     settings_.notice_window = 5s;
     const auto p = plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2");
     const std::string cause = "rank 3 on 127.0.0.2 exited with code 1: ValueError: bad shard 17";
+    std::chrono::steady_clock::duration announced{};
     std::jthread master([&] {
         std::this_thread::sleep_for(200ms);
         std::ofstream(dir_ / "done.127.0.0.1.failed");
         std::ofstream(dir_ / "done.127.0.0.1");
         std::this_thread::sleep_for(300ms);  // the master's launcher finds its root cause
-        posix_system().announce(settings_.notice_port, "0 " + cause, 3s);
+        // As sm-train's MPI master does: until its one worker has read it.
+        const auto from = std::chrono::steady_clock::now();
+        posix_system().announce_to_readers(settings_.notice_port, "0 " + cause, 4s, 1);
+        announced = std::chrono::steady_clock::now() - from;
     });
     std::string what;
+    const auto started = std::chrono::steady_clock::now();
     try {
         run_mpi_worker(p, {}, posix_system(), settings_);
     } catch (const smtrain::Error& e) {
         what = e.what();
         EXPECT_EQ(e.exit_code(), smtrain::ExitCode::Unavailable);
     }
+    const auto took = std::chrono::steady_clock::now() - started;
     master.join();
     EXPECT_EQ(what, "127.0.0.1 ended its job: " + cause);
+    // The master stopped answering once its worker had read it, and the worker
+    // did not announce it in turn for its notice window (5 s): each ended the
+    // job 10 s late after a failed mpirun (mpi_local_two_hosts.sh raise).
+    EXPECT_LT(announced, 2500ms);
+    EXPECT_LT(took, 3500ms);
 }
 
 TEST_F(MpiClusterTest, WorkerGivesUpOnAnAbsentMasterWithAClearError) {
@@ -459,6 +472,47 @@ TEST_F(MpiClusterTest, WorkerWithoutDaemonFailsClearlyInsteadOfTheToolkitsTypeEr
                                              ") started on this host within 0 s: the master 127.0.0.1 never "
                                              "reached it over ssh");
     }
+}
+
+// An MPI daemon of the same name that is not under this worker (another job's
+// on the same machine: the hosts of `sm-train local`, or two jobs at once) is
+// not this job's: the worker took it for its own and waited for it to end.
+TEST_F(MpiClusterTest, WorkerDoesNotTakeAnotherJobsMpiDaemonForItsOwn) {
+    Listener master_sshd;
+    settings_.ssh_port = master_sshd.port();
+    settings_.daemon_start_timeout = 500ms;
+    fs::copy_file("/bin/sleep", dir_ / daemon_name_);
+    // Orphaned at once (its parent exits): no descendant of this process.
+    const std::string daemon = (dir_ / daemon_name_).string();
+    const char* argv[] = {daemon.c_str(), "20", nullptr};
+    int pid_pipe[2];
+    ASSERT_EQ(pipe2(pid_pipe, O_CLOEXEC), 0);
+    const pid_t parent = fork();
+    ASSERT_GE(parent, 0);
+    if (parent == 0) {
+        const pid_t other = fork();
+        if (other == 0) {
+            execve(argv[0], const_cast<char* const*>(argv), environ);
+            _exit(127);
+        }
+        [[maybe_unused]] const ssize_t n = write(pid_pipe[1], &other, sizeof other);
+        _exit(0);
+    }
+    close(pid_pipe[1]);
+    pid_t other = 0;
+    ASSERT_EQ(read(pid_pipe[0], &other, sizeof other), static_cast<ssize_t>(sizeof other));
+    close(pid_pipe[0]);
+    waitpid(parent, nullptr, 0);
+    std::string what;
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        run_mpi_worker(plan({"127.0.0.1", "127.0.0.2"}, "127.0.0.2"), {}, posix_system(), settings_);
+    } catch (const smtrain::Error& e) {
+        what = e.what();
+    }
+    kill(other, SIGKILL);
+    EXPECT_EQ(what.rfind("no MPI daemon (" + daemon_name_ + ") started on this host within", 0), 0u) << what;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
 }
 
 TEST_F(MpiClusterTest, WorkerStopsWaitingForTheStatusFileWhenTheMasterIsGone) {

@@ -24,7 +24,8 @@
 #          the barrier and are then killed: the same, with code 3.
 #   hang   rank 1 (algo-1) sleeps forever while the others wait in the barrier;
 #          the hang watchdog (SMTRAIN_HANG_PROGRESS_S) ends the job within its
-#          deadline plus the grace, the stuck ranks' stacks in the log and the
+#          deadline plus the grace, the stacks of all 4 stuck ranks (algo-2's
+#          asked by its sm-train at the master's request) in the log and the
 #          reason (`Hang: ...`) in output/failure on both hosts.
 #   one_host  `sm-train local --distribution mpi --processes-per-host 2` without
 #          --hosts: mpirun starts the host's ranks itself only under this
@@ -92,10 +93,20 @@ if case == "exit3" and rank == 2:
     time.sleep(1)
     print("OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'", file=sys.stderr, flush=True)
     os._exit(3)
-if case == "hang" and rank == 1:
+
+
+def load_shard_17():
     print("rank 1: loading shard 17", flush=True)
     time.sleep(100000)
-comm.Barrier()
+
+
+def wait_in_barrier():
+    comm.Barrier()
+
+
+if case == "hang" and rank == 1:
+    load_shard_17()
+wait_in_barrier()
 print(f"rank {rank}: passed the barrier", flush=True)
 PY
 
@@ -174,6 +185,18 @@ ok)
 raise)
     [ "$status" = 1 ] || fail "sm-train local exited $status, expected 1"
     expect_first "rank 3 on algo-2 exited with code 1: ValueError: rank three broke: bad shard 17"
+    # From mpirun's end to the master's: the worker reads the master's root
+    # cause within its second of polling, and the master ends once it has (it
+    # waited the exchange's 10 s window for an answer no MPI worker sends).
+    mpirun_end=$(grep -m1 'Begin writing status file from leader node' "$WORK/local.log" | cut -c1-23 | tr , .)
+    master_end=$(grep -m1 'INFO     Where the time went' "$WORK/local.log" | cut -c1-23 | tr , .)
+    if [ -n "$mpirun_end" ] && [ -n "$master_end" ]; then
+        lag=$(echo "$(date -d "$master_end" +%s.%N) - $(date -d "$mpirun_end" +%s.%N)" | bc)
+        echo "the master ended $lag s after mpirun"
+        [ "$(echo "$lag < 5" | bc)" = 1 ] || fail "the master ended $lag s after mpirun (its workers send no cause)"
+    else
+        fail "no mpirun end or master end in the log"
+    fi
     ;;
 exit3)
     [ "$status" = 3 ] || fail "sm-train local exited $status, expected 3"
@@ -190,13 +213,20 @@ hang)
         grep -q '^sm-train: algo-1 ended its job: Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S) on algo-1; ' ||
         fail "algo-2: the reason is not algo-1's hang"
     grep -q '"rank 1: loading shard 17"' "$WORK/out/algo-1/output/failure" || fail "the stuck rank's last line is not named"
-    # faulthandler's dumps (SIGABRT from the watchdog) of the ranks on the master:
-    # rank 1 in its sleep (line 17 of train.py), rank 0 in the barrier (line 18).
-    # mpirun ends the job at the first rank's abort, so one dump may be lost
-    # (docs/reliability.md): at least one must be there.
-    grep -Eq '^\[1,mpirank:(1,algo-1\]<stderr>:  File "train.py", line 17|0,algo-1\]<stderr>:  File "train.py", line 18) in <module>' \
-        "$WORK/local.log" || fail "no stack of a stuck rank in the log"
-    grep -c 'File "train.py", line 1[78] in <module>' "$WORK/local.log" | sed 's/^/stacks of stuck ranks in the log: /'
+    # faulthandler's dumps (SIGABRT from the watchdog) of every stuck rank, each
+    # in the function it hangs in: rank 1 in its sleep, the others in MPI's
+    # barrier. Ranks 2 and 3 are orted's children on algo-2, which the master
+    # asks for them (docs/reliability.md, "Hang watchdog").
+    for stuck in "0 algo-1 wait_in_barrier" "1 algo-1 load_shard_17" "2 algo-2 wait_in_barrier" \
+        "3 algo-2 wait_in_barrier"; do
+        read -r rank host function <<< "$stuck"
+        grep -Eq "^\[1,mpirank:$rank,$host\]<stderr>:  File \"train.py\", line [0-9]+ in $function\$" "$WORK/local.log" ||
+            fail "no stack of rank $rank on $host (in $function) in the log"
+    done
+    grep -c '<stderr>:  File "train.py", line [0-9]* in \(wait_in_barrier\|load_shard_17\)$' "$WORK/local.log" |
+        sed 's/^/stacks of stuck ranks in the log: /'
+    grep -q '; the Python stacks of 2 process(es) here and of 2 on 1 other host(s) are in the log' \
+        "$WORK/out/algo-1/output/failure" || fail "algo-1: the reason does not count algo-2's stacks"
     ;;
 *)
     echo "unknown CASE $CASE"

@@ -70,7 +70,7 @@ public:
         if (ps_exit_at_connect) ps_exits(*std::exchange(ps_exit_at_connect, std::nullopt));
         return master_up_polls-- > 0;
     }
-    std::vector<pid_t> find_processes(const Argv&) override { return {}; }
+    std::vector<pid_t> find_own_descendants(const Argv&) override { return {}; }
     bool process_alive(pid_t) override { return false; }
     bool file_exists(const std::filesystem::path&) override { return false; }
     void append_file(const std::filesystem::path&, std::string_view) override {}

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/lifecycle/failure_exchange.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <thread>
 
 namespace smtrain::launcher {
@@ -90,17 +93,61 @@ bool parse_hang_notice(const std::string& text, HeardCause& heard) {
     return true;
 }
 
-HangNotices::HangNotices(process::System& system, int port) : system_(system), port_(port) {
+HangNotices::HangNotices(process::System& system, int port, StacksAnswer answer)
+    : system_(system), port_(port), answer_(std::move(answer)) {
     thread_ = std::thread([this] {
         system_.receive_notices(
-            port_,
-            [this](std::string text) {
-                HeardCause notice;
-                if (!parse_hang_notice(text, notice)) return;
-                const std::lock_guard lock(mutex_);
-                heard_.push_back(std::move(notice));
-            },
-            done_);
+            port_, [this](std::string text) { take(text); }, done_);
+    });
+}
+
+void HangNotices::take(const std::string& text) {
+    if (auto from = runners::parse_stacks_request(text)) {
+        // The master asks again when it tells of its hang: the ranks asked once are gone.
+        if (!answer_.ask_ranks || answered_) return;
+        answered_ = true;
+        spdlog::warn("{} asks for the stacks of this host's ranks (its hang watchdog fired)", *from);
+        const std::size_t asked = answer_.ask_ranks();
+        system_.send_notice(*from, port_, runners::stacks_written(answer_.host, asked),
+                            std::chrono::seconds(1));
+        return;
+    }
+    if (auto written = runners::parse_stacks_written(text)) {
+        const std::lock_guard lock(mutex_);
+        written_.push_back(std::move(*written));
+        return;
+    }
+    HeardCause notice;
+    if (!parse_hang_notice(text, notice)) return;
+    const std::lock_guard lock(mutex_);
+    heard_.push_back(std::move(notice));
+}
+
+std::vector<runners::StacksWritten> HangNotices::stacks_written() const {
+    const std::lock_guard lock(mutex_);
+    return written_;
+}
+
+std::vector<std::string> ask_for_stacks(process::System& system, const std::vector<std::string>& peers,
+                                        int port, const std::string& host,
+                                        std::chrono::milliseconds timeout) {
+    const std::string text = runners::stacks_request(host);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<std::string> took;
+    for (const auto& peer : peers) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left <= std::chrono::milliseconds(0)) break;
+        if (system.send_notice(peer, port, text, left)) took.push_back(peer);
+    }
+    return took;
+}
+
+bool all_stacks_written(const std::vector<std::string>& asked,
+                        const std::vector<runners::StacksWritten>& written) {
+    return std::all_of(asked.begin(), asked.end(), [&](const std::string& host) {
+        return std::any_of(written.begin(), written.end(),
+                           [&](const runners::StacksWritten& w) { return w.host == host; });
     });
 }
 

@@ -24,7 +24,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -67,20 +69,38 @@ std::vector<HeardCause> exchange_causes(process::System& system, const std::stri
 std::string first_failure_elsewhere(runners::CauseKind own, const std::vector<HeardCause>& heard,
                                     std::optional<std::int64_t> own_ended_at_ms = std::nullopt);
 
+/// What a host does when another asks for its ranks' stacks (an MPI worker,
+/// whose ranks mpirun on the master cannot reach): `ask_ranks` asks them and
+/// says how many; `host` is this host's name, in the answer.
+struct StacksAnswer {
+    std::string host;
+    std::function<std::size_t()> ask_ranks;
+};
+
 /// The hang notices of the other hosts, heard on `port` by a thread of its own
-/// from construction to destruction (each ends within a second).
+/// from construction to destruction (each ends within a second); with it the
+/// requests for stacks (answered through `answer` when given, once, on that
+/// thread: the answer goes back to the asking host's same port) and the
+/// answers to this host's own requests.
 class HangNotices {
 public:
-    HangNotices(process::System& system, int port);
+    HangNotices(process::System& system, int port, StacksAnswer answer = {});
     ~HangNotices();
     HangNotices(const HangNotices&) = delete;
     HangNotices& operator=(const HangNotices&) = delete;
     /// What was heard so far: each a Hang, `earlier` set.
     std::vector<HeardCause> heard() const;
+    /// The hosts that said their ranks' stacks are written, so far.
+    std::vector<runners::StacksWritten> stacks_written() const;
 
 private:
+    void take(const std::string& text);
+
     process::System& system_;
     int port_;
+    StacksAnswer answer_;
+    bool answered_ = false;  ///< the listener's thread only
+    std::vector<runners::StacksWritten> written_;
     std::atomic<bool> done_{false};
     mutable std::mutex mutex_;
     std::vector<HeardCause> heard_;
@@ -90,6 +110,15 @@ private:
 /// The notice `host` sends of its hang `line`, and its parsing (false when it is not one).
 std::string hang_notice(const std::string& host, const std::string& line);
 bool parse_hang_notice(const std::string& text, HeardCause& heard);
+
+/// Asks each of `peers` for its ranks' stacks (runners::stacks_request) on
+/// `port`, at most `timeout` in all; returns those that took the request.
+std::vector<std::string> ask_for_stacks(process::System& system, const std::vector<std::string>& peers,
+                                        int port, const std::string& host, std::chrono::milliseconds timeout);
+
+/// Whether every one of `asked` is among the hosts in `written`.
+bool all_stacks_written(const std::vector<std::string>& asked,
+                        const std::vector<runners::StacksWritten>& written);
 
 /// Sends this host's hang notice to each of `peers` (at most 1 s each, 5 s in all).
 void tell_of_hang(process::System& system, const std::vector<std::string>& peers, int port,

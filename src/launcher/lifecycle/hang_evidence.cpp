@@ -6,6 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
 
 #include <fstream>
 #include <iterator>
@@ -49,6 +53,24 @@ bool dumps_stacks_on_abort(pid_t pid) {
     return value && !value->empty();
 }
 
+/// The process's name (/proc/PID/comm); empty when it is gone.
+std::string command_name(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(in, name);
+    return name;
+}
+
+/// Gone, or a zombie: its stacks are written (its parent, paused, cannot reap it).
+bool has_ended(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    std::getline(in, stat);
+    const std::size_t paren = stat.rfind(')');
+    return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z' ||
+           stat[paren + 2] == 'X';
+}
+
 }  // namespace
 
 std::vector<std::string> add_hang_evidence_variables(Environ& program_env, const fs::path& output_dir) {
@@ -90,6 +112,42 @@ std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind) {
     spdlog::warn("Hang: SIGABRT to {} Python process(es) in turn for their stacks (faulthandler): pid {}",
                  ranks.size(), pids);
     return ranks;
+}
+
+std::size_t dump_stacks_of_local_ranks(const std::vector<std::string>& daemon_names,
+                                       std::chrono::milliseconds budget) {
+    using Clock = std::chrono::steady_clock;
+    std::vector<pid_t> daemons;
+    std::vector<pid_t> ranks;
+    for (pid_t pid : descendants_of(::getpid())) {
+        const std::string name = command_name(pid);
+        if (std::find(daemon_names.begin(), daemon_names.end(), name) != daemon_names.end())
+            daemons.push_back(pid);
+        else if (dumps_stacks_on_abort(pid))
+            ranks.push_back(pid);
+    }
+    if (ranks.empty()) {
+        spdlog::warn("Hang on the master: no Python process with faulthandler on here to ask for its stacks");
+        return 0;
+    }
+    for (pid_t pid : daemons) ::kill(pid, SIGSTOP);
+    spdlog::warn(
+        "Hang on the master: SIGABRT to {} Python process(es) in turn for their stacks (faulthandler): pid "
+        "{}",
+        ranks.size(), fmt::join(ranks, ", "));
+    const auto deadline = Clock::now() + budget;
+    std::size_t asked = 0;
+    for (pid_t pid : ranks) {
+        if (Clock::now() >= deadline) break;
+        if (::kill(pid, SIGABRT) != 0) continue;  // gone meanwhile
+        ++asked;
+        const auto until = std::min(deadline, Clock::now() + std::chrono::seconds(1));
+        while (!has_ended(pid) && Clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // The daemons now forward the dumps, and tell mpirun of the ranks' ends.
+    for (pid_t pid : daemons) ::kill(pid, SIGCONT);
+    return asked;
 }
 
 AskedRank asked_rank(pid_t pid) {

@@ -20,7 +20,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace smtrain::launcher {
@@ -42,6 +45,18 @@ std::vector<std::string> add_hang_evidence_variables(Environ& program_env,
 /// it does not stop the ranks not yet asked when the first one dies; the
 /// supervisor's stop resumes it (SIGCONT after SIGTERM).
 std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind);
+
+/// An MPI worker asked by its master (whose watchdog fired) for its ranks'
+/// stacks: the Python processes with faulthandler on among this process's
+/// descendants (the ranks the MPI daemon runs, started through the sshd this
+/// host's sm-train started: this job's only), each sent SIGABRT in turn (the
+/// next once the last has ended, 1 s at most each, `budget` in all) while the
+/// MPI daemons among the descendants (`daemon_names`: orted, prted) are paused
+/// (SIGSTOP), so that none of them tells mpirun of a rank's end before all
+/// have written; then they are resumed (SIGCONT) and forward the dumps to
+/// mpirun. Returns how many ranks were asked.
+std::size_t dump_stacks_of_local_ranks(const std::vector<std::string>& daemon_names,
+                                       std::chrono::milliseconds budget);
 
 /// The rank `pid`'s environment names (RANK and LOCAL_RANK, as torchrun sets
 /// them for its workers), read before it is asked for its stacks.

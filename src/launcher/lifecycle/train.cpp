@@ -294,9 +294,11 @@ std::vector<std::string> other_hosts(const TrainingEnv& env) {
 /// host's first failure when it is the job's, to be put before this host's own
 /// line `own`. `ended_at_ms` (the plain process runner's: when its program
 /// ended) lets an earlier failure elsewhere go before this host's own.
+/// An MPI or smddprun master (`runner`) only announces its own, until every
+/// worker has read it: its mpirun saw every rank.
 std::string first_failure_of_the_job(runners::CauseKind kind, const std::string& own, const TrainingEnv& env,
                                      const process::StopRequest& stop, std::vector<HeardCause> notices,
-                                     std::optional<std::int64_t> ended_at_ms) {
+                                     std::optional<std::int64_t> ended_at_ms, RunnerKind runner) {
     constexpr std::chrono::seconds kExchangeWindow{10};
     const std::vector<std::string> peers = other_hosts(env);
     if (peers.empty() || stop.requested()) return {};
@@ -304,6 +306,16 @@ std::string first_failure_of_the_job(runners::CauseKind kind, const std::string&
     if (kind == runners::CauseKind::Hang) {
         spdlog::info("Telling {} other host(s) of the hang", peers.size());
         tell_of_hang(*system, peers, runners::kHangNoticePort, env.current_host(), own);
+    }
+    if (runner == RunnerKind::Mpi || runner == RunnerKind::SmDataParallel) {
+        // mpirun saw every rank: its root cause is the job's. The workers,
+        // told by the status file that mpirun failed, only read it (each once)
+        // and have none of their own to answer with.
+        spdlog::info("Telling {} MPI worker(s) the root cause (until each has read it, at most {} s)",
+                     peers.size(), kExchangeWindow.count());
+        system->announce_to_readers(runners::kFailureExchangePort, runners::announcement(kind, own),
+                                    kExchangeWindow, peers.size());
+        return {};
     }
     spdlog::info("Exchanging the root cause with {} other host(s) (at most {} s)", peers.size(),
                  kExchangeWindow.count());
@@ -531,6 +543,8 @@ JobLaunch plan_launch(const Job& job, RunContext& context, const SdkV3Job* v3) {
 struct RunEvidence {
     RankLines lines;
     std::vector<AskedRank> asked;
+    /// The other hosts asked for their ranks' stacks (an MPI master's workers) that took the request.
+    std::vector<std::string> stacks_asked_of;
 };
 
 /// What is known of each rank after the run: MPI's tagged lines, the exit and
@@ -609,18 +623,38 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
 /// The hang watchdog on (Settings::hang_watchdog): the supervisor watches the
 /// program's output, the program gets the variables that leave evidence, and
 /// the ranks of this runner are the ones asked for their stacks.
-void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context, RunEvidence& evidence) {
+/// `notices` (a job of several hosts): an MPI master also asks the other hosts
+/// for their ranks' stacks, which mpirun cannot ask for without ending the job,
+/// and waits for their answers before the stop (within the dumps' time).
+void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context, RunEvidence& evidence,
+                       const HangNotices* notices) {
     const process::WatchdogSettings& watchdog = job.settings.hang_watchdog;
     if (!watchdog.on()) return;
     context.supervisor.watchdog = watchdog;
+    const bool asks_elsewhere = notices && (kind == RunnerKind::Mpi || kind == RunnerKind::SmDataParallel);
+    std::vector<std::string> peers = asks_elsewhere ? other_hosts(*job.env) : std::vector<std::string>{};
     // Called once, when the watchdog fires: the moment each rank's silence is
     // counted to, and whose stacks will come in which order.
-    context.supervisor.dump_stacks = [kind, &evidence](pid_t program) {
+    context.supervisor.dump_stacks = [kind, &evidence, peers = std::move(peers),
+                                      host = job.env->current_host()](pid_t program) {
         evidence.lines.hang_seen();
+        // mpirun is paused first: none of its ranks' ends, here or elsewhere, tears the job down yet.
         std::vector<pid_t> ranks = ranks_for_stacks(program, kind);
         for (pid_t pid : ranks) evidence.asked.push_back(asked_rank(pid));
+        if (!peers.empty()) {
+            const auto system = process::make_posix_system(nullptr);
+            evidence.stacks_asked_of =
+                ask_for_stacks(*system, peers, runners::kHangNoticePort, host, std::chrono::seconds(1));
+            spdlog::warn("Hang: asked {} of {} other host(s) for their ranks' stacks",
+                         evidence.stacks_asked_of.size(), peers.size());
+        }
         return ranks;
     };
+    if (asks_elsewhere) {
+        context.supervisor.stacks_elsewhere = [&evidence, notices] {
+            return all_stacks_written(evidence.stacks_asked_of, notices->stacks_written());
+        };
+    }
     const auto set = add_hang_evidence_variables(context.program_env, job.env->paths().output);
     std::string names;
     for (const auto& name : set) names += (names.empty() ? "" : ", ") + name;
@@ -638,13 +672,20 @@ void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context, Run
 /// last (MPI's rank tags) and whose stacks the diagnostics file holds (those
 /// that could be told apart), then the last lines of its stderr, where the
 /// stacks are.
+/// `elsewhere`: the other hosts that wrote their ranks' stacks (an MPI master's workers).
 Outcome hang_outcome(const process::Hang& hang, const StderrCapture& capture,
-                     const std::vector<RankReport>& ranks) {
+                     const std::vector<RankReport>& ranks,
+                     const std::vector<runners::StacksWritten>& elsewhere = {}) {
     std::string text = hang.reason;
-    text += hang.stacks_requested == 0
-                ? "; no Python process to ask for its stacks"
-                : fmt::format("; the Python stacks of {} process(es) are in the log (SIGABRT, faulthandler)",
-                              hang.stacks_requested);
+    std::size_t remote = 0;
+    for (const auto& w : elsewhere) remote += w.ranks;
+    const std::string where =
+        remote == 0 ? "" : fmt::format(" here and of {} on {} other host(s)", remote, elsewhere.size());
+    text +=
+        hang.stacks_requested + remote == 0
+            ? "; no Python process to ask for its stacks"
+            : fmt::format("; the Python stacks of {} process(es){} are in the log (SIGABRT, faulthandler)",
+                          hang.stacks_requested, where);
     text += "; sm-train stopped the program";
     if (const std::string last = last_to_print(ranks); !last.empty()) text += "\n" + last;
     std::string dumped;
@@ -693,7 +734,6 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
     } unset{context.rank_lines};
     if (launch.runner_kind == RunnerKind::Mpi || launch.runner_kind == RunnerKind::SmDataParallel)
         context.rank_lines = &evidence.lines;
-    arm_hang_watchdog(job, launch.runner_kind, context, evidence);
     const auto oom_kills = oom_kill_count();
     std::optional<DeadlineWarning> warning;
     if (job.env->deadline() && job.settings.deadline_warning.signal != 0) {
@@ -726,8 +766,18 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
     std::unique_ptr<HangNotices> notices;
     if (exchanges && job.settings.hang_watchdog.on()) {
         notice_system = process::make_posix_system(&job.stop());
-        notices = std::make_unique<HangNotices>(*notice_system, runners::kHangNoticePort);
+        // An MPI worker's ranks are the MPI daemon's children here, out of the
+        // master's reach: the master asks this host for their stacks.
+        StacksAnswer answer;
+        if (launch.runner_kind == RunnerKind::Mpi || launch.runner_kind == RunnerKind::SmDataParallel) {
+            answer.host = job.env->current_host();
+            answer.ask_ranks = [names = context.mpi.mpi_daemon_names] {
+                return dump_stacks_of_local_ranks(names, std::chrono::seconds(4));
+            };
+        }
+        notices = std::make_unique<HangNotices>(*notice_system, runners::kHangNoticePort, std::move(answer));
     }
+    arm_hang_watchdog(job, launch.runner_kind, context, evidence, notices.get());
     try {
         RunOutcome run = [&] {
             auto phase = Timeline::job().phase(JobPhase::Training);
@@ -749,11 +799,14 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
             name_the_host(hang, *job.env);
             const std::vector<RankReport> ranks =
                 rank_reports(launch.runner_kind, evidence, capture, std::nullopt, hang, host, local_workers);
-            Outcome outcome = hang_outcome(hang, capture, ranks);
+            Outcome outcome =
+                hang_outcome(hang, capture, ranks,
+                             notices ? notices->stacks_written() : std::vector<runners::StacksWritten>{});
             std::string first_elsewhere;
             if (exchanges)
-                first_elsewhere = first_failure_of_the_job(runners::CauseKind::Hang, hang.reason, *job.env,
-                                                           job.stop(), heard_before, ended_at_ms);
+                first_elsewhere =
+                    first_failure_of_the_job(runners::CauseKind::Hang, hang.reason, *job.env, job.stop(),
+                                             heard_before, ended_at_ms, launch.runner_kind);
             if (!first_elsewhere.empty())
                 outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
             write_failure_diagnostics(job, launch.runner_kind, run, capture, outcome, std::nullopt,
@@ -766,8 +819,9 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
                                                 oom_kills, run.rewriter, exchanges, local_workers);
         std::string first_elsewhere;
         if (cause && exchanges) {
-            first_elsewhere = first_failure_of_the_job(kind_of(*cause), cause->to_string(), *job.env,
-                                                       job.stop(), heard_before, ended_at_ms);
+            first_elsewhere =
+                first_failure_of_the_job(kind_of(*cause), cause->to_string(), *job.env, job.stop(),
+                                         heard_before, ended_at_ms, launch.runner_kind);
             // This host's own line (the message's first) goes after the job's first failure.
             if (!first_elsewhere.empty()) {
                 std::string& message = outcome.process_failure->error_message;
