@@ -169,7 +169,7 @@ bool HangWatchdog::tick(Clock::time_point now, pid_t program, const StackDumper&
         check_heartbeat(now);
         auto reason = overdue(now);
         if (!reason) return false;
-        hang_ = Hang{std::move(*reason), 0, {}};
+        hang_ = Hang{std::move(*reason), 0, {}, last_line_};
         if (dumper) to_ask_ = dumper(program);
         std::reverse(to_ask_.begin(), to_ask_.end());
         dump_until_ = now + kStackDumpWait;

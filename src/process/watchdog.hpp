@@ -63,6 +63,10 @@ struct Hang {
     /// the launcher prints while it is torn down comes after, not instead.
     /// Filled by SupervisorOptions::on_hang_stop (the caller keeps the output).
     std::string stderr_at_stop;
+    /// The last line as `reason` quotes it: the program's bytes, before any
+    /// rewriting of the launcher's (an MPI rank tag), which only the launcher
+    /// knows and may apply to the reason (launcher/lifecycle/hang_evidence.hpp).
+    std::string last_line;
 };
 
 class HangWatchdog {

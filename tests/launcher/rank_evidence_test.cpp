@@ -7,6 +7,7 @@
 #include "launcher/lifecycle/rank_evidence.hpp"
 
 #include "launcher/lifecycle/hang_evidence.hpp"
+#include "runners/mpi_output.hpp"
 
 #include <gtest/gtest.h>
 
@@ -201,4 +202,29 @@ TEST(HangEvidence, AWorkersRankUnderItsPausedDaemonWritesItsStack) {
     EXPECT_NE(text.find("daemon resumed"), std::string::npos) << text;
     // Nothing else to ask now.
     EXPECT_EQ(dump_stacks_of_local_ranks({"sh"}, std::chrono::seconds(1)), 0u);
+}
+
+// The reason's last line is what the log shows: mpirun's raw tags rewritten
+// as the relay rewrites them, without the fragment tag Open MPI left at the
+// end (seen in runners_mpi_local_two_hosts_hang's reason before the fix).
+TEST(HangEvidence, TheReasonsLastLineIsShownAsTheLogShowsIt) {
+    const std::string raw = "[1,2]<stdout>:rank 2 of 4 on algo-2: started[1,2]<stdout>:";
+    smtrain::process::Hang hang;
+    hang.reason = "Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S); no line of output; last line 9.0 s before: \"" +
+                  raw + "\"";
+    hang.last_line = raw;
+    const std::vector<std::string> hosts{"algo-1", "algo-2"};
+    show_the_last_line_as_logged(hang, [&](std::string_view line) {
+        return smtrain::runners::rewrite_mpi_tags(line, 2, hosts);
+    });
+    EXPECT_EQ(hang.reason,
+              "Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S); no line of output; last line 9.0 s before: "
+              "\"[1,mpirank:2,algo-2]<stdout>:rank 2 of 4 on algo-2: started\"");
+
+    smtrain::process::Hang plain;  // no rewriter (a plain program, torchrun): unchanged
+    plain.reason = "Hang: no progress for 3 s; no line of output; last line 3.1 s before: \"step 1\"";
+    plain.last_line = "step 1";
+    const std::string before = plain.reason;
+    show_the_last_line_as_logged(plain, {});
+    EXPECT_EQ(plain.reason, before);
 }

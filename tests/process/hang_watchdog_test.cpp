@@ -62,3 +62,14 @@ TEST(HangWatchdog, WithoutOtherHostsTheStopFollowsTheLocalStacks) {
     Fired f(HangWatchdog::Clock::now());
     EXPECT_TRUE(f.watchdog.tick(f.at, 1, f.dumper));
 }
+
+TEST(HangWatchdog, TheHangKeepsTheLastLineItQuotesForTheLauncherToShow) {
+    const auto started = HangWatchdog::Clock::now();
+    Fired f(started);
+    f.watchdog.observe("[1,2]<stdout>:step 1\n[1,2]<stdout>:step 2[1,2]<stdout>:\n");
+    EXPECT_TRUE(f.watchdog.tick(started + 3000ms, 1, f.dumper));
+    ASSERT_TRUE(f.watchdog.hang().has_value());
+    EXPECT_EQ(f.watchdog.hang()->last_line, "[1,2]<stdout>:step 2[1,2]<stdout>:");
+    EXPECT_NE(f.watchdog.hang()->reason.find("\"[1,2]<stdout>:step 2[1,2]<stdout>:\""), std::string::npos)
+        << f.watchdog.hang()->reason;
+}

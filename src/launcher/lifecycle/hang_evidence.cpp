@@ -2,6 +2,7 @@
 #include "launcher/lifecycle/hang_evidence.hpp"
 
 #include "launcher/lifecycle/process_tree.hpp"
+#include "runners/mpi_output.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -152,6 +153,22 @@ std::size_t dump_stacks_of_local_ranks(const std::vector<std::string>& daemon_na
 
 AskedRank asked_rank(pid_t pid) {
     return AskedRank{pid, environment_int(pid, "RANK"), environment_int(pid, "LOCAL_RANK")};
+}
+
+void show_the_last_line_as_logged(process::Hang& hang, const process::LineRewriter& rewriter) {
+    if (!rewriter || hang.last_line.empty()) return;
+    std::string shown = rewriter(hang.last_line);
+    if (const auto line = runners::parse_rank_line(shown)) {
+        // The text ends before a trailing fragment tag: keep the tag in front and the text.
+        const std::size_t text_at = static_cast<std::size_t>(line->text.data() - shown.data());
+        shown = shown.substr(0, text_at) + std::string(line->text);
+    }
+    if (shown.empty()) return;  // a line the rewriter drops from the log: quoted as it came
+    const std::string quoted = "\"" + hang.last_line + "\"";
+    const std::size_t at = hang.reason.find(quoted);
+    if (at == std::string::npos) return;
+    hang.reason.replace(at, quoted.size(), "\"" + shown + "\"");
+    hang.last_line = std::move(shown);
 }
 
 }  // namespace smtrain::launcher

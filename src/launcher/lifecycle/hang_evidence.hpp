@@ -14,6 +14,8 @@
 /// the supervisor's usual stop. Errors: none thrown.
 
 #include "launcher/lifecycle/rank_evidence.hpp"
+#include "process/supervisor.hpp"
+#include "process/watchdog.hpp"
 #include "runners/choose.hpp"
 
 #include <smtrain/environ.hpp>
@@ -57,6 +59,13 @@ std::vector<pid_t> ranks_for_stacks(pid_t program, runners::RunnerKind kind);
 /// mpirun. Returns how many ranks were asked.
 std::size_t dump_stacks_of_local_ranks(const std::vector<std::string>& daemon_names,
                                        std::chrono::milliseconds budget);
+
+/// The hang's reason with its last line as the log shows it: through the
+/// runner's line rewriter (MPI's rank tags, `[1,2]<stdout>:` ->
+/// `[1,mpirank:2,algo-2]<stdout>:`), less the fragment tag Open MPI sometimes
+/// leaves at a line's end. The watchdog reads the bytes before the rewriter
+/// does. No rewriter or no last line: the reason unchanged.
+void show_the_last_line_as_logged(process::Hang& hang, const process::LineRewriter& rewriter);
 
 /// The rank `pid`'s environment names (RANK and LOCAL_RANK, as torchrun sets
 /// them for its workers), read before it is asked for its stacks.

@@ -796,6 +796,7 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
                                       : 0;
         if (result.hang && result.forwarded_stop_signal == 0) {
             process::Hang hang = *result.hang;
+            show_the_last_line_as_logged(hang, run.rewriter);
             name_the_host(hang, *job.env);
             const std::vector<RankReport> ranks =
                 rank_reports(launch.runner_kind, evidence, capture, std::nullopt, hang, host, local_workers);
