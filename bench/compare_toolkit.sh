@@ -7,7 +7,9 @@
 #   bench/compare_toolkit.sh SM_TRAIN TOOLKIT_SRC [RUNS]
 #
 # Prints, with the date and the load average before and after:
-#  1. the size sm-train adds to an image (a stripped copy of SM_TRAIN);
+#  1. the size sm-train adds to an image (a stripped copy of SM_TRAIN: images
+#     install it stripped, `cmake --install ... --strip`; that copy is the one
+#     timed and measured below, as an image runs it);
 #  2. start: hyperfine, RUNS runs each (300 by default), no shell, of the program
 #     started directly, under `tini -s --`, under `sm-train train` and under the
 #     toolkit's `train`; the median of each, its overhead over the program started
@@ -63,6 +65,10 @@ export SAGEMAKER_BASE_DIR=$base SM_STUDIO_LOCAL_MODE=true AWS_DEFAULT_REGION=us-
 toolkit_train=(env PYTHONPATH="$toolkit:$stubs" "$python" -c
     'import sys; from sagemaker_training.cli.train import main; sys.argv = ["train"]; main()')
 
+# What an image runs, the stripped binary, is what is timed and measured.
+strip -o "$work/sm-train" "$sm_train"
+sm_train=$work/sm-train
+
 # Each launcher once, checked, before anything is timed.
 for launcher in "$sm_train train" toolkit; do
     rm -f "$base/output/success" "$base/output/failure"
@@ -74,9 +80,8 @@ printf 'date %s, load average %s, %s, %d CPUs\n' "$(date -u '+%Y-%m-%d %H:%M UTC
     "$(cut -d' ' -f1-3 /proc/loadavg)" "$(uname -m)" "$(nproc)"
 
 # 1. Size.
-strip -o "$work/sm-train.stripped" "$sm_train"
-printf 'size of sm-train, stripped: %s bytes (%.1f MB)\n' "$(stat -c %s "$work/sm-train.stripped")" \
-    "$(echo "$(stat -c %s "$work/sm-train.stripped") / 1000000" | bc -l)"
+printf 'size of sm-train, stripped: %s bytes (%.1f MB)\n' "$(stat -c %s "$sm_train")" \
+    "$(echo "$(stat -c %s "$sm_train") / 1000000" | bc -l)"
 
 # 2. Start, side by side in one hyperfine run. The toolkit's command goes through
 # hyperfine's own word splitting (-N: no shell), hence the quoting.

@@ -39,6 +39,31 @@ StopRequest::StopRequest() : event_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
 
 StopRequest::~StopRequest() = default;
 
+void StopRequest::enter(const char* during) {
+    if (StopListener* listener = listener_.load()) listener->take_pending();
+    during_.store(during);
+}
+
+bool StopRequest::requested() const {
+    if (flag_->load()) return true;
+    if (StopListener* listener = listener_.load()) listener->take_pending();
+    return flag_->load();
+}
+
+void StopRequest::before_wait() const {
+    if (StopListener* listener = listener_.load()) listener->start();
+}
+
+std::shared_ptr<const std::atomic<bool>> StopRequest::flag() const {
+    before_wait();
+    return flag_;
+}
+
+int StopRequest::fd() const {
+    before_wait();
+    return event_fd_.get();
+}
+
 void StopRequest::request(int signo) {
     int none = 0;
     if (!signal_.compare_exchange_strong(none, signo)) return;
@@ -55,6 +80,7 @@ std::optional<StopRequest::Clock::time_point> StopRequest::at() const {
 }
 
 bool StopRequest::sleep_for(std::chrono::milliseconds delay) const {
+    before_wait();
     const auto deadline = Clock::now() + delay;
     while (!requested()) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -70,29 +96,45 @@ std::string StopRequest::reason() const {
     return "stopped by " + signal_name(signal()) + (during.empty() ? "" : " during " + std::string(during));
 }
 
-StopListener::StopListener(const SignalBlock&, StopRequest& stop) : stop_(stop) {
+StopListener::StopListener(const SignalBlock&, StopRequest& stop, Start start) : stop_(stop) {
     const sigset_t set = stop_signals();
     signal_fd_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!signal_fd_.valid()) internal("signalfd");
     wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_fd_.valid()) internal("eventfd");
-    // Started last, once every member it reads exists.
-    if (const int error = pthread_create(&thread_, nullptr, &StopListener::run, this); error != 0) {
-        errno = error;
-        internal("pthread_create");
-    }
-    resume();
+    wanted_ = true;
+    if (start == Start::Now) this->start();
+    // Last, once the listener can take signals: from here the request's
+    // requested() and waits reach it.
+    stop_.listener_.store(this);
 }
 
 StopListener::~StopListener() {
+    stop_.listener_.store(nullptr);
     {
         const std::lock_guard lock(mutex_);
         ending_ = true;
         wanted_ = false;
-        wake();  // ends a poll the thread may be in
+        if (started_) wake();  // ends a poll the thread may be in
     }
     changed_.notify_all();
-    pthread_join(thread_, nullptr);
+    if (started_) pthread_join(thread_, nullptr);
+}
+
+void StopListener::start() {
+    const std::lock_guard lock(mutex_);
+    if (started_ || ending_) return;
+    // Started once every member it reads exists; it listens at once unless paused.
+    if (const int error = pthread_create(&thread_, nullptr, &StopListener::run, this); error != 0) {
+        errno = error;
+        internal("pthread_create");
+    }
+    started_ = true;
+}
+
+void StopListener::take_pending() {
+    // Once the thread runs, it alone reads the signalfd outside a pause, as before.
+    if (!started_) take_signals();
 }
 
 void* StopListener::run(void* listener) {

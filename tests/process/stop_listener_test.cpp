@@ -139,6 +139,100 @@ TEST(StopListener, LeavesOtherSignalsPending) {
     take_pending(SIGUSR1);
 }
 
+// Start::OnFirstWait, as sm-train makes its listener: no thread until the
+// request is first waited on; meanwhile the request takes a pending stop itself.
+
+TEST(StopListener, OnFirstWaitHasNoThreadUntilAWaitAndTakesAStopBetweenSteps) {
+    SignalBlock signals;
+    StopRequest stop;
+    StopListener listener(signals, stop, StopListener::Start::OnFirstWait);
+    stop.enter("the load");
+    EXPECT_FALSE(stop.requested());
+    ASSERT_EQ(kill(getpid(), SIGTERM), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_TRUE(pending(SIGTERM)) << "taken with no thread and no question";
+    stop.enter("the install");  // the next step: the stop is taken in the one it arrived in
+    EXPECT_FALSE(pending(SIGTERM));
+    EXPECT_TRUE(stop.requested());
+    EXPECT_EQ(stop.reason(), "stopped by SIGTERM during the load");
+    EXPECT_FALSE(listener.started()) << "asking about a stop is no wait";
+}
+
+TEST(StopListener, OnFirstWaitRequestedTakesAPendingStop) {
+    SignalBlock signals;
+    StopRequest stop;
+    StopListener listener(signals, stop, StopListener::Start::OnFirstWait);
+    ASSERT_EQ(kill(getpid(), SIGINT), 0);
+    const auto sent = Clock::now();
+    EXPECT_TRUE(stop.requested());
+    EXPECT_EQ(stop.signal(), SIGINT);
+    ASSERT_TRUE(stop.at().has_value());
+    EXPECT_GE(*stop.at(), sent);
+    EXPECT_FALSE(pending(SIGINT));
+    EXPECT_FALSE(listener.started());
+}
+
+TEST(StopListener, OnFirstWaitAWaitStartsTheThreadWhichTakesTheStopAtOnce) {
+    SignalBlock signals;
+    StopRequest stop;
+    StopListener listener(signals, stop, StopListener::Start::OnFirstWait);
+    pollfd p{stop.fd(), POLLIN, 0};
+    EXPECT_TRUE(listener.started());
+    EXPECT_EQ(poll(&p, 1, 0), 0);
+    ASSERT_EQ(kill(getpid(), SIGQUIT), 0);
+    // Nobody asks requested(): only the thread can take it.
+    EXPECT_EQ(poll(&p, 1, 5000), 1) << "the thread did not take the stop";
+    EXPECT_EQ(stop.signal(), SIGQUIT);
+    EXPECT_FALSE(pending(SIGQUIT));
+}
+
+TEST(StopListener, OnFirstWaitEachWaitStartsTheThread) {
+    SignalBlock signals;
+    {
+        StopRequest stop;
+        StopListener listener(signals, stop, StopListener::Start::OnFirstWait);
+        (void)stop.flag();
+        EXPECT_TRUE(listener.started()) << "flag()";
+    }
+    {
+        StopRequest stop;
+        StopListener listener(signals, stop, StopListener::Start::OnFirstWait);
+        EXPECT_TRUE(stop.sleep_for(std::chrono::milliseconds(1)));
+        EXPECT_TRUE(listener.started()) << "sleep_for()";
+    }
+    {
+        StopRequest stop;
+        StopListener listener(signals, stop, StopListener::Start::OnFirstWait);
+        stop.before_wait();
+        EXPECT_TRUE(listener.started()) << "before_wait()";
+    }
+}
+
+TEST(StopListener, OnFirstWaitWhilePausedRequestedTakesNothing) {
+    SignalBlock signals;
+    StopRequest stop;
+    StopListener listener(signals, stop, StopListener::Start::OnFirstWait);
+    {
+        StopListener::Paused paused(&listener);
+        ASSERT_EQ(kill(getpid(), SIGHUP), 0);
+        EXPECT_FALSE(stop.requested()) << "taken while the supervisor owns the signals";
+        EXPECT_TRUE(pending(SIGHUP));
+    }
+    EXPECT_TRUE(stop.requested());
+    EXPECT_EQ(stop.signal(), SIGHUP);
+    EXPECT_FALSE(listener.started());
+}
+
+TEST(StopListener, OnFirstWaitLeavesOtherSignalsPending) {
+    SignalBlock signals;
+    StopRequest stop;
+    StopListener listener(signals, stop, StopListener::Start::OnFirstWait);
+    ASSERT_EQ(kill(getpid(), SIGUSR1), 0);
+    EXPECT_FALSE(stop.requested());
+    EXPECT_TRUE(pending(SIGUSR1));
+    take_pending(SIGUSR1);
+}
+
 TEST(StopRequest, ASleepEndsAtTheStop) {
     StopRequest stop;
     std::thread stopper([&] {

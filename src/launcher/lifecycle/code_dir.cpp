@@ -75,6 +75,7 @@ void prepare_code_dir(const std::string& module_dir, const fs::path& code_dir, c
     if (fs::is_directory(status)) {
         if (fs::equivalent(source, code_dir, ec)) return;
         enter(stop, JobPhase::CodeCopy);
+        stop.before_wait();  // the copy does not poll the stop
         spdlog::info("Copying {} into the code directory {}", module_dir, code_dir.string());
         auto phase = Timeline::job().phase(JobPhase::CodeCopy);
         fs::remove_all(code_dir, ec);

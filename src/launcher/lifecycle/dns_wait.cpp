@@ -32,6 +32,7 @@ bool resolves(const std::string& host) {
 bool wait_for_hosts(const std::vector<std::string>& hosts, const DnsWaitOptions& options,
                     const process::StopRequest& stop) {
     auto phase = Timeline::job().phase(JobPhase::HostWait);
+    stop.before_wait();  // a name lookup can block for seconds
     for (const auto& host : hosts) {
         if (stop.requested()) return false;
         auto start = Clock::now();
