@@ -210,16 +210,18 @@ TEST(HangEvidence, AWorkersRankUnderItsPausedDaemonWritesItsStack) {
 TEST(HangEvidence, TheReasonsLastLineIsShownAsTheLogShowsIt) {
     const std::string raw = "[1,2]<stdout>:rank 2 of 4 on algo-2: started[1,2]<stdout>:";
     smtrain::process::Hang hang;
-    hang.reason = "Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S); no line of output; last line 9.0 s before: \"" +
-                  raw + "\"";
+    hang.reason =
+        "Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S); no line of output; last line 9.0 s before: "
+        "\"" +
+        raw + "\"";
     hang.last_line = raw;
     const std::vector<std::string> hosts{"algo-1", "algo-2"};
-    show_the_last_line_as_logged(hang, [&](std::string_view line) {
-        return smtrain::runners::rewrite_mpi_tags(line, 2, hosts);
-    });
-    EXPECT_EQ(hang.reason,
-              "Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S); no line of output; last line 9.0 s before: "
-              "\"[1,mpirank:2,algo-2]<stdout>:rank 2 of 4 on algo-2: started\"");
+    show_the_last_line_as_logged(
+        hang, [&](std::string_view line) { return smtrain::runners::rewrite_mpi_tags(line, 2, hosts); });
+    EXPECT_EQ(
+        hang.reason,
+        "Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S); no line of output; last line 9.0 s before: "
+        "\"[1,mpirank:2,algo-2]<stdout>:rank 2 of 4 on algo-2: started\"");
 
     smtrain::process::Hang plain;  // no rewriter (a plain program, torchrun): unchanged
     plain.reason = "Hang: no progress for 3 s; no line of output; last line 3.1 s before: \"step 1\"";
