@@ -213,6 +213,10 @@ hang)
         grep -q '^sm-train: algo-1 ended its job: Hang: no progress for 15 s (SMTRAIN_HANG_PROGRESS_S) on algo-1; ' ||
         fail "algo-2: the reason is not algo-1's hang"
     grep -q '"rank 1: loading shard 17"' "$WORK/out/algo-1/output/failure" || fail "the stuck rank's last line is not named"
+    # The job's last line as the log shows it: mpirun's tag rewritten, no raw
+    # fragment tag (`started[1,2]<stdout>:`) left at its end.
+    grep -Eq '; last line [0-9.]+ s before: "\[1,mpirank:[0-9]+,algo-[12]\]<std(out|err)>:[^"[]*"' \
+        "$WORK/out/algo-1/output/failure" || fail "the reason's last line is not shown as the log shows it"
     # faulthandler's dumps (SIGABRT from the watchdog) of every stuck rank, each
     # in the function it hangs in: rank 1 in its sleep, the others in MPI's
     # barrier. Ranks 2 and 3 are orted's children on algo-2, which the master
