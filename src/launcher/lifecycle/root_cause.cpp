@@ -101,6 +101,18 @@ struct TorchFailure {
     std::string error;  ///< from its error file's traceback, when it has one
 };
 
+/// One worker's failure as the report names it, on `host`.
+RootCause cause_of(const TorchFailure& failure, const std::string& host) {
+    RootCause cause;
+    cause.host = host;
+    cause.rank = failure.rank;
+    cause.local_rank = failure.local_rank;
+    cause.exit_code = failure.exit_code;
+    cause.signal = failure.signal;
+    cause.error = failure.error;
+    return cause;
+}
+
 /// The failures of torchrun's ChildFailedError summary, the root cause first:
 /// "Root Cause" and "Failures" each hold `[i]:` blocks of `key : value` lines.
 std::vector<TorchFailure> torch_failures(std::string_view summary) {
@@ -387,14 +399,7 @@ std::optional<RootCause> from_torchrun(std::string_view tail, const std::string&
     std::vector<int> candidates;
     const std::vector<TorchFailure> failures = resolved_failures(tail, local_workers, &first, &candidates);
     if (failures.empty()) return std::nullopt;
-    const TorchFailure& chosen = failures[first];
-    RootCause cause;
-    cause.host = host;
-    cause.rank = chosen.rank;
-    cause.local_rank = chosen.local_rank;
-    cause.exit_code = chosen.exit_code;
-    cause.signal = chosen.signal;
-    cause.error = chosen.error;
+    RootCause cause = cause_of(failures[first], host);
     cause.candidates = candidates;
     if (!candidates.empty() || (cause.error.empty() && cause.exit_code == 1 && cause.signal == 0)) {
         // An uncaught exception whose author is not known: the workers' error
@@ -467,16 +472,7 @@ std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& h
 
 std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host, int local_workers) {
     std::vector<RootCause> out;
-    for (const TorchFailure& f : resolved_failures(tail, local_workers)) {
-        RootCause c;
-        c.host = host;
-        c.rank = f.rank;
-        c.local_rank = f.local_rank;
-        c.exit_code = f.exit_code;
-        c.signal = f.signal;
-        c.error = f.error;
-        out.push_back(std::move(c));
-    }
+    for (const TorchFailure& f : resolved_failures(tail, local_workers)) out.push_back(cause_of(f, host));
     return out;
 }
 
