@@ -312,13 +312,9 @@ Root Cause (first observed failure):
     EXPECT_EQ(cause->to_string(), "rank 1 (local rank 0) on algo-2 exited with code 3");
 }
 
-// torch 2.x's excepthook (pytorch #118190, #126739: `[rank0]: Traceback ...`)
-// tags an uncaught exception's lines with the global rank, and torchrun's
-// --tee (and torch 2.x's log prefix) tags every line of local rank N with
-// `[defaultN]:`: the two workers that both exit 1 are told apart, which their
-// untagged tracebacks under torch 1.13 are not (the test above it).
-TEST(RootCause, TorchRankPrefixesTellTheWorkersApart) {
-    const std::string summary = R"(============================================================
+// Two local workers that both exit 1, as torchrun's summary lists them (the
+// tests below tell them apart by torch's rank prefixes).
+const std::string kTwoWorkersSummary = R"(============================================================
 train.py FAILED
 ------------------------------------------------------------
 Failures:
@@ -340,7 +336,10 @@ Root Cause (first observed failure):
   traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
 ============================================================
 )";
-    const std::string excepthook = std::string(R"(W1207 04:30:20.123000 70 torch/distributed/run.py:793] 
+
+// torch 2.x's excepthook's `[rankN]:` lines and its log prefix, before that summary.
+const std::string kExcepthookTwoWorkers = std::string(
+                                              R"(W1207 04:30:20.123000 70 torch/distributed/run.py:793] 
 W1207 04:30:20.123000 70 torch/distributed/run.py:793] *****************************************
 W1207 04:30:20.123000 70 torch/distributed/run.py:793] Setting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid your system being overloaded, please further tune the variable for optimal performance in your application as needed. 
 W1207 04:30:20.123000 70 torch/distributed/run.py:793] *****************************************
@@ -353,14 +352,10 @@ W1207 04:30:20.123000 70 torch/distributed/run.py:793] *************************
 [rank0]:     dist.barrier()
 [rank0]: torch.distributed.DistBackendError: [../third_party/gloo/gloo/transport/tcp/pair.cc:534] Connection closed by peer [127.0.0.1]:2989
 E1207 04:30:24.456000 70 torch/distributed/elastic/multiprocessing/api.py:869] failed (exitcode: 1) local_rank: 0 (pid: 77) of binary: /usr/bin/python3
-)") + summary;
-    const std::string expected =
-        "rank 1 (local rank 1) on algo-1 exited with code 1: ValueError: rank one broke: bad shard 17";
-    auto cause = find_root_cause(RunnerKind::TorchDistributed, excepthook, "algo-1", 1, 0, 2);
-    ASSERT_TRUE(cause);
-    EXPECT_EQ(cause->to_string(), expected);
+)") + kTwoWorkersSummary;
 
-    const std::string tee = std::string(R"([default1]:Traceback (most recent call last):
+// torchrun --tee's `[defaultN]:` lines (local rank N), before that summary.
+const std::string kTeeTwoWorkers = std::string(R"([default1]:Traceback (most recent call last):
 [default1]:  File "/opt/ml/code/train.py", line 6, in <module>
 [default1]:    raise ValueError("rank one broke: bad shard 17")
 [default1]:ValueError: rank one broke: bad shard 17
@@ -368,8 +363,21 @@ E1207 04:30:24.456000 70 torch/distributed/elastic/multiprocessing/api.py:869] f
 [default0]:  File "/opt/ml/code/train.py", line 7, in <module>
 [default0]:    dist.barrier()
 [default0]:RuntimeError: [./gloo/transport/tcp/pair.cc:598] Connection closed by peer [127.0.0.1]:2989
-)") + summary;
-    cause = find_root_cause(RunnerKind::TorchDistributed, tee, "algo-1", 1, 0, 2);
+)") + kTwoWorkersSummary;
+
+// torch 2.x's excepthook (pytorch #118190, #126739: `[rank0]: Traceback ...`)
+// tags an uncaught exception's lines with the global rank, and torchrun's
+// --tee (and torch 2.x's log prefix) tags every line of local rank N with
+// `[defaultN]:`: the two workers that both exit 1 are told apart, which their
+// untagged tracebacks under torch 1.13 are not (the test above it).
+TEST(RootCause, TorchRankPrefixesTellTheWorkersApart) {
+    const std::string expected =
+        "rank 1 (local rank 1) on algo-1 exited with code 1: ValueError: rank one broke: bad shard 17";
+    auto cause = find_root_cause(RunnerKind::TorchDistributed, kExcepthookTwoWorkers, "algo-1", 1, 0, 2);
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->to_string(), expected);
+
+    cause = find_root_cause(RunnerKind::TorchDistributed, kTeeTwoWorkers, "algo-1", 1, 0, 2);
     ASSERT_TRUE(cause);
     EXPECT_EQ(cause->to_string(), expected);
 
@@ -409,6 +417,106 @@ Root Cause (first observed failure):
     cause = find_root_cause(RunnerKind::TorchDistributed, silent, "algo-1", 1, 0, 2);
     ASSERT_TRUE(cause);
     EXPECT_EQ(cause->to_string(), "rank 1 (local rank 1) on algo-1 exited with code 3");
+}
+
+// Each worker of torchrun's summary gets its own last lines where the output
+// tells the workers apart, by the rules that give it its error line.
+TEST(RootCause, TorchrunFailuresGetTheirOwnLastLinesWhereTheOutputTellsThemApart) {
+    // A host with one worker (--nproc_per_node 1): torch 1.13's output of a real
+    // run (torchrun --nnodes 1 --nproc_per_node 1 train.py; the worker wrote a
+    // line to stderr, one to stdout, which torchrun's stderr lacks, and raised).
+    const std::string one_worker = R"(rank 0: loading shard 17
+Traceback (most recent call last):
+  File "/tmp/wt-diag-real/train.py", line 6, in <module>
+    raise ValueError("shard 17 has no labels")
+ValueError: shard 17 has no labels
+ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: 1) local_rank: 0 (pid: 1360) of binary: /usr/bin/python3.11
+)" + kTorchrunOwnTraceback + R"(Failures:
+  <NO_OTHER_FAILURES>
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_23:21:01
+  host      : localhost
+  rank      : 0 (local_rank: 0)
+  exitcode  : 1 (pid: 1360)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+)";
+    auto failures = torchrun_failures(one_worker, "algo-1", 1);
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].last_lines,
+              (std::vector<std::string>{"rank 0: loading shard 17", "Traceback (most recent call last):",
+                                        "  File \"/tmp/wt-diag-real/train.py\", line 6, in <module>",
+                                        "    raise ValueError(\"shard 17 has no labels\")",
+                                        "ValueError: shard 17 has no labels"}));
+    EXPECT_EQ(failures[0].lines_from, "the lines of the host's only worker");
+    EXPECT_EQ(failures[0].error, "ValueError: shard 17 has no labels");
+    // Workers it cannot count: the lines are no one's.
+    failures = torchrun_failures(one_worker, "algo-1", 0);
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_TRUE(failures[0].last_lines.empty());
+    EXPECT_EQ(failures[0].lines_from, "");
+
+    // torch 2.x's `[rankN]:` and --tee's `[defaultN]:` prefixes: each worker's
+    // own lines, the prefix removed, torchrun's log lines no one's.
+    for (const std::string& tail : {kExcepthookTwoWorkers, kTeeTwoWorkers}) {
+        const bool tee = &tail == &kTeeTwoWorkers;
+        failures = torchrun_failures(tail, "algo-1", 2);
+        ASSERT_EQ(failures.size(), 2u);
+        EXPECT_EQ(failures[0].rank, 0);
+        EXPECT_EQ(failures[0].lines_from, "its rank-prefixed lines");
+        EXPECT_EQ(failures[1].lines_from, "its rank-prefixed lines");
+        const std::string indent = tee ? "" : " ";  // the excepthook's prefix is "[rankN]: "
+        EXPECT_EQ(failures[1].last_lines,
+                  (std::vector<std::string>{"Traceback (most recent call last):",
+                                            indent + " File \"/opt/ml/code/train.py\", line 6, in <module>",
+                                            indent + "   raise ValueError(\"rank one broke: bad shard 17\")",
+                                            "ValueError: rank one broke: bad shard 17"}));
+        ASSERT_EQ(failures[0].last_lines.size(), 4u);
+        EXPECT_EQ(failures[0].last_lines[2], indent + "   dist.barrier()");
+    }
+
+    // Two workers sharing torch 1.13's untagged stderr: rank 1's error is
+    // known (the one that is not a collective one), but not whose lines are whose.
+    const std::string shared = R"(rank 1: giving up on the data loader
+OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'
+)" + kTorchrunOwnTraceback + R"(Failures:
+[1]:
+  time      : 2026-12-07_20:30:04
+  host      : localhost
+  rank      : 1 (local_rank: 1)
+  exitcode  : 3 (pid: 2679)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-07_20:30:04
+  host      : localhost
+  rank      : 0 (local_rank: 0)
+  exitcode  : -15 (pid: 2678)
+  error_file: <N/A>
+  traceback : Signal 15 (SIGTERM) received by PID 2678
+============================================================
+)";
+    failures = torchrun_failures(shared, "algo-1", 2);
+    ASSERT_EQ(failures.size(), 2u);
+    EXPECT_EQ(failures[1].error, "OSError: [Errno 5] Input/output error: '/opt/ml/input/data/train/part-17'");
+    EXPECT_TRUE(failures[0].last_lines.empty());
+    EXPECT_TRUE(failures[1].last_lines.empty());
+
+    // Bounded as MPI ranks' lines are: the last 20, each cut at 512 bytes.
+    std::string many;
+    for (int i = 1; i <= 30; ++i) many += "[rank0]: step " + std::to_string(i) + "\n";
+    many += "[rank0]: " + std::string(600, 'x') + "\n";
+    failures = torchrun_failures(many + kTwoWorkersSummary, "algo-1", 2);
+    ASSERT_EQ(failures.size(), 2u);
+    ASSERT_EQ(failures[0].last_lines.size(), 20u);
+    EXPECT_EQ(failures[0].last_lines.front(), "step 12");
+    EXPECT_EQ(failures[0].last_lines.back(), std::string(512, 'x'));
+    EXPECT_TRUE(failures[1].last_lines.empty());
 }
 
 TEST(RootCause, TorchrunLocalWorkersFromItsCommandLine) {

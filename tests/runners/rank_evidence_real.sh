@@ -13,6 +13,8 @@
 #   exits 3: each worker torchrun's summary lists with its own exit (a worker
 #   torchrun stopped itself is not listed), and rank 1 with its own error (the
 #   one error of the shared stderr that is not a collective one).
+# - torchrun with one worker: its last lines in the diagnostics file are its
+#   own (every worker line of a host with one worker is its).
 #
 # usage: rank_evidence_real.sh SM_TRAIN WORK_PARENT
 set -uo pipefail
@@ -202,6 +204,33 @@ for r in ranks.values():
     assert r["from"] == "torchrun's summary" and r["host"] == "algo-1", r
 PY
     run_case torch_exit3 torch_exit3.py
+
+    # One worker on the host (--nproc_per_node 1): every worker line of
+    # torchrun's stderr is its own, so the diagnostics file gives it its last
+    # lines (its stdout is not in torchrun's stderr, which sm-train keeps).
+    make_tree torch_one_worker '{"sagemaker_torch_distributed_enabled": "true", "sagemaker_program": "\"train.py\"",
+        "sagemaker_mpi_num_of_processes_per_host": "1"}'
+    cat > "$WORK/torch_one_worker/opt/ml/code/train.py" <<'PY'
+import sys
+import torch.distributed as dist
+dist.init_process_group("gloo")
+print("rank 0: loading shard 17", file=sys.stderr, flush=True)
+print("rank 0: step 1", flush=True)
+raise ValueError("shard 17 has no labels")
+PY
+    cat > "$WORK/torch_one_worker.py" <<'PY'
+import json, sys
+failure, diagnostics, code = open(sys.argv[1]).read().split("\n"), json.load(open(sys.argv[2])), sys.argv[3]
+assert failure[2] == 'ErrorMessage "rank 0 (local rank 0) on algo-1 exited with code 1: ValueError: shard 17 has no labels', failure[2]
+ranks = diagnostics["ranks"]
+assert [(r["rank"], r["local_rank"], r["exit_code"]) for r in ranks] == [(0, 0, 1)], ranks
+lines = ranks[0]["last_lines"]
+assert lines[:2] == ["rank 0: loading shard 17", "Traceback (most recent call last):"], lines
+assert lines[-2:] == ['    raise ValueError("shard 17 has no labels")', "ValueError: shard 17 has no labels"], lines
+assert not any("torch.distributed" in line or "ChildFailedError" in line for line in lines), lines
+assert ranks[0]["from"] == "torchrun's summary; the lines of the host's only worker", ranks[0]
+PY
+    run_case torch_one_worker torch_one_worker.py
 else
     echo "SKIP-NOTE: torchrun is not on PATH: the torchrun cases are not run"
 fi

@@ -10,10 +10,12 @@
 ///   wrote after the watchdog fired are its own.
 /// - torchrun's workers share its stderr, untagged (Debian's torch 1.13 on
 ///   Python 3.11 cannot use --tee/--redirects, which would give each worker a
-///   file): a line there cannot be given to a rank. What can: the per-worker
-///   exits and errors of torchrun's summary (root_cause.hpp's
-///   torchrun_failures), and the stacks the watchdog asks for one rank at a
-///   time, told apart by their order (stacks_in_order()).
+///   file): a line there cannot be given to a rank, unless torch tagged it
+///   (`[rankN]:`, `[defaultN]:`) or the host runs one worker. What can: the
+///   per-worker exits, errors and, where so told apart, last lines of
+///   torchrun's summary (root_cause.hpp's torchrun_failures), and the stacks
+///   the watchdog asks for one rank at a time, told apart by their order
+///   (stacks_in_order()).
 ///
 /// Errors: none.
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/lifecycle/root_cause.hpp"
 
+#include "launcher/lifecycle/rank_evidence.hpp"
 #include "process/signals.hpp"
 #include "runners/mpi_output.hpp"
 
@@ -8,7 +9,6 @@
 #include <cctype>
 #include <csignal>
 #include <cstdlib>
-#include <map>
 #include <utility>
 #include <vector>
 
@@ -98,7 +98,9 @@ struct TorchFailure {
     std::optional<int> local_rank;
     int exit_code = 1;
     int signal = 0;
-    std::string error;  ///< from its error file's traceback, when it has one
+    std::string error;                    ///< from its error file's traceback, when it has one
+    std::vector<std::string> last_lines;  ///< its own last lines, where they can be told apart
+    std::string lines_from;               ///< how they were told apart; empty when they were not
 };
 
 /// One worker's failure as the report names it, on `host`.
@@ -205,15 +207,21 @@ bool is_torchrun_line(std::string_view line) {
                           t.find_first_not_of('=') == std::string_view::npos);
 }
 
+/// A line of the workers' that torch tagged with a rank, its prefixes removed.
+struct TaggedLine {
+    std::optional<int> rank;   ///< `[rankN]:`: global rank N
+    std::optional<int> local;  ///< `[defaultN]:`: local rank N
+    std::string text;
+};
+
 /// The workers' part of torchrun's stderr (before its summary), torchrun's own
 /// lines and its ChildFailedError traceback left out. Lines that torch tags
 /// with a rank are told apart: torch 2.x's excepthook writes an uncaught
 /// exception's traceback as `[rank1]: ...` (global rank); `--tee` (and torch
 /// 2.x's log prefixes) writes every line of local rank 1 as `[default1]:...`.
 struct WorkerOutput {
-    std::map<int, std::string> by_rank;   ///< `[rankN]:` lines, the prefix removed
-    std::map<int, std::string> by_local;  ///< `[defaultN]:` lines (local rank N)
-    std::string untagged;                 ///< lines of no rank's
+    std::vector<TaggedLine> tagged;  ///< in the order written
+    std::string untagged;            ///< lines of no rank's
 };
 
 WorkerOutput worker_output(std::string_view text) {
@@ -235,12 +243,8 @@ WorkerOutput worker_output(std::string_view text) {
             line.remove_prefix(p->second);
             if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
         }
-        if (global) {
-            out.by_rank[*global] += std::string(line) + "\n";
-            continue;
-        }
-        if (local) {
-            out.by_local[*local] += std::string(line) + "\n";
+        if (global || local) {
+            out.tagged.push_back({global, local, std::string(line)});
             continue;
         }
         if (!traceback.empty() && is_exception_line(line)) {
@@ -263,19 +267,46 @@ WorkerOutput worker_output(std::string_view text) {
     return out;
 }
 
-/// Gives each failure without an error file's its own error line, where its
-/// lines can be told apart from the other workers': by torch's rank prefixes,
-/// or, on a host that runs one worker, because every worker line there is its.
+/// `f`'s own lines of the workers' output, in the order written, where they
+/// can be told apart from the other workers': those torch tagged with its rank
+/// (a `[rankN]:` line by its global rank, else a `[defaultN]:` one by its local
+/// rank), or, on a host that runs one worker, every worker line there. `from`
+/// says which; both are empty when its lines cannot be told apart.
+struct OwnLines {
+    std::vector<std::string_view> lines;
+    std::string_view from;
+};
+
+OwnLines own_lines(const TorchFailure& f, const WorkerOutput& out, int local_workers) {
+    OwnLines own;
+    for (const TaggedLine& line : out.tagged) {
+        const bool its = line.rank ? *line.rank == f.rank : f.local_rank && line.local == f.local_rank;
+        if (its) own.lines.push_back(line.text);
+    }
+    if (!own.lines.empty()) {
+        own.from = "its rank-prefixed lines";
+    } else if (local_workers == 1) {
+        own.lines = split_lines(out.untagged);
+        if (!own.lines.empty()) own.from = "the lines of the host's only worker";
+    }
+    return own;
+}
+
+/// Gives each failure its own last lines, and each without an error file's its
+/// own error line, where its lines can be told apart (own_lines()).
 void attribute_own_lines(std::vector<TorchFailure>& failures, const WorkerOutput& out, int local_workers) {
     for (TorchFailure& f : failures) {
-        if (!f.error.empty()) continue;
-        std::string own;
-        if (auto it = out.by_rank.find(f.rank); it != out.by_rank.end()) own += it->second;
-        if (f.local_rank) {
-            if (auto it = out.by_local.find(*f.local_rank); it != out.by_local.end()) own += it->second;
+        const OwnLines own = own_lines(f, out, local_workers);
+        if (f.error.empty()) {
+            std::string text;
+            for (std::string_view line : own.lines) text += std::string(line) + "\n";
+            f.error = decisive_line(text);
         }
-        if (own.empty() && local_workers == 1) own = out.untagged;
-        f.error = decisive_line(own);
+        // Bounded as MPI ranks' are (RankLines): the last lines, each cut.
+        const std::size_t first = own.lines.size() - std::min(own.lines.size(), RankLines::kLastLines);
+        for (std::size_t i = first; i < own.lines.size(); ++i)
+            f.last_lines.emplace_back(own.lines[i].substr(0, RankLines::kLineBytes));
+        f.lines_from = own.from;
     }
 }
 
@@ -470,9 +501,11 @@ std::optional<RootCause> from_mpirun(std::string_view tail, const std::string& h
 
 }  // namespace
 
-std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host, int local_workers) {
-    std::vector<RootCause> out;
-    for (const TorchFailure& f : resolved_failures(tail, local_workers)) out.push_back(cause_of(f, host));
+std::vector<TorchrunFailure> torchrun_failures(std::string_view tail, const std::string& host,
+                                               int local_workers) {
+    std::vector<TorchrunFailure> out;
+    for (const TorchFailure& f : resolved_failures(tail, local_workers))
+        out.push_back(TorchrunFailure{cause_of(f, host), f.last_lines, f.lines_from});
     return out;
 }
 

@@ -47,14 +47,28 @@ std::optional<RootCause> find_root_cause(runners::RunnerKind kind, std::string_v
                                          const std::string& host, int exit_code, int term_signal,
                                          int local_workers = 0);
 
+/// A failed worker of torchrun's summary, and its own last lines of
+/// torchrun's stderr where they can be told apart from the other workers'.
+struct TorchrunFailure : RootCause {
+    /// Its last lines (RankLines::kLastLines, each cut at kLineBytes), its
+    /// prefixes removed, from the same reading of the output that gives it its
+    /// error line; empty when its lines cannot be told apart.
+    std::vector<std::string> last_lines;
+    /// How they were told apart: "its rank-prefixed lines" (torch's `[rankN]:`,
+    /// `[defaultN]:`), "the lines of the host's only worker"; empty when not.
+    std::string lines_from;
+};
+
 /// Every failed worker of the last torchrun `ChildFailedError` summary in
 /// `tail` (the root cause and the other failures), each with its rank, local
 /// rank, exit code or signal, and its own error line where it can be told
 /// apart (its error file's exception, its rank-prefixed lines, the lines of a
 /// host's only worker, the one error of a shared stderr that is not a
-/// collective one); in the summary's order. Empty when there is no summary.
-std::vector<RootCause> torchrun_failures(std::string_view tail, const std::string& host,
-                                         int local_workers = 0);
+/// collective one), and its own last lines where those can be told apart (its
+/// rank-prefixed lines, the lines of a host's only worker); in the summary's
+/// order. Empty when there is no summary.
+std::vector<TorchrunFailure> torchrun_failures(std::string_view tail, const std::string& host,
+                                               int local_workers = 0);
 
 /// `--nproc_per_node N` (or `=N`, `--nproc-per-node`) of a torchrun command
 /// line; 0 when absent or not a number.

@@ -549,7 +549,8 @@ struct RunEvidence {
 
 /// What is known of each rank after the run: MPI's tagged lines, the exit and
 /// error of the rank a launcher named (the root cause) or of every worker
-/// torchrun's summary lists, and the stacks of torchrun's ranks told apart by
+/// torchrun's summary lists (with its own last lines where torchrun's stderr
+/// tells them apart), and the stacks of torchrun's ranks told apart by
 /// the order they were asked in. Empty for a plain program.
 std::vector<RankReport> rank_reports(RunnerKind kind, const RunEvidence& evidence,
                                      const StderrCapture& capture, const std::optional<RootCause>& cause,
@@ -569,8 +570,12 @@ std::vector<RankReport> rank_reports(RunnerKind kind, const RunEvidence& evidenc
     };
     std::vector<RankReport> more;
     if (kind == RunnerKind::TorchDistributed) {
-        for (const RootCause& c : torchrun_failures(capture.tail(), host, local_workers))
-            more.push_back(exit_of(c, "torchrun's summary"));
+        for (const TorchrunFailure& f : torchrun_failures(capture.tail(), host, local_workers)) {
+            RankReport r = exit_of(f, "torchrun's summary");
+            r.last_lines = f.last_lines;
+            if (!f.lines_from.empty()) r.source += "; " + f.lines_from;
+            more.push_back(std::move(r));
+        }
     } else if (cause && cause->rank && cause->candidates.empty()) {
         more.push_back(exit_of(*cause, "mpirun's report"));
     }
