@@ -419,6 +419,93 @@ Root Cause (first observed failure):
     EXPECT_EQ(cause->to_string(), "rank 1 (local rank 1) on algo-1 exited with code 3");
 }
 
+// The error texts of a collective, each as its source writes it:
+// - torch's C10D_NCCL_CHECK (torch/csrc/distributed/c10d/NCCLUtils.hpp):
+//   "NCCL error in: <file>:<line>, " + ncclGetErrorString(result) + ", NCCL
+//   version " + the version, then a line of getNcclErrorDetailStr
+//   (NCCLUtils.cpp): "ncclUnhandledCudaError: Call to CUDA function failed.",
+//   "ncclRemoteError: A call failed possibly due to a network error or a
+//   remote process exiting prematurely.", ...;
+// - NCCL's ncclGetErrorString (NVIDIA/nccl src/init.cc): "unhandled cuda error
+//   (run with NCCL_DEBUG=INFO for details)", "remote process exited or there
+//   was a network error", ...; NCCL's checks.h: "Cuda failure '%s'".
+const std::string kNcclUnhandledCuda =
+    "torch.distributed.DistBackendError: NCCL error in: "
+    "../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1275, "
+    "unhandled cuda error (run with NCCL_DEBUG=INFO for details), NCCL version 2.18.1";
+const std::string kNcclRemote =
+    "torch.distributed.DistBackendError: NCCL error in: "
+    "../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1275, "
+    "remote process exited or there was a network error, NCCL version 2.18.1";
+const std::string kNcclRemoteDetail =
+    "ncclRemoteError: A call failed possibly due to a network error or a remote process exiting prematurely.";
+
+// Four workers on one host, torch 2.x's `[rankN]:` prefixes: rank 1's own NCCL
+// call failed in CUDA; ranks 0 and 2 then saw their peer gone or their
+// communicator aborted, and rank 3's watchdog timed out (SIGABRT); torchrun's
+// "first observed" is rank 0 (whole-second times). Before the split of
+// NCCL/Gloo errors (any NCCL text was a consequence) rank 0 was named.
+TEST(RootCause, TorchrunRankWithItsOwnNcclErrorIsNamedBeforeItsPeersConsequences) {
+    const auto block = [](int index, int rank, const char* exitcode) {
+        return "[" + std::to_string(index) + "]:\n  time      : 2026-12-07_04:30:24\n  host      : algo-1\n" +
+               "  rank      : " + std::to_string(rank) + " (local_rank: " + std::to_string(rank) + ")\n" +
+               "  exitcode  : " + exitcode + " (pid: " + std::to_string(70 + rank) + ")\n" +
+               "  error_file: <N/A>\n"
+               "  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html\n";
+    };
+    const std::string tail =
+        "[rank1]: Traceback (most recent call last):\n"
+        "[rank1]:   File \"/opt/ml/code/train.py\", line 9, in <module>\n"
+        "[rank1]:     dist.all_reduce(t)\n"
+        "[rank1]: " +
+        kNcclUnhandledCuda +
+        "\n"
+        "[rank1]: ncclUnhandledCudaError: Call to CUDA function failed.\n"
+        // NCCLUtils.cpp's "\nLast error:\n" + ncclGetLastError() (NCCL's checks.h WARN).
+        "[rank1]: Last error:\n"
+        "[rank1]: Cuda failure 'invalid argument'\n"
+        "[rank0]: Traceback (most recent call last):\n"
+        "[rank0]:   File \"/opt/ml/code/train.py\", line 9, in <module>\n"
+        "[rank0]:     dist.all_reduce(t)\n"
+        "[rank0]: " +
+        kNcclRemote +
+        "\n"
+        "[rank0]: " +
+        kNcclRemoteDetail +
+        "\n"
+        "[rank2]: Traceback (most recent call last):\n"
+        "[rank2]:   File \"/opt/ml/code/train.py\", line 9, in <module>\n"
+        "[rank2]:     dist.all_reduce(t)\n"
+        "[rank2]: torch.distributed.DistBackendError: NCCL communicator was aborted on rank 2. \n"
+        // torch 2.x's watchdog (ProcessGroupNCCL.cpp) as its log prefix writes it; it then aborts (-6).
+        "[rank3]:[E1207 04:30:23.123456 ProcessGroupNCCL.cpp:1316] [PG 0 Rank 3] Process group watchdog "
+        "thread terminated with exception: [Rank 3] Watchdog caught collective operation timeout: "
+        "WorkNCCL(SeqNum=2, OpType=ALLREDUCE, NumelIn=1, NumelOut=1, Timeout(ms)=600000) ran for 600042 "
+        "milliseconds before timing out.\n"
+        "============================================================\n"
+        "train.py FAILED\n"
+        "------------------------------------------------------------\n"
+        "Failures:\n" +
+        block(1, 1, "1") + block(2, 2, "1") + block(3, 3, "-6") +
+        "------------------------------------------------------------\n"
+        "Root Cause (first observed failure):\n" +
+        block(0, 0, "1") + "============================================================\n";
+    auto cause = find_root_cause(RunnerKind::TorchDistributed, tail, "algo-1", 1, 0, 4);
+    ASSERT_TRUE(cause);
+    cause->failure_class = classify(cause->error, cause->exit_code, cause->signal, false);
+    EXPECT_EQ(cause->to_string(),
+              "NCCL/Gloo error: rank 1 (local rank 1) on algo-1 exited with code 1: ncclUnhandledCudaError: "
+              "Call to CUDA function failed.");
+    // Every other failure's own error is a consequence.
+    const auto failures = torchrun_failures(tail, "algo-1", 4);
+    ASSERT_EQ(failures.size(), 4u);
+    for (const auto& f : failures) {
+        if (f.rank == 1) continue;
+        EXPECT_EQ(classify(f.error, f.exit_code, f.signal, false), FailureClass::CollectiveFailure)
+            << f.error;
+    }
+}
+
 // Each worker of torchrun's summary gets its own last lines where the output
 // tells the workers apart, by the rules that give it its error line.
 TEST(RootCause, TorchrunFailuresGetTheirOwnLastLinesWhereTheOutputTellsThemApart) {
@@ -656,6 +743,83 @@ TEST(FailureClass, EachClassFromItsOwnWords) {
     EXPECT_EQ(classify("ValueError: bad shard", 1, 0, true), FailureClass::Unknown)
         << "not killed: not an OOM";
     EXPECT_EQ(class_name(FailureClass::Unknown), "");
+}
+
+// What NCCL, Gloo and torch write when another rank failed: a consequence.
+TEST(FailureClass, AnotherRanksFailureInNcclOrGlooIsACollectiveConsequence) {
+    const std::vector<std::string> consequences = {
+        kNcclRemote,
+        kNcclRemoteDetail,
+        // torch's getNcclErrorDetailStr for ncclSystemError built against an NCCL
+        // without ncclRemoteError (< 2.12), when a peer's exit was a system error.
+        "ncclSystemError: System call (e.g. socket, malloc) or external library call failed or device "
+        "error. It can be also caused by unexpected exit of a remote peer.",
+        // NCCL's misc/socket.cc socketProgress WARN, as torch's "Last error:" quotes it.
+        "NCCL WARN socketProgress: Connection closed by remote peer algo-2<43822>",
+        // Gloo's tcp/pair.cc (GLOO_ERROR_MSG's "[file:line] "): EOF, and a read's ECONNRESET.
+        "RuntimeError: [../third_party/gloo/gloo/transport/tcp/pair.cc:598] Connection closed by peer "
+        "[192.168.77.2]:29500",
+        "RuntimeError: [../third_party/gloo/gloo/transport/tcp/pair.cc:589] Read error "
+        "[127.0.0.1]:50132: Connection reset by peer",
+        // Gloo's tcp/unbound_buffer.cc on a collective's timeout.
+        "RuntimeError: [../third_party/gloo/gloo/transport/tcp/unbound_buffer.cc:78] Timed out waiting "
+        "1800000ms for recv operation to complete",
+        // torch's NCCLComm::getNcclComm (NCCLUtils) once the watchdog aborted it.
+        "torch.distributed.DistBackendError: NCCL communicator was aborted on rank 2. ",
+        "RuntimeError: NCCL communicator was aborted",
+        // torch's ProcessGroupNCCL watchdog (and torch 2.x's wrapping of it).
+        "RuntimeError: [Rank 0] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=1, "
+        "OpType=ALLREDUCE, Timeout(ms)=1800000) ran for 1800126 milliseconds before timing out.",
+        "[PG 0 Rank 1] Process group watchdog thread terminated with exception: [Rank 1] Watchdog caught "
+        "collective operation timeout: WorkNCCL(SeqNum=1, OpType=ALLREDUCE, NumelIn=1048576, "
+        "NumelOut=1048576, Timeout(ms)=120000) ran for 120092 milliseconds before timing out.",
+    };
+    for (const std::string& text : consequences) {
+        EXPECT_EQ(classify(text, 1, 0, false), FailureClass::CollectiveFailure) << text;
+    }
+    EXPECT_EQ(class_name(FailureClass::CollectiveFailure), "Collective failure (NCCL/Gloo)");
+}
+
+// An error of NCCL's or Gloo's in the rank itself is its own failure, not a
+// consequence; a peer's words without NCCL's or Gloo's are no collective's.
+TEST(FailureClass, AnNcclOrGlooErrorOfTheRanksOwnIsNotAConsequence) {
+    const std::vector<std::string> own = {
+        kNcclUnhandledCuda,
+        "ncclUnhandledCudaError: Call to CUDA function failed.",
+        // The other results of NCCL's ncclGetErrorString, and torch's detail lines for them.
+        "RuntimeError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1191, invalid "
+        "usage (run with NCCL_DEBUG=WARN for details), NCCL version 2.14.3",
+        "ncclInvalidUsage: This usually reflects invalid usage of NCCL library.",
+        "RuntimeError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1191, invalid "
+        "argument (run with NCCL_DEBUG=WARN for details), NCCL version 2.14.3",
+        "ncclInvalidArgument: Invalid value for an argument.",
+        "RuntimeError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1191, internal "
+        "error - please report this issue to the NCCL developers, NCCL version 2.14.3",
+        "ncclInternalError: Internal check failed.",
+        // ncclSystemError from an NCCL that has ncclRemoteError: a system call of its own failed.
+        "torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/"
+        "ProcessGroupNCCL.cpp:1275, unhandled system error (run with NCCL_DEBUG=INFO for details), NCCL "
+        "version 2.18.1",
+        "ncclSystemError: System call (e.g. socket, malloc) or external library call failed or device "
+        "error. ",
+        // A CUDA error the watchdog met on this rank's own stream (torch 2.x's log line, its
+        // `[rank1]:` prefix removed; ProcessGroupNCCL.cpp's words).
+        "[E409 05:10:01.930967482 ProcessGroupNCCL.cpp:1595] [PG ID 0 PG GUID 0(default_pg) Rank 1] Process "
+        "group watchdog thread terminated with exception: CUDA error: an illegal memory access was "
+        "encountered",
+        // Gloo's own check of a message (GLOO_ENFORCE).
+        "RuntimeError: [enforce fail at ../third_party/gloo/gloo/transport/tcp/pair.cc:446] "
+        "op.preamble.length <= op.nbytes. 8 vs 4",
+    };
+    for (const std::string& text : own) {
+        EXPECT_EQ(classify(text, 1, 0, false), FailureClass::CollectiveError) << text;
+    }
+    EXPECT_EQ(class_name(FailureClass::CollectiveError), "NCCL/Gloo error");
+    EXPECT_EQ(classify("ConnectionResetError: [Errno 104] Connection reset by peer", 1, 0, false),
+              FailureClass::Unknown)
+        << "an S3 download's reset is not a collective's";
+    EXPECT_EQ(classify("torch.cuda.OutOfMemoryError: CUDA out of memory. (NCCL)", 1, 0, false),
+              FailureClass::GpuOutOfMemory);
 }
 
 TEST(FailureClass, OomKillCountFromCgroupV1AndV2) {

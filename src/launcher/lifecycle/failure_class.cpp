@@ -63,6 +63,54 @@ std::optional<std::uint64_t> read_key(const std::filesystem::path& file, std::st
     }
 }
 
+/// Text of NCCL, Gloo or torch's ProcessGroups (`ProcessGroupNCCL.cpp`, Gloo's
+/// `[.../gloo/transport/tcp/pair.cc:598]`, `ncclRemoteError`, `NCCL error in:`).
+bool names_a_collective(std::string_view text) {
+    return has(text, "NCCL") || has(text, "nccl") || has(text, "gloo") || has(text, "Gloo") ||
+           has(text, "ProcessGroup");
+}
+
+/// What NCCL, Gloo and torch write when the failure was another rank's: the
+/// peer went away, a collective timed out waiting for it, the communicator was
+/// aborted. Any other collective error (a CUDA call inside NCCL, invalid usage,
+/// an internal or system error) is the rank's own. Each text as its source has it:
+constexpr std::string_view kAnotherRanksFailure[] = {
+    // NCCL's ncclGetErrorString(ncclRemoteError) (src/init.cc), in torch's
+    // "NCCL error in: <file>:<line>, <that text>, NCCL version 2.18.1".
+    "remote process exited or there was a network error",
+    // torch's getNcclErrorDetailStr (torch/csrc/distributed/c10d/NCCLUtils.cpp):
+    // "ncclRemoteError: A call failed possibly due to a network error or a
+    // remote process exiting prematurely."; and, built against an NCCL without
+    // ncclRemoteError (< 2.12), its ncclSystemError text, which ends "It can be
+    // also caused by unexpected exit of a remote peer." (a peer's exit was one then).
+    "ncclRemoteError",
+    "unexpected exit of a remote peer",
+    // Gloo's tcp/pair.cc on EOF: "[.../gloo/transport/tcp/pair.cc:598] Connection
+    // closed by peer [10.0.0.2]:29500"; NCCL's misc/socket.cc:
+    // "socketProgress: Connection closed by remote peer <host>".
+    "Connection closed by peer",
+    "Connection closed by remote peer",
+    // strerror(ECONNRESET) in Gloo's tcp/pair.cc: "Read error [10.0.0.2]:29500:
+    // Connection reset by peer".
+    "Connection reset by peer",
+    // torch's NCCLComm::getNcclComm (NCCLUtils): "NCCL communicator was aborted
+    // on rank 2. Original reason for failure was: ..." (the watchdog aborted it).
+    "communicator was aborted",
+    // torch's ProcessGroupNCCL watchdog: "[Rank 0] Watchdog caught collective
+    // operation timeout: WorkNCCL(SeqNum=1, OpType=ALLREDUCE, ...) ran for 1800126
+    // milliseconds before timing out." (also inside torch 2.x's "[PG 0 Rank 0]
+    // Process group watchdog thread terminated with exception: ...").
+    "Watchdog caught collective operation timeout",
+    // Gloo's tcp/unbound_buffer.cc: "Timed out waiting 1800000ms for recv
+    // operation to complete" (and "for send operation").
+    "Timed out waiting",
+};
+
+bool reports_another_ranks_failure(std::string_view text) {
+    return std::any_of(std::begin(kAnotherRanksFailure), std::end(kAnotherRanksFailure),
+                       [&](std::string_view words) { return has(text, words); });
+}
+
 }  // namespace
 
 std::string_view class_name(FailureClass c) {
@@ -73,6 +121,8 @@ std::string_view class_name(FailureClass c) {
             return "Host out of memory";
         case FailureClass::CollectiveFailure:
             return "Collective failure (NCCL/Gloo)";
+        case FailureClass::CollectiveError:
+            return "NCCL/Gloo error";
         case FailureClass::ImportError:
             return "Python import error";
         case FailureClass::MissingFile:
@@ -100,9 +150,9 @@ FailureClass classify(std::string_view error_text, int exit_code, int term_signa
     if (has(error_text, "No space left on device") || has(error_text, "ENOSPC")) return FailureClass::NoSpace;
     if (has(error_text, "ModuleNotFoundError") || has(error_text, "ImportError"))
         return FailureClass::ImportError;
-    const bool collective = has(error_text, "NCCL") || has(error_text, "nccl") || has(error_text, "gloo") ||
-                            has(error_text, "Gloo") || has(error_text, "ProcessGroup");
-    if (collective) return FailureClass::CollectiveFailure;
+    if (names_a_collective(error_text))
+        return reports_another_ranks_failure(error_text) ? FailureClass::CollectiveFailure
+                                                         : FailureClass::CollectiveError;
     if (has(error_text, "FileNotFoundError") || has(error_text, "No such file or directory"))
         return FailureClass::MissingFile;
     // Only a real signal: an exit code over 128 may be a program's own (mpirun's 255).

@@ -18,14 +18,22 @@ namespace smtrain::launcher {
 
 enum class FailureClass {
     Unknown,
-    GpuOutOfMemory,     ///< "CUDA out of memory", torch.OutOfMemoryError
-    HostOutOfMemory,    ///< killed (SIGKILL / 137) while the cgroup's oom_kill count rose
-    CollectiveFailure,  ///< NCCL or Gloo: a timeout, or a peer that went away
-    ImportError,        ///< ModuleNotFoundError, ImportError
-    MissingFile,        ///< FileNotFoundError, "No such file or directory"
-    NoSpace,            ///< ENOSPC: "No space left on device"
-    PipInstall,         ///< the requirements or module install step failed
-    Signal,             ///< killed by a signal (none of the above)
+    GpuOutOfMemory,   ///< "CUDA out of memory", torch.OutOfMemoryError
+    HostOutOfMemory,  ///< killed (SIGKILL / 137) while the cgroup's oom_kill count rose
+    /// NCCL or Gloo reporting another rank's failure: a peer that went away
+    /// (ncclRemoteError, Gloo's "Connection closed by peer"), a collective
+    /// timeout, an aborted communicator. A consequence, never the root cause
+    /// while another rank failed on its own (root_cause.cpp, failure_exchange.cpp).
+    CollectiveFailure,
+    /// NCCL or Gloo failing in this rank itself: a CUDA call NCCL made
+    /// (ncclUnhandledCudaError), invalid usage or argument, an internal or
+    /// system error of its own. A failure of its own, as any other class.
+    CollectiveError,
+    ImportError,  ///< ModuleNotFoundError, ImportError
+    MissingFile,  ///< FileNotFoundError, "No such file or directory"
+    NoSpace,      ///< ENOSPC: "No space left on device"
+    PipInstall,   ///< the requirements or module install step failed
+    Signal,       ///< killed by a signal (none of the above)
 };
 
 /// "GPU out of memory", ..., "" for Unknown.
