@@ -35,9 +35,12 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
     LIBS smtrain_launcher
     LABELS launcher)
 
-  # Each rank's own evidence (issue 21): MPI's tagged lines, stacks by the order asked.
+  # Each rank's own evidence (issue 21): MPI's tagged lines, stacks by the order asked,
+  # and the stacks a hang asked for as its reason and the diagnostics file count them.
   smtrain_add_gtest(launcher_rank_evidence_test
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/rank_evidence_test.cpp
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/rank_evidence_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/diagnostics_test.cpp
     LIBS smtrain_launcher
     LABELS launcher)
 

@@ -231,6 +231,15 @@ hang)
         sed 's/^/stacks of stuck ranks in the log: /'
     grep -q '; the Python stacks of 2 process(es) here and of 2 on 1 other host(s) are in the log' \
         "$WORK/out/algo-1/output/failure" || fail "algo-1: the reason does not count algo-2's stacks"
+    # The diagnostics file counts the same stacks as the reason: 2 here, 2 on algo-2.
+    python3 - "$WORK/out/algo-1/output/data/sm-train-diagnostics.json" <<'PY' ||
+import json, sys
+hang = json.load(open(sys.argv[1]))["hang"]
+print("algo-1's diagnostics: hang", {k: v for k, v in hang.items() if k != "reason"})
+assert (hang["stacks_requested"], hang["stacks_requested_here"], hang["stacks_requested_elsewhere"],
+        hang["hosts_elsewhere"]) == (4, 2, 2, 1), hang
+PY
+        fail "algo-1: the diagnostics file does not count the stacks as the reason does"
     ;;
 *)
     echo "unknown CASE $CASE"

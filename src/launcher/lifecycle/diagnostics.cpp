@@ -61,7 +61,11 @@ std::string diagnostics_json(const FailureDiagnostics& d, const Environ& environ
     Value::Dict hang;
     if (d.hang) {
         hang.emplace_back("reason", Value(masked(replace_invalid_utf8(d.hang->reason))));
-        hang.emplace_back("stacks_requested", Value(static_cast<std::int64_t>(d.hang->stacks_requested)));
+        auto count = [](std::size_t n) { return Value(static_cast<std::int64_t>(n)); };
+        hang.emplace_back("stacks_requested", count(d.hang_stacks.total()));
+        hang.emplace_back("stacks_requested_here", count(d.hang_stacks.here));
+        hang.emplace_back("stacks_requested_elsewhere", count(d.hang_stacks.elsewhere));
+        hang.emplace_back("hosts_elsewhere", count(d.hang_stacks.hosts_elsewhere));
     }
     Value::List ranks;
     for (const RankReport& r : d.ranks) {

@@ -11,6 +11,7 @@
 ///
 /// Errors: none; a file that cannot be written is a warning.
 
+#include "launcher/lifecycle/hang_evidence.hpp"
 #include "launcher/lifecycle/rank_evidence.hpp"
 #include "launcher/lifecycle/root_cause.hpp"
 
@@ -38,6 +39,8 @@ struct FailureDiagnostics {
     std::string stderr_tail;           ///< the last bytes of the launcher's stderr
     /// The hang watchdog's finding, when it stopped the program (class "Hang").
     std::optional<process::Hang> hang;
+    /// Whose stacks the hang asked for, here and on the other hosts (as its reason counts them).
+    HangStacks hang_stacks;
     /// The job's timeline up to now (Timeline::value()); null when not given.
     Value timeline;
     /// Each rank's own evidence; empty when none could be told apart.

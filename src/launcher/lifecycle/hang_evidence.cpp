@@ -155,6 +155,24 @@ AskedRank asked_rank(pid_t pid) {
     return AskedRank{pid, environment_int(pid, "RANK"), environment_int(pid, "LOCAL_RANK")};
 }
 
+HangStacks hang_stacks(const process::Hang& hang, const std::vector<runners::StacksWritten>& written) {
+    HangStacks stacks;
+    stacks.here = hang.stacks_requested;
+    for (const auto& w : written) stacks.elsewhere += w.ranks;
+    stacks.hosts_elsewhere = written.size();
+    return stacks;
+}
+
+std::string stacks_clause(const HangStacks& stacks) {
+    if (stacks.total() == 0) return "; no Python process to ask for its stacks";
+    const std::string where =
+        stacks.hosts_elsewhere == 0
+            ? ""
+            : fmt::format(" here and of {} on {} other host(s)", stacks.elsewhere, stacks.hosts_elsewhere);
+    return fmt::format("; the Python stacks of {} process(es){} are in the log (SIGABRT, faulthandler)",
+                       stacks.here, where);
+}
+
 void show_the_last_line_as_logged(process::Hang& hang, const process::LineRewriter& rewriter) {
     if (!rewriter || hang.last_line.empty()) return;
     std::string shown = rewriter(hang.last_line);

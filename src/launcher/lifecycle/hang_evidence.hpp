@@ -17,6 +17,7 @@
 #include "process/supervisor.hpp"
 #include "process/watchdog.hpp"
 #include "runners/choose.hpp"
+#include "runners/host_announcement.hpp"
 
 #include <smtrain/environ.hpp>
 
@@ -66,6 +67,27 @@ std::size_t dump_stacks_of_local_ranks(const std::vector<std::string>& daemon_na
 /// leaves at a line's end. The watchdog reads the bytes before the rewriter
 /// does. No rewriter or no last line: the reason unchanged.
 void show_the_last_line_as_logged(process::Hang& hang, const process::LineRewriter& rewriter);
+
+/// Whose Python stacks a hang asked for, counted once for the hang's reason
+/// and the diagnostics file: this host's processes (the watchdog's SIGABRTs,
+/// process::Hang::stacks_requested) and, on an MPI master, the ranks its
+/// workers were asked for and said they sent SIGABRT to (their
+/// runners::StacksWritten answers).
+struct HangStacks {
+    std::size_t here = 0;
+    std::size_t elsewhere = 0;        ///< the other hosts' ranks
+    std::size_t hosts_elsewhere = 0;  ///< the other hosts that answered
+    std::size_t total() const { return here + elsewhere; }
+};
+
+/// The stacks of `hang` here and of the other hosts' answers `written`.
+HangStacks hang_stacks(const process::Hang& hang, const std::vector<runners::StacksWritten>& written);
+
+/// The reason's words for them: `; the Python stacks of 2 process(es) here and
+/// of 2 on 1 other host(s) are in the log (SIGABRT, faulthandler)` (without
+/// "here and of ..." when no other host answered), or `; no Python process to
+/// ask for its stacks`.
+std::string stacks_clause(const HangStacks& stacks);
 
 /// The rank `pid`'s environment names (RANK and LOCAL_RANK, as torchrun sets
 /// them for its workers), read before it is asked for its stacks.

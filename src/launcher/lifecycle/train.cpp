@@ -605,7 +605,8 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
                                const StderrCapture& capture, const Outcome& outcome,
                                const std::optional<RootCause>& cause, const std::string& first_elsewhere,
                                std::vector<RankReport> ranks,
-                               const std::optional<process::Hang>& hang = std::nullopt) {
+                               const std::optional<process::Hang>& hang = std::nullopt,
+                               const HangStacks& hang_stacks = {}) {
     if (!job.settings.diagnostics) return;
     FailureDiagnostics d;
     d.host = job.env->current_host();
@@ -619,6 +620,7 @@ void write_failure_diagnostics(const Job& job, RunnerKind kind, const RunOutcome
         outcome.process_failure ? outcome.process_failure->error_message : outcome.own_failure.value_or("");
     d.stderr_tail = capture.tail();
     d.hang = hang;
+    d.hang_stacks = hang_stacks;
     d.ranks = std::move(ranks);
     const Timeline& timeline = Timeline::job();
     d.timeline = timeline.value(timeline.ending_with(outcome.exit_code), children_peak_rss_kib());
@@ -677,20 +679,11 @@ void arm_hang_watchdog(const Job& job, RunnerKind kind, RunContext& context, Run
 /// last (MPI's rank tags) and whose stacks the diagnostics file holds (those
 /// that could be told apart), then the last lines of its stderr, where the
 /// stacks are.
-/// `elsewhere`: the other hosts that wrote their ranks' stacks (an MPI master's workers).
-Outcome hang_outcome(const process::Hang& hang, const StderrCapture& capture,
-                     const std::vector<RankReport>& ranks,
-                     const std::vector<runners::StacksWritten>& elsewhere = {}) {
-    std::string text = hang.reason;
-    std::size_t remote = 0;
-    for (const auto& w : elsewhere) remote += w.ranks;
-    const std::string where =
-        remote == 0 ? "" : fmt::format(" here and of {} on {} other host(s)", remote, elsewhere.size());
-    text +=
-        hang.stacks_requested + remote == 0
-            ? "; no Python process to ask for its stacks"
-            : fmt::format("; the Python stacks of {} process(es){} are in the log (SIGABRT, faulthandler)",
-                          hang.stacks_requested, where);
+/// `stacks`: whose stacks were asked for, here and on the other hosts (an MPI
+/// master's workers), as the diagnostics file counts them.
+Outcome hang_outcome(const process::Hang& hang, const HangStacks& stacks, const StderrCapture& capture,
+                     const std::vector<RankReport>& ranks) {
+    std::string text = hang.reason + stacks_clause(stacks);
     text += "; sm-train stopped the program";
     if (const std::string last = last_to_print(ranks); !last.empty()) text += "\n" + last;
     std::string dumped;
@@ -805,9 +798,9 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
             name_the_host(hang, *job.env);
             const std::vector<RankReport> ranks =
                 rank_reports(launch.runner_kind, evidence, capture, std::nullopt, hang, host, local_workers);
-            Outcome outcome =
-                hang_outcome(hang, capture, ranks,
-                             notices ? notices->stacks_written() : std::vector<runners::StacksWritten>{});
+            const HangStacks stacks = hang_stacks(
+                hang, notices ? notices->stacks_written() : std::vector<runners::StacksWritten>{});
+            Outcome outcome = hang_outcome(hang, stacks, capture, ranks);
             std::string first_elsewhere;
             if (exchanges)
                 first_elsewhere =
@@ -816,7 +809,7 @@ Outcome launch_and_supervise(Job& job, JobLaunch& launch, RunContext& context) {
             if (!first_elsewhere.empty())
                 outcome.own_failure = after_first_failure(first_elsewhere, host, *outcome.own_failure);
             write_failure_diagnostics(job, launch.runner_kind, run, capture, outcome, std::nullopt,
-                                      first_elsewhere, ranks, hang);
+                                      first_elsewhere, ranks, hang, stacks);
             return outcome;
         }
         Outcome outcome = process_outcome(run.result, capture, run.command, "ExecuteUserScriptError",
