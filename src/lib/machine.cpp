@@ -40,16 +40,31 @@ struct Probe {
     bool saw_eof = false;
 };
 
-std::vector<std::string> environ_strings(const Environ& env) {
-    std::vector<std::string> out;
-    out.reserve(env.size());
-    for (const auto& [name, value] : env) out.push_back(name + "=" + value);
-    return out;
-}
+/// The probes' environment as execve takes it, built when a probe is found:
+/// on a machine with neither nvidia-smi nor neuron-ls (most CPU jobs) it is
+/// never needed, and the copy was a tenth of a no-op job's allocations.
+class ProbeEnvironment {
+public:
+    explicit ProbeEnvironment(const Environ& env) : env_(env) {}
+    char* const* get() {
+        if (pointers_.empty()) {
+            strings_.reserve(env_.size());
+            for (const auto& [name, value] : env_) strings_.push_back(name + "=" + value);
+            for (auto& text : strings_) pointers_.push_back(text.data());
+            pointers_.push_back(nullptr);
+        }
+        return pointers_.data();
+    }
+
+private:
+    const Environ& env_;
+    std::vector<std::string> strings_;
+    std::vector<char*> pointers_;
+};
 
 // Starts `argv` (argv[0] searched in the given environment's PATH) in its own process
 // group, stdin and stderr on /dev/null, stdout on a pipe. No shell, no fork in this process.
-Probe start_probe(const Environ& env, const std::vector<std::string>& argv, char* const envp[]) {
+Probe start_probe(const Environ& env, const std::vector<std::string>& argv, ProbeEnvironment& envp) {
     Probe probe;
     const auto exe = detail::find_in_path(argv.front(), env);
     if (exe.empty()) return probe;
@@ -79,7 +94,7 @@ Probe start_probe(const Environ& env, const std::vector<std::string>& argv, char
     args.push_back(nullptr);
 
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, args.data(), envp);
+    const int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, args.data(), envp.get());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(pipe_fds[1]);
@@ -211,15 +226,12 @@ MachineFacts probe_machine(const Environ& env, std::string_view instance_type,
     // As the toolkit: trn2.48xlarge is known to have 64 cores without asking neuron-ls.
     const bool known_neurons = instance_type.find("trn2.48xlarge") != std::string_view::npos;
 
-    const std::vector<std::string> env_strings = environ_strings(env);
-    std::vector<char*> envp;
-    for (const auto& s : env_strings) envp.push_back(const_cast<char*>(s.c_str()));
-    envp.push_back(nullptr);
+    ProbeEnvironment envp(env);
 
     const auto deadline = Clock::now() + timeout;
-    Probe gpu = start_probe(env, {"nvidia-smi", "--list-gpus"}, envp.data());
+    Probe gpu = start_probe(env, {"nvidia-smi", "--list-gpus"}, envp);
     Probe neuron;
-    if (!known_neurons) neuron = start_probe(env, {"neuron-ls", "-j"}, envp.data());
+    if (!known_neurons) neuron = start_probe(env, {"neuron-ls", "-j"}, envp);
     std::vector<Probe*> probes{&gpu, &neuron};
     collect(probes, deadline);
     close_probe(gpu);

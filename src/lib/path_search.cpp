@@ -15,12 +15,29 @@ std::filesystem::path find_in_path(std::string_view name, std::string_view path_
     // std::filesystem::path's parse of each directory and each join was most of
     // the cost of the four searches every job makes (smddprun, smddpmprun,
     // nvidia-smi, neuron-ls). The candidate is spelled as `dir / name` spells it.
+    // A directory named twice is searched once, as Python's shutil.which does:
+    // the answer is the same, and each candidate is a failed stat() for a name
+    // that is not installed (PATHs with a directory twice are common: a
+    // profile script that prepends it again).
     std::string candidate;
     std::size_t start = 0;
+    auto seen_before = [&](std::string_view dir) {
+        for (std::size_t at = 0; at < start;) {
+            const std::size_t colon = path_list.find(':', at);
+            if (path_list.substr(at, colon - at) == dir) return true;
+            at = colon + 1;  // colon < start here: `start` follows one
+        }
+        return false;
+    };
     while (true) {
         const std::size_t end = path_list.find(':', start);
         const std::string_view dir =
             path_list.substr(start, end == std::string_view::npos ? end : end - start);
+        if (seen_before(dir)) {
+            if (end == std::string_view::npos) return {};
+            start = end + 1;
+            continue;
+        }
         candidate.assign(dir.empty() ? std::string_view(".") : dir);
         if (candidate.back() != '/') candidate += '/';
         candidate += name;

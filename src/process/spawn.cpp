@@ -18,7 +18,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 namespace smtrain::process {
@@ -69,9 +73,10 @@ constexpr std::array<const char*, 10> kSteps = {"execve",         "chdir",
 ///    which it shares with our thread: the parent reads it only when clone()
 ///    itself failed, before the child existed);
 ///  - every signal is blocked while it runs (no handler of ours can run on
-///    its stack), and it resets all dispositions to SIG_DFL before it
-///    unblocks anything. Without CLONE_SIGHAND it has its own copy of the
-///    disposition table, so that reset does not touch ours;
+///    its stack), and it resets every disposition that is not SIG_DFL here
+///    (see `not_default`) before it unblocks anything. Without CLONE_SIGHAND
+///    it has its own copy of the disposition table, so that reset does not
+///    touch ours;
 ///  - it never returns: child_main ends in execve or _exit.
 struct ChildArgs {
     const char* program;
@@ -90,6 +95,7 @@ struct ChildArgs {
     bool sh_fallback_on_enoexec;
     int max_fd;  // bound of the CLOEXEC loop on kernels without close_range
     sigset_t mask;
+    sigset_t not_default;  // the dispositions the child sets to SIG_DFL
     // Written by the child on failure, read by the parent once clone() returns.
     int failed_step = -1;  // index into kSteps
     int error_number = 0;
@@ -123,7 +129,8 @@ __attribute__((no_sanitize("address", "undefined"))) int child_main(void* raw) {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int s = 1; s < NSIG; ++s) {
-        if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
+        if (s != SIGKILL && s != SIGSTOP && sigismember(&args.not_default, s) == 1)
+            sigaction(s, &dfl, nullptr);
     }
     if (args.stdout_fd >= 0 && dup2(args.stdout_fd, STDOUT_FILENO) < 0) child_fail(args, 2);
     if (args.stderr_fd >= 0 && dup2(args.stderr_fd, STDERR_FILENO) < 0) child_fail(args, 2);
@@ -136,6 +143,54 @@ __attribute__((no_sanitize("address", "undefined"))) int child_main(void* raw) {
         child_fail(args, 4);
     }
     child_fail(args, 0);
+}
+
+/// The value of a `Sig...:` line of /proc/self/status (a hexadecimal mask,
+/// bit N-1 for signal N), or nullopt when the line is not there.
+std::optional<std::uint64_t> status_mask(std::string_view status, std::string_view key) {
+    const std::size_t at = status.find(key);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::uint64_t mask = 0;
+    const char* const begin = status.data() + at + key.size();
+    const char* const end = status.data() + status.size();
+    const auto [next, error] = std::from_chars(begin, end, mask, 16);
+    if (error != std::errc() || next == begin) return std::nullopt;
+    return mask;
+}
+
+/// The signals whose disposition is not SIG_DFL in this process: those it
+/// ignores or catches (/proc/self/status, SigIgn and SigCgt), read in one
+/// read instead of a sigaction per signal (62 system calls in the child,
+/// most of what it did before execve). sm-train itself installs no handler
+/// and ignores no signal; what is there came from its parent (an ignored
+/// SIGHUP under nohup) or a sanitizer's handlers. SIGPIPE is always in:
+/// libcurl ignores it around its transfers in S3 threads, which may run
+/// while we read. When the file cannot be read: every signal, as before.
+sigset_t not_default_dispositions() {
+    sigset_t set;
+    sigfillset(&set);
+    // Read whole: it is about 1.5 KiB; a status that does not fit is not parsed.
+    std::array<char, 4096> buffer;
+    const detail::UniqueFd fd(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return set;
+    std::size_t size = 0;
+    while (size < buffer.size()) {
+        const ssize_t n = ::read(fd.get(), buffer.data() + size, buffer.size() - size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        size += static_cast<std::size_t>(n);
+    }
+    if (size == 0 || size == buffer.size()) return set;
+    const std::string_view status(buffer.data(), size);
+    const auto ignored = status_mask(status, "\nSigIgn:\t");
+    const auto caught = status_mask(status, "\nSigCgt:\t");
+    if (!ignored || !caught) return set;
+    sigemptyset(&set);
+    for (int s = 1; s < NSIG && s <= 64; ++s) {
+        if (((*ignored | *caught) >> (s - 1)) & 1U) sigaddset(&set, s);
+    }
+    sigaddset(&set, SIGPIPE);
+    return set;
 }
 
 /// The child's stack: mapped, not touched until used (a few pages in practice).
@@ -177,20 +232,27 @@ SpawnError::SpawnError(const std::filesystem::path& program, std::string step, i
 SpawnedProcess spawn(const SpawnSpec& spec) {
     // Prepare every byte the child needs before fork: it may only call
     // async-signal-safe functions afterwards (no allocation).
-    std::vector<std::string> argv_storage = spec.argv;
-    if (argv_storage.empty()) argv_storage.push_back(spec.program.string());
-    std::vector<std::string> env_storage = spec.env;
+    // execve's arrays point into spec's own strings (execve writes none of
+    // them: its char* const* is C's, not a licence), so the environment is
+    // not copied once more for a job that already holds it twice.
     ExecArgs exec;
     exec.program = spec.program.string();
-    for (auto& a : argv_storage) exec.argv.push_back(a.data());
+    auto c_string = [](const std::string& text) { return const_cast<char*>(text.c_str()); };
+    if (spec.argv.empty()) {
+        exec.argv.push_back(exec.program.data());
+    } else {
+        exec.argv.reserve(spec.argv.size() + 1);
+        for (const auto& a : spec.argv) exec.argv.push_back(c_string(a));
+    }
     exec.argv.push_back(nullptr);
-    for (auto& e : env_storage) exec.envp.push_back(e.data());
+    exec.envp.reserve(spec.env.size() + 1);
+    for (const auto& e : spec.env) exec.envp.push_back(c_string(e));
     exec.envp.push_back(nullptr);
     // `/bin/sh program args...`: what execvp does for a file without a shebang.
     std::string sh = "/bin/sh";
     exec.sh_argv.push_back(sh.data());
     exec.sh_argv.push_back(exec.program.data());
-    for (std::size_t i = 1; i < argv_storage.size(); ++i) exec.sh_argv.push_back(argv_storage[i].data());
+    for (std::size_t i = 1; i < spec.argv.size(); ++i) exec.sh_argv.push_back(c_string(spec.argv[i]));
     exec.sh_argv.push_back(nullptr);
     std::string cwd = spec.cwd.string();
     rlimit files{};
@@ -227,6 +289,7 @@ SpawnedProcess spawn(const SpawnSpec& spec) {
     args.sh_fallback_on_enoexec = spec.sh_fallback_on_enoexec;
     args.max_fd = max_fd;
     args.mask = child_mask;
+    args.not_default = not_default_dispositions();
 
     ChildStack stack;
     if (stack.base == MAP_FAILED) throw SpawnError(spec.program, "fork", errno);

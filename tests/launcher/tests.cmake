@@ -10,6 +10,7 @@ if(TARGET smtrain_launcher AND TARGET sm-train)
 
   smtrain_add_gtest(launcher_unit_test
     SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/code_dir_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/entry_point_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/env_format_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/invocation_log_test.cpp

@@ -146,6 +146,20 @@ TEST(FindInPath, FirstExecutableOnThePathAndTheDefaultWithoutOne) {
     EXPECT_EQ(find_in_path("sh", Environ{}), std::filesystem::path("/usr/bin/sh"));
 }
 
+TEST(FindInPath, ADirectoryNamedAgainIsSkippedOnlyWhenSpelledTheSame) {
+    // A repeated directory is searched once (as shutil.which does); only the
+    // same spelling is a repeat: "/b" is not "/bin", "/bin/" is not "/bin".
+    EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "/nonexistent:/nonexistent:/bin"}}).string(), "/bin/sh");
+    EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "/b:/bin"}}).string(), "/bin/sh");
+    EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "/bin/:/bin"}}).string(), "/bin/sh");
+    EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "/usr/bin:/nonexistent:/usr/bin:/bin"}}).string(),
+              "/usr/bin/sh");
+    EXPECT_EQ(find_in_path("sh", Environ{{"PATH", "/nonexistent:/bi:/nonexistent:/bin"}}).string(),
+              "/bin/sh");
+    EXPECT_EQ(find_in_path("no-such-program-here", Environ{{"PATH", "/bin:/bin:/bin"}}),
+              std::filesystem::path());
+}
+
 TEST(FindInPath, CandidatesAreSpelledAsDirSlashName) {
     // A directory ending in '/' gets no second one, and an empty one is ".", as
     // std::filesystem::path's `dir / name` spells them (the search builds the

@@ -82,6 +82,41 @@ TEST(Supervisor, KilledBySignal) {
     EXPECT_EQ(r.term_signal, SIGUSR1);
 }
 
+// The program starts with every signal at its default, whatever sm-train
+// inherited or set (an ignored SIGHUP under nohup, SIGPIPE ignored by libcurl
+// around a transfer): the child resets what /proc/self/status says is not
+// SIG_DFL here (spawn.cpp), and execve resets what is caught.
+TEST(Supervisor, TheProgramStartsWithNoSignalIgnored) {
+    SignalBlock signals;
+    TempDir tree;
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    struct sigaction caught {};
+    caught.sa_handler = [](int) {};
+    struct sigaction old_hup {
+    }, old_pipe{}, old_usr1{}, old_usr2{};
+    ASSERT_EQ(sigaction(SIGHUP, &ignore, &old_hup), 0);
+    ASSERT_EQ(sigaction(SIGPIPE, &ignore, &old_pipe), 0);
+    ASSERT_EQ(sigaction(SIGUSR1, &ignore, &old_usr1), 0);
+    ASSERT_EQ(sigaction(SIGUSR2, &caught, &old_usr2), 0);
+    const int out = open((tree.path() / "status").c_str(), O_WRONLY | O_CREAT, 0644);
+    SpawnSpec spec;
+    // cat, which sets no disposition of its own (grep catches SIGSEGV).
+    spec.program = "/bin/cat";
+    spec.argv = {"cat", "/proc/self/status"};
+    spec.stdout_fd = out;
+    const RunResult r = supervise(spec, signals, SupervisorOptions{});
+    close(out);
+    sigaction(SIGHUP, &old_hup, nullptr);
+    sigaction(SIGPIPE, &old_pipe, nullptr);
+    sigaction(SIGUSR1, &old_usr1, nullptr);
+    sigaction(SIGUSR2, &old_usr2, nullptr);
+    EXPECT_EQ(r.exit_code, 0);
+    const std::string status = read_file(tree.path() / "status");
+    EXPECT_NE(status.find("\nSigIgn:\t0000000000000000\n"), std::string::npos) << status;
+    EXPECT_NE(status.find("\nSigCgt:\t0000000000000000\n"), std::string::npos) << status;
+}
+
 TEST(Supervisor, LineRewriterSeesWholeLines) {
     SignalBlock signals;
     TempDir tree;

@@ -60,6 +60,31 @@ TEST(ExecLimits, NothingMovesWhenEverythingFits) {
     EXPECT_TRUE(fs::is_empty(tmp.path()));  // no directory made for nothing
 }
 
+TEST(ExecLimits, FitsExactlyWhenNothingWouldMoveOrFail) {
+    // What lets a job skip fit_exec_limits (train.cpp): true only where it
+    // would change nothing and throw nothing. 8192 bytes of the total are the
+    // margin it keeps for a script's interpreter.
+    const ExecLimits limits{100, 8192 + 200};
+    const Environ small{{"SM_HOSTS", R"(["algo-1"])"}};
+    EXPECT_TRUE(launcher::fits_exec_limits("/bin/true", {"true"}, small, limits));
+    const Environ long_value{{"SM_HOSTS", std::string(100, 'h')}};  // 110 bytes with "SM_HOSTS=" and NUL
+    EXPECT_FALSE(launcher::fits_exec_limits("/bin/true", {"true"}, long_value, limits));
+    EXPECT_FALSE(launcher::fits_exec_limits("/bin/true", {"true", std::string(100, 'a')}, small, limits));
+    // Three variables of 203 bytes ("A=" + 200 + NUL) and a pointer each: 656
+    // bytes with the program and argv; 8192 more is fit_exec_limits's margin.
+    const Environ many{
+        {"A", std::string(200, 'a')}, {"B", std::string(200, 'b')}, {"C", std::string(200, 'c')}};
+    const ExecLimits roomy{300, 8192 + 700};
+    const ExecLimits tight{300, 8192 + 500};
+    EXPECT_TRUE(launcher::fits_exec_limits("/bin/true", {"true"}, many, roomy));
+    EXPECT_FALSE(launcher::fits_exec_limits("/bin/true", {"true"}, many, tight));  // over the total
+    TempDir tmp;
+    Environ fits = many;
+    EXPECT_TRUE(fit_exec_limits("/bin/true", {"true"}, fits, {"A", "B", "C"}, tmp.path(), roomy).empty());
+    Environ over = many;
+    EXPECT_FALSE(fit_exec_limits("/bin/true", {"true"}, over, {"A", "B", "C"}, tmp.path(), tight).empty());
+}
+
 TEST(ExecLimits, TheParentsOwnVariablesAreNeverMoved) {
     TempDir tmp;
     Environ env{{"USER_BLOB", std::string(200, 'x')}};

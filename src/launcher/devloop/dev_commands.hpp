@@ -13,11 +13,16 @@
 
 #include <smtrain/environ.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <memory>
 #include <optional>
 #include <string_view>
+
+// Declared, not included: CLI11's header gives every file that includes it
+// its own static validators and iostream set-up, built at every start of
+// sm-train (the flags are added only in the .cpp files).
+namespace CLI {
+class App;
+}
 
 namespace smtrain::launcher {
 

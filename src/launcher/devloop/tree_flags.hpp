@@ -11,12 +11,17 @@
 
 #include "lib/tree_writer.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
+
+// Declared, not included: CLI11's header gives every file that includes it
+// its own static validators and iostream set-up, built at every start of
+// sm-train (the flags are added only in the .cpp files).
+namespace CLI {
+class App;
+}
 
 namespace smtrain::launcher {
 

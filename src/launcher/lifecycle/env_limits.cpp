@@ -89,6 +89,18 @@ std::size_t exec_size(const fs::path& program, const std::vector<std::string>& a
     return total;
 }
 
+bool fits_exec_limits(const fs::path& program, const std::vector<std::string>& argv, const Environ& env,
+                      const ExecLimits& limits) {
+    const std::size_t budget = limits.max_total > kScriptMargin ? limits.max_total - kScriptMargin : 0;
+    for (const auto& arg : argv) {
+        if (arg.size() + 1 > limits.max_string) return false;
+    }
+    for (const auto& [name, value] : env) {
+        if (variable_size(name, value) > limits.max_string) return false;
+    }
+    return exec_size(program, argv, env) <= budget;
+}
+
 std::vector<SpilledVariable> fit_exec_limits(const fs::path& program, const std::vector<std::string>& argv,
                                              Environ& env, const std::set<std::string, std::less<>>& movable,
                                              const fs::path& spill_parent, const ExecLimits& limits) {

@@ -51,6 +51,11 @@ struct SpilledVariable {
 std::size_t exec_size(const std::filesystem::path& program, const std::vector<std::string>& argv,
                       const Environ& env);
 
+/// Whether `program` + `argv` + `env` already fit `limits`, with the margin
+/// fit_exec_limits keeps: then it would change nothing and throw nothing.
+bool fits_exec_limits(const std::filesystem::path& program, const std::vector<std::string>& argv,
+                      const Environ& env, const ExecLimits& limits);
+
 /// Makes `program` + `argv` + `env` fit `limits`, editing `env`:
 ///  - every variable named in `movable` whose "NAME=value" is over max_string is written to
 ///    `<dir>/<NAME>` and replaced by `NAME_FILE=<dir>/<NAME>`;

@@ -172,12 +172,15 @@ void use_codeartifact_index(InstallStep& step, const Settings& settings, const E
 /// anything runs.
 void move_oversized_variables_to_files(const Command& command, const EnvVars& exported, Environ& program_env,
                                        const Settings& settings) {
+    const ExecLimits limits = ExecLimits::of_this_process();
+    // Almost every job: nothing to move, and no set of the exported names to build.
+    if (fits_exec_limits(command.program, command.argv, program_env, limits)) return;
     std::set<std::string, std::less<>> movable;
     for (const auto& [name, value] : exported) {
         if (name != "PYTHONPATH") movable.insert(name);
     }
     for (const auto& moved :
-         fit_exec_limits(command.program, command.argv, program_env, movable, settings.temp_dir)) {
+         fit_exec_limits(command.program, command.argv, program_env, movable, settings.temp_dir, limits)) {
         spdlog::warn(
             "{} is {} bytes, over Linux's limit for {}: the program gets {}{}={} instead, a file holding "
             "the value",
