@@ -91,28 +91,14 @@ printf 'size of sm-train, stripped: %s bytes (%.1f MB)\n' "$(stat -c %s "$sm_tra
 # bounds every launcher's, and so the ratio any launcher can reach against
 # the toolkit on this machine.
 floor_launcher=$work/vfork-exec-wait
-cc -static -O2 -o "$floor_launcher" -x c - <<'C'
-#include <sys/wait.h>
-#include <unistd.h>
-int main(int argc, char** argv) {
-    (void)argc;
-    pid_t pid = vfork();
-    if (pid == 0) {
-        execv(argv[1], argv + 1);
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-C
+cc -static -O2 -o "$floor_launcher" "$(dirname "$0")/fresh_pages.c"  # with 0 pages: no memory of its own
 
 # 2. Start, side by side in one hyperfine run. The toolkit's command goes through
 # hyperfine's own word splitting (-N: no shell), hence the quoting.
 cd "$base/code"
 hyperfine -N --warmup 10 --runs "$runs" --style basic --export-json "$work/start.json" \
     -n direct "$noop" \
-    -n vfork-exec-wait "$floor_launcher $noop" \
+    -n vfork-exec-wait "$floor_launcher 0 $noop" \
     -n tini "$tini -s -- $noop" \
     -n sm-train "$sm_train train" \
     -n toolkit "env PYTHONPATH=$toolkit:$stubs $python -c 'import sys; from sagemaker_training.cli.train import main; sys.argv = [\"train\"]; main()'" \

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// What a fresh page of memory costs a launcher: writes one byte into each of N
-// pages of a new anonymous mapping (each a page fault and a page the kernel
-// hands out), then vforks, execs the program and waits, as the least launcher
-// does (bench/compare_toolkit.sh's vfork-exec-wait). Timed interleaved:
+// The least launcher, and what a fresh page of memory costs one: writes one
+// byte into each of PAGES pages of a new anonymous mapping (each a page fault
+// and a page the kernel hands out; none with 0), then vforks, execs the
+// program and waits. With 0 it is bench/compare_toolkit.sh's floor, the
+// vfork-exec-wait launcher. Timed interleaved:
 //
 //   cc -static -O2 -o /tmp/fresh_pages bench/fresh_pages.c
 //   bench/start_interleaved.py 600 direct=./noop "p0=/tmp/fresh_pages 0 ./noop"
@@ -21,10 +22,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     const long pages = atol(argv[1]);
-    char* memory =
-        mmap(NULL, (size_t)(pages + 1) * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) return 1;
-    for (long i = 0; i < pages; ++i) memory[i * 4096] = 1;
+    if (pages > 0) {  // 0: the bare launcher, compare_toolkit.sh's floor
+        char* memory = mmap(NULL, (size_t)(pages + 1) * 4096, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (memory == MAP_FAILED) return 1;
+        for (long i = 0; i < pages; ++i) memory[i * 4096] = 1;
+    }
     const pid_t pid = vfork();
     if (pid == 0) {
         execv(argv[2], argv + 2);
