@@ -7,6 +7,8 @@
 // sh, the S3 server) run as plain children in both.
 #include "launcher_fixture.hpp"
 
+#include "lib/json.hpp"
+
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -493,6 +495,42 @@ TEST_F(SmTrain, EnvFormats) {
     ASSERT_EQ(run({"env", "--format", "json"}), 0);
     EXPECT_NE(last->out().find("\n  \"SM_HP_LR\": \"0.1\",\n"), std::string::npos) << last->out();
     EXPECT_EQ(run({"env", "--format", "yaml"}), 64);
+}
+
+// torchrun on two hosts: its runner sets NCCL_PROTO=simple for the program
+// (the toolkit's TorchDistributedRunner._setup), which the dry run's
+// environment left out: it went into the program's environment only.
+TEST_F(SmTrain, DryRunOfATorchrunJobHasTheRunnersVariables) {
+    tree.write(
+        "input/config/resourceconfig.json",
+        R"({"current_host": "algo-1", "hosts": ["algo-1", "algo-2"], "network_interface_name": "eth0"})");
+    tree.hyperparameters(R"({"sagemaker_torch_distributed_enabled": "true"})");
+    tree.write("code/train.py", "");
+    ASSERT_EQ(run({"train", "--dry-run", "--json"}, {{"SAGEMAKER_PROGRAM", "train.py"}}), 0) << last->err();
+    const Value planned = parse_json(last->out());
+    ASSERT_NE(planned.find("env"), nullptr);
+    const Value* proto = planned.find("env")->find("NCCL_PROTO");
+    ASSERT_NE(proto, nullptr) << last->out();
+    EXPECT_EQ(proto->as_string(), "simple");
+    ASSERT_EQ(run({"train", "--dry-run"}, {{"SAGEMAKER_PROGRAM", "train.py"}}), 0) << last->err();
+    EXPECT_NE(last->out().find("\nexport NCCL_PROTO='simple'\n"), std::string::npos) << last->out();
+}
+
+// SMTRAIN_SDK_V3_VARIABLES: `sm-train env` prints the SDK v3 names the job
+// adds (SM_ENTRY_SCRIPT, ...), as the job's plan has them: for a plain
+// program (no runner variables) the two lists are the same.
+TEST_F(SmTrain, EnvHasTheSdkV3NamesTheJobAdds) {
+    tree.write("code/train.py", "");
+    const std::map<std::string, std::string> extra{{"SAGEMAKER_PROGRAM", "train.py"},
+                                                   {"SMTRAIN_SDK_V3_VARIABLES", "true"}};
+    ASSERT_EQ(run({"train", "--dry-run", "--json"}, extra), 0) << last->err();
+    const Value planned = parse_json(last->out());
+    ASSERT_EQ(run({"env", "--format", "json"}, extra), 0) << last->err();
+    const Value printed = parse_json(last->out());
+    ASSERT_NE(planned.find("env"), nullptr);
+    EXPECT_EQ(dump_json(printed), dump_json(*planned.find("env")));
+    ASSERT_NE(printed.find("SM_ENTRY_SCRIPT"), nullptr) << last->out();
+    EXPECT_EQ(printed.find("SM_ENTRY_SCRIPT")->as_string(), "train.py");
 }
 
 TEST_F(SmTrain, ServeIsRefused) {

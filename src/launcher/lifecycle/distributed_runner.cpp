@@ -78,9 +78,9 @@ public:
         return Command{resolve(host.launch.argv.front(), context.program_env), host.launch.argv, false};
     }
 
-    Environ extra_env(const RunContext& context) const override {
-        Environ extra;
-        for (const auto& [name, value] : host_for(context).launch.env) extra[name] = value;
+    EnvVars extra_env(const RunContext& context) const override {
+        EnvVars extra;
+        for (const auto& [name, value] : host_for(context).launch.env) extra.emplace_back(name, value);
         return extra;
     }
 

@@ -30,8 +30,10 @@ struct HostPlan {
     std::optional<InstallStep> install;  ///< pip's step, when the code asks for one
     process::Command command;            ///< what the runner starts on this host
     std::filesystem::path cwd;           ///< the program's working directory (the code dir)
-    EnvVars variables;                   ///< what sm-train exports, the runner's and the driver's included
-    ArgumentStyle arguments;             ///< Settings::arguments (SMTRAIN_ARGS)
+    /// Every variable the program gets on top of sm-train's own environment:
+    /// what sm-train exports, the driver's and the runner's included.
+    EnvVars variables;
+    ArgumentStyle arguments;  ///< Settings::arguments (SMTRAIN_ARGS)
     /// CA_REPOSITORY_ARN is set: the install step will read requirements.txt
     /// from that CodeArtifact repository, whose index is asked for only then.
     bool codeartifact_index = false;

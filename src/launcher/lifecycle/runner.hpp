@@ -66,8 +66,10 @@ public:
     virtual runners::RunnerKind kind() const = 0;
     /// The command line this host will run (for --dry-run and the invocation log).
     virtual process::Command command(const RunContext& context) const = 0;
-    /// Extra environment this runner sets for the program, if any (for --dry-run).
-    virtual Environ extra_env(const RunContext&) const { return {}; }
+    /// The variables this runner sets for the program besides sm-train's, in
+    /// order (torchrun's NCCL_PROTO, XLA's XRT_*): part of what --dry-run
+    /// shows.
+    virtual EnvVars extra_env(const RunContext&) const { return {}; }
     /// Runs to completion under supervision, entering JobPhase::Training (in
     /// context.supervisor.stop) when the program starts; the waits before it
     /// (other hosts) end when that stop is requested. Throws smtrain::Error for failures

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/lifecycle/sdk_v3_job.hpp"
 
+#include "launcher/lifecycle/program_env.hpp"
+
 #include "process/command.hpp"
 #include "process/spawn.hpp"
 
@@ -128,6 +130,13 @@ void add_sdk_v3_names(EnvVars& vars, const TrainingEnv& env, const Environ& envi
             std::any_of(vars.begin(), vars.end(), [&](const auto& v) { return v.first == name; });
         if (!known) vars.emplace_back(std::move(name), std::move(value));
     }
+}
+
+EnvVars v2_job_variables(const TrainingEnv& env, const Environ& environ, const fs::path& code_dir,
+                         const ArgumentStyle& arguments, bool v3_names) {
+    EnvVars vars = exported_variables(env, environ, code_dir, arguments);
+    if (v3_names) add_sdk_v3_names(vars, env, environ, code_dir);
+    return vars;
 }
 
 }  // namespace smtrain::launcher

@@ -70,4 +70,11 @@ std::optional<InstallStep> sdk_v3_install(const SdkV3Job& v3, const std::filesys
 void add_sdk_v3_names(EnvVars& vars, const TrainingEnv& env, const Environ& environ,
                       const std::filesystem::path& code_dir);
 
+/// What sm-train exports for a job that is not an SDK v3 driver's, the same for
+/// the job's plan and for `sm-train env`: exported_variables() (program_env.hpp),
+/// then, with SMTRAIN_SDK_V3_VARIABLES (`v3_names`), add_sdk_v3_names().
+EnvVars v2_job_variables(const TrainingEnv& env, const Environ& environ,
+                         const std::filesystem::path& code_dir, const ArgumentStyle& arguments,
+                         bool v3_names);
+
 }  // namespace smtrain::launcher

@@ -516,8 +516,18 @@ void wait_for_hosts(Job& job) {
 struct JobLaunch {
     RunnerKind runner_kind = RunnerKind::Process;
     std::unique_ptr<Runner> runner;
-    EnvVars vars;
+    EnvVars vars;         ///< what sm-train exports, the driver's included (the invocation log's)
+    EnvVars runner_vars;  ///< what the runner sets for the program besides (Runner::extra_env)
     Command command;
+
+    /// Every variable the program gets on top of sm-train's own environment:
+    /// `vars`, then the runner's, which take a name's place as they do in the
+    /// program's environment. What --dry-run shows.
+    EnvVars program_variables() const {
+        EnvVars all = vars;
+        merge_variables(all, runner_vars);
+        return all;
+    }
 };
 
 /// The runner chosen and the command and environment of this host made: before
@@ -536,7 +546,8 @@ JobLaunch plan_launch(const Job& job, RunContext& context, const SdkV3Job* v3) {
         launch.runner_kind = choose_runner(*job.env);
     }
     launch.runner = make_runner(launch.runner_kind);
-    for (auto& [name, value] : launch.runner->extra_env(context)) context.program_env[name] = value;
+    launch.runner_vars = launch.runner->extra_env(context);
+    for (const auto& [name, value] : launch.runner_vars) context.program_env[name] = value;
     launch.command = launch.runner->command(context);
     return launch;
 }
@@ -872,9 +883,9 @@ struct JobPlan {
 JobPlan plan_job(const Job& job, const SdkV3Job* v3, CodeState code_state) {
     const TrainingEnv& env = *job.env;
     const fs::path code_dir = v3 ? v3->code_dir : env.paths().code;
-    EnvVars vars =
-        v3 ? v3->variables : exported_variables(env, job.environ, code_dir, job.settings.arguments);
-    if (!v3 && job.settings.sdk_v3_variables) add_sdk_v3_names(vars, env, job.environ, code_dir);
+    EnvVars vars = v3 ? v3->variables
+                      : v2_job_variables(env, job.environ, code_dir, job.settings.arguments,
+                                         job.settings.sdk_v3_variables);
     Environ program_env = program_environment(job.environ, vars);
     EnvVars driver_env;
     JobProgram program =
@@ -942,7 +953,7 @@ HostPlan host_plan(JobPlan plan, const Settings& settings) {
                     std::move(plan.program.install),
                     std::move(plan.launch.command),
                     plan.context.code_dir,
-                    std::move(plan.launch.vars),
+                    plan.launch.program_variables(),
                     settings.arguments,
                     !settings.codeartifact_repository_arn.empty()};
 }
