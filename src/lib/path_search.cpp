@@ -33,18 +33,15 @@ std::filesystem::path find_in_path(std::string_view name, std::string_view path_
         const std::size_t end = path_list.find(':', start);
         const std::string_view dir =
             path_list.substr(start, end == std::string_view::npos ? end : end - start);
-        if (seen_before(dir)) {
-            if (end == std::string_view::npos) return {};
-            start = end + 1;
-            continue;
+        if (!seen_before(dir)) {
+            candidate.assign(dir.empty() ? std::string_view(".") : dir);
+            if (candidate.back() != '/') candidate += '/';
+            candidate += name;
+            struct stat st {};
+            if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+                ::access(candidate.c_str(), X_OK) == 0)
+                return std::filesystem::path(std::move(candidate));
         }
-        candidate.assign(dir.empty() ? std::string_view(".") : dir);
-        if (candidate.back() != '/') candidate += '/';
-        candidate += name;
-        struct stat st {};
-        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-            ::access(candidate.c_str(), X_OK) == 0)
-            return std::filesystem::path(std::move(candidate));
         if (end == std::string_view::npos) return {};
         start = end + 1;
     }

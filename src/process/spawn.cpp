@@ -3,6 +3,7 @@
 
 #include "process/reaper.hpp"
 
+#include "lib/small_file.hpp"
 #include "lib/unique_fd.hpp"
 
 #include <errno.h>
@@ -169,21 +170,10 @@ std::optional<std::uint64_t> status_mask(std::string_view status, std::string_vi
 sigset_t not_default_dispositions() {
     sigset_t set;
     sigfillset(&set);
-    // Read whole: it is about 1.5 KiB; a status that does not fit is not parsed.
-    std::array<char, 4096> buffer;
-    const detail::UniqueFd fd(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) return set;
-    std::size_t size = 0;
-    while (size < buffer.size()) {
-        const ssize_t n = ::read(fd.get(), buffer.data() + size, buffer.size() - size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        size += static_cast<std::size_t>(n);
-    }
-    if (size == 0 || size == buffer.size()) return set;
-    const std::string_view status(buffer.data(), size);
-    const auto ignored = status_mask(status, "\nSigIgn:\t");
-    const auto caught = status_mask(status, "\nSigCgt:\t");
+    const std::optional<std::string> status = detail::read_small_file("/proc/self/status");
+    if (!status) return set;
+    const auto ignored = status_mask(*status, "\nSigIgn:\t");
+    const auto caught = status_mask(*status, "\nSigCgt:\t");
     if (!ignored || !caught) return set;
     sigemptyset(&set);
     for (int s = 1; s < NSIG && s <= 64; ++s) {

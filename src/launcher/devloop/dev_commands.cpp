@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/devloop/dev_commands.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include "launcher/devloop/init_command.hpp"
 #include "launcher/devloop/local_command.hpp"
+
+#include <CLI/CLI.hpp>
 
 namespace smtrain::launcher {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/devloop/tree_flags.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <smtrain/error.hpp>
 #include "lib/json.hpp"
+
+#include <CLI/CLI.hpp>
 
 #include <stdlib.h>
 

@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <fstream>
@@ -70,11 +69,11 @@ bool is_empty_dir(const fs::path& dir) {
         if (n < 0) return false;
         if (n == 0) return true;
         for (ssize_t at = 0; at < n;) {
-            dirent64 entry;
-            std::memcpy(&entry, buffer + at, std::min(sizeof entry, static_cast<std::size_t>(n - at)));
             const std::string_view name(buffer + at + offsetof(dirent64, d_name));
             if (name != "." && name != "..") return false;
-            at += entry.d_reclen;
+            unsigned short length = 0;  // d_reclen, copied: the records are not aligned for a dirent64
+            std::memcpy(&length, buffer + at + offsetof(dirent64, d_reclen), sizeof length);
+            at += length;
         }
     }
 }

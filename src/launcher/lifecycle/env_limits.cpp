@@ -67,6 +67,11 @@ private:
     std::optional<fs::path> dir_;
 };
 
+/// What argv and envp together may take, the margin kept for a script's interpreter.
+std::size_t total_budget(const ExecLimits& limits) {
+    return limits.max_total > kScriptMargin ? limits.max_total - kScriptMargin : 0;
+}
+
 }  // namespace
 
 ExecLimits ExecLimits::of_this_process() {
@@ -91,7 +96,7 @@ std::size_t exec_size(const fs::path& program, const std::vector<std::string>& a
 
 bool fits_exec_limits(const fs::path& program, const std::vector<std::string>& argv, const Environ& env,
                       const ExecLimits& limits) {
-    const std::size_t budget = limits.max_total > kScriptMargin ? limits.max_total - kScriptMargin : 0;
+    const std::size_t budget = total_budget(limits);
     for (const auto& arg : argv) {
         if (arg.size() + 1 > limits.max_string) return false;
     }
@@ -104,7 +109,7 @@ bool fits_exec_limits(const fs::path& program, const std::vector<std::string>& a
 std::vector<SpilledVariable> fit_exec_limits(const fs::path& program, const std::vector<std::string>& argv,
                                              Environ& env, const std::set<std::string, std::less<>>& movable,
                                              const fs::path& spill_parent, const ExecLimits& limits) {
-    const std::size_t budget = limits.max_total > kScriptMargin ? limits.max_total - kScriptMargin : 0;
+    const std::size_t budget = total_budget(limits);
     std::size_t argv_size = program.string().size() + 1;
     for (std::size_t i = 0; i < argv.size(); ++i) {
         if (argv[i].size() + 1 > limits.max_string) {

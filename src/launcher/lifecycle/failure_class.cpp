@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launcher/lifecycle/failure_class.hpp"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "lib/small_file.hpp"
+
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -14,25 +13,9 @@ namespace smtrain::launcher {
 
 namespace {
 
-bool has(std::string_view text, std::string_view what) { return text.find(what) != std::string_view::npos; }
+using detail::read_small_file;
 
-/// A small file (/proc/self/cgroup, a cgroup's counters) whole; nullopt when it
-/// cannot be opened. Plain reads rather than an ifstream: the count is read before
-/// every program starts, and a stream's set-up cost more than the parse.
-std::optional<std::string> read_small_file(const std::filesystem::path& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::nullopt;
-    std::string text;
-    char buffer[4096];
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        text.append(buffer, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return text;
-}
+bool has(std::string_view text, std::string_view what) { return text.find(what) != std::string_view::npos; }
 
 /// The next word of `text` from `at` (words are separated by whitespace), "" at the end.
 std::string_view next_word(std::string_view text, std::size_t& at) {
