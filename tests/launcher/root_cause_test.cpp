@@ -121,18 +121,9 @@ TEST(RootCause, TorchrunWithoutErrorFileTakesTheWorkersOwnTracebackNotTorchruns)
               FailureClass::CollectiveFailure);
 }
 
-// Two local workers, both exit 1, no error files: torchrun's "first observed"
-// is a tie it breaks by rank; their shared stderr cannot say whose ValueError it is.
-TEST(RootCause, TorchrunTwoFailuresWithoutErrorFilesNameTheErrorAndBothRanks) {
-    const std::string text = std::string(R"(Traceback (most recent call last):
-  File "/opt/ml/code/train.py", line 6, in <module>
-    raise ValueError("rank one broke: bad shard 17")
-ValueError: rank one broke: bad shard 17
-Traceback (most recent call last):
-  File "/opt/ml/code/train.py", line 7, in <module>
-    dist.barrier()
-RuntimeError: [./gloo/transport/tcp/pair.cc:598] Connection closed by peer [127.0.0.1]:2989
-============================================================
+// Two local workers that both exit 1, as torchrun's summary lists them (the
+// next test, and those below that tell them apart by torch's rank prefixes).
+const std::string kTwoWorkersSummary = R"(============================================================
 train.py FAILED
 ------------------------------------------------------------
 Failures:
@@ -153,7 +144,20 @@ Root Cause (first observed failure):
   error_file: <N/A>
   traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
 ============================================================
-)");
+)";
+
+// Two local workers, both exit 1, no error files: torchrun's "first observed"
+// is a tie it breaks by rank; their shared stderr cannot say whose ValueError it is.
+TEST(RootCause, TorchrunTwoFailuresWithoutErrorFilesNameTheErrorAndBothRanks) {
+    const std::string text = std::string(R"(Traceback (most recent call last):
+  File "/opt/ml/code/train.py", line 6, in <module>
+    raise ValueError("rank one broke: bad shard 17")
+ValueError: rank one broke: bad shard 17
+Traceback (most recent call last):
+  File "/opt/ml/code/train.py", line 7, in <module>
+    dist.barrier()
+RuntimeError: [./gloo/transport/tcp/pair.cc:598] Connection closed by peer [127.0.0.1]:2989
+)") + kTwoWorkersSummary;
     const auto cause = find_root_cause(RunnerKind::TorchDistributed, text, "algo-1", 1, 0);
     ASSERT_TRUE(cause);
     EXPECT_EQ(cause->to_string(),
@@ -311,31 +315,6 @@ Root Cause (first observed failure):
     ASSERT_TRUE(cause);
     EXPECT_EQ(cause->to_string(), "rank 1 (local rank 0) on algo-2 exited with code 3");
 }
-
-// Two local workers that both exit 1, as torchrun's summary lists them (the
-// tests below tell them apart by torch's rank prefixes).
-const std::string kTwoWorkersSummary = R"(============================================================
-train.py FAILED
-------------------------------------------------------------
-Failures:
-[1]:
-  time      : 2026-12-07_04:30:24
-  host      : sandbox
-  rank      : 1 (local_rank: 1)
-  exitcode  : 1 (pid: 78)
-  error_file: <N/A>
-  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
-------------------------------------------------------------
-Root Cause (first observed failure):
-[0]:
-  time      : 2026-12-07_04:30:24
-  host      : sandbox
-  rank      : 0 (local_rank: 0)
-  exitcode  : 1 (pid: 77)
-  error_file: <N/A>
-  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
-============================================================
-)";
 
 // torch 2.x's excepthook's `[rankN]:` lines and its log prefix, before that summary.
 const std::string kExcepthookTwoWorkers = std::string(
